@@ -1,0 +1,38 @@
+"""The exceptions seedwise raises, each carrying the exit code the CLI uses.
+
+Exit codes: 0 success, 1 a negative verdict, 2 bad usage or input, 3 an
+internal error.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SeedwiseError",
+    "UsageError",
+    "InvalidSeedError",
+    "EXIT_OK",
+    "EXIT_NEGATIVE",
+    "EXIT_USAGE",
+    "EXIT_INTERNAL",
+]
+
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class SeedwiseError(Exception):
+    """Base class of every error seedwise raises on purpose."""
+
+    exit_code: int = EXIT_INTERNAL
+
+
+class UsageError(SeedwiseError, ValueError):
+    """The caller passed a bad value; the message names it and what is accepted."""
+
+    exit_code = EXIT_USAGE
+
+
+class InvalidSeedError(UsageError):
+    """A seed or a derivation key is not acceptable."""

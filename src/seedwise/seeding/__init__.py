@@ -1,0 +1,188 @@
+"""Seed every installed framework at once, and say what was done.
+
+One private module per framework (``_python``, ``_numpy``, ``_keras``,
+``_tensorflow``, ``_torch``, ``_jax``), each with the same functions:
+``installed``, ``prepare``, ``seed``, ``get_state`` and ``set_state``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+
+from seedwise.errors import UsageError
+from seedwise.seeding import _jax, _keras, _numpy, _python, _tensorflow, _torch
+from seedwise.seeding.report import SeedAction, SeedReport
+from seedwise.seeding.streams import MAX_SEED, check_seed, derive_seed, rng
+
+__all__ = [
+    "FRAMEWORKS",
+    "MAX_SEED",
+    "SeedAction",
+    "SeedReport",
+    "check_seed",
+    "derive_seed",
+    "jax_key",
+    "rng",
+    "seed_everything",
+    "seeded",
+]
+
+jax_key = _jax.jax_key
+
+# Keras comes first: keras.utils.set_random_seed also seeds Python, NumPy,
+# TensorFlow and torch with its 32-bit seed, which the modules after it then
+# set to the full seed.
+_MODULES: tuple[ModuleType, ...] = (_keras, _python, _numpy, _tensorflow, _torch, _jax)
+FRAMEWORKS: tuple[str, ...] = tuple(module.NAME for module in _MODULES)
+_ENVIRONMENT_VARIABLES = (_torch.CUBLAS_VARIABLE, _jax.XLA_VARIABLE)
+
+
+def _select(frameworks: Iterable[str] | None) -> list[ModuleType]:
+    if frameworks is None:
+        return list(_MODULES)
+    if isinstance(frameworks, str):
+        frameworks = [frameworks]
+    wanted = list(frameworks)
+    unknown = [name for name in wanted if name not in FRAMEWORKS]
+    if unknown:
+        raise UsageError(
+            f"Unknown framework. Received: frameworks={wanted!r}; "
+            f"expected names from {', '.join(FRAMEWORKS)}"
+        )
+    return [module for module in _MODULES if module.NAME in wanted]
+
+
+def _check_flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return value
+
+
+def seed_everything(
+    seed: int,
+    *,
+    deterministic: bool = True,
+    frameworks: Iterable[str] | None = None,
+) -> SeedReport:
+    """Seed every installed framework's global generators.
+
+    Calling this does the following, for each framework that is installed
+    (frameworks are imported first, then seeded, so that an import which
+    draws random numbers cannot shift the result):
+
+    - Keras 3: ``keras.utils.set_random_seed(seed)``, which also resets the
+      global ``SeedGenerator``;
+    - Python: ``random.seed(seed)``;
+    - NumPy: ``numpy.random.seed(seed)``;
+    - TensorFlow: ``tf.random.set_seed(seed)``, the global
+      ``tf.random.Generator`` reseeded, and when ``deterministic``,
+      ``tf.config.experimental.enable_op_determinism()``;
+    - PyTorch: ``torch.manual_seed(seed)`` (CPU and all CUDA devices), and
+      when ``deterministic``, ``torch.use_deterministic_algorithms(True)``,
+      cuDNN deterministic with benchmark off, and
+      ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` if CUDA is not yet initialised;
+    - JAX: nothing global exists to seed (use :func:`jax_key`); when
+      ``deterministic``, ``--xla_gpu_deterministic_ops=true`` is added to
+      ``XLA_FLAGS`` if JAX's backend is not yet initialised.
+
+    It cannot reach ``PYTHONHASHSEED`` (fixed only before the interpreter
+    starts), NumPy ``default_rng()`` generators made without a seed, or
+    anything seeded from the clock or OS entropy; the report says so.
+
+    Args:
+        seed: An int in ``[0, 2**63 - 1]``.
+        deterministic: Also switch on deterministic ops (TensorFlow, PyTorch,
+            JAX on GPU). On the CPU it costs little; on GPU, ops without a
+            deterministic kernel raise instead of varying.
+        frameworks: Only these (names from :data:`FRAMEWORKS`); default:
+            every one that is installed.
+
+    Returns:
+        A :class:`SeedReport` of every action, with its status and why.
+
+    Raises:
+        InvalidSeedError: ``seed`` is not an int in range.
+        UsageError: An unknown framework name, or a non-bool ``deterministic``.
+
+    Example:
+        >>> report = seed_everything(42)       # doctest: +SKIP
+        >>> print(report)                      # doctest: +SKIP
+    """
+    value = check_seed(seed)
+    _check_flag(deterministic, "deterministic")
+    modules = _select(frameworks)
+    present = [module for module in modules if module.installed()]
+    for module in present:
+        module.prepare()
+    report = SeedReport(seed=value, deterministic=deterministic)
+    for module in modules:
+        if module in present:
+            module.seed(value, deterministic, report)
+        else:
+            report.add(module.NAME, "not installed", "skipped")
+    _warn_about_gaps(modules, report)
+    return report
+
+
+def _warn_about_gaps(modules: list[ModuleType], report: SeedReport) -> None:
+    """Name generators left out by a partial seeding that another framework relies on."""
+    if _keras in modules or _python in modules or not _keras.installed():
+        return
+    report.add(
+        _python.NAME,
+        "random: not seeded",
+        "warning",
+        "Keras 3 draws the default seeds of its layers and initializers from Python's "
+        "random, which this call left unseeded: Keras results will differ between "
+        "processes; include 'python' (or 'keras') in frameworks",
+    )
+
+
+@contextmanager
+def seeded(
+    seed: int,
+    *,
+    deterministic: bool = False,
+    frameworks: Iterable[str] | None = None,
+) -> Iterator[SeedReport]:
+    """Seed on entry, and on exit put back every generator state as it was.
+
+    Restores Python ``random``, NumPy's global state, TensorFlow's global
+    seed, op-seed counter and global generator, the Keras global seed and
+    ``SeedGenerator``, and torch's CPU and CUDA generators, so draws after
+    the block are those that would have come had the block not run. With
+    ``deterministic=True`` the deterministic switches and the environment
+    variables set for them are restored too.
+
+    Args:
+        seed: As for :func:`seed_everything`.
+        deterministic: As for :func:`seed_everything`, but off by default.
+        frameworks: As for :func:`seed_everything`.
+
+    Yields:
+        The :class:`SeedReport` of the seeding done on entry.
+
+    Example:
+        >>> with seeded(0):                   # doctest: +SKIP
+        ...     model = build_and_train()
+    """
+    check_seed(seed)
+    _check_flag(deterministic, "deterministic")
+    present = [module for module in _select(frameworks) if module.installed()]
+    for module in present:
+        module.prepare()
+    states = [(module, module.get_state()) for module in present]
+    environment = {name: os.environ.get(name) for name in _ENVIRONMENT_VARIABLES}
+    try:
+        yield seed_everything(seed, deterministic=deterministic, frameworks=frameworks)
+    finally:
+        for module, state in reversed(states):
+            module.set_state(state)
+        for name, previous in environment.items():
+            if previous is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = previous

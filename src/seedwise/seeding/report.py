@@ -1,0 +1,105 @@
+"""What a seeding call did, framework by framework, and what it could not do."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = ["SeedAction", "SeedReport", "Status"]
+
+Status = Literal["ok", "warning", "impossible", "skipped"]
+
+_MARKS: dict[str, str] = {"ok": "ok", "warning": "WARN", "impossible": "NO", "skipped": "-"}
+
+
+@dataclass(frozen=True)
+class SeedAction:
+    """One thing seeding did or could not do.
+
+    Attributes:
+        framework: ``python``, ``numpy``, ``keras``, ``tensorflow``, ``torch``,
+            ``jax``, ``scikit-learn`` or ``process``.
+        action: What was set, e.g. ``random.seed(42)``.
+        status: ``ok`` (done), ``warning`` (done, or not needed, but
+            reproducibility can still break here), ``impossible`` (cannot be
+            done by a call inside this process) or ``skipped`` (framework not
+            installed or not asked for).
+        detail: Why, and what to do about it.
+    """
+
+    framework: str
+    action: str
+    status: Status
+    detail: str = ""
+
+
+@dataclass
+class SeedReport:
+    """The actions of one :func:`seedwise.seed_everything` call.
+
+    Prints as a table; :meth:`to_dict` and :meth:`to_json` serialise it.
+    """
+
+    seed: int
+    deterministic: bool
+    actions: list[SeedAction] = field(default_factory=list)
+
+    def add(self, framework: str, action: str, status: Status, detail: str = "") -> None:
+        """Record one action."""
+        self.actions.append(SeedAction(framework, action, status, detail))
+
+    @property
+    def warnings(self) -> list[SeedAction]:
+        """The actions whose status is ``warning`` or ``impossible``."""
+        return [a for a in self.actions if a.status in ("warning", "impossible")]
+
+    @property
+    def frameworks(self) -> list[str]:
+        """The frameworks that were seeded (at least one ``ok`` action)."""
+        seen: list[str] = []
+        for action in self.actions:
+            if action.status == "ok" and action.framework not in seen:
+                seen.append(action.framework)
+        return seen
+
+    def for_framework(self, framework: str) -> list[SeedAction]:
+        """The actions recorded for one framework."""
+        return [a for a in self.actions if a.framework == framework]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return {
+            "seed": self.seed,
+            "deterministic": self.deterministic,
+            "actions": [asdict(a) for a in self.actions],
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The report as JSON; keyword arguments go to :func:`json.dumps`."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SeedReport:
+        """Rebuild a report from :meth:`to_dict` output."""
+        actions = [SeedAction(**a) for a in data["actions"]]
+        return cls(seed=int(data["seed"]), deterministic=bool(data["deterministic"]), actions=actions)
+
+    def __str__(self) -> str:
+        mode = "deterministic ops on" if self.deterministic else "deterministic ops off"
+        lines = [f"seedwise.seed_everything({self.seed}): {mode}"]
+        width_fw = max([len("framework")] + [len(a.framework) for a in self.actions])
+        width_action = max([len("action")] + [len(a.action) for a in self.actions])
+        width_action = min(width_action, 52)
+        header = f"  {'framework':<{width_fw}}  {'status':<6}  {'action':<{width_action}}  detail"
+        lines.append(header)
+        lines.append("  " + "-" * (len(header) - 2 + 20))
+        for a in self.actions:
+            lines.append(
+                f"  {a.framework:<{width_fw}}  {_MARKS[a.status]:<6}  "
+                f"{a.action:<{width_action}}  {a.detail}".rstrip()
+            )
+        problems = len(self.warnings)
+        if problems:
+            lines.append(f"  {problems} warning(s): reproducibility can still break where marked.")
+        return "\n".join(lines)
