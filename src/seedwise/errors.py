@@ -10,6 +10,9 @@ __all__ = [
     "SeedwiseError",
     "UsageError",
     "InvalidSeedError",
+    "ExperimentError",
+    "InvalidResultError",
+    "StoreError",
     "EXIT_OK",
     "EXIT_NEGATIVE",
     "EXIT_USAGE",
@@ -36,3 +39,15 @@ class UsageError(SeedwiseError, ValueError):
 
 class InvalidSeedError(UsageError):
     """A seed or a derivation key is not acceptable."""
+
+
+class ExperimentError(UsageError):
+    """An experiment cannot be loaded or called: bad reference, file, function or signature."""
+
+
+class InvalidResultError(ExperimentError):
+    """An experiment returned something other than a mapping of metric names to numbers."""
+
+
+class StoreError(UsageError):
+    """A store cannot be opened, is not a seedwise store, or holds something unexpected."""

@@ -1,0 +1,212 @@
+"""The context an experiment function receives: its seed, streams, config and recorders."""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seedwise.errors import UsageError
+from seedwise.experiment.fingerprint import FingerprintRecord, fingerprint_leaves
+from seedwise.seeding.streams import SEED_BITS, check_seed, derive_seed
+from seedwise.seeding.streams import rng as stream_rng
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["RunContext", "StepRecord"]
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One metric value logged at one step by :meth:`RunContext.log`.
+
+    Attributes:
+        step: The step (epoch, batch, ...) the value belongs to, ``>= 0``.
+        name: The metric's name.
+        value: The value, as a float (NaN and infinities are kept).
+    """
+
+    step: int
+    name: str
+    value: float
+
+
+class RunContext:
+    """What one run of an experiment sees: its seed, repeat index, config and workdir.
+
+    The runner builds one per run, in the worker process, and passes it to the
+    experiment function. Everything here is derived from ``seed``, so a run's
+    streams do not depend on the worker, the order or the number of workers.
+
+    Attributes:
+        seed: This run's seed, ``derive_seed(study_seed, "repeat", repeat)``.
+        repeat: This run's index in the study, ``>= 0``.
+        config: The study's configuration (a fresh dict per run).
+        workdir: A folder for this run's artefacts.
+        steps: The per-step metrics logged so far, in order.
+        fingerprints: The tensor digests recorded so far, one per leaf tensor.
+
+    Example:
+        >>> ctx = RunContext(seed=7, repeat=0, config={"epochs": 2}, workdir=Path("."))
+        >>> ctx.log(0, loss=0.5)
+        >>> ctx.steps[0].value
+        0.5
+    """
+
+    def __init__(self, seed: int, repeat: int, config: dict[str, Any], workdir: Path) -> None:
+        """Create a context.
+
+        Args:
+            seed: The run's seed, an int in ``[0, 2**63 - 1]``.
+            repeat: The run's index, a non-negative int.
+            config: The configuration dict; copied, so a run cannot change the study's.
+            workdir: The run's artefact folder (not created here).
+
+        Raises:
+            InvalidSeedError: A bad seed.
+            UsageError: A bad repeat, config or workdir.
+        """
+        self.seed: int = check_seed(seed)
+        self.repeat: int = _check_step(repeat, name="repeat")
+        if not isinstance(config, dict):
+            raise UsageError(
+                f"`config` must be a dict. Received: config={config!r} "
+                f"(of type {type(config).__name__}); expected a dict such as {{'epochs': 100}}"
+            )
+        self.config: dict[str, Any] = dict(config)
+        self.workdir: Path = Path(workdir)
+        self.steps: list[StepRecord] = []
+        self.fingerprints: list[FingerprintRecord] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"RunContext(seed={self.seed}, repeat={self.repeat}, config={self.config!r}, "
+            f"workdir={str(self.workdir)!r})"
+        )
+
+    def rng(self, name: str) -> np.random.Generator:
+        """A NumPy generator for the stream ``name`` below this run's seed.
+
+        Equivalent to ``seedwise.rng(ctx.seed, name)``: the same name gives the
+        same stream every time, and different names give independent streams.
+        """
+        return stream_rng(self.seed, _check_name(name))
+
+    def seed_for(self, name: str, *, bits: int = SEED_BITS) -> int:
+        """A seed for the stream ``name`` below this run's seed.
+
+        Equivalent to ``seedwise.derive_seed(ctx.seed, name, bits=bits)``. Use
+        ``bits=32`` for APIs that take 32-bit seeds (the ``seed=`` of Keras layers).
+        """
+        return derive_seed(self.seed, _check_name(name), bits=bits)
+
+    def log(self, step: int, **metrics: float) -> None:
+        """Record metric values at one step, in the order given.
+
+        Args:
+            step: The step, a non-negative int.
+            **metrics: Metric names and real values (ints, floats, NumPy
+                scalars or 0-d arrays; not bools). NaN and infinities are kept.
+
+        Raises:
+            UsageError: A bad step, no metrics, or a value that is not a real number.
+
+        Example:
+            >>> ctx = RunContext(seed=1, repeat=0, config={}, workdir=Path("."))
+            >>> ctx.log(3, loss=0.25, accuracy=0.5)
+            >>> [(s.step, s.name, s.value) for s in ctx.steps]
+            [(3, 'loss', 0.25), (3, 'accuracy', 0.5)]
+        """
+        checked_step = _check_step(step, name="step")
+        if not metrics:
+            raise UsageError(
+                f"`log` needs at least one metric. Received: step={checked_step} and no "
+                "metrics; expected e.g. ctx.log(step, loss=0.1)"
+            )
+        records = []
+        for name, value in metrics.items():
+            number = real_number(value)
+            if number is None:
+                raise UsageError(
+                    f"Metric `{name}` must be a real number. Received: {name}={value!r} "
+                    f"(of type {type(value).__name__}); expected an int or a float"
+                )
+            records.append(StepRecord(checked_step, name, number))
+        self.steps.extend(records)
+
+    def fingerprint(self, name: str, obj: Any, step: int | None = None) -> str:
+        """Record digests of an array, or of every array in a nested structure.
+
+        Each leaf is converted to a NumPy array and digested with xxHash
+        ``xxh3_128`` over its dtype, shape and C-contiguous bytes, so equal
+        digests mean bit-identical values. Dicts, lists and tuples are walked
+        in their own order and their leaves named ``name/key/0``. One
+        :class:`FingerprintRecord` per leaf is appended to ``ctx.fingerprints``,
+        with the sum and the largest absolute value as cheap statistics.
+
+        Args:
+            name: The name of the tensor or structure, e.g. ``"weights"``.
+            obj: An array, anything ``numpy.asarray`` converts to a non-object
+                array, or a dict / list / tuple of them.
+            step: The step it was taken at, or None.
+
+        Returns:
+            The digest's hex: the leaf's own digest for a single array, else a
+            digest of every leaf's name and digest, in order.
+
+        Raises:
+            UsageError: A bad name or step, or a leaf that is not an array of
+                numbers, bools or strings.
+        """
+        checked_name = _check_name(name)
+        checked_step = None if step is None else _check_step(step, name="step")
+        records, digest = fingerprint_leaves(checked_name, obj, checked_step)
+        self.fingerprints.extend(records)
+        return digest
+
+
+def real_number(value: object) -> float | None:
+    """``value`` as a float if it is a real number, else None.
+
+    Accepts ints, floats, other ``numbers.Real`` (NumPy integer and float
+    scalars among them) and 0-d NumPy arrays of an integer or float dtype.
+    Rejects bools, NumPy bools, complex numbers, strings and everything else.
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return None
+    if isinstance(value, numbers.Real):
+        try:
+            return float(value)
+        except (OverflowError, TypeError, ValueError):
+            return None
+    dtype = getattr(value, "dtype", None)
+    if (
+        type(value).__module__ == "numpy"
+        and getattr(value, "ndim", None) == 0
+        and getattr(dtype, "kind", "") in ("i", "u", "f")
+    ):
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (OverflowError, TypeError, ValueError):
+            return None
+    return None
+
+
+def _check_step(value: object, *, name: str) -> int:
+    if not isinstance(value, bool) and isinstance(value, numbers.Integral) and int(value) >= 0:
+        return int(value)
+    raise UsageError(
+        f"`{name}` must be a non-negative int. Received: {name}={value!r} "
+        f"(of type {type(value).__name__}); expected 0, 1, 2, ..."
+    )
+
+
+def _check_name(value: object) -> str:
+    if isinstance(value, str) and value:
+        return value
+    raise UsageError(
+        f"A stream or fingerprint name must be a non-empty str. Received: name={value!r} "
+        f"(of type {type(value).__name__}); expected e.g. 'data' or 'weights'"
+    )

@@ -1,0 +1,299 @@
+"""Load an experiment function from ``path/to/file.py:fn`` or ``package.module:fn``.
+
+A file is executed as a fresh module each time it is loaded, under a name
+derived from its resolved path (``seedwise_experiment_<hash>_<stem>``), so two
+files with the same name never clash and a changed file is never served from
+a stale cache. The module is registered in ``sys.modules`` under that name so
+that dataclasses, pickling and ``inspect`` work on what it defines.
+
+The file's folder is put at the front of ``sys.path`` only while the file
+executes, then removed, so loading an experiment leaves the caller's import
+path as it was. Sibling modules the file imports at top level stay imported
+and keep working; a sibling imported lazily, inside the experiment function,
+is not found: import helpers at the top of the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from seedwise.errors import ExperimentError
+
+__all__ = ["Experiment", "experiment_source_hash", "load_experiment", "split_reference"]
+
+#: What an experiment is: a function of the run context returning metrics.
+Experiment = Callable[[Any], Mapping[str, float]]
+
+_EXPECTED = "expected 'path/to/file.py:fn' or 'package.module:fn'"
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_LISTED = 10
+
+
+def split_reference(ref: str) -> tuple[str, str]:
+    """Split a reference into its file or module part and its function name.
+
+    Args:
+        ref: ``path/to/file.py:fn`` or ``package.module:fn``.
+
+    Returns:
+        ``(target, function_name)``.
+
+    Raises:
+        ExperimentError: ``ref`` is not a str, has no ``:fn`` part, or the
+            function part is not an identifier.
+    """
+    if not isinstance(ref, str):
+        raise ExperimentError(
+            f"An experiment reference must be a str. Received: ref={ref!r} "
+            f"(of type {type(ref).__name__}); {_EXPECTED}"
+        )
+    # The last colon, so that a Windows drive letter ("C:\\x.py:fn") stays in the path.
+    target, colon, function_name = ref.rpartition(":")
+    if not colon or not target or not function_name:
+        raise ExperimentError(
+            f"Experiment reference has no ':fn' part naming the function. Received: ref={ref!r}; "
+            f"{_EXPECTED}"
+        )
+    if not function_name.isidentifier():
+        raise ExperimentError(
+            "Experiment function name is not a Python identifier. "
+            f"Received: ref={ref!r} (function {function_name!r}); {_EXPECTED}"
+        )
+    return target, function_name
+
+
+def load_experiment(ref: str) -> Experiment:
+    """Load the experiment function that ``ref`` names and check its signature.
+
+    Args:
+        ref: ``path/to/file.py:fn`` (a path, relative to the working
+            directory or absolute) or ``package.module:fn`` (imported from
+            ``sys.path``). A target ending in ``.py`` or containing a path
+            separator is a file.
+
+    Returns:
+        The function; it accepts one positional argument, the RunContext.
+
+    Raises:
+        ExperimentError: A missing file or module, a missing ``:fn`` part, a
+            syntax error (with file and line), a module that raises on import
+            (with the exception's first line), a missing function (listing the
+            callables there), a non-callable, or a function that cannot be
+            called with exactly one positional argument.
+
+    Example:
+        >>> train = load_experiment("examples/sequence.py:train")  # doctest: +SKIP
+    """
+    target, function_name = split_reference(ref)
+    module = _load_file(ref, target) if _is_file(target) else _load_module(ref, target)
+    if not hasattr(module, function_name):
+        raise ExperimentError(
+            f"Experiment function {function_name!r} not found in {_where(module)}. "
+            f"Received: ref={ref!r}; expected one of: {_callables(module)}"
+        )
+    function = getattr(module, function_name)
+    if not callable(function):
+        raise ExperimentError(
+            f"Experiment {function_name!r} in {_where(module)} is not callable. "
+            f"Received: {function_name}={_short(function)} (of type {type(function).__name__}); "
+            "expected a function taking one argument, the RunContext"
+        )
+    _check_signature(ref, function_name, function)
+    return function  # type: ignore[no-any-return]
+
+
+def experiment_source_hash(ref_or_fn: str | Callable[..., Any]) -> str:
+    """The SHA-256 hex of the experiment's source file, to notice code changes.
+
+    The same file gives the same hash whether it is named by a reference or
+    passed as the function it defines. Only that file is hashed: modules it
+    imports are not.
+
+    Args:
+        ref_or_fn: A reference as for :func:`load_experiment` (the module is
+            located, not imported, though its parent packages are), or the
+            function itself (its ``inspect.getsourcefile``, after unwrapping
+            decorators and ``functools.partial``).
+
+    Returns:
+        64 hex characters.
+
+    Raises:
+        ExperimentError: The file does not exist, or the function's source
+            file cannot be found (a function typed at ``python -c``).
+    """
+    if isinstance(ref_or_fn, str):
+        target, _ = split_reference(ref_or_fn)
+        path = (
+            _file_path(ref_or_fn, target) if _is_file(target) else _module_origin(ref_or_fn, target)
+        )
+    else:
+        path = _function_source(ref_or_fn)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _is_file(target: str) -> bool:
+    return target.endswith(".py") or "/" in target or os.sep in target
+
+
+def _file_path(ref: str, target: str) -> Path:
+    path = Path(target).expanduser()
+    if not path.is_file():
+        raise ExperimentError(
+            f"Experiment file not found: {str(path.resolve())!r}. Received: ref={ref!r}; "
+            "expected an existing Python file"
+        )
+    return path.resolve()
+
+
+def _load_file(ref: str, target: str) -> ModuleType:
+    path = _file_path(ref, target)
+    source = path.read_bytes()
+    try:
+        code = compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        raise ExperimentError(
+            f"Experiment file has a syntax error at {error.filename}:{error.lineno}: {error.msg}. "
+            f"Received: ref={ref!r}; expected a file Python can compile"
+        ) from None
+    path_digest = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    stem = re.sub(r"\W", "_", path.stem)
+    name = f"seedwise_experiment_{path_digest}_{stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None:  # pragma: no cover - a .py path always has a spec
+        raise ExperimentError(f"Cannot load experiment file. Received: ref={ref!r}; {_EXPECTED}")
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.parent)
+    sys.modules[name] = module
+    sys.path.insert(0, folder)
+    try:
+        exec(code, module.__dict__)
+    except (Exception, SystemExit) as error:
+        sys.modules.pop(name, None)
+        raise ExperimentError(
+            f"Experiment file raised on import: {_first_line(error)}. Received: ref={ref!r}; "
+            "expected a module that imports without error"
+        ) from None
+    finally:
+        # Remove our entry only: the file may itself have edited sys.path.
+        if folder in sys.path:
+            sys.path.remove(folder)
+    return module
+
+
+def _load_module(ref: str, target: str) -> ModuleType:
+    if not _MODULE_NAME.match(target):
+        raise ExperimentError(
+            f"Experiment module name is not a dotted Python name. Received: ref={ref!r}; "
+            f"{_EXPECTED}"
+        )
+    try:
+        return importlib.import_module(target)
+    except ModuleNotFoundError as error:
+        if error.name is not None and (target == error.name or target.startswith(error.name + ".")):
+            raise ExperimentError(
+                f"Experiment module {target!r} not found on sys.path. Received: ref={ref!r}; "
+                f"{_EXPECTED}"
+            ) from None
+        raise _import_error(ref, error) from None
+    except SyntaxError as error:
+        raise ExperimentError(
+            f"Experiment module has a syntax error at {error.filename}:{error.lineno}: "
+            f"{error.msg}. Received: ref={ref!r}; expected a module Python can compile"
+        ) from None
+    except (Exception, SystemExit) as error:
+        raise _import_error(ref, error) from None
+
+
+def _import_error(ref: str, error: BaseException) -> ExperimentError:
+    return ExperimentError(
+        f"Experiment module raised on import: {_first_line(error)}. Received: ref={ref!r}; "
+        "expected a module that imports without error"
+    )
+
+
+def _module_origin(ref: str, target: str) -> Path:
+    try:
+        spec = importlib.util.find_spec(target)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None or not Path(spec.origin).is_file():
+        raise ExperimentError(
+            f"Experiment module {target!r} has no source file to hash. Received: ref={ref!r}; "
+            f"{_EXPECTED}"
+        )
+    return Path(spec.origin)
+
+
+def _function_source(function: Callable[..., Any]) -> Path:
+    unwrapped: Any = function
+    while hasattr(unwrapped, "func") and callable(unwrapped.func):  # functools.partial
+        unwrapped = unwrapped.func
+    unwrapped = inspect.unwrap(unwrapped)
+    if not (inspect.isfunction(unwrapped) or inspect.isclass(unwrapped)):
+        unwrapped = type(unwrapped)
+    try:
+        source = inspect.getsourcefile(unwrapped)
+    except TypeError:
+        source = None
+    if source is None or not Path(source).is_file():
+        raise ExperimentError(
+            "Cannot find the source file of the experiment function. "
+            f"Received: fn={_short(function)}; expected a function defined in a .py file"
+        )
+    return Path(source)
+
+
+def _check_signature(ref: str, function_name: str, function: Callable[..., Any]) -> None:
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return  # Builtins without a signature: let the call decide.
+    try:
+        signature.bind(None)
+    except TypeError:
+        raise ExperimentError(
+            f"Experiment function {function_name!r} has the wrong signature. "
+            f"Received: {function_name}{signature}; expected {function_name}(ctx), exactly one "
+            "positional argument: the RunContext"
+        ) from None
+
+
+def _where(module: ModuleType) -> str:
+    location = getattr(module, "__file__", None)
+    return repr(location) if location else repr(module.__name__)
+
+
+def _callables(module: ModuleType) -> str:
+    names = [
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", None) == module.__name__
+    ]
+    if not names:
+        return "(none: the module defines no public functions)"
+    listed = ", ".join(names[:_LISTED])
+    return listed + (f", ... ({len(names) - _LISTED} more)" if len(names) > _LISTED else "")
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

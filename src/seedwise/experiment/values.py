@@ -1,0 +1,113 @@
+"""Checks on what crosses the experiment boundary: returned metrics and ``--set`` values."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from seedwise.errors import InvalidResultError, UsageError
+from seedwise.experiment.context import real_number
+
+__all__ = ["check_metrics", "parse_assignment"]
+
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+def check_metrics(value: object) -> dict[str, float]:
+    """Check an experiment's return value and convert it to ``{name: float}``.
+
+    Args:
+        value: What the experiment returned: a mapping of non-empty str names
+            to real numbers (ints, floats, NumPy integer or float scalars,
+            0-d arrays). Bools are rejected. NaN and infinities are kept: the
+            statistics count them.
+
+    Returns:
+        A new dict in the mapping's own order (the first metric is the
+        default one), every value a float.
+
+    Raises:
+        InvalidResultError: Not a mapping, a key that is not a non-empty str,
+            or a value that is not a real number; the message names the key
+            and the type received.
+
+    Example:
+        >>> check_metrics({"mse": 1})
+        {'mse': 1.0}
+    """
+    if not isinstance(value, Mapping):
+        hint = " (did the experiment forget to `return` its metrics?)" if value is None else ""
+        raise InvalidResultError(
+            "An experiment must return a mapping of metric names to numbers"
+            f"{hint}. Received: result={_short(value)} (of type {type(value).__name__}); "
+            "expected a dict such as {'mse': 0.1}"
+        )
+    metrics: dict[str, float] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidResultError(
+                "A metric name must be a non-empty str. "
+                f"Received: key={key!r} (of type {type(key).__name__}); "
+                "expected a dict such as {'mse': 0.1}"
+            )
+        number = real_number(item)
+        if number is None:
+            raise InvalidResultError(
+                f"Metric {key!r} must be a real number. Received: {key}={_short(item)} "
+                f"(of type {type(item).__name__}); expected an int or a float (not a bool)"
+            )
+        metrics[key] = number
+    return metrics
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse one ``--set key=value`` into ``(key, value)``.
+
+    The value is parsed as JSON when it parses (numbers, ``true`` /
+    ``false``, ``null``, lists, objects, quoted strings), else kept as the
+    bare string. ``NaN`` and ``Infinity`` stay strings: they are not JSON.
+    Keys are flat: letters, digits, ``_``, ``-`` and ``.``, starting with a
+    letter or ``_``; a dot is part of the name, not nesting.
+
+    Args:
+        text: The text after ``--set``.
+
+    Returns:
+        The key and the parsed value.
+
+    Raises:
+        UsageError: No ``=``, or a key that is empty or has other characters.
+
+    Example:
+        >>> parse_assignment("epochs=100"), parse_assignment("optimizer=adam")
+        (('epochs', 100), ('optimizer', 'adam'))
+    """
+    if not isinstance(text, str):
+        raise UsageError(
+            f"A --set assignment must be a str. Received: {text!r} "
+            f"(of type {type(text).__name__}); expected key=value"
+        )
+    key, equals, raw = text.partition("=")
+    key = key.strip()
+    if not equals or not _KEY.match(key):
+        raise UsageError(
+            f"A --set assignment must be key=value with a name-like key. Received: {text!r}; "
+            "expected key=value, the key made of letters, digits, '_', '-' and '.', "
+            "e.g. epochs=100 or optimizer=adam"
+        )
+    try:
+        value: Any = json.loads(raw, parse_constant=_reject_constant)
+    except ValueError:
+        value = raw
+    return key, value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
