@@ -1,0 +1,36 @@
+"""The durable store of studies and runs: one SQLite file, versioned, safe to share.
+
+See ``docs/store.md`` for the schema and how to read it with ``sqlite3``.
+"""
+
+from __future__ import annotations
+
+from seedwise.store.claims import make_owner as make_owner
+from seedwise.store.claims import owner_is_alive as owner_is_alive
+from seedwise.store.core import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
+from seedwise.store.core import Store as Store
+from seedwise.store.core import default_store_path as default_store_path
+from seedwise.store.core import open_store as open_store
+from seedwise.store.records import RUN_STATUSES as RUN_STATUSES
+from seedwise.store.records import RunRecord as RunRecord
+from seedwise.store.records import StudyRecord as StudyRecord
+from seedwise.store.records import StudySummary as StudySummary
+from seedwise.store.records import environment_hash as environment_hash
+from seedwise.store.schema import APPLICATION_ID as APPLICATION_ID
+from seedwise.store.schema import SCHEMA_VERSION as SCHEMA_VERSION
+
+__all__ = [
+    "APPLICATION_ID",
+    "BUSY_TIMEOUT_S",
+    "RUN_STATUSES",
+    "SCHEMA_VERSION",
+    "RunRecord",
+    "Store",
+    "StudyRecord",
+    "StudySummary",
+    "default_store_path",
+    "environment_hash",
+    "make_owner",
+    "open_store",
+    "owner_is_alive",
+]

@@ -1,0 +1,87 @@
+"""Who owns a claim on a repeat, and whether that owner is still alive.
+
+An owner is ``"HOST:PID:TOKEN"``: the host name, the runner's process id and
+a token unique to that runner (a UUID). A claim is stale, and may be taken
+over, when its owner ran on this host and its process no longer exists. The
+liveness of owners on other hosts cannot be tested, so their claims stay
+until released; an owner string of another form is never taken over either.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+__all__ = ["can_take_over", "make_owner", "owner_is_alive"]
+
+
+def make_owner() -> str:
+    """A new owner id for this process: ``"HOST:PID:UUID"``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+
+
+def owner_is_alive(owner: str) -> bool:
+    """Whether the runner that ``owner`` names may still be running.
+
+    Equivalent to ``os.kill(pid, 0)`` succeeding, for an owner on this host;
+    a process of another user counts as alive, and so does any owner on
+    another host or of another form.
+
+    Args:
+        owner: ``"HOST:PID:TOKEN"``.
+
+    Returns:
+        False only when the owner is known to be gone.
+    """
+    host, pid = _parse(owner)
+    if pid is None or host != socket.gethostname():
+        return True
+    if pid == os.getpid():
+        return True
+    return _process_exists(pid)
+
+
+def can_take_over(holder: str, claimant: str) -> bool:
+    """Whether ``claimant`` may take over a claim held by ``holder``.
+
+    Args:
+        holder: The owner of the existing claim.
+        claimant: The owner asking for the repeat.
+
+    Returns:
+        True when the claim is the claimant's own, or its holder is gone:
+        its process is dead, or it names the claimant's own pid (this
+        process) with another token, as an earlier runner whose pid was
+        reused does after a container restart.
+    """
+    if holder == claimant:
+        return True
+    host, pid = _parse(holder)
+    if pid is None or host != socket.gethostname():
+        return False
+    _, claimant_pid = _parse(claimant)
+    if pid == os.getpid() and claimant_pid == pid:
+        return True
+    return not _process_exists(pid)
+
+
+def _parse(owner: str) -> tuple[str, int | None]:
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) <= 0:
+        return owner, None
+    return parts[0], int(parts[1])
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name == "nt":
+        # os.kill(pid, 0) terminates the process on Windows: never ask there.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        # PermissionError: it exists, under another user.
+        return True
+    return True

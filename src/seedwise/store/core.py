@@ -1,0 +1,630 @@
+"""The SQLite store: studies, runs, per-step metrics, fingerprints, environments, claims.
+
+Durability and concurrency come from SQLite: WAL mode, ``synchronous=FULL``,
+a 30 s busy timeout, and one short ``BEGIN IMMEDIATE`` transaction for every
+write, so that concurrent runners wait for each other instead of failing with
+"database is locked". Within a runner, the parent process is the only writer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from seedwise.errors import StoreError
+from seedwise.experiment.context import StepRecord
+from seedwise.experiment.fingerprint import FingerprintRecord
+from seedwise.seeding.streams import check_seed
+from seedwise.store.claims import can_take_over
+from seedwise.store.records import (
+    RUN_STATUSES,
+    RunRecord,
+    StudyRecord,
+    StudySummary,
+    decode_json,
+    decode_metrics,
+    encode_json,
+    encode_metrics,
+    environment_hash,
+)
+from seedwise.store.schema import inspect_file, migrate
+
+__all__ = ["BUSY_TIMEOUT_S", "Store", "default_store_path", "open_store"]
+
+#: How long a write waits for another process's transaction before giving up.
+BUSY_TIMEOUT_S = 30.0
+
+_ENV_VARIABLE = "SEEDWISE_STORE"
+_DEFAULT_PATH = Path(".seedwise") / "seedwise.db"
+_LISTED = 5
+_FAILED = ("failed", "crashed", "timeout")
+
+
+def default_store_path() -> Path:
+    """Where the store lives when no path is given.
+
+    Returns:
+        ``$SEEDWISE_STORE`` when set and not empty (``~`` expanded), else
+        ``.seedwise/seedwise.db`` under the current directory, as an absolute path.
+    """
+    configured = os.environ.get(_ENV_VARIABLE, "")
+    path = Path(configured).expanduser() if configured else _DEFAULT_PATH
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Store:
+    """Open a store to read studies back (or, with ``create=True``, to write).
+
+    Args:
+        path: The store's file; None for :func:`default_store_path`.
+        create: Create the store (and its folders) when missing. Off by
+            default, so a mistyped path is an error rather than a new, empty store.
+
+    Returns:
+        The open store; close it, or use it as a context manager.
+
+    Raises:
+        StoreError: See :class:`Store`.
+    """
+    return Store(default_store_path() if path is None else path, create=create)
+
+
+class Store:
+    """A seedwise store: one SQLite file, opened with its schema checked and migrated.
+
+    Opening never modifies a file that is not a seedwise store: the file is
+    first read through a read-only connection, and refused when it is not
+    SQLite, belongs to another application (``PRAGMA application_id``), or
+    was written by a newer schema version (``PRAGMA user_version``). Only
+    then is it opened read-write, switched to WAL mode and migrated.
+
+    Example:
+        >>> with Store(tmp / "seedwise.db") as store:  # doctest: +SKIP
+        ...     store.ensure_study("s", experiment="x.py:f", config={}, seed=0,
+        ...                        settings={}, code_hash="...")
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        """Open, or create, the store at ``path``.
+
+        Args:
+            path: The store's file.
+            create: Create the file (and missing parent folders) when it does
+                not exist; otherwise a missing file is an error.
+
+        Raises:
+            StoreError: A missing store with ``create=False``, a folder, a
+                file that is not a seedwise store, or a newer schema.
+        """
+        self.path = Path(path).expanduser()
+        if inspect_file(self.path) is None:
+            if not create and not self.path.exists():
+                raise StoreError(
+                    f"No seedwise store at this path. Received: store={str(self.path)!r}; "
+                    f"expected an existing store (see `seedwise ls`, --store or ${_ENV_VARIABLE})"
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._connection = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            self._connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._connection.execute("PRAGMA foreign_keys = ON")
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = FULL")
+            migrate(self._connection, self.path)
+        except BaseException:
+            self._connection.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; the store stays on disk."""
+        with self._lock:
+            self._connection.close()
+
+    # Studies ----------------------------------------------------------------
+
+    def ensure_study(
+        self,
+        name: str,
+        *,
+        experiment: str,
+        config: Mapping[str, Any],
+        seed: int,
+        settings: Mapping[str, Any],
+        code_hash: str,
+    ) -> StudyRecord:
+        """Create the study ``name``, or return it unchanged if it exists.
+
+        The caller compares the returned record with what it meant to run
+        (``code_hash`` first) and decides what to do.
+
+        Args:
+            name: The study's name, a non-empty str.
+            experiment: The experiment reference.
+            config: The config, JSON-encodable.
+            seed: The study's root seed.
+            settings: The numerics-changing settings, JSON-encodable.
+            code_hash: The experiment source's hash.
+
+        Returns:
+            The stored study: the new one, or the existing one as it was.
+
+        Raises:
+            StoreError: A bad name, or a config or settings that JSON cannot hold.
+            InvalidSeedError: A bad seed.
+        """
+        _check_text(name, "study")
+        checked_seed = check_seed(seed)
+        row = (
+            name,
+            experiment,
+            encode_json(dict(config), what="config"),
+            checked_seed,
+            encode_json(dict(settings), what="settings"),
+            code_hash,
+            time.time(),
+        )
+        with self._write() as connection:
+            connection.execute(
+                "INSERT OR IGNORE INTO studies (name, experiment, config, seed, settings, "
+                "code_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        return self.get_study(name)
+
+    def get_study(self, name: str) -> StudyRecord:
+        """The study called ``name``.
+
+        Raises:
+            StoreError: No such study; the message lists the closest known names.
+        """
+        with self._read() as connection:
+            row = connection.execute(
+                "SELECT name, experiment, config, seed, settings, code_hash, created "
+                "FROM studies WHERE name = ?",
+                (name,),
+            ).fetchone()
+            if row is None:
+                raise self._unknown_study(connection, name)
+        where = f"studies.{{}} of study {name!r}"
+        return StudyRecord(
+            name=row[0],
+            experiment=row[1],
+            config=_object(decode_json(row[2], where=where.format("config")), where, "config"),
+            seed=row[3],
+            settings=_object(
+                decode_json(row[4], where=where.format("settings")), where, "settings"
+            ),
+            code_hash=row[5],
+            created=row[6],
+        )
+
+    def list_studies(self) -> list[StudySummary]:
+        """Every study, by name, with its number of runs per status and of open claims."""
+        with self._read() as connection:
+            studies = connection.execute(
+                "SELECT name, experiment, seed, created FROM studies ORDER BY name"
+            ).fetchall()
+            counts: dict[str, dict[str, int]] = {
+                row[0]: dict.fromkeys(RUN_STATUSES, 0) for row in studies
+            }
+            for study, status, count in connection.execute(
+                "SELECT study, status, count(*) FROM runs GROUP BY study, status"
+            ):
+                counts[study][status] = count
+            claimed = dict(
+                connection.execute("SELECT study, count(*) FROM claims GROUP BY study").fetchall()
+            )
+        return [
+            StudySummary(
+                name=name,
+                experiment=experiment,
+                seed=seed,
+                created=created,
+                counts=counts[name],
+                claimed=claimed.get(name, 0),
+            )
+            for name, experiment, seed, created in studies
+        ]
+
+    def set_code_hash(self, study: str, code_hash: str) -> None:
+        """Record a new source hash for ``study`` (``--allow-code-change``).
+
+        Raises:
+            StoreError: No such study.
+        """
+        _check_text(code_hash, "code_hash")
+        with self._write() as connection:
+            cursor = connection.execute(
+                "UPDATE studies SET code_hash = ? WHERE name = ?", (code_hash, study)
+            )
+            if cursor.rowcount == 0:
+                raise self._unknown_study(connection, study)
+
+    # Claims -----------------------------------------------------------------
+
+    def claim(
+        self,
+        study: str,
+        repeats: Sequence[int],
+        owner: str,
+        *,
+        retry_failed: bool,
+        limit: int | None = None,
+        retry_before: float | None = None,
+    ) -> list[int]:
+        """Atomically claim repeats of ``study`` for the runner ``owner``.
+
+        A repeat is claimed when it has no ``ok`` run, has no ``failed``,
+        ``crashed`` or ``timeout`` run unless ``retry_failed``, and has no
+        claim of a live owner (a claim of a dead process on this host, see
+        :mod:`seedwise.store.claims`, is taken over; the owner's own claims
+        are returned again). :meth:`record_run` deletes a repeat's claim,
+        :meth:`release` an owner's remaining ones.
+
+        Args:
+            study: The study's name.
+            repeats: The candidate repeats, in the order to claim them.
+            owner: The runner's id, ``"HOST:PID:TOKEN"`` (see ``make_owner``).
+            retry_failed: Claim repeats whose stored run did not finish.
+            limit: Claim at most this many; None for all that qualify.
+            retry_before: With ``retry_failed``, retry only runs that
+                finished before this Unix time, such as the runner's start,
+                so that each runner retries a repeat at most once even when
+                another runner is retrying too.
+
+        Returns:
+            The claimed repeats, in the order given.
+
+        Raises:
+            StoreError: No such study, a bad owner, repeat or limit.
+        """
+        _check_text(owner, "owner")
+        candidates = list(dict.fromkeys(_check_repeat(repeat) for repeat in repeats))
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise StoreError(
+                f"`limit` must be a non-negative int or None. Received: limit={limit!r}"
+            )
+        with self._write() as connection:
+            self._require_study(connection, study)
+            runs = {
+                repeat: (status, finished)
+                for repeat, status, finished in connection.execute(
+                    "SELECT repeat, status, finished FROM runs WHERE study = ?", (study,)
+                )
+            }
+            holders = dict(
+                connection.execute("SELECT repeat, owner FROM claims WHERE study = ?", (study,))
+            )
+            verdicts: dict[str, bool] = {}
+            claimed: list[int] = []
+            for repeat in candidates:
+                if limit is not None and len(claimed) >= limit:
+                    break
+                if repeat in runs and not _retryable(runs[repeat], retry_failed, retry_before):
+                    continue
+                holder = holders.get(repeat)
+                if holder is not None:
+                    if holder not in verdicts:
+                        verdicts[holder] = can_take_over(holder, owner)
+                    if not verdicts[holder]:
+                        continue
+                claimed.append(repeat)
+            now = time.time()
+            connection.executemany(
+                "INSERT OR REPLACE INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)",
+                [(study, repeat, owner, now) for repeat in claimed],
+            )
+        return claimed
+
+    def release(self, study: str, owner: str) -> int:
+        """Drop every claim ``owner`` holds on ``study``; returns how many."""
+        with self._write() as connection:
+            cursor = connection.execute(
+                "DELETE FROM claims WHERE study = ? AND owner = ?", (study, owner)
+            )
+            return cursor.rowcount
+
+    def claims(self, study: str) -> dict[int, str]:
+        """The open claims of ``study``: repeat -> owner."""
+        with self._read() as connection:
+            return dict(
+                connection.execute(
+                    "SELECT repeat, owner FROM claims WHERE study = ? ORDER BY repeat", (study,)
+                )
+            )
+
+    # Runs -------------------------------------------------------------------
+
+    def record_run(
+        self,
+        run: RunRecord,
+        *,
+        steps: Sequence[StepRecord] = (),
+        fingerprints: Sequence[FingerprintRecord] = (),
+        environment: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store one run, its steps and fingerprints, in one transaction.
+
+        Replaces any earlier run of the same repeat (with its steps and
+        fingerprints), adds the environment if it is new, and deletes the
+        repeat's claim.
+
+        Args:
+            run: The run. When ``environment`` is given, its ``env_hash``
+                is replaced by :func:`environment_hash` of it.
+            steps: Its per-step metrics, in order.
+            fingerprints: Its tensor digests, in order.
+            environment: The environment it ran in, JSON-encodable.
+
+        Raises:
+            StoreError: No such study, a bad status or repeat, an unknown
+                ``env_hash``, or values JSON cannot hold.
+        """
+        _check_repeat(run.repeat)
+        if run.status not in RUN_STATUSES:
+            raise StoreError(
+                f"Unknown run status. Received: status={run.status!r}; "
+                f"expected one of {', '.join(RUN_STATUSES)}"
+            )
+        environment_row = None
+        if environment is not None:
+            run = replace(run, env_hash=environment_hash(environment))
+            environment_row = (run.env_hash, encode_json(dict(environment), what="environment"))
+        key = (run.study, run.repeat)
+        with self._write() as connection:
+            self._require_study(connection, run.study)
+            if environment_row is not None:
+                connection.execute(
+                    "INSERT OR IGNORE INTO environments (hash, data, created) VALUES (?, ?, ?)",
+                    (*environment_row, time.time()),
+                )
+            elif (
+                run.env_hash is not None
+                and not connection.execute(
+                    "SELECT 1 FROM environments WHERE hash = ?", (run.env_hash,)
+                ).fetchone()
+            ):
+                raise StoreError(
+                    f"Unknown environment. Received: env_hash={run.env_hash!r}; expected the hash "
+                    "of a stored environment, or the environment itself"
+                )
+            for table in ("steps", "fingerprints", "runs"):
+                connection.execute(f"DELETE FROM {table} WHERE study = ? AND repeat = ?", key)
+            connection.execute(
+                "INSERT INTO runs (study, repeat, seed, status, metrics, error, traceback, "
+                "started, finished, duration, worker, env_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *key,
+                    run.seed,
+                    run.status,
+                    encode_metrics(run.metrics),
+                    run.error,
+                    run.traceback,
+                    run.started,
+                    run.finished,
+                    run.duration,
+                    run.worker,
+                    run.env_hash,
+                ),
+            )
+            connection.executemany(
+                "INSERT INTO steps (study, repeat, position, step, name, value) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(*key, i, s.step, s.name, s.value) for i, s in enumerate(steps)],
+            )
+            connection.executemany(
+                "INSERT INTO fingerprints (study, repeat, position, step, name, digest, dtype, "
+                "shape, sum, max_abs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        *key,
+                        i,
+                        f.step,
+                        f.name,
+                        f.digest,
+                        f.dtype,
+                        encode_json(list(f.shape), what="shape"),
+                        f.sum,
+                        f.max_abs,
+                    )
+                    for i, f in enumerate(fingerprints)
+                ],
+            )
+            connection.execute("DELETE FROM claims WHERE study = ? AND repeat = ?", key)
+
+    def runs(self, study: str) -> list[RunRecord]:
+        """Every stored run of ``study``, by repeat.
+
+        Raises:
+            StoreError: No such study, or a run whose metrics do not decode.
+        """
+        with self._read() as connection:
+            self._require_study(connection, study)
+            rows = connection.execute(
+                "SELECT study, repeat, seed, status, metrics, error, traceback, started, "
+                "finished, duration, worker, env_hash FROM runs WHERE study = ? ORDER BY repeat",
+                (study,),
+            ).fetchall()
+        return [_run_record(row) for row in rows]
+
+    def steps(self, study: str, repeat: int) -> list[StepRecord]:
+        """The per-step metrics of one run, in the order logged (NaN comes back as NaN)."""
+        with self._read() as connection:
+            rows = connection.execute(
+                "SELECT step, name, value FROM steps WHERE study = ? AND repeat = ? "
+                "ORDER BY position",
+                (study, repeat),
+            ).fetchall()
+        return [StepRecord(step, name, _real(value)) for step, name, value in rows]
+
+    def fingerprints(self, study: str, repeat: int) -> list[FingerprintRecord]:
+        """The tensor digests of one run, in the order recorded.
+
+        Raises:
+            StoreError: A shape that does not decode.
+        """
+        with self._read() as connection:
+            rows = connection.execute(
+                "SELECT step, name, digest, dtype, shape, sum, max_abs FROM fingerprints "
+                "WHERE study = ? AND repeat = ? ORDER BY position",
+                (study, repeat),
+            ).fetchall()
+        where = f"fingerprints.shape of study {study!r} repeat {repeat}"
+        return [
+            FingerprintRecord(
+                step=step,
+                name=name,
+                digest=digest,
+                dtype=dtype,
+                shape=tuple(decode_json(shape, where=where)),
+                sum=_real(total),
+                max_abs=_real(max_abs),
+            )
+            for step, name, digest, dtype, shape, total, max_abs in rows
+        ]
+
+    def environment(self, env_hash: str) -> dict[str, Any]:
+        """The environment stored under ``env_hash``.
+
+        Raises:
+            StoreError: No such environment, or one that does not decode.
+        """
+        with self._read() as connection:
+            row = connection.execute(
+                "SELECT data FROM environments WHERE hash = ?", (env_hash,)
+            ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"Unknown environment. Received: env_hash={env_hash!r}; expected the env_hash "
+                f"of a run in {str(self.path)!r}"
+            )
+        where = f"environments.data of {env_hash[:12]}"
+        return _object(decode_json(row[0], where=where), where, "data")
+
+    # Transactions -----------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        # One deferred transaction: every query of a read sees the same snapshot.
+        with self._lock:
+            self._connection.execute("BEGIN")
+            try:
+                yield self._connection
+            finally:
+                self._connection.execute("COMMIT")
+
+    def _require_study(self, connection: sqlite3.Connection, study: str) -> None:
+        if not connection.execute("SELECT 1 FROM studies WHERE name = ?", (study,)).fetchone():
+            raise self._unknown_study(connection, study)
+
+    def _unknown_study(self, connection: sqlite3.Connection, name: object) -> StoreError:
+        names = [row[0] for row in connection.execute("SELECT name FROM studies ORDER BY name")]
+        if not names:
+            known = f"{str(self.path)!r} holds no studies yet"
+        else:
+            close = difflib.get_close_matches(str(name), names, n=_LISTED, cutoff=0.5)
+            listed = close + [n for n in names if n not in close][: _LISTED - len(close)]
+            more = f" and {len(names) - len(listed)} more" if len(names) > len(listed) else ""
+            known = f"one of {', '.join(map(repr, listed))}{more} (see `seedwise ls`)"
+        return StoreError(f"Unknown study. Received: study={name!r}; expected {known}")
+
+
+def _run_record(row: Sequence[Any]) -> RunRecord:
+    study, repeat, seed, status, metrics = row[:5]
+    error, traceback, started, finished, duration, worker, env_hash = row[5:]
+    where = f"runs.metrics of study {study!r} repeat {repeat}"
+    return RunRecord(
+        study=study,
+        repeat=repeat,
+        seed=seed,
+        status=status,
+        metrics=decode_metrics(metrics, where=where),
+        error=error,
+        traceback=traceback,
+        started=started,
+        finished=finished,
+        duration=duration,
+        worker=worker,
+        env_hash=env_hash,
+    )
+
+
+def _retryable(run: tuple[str, float | None], retry_failed: bool, before: float | None) -> bool:
+    status, finished = run
+    if status not in _FAILED or not retry_failed:
+        return False
+    return before is None or finished is None or finished < before
+
+
+def _check_repeat(repeat: object) -> int:
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
+        raise StoreError(
+            f"A repeat must be a non-negative int. Received: repeat={repeat!r} "
+            f"(of type {type(repeat).__name__}); expected 0, 1, 2, ..."
+        )
+    return repeat
+
+
+def _check_text(value: object, name: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise StoreError(
+            f"`{name}` must be a non-empty str. Received: {name}={value!r} "
+            f"(of type {type(value).__name__})"
+        )
+
+
+def _object(value: Any, where: str, column: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise StoreError(
+            f"A store row cannot be decoded: {where.format(column)} is not a JSON object. "
+            f"Received: {value!r:.80}; expected a JSON object"
+        )
+    return value
+
+
+def _real(value: object) -> float:
+    # SQLite stores NaN as NULL.
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]

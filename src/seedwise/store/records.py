@@ -1,0 +1,213 @@
+"""The rows of the store as frozen dataclasses, and their JSON encoding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from seedwise.errors import StoreError
+
+__all__ = [
+    "RUN_STATUSES",
+    "RunRecord",
+    "StudyRecord",
+    "StudySummary",
+    "decode_json",
+    "decode_metrics",
+    "encode_json",
+    "encode_metrics",
+    "environment_hash",
+]
+
+#: Every status a stored run can have; a run is finished only when ``ok``.
+RUN_STATUSES = ("ok", "failed", "crashed", "timeout")
+
+# JSON has no NaN or infinities; metrics keep them as these strings.
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    """A study: an experiment, its config, its root seed and its fixed settings.
+
+    Attributes:
+        name: The study's unique name.
+        experiment: The experiment reference, e.g. ``"examples/sequence.py:train"``.
+        config: The config every run receives.
+        seed: The study's root seed; run ``i`` gets ``derive_seed(seed, "repeat", i)``.
+        settings: Numerics-changing settings applied to every run (threads, ...).
+        code_hash: The SHA-256 of the experiment's source when the study began
+            (or when a code change was last allowed).
+        created: When the study was created, in seconds since the Unix epoch.
+    """
+
+    name: str
+    experiment: str
+    config: dict[str, Any]
+    seed: int
+    settings: dict[str, Any]
+    code_hash: str
+    created: float
+
+
+@dataclass(frozen=True)
+class StudySummary:
+    """A study with the number of its runs in each status, for ``seedwise ls``.
+
+    Attributes:
+        name: The study's name.
+        experiment: The experiment reference.
+        seed: The study's root seed.
+        created: When the study was created (Unix seconds).
+        counts: The number of runs per status, every status of
+            :data:`RUN_STATUSES` present (0 when none).
+        claimed: The number of repeats a runner has claimed but not recorded.
+    """
+
+    name: str
+    experiment: str
+    seed: int
+    created: float
+    counts: dict[str, int]
+    claimed: int
+
+    @property
+    def total(self) -> int:
+        """The number of stored runs, whatever their status."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of a study, as stored: the latest attempt at one repeat.
+
+    Attributes:
+        study: The study's name.
+        repeat: The repeat index, ``>= 0``.
+        seed: The run's seed.
+        status: One of ``ok``, ``failed``, ``crashed``, ``timeout``.
+        metrics: The returned metrics (empty unless ``ok``); NaN and
+            infinities are kept.
+        error: One line saying why the run did not finish, or None.
+        traceback: The full traceback of a ``failed`` run, or None.
+        started: When the run started (Unix seconds), or None.
+        finished: When it finished (Unix seconds), or None.
+        duration: Its duration in seconds, or None.
+        worker: Which worker ran it, or None.
+        env_hash: The key of its row in ``environments``, or None.
+    """
+
+    study: str
+    repeat: int
+    seed: int
+    status: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+    started: float | None = None
+    finished: float | None = None
+    duration: float | None = None
+    worker: str | None = None
+    env_hash: str | None = None
+
+
+def encode_json(value: Any, *, what: str) -> str:
+    """Encode ``value`` as strict JSON (no NaN), keeping the order of dict keys.
+
+    Raises:
+        StoreError: ``value`` holds something JSON cannot represent.
+    """
+    try:
+        return json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise StoreError(
+            f"The {what} cannot be stored as JSON: {error}. Received: {what}={_short(value)}; "
+            "expected str, int, float (finite), bool, None, lists and dicts with str keys"
+        ) from None
+
+
+def decode_json(text: object, *, where: str) -> Any:
+    """Decode a JSON column, reporting a bad row clearly.
+
+    Raises:
+        StoreError: The column does not hold valid JSON.
+    """
+    try:
+        if not isinstance(text, str):
+            raise ValueError(f"a {type(text).__name__}, not text")
+        return json.loads(text)
+    except ValueError as error:
+        raise StoreError(
+            f"A store row cannot be decoded: {where} is not valid JSON ({error}). "
+            f"Received: {_short(text)}; expected JSON text, as seedwise writes it "
+            "(was the store edited by hand?)"
+        ) from None
+
+
+def encode_metrics(metrics: Mapping[str, float]) -> str:
+    """Encode metrics as a JSON object, with non-finite values as strings."""
+    encoded = {name: _encode_float(value) for name, value in metrics.items()}
+    return json.dumps(encoded, allow_nan=False, ensure_ascii=False)
+
+
+def decode_metrics(text: object, *, where: str) -> dict[str, float]:
+    """Decode what :func:`encode_metrics` wrote.
+
+    Raises:
+        StoreError: The column is not a JSON object of numbers.
+    """
+    data = decode_json(text, where=where)
+    metrics: dict[str, float] = {}
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if isinstance(value, str) and value in _NON_FINITE:
+                metrics[name] = _NON_FINITE[value]
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                metrics[name] = float(value)
+            else:
+                break
+        else:
+            return metrics
+    raise StoreError(
+        f"A store row cannot be decoded: {where} is not a JSON object of numbers. "
+        f'Received: {_short(text)}; expected e.g. {{"mse": 0.1}}'
+    )
+
+
+def environment_hash(environment: Mapping[str, Any]) -> str:
+    """The SHA-256 hex of an environment's canonical JSON (sorted keys), its key in the store.
+
+    Raises:
+        StoreError: The environment holds something JSON cannot represent.
+    """
+    canonical = json.dumps(
+        _canonical(environment, what="environment"),
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any, *, what: str) -> Any:
+    # Round-trip through encode_json for its clear error on unencodable values.
+    return json.loads(encode_json(dict(value), what=what))
+
+
+def _encode_float(value: float) -> float | str:
+    number = float(value)
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return number
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
