@@ -49,9 +49,7 @@ def result(weights: list[Any], predictions: Any) -> dict[str, Any]:
 def train_keras() -> dict[str, Any]:
     import keras
 
-    model = keras.Sequential(
-        [keras.Input((1,)), keras.layers.Dense(10), keras.layers.Dense(1)]
-    )
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(10), keras.layers.Dense(1)])
     model.compile(loss="mean_squared_error", optimizer="adam")
     model.fit(X, Y, epochs=EPOCHS, batch_size=3, shuffle=True, verbose=0)
     return result(model.get_weights(), model.predict(X, verbose=0))

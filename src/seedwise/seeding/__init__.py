@@ -136,7 +136,7 @@ def _warn_about_gaps(modules: list[ModuleType], report: SeedReport) -> None:
         "random: not seeded",
         "warning",
         "Keras 3 draws the default seeds of its layers and initializers from Python's "
-        "random, which this call left unseeded: Keras results will differ between "
+        "random, which was left unseeded here: Keras results will differ between "
         "processes; include 'python' (or 'keras') in frameworks",
     )
 

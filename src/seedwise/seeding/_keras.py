@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
-from typing import Any
+from typing import Any, cast
 
 from seedwise.seeding.report import SeedReport
 
@@ -74,7 +74,7 @@ def set_state(saved: object) -> None:
     from keras.src.random import seed_generator
     from keras.src.utils import rng_utils
 
-    global_seed, generator, values = saved  # type: ignore[misc]
+    global_seed, generator, values = cast(tuple[Any, ...], saved)
     state = _global_state()
     state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, global_seed)
     state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, generator)

@@ -39,7 +39,7 @@ def seed(value: int, deterministic: bool, report: SeedReport) -> None:
             NAME,
             f"PYTHONHASHSEED={hash_seed}",
             "ok",
-            "fixed in the environment (effective only if it was set before this interpreter started)",
+            "fixed in the environment (effective only if set before this interpreter started)",
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.util import find_spec
+from typing import Any, cast
 
 from seedwise.seeding.report import SeedReport
 
@@ -56,7 +57,9 @@ def get_state() -> object:
     from tensorflow.python.ops import stateful_random_ops
 
     eager = context.context()
-    rng_state = None if eager._rng is None else eager._rng.getstate()
+    # The op-seed generator exists only once a global seed has been set.
+    rng = getattr(eager, "_rng", None)
+    rng_state = None if rng is None else rng.getstate()
     generator = stateful_random_ops.global_generator
     generator_state = None if generator is None else generator.state.numpy().copy()
     return (
@@ -74,7 +77,7 @@ def set_state(saved: object) -> None:
     from tensorflow.python.framework import config
     from tensorflow.python.ops import stateful_random_ops
 
-    global_seed, rng_state, generator, generator_state, determinism = saved  # type: ignore[misc]
+    global_seed, rng_state, generator, generator_state, determinism = cast(tuple[Any, ...], saved)
     eager = context.context()
     if global_seed is None:
         eager._seed = None

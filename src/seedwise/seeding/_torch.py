@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from importlib.util import find_spec
+from typing import Any, cast
 
 from seedwise.seeding.report import SeedReport
 
@@ -39,7 +40,7 @@ def seed(value: int, deterministic: bool, report: SeedReport) -> None:
     current = os.environ.get(CUBLAS_VARIABLE)
     if current is not None:
         report.add(NAME, f"{CUBLAS_VARIABLE}={current}", "ok", "already set in the environment")
-    elif torch.cuda.is_initialized():
+    elif _cuda_initialised():
         report.add(
             NAME,
             f"{CUBLAS_VARIABLE}={CUBLAS_VALUE}",
@@ -50,9 +51,7 @@ def seed(value: int, deterministic: bool, report: SeedReport) -> None:
         )
     else:
         os.environ[CUBLAS_VARIABLE] = CUBLAS_VALUE
-        report.add(
-            NAME, f"{CUBLAS_VARIABLE}={CUBLAS_VALUE}", "ok", "set before CUDA initialises"
-        )
+        report.add(NAME, f"{CUBLAS_VARIABLE}={CUBLAS_VALUE}", "ok", "set before CUDA initialises")
     torch.use_deterministic_algorithms(True)
     report.add(
         NAME,
@@ -66,11 +65,17 @@ def seed(value: int, deterministic: bool, report: SeedReport) -> None:
     report.add(NAME, "cudnn.deterministic=True, cudnn.benchmark=False", "ok")
 
 
+def _cuda_initialised() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_initialized())  # type: ignore[no-untyped-call]
+
+
 def get_state() -> object:
     """The CPU and (if initialised) CUDA generator states and the determinism switches."""
     import torch
 
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    cuda = torch.cuda.get_rng_state_all() if _cuda_initialised() else None
     return (
         torch.get_rng_state(),
         cuda,
@@ -85,7 +90,8 @@ def set_state(saved: object) -> None:
     """Restore a state from :func:`get_state`."""
     import torch
 
-    cpu, cuda, algorithms, warn_only, cudnn_deterministic, cudnn_benchmark = saved  # type: ignore[misc]
+    saved_tuple = cast(tuple[Any, ...], saved)
+    cpu, cuda, algorithms, warn_only, cudnn_deterministic, cudnn_benchmark = saved_tuple
     torch.set_rng_state(cpu)
     if cuda is not None:
         torch.cuda.set_rng_state_all(cuda)

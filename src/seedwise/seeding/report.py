@@ -83,7 +83,9 @@ class SeedReport:
     def from_dict(cls, data: dict[str, Any]) -> SeedReport:
         """Rebuild a report from :meth:`to_dict` output."""
         actions = [SeedAction(**a) for a in data["actions"]]
-        return cls(seed=int(data["seed"]), deterministic=bool(data["deterministic"]), actions=actions)
+        return cls(
+            seed=int(data["seed"]), deterministic=bool(data["deterministic"]), actions=actions
+        )
 
     def __str__(self) -> str:
         mode = "deterministic ops on" if self.deterministic else "deterministic ops off"

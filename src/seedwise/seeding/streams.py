@@ -65,9 +65,9 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, int):
         return value
     # NumPy integer scalars, without importing NumPy for plain ints.
-    if type(value).__module__ == "numpy" and hasattr(value, "dtype"):
-        if getattr(value.dtype, "kind", "") in "iu":
-            return int(value)  # type: ignore[call-overload]
+    is_numpy = type(value).__module__ == "numpy" and hasattr(value, "dtype")
+    if is_numpy and getattr(value.dtype, "kind", "") in "iu":  # type: ignore[attr-defined]
+        return int(value)  # type: ignore[call-overload, no-any-return]
     return None
 
 

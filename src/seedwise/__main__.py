@@ -1,0 +1,5 @@
+"""``python -m seedwise`` is the same command as ``seedwise``."""
+
+from seedwise.cli import run
+
+run()

@@ -1,0 +1,126 @@
+"""The ``seedwise`` command line: parses, calls the API, prints.
+
+Exit codes: 0 success, 1 a negative verdict, 2 bad usage or input, 3 an
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from seedwise import __version__
+from seedwise.errors import EXIT_INTERNAL, EXIT_USAGE, SeedwiseError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}. Try '{self.prog} --help'")
+
+
+def _seed_command(args: argparse.Namespace) -> int:
+    from seedwise.seeding import seed_everything
+
+    report = seed_everything(
+        _seed_argument(args.seed),
+        deterministic=not args.no_deterministic,
+        frameworks=args.frameworks or None,
+    )
+    print(report.to_json(indent=2) if args.json else report)
+    return 0
+
+
+def _demo_command(args: argparse.Namespace) -> int:
+    from seedwise.demo.cli import demo_main
+
+    return demo_main(args)
+
+
+def _seed_argument(text: str) -> int:
+    from seedwise.seeding.streams import check_seed
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(
+            f"The seed must be an integer. Received: seed={text!r}; expected an int in "
+            "[0, 2**63 - 1]"
+        ) from None
+    return check_seed(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
+    parser = _Parser(
+        prog="seedwise",
+        description="Reproducible machine-learning experiments, statistically honest results.",
+    )
+    parser.add_argument("--version", action="version", version=f"seedwise {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = commands.add_parser(
+        "demo", help="the tutorial's study on its own Keras network, in fresh processes"
+    )
+    demo.add_argument(
+        "--backend",
+        choices=("tensorflow", "jax", "torch"),
+        default="tensorflow",
+        help="Keras backend (default: tensorflow)",
+    )
+    demo.add_argument("--quick", action="store_true", help="fewer runs and epochs")
+    demo.add_argument("--json", action="store_true", help="print the results as JSON")
+    demo.set_defaults(handler=_demo_command)
+
+    seed = commands.add_parser(
+        "seed", help="seed every installed framework in this process and print the report"
+    )
+    seed.add_argument("seed", help="an int in [0, 2**63 - 1]")
+    seed.add_argument("--no-deterministic", action="store_true", help="leave deterministic ops off")
+    seed.add_argument(
+        "--framework",
+        dest="frameworks",
+        action="append",
+        metavar="NAME",
+        help="only this framework (repeatable): python, numpy, keras, tensorflow, torch, jax",
+    )
+    seed.add_argument("--json", action="store_true", help="print the report as JSON")
+    seed.set_defaults(handler=_seed_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        code: int = args.handler(args)
+        return code
+    except SeedwiseError as error:
+        print(f"seedwise: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("seedwise: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(
+            "seedwise: internal error (a bug in seedwise: please report it with the "
+            "traceback above)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def run() -> None:
+    """Entry point of the ``seedwise`` script."""
+    sys.exit(main())
+
+
+__all__ = ["build_parser", "main", "run"]

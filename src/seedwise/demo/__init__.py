@@ -1,0 +1,1 @@
+"""The tutorial's study, reproduced and carried further: ``seedwise demo``."""

@@ -1,0 +1,95 @@
+"""Fixtures shared by the whole suite: no test may leak environment variables or RNG state."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+def _rng_snapshot() -> dict[str, Any]:
+    snapshot: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state()[1].tobytes(),
+    }
+    if "torch" in sys.modules:
+        import torch
+
+        snapshot["torch"] = torch.get_rng_state().numpy().tobytes()
+        snapshot["torch.deterministic"] = torch.are_deterministic_algorithms_enabled()
+    return snapshot
+
+
+def _environment() -> dict[str, str]:
+    # pytest itself sets PYTEST_CURRENT_TEST around each phase.
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
+def _import_frameworks() -> list[Any]:
+    from seedwise.seeding import _MODULES
+
+    present = [module for module in _MODULES if module.installed()]
+    for module in present:
+        module.prepare()
+    return present
+
+
+@pytest.fixture(autouse=True)
+def _no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves environment variables or global RNG state changed."""
+    if "restore_global_rng" in request.fixturenames:
+        # Importing TensorFlow or torch sets environment variables of their
+        # own; those are the frameworks' doing, not the test's.
+        _import_frameworks()
+    environment = _environment()
+    before = _rng_snapshot()
+    yield
+    after = _rng_snapshot()
+    leaked_env = sorted(set(environment.items()).symmetric_difference(_environment().items()))
+    for name, _value in leaked_env:
+        if name in environment:
+            os.environ[name] = environment[name]
+        else:
+            os.environ.pop(name, None)
+    changed = [name for name in before if before[name] != after.get(name)]
+    assert not leaked_env, f"the test leaked environment variables: {leaked_env}"
+    assert not changed, f"the test leaked global RNG state of: {changed}"
+
+
+@pytest.fixture
+def restore_global_rng() -> Iterator[None]:
+    """Let a test seed globally: every framework's state and the environment come back after."""
+    present = _import_frameworks()
+    states = [(module, module.get_state()) for module in present]
+    environment = dict(os.environ)
+    yield
+    for module, state in reversed(states):
+        module.set_state(state)
+    os.environ.clear()
+    os.environ.update(environment)
+
+
+def run_python(
+    args: list[str], *, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` in a fresh process with TensorFlow's logging quiet."""
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+        cwd=ROOT,
+    )
