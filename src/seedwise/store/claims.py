@@ -12,8 +12,11 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Mapping, Sequence
 
-__all__ = ["can_take_over", "make_owner", "owner_is_alive"]
+__all__ = ["can_take_over", "make_owner", "owner_is_alive", "select_claimable"]
+
+_NOT_FINISHED = ("failed", "crashed", "timeout")
 
 
 def make_owner() -> str:
@@ -64,6 +67,51 @@ def can_take_over(holder: str, claimant: str) -> bool:
     if pid == os.getpid() and claimant_pid == pid:
         return True
     return not _process_exists(pid)
+
+
+def select_claimable(
+    candidates: Sequence[int],
+    runs: Mapping[int, tuple[str, float | None]],
+    holders: Mapping[int, str],
+    owner: str,
+    *,
+    retry_failed: bool,
+    limit: int | None,
+    retry_before: float | None,
+) -> list[int]:
+    """The candidates ``owner`` may claim, in order; see ``Store.claim``.
+
+    Args:
+        candidates: Distinct repeats, in the order to claim them.
+        runs: The study's stored runs: repeat -> (status, finished).
+        holders: The study's claims: repeat -> owner.
+        owner: The claimant.
+        retry_failed: Whether runs that did not finish may be claimed.
+        limit: The most repeats to return, or None.
+        retry_before: With ``retry_failed``, only runs finished before this.
+
+    Returns:
+        The claimable repeats.
+    """
+    verdicts: dict[str, bool] = {}
+    claimed: list[int] = []
+    for repeat in candidates:
+        if limit is not None and len(claimed) >= limit:
+            break
+        if repeat in runs:
+            status, finished = runs[repeat]
+            if status not in _NOT_FINISHED or not retry_failed:
+                continue
+            if retry_before is not None and finished is not None and finished >= retry_before:
+                continue
+        holder = holders.get(repeat)
+        if holder is not None:
+            if holder not in verdicts:
+                verdicts[holder] = can_take_over(holder, owner)
+            if not verdicts[holder]:
+                continue
+        claimed.append(repeat)
+    return claimed
 
 
 def _parse(owner: str) -> tuple[str, int | None]:

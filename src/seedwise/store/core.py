@@ -24,17 +24,19 @@ from seedwise.errors import StoreError
 from seedwise.experiment.context import StepRecord
 from seedwise.experiment.fingerprint import FingerprintRecord
 from seedwise.seeding.streams import check_seed
-from seedwise.store.claims import can_take_over
+from seedwise.store.claims import select_claimable
 from seedwise.store.records import (
     RUN_STATUSES,
     RunRecord,
     StudyRecord,
     StudySummary,
     decode_json,
-    decode_metrics,
+    decode_object,
+    decode_real,
     encode_json,
     encode_metrics,
     environment_hash,
+    run_from_row,
 )
 from seedwise.store.schema import inspect_file, migrate
 
@@ -46,7 +48,6 @@ BUSY_TIMEOUT_S = 30.0
 _ENV_VARIABLE = "SEEDWISE_STORE"
 _DEFAULT_PATH = Path(".seedwise") / "seedwise.db"
 _LISTED = 5
-_FAILED = ("failed", "crashed", "timeout")
 
 
 def default_store_path() -> Path:
@@ -218,9 +219,11 @@ class Store:
         return StudyRecord(
             name=row[0],
             experiment=row[1],
-            config=_object(decode_json(row[2], where=where.format("config")), where, "config"),
+            config=decode_object(
+                decode_json(row[2], where=where.format("config")), where, "config"
+            ),
             seed=row[3],
-            settings=_object(
+            settings=decode_object(
                 decode_json(row[4], where=where.format("settings")), where, "settings"
             ),
             code_hash=row[5],
@@ -326,20 +329,15 @@ class Store:
             holders = dict(
                 connection.execute("SELECT repeat, owner FROM claims WHERE study = ?", (study,))
             )
-            verdicts: dict[str, bool] = {}
-            claimed: list[int] = []
-            for repeat in candidates:
-                if limit is not None and len(claimed) >= limit:
-                    break
-                if repeat in runs and not _retryable(runs[repeat], retry_failed, retry_before):
-                    continue
-                holder = holders.get(repeat)
-                if holder is not None:
-                    if holder not in verdicts:
-                        verdicts[holder] = can_take_over(holder, owner)
-                    if not verdicts[holder]:
-                        continue
-                claimed.append(repeat)
+            claimed = select_claimable(
+                candidates,
+                runs,
+                holders,
+                owner,
+                retry_failed=retry_failed,
+                limit=limit,
+                retry_before=retry_before,
+            )
             now = time.time()
             connection.executemany(
                 "INSERT OR REPLACE INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)",
@@ -477,7 +475,7 @@ class Store:
                 "finished, duration, worker, env_hash FROM runs WHERE study = ? ORDER BY repeat",
                 (study,),
             ).fetchall()
-        return [_run_record(row) for row in rows]
+        return [run_from_row(row) for row in rows]
 
     def steps(self, study: str, repeat: int) -> list[StepRecord]:
         """The per-step metrics of one run, in the order logged (NaN comes back as NaN)."""
@@ -487,7 +485,7 @@ class Store:
                 "ORDER BY position",
                 (study, repeat),
             ).fetchall()
-        return [StepRecord(step, name, _real(value)) for step, name, value in rows]
+        return [StepRecord(step, name, decode_real(value)) for step, name, value in rows]
 
     def fingerprints(self, study: str, repeat: int) -> list[FingerprintRecord]:
         """The tensor digests of one run, in the order recorded.
@@ -509,8 +507,8 @@ class Store:
                 digest=digest,
                 dtype=dtype,
                 shape=tuple(decode_json(shape, where=where)),
-                sum=_real(total),
-                max_abs=_real(max_abs),
+                sum=decode_real(total),
+                max_abs=decode_real(max_abs),
             )
             for step, name, digest, dtype, shape, total, max_abs in rows
         ]
@@ -531,7 +529,7 @@ class Store:
                 f"of a run in {str(self.path)!r}"
             )
         where = f"environments.data of {env_hash[:12]}"
-        return _object(decode_json(row[0], where=where), where, "data")
+        return decode_object(decode_json(row[0], where=where), where, "data")
 
     # Transactions -----------------------------------------------------------
 
@@ -572,33 +570,6 @@ class Store:
         return StoreError(f"Unknown study. Received: study={name!r}; expected {known}")
 
 
-def _run_record(row: Sequence[Any]) -> RunRecord:
-    study, repeat, seed, status, metrics = row[:5]
-    error, traceback, started, finished, duration, worker, env_hash = row[5:]
-    where = f"runs.metrics of study {study!r} repeat {repeat}"
-    return RunRecord(
-        study=study,
-        repeat=repeat,
-        seed=seed,
-        status=status,
-        metrics=decode_metrics(metrics, where=where),
-        error=error,
-        traceback=traceback,
-        started=started,
-        finished=finished,
-        duration=duration,
-        worker=worker,
-        env_hash=env_hash,
-    )
-
-
-def _retryable(run: tuple[str, float | None], retry_failed: bool, before: float | None) -> bool:
-    status, finished = run
-    if status not in _FAILED or not retry_failed:
-        return False
-    return before is None or finished is None or finished < before
-
-
 def _check_repeat(repeat: object) -> int:
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
         raise StoreError(
@@ -614,17 +585,3 @@ def _check_text(value: object, name: str) -> None:
             f"`{name}` must be a non-empty str. Received: {name}={value!r} "
             f"(of type {type(value).__name__})"
         )
-
-
-def _object(value: Any, where: str, column: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise StoreError(
-            f"A store row cannot be decoded: {where.format(column)} is not a JSON object. "
-            f"Received: {value!r:.80}; expected a JSON object"
-        )
-    return value
-
-
-def _real(value: object) -> float:
-    # SQLite stores NaN as NULL.
-    return float("nan") if value is None else float(value)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +18,12 @@ __all__ = [
     "StudySummary",
     "decode_json",
     "decode_metrics",
+    "decode_object",
+    "decode_real",
     "encode_json",
     "encode_metrics",
     "environment_hash",
+    "run_from_row",
 ]
 
 #: Every status a stored run can have; a run is finished only when ``ok``.
@@ -192,6 +195,46 @@ def environment_hash(environment: Mapping[str, Any]) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def run_from_row(row: Sequence[Any]) -> RunRecord:
+    """A :class:`RunRecord` from a ``runs`` row, columns in table order.
+
+    Raises:
+        StoreError: Metrics that do not decode.
+    """
+    study, repeat, seed, status, metrics = row[:5]
+    error, traceback, started, finished, duration, worker, env_hash = row[5:]
+    where = f"runs.metrics of study {study!r} repeat {repeat}"
+    return RunRecord(
+        study=study,
+        repeat=repeat,
+        seed=seed,
+        status=status,
+        metrics=decode_metrics(metrics, where=where),
+        error=error,
+        traceback=traceback,
+        started=started,
+        finished=finished,
+        duration=duration,
+        worker=worker,
+        env_hash=env_hash,
+    )
+
+
+def decode_object(value: Any, where: str, column: str) -> dict[str, Any]:
+    """``value`` if it is a dict, else a StoreError naming ``where`` (formatted with ``column``)."""
+    if not isinstance(value, dict):
+        raise StoreError(
+            f"A store row cannot be decoded: {where.format(column)} is not a JSON object. "
+            f"Received: {value!r:.80}; expected a JSON object"
+        )
+    return value
+
+
+def decode_real(value: object) -> float:
+    """A REAL column as a float: NULL is NaN, since SQLite stores NaN as NULL."""
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _canonical(value: Any, *, what: str) -> Any:
