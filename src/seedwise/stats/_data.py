@@ -1,0 +1,187 @@
+"""Input checks shared by the statistics: samples, metrics, levels and seeds."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from seedwise.errors import UsageError
+from seedwise.seeding.streams import Key, check_seed, rng
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "MissingMetricError",
+    "Sample",
+    "check_level",
+    "check_positive_int",
+    "generator",
+    "pick_metric",
+    "root_seed",
+    "to_array",
+    "to_sample",
+]
+
+
+class MissingMetricError(UsageError):
+    """A metric was asked for that the results do not contain."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The finite values of one sample, and how many non-finite ones were dropped."""
+
+    values: NDArray[np.float64]
+    n_nonfinite: int
+
+    @property
+    def n(self) -> int:
+        """The number of finite values."""
+        return int(self.values.shape[0])
+
+
+def pick_metric(values: object, metric: str | None, *, name: str = "values") -> object:
+    """The array for ``metric`` when ``values`` is a mapping, else ``values``.
+
+    Args:
+        values: An array, or a mapping from metric name to array.
+        metric: The metric to pick from a mapping.
+        name: The argument's name, for error messages.
+
+    Returns:
+        The array-like to analyse.
+
+    Raises:
+        MissingMetricError: ``values`` is a mapping without ``metric``.
+        UsageError: ``values`` is a mapping and ``metric`` is None.
+    """
+    if not isinstance(values, Mapping):
+        return values
+    available = ", ".join(repr(str(key)) for key in values) or "none"
+    if metric is None:
+        raise UsageError(
+            f"`metric` is required when `{name}` maps metric names to values. "
+            f"Received: metric=None; expected one of: {available}"
+        )
+    if metric not in values:
+        raise MissingMetricError(
+            f"The metric {metric!r} is not in `{name}`. Received: metric={metric!r}; "
+            f"expected one of: {available}"
+        )
+    return values[metric]
+
+
+def to_array(values: ArrayLike, *, name: str = "values") -> NDArray[np.float64]:
+    """A one-dimensional float64 array of ``values``, non-finite values kept.
+
+    Args:
+        values: A sequence or array of numbers.
+        name: The argument's name, for error messages.
+
+    Returns:
+        The values as float64.
+
+    Raises:
+        UsageError: The values are not numbers or not one-dimensional.
+    """
+    import numpy as np
+
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise UsageError(
+            f"`{name}` must be a sequence of numbers. Received: {name} of type "
+            f"{type(values).__name__} ({error}); expected a 1-D array of floats"
+        ) from None
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.ndim != 1:
+        raise UsageError(
+            f"`{name}` must be one-dimensional. Received: {name} with shape "
+            f"{array.shape}; expected a 1-D array, one value per run"
+        )
+    return array
+
+
+def to_sample(values: ArrayLike, *, name: str = "values") -> Sample:
+    """The finite values of a one-dimensional numeric array.
+
+    Args:
+        values: A sequence or array of numbers. NaN and infinities are
+            counted and dropped.
+        name: The argument's name, for error messages.
+
+    Returns:
+        The finite values as float64, in their original order.
+
+    Raises:
+        UsageError: The values are not numbers or not one-dimensional.
+    """
+    import numpy as np
+
+    array = to_array(values, name=name)
+    finite = np.isfinite(array)
+    return Sample(values=array[finite], n_nonfinite=int(array.size - finite.sum()))
+
+
+def check_level(value: float, *, name: str) -> float:
+    """``value`` if it is a probability strictly between 0 and 1, else raise.
+
+    Raises:
+        UsageError: ``value`` is not a number in (0, 1).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(
+            f"`{name}` must be a number. Received: {name}={value!r}; expected a float in (0, 1)"
+        )
+    if not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise UsageError(
+            f"`{name}` is out of range. Received: {name}={value!r}; expected a float in (0, 1)"
+        )
+    return float(value)
+
+
+def check_positive_int(value: object, *, name: str, minimum: int = 1) -> int:
+    """``value`` if it is an int of at least ``minimum``, else raise.
+
+    Raises:
+        UsageError: ``value`` is not such an int.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(
+            f"`{name}` must be an int of at least {minimum}. Received: {name}={value!r}"
+        )
+    return value
+
+
+def root_seed(seed: Any) -> int:
+    """The integer root of all resampling streams of one call.
+
+    Args:
+        seed: An int seed, or a ``numpy.random.Generator`` from which one
+            integer is drawn (so the result depends on the generator's state).
+
+    Returns:
+        An int in ``[0, 2**63 - 1]``.
+
+    Raises:
+        InvalidSeedError: ``seed`` is neither.
+    """
+    import numpy as np
+
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63 - 1, dtype=np.int64))
+    return check_seed(seed)
+
+
+def generator(root: int, *keys: Key) -> np.random.Generator:
+    """The Generator for one resampling, named by its purpose below ``root``.
+
+    Keying each resampling by name makes its result independent of which
+    other statistics the same call computes, and of their order.
+    """
+    return rng(root, "stats", *keys)

@@ -1,0 +1,93 @@
+"""Number formatting for printed results, and plain-Python values for JSON."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["format_interval", "format_number", "format_p", "plain", "plain_dict"]
+
+
+def format_number(value: float | None, digits: int = 4) -> str:
+    """``value`` with ``digits`` significant digits, or ``"n/a"`` for None.
+
+    Args:
+        value: The number to print.
+        digits: Significant digits.
+
+    Returns:
+        The formatted number, e.g. ``0.01235`` or ``-1.9e-05``.
+    """
+    if value is None:
+        return "n/a"
+    return f"{value:.{digits}g}"
+
+
+def format_p(p_value: float | None) -> str:
+    """A p-value as printed in verdicts: ``p = 0.0004``, ``p < 0.0001``.
+
+    Args:
+        p_value: The p-value, or None when no test was run.
+
+    Returns:
+        The formatted p-value, including ``p``.
+    """
+    if p_value is None:
+        return "p = n/a"
+    if p_value < 1e-4:
+        return "p < 0.0001"
+    if p_value < 0.01:
+        return f"p = {p_value:.4f}"
+    return f"p = {p_value:.3f}"
+
+
+def format_interval(low: float | None, high: float | None, confidence: float) -> str:
+    """An interval as ``[95% CI low, high]``, or a note that there is none.
+
+    Args:
+        low: The lower bound, None when the interval is undefined.
+        high: The upper bound, None when the interval is undefined.
+        confidence: The confidence level, e.g. 0.95.
+
+    Returns:
+        The formatted interval.
+    """
+    level = f"{100 * confidence:g}%"
+    if low is None or high is None:
+        return f"[{level} CI n/a]"
+    return f"[{level} CI {format_number(low)}, {format_number(high)}]"
+
+
+def plain(value: Any) -> Any:
+    """``value`` with NumPy scalars and arrays turned into Python values.
+
+    Non-finite floats become None, so that the result is valid JSON.
+
+    Args:
+        value: A number, string, None, mapping, sequence or NumPy value.
+
+    Returns:
+        The same structure made of ``dict``, ``list``, ``str``, ``int``,
+        ``float``, ``bool`` and ``None`` only.
+    """
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        # float() because numpy.float64 is a float subclass that JSON encoders keep.
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, Sequence):
+        return [plain(item) for item in value]
+    if hasattr(value, "tolist"):
+        return plain(value.tolist())
+    raise TypeError(f"Cannot convert {type(value).__name__} to a JSON value")
+
+
+def plain_dict(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """``plain(mapping)``, typed as the dict it is."""
+    result: dict[str, Any] = plain(mapping)
+    return result

@@ -1,0 +1,273 @@
+"""Confidence intervals: the ``Interval`` result, t-intervals and seeded bootstraps."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from seedwise.stats._format import format_interval, plain_dict
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = [
+    "MIN_INTERVAL_N",
+    "Interval",
+    "bootstrap_intervals",
+    "no_interval_reason",
+    "t_interval",
+    "undefined",
+]
+
+#: Fewer values than this give no interval: with two values a bootstrap has
+#: three distinct resamples, and a t-interval rests on one degree of freedom.
+MIN_INTERVAL_N = 3
+
+# Elements per vectorised call of a statistic: large enough that NumPy, not
+# Python, does the work; small enough to stay in cache and in memory.
+_BATCH_ELEMENTS = 1_000_000
+
+# Below this many runs, BCa and percentile intervals cover noticeably less than
+# their nominal level (Efron and Tibshirani 1993, ch. 14), so they carry a note.
+_FEW_RUNS = 10
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A confidence interval, or the reason there is none.
+
+    Attributes:
+        low: The lower bound; None when the interval is undefined.
+        high: The upper bound; None when the interval is undefined.
+        confidence: The confidence level, e.g. 0.95.
+        method: How the interval was computed, e.g. ``"BCa bootstrap, 10000
+            resamples"`` or ``"t-interval, 29 df"``.
+        n: The number of values (or pairs) it rests on.
+        note: Why the interval is undefined, or a caution about it.
+    """
+
+    low: float | None
+    high: float | None
+    confidence: float
+    method: str
+    n: int
+    note: str | None = None
+
+    @property
+    def defined(self) -> bool:
+        """Whether both bounds exist."""
+        return self.low is not None and self.high is not None
+
+    @property
+    def half_width(self) -> float | None:
+        """Half the interval's width, or None when it is undefined."""
+        if self.low is None or self.high is None:
+            return None
+        return (self.high - self.low) / 2.0
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the closed interval (False if undefined)."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low <= value <= self.high
+
+    def to_dict(self) -> dict[str, Any]:
+        """The interval as JSON-ready values."""
+        return plain_dict(
+            {
+                "low": self.low,
+                "high": self.high,
+                "confidence": self.confidence,
+                "method": self.method,
+                "n": self.n,
+                "note": self.note,
+            }
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"{format_interval(self.low, self.high, self.confidence)} ({self.method}, n = {self.n})"
+        )
+        return f"{text}: {self.note}" if self.note else text
+
+
+def undefined(method: str, n: int, confidence: float, reason: str) -> Interval:
+    """An interval with no bounds and the reason why."""
+    return Interval(None, None, confidence, method, n, reason)
+
+
+def no_interval_reason(values: NDArray[np.float64], *, what: str = "values") -> str | None:
+    """Why no interval can be computed from ``values``, or None if one can.
+
+    Args:
+        values: Finite values.
+        what: What the values are, for the message ("values", "differences").
+
+    Returns:
+        A sentence for too few values or for values that are all equal.
+    """
+    n = int(values.shape[0])
+    if n == 0:
+        return f"no finite {what}"
+    if n < MIN_INTERVAL_N:
+        return f"an interval needs at least {MIN_INTERVAL_N} {what}; got {n}"
+    if float(values.max()) == float(values.min()):
+        return (
+            f"all {n} {what} equal {float(values[0]):.4g}: with zero spread the bootstrap "
+            "(BCa) and t intervals are undefined"
+        )
+    return None
+
+
+def t_interval(values: NDArray[np.float64], confidence: float) -> Interval:
+    """The Student t-interval for the mean of ``values``.
+
+    Equivalent to ``scipy.stats.ttest_1samp(values, 0).confidence_interval(
+    confidence)``: mean +/- t(1 - alpha/2, n - 1) * s / sqrt(n).
+
+    Args:
+        values: Finite values.
+        confidence: The confidence level.
+
+    Returns:
+        The interval, or an undefined one with the reason.
+    """
+    from scipy import stats
+
+    n = int(values.shape[0])
+    method = f"t-interval, {max(n - 1, 0)} df"
+    reason = no_interval_reason(values)
+    if reason is not None:
+        return undefined(method, n, confidence, reason)
+    result = stats.ttest_1samp(values, 0.0).confidence_interval(confidence)
+    return Interval(float(result.low), float(result.high), confidence, method, n)
+
+
+def bootstrap_intervals(
+    data: Sequence[NDArray[np.float64]],
+    statistic: Callable[..., NDArray[np.float64]],
+    *,
+    count: int,
+    paired: bool,
+    confidence: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+    n: int | None = None,
+) -> list[Interval]:
+    """BCa bootstrap intervals of ``count`` statistics computed on shared resamples.
+
+    Equivalent to ``scipy.stats.bootstrap(data, statistic, paired=paired,
+    confidence_level=confidence, n_resamples=n_resamples, method="BCa",
+    rng=rng)``, with ``statistic`` vectorised and returning its ``count``
+    values stacked on the first axis. Where BCa is undefined for one of them
+    (its jackknife or bias correction degenerates, as for the median of data
+    with many ties), the percentile interval of the same bootstrap
+    distribution is given instead and its note says so; where that is not
+    finite either, the interval is undefined.
+
+    Args:
+        data: The samples, each one-dimensional.
+        statistic: ``statistic(*samples, axis=-1)`` returning shape
+            ``(count, ...)``.
+        count: The number of statistics.
+        paired: Whether the samples are resampled together, pair by pair.
+        confidence: The confidence level.
+        n_resamples: The number of bootstrap resamples.
+        rng: The Generator that draws the resamples.
+        n: The n to report; by default the size of the first sample.
+
+    Returns:
+        One ``Interval`` per statistic.
+    """
+    import numpy as np
+    from scipy import stats
+
+    n = int(data[0].shape[0]) if n is None else n
+    total = sum(int(sample.shape[0]) for sample in data)
+    batch = max(1, min(n_resamples, _BATCH_ELEMENTS // max(total, 1)))
+    bca_method = f"BCa bootstrap, {n_resamples} resamples"
+    with warnings.catch_warnings():
+        # Degenerate resamples (zero spread, ties) are handled below, by value.
+        warnings.simplefilter("ignore")
+        result = stats.bootstrap(
+            tuple(data),
+            statistic,
+            n_resamples=n_resamples,
+            batch=batch,
+            vectorized=True,
+            paired=paired,
+            axis=-1,
+            confidence_level=confidence,
+            method="BCa",
+            rng=rng,
+        )
+        lows = np.atleast_1d(result.confidence_interval.low)
+        highs = np.atleast_1d(result.confidence_interval.high)
+        p_lows, p_highs = lows, highs
+        if not all(_finite(lo, hi) for lo, hi in zip(lows, highs, strict=True)):
+            percentile = stats.bootstrap(
+                tuple(data),
+                statistic,
+                n_resamples=0,
+                vectorized=True,
+                paired=paired,
+                axis=-1,
+                confidence_level=confidence,
+                method="percentile",
+                bootstrap_result=result,
+            )
+            p_lows = np.atleast_1d(percentile.confidence_interval.low)
+            p_highs = np.atleast_1d(percentile.confidence_interval.high)
+    smallest = min(int(sample.shape[0]) for sample in data)
+    caution = (
+        f"rests on {smallest} runs: bootstrap intervals from fewer than "
+        f"{_FEW_RUNS} runs tend to be too narrow"
+        if smallest < _FEW_RUNS
+        else None
+    )
+    intervals: list[Interval] = []
+    for index in range(count):
+        low, high = float(lows[index]), float(highs[index])
+        method, note = bca_method, caution
+        if not _finite(low, high):
+            low, high = float(p_lows[index]), float(p_highs[index])
+            method = f"percentile bootstrap, {n_resamples} resamples"
+            note = _join(
+                "BCa is undefined for these data (degenerate jackknife or bias "
+                "correction, e.g. many ties); percentile interval instead",
+                caution,
+            )
+        if not _finite(low, high):
+            intervals.append(
+                undefined(
+                    bca_method,
+                    n,
+                    confidence,
+                    "the bootstrap distribution is degenerate or not finite for these data",
+                )
+            )
+        elif low == high:
+            intervals.append(
+                undefined(
+                    method,
+                    n,
+                    confidence,
+                    f"the bootstrap gives the zero-width interval [{low:.4g}, {low:.4g}]: too "
+                    "few distinct resamples, or the estimate sits at a bound; no honest interval",
+                )
+            )
+        else:
+            intervals.append(Interval(low, high, confidence, method, n, note))
+    return intervals
+
+
+def _join(first: str, second: str | None) -> str:
+    return first if second is None else f"{first}; {second}"
+
+
+def _finite(low: float, high: float) -> bool:
+    return math.isfinite(low) and math.isfinite(high)

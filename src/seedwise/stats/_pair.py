@@ -1,0 +1,434 @@
+"""The tests, intervals and effect sizes of one pair of samples, before correction."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from seedwise.stats import effects
+from seedwise.stats._data import generator
+from seedwise.stats._format import plain_dict
+from seedwise.stats._intervals import (
+    MIN_INTERVAL_N,
+    Interval,
+    bootstrap_intervals,
+    no_interval_reason,
+    undefined,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["EffectSize", "Goal", "PairAnalysis", "TestResult", "analyse_pair"]
+
+Goal = Literal["min", "max"]
+
+WILCOXON = "Wilcoxon signed-rank"
+PAIRED_T = "paired t"
+MANN_WHITNEY = "Mann-Whitney U"
+WELCH_T = "Welch t"
+PERMUTATION = "permutation (difference of means)"
+NORMALITY_ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One hypothesis test of "A and B do not differ".
+
+    Attributes:
+        name: The test, e.g. ``"Wilcoxon signed-rank"``.
+        statistic: The test statistic as SciPy reports it (for
+            ``B`` against ``A``), or None when the test was not run.
+        p_value: The two-sided p-value before correction.
+        p_adjusted: The p-value after the comparison's correction.
+        primary: Whether this test decides the verdict.
+        note: Why the test was not run, or a caution about it.
+    """
+
+    name: str
+    statistic: float | None
+    p_value: float | None
+    p_adjusted: float | None = None
+    primary: bool = False
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The test as JSON-ready values."""
+        return plain_dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class EffectSize:
+    """An effect size of B against A, with its bootstrap interval.
+
+    Attributes:
+        name: ``"Hedges' g"``, ``"Cliff's delta"`` or ``"P(B beats A)"``.
+        value: The estimate, or None when undefined.
+        interval: Its bootstrap interval.
+        note: Why it is undefined, or how to read it.
+    """
+
+    name: str
+    value: float | None
+    interval: Interval
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The effect size as JSON-ready values."""
+        return plain_dict(
+            {
+                "name": self.name,
+                "value": self.value,
+                "interval": self.interval.to_dict(),
+                "note": self.note,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PairAnalysis:
+    """Everything about one pair that does not depend on the other pairs."""
+
+    paired: bool
+    n_a: int
+    n_b: int
+    mean_a: float | None
+    mean_b: float | None
+    difference: float | None
+    difference_ci: Interval
+    tests: tuple[TestResult, ...]
+    effects: tuple[EffectSize, ...]
+    direction: int
+    unavailable: str | None = None
+    identical: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def analyse_pair(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    *,
+    paired: bool,
+    label_a: str,
+    label_b: str,
+    goal: Goal,
+    alpha: float,
+    confidence: float,
+    n_resamples: int,
+    root: int,
+) -> PairAnalysis:
+    """Test, estimate and measure B against A.
+
+    Args:
+        a: A's finite values (for a paired design, aligned with ``b``).
+        b: B's finite values.
+        paired: Whether ``a[i]`` and ``b[i]`` share a seed.
+        label_a: A's name, for messages and for naming the resampling streams.
+        label_b: B's name.
+        goal: ``"min"`` or ``"max"``: which direction is better.
+        alpha: The significance level, for the small-n warnings.
+        confidence: The confidence level of the intervals.
+        n_resamples: Resamples for every bootstrap and permutation test.
+        root: The root seed of the resampling streams.
+
+    Returns:
+        The analysis; its ``direction`` is +1 when the primary test's
+        statistic says B is larger, -1 smaller, 0 undecided.
+    """
+    import numpy as np
+
+    def stream(purpose: str) -> np.random.Generator:
+        return generator(root, "compare", label_a, label_b, purpose)
+
+    n_a, n_b = int(a.shape[0]), int(b.shape[0])
+    mean_a = float(np.mean(a)) if n_a else None
+    mean_b = float(np.mean(b)) if n_b else None
+    difference = mean_b - mean_a if mean_a is not None and mean_b is not None else None
+    method = f"BCa bootstrap, {n_resamples} resamples"
+    size = n_a if paired else n_a + n_b
+    too_few = _too_few(n_a, n_b, paired, label_a, label_b)
+    if too_few is not None:
+        none = undefined(method, size, confidence, too_few)
+        return PairAnalysis(
+            paired, n_a, n_b, mean_a, mean_b, difference, none, (), (), 0, unavailable=too_few
+        )
+    pooled = np.concatenate([a, b])
+    if float(pooled.min()) == float(pooled.max()):
+        same = f"every value is {float(pooled[0]):.4g} in both"
+        none = undefined(method, size, confidence, same)
+        return PairAnalysis(paired, n_a, n_b, mean_a, mean_b, 0.0, none, (), (), 0, identical=same)
+    notes: list[str] = []
+    if paired:
+        d = b - a
+        if not np.any(d):
+            same = "the values are identical on every seed"
+            none = undefined(method, size, confidence, same)
+            return PairAnalysis(
+                paired, n_a, n_b, mean_a, mean_b, 0.0, none, (), (), 0, identical=same
+            )
+        tests, direction = _paired_tests(a, b, alpha, notes)
+        difference_ci = _one_interval(
+            (d,), _mean_difference_paired, n_a, False, confidence, n_resamples, stream("difference")
+        )
+    else:
+        tests, direction = _unpaired_tests(a, b, alpha, n_resamples, stream("permutation"), notes)
+        difference_ci = _one_interval(
+            (a, b), _mean_difference, size, False, confidence, n_resamples, stream("difference")
+        )
+    effect_sizes = _effect_sizes(a, b, paired, goal, confidence, n_resamples, stream("effects"))
+    if difference is not None and direction and difference * direction < 0:
+        notes.append(
+            "the mean difference and the rank test point in opposite directions: "
+            "a few extreme runs pull the mean; look at the distributions"
+        )
+    return PairAnalysis(
+        paired,
+        n_a,
+        n_b,
+        mean_a,
+        mean_b,
+        difference,
+        difference_ci,
+        tests,
+        effect_sizes,
+        direction,
+        warnings=tuple(notes),
+    )
+
+
+def _too_few(n_a: int, n_b: int, paired: bool, label_a: str, label_b: str) -> str | None:
+    if paired and n_a < 2:
+        return f"a paired comparison needs at least 2 complete pairs; got {n_a}"
+    for label, n in ((label_a, n_a), (label_b, n_b)):
+        if n < 2:
+            return f"{label} has {n} finite value{'s' if n != 1 else ''}; a test needs at least 2"
+    return None
+
+
+def _paired_tests(
+    a: NDArray[np.float64], b: NDArray[np.float64], alpha: float, notes: list[str]
+) -> tuple[tuple[TestResult, ...], int]:
+    import numpy as np
+    from scipy import stats
+
+    d = b - a
+    nonzero = d[d != 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wilcoxon = stats.wilcoxon(b, a)
+    smallest = 2.0 / 2.0 ** nonzero.shape[0]
+    wilcoxon_note = None
+    if smallest > alpha:
+        wilcoxon_note = (
+            f"with {nonzero.shape[0]} non-zero differences the Wilcoxon test cannot reach "
+            f"p < {alpha:g} (smallest possible p = {smallest:.3g}); use more runs"
+        )
+        notes.append(wilcoxon_note)
+    ranks = stats.rankdata(np.abs(nonzero))
+    direction = int(np.sign(ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()))
+    t_note = _normality_caution((("the differences", d),), notes)
+    if float(np.ptp(d)) == 0.0:
+        t_test = TestResult(
+            PAIRED_T, None, None, note="every difference is equal: the t statistic is undefined"
+        )
+    else:
+        result = stats.ttest_rel(b, a)
+        t_test = TestResult(PAIRED_T, float(result.statistic), float(result.pvalue), note=t_note)
+    primary = TestResult(
+        WILCOXON,
+        float(wilcoxon.statistic),
+        float(wilcoxon.pvalue),
+        primary=True,
+        note=wilcoxon_note,
+    )
+    return (primary, t_test), direction
+
+
+def _unpaired_tests(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    alpha: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> tuple[tuple[TestResult, ...], int]:
+    import numpy as np
+    from scipy import stats
+
+    n_a, n_b = int(a.shape[0]), int(b.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mann_whitney = stats.mannwhitneyu(b, a, alternative="two-sided")
+        permutation = stats.permutation_test(
+            (b, a),
+            _difference_of_means,
+            permutation_type="independent",
+            vectorized=True,
+            n_resamples=n_resamples,
+            alternative="two-sided",
+            rng=rng,
+        )
+    smallest = 2.0 / math.comb(n_a + n_b, n_a)
+    mw_note = None
+    if smallest > alpha:
+        mw_note = (
+            f"with {n_a} and {n_b} runs the Mann-Whitney test cannot reach p < {alpha:g} "
+            f"(smallest possible p = {smallest:.3g}); use more runs"
+        )
+        notes.append(mw_note)
+    u_b = float(mann_whitney.statistic)
+    direction = int(np.sign(u_b - n_a * n_b / 2.0))
+    t_note = _normality_caution(((f"sample of {n_a}", a), (f"sample of {n_b}", b)), notes)
+    if float(np.var(a)) == 0.0 and float(np.var(b)) == 0.0:
+        welch = TestResult(
+            WELCH_T, None, None, note="both samples have zero spread: the t statistic is undefined"
+        )
+    else:
+        result = stats.ttest_ind(b, a, equal_var=False)
+        welch = TestResult(WELCH_T, float(result.statistic), float(result.pvalue), note=t_note)
+    primary = TestResult(MANN_WHITNEY, u_b, float(mann_whitney.pvalue), primary=True, note=mw_note)
+    perm = TestResult(PERMUTATION, float(permutation.statistic), float(permutation.pvalue))
+    return (primary, welch, perm), direction
+
+
+def _normality_caution(
+    samples: tuple[tuple[str, NDArray[np.float64]], ...], notes: list[str]
+) -> str | None:
+    """A caution for the t results when Shapiro-Wilk rejects normality of a sample."""
+    import numpy as np
+    from scipy import stats
+
+    rejected = []
+    for name, values in samples:
+        if values.shape[0] < 3 or float(np.ptp(values)) == 0.0:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p = float(stats.shapiro(values).pvalue)
+        if p < NORMALITY_ALPHA:
+            rejected.append(f"{name} (Shapiro-Wilk p = {p:.2g})")
+    if not rejected:
+        return None
+    caution = (
+        f"far from normal: {', '.join(rejected)}; the t results assume normality, "
+        "so rely on the rank test"
+    )
+    notes.append(caution)
+    return caution
+
+
+def _one_interval(
+    data: tuple[NDArray[np.float64], ...],
+    statistic: Callable[..., NDArray[np.float64]],
+    n: int,
+    paired: bool,
+    confidence: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> Interval:
+    import numpy as np
+
+    method = f"BCa bootstrap, {n_resamples} resamples"
+    for values in data:
+        if values.shape[0] < MIN_INTERVAL_N:
+            return undefined(method, n, confidence, str(no_interval_reason(values)))
+    if len(data) == 1 and float(np.ptp(data[0])) == 0.0:
+        return undefined(method, n, confidence, "every difference is equal: zero spread")
+    return bootstrap_intervals(
+        data,
+        statistic,
+        count=1,
+        paired=paired,
+        confidence=confidence,
+        n_resamples=n_resamples,
+        rng=rng,
+        n=n,
+    )[0]
+
+
+def _effect_sizes(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    paired: bool,
+    goal: Goal,
+    confidence: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> tuple[EffectSize, ...]:
+    import numpy as np
+
+    def statistic(
+        a: NDArray[np.float64], b: NDArray[np.float64], axis: int = -1
+    ) -> NDArray[np.float64]:
+        g = effects.hedges_g(a, b, axis=axis)
+        delta = effects.cliffs_delta(a, b, axis=axis)
+        if paired:
+            greater = effects.paired_probability_greater(a, b, axis=axis)
+        else:
+            greater = effects.probability_greater(a, b, axis=axis)
+        beats = greater if goal == "max" else 1.0 - greater
+        g, delta, beats = np.broadcast_arrays(g, delta, beats)
+        return np.stack([g, delta, beats])
+
+    values = [float(v) for v in statistic(a, b)]
+    size = a.shape[0] if paired else a.shape[0] + b.shape[0]
+    method = f"BCa bootstrap, {n_resamples} resamples"
+    if min(a.shape[0], b.shape[0]) < MIN_INTERVAL_N:
+        reason = f"an interval needs at least {MIN_INTERVAL_N} runs per sample"
+        intervals = [undefined(method, size, confidence, reason)] * 3
+    else:
+        intervals = bootstrap_intervals(
+            (a, b),
+            statistic,
+            count=3,
+            paired=paired,
+            confidence=confidence,
+            n_resamples=n_resamples,
+            rng=rng,
+            n=size,
+        )
+    better = "lower" if goal == "min" else "higher"
+    per = "on the same seed" if paired else "for a random run of each"
+    notes = (
+        "(mean B - mean A) / pooled std, bias-corrected; |g| 0.2 small, 0.5 medium, 0.8 large",
+        "P(B > A) - P(B < A) over all pairs of runs; 0 means neither dominates",
+        f"probability that B's run is {better} (better) than A's {per}; ties count half",
+    )
+    results = []
+    for name, value, interval, note in zip(
+        ("Hedges' g", "Cliff's delta", "P(B beats A)"), values, intervals, notes, strict=True
+    ):
+        if math.isfinite(value):
+            results.append(EffectSize(name, value, interval, note))
+        else:
+            reason = "undefined: both samples have zero spread"
+            results.append(
+                EffectSize(name, None, undefined(method, size, confidence, reason), reason)
+            )
+    return tuple(results)
+
+
+def _mean_difference(
+    a: NDArray[np.float64], b: NDArray[np.float64], axis: int = -1
+) -> NDArray[np.float64]:
+    import numpy as np
+
+    return np.stack([np.mean(b, axis=axis) - np.mean(a, axis=axis)])
+
+
+def _mean_difference_paired(d: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
+    import numpy as np
+
+    return np.stack([np.mean(d, axis=axis)])
+
+
+def _difference_of_means(
+    b: NDArray[np.float64], a: NDArray[np.float64], axis: int = -1
+) -> NDArray[np.float64]:
+    import numpy as np
+
+    return np.mean(b, axis=axis) - np.mean(a, axis=axis)  # type: ignore[no-any-return]

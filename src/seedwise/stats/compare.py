@@ -1,0 +1,524 @@
+"""Comparisons of two or more samples of runs: tests, intervals, effects, verdicts."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from seedwise.errors import UsageError
+from seedwise.stats._data import (
+    check_level,
+    check_positive_int,
+    pick_metric,
+    root_seed,
+    to_array,
+)
+from seedwise.stats._format import format_interval, format_number, format_p, plain_dict
+from seedwise.stats._intervals import Interval
+from seedwise.stats._pair import EffectSize, Goal, PairAnalysis, TestResult, analyse_pair
+from seedwise.stats.corrections import Correction, adjust_p_values, correction_name
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["Comparison", "EffectSize", "PairComparison", "RankEntry", "TestResult", "compare"]
+
+
+@dataclass(frozen=True)
+class PairComparison:
+    """B against A: tests, the interval of the difference, effect sizes, a verdict.
+
+    Differences and effect sizes are B minus A. ``p_value`` is the primary
+    test's p-value after the comparison's correction: Wilcoxon signed-rank
+    for paired samples, Mann-Whitney U for unpaired ones.
+
+    Attributes:
+        a: A's label.
+        b: B's label.
+        metric: The metric compared.
+        goal: ``"min"`` or ``"max"``.
+        paired: Whether runs were paired by seed.
+        n_a: A's finite values used (for a paired comparison, the pairs).
+        n_b: B's finite values used.
+        mean_a: A's mean over the values used.
+        mean_b: B's mean over the values used.
+        difference: ``mean_b - mean_a`` (paired: the mean per-seed difference).
+        difference_ci: BCa bootstrap interval of ``difference``.
+        tests: Every test run, the primary one first.
+        effects: Hedges' g, Cliff's delta and P(B beats A), with intervals.
+        p_value: The primary test's corrected p-value.
+        significant: Whether ``p_value <= alpha``.
+        winner: The better label when significant, else None.
+        verdict: One line in plain words.
+        warnings: Small n, non-normal data, disagreements, dropped runs.
+    """
+
+    a: str
+    b: str
+    metric: str
+    goal: Goal
+    paired: bool
+    n_a: int
+    n_b: int
+    mean_a: float | None
+    mean_b: float | None
+    difference: float | None
+    difference_ci: Interval
+    tests: tuple[TestResult, ...]
+    effects: tuple[EffectSize, ...]
+    p_value: float | None
+    significant: bool
+    winner: str | None
+    verdict: str
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def primary(self) -> TestResult | None:
+        """The test that decides the verdict, or None when none could run."""
+        return next((test for test in self.tests if test.primary), None)
+
+    def effect(self, name: str) -> EffectSize:
+        """The effect size called ``name``, e.g. ``"Cliff's delta"``."""
+        for effect in self.effects:
+            if effect.name == name:
+                return effect
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as JSON-ready values."""
+        result = {
+            name: getattr(self, name)
+            for name in (
+                "a", "b", "metric", "goal", "paired", "n_a", "n_b", "mean_a", "mean_b",
+                "difference", "p_value", "significant", "winner", "verdict",
+            )
+        }  # fmt: skip
+        result["difference_ci"] = self.difference_ci.to_dict()
+        result["tests"] = [test.to_dict() for test in self.tests]
+        result["effects"] = [effect.to_dict() for effect in self.effects]
+        result["warnings"] = list(self.warnings)
+        return plain_dict(result)
+
+    def __str__(self) -> str:
+        lines = [self.verdict]
+        for test in self.tests:
+            stat = format_number(test.statistic)
+            adjusted = (
+                "" if test.p_adjusted == test.p_value else f", adjusted {format_p(test.p_adjusted)}"
+            )
+            mark = " (primary)" if test.primary else ""
+            lines.append(
+                f"  {test.name}{mark}: statistic {stat}, {format_p(test.p_value)}{adjusted}"
+            )
+        for effect in self.effects:
+            interval = format_interval(
+                effect.interval.low, effect.interval.high, effect.interval.confidence
+            )
+            name = effect.name.replace("P(B beats A)", f"P({self.b} beats {self.a})")
+            lines.append(f"  {name} = {format_number(effect.value, 3)} {interval}")
+        lines.extend(f"  warning: {warning}" for warning in self.warnings)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class RankEntry:
+    """One sample's place in the ranking by mean."""
+
+    rank: int
+    label: str
+    mean: float | None
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready values."""
+        return plain_dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of ``compare``: every pair, a ranking, and warnings.
+
+    Attributes:
+        metric: The metric compared.
+        goal: ``"min"`` or ``"max"``.
+        paired: Whether runs were paired by seed.
+        correction: ``"holm"``, ``"bh"`` or ``"none"``, applied over the pairs.
+        alpha: The significance level of the verdicts.
+        confidence: The confidence level of the intervals.
+        labels: The samples' labels, in the order given.
+        baseline: The label every other sample was compared with, or None
+            for all pairs.
+        pairs: One ``PairComparison`` per pair.
+        ranking: The samples ordered from best to worst mean.
+        warnings: Warnings for the whole comparison, e.g. environment notes.
+    """
+
+    metric: str
+    goal: Goal
+    paired: bool
+    correction: Correction
+    alpha: float
+    confidence: float
+    labels: tuple[str, ...]
+    baseline: str | None
+    pairs: tuple[PairComparison, ...]
+    ranking: tuple[RankEntry, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def pair(self, a: str, b: str) -> PairComparison:
+        """The comparison of ``b`` against ``a`` (in either order as computed)."""
+        for pair in self.pairs:
+            if {pair.a, pair.b} == {a, b}:
+                return pair
+        raise KeyError((a, b))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as JSON-ready values."""
+        return plain_dict(
+            {
+                "metric": self.metric,
+                "goal": self.goal,
+                "paired": self.paired,
+                "correction": self.correction,
+                "alpha": self.alpha,
+                "confidence": self.confidence,
+                "labels": list(self.labels),
+                "baseline": self.baseline,
+                "pairs": [pair.to_dict() for pair in self.pairs],
+                "ranking": [entry.to_dict() for entry in self.ranking],
+                "warnings": list(self.warnings),
+            }
+        )
+
+    def __str__(self) -> str:
+        lines = [str(pair) for pair in self.pairs]
+        better = "lowest" if self.goal == "min" else "highest"
+        ranking = ", ".join(
+            f"{entry.rank}. {entry.label} ({format_number(entry.mean)}, n = {entry.n})"
+            for entry in self.ranking
+        )
+        lines.append(f"ranking by mean {self.metric} ({better} first): {ranking}")
+        lines.extend(f"warning: {warning}" for warning in self.warnings)
+        return "\n".join(lines)
+
+
+def compare(
+    a: ArrayLike | Mapping[str, ArrayLike],
+    b: ArrayLike | Mapping[str, ArrayLike],
+    *more: ArrayLike | Mapping[str, ArrayLike],
+    metric: str | None = None,
+    goal: Goal = "min",
+    paired: bool | None = None,
+    seeds: Sequence[Sequence[int]] | None = None,
+    labels: Sequence[str] | None = None,
+    baseline: str | None = None,
+    correction: Correction = "holm",
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    n_resamples: int = 10_000,
+    seed: int | np.random.Generator = 0,
+    environment_notes: Sequence[str] = (),
+) -> Comparison:
+    """Compare two or more samples of runs on one metric.
+
+    Paired samples (runs that share seeds) are compared through their
+    per-seed differences: BCa bootstrap interval of the mean difference,
+    Wilcoxon signed-rank (primary) and paired t. Unpaired samples: BCa
+    interval of the difference of means, Mann-Whitney U (primary), Welch's t
+    and a permutation test of the difference of means. Every pair also gets
+    Hedges' g, Cliff's delta and P(B beats A) with BCa intervals. With more
+    than two samples, the primary p-values are corrected over the pairs.
+
+    The rank tests are primary because run-to-run results of ML models are
+    often skewed or have outliers, where they keep their level and lose
+    little power (95% of the t-test's efficiency under normality).
+
+    Args:
+        a: A's values, one per run; or a mapping metric -> values.
+        b: B's values.
+        *more: Further samples.
+        metric: The metric's name; required when samples are mappings.
+        goal: ``"min"`` when lower is better (losses), ``"max"`` otherwise.
+        paired: True when ``a[i]`` and ``b[i]`` come from the same seed;
+            False for independent samples; None decides from ``seeds``
+            (paired when every sample has the same set of seeds), and is
+            unpaired when no seeds are given.
+        seeds: Each sample's per-run seeds; paired samples are aligned by
+            seed, and runs without a partner are dropped with a warning.
+        labels: The samples' names; default ``"A"``, ``"B"``, ...
+        baseline: Compare every other sample with this label only; default
+            all pairs.
+        correction: ``"holm"`` (family-wise error), ``"bh"``
+            (Benjamini-Hochberg false discovery rate) or ``"none"``.
+        alpha: The significance level of the verdicts.
+        confidence: The confidence level of the intervals.
+        n_resamples: Resamples of every bootstrap and permutation test.
+        seed: An int, or a ``numpy.random.Generator`` that supplies one.
+        environment_notes: Differences between the samples' code or
+            environments, reported among the warnings.
+
+    Returns:
+        The ``Comparison``.
+
+    Raises:
+        MissingMetricError: A sample is a mapping without ``metric``.
+        UsageError: Bad labels, baseline, goal, correction, levels, or paired
+            samples of unequal lengths.
+
+    Example:
+        >>> result = compare([3.1, 2.9, 3.4, 3.0, 3.2, 3.3], [2.1, 2.0, 2.4, 2.2, 1.9, 2.3],
+        ...                  metric="mse", goal="min", paired=True, n_resamples=999)
+        >>> result.pairs[0].winner
+        'B'
+    """
+    samples = (a, b, *more)
+    if goal not in ("min", "max"):
+        raise UsageError(f"Unknown goal. Received: goal={goal!r}; expected 'min' or 'max'")
+    if paired not in (None, True, False):
+        raise UsageError(f"`paired` must be True, False or None. Received: paired={paired!r}")
+    alpha = check_level(alpha, name="alpha")
+    confidence = check_level(confidence, name="confidence")
+    check_positive_int(n_resamples, name="n_resamples", minimum=100)
+    names = _labels(labels, len(samples))
+    if baseline is not None and baseline not in names:
+        raise UsageError(
+            f"The baseline is not one of the labels. Received: baseline={baseline!r}; "
+            f"expected one of {', '.join(map(repr, names))}"
+        )
+    root = root_seed(seed)
+    arrays = [
+        to_array(pick_metric(sample, metric, name=label), name=label)  # type: ignore[arg-type]
+        for sample, label in zip(samples, names, strict=True)
+    ]
+    metric_name = metric or "value"
+    warnings = [f"environment: {note}" for note in environment_notes]
+    is_paired, arrays = _pairing(arrays, names, paired, seeds, warnings)
+    pair_indices = _pair_indices(names, baseline)
+    analyses: list[tuple[str, str, PairAnalysis, list[str]]] = []
+    for i, j in pair_indices:
+        x, y, notes = _finite_pair(arrays[i], arrays[j], is_paired, names[i], names[j])
+        analysis = analyse_pair(
+            x, y, paired=is_paired, label_a=names[i], label_b=names[j], goal=goal,
+            alpha=alpha, confidence=confidence, n_resamples=n_resamples, root=root,
+        )  # fmt: skip
+        analyses.append((names[i], names[j], analysis, notes))
+    pairs = _corrected_pairs(analyses, metric_name, goal, correction, alpha)
+    return Comparison(
+        metric=metric_name,
+        goal=goal,
+        paired=is_paired,
+        correction=correction,
+        alpha=alpha,
+        confidence=confidence,
+        labels=names,
+        baseline=baseline,
+        pairs=pairs,
+        ranking=_ranking(arrays, names, goal),
+        warnings=tuple(warnings),
+    )
+
+
+def _labels(labels: Sequence[str] | None, count: int) -> tuple[str, ...]:
+    if labels is None:
+        letters = string.ascii_uppercase
+        return tuple(letters[i] if i < len(letters) else f"S{i + 1}" for i in range(count))
+    names = tuple(str(label) for label in labels)
+    if len(names) != count or len(set(names)) != count:
+        raise UsageError(
+            f"`labels` must name each sample once. Received: labels={list(names)!r} for "
+            f"{count} samples; expected {count} distinct names"
+        )
+    return names
+
+
+def _pair_indices(names: tuple[str, ...], baseline: str | None) -> list[tuple[int, int]]:
+    if baseline is None:
+        return [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    base = names.index(baseline)
+    return [(base, j) for j in range(len(names)) if j != base]
+
+
+def _pairing(
+    arrays: list[NDArray[np.float64]],
+    names: tuple[str, ...],
+    paired: bool | None,
+    seeds: Sequence[Sequence[int]] | None,
+    warnings: list[str],
+) -> tuple[bool, list[NDArray[np.float64]]]:
+    """Whether the samples are paired, and the arrays aligned run by run if so."""
+    if seeds is None:
+        if not paired:
+            return False, arrays
+        lengths = {int(array.shape[0]) for array in arrays}
+        if len(lengths) != 1:
+            raise UsageError(
+                "Paired samples must have equal lengths, one value per shared seed. "
+                f"Received: lengths {[int(x.shape[0]) for x in arrays]} for {list(names)}; "
+                "expected equal lengths, or paired=False"
+            )
+        return True, arrays
+    seed_lists = [list(map(int, s)) for s in seeds]
+    if len(seed_lists) != len(arrays) or any(
+        len(s) != array.shape[0] or len(set(s)) != len(s)
+        for s, array in zip(seed_lists, arrays, strict=False)
+    ):
+        raise UsageError(
+            "`seeds` must give one distinct seed per run of each sample. Received: "
+            f"{[len(s) for s in seed_lists]} seeds for samples of lengths "
+            f"{[int(x.shape[0]) for x in arrays]}; expected the same lengths, no repeats"
+        )
+    same = all(set(s) == set(seed_lists[0]) for s in seed_lists)
+    if paired is False or (paired is None and not same):
+        return False, arrays
+    common = [s for s in seed_lists[0] if all(s in set(other) for other in seed_lists[1:])]
+    dropped = sum(len(s) for s in seed_lists) - len(common) * len(seed_lists)
+    if dropped:
+        warnings.append(f"{dropped} runs without a partner on every sample were left out")
+    aligned = []
+    for s, array in zip(seed_lists, arrays, strict=True):
+        position = {value: index for index, value in enumerate(s)}
+        aligned.append(array[[position[value] for value in common]])
+    return True, aligned
+
+
+def _finite_pair(
+    x: NDArray[np.float64], y: NDArray[np.float64], paired: bool, label_a: str, label_b: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str]]:
+    import numpy as np
+
+    notes = []
+    if paired:
+        keep = np.isfinite(x) & np.isfinite(y)
+        if not keep.all():
+            notes.append(
+                f"{int((~keep).sum())} pairs with a non-finite value (NaN or inf) left out"
+            )
+        return x[keep], y[keep], notes
+    for label, values in ((label_a, x), (label_b, y)):
+        bad = int((~np.isfinite(values)).sum())
+        if bad:
+            notes.append(f"{bad} non-finite values (NaN or inf) of {label} left out")
+    return x[np.isfinite(x)], y[np.isfinite(y)], notes
+
+
+def _corrected_pairs(
+    analyses: list[tuple[str, str, PairAnalysis, list[str]]],
+    metric: str,
+    goal: Goal,
+    correction: Correction,
+    alpha: float,
+) -> tuple[PairComparison, ...]:
+    """Pairs with each test's p-values corrected across the pairs, and verdicts."""
+    families: dict[str, list[tuple[int, int]]] = {}
+    for pair_index, (_, _, analysis, _) in enumerate(analyses):
+        for test_index, test in enumerate(analysis.tests):
+            if test.p_value is not None:
+                families.setdefault(test.name, []).append((pair_index, test_index))
+    adjusted: dict[tuple[int, int], float] = {}
+    for members in families.values():
+        raw = [analyses[p][2].tests[t].p_value for p, t in members]
+        for member, value in zip(members, adjust_p_values(raw, correction), strict=True):  # type: ignore[arg-type]
+            adjusted[member] = value
+    label = correction_name(correction) if len(analyses) > 1 and correction != "none" else None
+    pairs = []
+    for pair_index, (name_a, name_b, analysis, notes) in enumerate(analyses):
+        tests = tuple(
+            replace(test, p_adjusted=adjusted.get((pair_index, test_index)))
+            for test_index, test in enumerate(analysis.tests)
+        )
+        primary = next((test for test in tests if test.primary), None)
+        p_value = primary.p_adjusted if primary is not None else None
+        significant = p_value is not None and p_value <= alpha
+        winner = None
+        if significant and analysis.direction:
+            b_larger = analysis.direction > 0
+            winner = name_b if b_larger == (goal == "max") else name_a
+        pairs.append(
+            PairComparison(
+                a=name_a,
+                b=name_b,
+                metric=metric,
+                goal=goal,
+                paired=analysis.paired,
+                n_a=analysis.n_a,
+                n_b=analysis.n_b,
+                mean_a=analysis.mean_a,
+                mean_b=analysis.mean_b,
+                difference=analysis.difference,
+                difference_ci=analysis.difference_ci,
+                tests=tests,
+                effects=analysis.effects,
+                p_value=p_value,
+                significant=significant,
+                winner=winner,
+                verdict=_verdict(name_a, name_b, metric, analysis, primary, p_value, winner, label),
+                warnings=(*notes, *analysis.warnings),
+            )
+        )
+    return tuple(pairs)
+
+
+def _verdict(
+    name_a: str,
+    name_b: str,
+    metric: str,
+    analysis: PairAnalysis,
+    primary: TestResult | None,
+    p_value: float | None,
+    winner: str | None,
+    correction: str | None,
+) -> str:
+    if analysis.unavailable is not None:
+        return f"cannot compare {name_a} and {name_b} on {metric}: {analysis.unavailable}"
+    if analysis.identical is not None:
+        return f"no difference between {name_a} and {name_b} on {metric}: {analysis.identical}"
+    sizes = (
+        f"n = {analysis.n_a} paired"
+        if analysis.paired
+        else f"n = {analysis.n_a} + {analysis.n_b} unpaired"
+    )
+    test = primary.name.split(" ")[0] if primary is not None else "no test"
+    method = f"{test}, {correction}" if correction else test
+    ci = analysis.difference_ci
+    if winner == name_a:
+        first, second = name_a, name_b
+        mean_first, mean_second = analysis.mean_a, analysis.mean_b
+        sign = -1.0
+    else:
+        first, second = name_b, name_a
+        mean_first, mean_second = analysis.mean_b, analysis.mean_a
+        sign = 1.0
+    difference = None if analysis.difference is None else sign * analysis.difference
+    low, high = (ci.low, ci.high) if sign > 0 else (_neg(ci.high), _neg(ci.low))
+    numbers = (
+        f"mean {format_number(mean_first)} vs {format_number(mean_second)}, "
+        f"difference {format_number(difference)} {format_interval(low, high, ci.confidence)}, "
+        f"{format_p(p_value)} ({method}), {sizes}"
+    )
+    if winner is not None:
+        return f"{first} beats {second} on {metric}: {numbers}"
+    return f"no significant difference between {first} and {second} on {metric}: {numbers}"
+
+
+def _neg(value: float | None) -> float | None:
+    return None if value is None else -value
+
+
+def _ranking(
+    arrays: list[NDArray[np.float64]], names: tuple[str, ...], goal: Goal
+) -> tuple[RankEntry, ...]:
+    import numpy as np
+
+    entries = []
+    for name, array in zip(names, arrays, strict=True):
+        finite = array[np.isfinite(array)]
+        entries.append((name, float(np.mean(finite)) if finite.size else None, int(finite.size)))
+    sign = 1.0 if goal == "min" else -1.0
+    ordered = sorted(
+        entries,
+        key=lambda entry: (entry[1] is None, sign * entry[1] if entry[1] is not None else 0.0),
+    )
+    return tuple(RankEntry(rank + 1, name, mean, n) for rank, (name, mean, n) in enumerate(ordered))
