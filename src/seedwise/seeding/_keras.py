@@ -7,7 +7,6 @@ NumPy and TensorFlow alone, as older recipes do, leaves Keras 3 unseeded.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 from typing import Any, cast
 
@@ -18,6 +17,8 @@ NAME = "keras"
 
 def installed() -> bool:
     """True if Keras 3 or newer can be imported."""
+    from importlib.metadata import PackageNotFoundError, version
+
     if find_spec("keras") is None:
         return False
     try:
