@@ -30,9 +30,7 @@ def train(ctx: seedwise.RunContext) -> dict[str, float]:
 
     sequence = np.arange(10, dtype=np.float32) / 10
     x, y = sequence[:-1], sequence[1:]
-    model = keras.Sequential(
-        [keras.Input((1,)), keras.layers.Dense(units), keras.layers.Dense(1)]
-    )
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(units), keras.layers.Dense(1)])
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
     model.compile(loss="mean_squared_error", optimizer=optimizers[optimizer](learning_rate))
 
