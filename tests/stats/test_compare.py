@@ -1,0 +1,276 @@
+"""compare: values equal scipy.stats, verdicts, corrections, warnings, pairing."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from seedwise.errors import UsageError
+from seedwise.stats import MissingMetricError, compare, effects
+from seedwise.stats._data import generator
+
+RESAMPLES = 999
+_rng = np.random.default_rng(2024)
+_SEED_NOISE = _rng.normal(0.0, 0.01, 30)
+A = 0.031 + _SEED_NOISE + _rng.normal(0.0, 0.002, 30)
+B = 0.025 + _SEED_NOISE + _rng.normal(0.0, 0.002, 30)
+
+
+def _difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.asarray(np.mean(b, axis=axis) - np.mean(a, axis=axis))
+
+
+def test_paired_tests_equal_scipy() -> None:
+    pair = compare(A, B, metric="mse", paired=True, n_resamples=RESAMPLES, seed=5).pairs[0]
+    wilcoxon, t = pair.tests
+    expected_w = stats.wilcoxon(B, A)
+    expected_t = stats.ttest_rel(B, A)
+    assert (wilcoxon.name, wilcoxon.primary) == ("Wilcoxon signed-rank", True)
+    assert wilcoxon.statistic == pytest.approx(expected_w.statistic)
+    assert wilcoxon.p_value == pytest.approx(expected_w.pvalue)
+    assert t.statistic == pytest.approx(expected_t.statistic)
+    assert t.p_value == pytest.approx(expected_t.pvalue)
+    ci = stats.bootstrap(
+        (B - A,),
+        np.mean,
+        n_resamples=RESAMPLES,
+        method="BCa",
+        rng=generator(5, "compare", "A", "B", "difference"),
+    ).confidence_interval
+    assert (pair.difference_ci.low, pair.difference_ci.high) == pytest.approx((ci.low, ci.high))
+    assert pair.difference == pytest.approx(np.mean(B - A))
+
+
+def test_unpaired_tests_equal_scipy() -> None:
+    a, b = A[:25], B[5:]
+    pair = compare(a, b, paired=False, n_resamples=RESAMPLES, seed=5).pairs[0]
+    mann_whitney, welch, permutation = pair.tests
+    expected_u = stats.mannwhitneyu(b, a)
+    expected_t = stats.ttest_ind(b, a, equal_var=False)
+    expected_p = stats.permutation_test(
+        (b, a),
+        lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
+        n_resamples=RESAMPLES,
+        vectorized=True,
+        rng=generator(5, "compare", "A", "B", "permutation"),
+    )
+    assert mann_whitney.primary
+    assert mann_whitney.name == "Mann-Whitney U"
+    assert (mann_whitney.statistic, mann_whitney.p_value) == pytest.approx(
+        (expected_u.statistic, expected_u.pvalue)
+    )
+    assert (welch.statistic, welch.p_value) == pytest.approx(
+        (expected_t.statistic, expected_t.pvalue)
+    )
+    assert (permutation.statistic, permutation.p_value) == pytest.approx(
+        (expected_p.statistic, expected_p.pvalue)
+    )
+    ci = stats.bootstrap(
+        (a, b),
+        _difference,
+        n_resamples=RESAMPLES,
+        method="BCa",
+        rng=generator(5, "compare", "A", "B", "difference"),
+    ).confidence_interval
+    assert (pair.difference_ci.low, pair.difference_ci.high) == pytest.approx((ci.low, ci.high))
+    assert (pair.n_a, pair.n_b) == (25, 25)
+
+
+def test_effect_sizes_match_their_definitions() -> None:
+    a, b = A[:20], B[:25]
+    pair = compare(a, b, paired=False, goal="min", n_resamples=RESAMPLES).pairs[0]
+    pooled = np.sqrt((19 * a.var(ddof=1) + 24 * b.var(ddof=1)) / 43)
+    d = (b.mean() - a.mean()) / pooled
+    assert pair.effect("Hedges' g").value == pytest.approx(d * (1 - 3 / (4 * 43 - 1)), rel=1e-4)
+    signs = np.sign(b[None, :] - a[:, None])
+    assert pair.effect("Cliff's delta").value == pytest.approx(signs.mean())
+    lower = (b[None, :] < a[:, None]).mean() + 0.5 * (b[None, :] == a[:, None]).mean()
+    assert pair.effect("P(B beats A)").value == pytest.approx(lower)
+    u = stats.mannwhitneyu(b, a).statistic
+    assert effects.probability_greater(a, b) == pytest.approx(u / (20 * 25))
+    for effect in pair.effects:
+        assert effect.interval.defined
+        assert effect.interval.low <= effect.value <= effect.interval.high  # type: ignore[operator]
+
+
+def test_paired_probability_is_per_seed_and_respects_goal() -> None:
+    a = np.arange(10.0)
+    b = a + np.array([1, 1, 1, 1, 1, 1, 1, -1, -1, 0.0])
+    low = compare(a, b, paired=True, goal="min", n_resamples=RESAMPLES).pairs[0]
+    high = compare(a, b, paired=True, goal="max", n_resamples=RESAMPLES).pairs[0]
+    assert low.effect("P(B beats A)").value == pytest.approx(0.25)
+    assert high.effect("P(B beats A)").value == pytest.approx(0.75)
+
+
+def test_verdict_names_winner_difference_interval_test_and_n() -> None:
+    result = compare(A, B, metric="mse", goal="min", paired=True, n_resamples=RESAMPLES)
+    pair = result.pairs[0]
+    assert pair.winner == "B"
+    assert pair.significant
+    ci = pair.difference_ci
+    assert pair.verdict.startswith(
+        f"B beats A on mse: mean {B.mean():.4g} vs {A.mean():.4g}, "
+        f"difference {B.mean() - A.mean():.4g} [95% CI {ci.low:.4g}, {ci.high:.4g}], p "
+    )
+    assert pair.verdict.endswith("(Wilcoxon), n = 30 paired")
+    assert [entry.label for entry in result.ranking] == ["B", "A"]
+
+
+def test_goal_max_reverses_the_winner_and_the_ranking() -> None:
+    result = compare(A, B, paired=True, goal="max", n_resamples=RESAMPLES)
+    assert result.pairs[0].winner == "A"
+    assert result.pairs[0].verdict.startswith("A beats B on value:")
+    assert [entry.label for entry in result.ranking] == ["A", "B"]
+
+
+def test_no_significant_difference_is_said_plainly() -> None:
+    noise = np.random.default_rng(1).normal(size=(2, 30))
+    pair = compare(noise[0], noise[1], n_resamples=RESAMPLES).pairs[0]
+    assert not pair.significant
+    assert pair.winner is None
+    assert pair.verdict.startswith("no significant difference between B and A on value:")
+    assert "(Mann-Whitney), n = 30 + 30 unpaired" in pair.verdict
+
+
+def test_three_samples_all_pairs_holm_corrected() -> None:
+    c = A + 0.0005
+    result = compare(A, B, c, labels=["base", "new", "tweak"], paired=True, n_resamples=RESAMPLES)
+    assert [(p.a, p.b) for p in result.pairs] == [
+        ("base", "new"), ("base", "tweak"), ("new", "tweak")
+    ]  # fmt: skip
+    raw = [float(pair.tests[0].p_value or 0.0) for pair in result.pairs]
+    m = len(raw)
+    order = np.argsort(raw)
+    expected = np.maximum.accumulate([min(1.0, (m - k) * raw[i]) for k, i in enumerate(order)])
+    adjusted = [result.pairs[i].p_value for i in order]
+    assert adjusted == pytest.approx(list(expected))
+    assert "(Wilcoxon, Holm)" in result.pairs[0].verdict
+    assert [entry.label for entry in result.ranking] == ["new", "base", "tweak"]
+
+
+def test_baseline_and_benjamini_hochberg() -> None:
+    c = A + 0.0005
+    result = compare(
+        A, B, c, labels=["base", "new", "tweak"], baseline="base", correction="bh",
+        paired=True, n_resamples=RESAMPLES,
+    )  # fmt: skip
+    assert [(p.a, p.b) for p in result.pairs] == [("base", "new"), ("base", "tweak")]
+    raw = [pair.tests[0].p_value for pair in result.pairs]
+    assert [p.p_value for p in result.pairs] == pytest.approx(
+        list(stats.false_discovery_control(raw))
+    )
+    assert "Benjamini-Hochberg" in result.pairs[0].verdict
+
+
+def test_same_inputs_same_comparison_and_pairs_independent_of_others() -> None:
+    two = compare(A, B, paired=False, n_resamples=RESAMPLES, seed=11)
+    again = compare(A, B, paired=False, n_resamples=RESAMPLES, seed=11)
+    three = compare(A, B, A * 1.1, paired=False, n_resamples=RESAMPLES, seed=11)
+    assert two == again
+    assert two.pairs[0].difference_ci == three.pairs[0].difference_ci
+    assert two.pairs[0].effects == three.pairs[0].effects
+
+
+def test_small_n_and_non_normal_data_are_warned_about() -> None:
+    a = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    b = np.array([2.0, 3.0, 4.0, 5.0, 30.0])
+    pair = compare(a, b, paired=True, n_resamples=RESAMPLES).pairs[0]
+    assert any("cannot reach p < 0.05 (smallest possible p = 0.0625)" in w for w in pair.warnings)
+    assert any("far from normal" in w for w in pair.warnings)
+    assert "Shapiro-Wilk" in str(pair.tests[1].note)
+    unpaired = compare(a[:3], b[:3], n_resamples=RESAMPLES).pairs[0]
+    assert any("smallest possible p = 0.1" in w for w in unpaired.warnings)
+
+
+def test_environment_notes_are_reported() -> None:
+    result = compare(A, B, n_resamples=RESAMPLES, environment_notes=["numpy 2.1 vs 2.4"])
+    assert result.warnings == ("environment: numpy 2.1 vs 2.4",)
+    assert "warning: environment: numpy 2.1 vs 2.4" in str(result)
+
+
+def test_nonfinite_values_drop_their_pair() -> None:
+    a, b = A.copy(), B.copy()
+    a[3], b[7] = np.nan, np.inf
+    pair = compare(a, b, paired=True, n_resamples=RESAMPLES).pairs[0]
+    assert pair.n_a == pair.n_b == 28
+    assert "2 pairs with a non-finite value (NaN or inf) left out" in pair.warnings
+
+
+def test_degenerate_pairs_do_not_crash_or_mislead() -> None:
+    same = compare([1.0] * 5, [1.0] * 5, paired=True).pairs[0]
+    assert same.verdict == "no difference between A and B on value: every value is 1 in both"
+    assert same.tests == ()
+    assert not same.difference_ci.defined
+    tied = compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], paired=True).pairs[0]
+    assert "identical on every seed" in tied.verdict
+    single = compare([1.0], [2.0, 3.0]).pairs[0]
+    assert single.verdict.startswith("cannot compare A and B on value: A has 1 finite value")
+    empty = compare([], [np.nan, 1.0, 2.0]).pairs[0]
+    assert "A has 0 finite values" in empty.verdict
+    two = compare([1.0, 2.0], [3.0, 5.0], n_resamples=RESAMPLES).pairs[0]
+    assert not two.difference_ci.defined
+    assert not two.effects[0].interval.defined
+    assert json.loads(json.dumps(two.to_dict()))["difference_ci"]["low"] is None
+
+
+def test_seeds_decide_and_align_the_pairing() -> None:
+    seeds = list(range(30))
+    shuffled = np.random.default_rng(0).permutation(30)
+    result = compare(A, B[shuffled], seeds=[seeds, shuffled.tolist()], n_resamples=RESAMPLES)
+    assert result.paired
+    assert result.pairs[0].difference == pytest.approx(np.mean(B - A))
+    unpaired = compare(A, B, seeds=[seeds, [s + 100 for s in seeds]], n_resamples=RESAMPLES)
+    assert not unpaired.paired
+    assert not compare(A, B, n_resamples=RESAMPLES).paired
+
+
+def test_usage_errors_say_what_was_received() -> None:
+    with pytest.raises(UsageError, match=r"equal lengths.*\[30, 29\]"):
+        compare(A, B[:-1], paired=True)
+    with pytest.raises(UsageError, match="goal='best'"):
+        compare(A, B, goal="best")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="correction='bonferroni'"):
+        compare(A, B, correction="bonferroni")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="baseline='C'"):
+        compare(A, B, baseline="C")
+    with pytest.raises(UsageError, match="labels"):
+        compare(A, B, labels=["x", "x"])
+    with pytest.raises(MissingMetricError, match="'loss'"):
+        compare({"mse": A}, {"mse": B}, metric="loss")
+    with pytest.raises(UsageError, match="metric=None"):
+        compare({"mse": A}, {"mse": B})
+
+
+def test_mappings_and_json() -> None:
+    result = compare(
+        {"mse": A, "acc": B}, {"mse": B, "acc": A}, metric="mse", n_resamples=RESAMPLES
+    )
+    assert result.metric == "mse"
+    d = result.to_dict()
+    assert json.loads(json.dumps(d)) == d
+    assert "ranking by mean mse (lowest first)" in str(result)
+
+
+def _study(n: int, effect: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two configurations run on the same n seeds: the seed's noise is shared."""
+    seed_noise = rng.normal(0.0, 1.0, n)
+    a = seed_noise + rng.normal(0.0, 0.2, n)
+    b = effect + seed_noise + rng.normal(0.0, 0.2, n)
+    return a, b
+
+
+def test_pairing_detects_a_known_effect_with_fewer_runs() -> None:
+    rng = np.random.default_rng(42)
+    detected = {True: 0, False: 0}
+    for _ in range(20):
+        a, b = _study(12, 0.3, rng)
+        for paired in (True, False):
+            pair = compare(a, b, paired=paired, goal="max", n_resamples=100).pairs[0]
+            detected[paired] += pair.winner == "B"
+    # sample_size gives about 12 seeds paired and 176 runs unpaired for this
+    # design (test_power.py); with 12 runs the paired design should mostly find it.
+    assert detected[True] >= 14
+    assert detected[False] <= 4

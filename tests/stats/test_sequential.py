@@ -1,0 +1,61 @@
+"""sequential_stop: the fixed-width t-interval rule with a minimum and a maximum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from seedwise.errors import UsageError
+from seedwise.stats import sequential_stop
+
+VALUES = np.random.default_rng(3).normal(1.0, 0.1, 40)
+
+
+def _half_width(x: np.ndarray) -> float:
+    return float(stats.t.isf(0.025, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+
+
+def test_stops_at_the_first_n_that_meets_the_target_after_the_minimum() -> None:
+    target = _half_width(VALUES[:25]) * 1.0001
+    decisions = [sequential_stop(VALUES[:n], target) for n in range(1, 41)]
+    first = next(d for d in decisions if d.stop)
+    expected = next(n for n in range(10, 41) if _half_width(VALUES[:n]) <= target)
+    assert (first.n, first.reason) == (expected, "target")
+    assert first.half_width == pytest.approx(_half_width(VALUES[:expected]))
+    assert first.message.startswith("stop: the 95% t-interval half-width")
+
+
+def test_never_stops_for_the_target_before_min_runs() -> None:
+    decision = sequential_stop(VALUES[:5], half_width=10.0)
+    assert not decision.stop
+    assert decision.reason == "continue"
+    assert "need at least 10 runs" in decision.message
+
+
+def test_stops_at_max_runs_and_says_so() -> None:
+    decision = sequential_stop(VALUES[:20], half_width=1e-6, max_runs=20)
+    assert decision.stop
+    assert decision.reason == "max_runs"
+    assert "reached max_runs = 20" in decision.message
+
+
+def test_nonfinite_runs_do_not_count_and_zero_spread_never_meets_the_target() -> None:
+    decision = sequential_stop([*VALUES[:9], np.nan, np.inf], half_width=10.0)
+    assert (decision.n, decision.n_nonfinite, decision.stop) == (9, 2, False)
+    flat = sequential_stop([1.0] * 12, half_width=0.5, max_runs=15)
+    assert not flat.stop
+    assert flat.half_width is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"half_width": 0.0}, "half_width=0.0"),
+        ({"half_width": 1.0, "min_runs": 2}, "min_runs=2"),
+        ({"half_width": 1.0, "max_runs": 5}, "max_runs=5"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        sequential_stop(VALUES, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,196 @@
+"""summarize: values equal scipy.stats, degenerate inputs, determinism, invariants."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from seedwise.errors import UsageError
+from seedwise.stats import MissingMetricError, Summaries, summarize
+from seedwise.stats._data import generator
+
+RESAMPLES = 999
+FIXED = np.array(
+    [0.031, 0.027, 0.035, 0.029, 0.044, 0.030, 0.026, 0.038, 0.033, 0.028,
+     0.052, 0.031, 0.029, 0.034, 0.027, 0.030, 0.041, 0.032, 0.028, 0.036]
+)  # fmt: skip
+
+
+def _mean_and_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.stack([np.mean(x, axis=axis), np.median(x, axis=axis)])
+
+
+def test_descriptive_values_match_numpy() -> None:
+    s = summarize(FIXED, metric="mse", n_resamples=RESAMPLES)
+    assert s.n == 20
+    assert s.mean == pytest.approx(FIXED.mean())
+    assert s.std == pytest.approx(FIXED.std(ddof=1))
+    assert s.sem == pytest.approx(stats.sem(FIXED))
+    assert s.median == pytest.approx(np.median(FIXED))
+    assert s.iqr == pytest.approx(stats.iqr(FIXED))
+    assert (s.min, s.max) == (FIXED.min(), FIXED.max())
+
+
+def test_intervals_equal_scipy_on_fixed_data() -> None:
+    s = summarize(FIXED, metric="mse", n_resamples=RESAMPLES, seed=7)
+    expected = stats.bootstrap(
+        (FIXED,),
+        _mean_and_median,
+        n_resamples=RESAMPLES,
+        method="BCa",
+        rng=generator(7, "summary", "mse"),
+    ).confidence_interval
+    assert (s.mean_ci.low, s.mean_ci.high) == pytest.approx((expected.low[0], expected.high[0]))
+    assert (s.median_ci.low, s.median_ci.high) == pytest.approx((expected.low[1], expected.high[1]))
+    t = stats.ttest_1samp(FIXED, 0.0).confidence_interval(0.95)
+    assert (s.mean_ci_t.low, s.mean_ci_t.high) == pytest.approx((t.low, t.high))
+    assert s.mean_ci.method == f"BCa bootstrap, {RESAMPLES} resamples"
+    assert s.mean_ci.n == 20
+
+
+def test_default_is_bca_with_ten_thousand_resamples() -> None:
+    s = summarize(FIXED[:10])
+    assert s.mean_ci.method == "BCa bootstrap, 10000 resamples"
+    assert s.median_ci.method.startswith(("BCa", "percentile"))
+
+
+def test_same_inputs_same_output_and_metrics_independent() -> None:
+    first = summarize(FIXED, metric="mse", n_resamples=RESAMPLES, seed=3)
+    again = summarize(FIXED.tolist(), metric="mse", n_resamples=RESAMPLES, seed=3)
+    together = summarize({"acc": FIXED[::-1] * 10, "mse": FIXED}, n_resamples=RESAMPLES, seed=3)
+    assert first == again == together["mse"]
+    assert summarize(FIXED, n_resamples=RESAMPLES, seed=4).mean_ci != first.mean_ci
+
+
+def test_generator_seed_is_accepted_and_reproducible() -> None:
+    a = summarize(FIXED, n_resamples=RESAMPLES, seed=np.random.default_rng(1))
+    b = summarize(FIXED, n_resamples=RESAMPLES, seed=np.random.default_rng(1))
+    assert a == b
+
+
+def test_nonfinite_values_are_counted_excluded_and_reported() -> None:
+    values = np.concatenate([FIXED, [np.nan, np.inf, -np.inf]])
+    s = summarize(values, metric="mse", n_resamples=RESAMPLES, n_failed=2)
+    assert (s.n, s.n_nonfinite, s.n_failed) == (20, 3, 2)
+    assert s.mean == pytest.approx(FIXED.mean())
+    assert "3 non-finite excluded" in str(s)
+    assert "2 failed" in str(s)
+
+
+def test_all_values_equal_gives_no_interval_and_says_why() -> None:
+    s = summarize([0.5] * 30, n_resamples=RESAMPLES)
+    assert (s.mean, s.std, s.median) == (0.5, 0.0, 0.5)
+    for interval in (s.mean_ci, s.mean_ci_t, s.median_ci):
+        assert not interval.defined
+        assert "all 30 values equal 0.5" in str(interval.note)
+
+
+@pytest.mark.parametrize("values", [[], [np.nan, np.nan]])
+def test_empty_sample_is_summarised_without_numbers(values: list[float]) -> None:
+    s = summarize(values, n_failed=5)
+    assert s.n == 0
+    assert s.mean is None
+    assert s.std is None
+    assert not s.mean_ci.defined
+    assert "nothing to summarise" in str(s)
+    assert json.loads(json.dumps(s.to_dict()))["mean"] is None
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_one_or_two_values_give_no_interval(n: int) -> None:
+    s = summarize([1.0, 3.0][:n])
+    assert s.n == n
+    assert s.mean == pytest.approx([1.0, 2.0][n - 1])
+    assert (s.std is None) == (n == 1)
+    for interval in (s.mean_ci, s.mean_ci_t, s.median_ci):
+        assert not interval.defined
+        assert "at least 3" in str(interval.note)
+
+
+def test_zero_width_bootstrap_interval_is_not_printed() -> None:
+    # 27 of 30 values equal: every resample's median is 1.0.
+    s = summarize([1.0] * 27 + [2.0, 3.0, 4.0], n_resamples=RESAMPLES)
+    assert not s.median_ci.defined
+    assert "zero-width" in str(s.median_ci.note)
+    assert s.mean_ci.defined
+
+
+def test_missing_metric_is_a_usage_error_naming_the_metrics() -> None:
+    with pytest.raises(MissingMetricError, match=r"'loss' is not in .*'mse', 'acc'"):
+        summarize({"mse": FIXED, "acc": FIXED}, metric="loss")
+    assert issubclass(MissingMetricError, UsageError)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"confidence": 1.5}, "confidence=1.5"),
+        ({"n_resamples": 10}, "n_resamples=10"),
+        ({"seed": -1}, "seed=-1"),
+        ({"n_failed": -1}, "n_failed=-1"),
+    ],
+)
+def test_bad_arguments_name_the_value(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        summarize(FIXED, **kwargs)  # type: ignore[call-overload]
+
+
+def test_two_dimensional_values_are_refused() -> None:
+    with pytest.raises(UsageError, match="one-dimensional"):
+        summarize(np.ones((3, 3)))
+
+
+def test_mapping_without_metric_summarises_every_metric() -> None:
+    result = summarize({"mse": FIXED, "acc": 1 - FIXED}, n_resamples=RESAMPLES)
+    assert isinstance(result, Summaries)
+    assert list(result) == ["mse", "acc"]
+    assert result["acc"].mean == pytest.approx(1 - FIXED.mean())
+    text = json.dumps(result.to_dict())
+    assert '"mse"' in text
+
+
+def test_to_dict_holds_plain_python_values() -> None:
+    d = summarize(FIXED, metric="mse", n_resamples=RESAMPLES).to_dict()
+    assert json.loads(json.dumps(d)) == d
+    assert type(d["mean"]) is float
+    assert type(d["n"]) is int
+    assert type(d["mean_ci"]["low"]) is float
+
+
+def test_large_samples_use_the_t_and_order_statistic_intervals() -> None:
+    x = np.random.default_rng(0).exponential(size=3_000)
+    s = summarize(x, n_resamples=RESAMPLES)
+    assert s.mean_ci.method.startswith("t-interval")
+    assert "bootstrap_max_n = 2000" in str(s.mean_ci.note)
+    order = stats.quantile_test(x, q=float(np.median(x))).confidence_interval(0.95)
+    assert (s.median_ci.low, s.median_ci.high) == pytest.approx((order.low, order.high))
+    forced = summarize(x, n_resamples=RESAMPLES, bootstrap_max_n=None)
+    assert forced.mean_ci.method.startswith("BCa")
+    assert forced.mean_ci.low == pytest.approx(s.mean_ci.low, rel=0.02)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-1e3, max_value=1e3, allow_nan=False), min_size=3, max_size=25
+    ).filter(lambda xs: len(set(xs)) >= 3),
+    st.integers(min_value=0, max_value=2**32),
+)
+def test_intervals_contain_their_estimate_and_are_deterministic(
+    values: list[float], seed: int
+) -> None:
+    s = summarize(values, n_resamples=200, seed=seed)
+    assert s.mean is not None
+    assert s.median is not None
+    for interval, point in ((s.mean_ci_t, s.mean), (s.mean_ci, s.mean), (s.median_ci, s.median)):
+        if interval.defined:
+            assert interval.low is not None
+            assert interval.high is not None
+            assert interval.low <= point + 1e-9 * (1 + abs(point))
+            assert point <= interval.high + 1e-9 * (1 + abs(point))
+    assert summarize(values, n_resamples=200, seed=seed) == s
