@@ -1,0 +1,200 @@
+"""Warm worker processes on this machine (spawn start method).
+
+Each worker is a fresh interpreter started with the study's environment
+(``PYTHONHASHSEED``, thread counts), connected by its own pipe, so the
+executor always knows which task a worker holds. A worker that dies is
+detected through its process sentinel; its run is recorded ``crashed`` and a
+new worker takes its place. A run past its timeout has its worker killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+
+from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings, worker_environment
+from seedwise.runner.worker import worker_main
+
+__all__ = ["LocalExecutor"]
+
+_STOP_GRACE_S = 5.0
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set ``variables`` while a worker starts: spawn copies ``os.environ``."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass
+class _Worker:
+    name: str
+    process: BaseProcess
+    connection: Connection
+    task: RunTask | None = None
+    deadline: float | None = None
+    sent: float = 0.0
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """Say how a worker process ended, e.g. ``killed by signal SIGKILL``."""
+    if exitcode is None:
+        return "worker process vanished"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        hint = " (killed from outside, e.g. for memory)" if name == "SIGKILL" else ""
+        return f"worker killed by signal {name}{hint}"
+    return f"worker exited with code {exitcode}"
+
+
+class LocalExecutor:
+    """A pool of warm worker processes on this machine.
+
+    Args:
+        workers: How many processes run at once.
+        settings: The study's settings; they fix each worker's environment.
+        timeout: Seconds a run may take before its worker is killed, or None.
+    """
+
+    def __init__(self, workers: int, settings: StudySettings, timeout: float | None = None):
+        self._size = workers
+        self._settings = settings
+        self._timeout = timeout
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._names = itertools.count(1)
+
+    def _start_worker(self) -> _Worker:
+        parent, child = self._context.Pipe(duplex=True)
+        name = f"w{next(self._names)}"
+        process = self._context.Process(
+            target=worker_main, args=(child, name), name=f"seedwise-{name}", daemon=True
+        )
+        with _environment(worker_environment(self._settings)):
+            process.start()
+        child.close()
+        worker = _Worker(name=name, process=process, connection=parent)
+        self._workers.append(worker)
+        return worker
+
+    def free_slots(self) -> int:
+        """Slots not holding a task."""
+        busy = sum(1 for worker in self._workers if worker.task is not None)
+        return self._size - busy
+
+    def submit(self, task: RunTask) -> None:
+        """Hand ``task`` to an idle worker, starting one if none is idle."""
+        for dead in [w for w in self._workers if w.task is None and not w.process.is_alive()]:
+            self._discard(dead)
+        idle = [w for w in self._workers if w.task is None and w.process.is_alive()]
+        worker = idle[0] if idle else self._start_worker()
+        worker.task = task
+        worker.sent = time.monotonic()
+        worker.deadline = None if self._timeout is None else worker.sent + self._timeout
+        worker.connection.send(task)
+
+    def wait(self, timeout: float) -> list[RunOutcome]:
+        """Collect outcomes, crashes and timeouts, waiting at most ``timeout`` seconds."""
+        busy = [w for w in self._workers if w.task is not None]
+        if not busy:
+            time.sleep(min(timeout, 0.05))
+            return []
+        now = time.monotonic()
+        deadlines = [w.deadline - now for w in busy if w.deadline is not None]
+        limit = max(0.0, min([timeout, *deadlines]))
+        handles: list[object] = [w.connection for w in busy]
+        handles += [w.process.sentinel for w in busy]
+        ready = set(wait(handles, timeout=limit))  # type: ignore[arg-type]
+        outcomes: list[RunOutcome] = []
+        now = time.monotonic()
+        for worker in busy:
+            task = worker.task
+            assert task is not None
+            if worker.connection in ready:
+                try:
+                    outcomes.append(worker.connection.recv())
+                    worker.task = None
+                    continue
+                except (EOFError, OSError):
+                    pass
+            if worker.connection in ready or worker.process.sentinel in ready:
+                worker.process.join(_STOP_GRACE_S)
+                outcomes.append(
+                    self._lost(worker, "crashed", describe_exit(worker.process.exitcode))
+                )
+            elif worker.deadline is not None and now >= worker.deadline:
+                self._kill(worker)
+                outcomes.append(
+                    self._lost(
+                        worker, "timeout", f"run exceeded the timeout of {self._timeout:g} s"
+                    )
+                )
+        return outcomes
+
+    def _lost(self, worker: _Worker, status: str, error: str) -> RunOutcome:
+        task = worker.task
+        assert task is not None
+        self._discard(worker)
+        finished = time.time()
+        duration = time.monotonic() - worker.sent
+        return RunOutcome(
+            repeat=task.repeat,
+            seed=task.seed,
+            status=status,
+            error=error,
+            started=finished - duration,
+            finished=finished,
+            duration=duration,
+            worker=worker.name,
+        )
+
+    def _kill(self, worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(_STOP_GRACE_S)
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.connection.close()
+        self._workers.remove(worker)
+
+    def cancel(self) -> list[RunTask]:
+        """Kill every busy worker; return the tasks they held."""
+        stopped = []
+        for worker in [w for w in self._workers if w.task is not None]:
+            stopped.append(worker.task)
+            self._kill(worker)
+            self._discard(worker)
+        return [task for task in stopped if task is not None]
+
+    def shutdown(self) -> None:
+        """Ask idle workers to exit, kill busy ones, and wait for all."""
+        self.cancel()
+        for worker in list(self._workers):
+            with contextlib.suppress(OSError, BrokenPipeError):
+                worker.connection.send(None)
+        deadline = time.monotonic() + _STOP_GRACE_S
+        for worker in list(self._workers):
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                self._kill(worker)
+            self._discard(worker)

@@ -1,0 +1,150 @@
+"""What passes between the scheduler and the workers: settings, tasks and outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from seedwise.errors import UsageError
+from seedwise.experiment import FingerprintRecord, StepRecord
+from seedwise.seeding import FRAMEWORKS, derive_seed
+
+__all__ = ["RunOutcome", "RunTask", "StudySettings", "worker_environment"]
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """Settings that can change a run's numbers: fixed per study, the same for every run.
+
+    Attributes:
+        threads: Threads per run for BLAS / OpenMP, TensorFlow, torch and XLA.
+        hash_seed: The ``PYTHONHASHSEED`` of every worker.
+        deterministic: Deterministic ops on (``seed_everything(deterministic=...)``).
+        keras_backend: ``KERAS_BACKEND`` for the workers, or None for Keras's default.
+        frameworks: The frameworks to seed, or None for every installed one.
+    """
+
+    threads: int
+    hash_seed: int
+    deterministic: bool = True
+    keras_backend: str | None = None
+    frameworks: tuple[str, ...] | None = None
+
+    @classmethod
+    def for_study(
+        cls,
+        seed: int,
+        *,
+        threads: int = 1,
+        deterministic: bool = True,
+        keras_backend: str | None = None,
+        frameworks: tuple[str, ...] | None = None,
+    ) -> StudySettings:
+        """Settings for a study with root ``seed``; the hash seed is derived from it."""
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise UsageError(
+                f"`threads` must be a positive int. Received: threads={threads!r}; "
+                "expected 1 or more"
+            )
+        if frameworks is not None:
+            unknown = [name for name in frameworks if name not in FRAMEWORKS]
+            if unknown:
+                raise UsageError(
+                    f"Unknown framework. Received: frameworks={list(frameworks)!r}; "
+                    f"expected names from {', '.join(FRAMEWORKS)}"
+                )
+        return cls(
+            threads=threads,
+            hash_seed=derive_seed(seed, "PYTHONHASHSEED", bits=32),
+            deterministic=deterministic,
+            keras_backend=keras_backend,
+            frameworks=None if frameworks is None else tuple(frameworks),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict, as stored with the study."""
+        return {
+            "threads": self.threads,
+            "hash_seed": self.hash_seed,
+            "deterministic": self.deterministic,
+            "keras_backend": self.keras_backend,
+            "frameworks": None if self.frameworks is None else list(self.frameworks),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StudySettings:
+        """Rebuild settings from :meth:`to_dict` output."""
+        frameworks = data.get("frameworks")
+        return cls(
+            threads=int(data["threads"]),
+            hash_seed=int(data["hash_seed"]),
+            deterministic=bool(data.get("deterministic", True)),
+            keras_backend=data.get("keras_backend"),
+            frameworks=None if frameworks is None else tuple(frameworks),
+        )
+
+
+def worker_environment(settings: StudySettings) -> dict[str, str]:
+    """The environment variables a worker starts with: hash seed and thread counts.
+
+    They must be in place before the worker's interpreter starts (the hash
+    seed) or before a framework first initialises (the thread counts).
+    """
+    threads = str(settings.threads)
+    environment = {
+        "PYTHONHASHSEED": str(settings.hash_seed),
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "TF_NUM_INTRAOP_THREADS": threads,
+        "TF_NUM_INTEROP_THREADS": threads,
+    }
+    if settings.threads == 1:
+        environment["XLA_FLAGS"] = (
+            "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        )
+    if settings.keras_backend is not None:
+        environment["KERAS_BACKEND"] = settings.keras_backend
+    return environment
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run for a worker to execute.
+
+    Attributes:
+        study: The study's name.
+        repeat: The repeat index.
+        seed: The run's seed, ``derive_seed(study_seed, "repeat", repeat)``.
+        experiment: The experiment reference (``FILE.py:fn`` or ``module:fn``).
+        config: The study's config.
+        settings: The study's settings.
+        workdir: The folder for this run's artefacts.
+    """
+
+    study: str
+    repeat: int
+    seed: int
+    experiment: str
+    config: dict[str, Any]
+    settings: StudySettings
+    workdir: str
+
+
+@dataclass
+class RunOutcome:
+    """What became of one run: sent back by a worker, or made by the executor on a crash."""
+
+    repeat: int
+    seed: int
+    status: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+    started: float | None = None
+    finished: float | None = None
+    duration: float | None = None
+    worker: str | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    fingerprints: list[FingerprintRecord] = field(default_factory=list)
+    environment: dict[str, Any] | None = None

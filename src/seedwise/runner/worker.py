@@ -1,0 +1,138 @@
+"""The loop of a warm worker process: receive a task, run it, send back the outcome.
+
+A worker imports the frameworks once (on its first run, through
+``seed_everything``) and keeps them for every later run. Before each run it
+clears the Keras session, reseeds everything with the run's seed and applies
+the study's thread count, so a run's result does not depend on what the
+worker ran before.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings
+
+__all__ = ["execute", "worker_main"]
+
+
+def _limit_threads(settings: StudySettings) -> None:
+    """Apply the thread count to the frameworks this process has imported."""
+    threads = settings.threads
+    if "torch" in sys.modules:
+        import torch
+
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:
+            # Already initialised: the values came from TF_NUM_*_THREADS at start.
+            pass
+
+
+def _clear_framework_sessions() -> None:
+    if "keras" in sys.modules:
+        import keras
+
+        keras.backend.clear_session()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    detail = text[0] if text else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+class _Environment:
+    """The environment fingerprint, collected once per worker after the first run."""
+
+    def __init__(self) -> None:
+        self.value: dict[str, Any] | None = None
+
+    def get(self, task: RunTask, code_hash: str | None) -> dict[str, Any]:
+        if self.value is None:
+            from seedwise.env import collect_environment
+
+            self.value = collect_environment(
+                {"settings": task.settings.to_dict(), "experiment_hash": code_hash}
+            )
+        return self.value
+
+
+def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunOutcome:
+    """Run one task in this process and describe what happened.
+
+    An exception in the experiment becomes a ``failed`` outcome with its
+    traceback; nothing escapes.
+    """
+    from seedwise.experiment import (
+        RunContext,
+        check_metrics,
+        experiment_source_hash,
+        load_experiment,
+    )
+    from seedwise.seeding import seed_everything
+
+    started = time.time()
+    clock = time.perf_counter()
+    outcome = RunOutcome(repeat=task.repeat, seed=task.seed, status="failed", worker=worker)
+    context = None
+    try:
+        if task.experiment not in cache:
+            cache[task.experiment] = (
+                load_experiment(task.experiment),
+                experiment_source_hash(task.experiment),
+            )
+        function, code_hash = cache[task.experiment]
+        _clear_framework_sessions()
+        seed_everything(
+            task.seed,
+            deterministic=task.settings.deterministic,
+            frameworks=task.settings.frameworks,
+        )
+        _limit_threads(task.settings)
+        workdir = Path(task.workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        context = RunContext(task.seed, task.repeat, task.config, workdir)
+        outcome.metrics = check_metrics(function(context))
+        outcome.status = "ok"
+    except Exception as error:
+        outcome.error = _first_line(error)
+        outcome.traceback = traceback.format_exc()
+    finally:
+        outcome.started = started
+        outcome.duration = time.perf_counter() - clock
+        outcome.finished = started + outcome.duration
+        if context is not None:
+            outcome.steps = list(context.steps)
+            outcome.fingerprints = list(context.fingerprints)
+        _, code_hash = cache.get(task.experiment, (None, None))
+        environment = cache.setdefault("__environment__", _Environment())
+        outcome.environment = environment.get(task, code_hash)
+    return outcome
+
+
+def worker_main(connection: Connection, worker: str) -> None:
+    """Serve tasks from ``connection`` until it sends ``None`` or closes."""
+    # Ctrl-C reaches the whole process group; the scheduler decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cache: dict[str, Any] = {}
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        connection.send(execute(task, worker, cache))
