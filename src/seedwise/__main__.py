@@ -2,4 +2,5 @@
 
 from seedwise.cli import run
 
-run()
+if __name__ == "__main__":
+    run()

@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--json", action="store_true", help="print the report as JSON")
     seed.set_defaults(handler=_seed_command)
+
+    from seedwise.commands.run import add_run_parser
+    from seedwise.commands.studies import add_study_parsers
+
+    add_run_parser(commands)
+    add_study_parsers(commands)
     return parser
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import inspect
 import os
+import struct
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,13 @@ from seedwise.runner.scheduler import (
     sweep,
 )
 from seedwise.runner.study import Study
-from seedwise.runner.tasks import RunOutcome, StudySettings
+from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings
 from seedwise.seeding import check_seed
-from seedwise.store import Store, default_store_path
+from seedwise.store import RunRecord, Store, default_store_path
 
 __all__ = [
+    "LocalExecutorFactory",
+    "RepeatCheck",
     "RunOutcome",
     "Study",
     "StudySettings",
@@ -42,6 +46,7 @@ __all__ = [
     "check_positive",
     "experiment_reference",
     "prepare_study",
+    "rerun_repeat",
     "run",
     "run_seed",
 ]
@@ -133,6 +138,96 @@ def prepare_study(
     )
 
 
+@dataclass(frozen=True)
+class LocalExecutorFactory:
+    """Makes the local executor for a study: ``workers`` processes, a per-run ``timeout``."""
+
+    workers: int | None = None
+    timeout: float | None = None
+
+    def create(self, settings: StudySettings, *, workers: int | None = None) -> LocalExecutor:
+        """A new executor with the study's settings."""
+        count = workers or self.workers or os.cpu_count() or 1
+        return LocalExecutor(count, settings, timeout=self.timeout)
+
+
+def _same_bits(first: Mapping[str, float], second: Mapping[str, float]) -> bool:
+    if list(first) != list(second):
+        return False
+    return all(struct.pack("<d", first[k]) == struct.pack("<d", second[k]) for k in first)
+
+
+@dataclass(frozen=True)
+class RepeatCheck:
+    """One repeat run again: its outcome, the stored run, and whether they agree bit for bit."""
+
+    outcome: RunOutcome
+    stored: RunRecord | None
+    identical: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return {
+            "repeat": self.outcome.repeat,
+            "seed": self.outcome.seed,
+            "status": self.outcome.status,
+            "metrics": self.outcome.metrics,
+            "error": self.outcome.error,
+            "stored_metrics": None if self.stored is None else self.stored.metrics,
+            "identical": self.identical,
+        }
+
+
+def rerun_repeat(
+    store: Store, spec: StudySpec, repeat: int, factory: LocalExecutorFactory
+) -> RepeatCheck:
+    """Run exactly one repeat of a study again, in a fresh worker.
+
+    When the repeat has a finished run in the store, the new outcome is
+    compared with it bit for bit and the store is left as it was; otherwise
+    the new run is stored like any other.
+    """
+    stored = next(
+        (r for r in store.runs(spec.name) if r.repeat == repeat and r.status == "ok"), None
+    )
+    if stored is None:
+        outcomes: list[RunOutcome] = []
+        sweep(
+            store,
+            spec,
+            factory.create(spec.settings, workers=1),
+            [repeat],
+            retry_failed=True,
+            on_outcome=outcomes.append,
+        )
+        if not outcomes:
+            raise UsageError(
+                f"Repeat {repeat} of study {spec.name!r} is being run by another runner. "
+                f"Received: --only-repeat {repeat}; expected a repeat no other runner holds"
+            )
+        return RepeatCheck(outcomes[0], None, None)
+    executor = factory.create(spec.settings, workers=1)
+    task = RunTask(
+        study=spec.name,
+        repeat=repeat,
+        seed=run_seed(spec.seed, repeat),
+        experiment=spec.experiment,
+        config=spec.config,
+        settings=spec.settings,
+        workdir=str(store.path.parent / "runs" / "rerun" / f"{repeat:05d}"),
+    )
+    try:
+        executor.submit(task)
+        received: list[RunOutcome] = []
+        while not received:
+            received = executor.wait(0.5)
+    finally:
+        executor.shutdown()
+    outcome = received[0]
+    identical = outcome.status == "ok" and _same_bits(outcome.metrics, stored.metrics)
+    return RepeatCheck(outcome, stored, identical)
+
+
 def run(
     fn_or_ref: str | Callable[..., Any],
     *,
@@ -185,7 +280,7 @@ def run(
     check_positive(repeats, "repeats")
     if not isinstance(repeats, int):
         raise UsageError(f"`repeats` must be an int. Received: repeats={repeats!r}")
-    worker_count = check_positive(workers, "workers", allow_none=True) or os.cpu_count() or 1
+    check_positive(workers, "workers", allow_none=True)
     check_positive(timeout, "timeout", allow_none=True)
     if max_failures is not None:
         check_positive(max_failures, "max_failures")
@@ -202,11 +297,11 @@ def run(
     path = Path(store) if store is not None else default_store_path()
     with Store(path) as opened:
         open_study(opened, spec, allow_code_change=allow_code_change)
-        executor = LocalExecutor(int(worker_count), spec.settings, timeout=timeout)
+        factory = LocalExecutorFactory(workers=workers, timeout=timeout)
         sweep(
             opened,
             spec,
-            executor,
+            factory.create(spec.settings),
             list(range(repeats)),
             retry_failed=retry_failed,
             max_failures=max_failures,

@@ -151,11 +151,12 @@ class SweepInterrupted(SeedwiseError):
 
     exit_code = 130
 
-    def __init__(self, result: SweepResult) -> None:
+    def __init__(self, result: SweepResult, *, command: str | None = None) -> None:
         stored = result.already_done + result.counts["ok"]
+        resume = f": {command}" if command else ""
         super().__init__(
             f"Interrupted: {stored} of {result.repeats} runs of study {result.study!r} are "
-            f"stored in {result.store}; run the same command again to resume"
+            f"stored in {result.store}; run the same command again to resume{resume}"
         )
         self.result = result
 

@@ -1,0 +1,112 @@
+"""The sweep's progress bar: done / failed / total, ETA, and the running mean of a metric."""
+
+from __future__ import annotations
+
+import math
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from seedwise.runner.tasks import RunOutcome
+
+__all__ = ["SweepProgress", "running_mean"]
+
+
+def running_mean(values: list[float]) -> str:
+    """``mean [95% CI low, high] (n = k)`` by the t-interval, or just the mean below 2 values."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return ""
+    mean = sum(finite) / len(finite)
+    if len(finite) < 2:
+        return f"{mean:.4g} (n = 1)"
+    import numpy as np
+
+    from seedwise.stats._intervals import t_interval
+
+    interval = t_interval(np.asarray(finite, dtype=np.float64), 0.95)
+    if interval.low is None or interval.high is None:
+        return f"{mean:.4g} (n = {len(finite)})"
+    return f"{mean:.4g} [95% CI {interval.low:.4g}, {interval.high:.4g}] (n = {len(finite)})"
+
+
+class SweepProgress:
+    """A rich progress bar, shown only on a terminal.
+
+    Args:
+        console: Where to draw.
+        total: The repeats this sweep covers.
+        done: How many of them were already finished before it started.
+        metric: The metric whose running mean is shown; None for the first one returned.
+        values: That metric's values from the runs already finished.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        total: int,
+        done: int,
+        metric: str | None,
+        values: list[float],
+    ) -> None:
+        self.metric = metric
+        self.values = list(values)
+        self.failed = 0
+        self.enabled = console.is_terminal
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("failed {task.fields[failed]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[metric]}"),
+            console=console,
+            disable=not self.enabled,
+            transient=False,
+        )
+        self._task = self._progress.add_task(
+            "runs", total=total, completed=done, failed=0, metric=self._metric_text()
+        )
+
+    def _metric_text(self) -> str:
+        if self.metric is None or not self.values:
+            return ""
+        return f"{self.metric} {running_mean(self.values)}"
+
+    def __enter__(self) -> SweepProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, outcome: RunOutcome) -> None:
+        """Count one outcome."""
+        fields: dict[str, Any] = {}
+        if outcome.status == "ok":
+            if self.metric is None and outcome.metrics:
+                self.metric = next(iter(outcome.metrics))
+            if self.metric is not None and self.metric in outcome.metrics:
+                self.values.append(outcome.metrics[self.metric])
+            fields["metric"] = self._metric_text()
+        else:
+            self.failed += 1
+            fields["failed"] = self.failed
+        self._progress.update(self._task, advance=1, **fields)
