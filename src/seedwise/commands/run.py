@@ -6,10 +6,7 @@ import argparse
 import json
 import math
 import shlex
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,20 +42,6 @@ def _config(assignments: list[str] | None) -> dict[str, Any]:
     return config
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt, so both stop a sweep the same clean way."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _positive_int(value: Any, name: str) -> int | None:
     if value is None:
         return None
@@ -92,7 +75,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
     path = store_path(args.store)
     factory = LocalExecutorFactory(workers=workers, timeout=args.timeout)
-    with Store(path) as store, _sigterm_as_interrupt():
+    with Store(path) as store:
         open_study(store, spec, allow_code_change=args.allow_code_change)
         if args.only_repeat is not None:
             return _only_repeat(console, store, spec, args, factory)

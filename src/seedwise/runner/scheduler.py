@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,6 +190,37 @@ def _record(store: Store, study: str, outcome: RunOutcome) -> None:
     )
 
 
+class StopRequest:
+    """Set by SIGINT or SIGTERM while a sweep runs; the sweep stops at its next poll.
+
+    Stopping at a poll, not wherever the signal lands, keeps every store
+    transaction whole. A second signal stops at once (KeyboardInterrupt).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextmanager
+    def installed(self) -> Iterator[StopRequest]:
+        """Catch SIGINT and SIGTERM (only possible in the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {
+            sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def sweep(
     store: Store,
     spec: StudySpec,
@@ -216,53 +250,57 @@ def sweep(
     )
     handled: set[int] = set(finished_before)
     in_flight: set[int] = set()
+    stop = StopRequest()
     try:
-        while True:
-            free = executor.free_slots()
-            if free > 0 and result.stopped is None:
-                candidates = [r for r in repeats if r not in handled and r not in in_flight]
-                claimed = (
-                    store.claim(
-                        spec.name,
-                        candidates,
-                        owner,
-                        retry_failed=retry_failed,
-                        limit=free,
-                        retry_before=started,
-                    )
-                    if candidates
-                    else []
-                )
-                for repeat in claimed:
-                    executor.submit(
-                        RunTask(
-                            study=spec.name,
-                            repeat=repeat,
-                            seed=run_seed(spec.seed, repeat),
-                            experiment=spec.experiment,
-                            config=spec.config,
-                            settings=spec.settings,
-                            workdir=_workdir(store, spec.name, repeat),
+        with stop.installed():
+            while True:
+                if stop.requested:
+                    raise KeyboardInterrupt
+                free = executor.free_slots()
+                if free > 0 and result.stopped is None:
+                    candidates = [r for r in repeats if r not in handled and r not in in_flight]
+                    claimed = (
+                        store.claim(
+                            spec.name,
+                            candidates,
+                            owner,
+                            retry_failed=retry_failed,
+                            limit=free,
+                            retry_before=started,
                         )
+                        if candidates
+                        else []
                     )
-                    in_flight.add(repeat)
-            if not in_flight:
-                break
-            for outcome in executor.wait(_POLL_S):
-                _record(store, spec.name, outcome)
-                in_flight.discard(outcome.repeat)
-                handled.add(outcome.repeat)
-                result.counts[outcome.status] += 1
-                if on_outcome is not None:
-                    on_outcome(outcome)
-            if (
-                max_failures is not None
-                and result.failures >= max_failures
-                and result.stopped is None
-            ):
-                result.stopped = "max-failures"
-                executor.cancel()
-                in_flight.clear()
+                    for repeat in claimed:
+                        executor.submit(
+                            RunTask(
+                                study=spec.name,
+                                repeat=repeat,
+                                seed=run_seed(spec.seed, repeat),
+                                experiment=spec.experiment,
+                                config=spec.config,
+                                settings=spec.settings,
+                                workdir=_workdir(store, spec.name, repeat),
+                            )
+                        )
+                        in_flight.add(repeat)
+                if not in_flight:
+                    break
+                for outcome in executor.wait(_POLL_S):
+                    _record(store, spec.name, outcome)
+                    in_flight.discard(outcome.repeat)
+                    handled.add(outcome.repeat)
+                    result.counts[outcome.status] += 1
+                    if on_outcome is not None:
+                        on_outcome(outcome)
+                if (
+                    max_failures is not None
+                    and result.failures >= max_failures
+                    and result.stopped is None
+                ):
+                    result.stopped = "max-failures"
+                    executor.cancel()
+                    in_flight.clear()
     except KeyboardInterrupt:
         result.stopped = "interrupted"
         executor.cancel()

@@ -1,0 +1,58 @@
+"""Experiments for the runner's tests: cheap NumPy ones, one that misbehaves, one in Keras.
+
+Config keys understood by ``noisy``:
+    fail: repeat that raises; exit: repeat that calls os._exit(1);
+    sleep: repeat that sleeps 60 s; delay: seconds every run sleeps;
+    log: a folder where each run appends "repeat pid" to runs.log.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def noisy(ctx: Any) -> dict[str, float]:
+    """A number from the run's streams and from the global NumPy and Python generators."""
+    value = float(ctx.rng("noise").normal() + np.random.rand() + random.random())
+    ctx.log(step=0, value=value)
+    ctx.fingerprint("weights", np.arange(4) * value, step=0)
+    config = ctx.config
+    if config.get("log"):
+        with open(Path(config["log"]) / "runs.log", "a") as handle:
+            handle.write(f"{ctx.repeat} {os.getpid()}\n")
+    if config.get("delay"):
+        time.sleep(float(config["delay"]))
+    if config.get("fail") == ctx.repeat:
+        raise ValueError(f"boom at repeat {ctx.repeat}")
+    if config.get("exit") == ctx.repeat:
+        os._exit(1)
+    if config.get("sleep") == ctx.repeat:
+        time.sleep(60)
+    return {"value": value, "hash": float(hash("seedwise") % 997)}
+
+
+def keras_dropout(ctx: Any) -> dict[str, float]:
+    """The tutorial's network with dropout and shuffled mini-batches."""
+    import keras
+
+    x = np.arange(9, dtype=np.float32) / 10
+    y = x + 0.1
+    model = keras.Sequential(
+        [
+            keras.Input((1,)),
+            keras.layers.Dense(10),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    model.fit(x, y, epochs=int(ctx.config.get("epochs", 3)), batch_size=3, shuffle=True, verbose=0)
+    ctx.fingerprint("weights", model.get_weights())
+    predictions = np.asarray(model.predict(x, verbose=0), dtype=np.float64)[:, 0]
+    return {"mse": float(np.mean((predictions - y) ** 2))}

@@ -1,0 +1,36 @@
+"""Helpers for the runner's tests."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROGRAMS
+
+EXPERIMENTS = PROGRAMS / "experiments.py"
+NOISY = f"{EXPERIMENTS}:noisy"
+FAST = ["--framework", "python", "--framework", "numpy"]
+
+
+def file_digest(path: Path) -> str | None:
+    """The SHA-256 of a store's content (its SQL dump), or None when it does not exist.
+
+    The content, not the bytes: closing a WAL-mode database checkpoints
+    earlier writes into the main file without changing what it holds.
+    """
+    if not path.exists():
+        return None
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        dump = "\n".join(connection.iterdump())
+    finally:
+        connection.close()
+    return hashlib.sha256(dump.encode()).hexdigest()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "store" / "seedwise.db"

@@ -1,0 +1,174 @@
+"""seedwise.run in this process: statuses, resume, retries, code changes, Study."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import seedwise
+from seedwise.errors import UsageError
+from seedwise.runner import run_seed
+from tests.runner.conftest import EXPERIMENTS, NOISY, file_digest
+
+FAST = ("python", "numpy")
+
+
+def test_failures_are_recorded_and_the_others_complete(store: Path) -> None:
+    study = seedwise.run(
+        NOISY,
+        repeats=6,
+        workers=2,
+        store=store,
+        frameworks=FAST,
+        config={"fail": 1, "exit": 2, "sleep": 3},
+        timeout=3,
+    )
+    runs = {run.repeat: run for run in study.runs}
+    assert [runs[r].status for r in range(6)] == ["ok", "failed", "crashed", "timeout", "ok", "ok"]
+    assert runs[1].error == "ValueError: boom at repeat 1"
+    assert "Traceback" in (runs[1].traceback or "")
+    assert runs[2].error == "worker exited with code 1"
+    assert runs[3].error == "run exceeded the timeout of 3 s"
+    assert [runs[r].seed for r in range(6)] == [run_seed(0, r) for r in range(6)]
+    assert study.metrics("value").shape == (3,)
+
+
+def test_result_is_independent_of_worker_count_and_resumes(tmp_path: Path) -> None:
+    one = seedwise.run(NOISY, repeats=5, workers=1, store=tmp_path / "a.db", frameworks=FAST)
+    two = seedwise.run(NOISY, repeats=5, workers=2, store=tmp_path / "b.db", frameworks=FAST)
+    first = one.metrics("value")
+    assert first.tobytes() == two.metrics("value").tobytes()
+    # PYTHONHASHSEED is fixed per study, so hash() agrees in every worker.
+    assert len(set(one.metrics("hash").tolist())) == 1
+
+    seen: list[int] = []
+    more = seedwise.run(
+        NOISY,
+        repeats=7,
+        workers=2,
+        store=tmp_path / "a.db",
+        frameworks=FAST,
+        on_outcome=lambda outcome: seen.append(outcome.repeat),
+    )
+    assert sorted(seen) == [5, 6]
+    assert more.name == one.name
+    assert more.metrics("value")[:5].tobytes() == first.tobytes()
+
+
+def test_steps_fingerprints_and_environment_are_stored(store: Path) -> None:
+    study = seedwise.run(NOISY, repeats=1, workers=1, store=store, frameworks=FAST)
+    with seedwise.open_store(store) as opened:
+        steps = opened.steps(study.name, 0)
+        prints = opened.fingerprints(study.name, 0)
+        run = opened.runs(study.name)[0]
+        environment = opened.environment(run.env_hash or "")
+    assert [(s.step, s.name) for s in steps] == [(0, "value")]
+    assert steps[0].value == study.metrics("value")[0]
+    assert [(f.name, f.shape) for f in prints] == [("weights", (4,))]
+    assert environment["settings"]["threads"] == 1
+    assert environment["variables"]["OMP_NUM_THREADS"] == "1"
+    assert environment["packages"]["numpy"] == np.__version__
+    assert len(environment["experiment_hash"]) == 64
+
+
+def test_retry_failed_reruns_only_when_asked(store: Path) -> None:
+    config = {"fail": 0}
+    seedwise.run(NOISY, repeats=2, workers=1, store=store, frameworks=FAST, config=config)
+    seen: list[int] = []
+    seedwise.run(
+        NOISY,
+        repeats=2,
+        workers=1,
+        store=store,
+        frameworks=FAST,
+        config=config,
+        on_outcome=lambda o: seen.append(o.repeat),
+    )
+    assert seen == []
+    study = seedwise.run(
+        NOISY,
+        repeats=2,
+        workers=1,
+        store=store,
+        frameworks=FAST,
+        config=config,
+        retry_failed=True,
+        on_outcome=lambda o: seen.append(o.repeat),
+    )
+    assert seen == [0]
+    assert [run.status for run in study.runs] == ["failed", "ok"]
+
+
+def test_code_change_is_refused_unless_allowed(tmp_path: Path) -> None:
+    source = tmp_path / "experiment.py"
+    shutil.copy(EXPERIMENTS, source)
+    reference = f"{source}:noisy"
+    store = tmp_path / "s.db"
+    seedwise.run(reference, repeats=1, workers=1, store=store, frameworks=FAST, name="study")
+    source.write_text(source.read_text() + "\n# changed\n")
+    before = file_digest(store)
+    with pytest.raises(UsageError, match="source changed since study 'study' began"):
+        seedwise.run(reference, repeats=2, workers=1, store=store, frameworks=FAST, name="study")
+    assert file_digest(store) == before
+    study = seedwise.run(
+        reference,
+        repeats=2,
+        workers=1,
+        store=store,
+        frameworks=FAST,
+        name="study",
+        allow_code_change=True,
+    )
+    assert study.counts()["ok"] == 2
+
+
+def test_a_named_study_refuses_another_config(store: Path) -> None:
+    seedwise.run(NOISY, repeats=1, workers=1, store=store, frameworks=FAST, name="s")
+    with pytest.raises(UsageError, match="already exists with another config"):
+        seedwise.run(
+            NOISY, repeats=1, workers=1, store=store, frameworks=FAST, name="s", config={"a": 1}
+        )
+
+
+def test_study_tables(store: Path) -> None:
+    study = seedwise.run(NOISY, repeats=3, workers=1, store=store, frameworks=FAST)
+    frame = study.to_pandas()
+    assert list(frame.columns[:5]) == ["repeat", "seed", "status", "value", "hash"]
+    assert frame["value"].to_numpy().tobytes() == study.metrics("value").tobytes()
+    summary = study.summary("value")
+    assert summary.n == 3
+    with pytest.raises(UsageError, match="metric='loss'"):
+        study.metrics("loss")
+
+
+def test_a_module_level_function_is_accepted(store: Path) -> None:
+    from tests.programs import experiments
+
+    study = seedwise.run(experiments.noisy, repeats=2, workers=1, store=store, frameworks=FAST)
+    assert study.record.experiment == "tests.programs.experiments:noisy"
+    assert study.counts()["ok"] == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"repeats": 0}, "repeats=0"),
+        ({"workers": -1}, "workers=-1"),
+        ({"timeout": -2.0}, "timeout=-2.0"),
+        ({"seed": -5}, "seed=-5"),
+        ({"threads": 0}, "threads=0"),
+    ],
+)
+def test_bad_arguments_leave_no_store(store: Path, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        seedwise.run(NOISY, store=store, frameworks=FAST, **kwargs)  # type: ignore[arg-type]
+    assert not store.exists()
+
+
+def test_a_lambda_is_refused(store: Path) -> None:
+    with pytest.raises(UsageError, match="module-level function"):
+        seedwise.run(lambda ctx: {"x": 1.0}, store=store)
+    assert not store.exists()

@@ -1,0 +1,240 @@
+"""``seedwise run`` and friends in fresh processes: kills, signals, concurrency, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from seedwise.store import open_store
+from tests.conftest import ROOT, run_python
+from tests.runner.conftest import FAST, NOISY, file_digest
+
+
+def seedwise_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "seedwise", *args]
+
+
+def start(store: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        seedwise_command("run", NOISY, "--store", str(store), *FAST, *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def ok_count(store: Path) -> int:
+    if not store.exists():
+        return 0
+    connection = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30)
+    try:
+        return int(
+            connection.execute("SELECT COUNT(*) FROM runs WHERE status = 'ok'").fetchone()[0]
+        )
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        connection.close()
+
+
+def wait_for(store: Path, count: int, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while ok_count(store) < count:
+        assert time.monotonic() < deadline, "the runner stored too few runs in time"
+        time.sleep(0.1)
+
+
+def table(store: Path) -> list[tuple[int, int, str, dict[str, float]]]:
+    with open_store(store) as opened:
+        (study,) = opened.list_studies()
+        return [(r.repeat, r.seed, r.status, r.metrics) for r in opened.runs(study.name)]
+
+
+def test_kill_9_then_resume_equals_an_uninterrupted_sweep(tmp_path: Path) -> None:
+    killed, clean = tmp_path / "killed.db", tmp_path / "clean.db"
+    args = ("--repeats", "8", "--workers", "2", "--set", "delay=0.4", "--name", "s")
+    runner = start(killed, *args)
+    wait_for(killed, 2)
+    runner.send_signal(signal.SIGKILL)
+    runner.wait(30)
+    assert 2 <= ok_count(killed) < 8
+    resumed = subprocess.run(
+        seedwise_command("run", NOISY, "--store", str(killed), *FAST, *args),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    uninterrupted = subprocess.run(
+        seedwise_command("run", NOISY, "--store", str(clean), *FAST, *args),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert uninterrupted.returncode == 0, uninterrupted.stderr
+    rows = table(killed)
+    assert [row[0] for row in rows] == list(range(8))
+    assert rows == table(clean)
+
+
+def test_sigterm_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    runner = start(store, "--repeats", "20", "--workers", "2", "--set", "delay=0.5")
+    wait_for(store, 1)
+    runner.send_signal(signal.SIGTERM)
+    _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 130, err
+    assert "Interrupted:" in err
+    assert "run the same command again to resume: seedwise run" in err
+    stored = ok_count(store)
+    assert 1 <= stored < 20
+    with open_store(store) as opened:
+        (study,) = opened.list_studies()
+        assert opened.claims(study.name) == {}
+
+
+def test_two_concurrent_runners_share_the_work(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    log = tmp_path / "log"
+    log.mkdir()
+    args = ("--repeats", "12", "--workers", "2", "--set", f"log={log}", "--set", "delay=0.2")
+    first, second = start(store, *args), start(store, *args)
+    outputs = [runner.communicate(timeout=180) for runner in (first, second)]
+    for runner, (_, err) in zip((first, second), outputs, strict=True):
+        assert runner.returncode == 0, err
+        assert "locked" not in err
+    lines = (log / "runs.log").read_text().split()
+    repeats = sorted(int(r) for r in lines[::2])
+    assert repeats == list(range(12)), "a repeat ran twice, or not at all"
+    assert len(set(lines[1::2])) >= 2
+    assert [row[0] for row in table(store)] == list(range(12))
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["run", "missing.py:train"], "missing.py"),
+        (["run", NOISY.replace(":noisy", ":nothing")], "'nothing' not found"),
+        (["run", NOISY, "--repeats", "0"], "repeats=0"),
+        (["run", NOISY, "--workers", "-2"], "workers=-2"),
+        (["run", NOISY, "--timeout", "-1"], "timeout=-1"),
+        (["run", NOISY, "--set", "epochs"], "'epochs'"),
+        (["run", NOISY, "--only-repeat", "-1"], "--only-repeat"),
+    ],
+)
+def test_bad_input_one_line_exit_2_store_unchanged(
+    tmp_path: Path, args: list[str], shown: str
+) -> None:
+    store = tmp_path / "s.db"
+    done = subprocess.run(
+        seedwise_command("run", NOISY, "--store", str(store), *FAST, "--repeats", "1"),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    before = file_digest(store)
+    completed = run_python(["-m", "seedwise", *args, "--store", str(store)])
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].startswith("seedwise: error: ")
+    assert shown in lines[0]
+    assert file_digest(store) == before
+
+
+def test_syntax_error_and_foreign_store_are_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("def train(ctx):\n    return {\n")
+    completed = run_python(
+        ["-m", "seedwise", "run", f"{broken}:train", "--store", str(tmp_path / "s.db")]
+    )
+    assert completed.returncode == 2
+    assert "broken.py:2: '{' was never closed" in completed.stderr
+    assert not (tmp_path / "s.db").exists()
+
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not a database\n" * 100)
+    completed = run_python(["-m", "seedwise", "run", NOISY, *FAST, "--store", str(foreign)])
+    assert completed.returncode == 2
+    assert "not a seedwise store" in completed.stderr
+    assert foreign.read_text() == "not a database\n" * 100
+
+
+def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    env = {"SEEDWISE_STORE": str(store)}
+    ran = run_python(["-m", "seedwise", "run", NOISY, *FAST, "--repeats", "3", "--json"], env=env)
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["counts"]["ok"] == 3
+    listed = json.loads(run_python(["-m", "seedwise", "ls", "--json"], env=env).stdout)
+    assert [(s["name"], s["counts"]["ok"]) for s in listed] == [(result["study"], 3)]
+    shown = json.loads(
+        run_python(["-m", "seedwise", "show", result["study"], "--json"], env=env).stdout
+    )
+    assert [run["repeat"] for run in shown["runs"]] == [0, 1, 2]
+    assert [run["value"] for run in shown["runs"]] == result["metrics"]["value"]
+    csv_text = run_python(["-m", "seedwise", "export", result["study"]], env=env).stdout
+    assert csv_text.splitlines()[0].startswith("repeat,seed,status,value,hash")
+    assert len(csv_text.splitlines()) == 4
+    parquet = run_python(
+        ["-m", "seedwise", "export", result["study"], "--format", "parquet"], env=env
+    )
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        assert parquet.returncode == 2
+        assert "needs pyarrow" in parquet.stderr
+    again = run_python(
+        ["-m", "seedwise", "run", NOISY, *FAST, "--repeats", "3", "--only-repeat", "1", "--json"],
+        env=env,
+    )
+    assert again.returncode == 0, again.stderr
+    check = json.loads(again.stdout)
+    assert check["identical"] is True
+    assert check["metrics"]["value"] == result["metrics"]["value"][1]
+
+
+@pytest.mark.slow
+def test_keras_with_dropout_is_bit_identical_with_one_or_two_workers(tmp_path: Path) -> None:
+    from tests.runner.conftest import EXPERIMENTS
+
+    reference = f"{EXPERIMENTS}:keras_dropout"
+    results = []
+    for workers in ("1", "2"):
+        completed = run_python(
+            [
+                "-m",
+                "seedwise",
+                "run",
+                reference,
+                "--repeats",
+                "4",
+                "--workers",
+                workers,
+                "--store",
+                str(tmp_path / f"w{workers}.db"),
+                "--json",
+            ],
+            env={"KERAS_BACKEND": "tensorflow"},
+            timeout=600,
+        )
+        assert completed.returncode == 0, completed.stderr[-2000:]
+        results.append(json.loads(completed.stdout))
+    one, two = results
+    assert one["counts"]["ok"] == two["counts"]["ok"] == 4
+    assert one["metrics"]["mse"] == two["metrics"]["mse"]
+    assert len(set(one["metrics"]["mse"])) == 4
+    assert os.environ.get("SEEDWISE_STORE") is None
