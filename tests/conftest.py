@@ -13,6 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+# rich draws from Python's global random when first imported (rich/style.py);
+# importing it here keeps that draw out of whichever test imports it first.
+import rich.style  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 
 from seedwise import __version__
@@ -91,16 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(handler=_seed_command)
 
     from seedwise.commands.run import add_run_parser
+    from seedwise.commands.stats import add_stats_parsers
     from seedwise.commands.studies import add_study_parsers
 
     add_run_parser(commands)
     add_study_parsers(commands)
+    add_stats_parsers(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
+    # The statistics report their own cautions (n too small, ties, far from
+    # normal); SciPy's numerical warnings about the same data add only noise.
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"scipy\.")
     try:
         args = parser.parse_args(argv)
         if args.command is None:

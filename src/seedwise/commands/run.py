@@ -80,6 +80,9 @@ def run_command(args: argparse.Namespace) -> int:
         if args.only_repeat is not None:
             return _only_repeat(console, store, spec, args, factory)
         assert repeats is not None
+        if args.until_ci is not None:
+            check_positive(args.until_ci, "until_ci")
+            repeats = _positive_int(args.max_repeats, "max_repeats") or 100
         wanted = list(range(repeats))
         previous = [r for r in store.runs(spec.name) if r.status == "ok" and r.repeat < repeats]
         metric = args.metric
@@ -89,6 +92,9 @@ def run_command(args: argparse.Namespace) -> int:
         progress = SweepProgress(
             console, total=repeats, done=len(previous), metric=metric, values=values
         )
+        keep_claiming = None
+        if args.until_ci is not None:
+            keep_claiming = _until_ci(progress, args.until_ci, repeats)
         try:
             with progress:
                 result = sweep(
@@ -99,13 +105,28 @@ def run_command(args: argparse.Namespace) -> int:
                     retry_failed=args.retry_failed,
                     max_failures=max_failures,
                     on_outcome=progress.update,
+                    keep_claiming=keep_claiming,
                 )
         except SweepInterrupted as interrupted:
             command = "seedwise " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
             raise SweepInterrupted(interrupted.result, command=command) from None
         runs = [r for r in store.runs(spec.name) if r.repeat < repeats]
+    decision = None
+    if args.until_ci is not None:
+        from seedwise.stats import sequential_stop
+
+        metric_values = [
+            r.metrics[progress.metric]
+            for r in runs
+            if r.status == "ok" and progress.metric in r.metrics
+        ]
+        decision = sequential_stop(
+            metric_values, args.until_ci, min_runs=10, max_runs=max(repeats, 10)
+        )
     if args.json:
         data = result.to_dict()
+        if decision is not None:
+            data["until_ci"] = decision.to_dict()
         data["metrics"] = {
             name: [r.metrics.get(name) for r in runs if r.status == "ok"]
             for name in dict.fromkeys(n for r in runs for n in r.metrics)
@@ -113,7 +134,20 @@ def run_command(args: argparse.Namespace) -> int:
         print(json.dumps(data, default=_json_default))
     else:
         _print_summary(console, result, runs, progress.metric, reference)
+        if decision is not None:
+            console.print(f"--until-ci {args.until_ci:g}: {decision.message}")
     return EXIT_NEGATIVE if result.stopped == "max-failures" else 0
+
+
+def _until_ci(progress: SweepProgress, half_width: float, most: int) -> Any:
+    """The rule of --until-ci: keep adding runs until the t-interval is narrow enough."""
+    from seedwise.stats import sequential_stop
+
+    def keep_claiming() -> bool:
+        decision = sequential_stop(progress.values, half_width, min_runs=10, max_runs=max(most, 10))
+        return not decision.stop
+
+    return keep_claiming
 
 
 def _json_default(value: object) -> object:
@@ -208,6 +242,15 @@ def add_run_parser(commands: Any) -> None:
     )
     parser.add_argument("--max-failures", type=int, help="stop after K runs fail")
     parser.add_argument("--only-repeat", type=int, metavar="K", help="rerun exactly repeat K")
+    parser.add_argument(
+        "--until-ci",
+        type=float,
+        metavar="HALF_WIDTH",
+        help="add repeats until the 95%% interval of the metric is this narrow (10 runs at least)",
+    )
+    parser.add_argument(
+        "--max-repeats", type=int, default=100, help="the most repeats --until-ci adds (100)"
+    )
     parser.add_argument(
         "--no-deterministic", action="store_true", help="leave deterministic ops off"
     )

@@ -230,11 +230,16 @@ def sweep(
     retry_failed: bool = False,
     max_failures: int | None = None,
     on_outcome: Callable[[RunOutcome], None] | None = None,
+    keep_claiming: Callable[[], bool] | None = None,
 ) -> SweepResult:
     """Run every repeat in ``repeats`` that is not finished yet, storing each as it ends.
 
     Repeats are claimed in small batches, as workers free up, so that several
     runners on one store share the work and never run a repeat twice.
+
+    ``keep_claiming``, when given, is asked before each new claim; once it
+    says False, no more repeats start (running ones finish), and the result
+    says ``stopped="rule"``.
 
     Raises:
         SweepInterrupted: On KeyboardInterrupt (Ctrl-C, or SIGTERM turned
@@ -257,6 +262,13 @@ def sweep(
                 if stop.requested:
                     raise KeyboardInterrupt
                 free = executor.free_slots()
+                if (
+                    free > 0
+                    and result.stopped is None
+                    and keep_claiming is not None
+                    and not keep_claiming()
+                ):
+                    result.stopped = "rule"
                 if free > 0 and result.stopped is None:
                     candidates = [r for r in repeats if r not in handled and r not in in_flight]
                     claimed = (

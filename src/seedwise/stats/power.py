@@ -111,6 +111,10 @@ def t_test_power(effect: float, std: float, n: float, *, paired: bool, alpha: fl
     upper = float(stats.nct.sf(critical, df, noncentrality))
     if math.isnan(upper):
         upper = 1.0 - float(stats.nct.cdf(critical, df, noncentrality))
+    if math.isnan(upper) and noncentrality - critical > 40.0:
+        # Both tails of scipy's nct fail far beyond the critical value, where
+        # the power is 1 to double precision (the spread is all but zero).
+        upper = 1.0
     lower = float(stats.nct.cdf(-critical, df, noncentrality))
     if math.isnan(lower):
         # scipy's nct loses the far tail at large noncentralities; that tail is

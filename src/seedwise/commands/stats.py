@@ -1,0 +1,137 @@
+"""``seedwise summary``, ``compare`` and ``plan``: statistics over stored studies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from seedwise.commands import make_console
+from seedwise.commands.run import store_path
+from seedwise.errors import UsageError
+from seedwise.runner import Study
+from seedwise.runner.comparison import compare_studies, plan_from_studies
+from seedwise.store import open_store
+
+__all__ = ["add_stats_parsers"]
+
+
+def _studies(args: argparse.Namespace, names: list[str]) -> list[Study]:
+    path = store_path(args.store)
+    with open_store(path) as store:
+        for name in names:
+            store.get_study(name)
+    return [Study(path, name) for name in names]
+
+
+def _default_metric(study: Study, metric: str | None) -> str:
+    if metric is not None:
+        return metric
+    names = study.metric_names()
+    return names[0] if names else "value"
+
+
+def summary_command(args: argparse.Namespace) -> int:
+    """Summaries of a study's metrics with intervals."""
+    (study,) = _studies(args, [args.study])
+    result = study.summary(args.metric, seed=args.seed)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        make_console().print(f"[bold]{study.name}[/bold]\n{result}")
+    return 0
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    """Compare studies on one metric."""
+    studies = _studies(args, args.studies)
+    metric = _default_metric(studies[0], args.metric)
+    paired = {"auto": None, "yes": True, "no": False}[args.paired]
+    result = compare_studies(
+        studies,
+        metric=metric,
+        goal=args.goal,
+        baseline=args.baseline,
+        correction=args.correction,
+        paired=paired,
+        seed=args.seed,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        make_console().print(str(result))
+    return 0
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    """How many runs are needed to detect an effect, from pilot studies."""
+    studies = _studies(args, args.studies)
+    if len(studies) > 2:
+        raise UsageError(
+            f"plan takes one pilot study, or two that share seeds. Received: {len(studies)} "
+            "studies; expected STUDY [STUDY_B]"
+        )
+    metric = _default_metric(studies[0], args.metric)
+    plan = plan_from_studies(
+        studies,
+        metric=metric,
+        effect=args.effect,
+        paired=args.paired,
+        power=args.power,
+        alpha=args.alpha,
+    )
+    if args.json:
+        print(json.dumps(plan.to_dict()))
+    else:
+        make_console().print(f"{metric}: {plan}")
+    return 0
+
+
+def add_stats_parsers(commands: Any) -> None:
+    """Add ``summary``, ``compare`` and ``plan`` to the subcommands."""
+    store_help = "the store file (default $SEEDWISE_STORE or .seedwise/)"
+    summary = commands.add_parser(
+        "summary", help="a study's metrics: mean, spread, and 95%% intervals"
+    )
+    summary.add_argument("study", help="the study's name (see seedwise ls)")
+    summary.add_argument("--metric", help="only this metric")
+    summary.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    summary.add_argument("--store", help=store_help)
+    summary.add_argument("--json", action="store_true", help="machine-readable output")
+    summary.set_defaults(handler=summary_command)
+
+    compare = commands.add_parser(
+        "compare", help="compare studies: paired or unpaired tests, effect sizes, a verdict"
+    )
+    compare.add_argument("studies", nargs="+", metavar="STUDY", help="two or more studies")
+    compare.add_argument("--metric", help="the metric (default: the first one returned)")
+    compare.add_argument(
+        "--goal", choices=("min", "max"), default="min", help="lower or higher is better"
+    )
+    compare.add_argument("--baseline", help="compare every study with this one only")
+    compare.add_argument("--correction", choices=("holm", "bh", "none"), default="holm")
+    compare.add_argument(
+        "--paired",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="pair runs by seed (auto: when the studies share seeds)",
+    )
+    compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    compare.add_argument("--store", help=store_help)
+    compare.add_argument("--json", action="store_true", help="machine-readable output")
+    compare.set_defaults(handler=compare_command)
+
+    plan = commands.add_parser(
+        "plan", help="how many runs are needed to detect an effect, from a pilot study"
+    )
+    plan.add_argument(
+        "studies", nargs="+", metavar="STUDY", help="a pilot study, or two that share seeds"
+    )
+    plan.add_argument("--effect", type=float, required=True, help="the difference to detect")
+    plan.add_argument("--metric", help="the metric (default: the first one returned)")
+    plan.add_argument("--paired", action="store_true", help="headline the paired design")
+    plan.add_argument("--power", type=float, default=0.8, help="default 0.8")
+    plan.add_argument("--alpha", type=float, default=0.05, help="default 0.05")
+    plan.add_argument("--store", help=store_help)
+    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    plan.set_defaults(handler=plan_command)

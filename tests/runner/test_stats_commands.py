@@ -1,0 +1,83 @@
+"""``seedwise summary``, ``compare``, ``plan`` and ``run --until-ci`` over real stored studies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import seedwise
+from seedwise.cli import main
+from seedwise.runner.comparison import compare_studies
+from tests.runner.conftest import NOISY
+
+FAST = ("python", "numpy")
+
+
+@pytest.fixture
+def two_studies(tmp_path: Path) -> tuple[Path, seedwise.Study, seedwise.Study]:
+    store = tmp_path / "s.db"
+    base = seedwise.run(NOISY, repeats=12, workers=2, store=store, frameworks=FAST, name="base")
+    other = seedwise.run(
+        NOISY, repeats=12, workers=2, store=store, frameworks=FAST, name="other", seed=1
+    )
+    return store, base, other
+
+
+def test_summary_command_matches_the_library(
+    two_studies: tuple[Path, seedwise.Study, seedwise.Study], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, base, _ = two_studies
+    assert main(["summary", "base", "--store", str(store), "--metric", "value", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = seedwise.summarize(base.metrics("value"), metric="value", n_failed=0)
+    assert printed["mean"] == pytest.approx(float(np.mean(base.metrics("value"))), abs=0)
+    assert printed == expected.to_dict()
+
+
+def test_compare_pairs_by_seed_only_when_seeds_are_shared(
+    two_studies: tuple[Path, seedwise.Study, seedwise.Study], tmp_path: Path
+) -> None:
+    store, base, other = two_studies
+    unpaired = compare_studies([base, other], metric="value")
+    assert unpaired.paired is False
+    shifted = seedwise.run(NOISY, repeats=12, workers=2, store=store, frameworks=FAST, name="copy")
+    paired = compare_studies([base, shifted], metric="value")
+    assert paired.paired is True
+    # The same seeds give the same values: a difference of exactly zero.
+    assert paired.pairs[0].difference == 0.0
+
+
+def test_compare_and_plan_commands(
+    two_studies: tuple[Path, seedwise.Study, seedwise.Study], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(two_studies[0])
+    assert main(["compare", "base", "other", "--store", store, "--metric", "value", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["labels"] == ["base", "other"]
+    assert len(result["pairs"]) == 1
+    assert main(["plan", "base", "--store", store, "--metric", "value", "--effect", "0.2"]) == 0
+    text = capsys.readouterr().out
+    assert "unpaired:" in text
+    assert "runs per configuration" in text
+    assert main(["plan", "base", "--store", store, "--effect", "0.2", "--paired"]) == 2
+    assert "two pilot studies that share seeds" in capsys.readouterr().err
+    assert main(["compare", "base", "nope", "--store", store]) == 2
+    assert "'nope'" in capsys.readouterr().err
+
+
+def test_until_ci_stops_at_the_target_or_the_maximum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "s.db")
+    common = ["run", NOISY, "--store", store, "--framework", "python", "--framework", "numpy"]
+    assert main([*common, "--until-ci", "100", "--max-repeats", "30", "--json"]) == 0
+    wide = json.loads(capsys.readouterr().out)
+    assert wide["until_ci"]["reason"] == "target"
+    assert 10 <= wide["counts"]["ok"] <= 12
+    assert main([*common, "--until-ci", "0.0001", "--max-repeats", "14", "--json"]) == 0
+    narrow = json.loads(capsys.readouterr().out)
+    assert narrow["until_ci"]["reason"] == "max_runs"
+    assert narrow["already_done"] + narrow["counts"]["ok"] == 14
