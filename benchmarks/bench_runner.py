@@ -1,0 +1,149 @@
+"""seedwise run against the tutorial's plain loop, side by side on this machine.
+
+    .venv/bin/python benchmarks/bench_runner.py [--repeats 30] [--epochs 100]
+
+Measures, in one run:
+
+1. wall time of the tutorial's loop (one process: import Keras, train the
+   1-10-1 network ``--repeats`` times) against ``seedwise run
+   examples/sequence.py:train --workers 2`` (process start included in both);
+   target ratio at most 0.6 on 2 cores;
+2. that every repeat of the ``--workers 2`` study equals its ``--workers 1``
+   result bit for bit;
+3. the harness overhead per run with one warm worker: the time between
+   consecutive stored runs of a 1-worker sweep against the time per call of
+   the same experiment function called in a bare loop (seeded the same way),
+   both after a warm-up; target at most 5%.
+
+Keras runs on its default backend (TensorFlow) unless KERAS_BACKEND says
+otherwise. Prints the figures; paste them into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENT = f"{ROOT / 'examples' / 'sequence.py'}:train"
+
+TUTORIAL_LOOP = """
+import numpy as np
+import keras
+sequence = np.arange(10, dtype=np.float32) / 10
+x, y = sequence[:-1], sequence[1:]
+for _ in range({repeats}):
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(10), keras.layers.Dense(1)])
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    model.fit(x, y, epochs={epochs}, batch_size=len(x), verbose=0)
+    model.predict(x, verbose=0)
+"""
+
+BARE_LOOP = """
+import json, sys, time
+from pathlib import Path
+import seedwise
+from seedwise.experiment import RunContext, load_experiment
+from seedwise.runner import run_seed
+train = load_experiment({experiment!r})
+stamps = []
+for repeat in range({repeats}):
+    seed = run_seed(0, repeat)
+    seedwise.seed_everything(seed)
+    train(RunContext(seed, repeat, {{"epochs": {epochs}}}, Path({workdir!r})))
+    stamps.append(time.perf_counter())
+print(json.dumps(stamps))
+"""
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{completed.stderr[-2000:]}")
+    return elapsed, completed.stdout
+
+
+def seedwise_run(store: Path, repeats: int, epochs: int, workers: int, env: dict[str, str]):
+    command = [
+        sys.executable, "-m", "seedwise", "run", EXPERIMENT, "--repeats", str(repeats),
+        "--set", f"epochs={epochs}", "--workers", str(workers), "--store", str(store), "--json",
+    ]  # fmt: skip
+    elapsed, out = timed(command, env)
+    return elapsed, json.loads(out)
+
+
+def per_run_gaps(stamps: list[float]) -> list[float]:
+    return [later - earlier for earlier, later in itertools.pairwise(stamps)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--overhead-repeats", type=int, default=12)
+    args = parser.parse_args()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    folder = Path(tempfile.mkdtemp(prefix="seedwise-bench-"))
+
+    loop_s, _ = timed(
+        [sys.executable, "-c", TUTORIAL_LOOP.format(repeats=args.repeats, epochs=args.epochs)],
+        env,
+    )
+    two_s, two = seedwise_run(folder / "w2.db", args.repeats, args.epochs, 2, env)
+    one_s, one = seedwise_run(folder / "w1.db", args.repeats, args.epochs, 1, env)
+    identical = two["metrics"]["mse"] == one["metrics"]["mse"]
+
+    import seedwise
+
+    finished: list[float] = []
+    seedwise.run(
+        EXPERIMENT,
+        repeats=args.overhead_repeats,
+        workers=1,
+        store=folder / "overhead.db",
+        config={"epochs": args.epochs},
+        on_outcome=lambda outcome: finished.append(time.perf_counter()),
+    )
+    _, bare_out = timed(
+        [
+            sys.executable,
+            "-c",
+            BARE_LOOP.format(
+                experiment=EXPERIMENT,
+                repeats=args.overhead_repeats,
+                epochs=args.epochs,
+                workdir=str(folder / "bare"),
+            ),
+        ],
+        env,
+    )
+    harness = statistics.median(per_run_gaps(finished))
+    bare = statistics.median(per_run_gaps(json.loads(bare_out)))
+
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"tutorial loop, {args.repeats} x {args.epochs} epochs, 1 process: {loop_s:7.1f} s")
+    print(f"seedwise run --workers 2:                                {two_s:7.1f} s")
+    print(f"seedwise run --workers 1:                                {one_s:7.1f} s")
+    print(f"ratio workers-2 / loop: {two_s / loop_s:.2f} (target <= 0.6)")
+    print(
+        f"every repeat bit-identical between --workers 1 and 2: {identical} "
+        f"({len(two['metrics']['mse'])} repeats)"
+    )
+    print(
+        f"per run, one warm worker: {harness:.3f} s (median gap between stored runs); "
+        f"bare loop: {bare:.3f} s; overhead {100 * (harness / bare - 1):+.1f}% (target <= 5%)"
+    )
+
+
+if __name__ == "__main__":
+    main()
