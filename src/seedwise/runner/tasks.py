@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
 from seedwise.experiment import FingerprintRecord, StepRecord
 from seedwise.seeding import FRAMEWORKS, derive_seed
+
+if TYPE_CHECKING:
+    from seedwise.check.sources import UnseededUse
 
 __all__ = ["RunOutcome", "RunTask", "StudySettings", "worker_environment"]
 
@@ -120,6 +123,11 @@ class RunTask:
         config: The study's config.
         settings: The study's settings.
         workdir: The folder for this run's artefacts.
+        capture: Save every tensor fingerprinted at ``capture_step`` in full,
+            as ``.npy`` under ``workdir/capture`` (for ``seedwise check``).
+        capture_step: The step to capture (None: tensors fingerprinted without a step).
+        watch_sources: Record the unseeded random sources the run's code uses
+            (for ``seedwise check``); they come back in ``RunOutcome.unseeded``.
     """
 
     study: str
@@ -129,6 +137,9 @@ class RunTask:
     config: dict[str, Any]
     settings: StudySettings
     workdir: str
+    capture: bool = False
+    capture_step: int | None = None
+    watch_sources: bool = False
 
 
 @dataclass
@@ -148,3 +159,4 @@ class RunOutcome:
     steps: list[StepRecord] = field(default_factory=list)
     fingerprints: list[FingerprintRecord] = field(default_factory=list)
     environment: dict[str, Any] | None = None
+    unseeded: list[UnseededUse] = field(default_factory=list)

@@ -9,6 +9,7 @@ worker ran before.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import time
@@ -88,7 +89,13 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunOutcome:
     clock = time.perf_counter()
     outcome = RunOutcome(repeat=task.repeat, seed=task.seed, status="failed", worker=worker)
     context = None
+    hooks = contextlib.ExitStack()
+    watch = None
     try:
+        if task.watch_sources:
+            from seedwise.check.sources import SourceWatch
+
+            watch = hooks.enter_context(SourceWatch())
         if task.experiment not in cache:
             cache[task.experiment] = (
                 load_experiment(task.experiment),
@@ -105,12 +112,21 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunOutcome:
         workdir = Path(task.workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         context = RunContext(task.seed, task.repeat, task.config, workdir)
+        if task.capture:
+            from seedwise.experiment.fingerprint import capture_tensors
+
+            hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
+        if watch is not None:
+            watch.patch_frameworks()
         outcome.metrics = check_metrics(function(context))
         outcome.status = "ok"
     except Exception as error:
         outcome.error = _first_line(error)
         outcome.traceback = traceback.format_exc()
     finally:
+        hooks.close()
+        if watch is not None:
+            outcome.unseeded = list(watch.uses)
         outcome.started = started
         outcome.duration = time.perf_counter() - clock
         outcome.finished = started + outcome.duration

@@ -1,0 +1,438 @@
+"""``seedwise.check``: run one seed in fresh and warm processes and compare bit for bit.
+
+The runs, each in its own worker process started with the study's
+environment (see :func:`seedwise.runner.tasks.worker_environment`):
+
+- ``A``: a fresh process;
+- ``B``: another fresh process, with a different ``PYTHONHASHSEED`` (as two
+  invocations of ``python`` would have), in parallel with ``A``;
+- ``C``: ``A``'s process again, right after a run with another seed, which
+  catches state carried between runs in one process.
+
+When they all agree the check ends there. Otherwise both sides of the first
+difference are rerun, capturing that step's tensors in full to size it, and
+``A`` is rerun as a control; when the control agrees with ``A``, one probe per
+factor (thread count, deterministic ops) shows which ones the result
+depends on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seedwise.check.compare import (
+    Difference,
+    array_difference,
+    first_difference,
+    metric_differences,
+)
+from seedwise.check.result import Cause, CheckResult, Divergence
+from seedwise.check.sources import UnseededUse
+from seedwise.errors import ExperimentError
+from seedwise.experiment.fingerprint import load_capture
+from seedwise.runner import check_positive, experiment_reference
+from seedwise.runner.local import LocalExecutor
+from seedwise.runner.scheduler import run_seed
+from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings
+from seedwise.seeding import check_seed, derive_seed
+
+__all__ = ["check"]
+
+_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """Tasks run one after another in one fresh worker with ``settings``."""
+
+    label: str
+    settings: StudySettings
+    tasks: list[RunTask]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every task of one check shares."""
+
+    experiment: str
+    config: dict[str, Any]
+    study_seed: int
+    seed: int
+    other_seed: int
+    workdir: Path
+    timeout: float | None
+    workers: int
+
+    def task(
+        self,
+        label: str,
+        settings: StudySettings,
+        *,
+        seed: int | None = None,
+        capture: Difference | None = None,
+    ) -> RunTask:
+        return RunTask(
+            study="check",
+            repeat=0,
+            seed=self.seed if seed is None else seed,
+            experiment=self.experiment,
+            config=self.config,
+            settings=settings,
+            workdir=str(self.workdir / label),
+            capture=capture is not None,
+            capture_step=None if capture is None else capture.step,
+            watch_sources=True,
+        )
+
+
+def _run_chains(chains: list[_Chain], plan: _Plan) -> list[list[RunOutcome]]:
+    """Run every chain, ``plan.workers`` at a time; the outcomes of each, in order."""
+    results: list[list[RunOutcome]] = [[] for _ in chains]
+    waiting = list(range(len(chains)))
+    running: dict[int, LocalExecutor] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < plan.workers:
+                index = waiting.pop(0)
+                executor = LocalExecutor(1, chains[index].settings, timeout=plan.timeout)
+                executor.submit(chains[index].tasks[0])
+                running[index] = executor
+            for index, executor in list(running.items()):
+                outcomes = executor.wait(_POLL_S / max(1, len(running)))
+                if not outcomes:
+                    continue
+                results[index].extend(outcomes)
+                done = len(results[index])
+                if done < len(chains[index].tasks):
+                    executor.submit(chains[index].tasks[done])
+                else:
+                    executor.shutdown()
+                    del running[index]
+    finally:
+        for executor in running.values():
+            executor.shutdown()
+    return results
+
+
+def _failure(outcome: RunOutcome) -> ExperimentError:
+    frames = [line for line in (outcome.traceback or "").splitlines() if "File " in line]
+    where = f" ({frames[-1].strip()})" if frames else ""
+    return ExperimentError(
+        f"The experiment failed during the check. Received: {outcome.error}{where}; "
+        "expected a run that finishes (run it with `seedwise run` to see the traceback)"
+    )
+
+
+def _size(
+    difference: Difference, between: str, sides: tuple[RunOutcome, RunOutcome], plan: _Plan
+) -> Divergence:
+    """A :class:`Divergence`, sized from the rerun sides' captured tensors."""
+    first, second = sides
+    max_abs: float | None = None
+    ulps: int | None = None
+    if difference.kind == "fingerprint":
+        captured = [
+            load_capture(Path(plan.workdir / label / "capture"))
+            for label in ("A-capture", "X-capture")
+        ]
+        a, b = (capture.get(difference.name) for capture in captured)
+        if a is not None and b is not None:
+            max_abs, ulps = array_difference(a, b)
+            if max_abs == 0.0 and ulps in (0, None):
+                max_abs, ulps = None, None
+    elif difference.values is not None:
+        import numpy as np
+
+        max_abs, ulps = array_difference(
+            np.array([difference.values[0]]), np.array([difference.values[1]])
+        )
+    return Divergence(
+        between=between,
+        kind=difference.kind,
+        step=difference.step,
+        name=difference.name.split("/")[0],
+        tensor=difference.name if difference.kind == "fingerprint" else None,
+        max_abs_diff=max_abs,
+        ulps=ulps,
+        metric_differences=metric_differences(first, second),
+    )
+
+
+def _source_causes(outcomes: list[RunOutcome]) -> list[Cause]:
+    uses: dict[tuple[str, str], UnseededUse] = {}
+    for outcome in outcomes:
+        for use in outcome.unseeded:
+            uses.setdefault((use.kind, use.location), use)
+    return [
+        Cause(
+            use.kind,
+            f"{_SOURCE_DETAILS.get(use.kind, 'unseeded, used')} at {use.location}",
+            use.fix,
+            use.location,
+        )
+        for use in uses.values()
+    ]
+
+
+_SOURCE_DETAILS = {
+    "seed from the clock": "a seed taken from time.time() / time.time_ns(), passed",
+    "random.SystemRandom": "OS entropy, which cannot be seeded, used",
+    "os.urandom": "OS entropy, which cannot be seeded, used",
+    "secrets": "OS entropy, which cannot be seeded, used",
+    "torch DataLoader without generator": "shuffles with torch's global generator, built",
+}
+
+
+def _factor_causes(
+    base: RunOutcome, hashed: RunOutcome, warm: RunOutcome, control: RunOutcome
+) -> list[Cause]:
+    if first_difference(base, control) is not None:
+        return []
+    causes = []
+    if first_difference(base, hashed) is not None:
+        causes.append(
+            Cause(
+                "PYTHONHASHSEED",
+                "two fresh processes that differ only in PYTHONHASHSEED give different results, "
+                "so the code depends on the iteration order of a set or on hash()",
+                "iterate over sorted(...) instead of a set, and hash strings with a stable "
+                "hash (hashlib, seedwise.derive_seed), never hash()",
+            )
+        )
+    if first_difference(base, warm) is not None:
+        causes.append(
+            Cause(
+                "order in the process",
+                "the same seed gives a different result right after a run with another seed in "
+                "the same process, so state survives between runs (module-level variables, "
+                "caches, a framework's global state)",
+                "build all state inside the experiment function from ctx, and keep nothing at "
+                "module level between calls",
+            )
+        )
+    return causes
+
+
+def _probe_causes(
+    base: RunOutcome, probes: Mapping[str, RunOutcome], settings: StudySettings
+) -> list[Cause]:
+    causes = []
+    threads = probes.get("threads")
+    if threads is not None and first_difference(base, threads) is not None:
+        causes.append(
+            Cause(
+                "thread count",
+                f"{settings.threads} and {_other_threads(settings)} threads give different results",
+                f"pin the thread count: seedwise run --threads {settings.threads}, or "
+                "OMP_NUM_THREADS and torch.set_num_threads / TF_NUM_INTRAOP_THREADS",
+            )
+        )
+    deterministic = probes.get("deterministic")
+    if deterministic is not None and first_difference(base, deterministic) is not None:
+        causes.append(
+            Cause(
+                "deterministic ops",
+                "deterministic ops on and off give different results",
+                "keep deterministic ops on: seed_everything(seed, deterministic=True) "
+                "(the default)",
+            )
+        )
+    return causes
+
+
+def _other_threads(settings: StudySettings) -> int:
+    return 2 if settings.threads == 1 else 1
+
+
+def check(
+    fn_or_ref: str | Callable[..., Any],
+    *,
+    seed: int = 0,
+    config: Mapping[str, Any] | None = None,
+    threads: int = 1,
+    deterministic: bool = True,
+    frameworks: tuple[str, ...] | None = None,
+    keras_backend: str | None = None,
+    probes: bool = True,
+    timeout: float | None = None,
+    workers: int = 2,
+) -> CheckResult:
+    """Prove that an experiment reproduces bit for bit, or find where and why it does not.
+
+    Runs repeat 0 of the study seed ``seed`` (the run ``seedwise run --seed
+    SEED`` makes first) in two fresh processes that differ only in
+    ``PYTHONHASHSEED``, and once more in the first one right after a run with
+    another seed. Compares the returned metrics, every metric logged with
+    ``ctx.log`` and every digest recorded with ``ctx.fingerprint``, bit for
+    bit. Every run watches for unseeded random sources used by the
+    experiment's code. When the runs part, both sides are rerun to size the
+    first difference, and (with ``probes``) one factor at a time is changed
+    to name what the result depends on.
+
+    Args:
+        fn_or_ref: The experiment ``fn(ctx)``, or ``"path/to/file.py:fn"`` /
+            ``"package.module:fn"``.
+        seed: The study seed; the compared runs use ``derive_seed(seed, "repeat", 0)``.
+        config: The config every run receives as ``ctx.config``.
+        threads: Threads per run.
+        deterministic: Deterministic ops on in every run.
+        frameworks: Seed only these frameworks (default: every installed one).
+        keras_backend: ``KERAS_BACKEND`` of the workers (default: this process's).
+        probes: On a difference, probe the thread count and deterministic ops.
+        timeout: Seconds a run may take before its worker is killed.
+        workers: Processes run at once.
+
+    Returns:
+        The :class:`CheckResult`; ``result.reproducible`` is the verdict.
+
+    Raises:
+        UsageError: A bad argument or experiment reference.
+        ExperimentError: The first run failed (an error in the experiment).
+
+    Example:
+        >>> result = seedwise.check("train.py:train", seed=0, config={"epochs": 3})
+        >>> result.reproducible, result.first_divergence
+    """
+    started = time.perf_counter()
+    check_positive(workers, "workers")
+    check_positive(timeout, "timeout", allow_none=True)
+    reference = experiment_reference(fn_or_ref)
+    study_seed = check_seed(seed)
+    settings = StudySettings.for_study(
+        study_seed,
+        threads=threads,
+        deterministic=deterministic,
+        keras_backend=keras_backend or os.environ.get("KERAS_BACKEND"),
+        frameworks=frameworks,
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="seedwise-check-"))
+    plan = _Plan(
+        experiment=reference,
+        config=dict(config or {}),
+        study_seed=study_seed,
+        seed=run_seed(study_seed, 0),
+        other_seed=run_seed(study_seed, 1),
+        workdir=workdir,
+        timeout=timeout,
+        workers=int(workers),
+    )
+    try:
+        return _check(plan, settings, probes, started)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -> CheckResult:
+    hashed = dataclasses.replace(
+        settings, hash_seed=derive_seed(settings.hash_seed, "check", bits=32)
+    )
+    (base, other, warm), (fresh,) = _run_chains(
+        [
+            _Chain(
+                "A",
+                settings,
+                [
+                    plan.task("A", settings),
+                    plan.task("O", settings, seed=plan.other_seed),
+                    plan.task("C", settings),
+                ],
+            ),
+            _Chain("B", hashed, [plan.task("B", hashed)]),
+        ],
+        plan,
+    )
+    if base.status != "ok":
+        raise _failure(base)
+    runs = [
+        f"fresh process (PYTHONHASHSEED={settings.hash_seed}): {base.status}",
+        f"fresh process (PYTHONHASHSEED={hashed.hash_seed}): {fresh.status}",
+        f"the first process again, after seed {plan.other_seed}: {warm.status}",
+    ]
+    outcomes = [base, other, warm, fresh]
+    sides = [("two fresh processes", fresh), ("fresh process / warm process", warm)]
+    differing = [(label, o, first_difference(base, o)) for label, o in sides]
+    found = [(label, o, d) for label, o, d in differing if d is not None]
+    if not found:
+        return _result(plan, base, True, None, _source_causes(outcomes), runs, started)
+
+    between, side, difference = found[0]
+    assert difference is not None
+    capture = difference if difference.kind == "fingerprint" else None
+    chains = [_Chain("A-capture", settings, [plan.task("A-capture", settings, capture=capture)])]
+    if capture is not None and side is fresh:
+        chains.append(
+            _Chain("X-capture", hashed, [plan.task("X-capture", hashed, capture=capture)])
+        )
+    elif capture is not None:
+        chains.append(
+            _Chain(
+                "X-capture",
+                settings,
+                [
+                    plan.task("X-other", settings, seed=plan.other_seed),
+                    plan.task("X-capture", settings, capture=capture),
+                ],
+            )
+        )
+    reruns = _run_chains(chains, plan)
+    control = reruns[0][0]
+    runs.append(f"control: a fresh process like the first, capturing tensors: {control.status}")
+    divergence = _size(difference, between, (base, side), plan)
+    causes = _factor_causes(base, fresh, warm, control)
+    controlled = first_difference(base, control) is None
+    if probes and controlled:
+        variants = {
+            "threads": dataclasses.replace(settings, threads=_other_threads(settings)),
+            "deterministic": dataclasses.replace(
+                settings, deterministic=not settings.deterministic
+            ),
+        }
+        probed = _run_chains(
+            [_Chain(name, s, [plan.task(name, s)]) for name, s in variants.items()], plan
+        )
+        probe_outcomes = {name: result[0] for name, result in zip(variants, probed, strict=True)}
+        runs += [f"probe {name}: {o.status}" for name, o in probe_outcomes.items()]
+        causes += _probe_causes(base, probe_outcomes, settings)
+    sources = _source_causes([*outcomes, control])
+    if not controlled and not sources:
+        causes.append(
+            Cause(
+                "nondeterminism",
+                "two fresh processes with identical settings differ, and no unseeded source "
+                "was seen in the experiment's code",
+                "fingerprint more often (FingerprintCallback(ctx, every='batch')) to find the "
+                "op that parts, and look for randomness drawn inside a framework or a library",
+            )
+        )
+    return _result(plan, base, False, divergence, causes + sources, runs, started)
+
+
+def _result(
+    plan: _Plan,
+    base: RunOutcome,
+    reproducible: bool,
+    divergence: Divergence | None,
+    causes: list[Cause],
+    runs: list[str],
+    started: float,
+) -> CheckResult:
+    return CheckResult(
+        experiment=plan.experiment,
+        seed=plan.study_seed,
+        run_seed=plan.seed,
+        reproducible=reproducible,
+        first_divergence=divergence,
+        causes=causes,
+        metrics=dict(base.metrics),
+        runs=runs,
+        fingerprints=len(base.fingerprints),
+        duration=time.perf_counter() - started,
+    )

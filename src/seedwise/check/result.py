@@ -1,0 +1,135 @@
+"""What a check found: the verdict, where two runs part, and why."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Cause", "CheckResult", "Divergence"]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first step and tensor (or metric) at which two runs of the same seed part.
+
+    Attributes:
+        between: The two runs compared, e.g. ``"two fresh processes"``.
+        kind: ``"fingerprint"``, ``"metric"``, ``"result"`` or ``"status"``.
+        step: The step, or None (a returned metric, or a fingerprint without a step).
+        name: The fingerprint's name (``"weights"``) or the metric's.
+        tensor: The leaf's full path (``"weights/sequential/dense_1/kernel"``),
+            or None for a metric.
+        max_abs_diff: The largest ``|a - b|`` there, from the tensors captured
+            in full on a rerun of both sides (or the metric's two values);
+            None when the rerun did not reproduce the difference.
+        ulps: The largest distance there in units in the last place, or None.
+        metric_differences: ``|a - b|`` of each returned metric that differs.
+    """
+
+    between: str
+    kind: str
+    step: int | None
+    name: str
+    tensor: str | None = None
+    max_abs_diff: float | None = None
+    ulps: int | None = None
+    metric_differences: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        where = "in the returned metrics" if self.step is None else f"at step {self.step}"
+        if self.kind == "status":
+            return f"runs part ({self.between}): one run failed and the other did not ({self.name})"
+        subject = f"tensor {self.tensor}" if self.tensor is not None else f"metric {self.name}"
+        text = f"runs part {where} ({self.between}), {subject}"
+        if self.max_abs_diff is not None:
+            text += f": max |diff| {self.max_abs_diff:.2g}"
+            if self.ulps is not None:
+                text += f" ({self.ulps} ulp)"
+        elif self.kind == "fingerprint":
+            text += ": the difference did not recur when both sides were rerun to size it"
+        for metric, difference in self.metric_differences.items():
+            text += f"; final {metric} differs by {difference:.2g}"
+        return text
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One reason a result is not reproducible, or a hazard found during the runs.
+
+    Attributes:
+        kind: The factor or source, e.g. ``"PYTHONHASHSEED"``,
+            ``"order in the process"``, ``"numpy.random.default_rng()"``.
+        detail: What was observed, e.g. ``"called at train.py:42"``.
+        fix: One line saying what to change.
+        location: ``file:line`` of the user code involved, when known.
+    """
+
+    kind: str
+    detail: str
+    fix: str
+    location: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}. Fix: {self.fix}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of :func:`seedwise.check`.
+
+    Attributes:
+        experiment: The experiment reference that was checked.
+        seed: The study seed given to the check.
+        run_seed: The seed every compared run received as ``ctx.seed``
+            (repeat 0 of the study seed: ``derive_seed(seed, "repeat", 0)``).
+        reproducible: True when every run agreed bit for bit on returned
+            metrics, logged metrics and fingerprints.
+        first_divergence: Where the runs first part, or None.
+        causes: The factors the result was found to depend on, and the
+            unseeded sources the code used (listed even when the runs agreed).
+        metrics: The returned metrics of the first fresh run.
+        runs: One line per run made: what it was and its status.
+        fingerprints: How many tensor digests each run recorded.
+        duration: Seconds the check took.
+    """
+
+    experiment: str
+    seed: int
+    run_seed: int
+    reproducible: bool
+    first_divergence: Divergence | None
+    causes: list[Cause]
+    metrics: dict[str, float]
+    runs: list[str]
+    fingerprints: int
+    duration: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (infinite or NaN numbers become None)."""
+        data: dict[str, Any] = _finite(asdict(self))
+        return data
+
+    def __str__(self) -> str:
+        verdict = "reproducible" if self.reproducible else "NOT reproducible"
+        lines = [
+            f"{self.experiment} (seed {self.seed}, run seed {self.run_seed}): {verdict} - "
+            f"{len(self.runs)} runs compared bit for bit ({self.fingerprints} tensor digests, "
+            f"{len(self.metrics)} returned metrics) in {self.duration:.1f} s"
+        ]
+        if self.first_divergence is not None:
+            lines.append(str(self.first_divergence))
+        if self.causes:
+            lines.append("causes:" if not self.reproducible else "hazards found:")
+            lines += [f"  - {cause}" for cause in self.causes]
+        return "\n".join(lines)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

@@ -1,0 +1,271 @@
+"""Watch a run for random sources that no seed controls, and say where user code used them.
+
+:class:`SourceWatch` replaces, for the length of one run in a worker, the
+functions through which entropy enters a program: ``numpy.random.default_rng``
+and ``RandomState`` without a seed, ``random.Random`` without a seed,
+``random.SystemRandom``, ``os.urandom``, the ``secrets`` functions, seeds taken
+from the clock (a value read from ``time.time`` / ``time.time_ns`` and passed
+to a seeding call), and torch ``DataLoader`` built without a ``generator``.
+A use is recorded only when the caller is user code (not the standard
+library, an installed package or seedwise), with the caller's file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import sys
+import sysconfig
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, ModuleType
+from typing import Any
+
+__all__ = ["FIXES", "SourceWatch", "UnseededUse"]
+
+#: One-line fixes, by the kind of an :class:`UnseededUse`.
+FIXES: dict[str, str] = {
+    "numpy.random.default_rng()": (
+        "pass a seed: np.random.default_rng(ctx.seed_for('noise')), or use ctx.rng('noise')"
+    ),
+    "numpy.random.RandomState()": (
+        "pass a seed: np.random.RandomState(ctx.seed_for('name', bits=32))"
+    ),
+    "random.Random()": "pass a seed: random.Random(ctx.seed_for('name'))",
+    "random.SystemRandom": "use random.Random(ctx.seed_for('name')): SystemRandom cannot be seeded",
+    "os.urandom": "draw the bytes from ctx.rng('name').bytes(n) instead of os.urandom",
+    "secrets": "use ctx.rng('name') for experiment randomness: secrets cannot be seeded",
+    "seed from the clock": "seed from ctx.seed or ctx.seed_for('name'), never from time.time()",
+    "torch DataLoader without generator": (
+        "pass generator=torch.Generator().manual_seed(ctx.seed_for('data')) to DataLoader"
+    ),
+}
+
+_SECRETS_FUNCTIONS = (
+    "token_bytes",
+    "token_hex",
+    "token_urlsafe",
+    "randbelow",
+    "randbits",
+    "choice",
+)
+
+
+@dataclass(frozen=True)
+class UnseededUse:
+    """One call to a random source that no seed controls.
+
+    Attributes:
+        kind: What was called, a key of :data:`FIXES`, e.g. ``"os.urandom"``.
+        location: ``file:line`` of the user code that called it.
+        fix: The one-line fix.
+    """
+
+    kind: str
+    location: str
+    fix: str
+
+
+def _library_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    roots.add(str(Path(__file__).resolve().parent.parent))
+    return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
+
+
+class SourceWatch:
+    """Patch the entropy sources while active; record uses from user code in :attr:`uses`.
+
+    Use as a context manager around a run. Frameworks imported after entry
+    (torch) are patched by :meth:`patch_frameworks`, which the worker calls
+    once the frameworks are loaded and before the experiment function runs.
+    """
+
+    def __init__(self) -> None:
+        """Create an inactive watch."""
+        self.uses: list[UnseededUse] = []
+        self._seen: set[tuple[str, str]] = set()
+        self._saved: list[tuple[Any, str, Any]] = []
+        self._clock_readings: list[int | float] = []
+        self._roots = _library_roots()
+        self._user_files: dict[str, bool] = {}
+
+    def __enter__(self) -> SourceWatch:
+        import numpy as np
+
+        self._patch(
+            np.random,
+            "default_rng",
+            self._wrap_seeded(np.random.default_rng, "numpy.random.default_rng()"),
+        )
+        self._patch(
+            np.random,
+            "RandomState",
+            self._subclass(np.random.RandomState, "numpy.random.RandomState()"),
+        )
+        self._patch(np.random, "seed", self._wrap_seed_call(np.random.seed))
+        self._patch(random, "Random", self._subclass(random.Random, "random.Random()"))
+        self._patch(
+            random,
+            "SystemRandom",
+            self._subclass(random.SystemRandom, "random.SystemRandom", always=True),
+        )
+        self._patch(random, "seed", self._wrap_seed_call(random.seed))
+        self._patch(os, "urandom", self._wrap_always(os.urandom, "os.urandom"))
+        for name in _SECRETS_FUNCTIONS:
+            self._patch(secrets, name, self._wrap_always(getattr(secrets, name), "secrets"))
+        self._patch(time, "time", self._wrap_clock(time.time))
+        self._patch(time, "time_ns", self._wrap_clock(time.time_ns))
+        self.patch_frameworks()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for owner, name, original in reversed(self._saved):
+            setattr(owner, name, original)
+        self._saved.clear()
+
+    def patch_frameworks(self) -> None:
+        """Patch the seeding calls and data loaders of frameworks imported since entry."""
+        torch = sys.modules.get("torch")
+        if torch is not None and not self._patched(torch, "manual_seed"):
+            self._patch(torch, "manual_seed", self._wrap_seed_call(torch.manual_seed))
+            data = sys.modules.get("torch.utils.data")
+            if data is not None:
+                self._patch(data, "DataLoader", self._data_loader(data.DataLoader))
+        tf = sys.modules.get("tensorflow")
+        if tf is not None and not self._patched(tf.random, "set_seed"):
+            self._patch(tf.random, "set_seed", self._wrap_seed_call(tf.random.set_seed))
+        keras = sys.modules.get("keras")
+        if keras is not None and not self._patched(keras.utils, "set_random_seed"):
+            self._patch(
+                keras.utils, "set_random_seed", self._wrap_seed_call(keras.utils.set_random_seed)
+            )
+
+    def _patched(self, owner: ModuleType, name: str) -> bool:
+        return any(o is owner and n == name for o, n, _ in self._saved)
+
+    def _patch(self, owner: Any, name: str, replacement: Any) -> None:
+        self._saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, replacement)
+
+    def _caller(self, depth: int) -> FrameType | None:
+        """The calling frame ``depth`` levels up, if it is user code."""
+        frame: FrameType | None = sys._getframe(depth + 1)
+        if frame is None:
+            return None
+        filename = frame.f_code.co_filename
+        user = self._user_files.get(filename)
+        if user is None:
+            real = os.path.realpath(filename)
+            user = not filename.startswith("<") and not real.startswith(self._roots)
+            self._user_files[filename] = user
+        return frame if user else None
+
+    def _record(self, kind: str, depth: int) -> None:
+        frame = self._caller(depth + 1)
+        if frame is None:
+            return
+        location = f"{_display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+        if (kind, location) not in self._seen:
+            self._seen.add((kind, location))
+            self.uses.append(UnseededUse(kind, location, FIXES[kind]))
+
+    def _wrap_seeded(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
+        def wrapper(seed: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if seed is None:
+                self._record(kind, 1)
+            else:
+                self._check_clock_seed(seed, 1)
+            return original(seed, *args, **kwargs)
+
+        return wrapper
+
+    def _subclass(self, original: type, kind: str, *, always: bool = False) -> type:
+        watch = self
+
+        def __init__(instance: Any, *args: Any, **kwargs: Any) -> None:
+            seed = args[0] if args else kwargs.get("seed", kwargs.get("x"))
+            if always or seed is None:
+                watch._record(kind, 1)
+            else:
+                watch._check_clock_seed(seed, 1)
+            original.__init__(instance, *args, **kwargs)  # type: ignore[misc]
+
+        return type(original.__name__, (original,), {"__init__": __init__})
+
+    def _wrap_always(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self._record(kind, 1)
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_seed_call(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            seed = args[0] if args else next(iter(kwargs.values()), None)
+            if seed is not None:
+                self._check_clock_seed(seed, 1)
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_clock(self, original: Callable[[], Any]) -> Callable[[], Any]:
+        def wrapper() -> Any:
+            value = original()
+            if self._caller(1) is not None and len(self._clock_readings) < 1000:
+                self._clock_readings.append(value)
+            return value
+
+        return wrapper
+
+    def _check_clock_seed(self, seed: Any, depth: int) -> None:
+        if (
+            self._clock_readings
+            and isinstance(seed, int | float)
+            and _from_clock(int(seed), self._clock_readings)
+        ):
+            self._record("seed from the clock", depth + 1)
+
+    def _data_loader(self, original: type) -> type:
+        watch = self
+
+        def __init__(instance: Any, *args: Any, **kwargs: Any) -> None:
+            shuffled = kwargs.get("shuffle") or kwargs.get("num_workers", 0) > 0
+            if shuffled and kwargs.get("generator") is None:
+                watch._record("torch DataLoader without generator", 1)
+            original.__init__(instance, *args, **kwargs)  # type: ignore[misc]
+
+        return type(original.__name__, (original,), {"__init__": __init__})
+
+
+def _display_path(filename: str) -> str:
+    """``filename`` relative to the working directory when it lies below it."""
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:
+        return filename
+    return filename if relative.startswith(os.pardir) else relative
+
+
+def _from_clock(seed: int, readings: list[int | float]) -> bool:
+    """Whether ``seed`` is a clock reading in s, ms, us or ns, whole or modulo 2**31 / 2**32.
+
+    ``time.time_ns`` readings are ints and compared exactly; ``time.time``
+    readings are floats, whose finer units are compared within a tolerance.
+    """
+    for reading in readings:
+        if isinstance(reading, int):
+            values = [(reading // divisor, 0) for divisor in (1, 1_000, 1_000_000, 1_000_000_000)]
+        else:
+            values = [
+                (int(reading * scale), scale // 1_000_000) for scale in (1, 10**3, 10**6, 10**9)
+            ]
+        for value, tolerance in values:
+            for modulus in (None, 2**32, 2**31, 2**31 - 1):
+                candidate = value if modulus is None else value % modulus
+                if abs(candidate - seed) <= max(1, tolerance):
+                    return True
+    return False

@@ -1,0 +1,85 @@
+"""Keras hooks: fingerprint a model's weights (and optimizer state) as it trains.
+
+Importing this module imports Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from seedwise.errors import UsageError
+from seedwise.experiment import RunContext, real_number
+
+__all__ = ["FingerprintCallback"]
+
+
+class FingerprintCallback(keras.callbacks.Callback):  # type: ignore[misc]
+    """Record ``ctx.fingerprint(name, model, step)`` after every epoch or batch.
+
+    Equivalent to calling ``ctx.fingerprint("weights", model, step=epoch)`` at
+    the end of each epoch (``every="epoch"``; the step is Keras's 0-based
+    epoch) or of each training batch (``every="batch"``; the step counts
+    batches across epochs). The digests cover every weight by variable path
+    (``weights/sequential/dense_1/kernel``) and, once built, the optimizer's
+    variables. With ``log_metrics`` the epoch's logs (loss, metrics) are also
+    recorded with ``ctx.log`` at the same step.
+
+    Args:
+        ctx: The run's context.
+        every: ``"epoch"`` or ``"batch"``.
+        name: The fingerprint's name.
+        log_metrics: Also log Keras's numeric logs at each step.
+
+    Raises:
+        UsageError: ``every`` is neither ``"epoch"`` nor ``"batch"``.
+
+    Example:
+        >>> model.fit(x, y, epochs=5, callbacks=[FingerprintCallback(ctx)])
+    """
+
+    def __init__(
+        self,
+        ctx: RunContext,
+        every: str = "epoch",
+        *,
+        name: str = "weights",
+        log_metrics: bool = True,
+    ) -> None:
+        super().__init__()
+        if every not in ("epoch", "batch"):
+            raise UsageError(
+                f"`every` must be 'epoch' or 'batch'. Received: every={every!r}; "
+                "expected 'epoch' or 'batch'"
+            )
+        self.ctx = ctx
+        self.every = every
+        self.name = name
+        self.log_metrics = log_metrics
+        self._batches = 0
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Fingerprint after each batch when ``every="batch"``."""
+        if self.every == "batch":
+            self._record(self._batches, logs)
+        self._batches += 1
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Fingerprint after each epoch when ``every="epoch"``."""
+        if self.every == "epoch":
+            self._record(epoch, logs)
+
+    def _record(self, step: int, logs: dict[str, Any] | None) -> None:
+        self.ctx.fingerprint(self.name, self.model, step=step)
+        if self.log_metrics and logs:
+            numbers = {key: real_number(_scalar(value)) for key, value in logs.items()}
+            finite = {key: value for key, value in numbers.items() if value is not None}
+            if finite:
+                self.ctx.log(step, **finite)
+
+
+def _scalar(value: Any) -> Any:
+    if hasattr(value, "numpy"):
+        return value.numpy()
+    return value
