@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--quick", action="store_true", help="fewer runs and epochs")
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
+    demo.add_argument("--store", help="the store file (default $SEEDWISE_STORE or .seedwise/)")
     demo.set_defaults(handler=_demo_command)
 
     seed = commands.add_parser(
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--json", action="store_true", help="print the report as JSON")
     seed.set_defaults(handler=_seed_command)
 
+    from seedwise.commands.check import add_check_parser
     from seedwise.commands.run import add_run_parser
     from seedwise.commands.stats import add_stats_parsers
     from seedwise.commands.studies import add_study_parsers
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_parser(commands)
     add_study_parsers(commands)
     add_stats_parsers(commands)
+    add_check_parser(commands)
     return parser
 
 

@@ -52,11 +52,13 @@ def tensorflow_to_array(obj: Any) -> np.ndarray:
 
 def keras_to_array(obj: Any) -> np.ndarray:
     """A Keras variable's or tensor's values, whatever the backend."""
-    import keras
     import numpy as np
 
     value = getattr(obj, "value", obj)
-    return np.asarray(keras.ops.convert_to_numpy(value))
+    numpy_method = getattr(value, "numpy", None)
+    if callable(numpy_method):
+        return np.asarray(numpy_method())
+    return np.asarray(value)
 
 
 def jax_to_array(obj: Any) -> np.ndarray:

@@ -1,0 +1,78 @@
+"""``seedwise check``: prove that a run reproduces bit for bit, or say where and why not."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from seedwise.commands import make_console
+from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
+from seedwise.experiment import parse_assignment
+
+__all__ = ["add_check_parser", "check_command"]
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """Check one seed of an experiment; exit 0 when it reproduces, 1 when not."""
+    from seedwise.check import check
+
+    config: dict[str, Any] = {}
+    for text in args.set or []:
+        key, value = parse_assignment(text)
+        config[key] = value
+    result = check(
+        args.experiment,
+        seed=args.seed,
+        config=config,
+        threads=args.threads,
+        deterministic=not args.no_deterministic,
+        frameworks=tuple(args.frameworks) if args.frameworks else None,
+        probes=not args.no_probes,
+        timeout=args.timeout,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        make_console().print(str(result), markup=False)
+    return EXIT_OK if result.reproducible else EXIT_NEGATIVE
+
+
+def add_check_parser(commands: Any) -> None:
+    """Add ``check`` to the subcommands."""
+    parser = commands.add_parser(
+        "check",
+        help="prove a run reproduces bit for bit; else find where two runs part and why",
+        description=(
+            "Run one seed in two fresh processes and once more after another seed in the same "
+            "process; compare returned metrics, logged metrics and fingerprints bit for bit. "
+            "Exit 0 when reproducible, 1 when not."
+        ),
+    )
+    parser.add_argument("experiment", help="path/to/file.py:fn or package.module:fn")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="the study seed; runs use its repeat 0 (default 0)"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a config entry (repeatable); VALUE is JSON when it parses, else a string",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per run (default 1)")
+    parser.add_argument("--timeout", type=float, help="seconds a run may take")
+    parser.add_argument(
+        "--no-deterministic", action="store_true", help="leave deterministic ops off"
+    )
+    parser.add_argument(
+        "--no-probes", action="store_true", help="skip the thread and deterministic-ops probes"
+    )
+    parser.add_argument(
+        "--framework",
+        dest="frameworks",
+        action="append",
+        metavar="NAME",
+        help="seed only this framework (repeatable; default: every installed one)",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=check_command)

@@ -1,0 +1,103 @@
+"""``seedwise check`` on the command line, ``assert_reproducible``, and the pytest plugin."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from seedwise.check import CheckResult
+from seedwise.cli import main
+from seedwise.testing import assert_reproducible
+from tests.check.conftest import FAST, reference
+from tests.conftest import run_python
+
+FRAMEWORK_ARGS = [arg for name in FAST for arg in ("--framework", name)]
+
+
+@pytest.mark.slow
+def test_reproducible_exits_0_with_json(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["check", reference("numpy_clean"), "--seed", "5", "--set", "steps=2", "--json"]
+    assert main([*argv, *FRAMEWORK_ARGS]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["reproducible"], report["seed"], report["fingerprints"]) == (True, 5, 2)
+    assert report["first_divergence"] is None
+    assert report["causes"] == []
+
+
+@pytest.mark.slow
+def test_not_reproducible_exits_1_and_says_where_and_why(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check", reference("order_dependent"), "--no-probes", *FRAMEWORK_ARGS]) == 1
+    out = capsys.readouterr().out
+    assert "NOT reproducible" in out
+    assert "runs part at step 0 (fresh process / warm process), tensor weights" in out
+    assert "order in the process" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["check", "no_such_file.py:fn"], "no_such_file.py"),
+        (["check", reference("numpy_clean"), "--threads", "0"], "threads=0"),
+        (["check", reference("numpy_clean"), "--set", "novalue"], "novalue"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert shown in err
+
+
+@pytest.mark.slow
+def test_assert_reproducible_returns_the_result_or_fails_with_the_report() -> None:
+    result = assert_reproducible(reference("numpy_clean"), config={"steps": 2}, frameworks=FAST)
+    assert isinstance(result, CheckResult)
+    assert result.fingerprints == 2
+    with pytest.raises(AssertionError, match="order in the process"):
+        assert_reproducible(reference("order_dependent"), frameworks=FAST, probes=False)
+
+
+@pytest.mark.slow
+def test_pytest_plugin_fixture_and_marker(tmp_path: Path) -> None:
+    test_file = tmp_path / "test_user.py"
+    test_file.write_text(
+        textwrap.dedent(
+            f"""
+            import pytest
+
+            FAST = {FAST!r}
+
+            def test_fixture(assert_reproducible):
+                assert_reproducible({reference("numpy_clean")!r}, frameworks=FAST)
+
+            @pytest.mark.reproducible({reference("order_dependent")!r}, frameworks=FAST,
+                                      probes=False)
+            def test_marker_fails():
+                pass
+            """
+        )
+    )
+    done = run_python(
+        [
+            "-m",
+            "pytest",
+            "-p",
+            "seedwise.integrations.pytest_plugin",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(test_file),
+        ],
+        timeout=120,
+    )
+    assert "1 failed, 1 passed" in done.stdout, done.stdout + done.stderr
+    assert "order in the process" in done.stdout
