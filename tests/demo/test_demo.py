@@ -1,30 +1,59 @@
-"""``seedwise demo --quick`` in a fresh process: its claims, checked from its data."""
+"""``seedwise demo --quick`` in a fresh process: its claims, checked from the store."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from seedwise.store import open_store
 from tests.conftest import run_python
 
 
+def _values(store: Path, study: str, metric: str) -> list[float]:
+    with open_store(store) as opened:
+        return [run.metrics[metric] for run in opened.runs(study) if run.status == "ok"]
+
+
 @pytest.mark.slow
-def test_demo_quick_shows_the_tutorials_story() -> None:
-    completed = run_python(["-m", "seedwise", "demo", "--quick", "--json"], timeout=600)
+def test_demo_quick_claims_hold_in_the_store_and_it_resumes(tmp_path: Path) -> None:
+    store = tmp_path / "demo" / "seedwise.db"
+    args = ["-m", "seedwise", "demo", "--quick", "--json", "--store", str(store)]
+    completed = run_python(args, timeout=600)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    result = json.loads(completed.stdout[completed.stdout.index("{") :])
-    unseeded = {run["weights"] for run in result["unseeded"]}
-    tutorial = {run["weights"] for run in result["tutorial"]}
-    seeded = {run["weights"] for run in result["seeded"]}
-    assert len(unseeded) == len(result["unseeded"]) >= 2
-    assert len(tutorial) == len(result["tutorial"]) == 2
-    assert len(seeded) == 1
-    assert len({run["mse"] for run in result["seeded"]}) == 1
-    python_warnings = [
-        action
-        for action in result["tutorial"][0]["report"]["actions"]
-        if action["framework"] == "python"
-    ]
-    assert python_warnings[0]["status"] == "warning"
-    assert "Python's random" in python_warnings[0]["detail"]
+    printed = json.loads(completed.stdout)
+    names = printed["studies"]
+
+    unseeded = _values(store, names["unseeded"], "weights_digest")
+    tutorial = _values(store, names["tutorial"], "weights_digest")
+    seeded = _values(store, names["seeded"], "weights_digest")
+    assert len(unseeded) == len(set(unseeded)) == 2
+    assert len(tutorial) == len(set(tutorial)) == 2
+    assert len(seeded) == 2
+    assert len(set(seeded)) == 1
+    assert len(set(_values(store, names["seeded"], "mse"))) == 1
+
+    short = _values(store, names["short"], "mse")
+    long = _values(store, names["long"], "mse")
+    assert len(short) == len(long) == 10
+    with open_store(store) as opened:
+        seeds = [[run.seed for run in opened.runs(names[key])] for key in ("short", "long")]
+    assert seeds[0] == seeds[1], "the two training lengths must share seeds (paired)"
+    comparison = printed["comparison"]
+    assert comparison["paired"] is True
+    assert comparison["pairs"][0]["winner"] == names["long"]
+    assert sum(long) / len(long) < sum(short) / len(short)
+    assert Path(printed["plot"]).stat().st_size > 10_000
+
+    again = run_python(args, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    with open_store(store) as opened:
+        totals = {study.name: study.total for study in opened.list_studies()}
+    assert totals == {
+        names["unseeded"]: 2,
+        names["tutorial"]: 2,
+        names["seeded"]: 2,
+        names["short"]: 10,
+        names["long"]: 10,
+    }

@@ -21,6 +21,7 @@ from seedwise.runner import (
     experiment_reference,
     prepare_study,
     rerun_repeat,
+    worker_log_dir,
 )
 from seedwise.runner.progress import SweepProgress, running_mean
 from seedwise.runner.scheduler import SweepInterrupted, open_study, sweep
@@ -100,7 +101,7 @@ def run_command(args: argparse.Namespace) -> int:
                 result = sweep(
                     store,
                     spec,
-                    factory.create(spec.settings),
+                    factory.create(spec.settings, log_dir=worker_log_dir(path, spec.name)),
                     wanted,
                     retry_failed=args.retry_failed,
                     max_failures=max_failures,

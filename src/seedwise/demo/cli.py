@@ -5,91 +5,127 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 
-from seedwise.demo.story import DemoResult, FreshRun, run_demo
+from seedwise.commands import make_console
+from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
+from seedwise.runner import RunOutcome
 
 
-def _mses(runs: Sequence[FreshRun]) -> str:
-    return ", ".join(f"{run.mse:.6g}" for run in runs)
+def _numbers(values: Sequence[float]) -> str:
+    return ", ".join(f"{value:.6g}" for value in values)
 
 
-def _spread(runs: Sequence[FreshRun]) -> str:
-    values = [run.mse for run in runs]
+def _spread(values: Sequence[float]) -> str:
     if len(values) < 2:
         return ""
     return f" (range {min(values):.3g} to {max(values):.3g}, std {statistics.stdev(values):.3g})"
 
 
-def _missing_pieces(result: DemoResult) -> list[str]:
-    reasons: list[str] = []
-    for run in result.tutorial:
-        for action in (run.report or {}).get("actions", []):
-            if action["status"] == "warning" and action["framework"] == "python":
-                reasons.append(action["detail"])
-    return sorted(set(reasons))
+def _why_tutorial_fails() -> str:
+    from seedwise.seeding import seeding_gaps
+
+    return "; ".join(action.detail for action in seeding_gaps(["numpy", "tensorflow"]))
 
 
-def print_result(result: DemoResult, console: Console) -> None:
-    """Tell the story the numbers show."""
-    identical_tutorial = DemoResult.identical(result.tutorial)
-    identical_seeded = DemoResult.identical(result.seeded)
+def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
+    """Tell the story the stored numbers show."""
+    plan = result.plan
+    unseeded = result.values("unseeded", "mse")
     console.print(
-        f"\n[bold]1. No seeding[/bold]: {len(result.unseeded)} fresh processes, "
-        f"the same network and data, {result.epochs} epochs"
+        f"\n[bold]1. No seeding[/bold]: {len(unseeded)} fresh processes, the same network "
+        f"and data, {plan.epochs} epochs"
     )
-    console.print(f"   MSE: {_mses(result.unseeded)}{_spread(result.unseeded)}")
-    verdict = "all differ" if len({r.weights for r in result.unseeded}) > 1 else "identical"
-    console.print(f"   weights: {verdict}")
+    console.print(f"   MSE: {_numbers(unseeded)}{_spread(unseeded)}")
+    distinct = len(set(result.values("unseeded", "weights_digest")))
+    console.print(f"   weights: {distinct} distinct results in {len(unseeded)} runs")
 
     console.print(
         "\n[bold]2. The tutorial's recipe[/bold]: numpy.random.seed(1), then "
         "tensorflow.random.set_seed(2)"
     )
-    console.print(f"   MSE: {_mses(result.tutorial)}")
-    if identical_tutorial:
+    console.print(f"   MSE: {_numbers(result.values('tutorial', 'mse'))}")
+    if result.identical("tutorial"):
         console.print("   weights: identical on this setup")
     else:
         console.print("   weights: [red]still differ[/red] between fresh processes on Keras 3")
-    for reason in _missing_pieces(result):
-        console.print(f"   why: {reason}")
+    why = _why_tutorial_fails()
+    if why:
+        console.print(f"   why: {why}")
 
-    console.print(
-        f"\n[bold]3. seedwise.seed_everything({result.seeded[0].seed})[/bold]: "
-        f"{len(result.seeded)} fresh processes"
-    )
-    console.print(f"   MSE: {_mses(result.seeded)}")
-    if identical_seeded:
-        digest = result.seeded[0].weights[:16]
-        console.print(f"   weights: [green]bit-identical[/green] (sha256 {digest}...)")
+    seeded = result.values("seeded", "mse")
+    console.print(f"\n[bold]3. seedwise.seed_everything(1)[/bold]: {len(seeded)} fresh processes")
+    console.print(f"   MSE: {_numbers(seeded)}")
+    if result.identical("seeded"):
+        console.print("   weights: [green]bit-identical[/green]")
     else:
         console.print("   weights: [red]differ[/red]: this setup is not reproducible")
 
+    short, long = result.summaries["short"], result.summaries["long"]
+    console.print(
+        f"\n[bold]4. {plan.repeats} repeats[/bold] with derived seeds "
+        f"(seedwise run, study {result.studies['short'].name})"
+    )
+    console.print(f"   {short}".replace("\n", "\n   "))
+    if result.plot is not None:
+        console.print(f"   plot: {result.plot}")
+
+    console.print(
+        f"\n[bold]5. {plan.epochs} against {plan.long_epochs} epochs[/bold], "
+        "the same seeds (paired)"
+    )
+    console.print(f"   {long}".replace("\n", "\n   "))
+    console.print(f"   {result.comparison}".replace("\n", "\n   "))
+
+    console.print("\n[bold]6. Where it all lives[/bold]")
+    console.print(f"   store: {result.store}")
+    for study in result.studies.values():
+        console.print(f"   study {study.name}: seedwise show {study.name}")
+    short_name = result.studies["short"].name
+    frameworks = " ".join(f"--framework {name}" for name in plan.frameworks)
+    repeat = min(17, plan.repeats - 1)
+    console.print(
+        f"   rerun repeat {repeat} exactly: KERAS_BACKEND={plan.backend} seedwise run {EXPERIMENT} "
+        f"--repeats {plan.repeats} --set epochs={plan.epochs} --name {short_name} "
+        f"{frameworks} --only-repeat {repeat}"
+    )
+    console.print(
+        f"   compare again: seedwise compare {short_name} {result.studies['long'].name} "
+        "--metric mse --goal min"
+    )
+    console.print(f"   worker output: {result.store.parent / 'logs'}")
+    console.print(f"   the whole demo: seedwise demo (resumes; {elapsed:.0f} s this time)")
+
 
 def demo_main(args: argparse.Namespace) -> int:
-    """Run the demo for the parsed arguments; 0 if seeded runs were identical, else 1."""
-    console = Console(highlight=False)
-    epochs = 20 if args.quick else 100
+    """Run the demo; 0 if the seeded runs were identical, else 1."""
+    from seedwise.commands.run import store_path
+
+    console = make_console()
+    plan = DemoPlan.for_mode(args.backend, quick=args.quick)
+    store = store_path(getattr(args, "store", None))
     if not args.json:
         console.print(
-            f"seedwise demo: the tutorial's 1-10-1 network (Adam, MSE, {epochs} epochs) "
-            f"on Keras with the {args.backend} backend, each run in a fresh process"
+            f"seedwise demo: the tutorial's 1-10-1 network (Adam, MSE) on Keras with the "
+            f"{plan.backend} backend; results go to {store}"
         )
-    with console.status("training in fresh processes...", spinner="dots") as status:
-        done: list[FreshRun] = []
+    start = time.perf_counter()
+    with console.status("starting...", spinner="dots") as status:
+        done = [0]
 
-        def on_run(run: FreshRun) -> None:
-            done.append(run)
-            status.update(f"training in fresh processes... {len(done)} done")
+        def on_step(name: str) -> None:
+            status.update(f"{name}...")
 
-        runs = 2 if args.quick else 3
-        result = run_demo(
-            backend=args.backend, epochs=epochs, unseeded=runs, tutorial=2, seeded=2, on_run=on_run
-        )
+        def on_outcome(outcome: RunOutcome) -> None:
+            done[0] += 1
+
+        result = run_demo(plan, Path(store), on_step=on_step, on_outcome=on_outcome)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps(result.to_dict()))
     else:
-        print_result(result, console)
-    return 0 if DemoResult.identical(result.seeded) else 1
+        print_result(result, console, time.perf_counter() - start)
+    return 0 if result.identical("seeded") else 1

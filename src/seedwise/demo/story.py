@@ -1,107 +1,191 @@
-"""``seedwise demo``: the tutorial's story, told with fresh processes.
+"""``seedwise demo``: the tutorial's whole study, as studies in the store.
 
-1. Unseeded runs of the tutorial's network differ.
+1. Unseeded runs of the tutorial's network differ (fresh processes).
 2. The tutorial's recipe (seed NumPy, then TensorFlow) still differs on
    Keras 3, because Keras 3 draws its layer seeds from Python's ``random``.
 3. Runs after ``seedwise.seed_everything`` are bit-identical.
+4. 30 repeats with derived seeds, summarised with intervals and plotted.
+5. 100 epochs against 1,000, paired by seed, compared.
+
+Every step is a named study in the store, so running the demo again resumes
+instead of redoing, and every claim can be checked from the store.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from seedwise.errors import SeedwiseError
+from seedwise.runner import RunOutcome, Study, run
+from seedwise.runner.comparison import compare_studies
+
+__all__ = ["DemoPlan", "DemoResult", "EXPERIMENT", "RECIPES", "run_demo"]
+
+EXPERIMENT = "seedwise.demo.network:sequence"
+RECIPES = "seedwise.demo.network:recipes"
+STUDY_SEED = 0
+SEEDED_SEED = 1
 
 
 @dataclass(frozen=True)
-class FreshRun:
-    """One training of the network in its own fresh process."""
+class DemoPlan:
+    """How much the demo does: ``--quick`` shrinks the counts."""
 
-    recipe: str
-    seed: int
-    mse: float
-    weights: str
-    report: dict[str, Any] | None = None
+    backend: str = "tensorflow"
+    epochs: int = 100
+    long_epochs: int = 1000
+    unseeded: int = 3
+    tutorial: int = 2
+    seeded: int = 2
+    repeats: int = 30
+    workers: int | None = None
+
+    @classmethod
+    def for_mode(cls, backend: str, *, quick: bool) -> DemoPlan:
+        """The default plan, or the quick one (2 fresh runs per recipe, 10 repeats)."""
+        if quick:
+            return cls(backend=backend, unseeded=2, tutorial=2, seeded=2, repeats=10)
+        return cls(backend=backend)
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """What the runner seeds for the demo's studies: Keras, its backend, Python, NumPy."""
+        return ("keras", "python", "numpy", self.backend)
+
+    def name(self, part: str) -> str:
+        """The study name of one step, e.g. ``demo-tensorflow-100e``."""
+        return f"demo-{self.backend}-{part}"
 
 
 @dataclass
 class DemoResult:
-    """Everything the demo measured."""
+    """The studies the demo made or resumed, by step."""
 
-    backend: str
-    epochs: int
-    unseeded: list[FreshRun] = field(default_factory=list)
-    tutorial: list[FreshRun] = field(default_factory=list)
-    seeded: list[FreshRun] = field(default_factory=list)
+    plan: DemoPlan
+    store: Path
+    studies: dict[str, Study] = field(default_factory=dict)
+    plot: Path | None = None
+    comparison: Any = None
+    summaries: dict[str, Any] = field(default_factory=dict)
 
-    @staticmethod
-    def identical(runs: Sequence[FreshRun]) -> bool:
-        """True if every run has the same weights, bit for bit."""
-        return len({run.weights for run in runs}) == 1
+    def values(self, step: str, metric: str) -> list[float]:
+        """A step's metric over its finished runs, by repeat."""
+        return [float(v) for v in self.studies[step].metrics(metric)]
+
+    def identical(self, step: str) -> bool:
+        """True if every run of a recipe step has the same weights, bit for bit."""
+        return len(set(self.values(step, "weights_digest"))) == 1
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict."""
+        """The names, values and verdicts, JSON-serialisable."""
+        recipes = ("unseeded", "tutorial", "seeded")
         return {
-            "backend": self.backend,
-            "epochs": self.epochs,
-            "unseeded": [run.__dict__ for run in self.unseeded],
-            "tutorial": [run.__dict__ for run in self.tutorial],
-            "seeded": [run.__dict__ for run in self.seeded],
+            "backend": self.plan.backend,
+            "store": str(self.store),
+            "plot": None if self.plot is None else str(self.plot),
+            "studies": {step: study.name for step, study in self.studies.items()},
+            "recipes": {
+                step: {
+                    "mse": self.values(step, "mse"),
+                    "weights_digest": self.values(step, "weights_digest"),
+                    "identical": self.identical(step),
+                }
+                for step in recipes
+                if step in self.studies
+            },
+            "summaries": {step: s.to_dict() for step, s in self.summaries.items()},
+            "comparison": None if self.comparison is None else self.comparison.to_dict(),
         }
 
 
-def fresh_run(recipe: str, seed: int, epochs: int, backend: str) -> FreshRun:
-    """Train the network once in a new Python process and return what it printed."""
-    environment = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    command = [sys.executable, "-m", "seedwise.demo._fit_once", recipe, str(seed), str(epochs)]
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment)
-    if completed.returncode != 0:
-        last = (completed.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise SeedwiseError(
-            f"A demo training process failed (recipe={recipe}, exit code "
-            f"{completed.returncode}): {last}"
-        )
-    data = json.loads(completed.stdout.strip().splitlines()[-1])
-    return FreshRun(
-        recipe=recipe,
-        seed=seed,
-        mse=float(data["mse"]),
-        weights=str(data["weights"]),
-        report=data.get("report"),
+def _recipe_study(
+    plan: DemoPlan,
+    store: Path,
+    step: str,
+    repeats: int,
+    config: dict[str, Any],
+    on_outcome: Callable[[RunOutcome], None] | None,
+) -> Study:
+    return run(
+        RECIPES,
+        repeats=repeats,
+        seed=STUDY_SEED,
+        config={**config, "epochs": plan.epochs},
+        workers=plan.workers,
+        store=store,
+        name=plan.name(f"{step}-{plan.epochs}e"),
+        frameworks=(),
+        fresh_process_per_run=True,
+        on_outcome=on_outcome,
+    )
+
+
+def _repeated_study(
+    plan: DemoPlan, store: Path, epochs: int, on_outcome: Callable[[RunOutcome], None] | None
+) -> Study:
+    return run(
+        EXPERIMENT,
+        repeats=plan.repeats,
+        seed=STUDY_SEED,
+        config={"epochs": epochs},
+        workers=plan.workers,
+        store=store,
+        name=plan.name(f"{epochs}e"),
+        frameworks=plan.frameworks,
+        on_outcome=on_outcome,
     )
 
 
 def run_demo(
+    plan: DemoPlan,
+    store: Path,
     *,
-    backend: str = "tensorflow",
-    epochs: int = 100,
-    unseeded: int = 3,
-    tutorial: int = 2,
-    seeded: int = 2,
-    seed: int = 1,
-    workers: int | None = None,
-    on_run: Callable[[FreshRun], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+    on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> DemoResult:
-    """Train the network in fresh processes under each recipe, ``workers`` at a time."""
-    plan = (
-        [("none", seed)] * unseeded
-        + [("tutorial", seed)] * tutorial
-        + [("seedwise", seed)] * seeded
+    """Run (or resume) every step of the demo into ``store``; returns what it found."""
+    from seedwise.stats import summarize
+
+    os.environ["KERAS_BACKEND"] = plan.backend
+    result = DemoResult(plan=plan, store=store)
+
+    def step(name: str) -> None:
+        if on_step is not None:
+            on_step(name)
+
+    step("unseeded runs, each in a fresh process")
+    result.studies["unseeded"] = _recipe_study(
+        plan, store, "unseeded", plan.unseeded, {"recipe": "none"}, on_outcome
     )
-    result = DemoResult(backend=backend, epochs=epochs)
-    groups = {"none": result.unseeded, "tutorial": result.tutorial, "seedwise": result.seeded}
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        futures = [pool.submit(fresh_run, recipe, s, epochs, backend) for recipe, s in plan]
-        for future in futures:
-            run = future.result()
-            groups[run.recipe].append(run)
-            if on_run is not None:
-                on_run(run)
+    step("the tutorial's recipe, each run in a fresh process")
+    result.studies["tutorial"] = _recipe_study(
+        plan, store, "tutorial", plan.tutorial, {"recipe": "tutorial"}, on_outcome
+    )
+    step(f"seed_everything({SEEDED_SEED}), each run in a fresh process")
+    result.studies["seeded"] = _recipe_study(
+        plan, store, "seeded", plan.seeded, {"recipe": "seedwise", "seed": SEEDED_SEED}, on_outcome
+    )
+    step(f"{plan.repeats} repeats, {plan.epochs} epochs")
+    result.studies["short"] = _repeated_study(plan, store, plan.epochs, on_outcome)
+    step(f"{plan.repeats} repeats, {plan.long_epochs} epochs")
+    result.studies["long"] = _repeated_study(plan, store, plan.long_epochs, on_outcome)
+    step("statistics and the plot")
+    for key in ("short", "long"):
+        result.summaries[key] = summarize(
+            result.studies[key].metrics("mse"), metric="mse", n_failed=_failed(result.studies[key])
+        )
+    result.comparison = compare_studies(
+        [result.studies["short"], result.studies["long"]], metric="mse", goal="min"
+    )
+    from seedwise.demo.plot import plot_mse
+
+    result.plot = plot_mse(result, store.parent / f"demo-{plan.backend}.png")
     return result
+
+
+def _failed(study: Study) -> int:
+    counts = study.counts()
+    return counts["failed"] + counts["crashed"] + counts["timeout"]

@@ -28,6 +28,7 @@ from seedwise.runner.scheduler import (
     default_study_name,
     open_study,
     run_seed,
+    safe_name,
     sweep,
 )
 from seedwise.runner.study import Study
@@ -44,6 +45,7 @@ __all__ = [
     "SweepInterrupted",
     "SweepResult",
     "check_positive",
+    "worker_log_dir",
     "experiment_reference",
     "prepare_study",
     "rerun_repeat",
@@ -144,11 +146,29 @@ class LocalExecutorFactory:
 
     workers: int | None = None
     timeout: float | None = None
+    runs_per_worker: int | None = None
 
-    def create(self, settings: StudySettings, *, workers: int | None = None) -> LocalExecutor:
-        """A new executor with the study's settings."""
+    def create(
+        self,
+        settings: StudySettings,
+        *,
+        workers: int | None = None,
+        log_dir: Path | None = None,
+    ) -> LocalExecutor:
+        """A new executor with the study's settings; workers print to ``log_dir`` if given."""
         count = workers or self.workers or os.cpu_count() or 1
-        return LocalExecutor(count, settings, timeout=self.timeout)
+        return LocalExecutor(
+            count,
+            settings,
+            timeout=self.timeout,
+            runs_per_worker=self.runs_per_worker,
+            log_dir=log_dir,
+        )
+
+
+def worker_log_dir(store: Path, study: str) -> Path:
+    """Where a study's workers write their output: ``<store folder>/logs/<study>/``."""
+    return Path(store).parent / "logs" / safe_name(study)
 
 
 def _same_bits(first: Mapping[str, float], second: Mapping[str, float]) -> bool:
@@ -195,7 +215,7 @@ def rerun_repeat(
         sweep(
             store,
             spec,
-            factory.create(spec.settings, workers=1),
+            factory.create(spec.settings, workers=1, log_dir=worker_log_dir(store.path, spec.name)),
             [repeat],
             retry_failed=True,
             on_outcome=outcomes.append,
@@ -206,7 +226,9 @@ def rerun_repeat(
                 f"Received: --only-repeat {repeat}; expected a repeat no other runner holds"
             )
         return RepeatCheck(outcomes[0], None, None)
-    executor = factory.create(spec.settings, workers=1)
+    executor = factory.create(
+        spec.settings, workers=1, log_dir=worker_log_dir(store.path, spec.name)
+    )
     task = RunTask(
         study=spec.name,
         repeat=repeat,
@@ -244,6 +266,7 @@ def run(
     retry_failed: bool = False,
     allow_code_change: bool = False,
     max_failures: int | None = None,
+    fresh_process_per_run: bool = False,
     on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> Study:
     """Run an experiment ``repeats`` times with derived seeds, in parallel, into the store.
@@ -264,10 +287,13 @@ def run(
         threads: Threads per run (BLAS, OpenMP, TensorFlow, torch, XLA).
         timeout: Seconds a run may take before its worker is killed.
         deterministic: Deterministic ops in every run.
-        frameworks: Seed only these frameworks (default: every installed one).
+        frameworks: Seed only these frameworks (default: every installed one;
+            an empty tuple seeds nothing, for showing what unseeded runs do).
         retry_failed: Rerun repeats whose stored run failed, crashed or timed out.
         allow_code_change: Continue a study whose experiment source changed.
         max_failures: Stop the sweep once this many runs have not finished.
+        fresh_process_per_run: Run every repeat in a new worker process (slower:
+            frameworks are imported again each time) instead of warm workers.
         on_outcome: Called in this process with each run's outcome as it is stored.
 
     Returns:
@@ -297,11 +323,13 @@ def run(
     path = Path(store) if store is not None else default_store_path()
     with Store(path) as opened:
         open_study(opened, spec, allow_code_change=allow_code_change)
-        factory = LocalExecutorFactory(workers=workers, timeout=timeout)
+        factory = LocalExecutorFactory(
+            workers=workers, timeout=timeout, runs_per_worker=1 if fresh_process_per_run else None
+        )
         sweep(
             opened,
             spec,
-            factory.create(spec.settings),
+            factory.create(spec.settings, log_dir=worker_log_dir(path, spec.name)),
             list(range(repeats)),
             retry_failed=retry_failed,
             max_failures=max_failures,

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings, worker_environment
 from seedwise.runner.worker import worker_main
@@ -51,6 +52,7 @@ class _Worker:
     task: RunTask | None = None
     deadline: float | None = None
     sent: float = 0.0
+    runs: int = 0
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -74,12 +76,27 @@ class LocalExecutor:
         workers: How many processes run at once.
         settings: The study's settings; they fix each worker's environment.
         timeout: Seconds a run may take before its worker is killed, or None.
+        runs_per_worker: Retire a worker after this many runs (1: every run in
+            a fresh process); None to keep workers warm.
+        log_dir: A folder for each worker's output (``<worker>.log``); None to
+            let workers print to this process's terminal.
     """
 
-    def __init__(self, workers: int, settings: StudySettings, timeout: float | None = None):
+    def __init__(
+        self,
+        workers: int,
+        settings: StudySettings,
+        timeout: float | None = None,
+        *,
+        runs_per_worker: int | None = None,
+        log_dir: Path | None = None,
+    ):
         self._size = workers
         self._settings = settings
         self._timeout = timeout
+        self._runs_per_worker = runs_per_worker
+        self._log_dir = log_dir
+        self._retired: list[BaseProcess] = []
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._names = itertools.count(1)
@@ -87,8 +104,12 @@ class LocalExecutor:
     def _start_worker(self) -> _Worker:
         parent, child = self._context.Pipe(duplex=True)
         name = f"w{next(self._names)}"
+        log_path = None if self._log_dir is None else str(self._log_dir / f"{name}.log")
         process = self._context.Process(
-            target=worker_main, args=(child, name), name=f"seedwise-{name}", daemon=True
+            target=worker_main,
+            args=(child, name, log_path),
+            name=f"seedwise-{name}",
+            daemon=True,
         )
         with _environment(worker_environment(self._settings)):
             process.start()
@@ -134,6 +155,8 @@ class LocalExecutor:
                 try:
                     outcomes.append(worker.connection.recv())
                     worker.task = None
+                    worker.runs += 1
+                    self._retire_if_done(worker)
                     continue
                 except (EOFError, OSError):
                     pass
@@ -150,6 +173,14 @@ class LocalExecutor:
                     )
                 )
         return outcomes
+
+    def _retire_if_done(self, worker: _Worker) -> None:
+        if self._runs_per_worker is None or worker.runs < self._runs_per_worker:
+            return
+        with contextlib.suppress(OSError, BrokenPipeError):
+            worker.connection.send(None)
+        self._retired.append(worker.process)
+        self._discard(worker)
 
     def _lost(self, worker: _Worker, status: str, error: str) -> RunOutcome:
         task = worker.task
@@ -198,3 +229,9 @@ class LocalExecutor:
             if worker.process.is_alive():
                 self._kill(worker)
             self._discard(worker)
+        for process in self._retired:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(_STOP_GRACE_S)
+        self._retired.clear()

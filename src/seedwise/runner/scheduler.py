@@ -164,9 +164,13 @@ class SweepInterrupted(SeedwiseError):
         self.result = result
 
 
+def safe_name(study: str) -> str:
+    """A study's name as a folder name: anything but letters, digits, ``._-`` becomes ``_``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", study)
+
+
 def _workdir(store: Store, study: str, repeat: int) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", study)
-    return str(store.path.parent / "runs" / safe / f"{repeat:05d}")
+    return str(store.path.parent / "runs" / safe_name(study) / f"{repeat:05d}")
 
 
 def _record(store: Store, study: str, outcome: RunOutcome) -> None:

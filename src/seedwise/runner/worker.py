@@ -10,6 +10,7 @@ worker ran before.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -139,10 +140,27 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunOutcome:
     return outcome
 
 
-def worker_main(connection: Connection, worker: str) -> None:
-    """Serve tasks from ``connection`` until it sends ``None`` or closes."""
+def _redirect_output(log_path: str) -> None:
+    """Send this process's stdout and stderr (Python's and C libraries') to a file."""
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    descriptor = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(descriptor, 1)
+    os.dup2(descriptor, 2)
+    os.close(descriptor)
+
+
+def worker_main(connection: Connection, worker: str, log_path: str | None = None) -> None:
+    """Serve tasks from ``connection`` until it sends ``None`` or closes.
+
+    With ``log_path``, everything the worker prints (the experiment's output,
+    framework logs) goes to that file instead of the terminal.
+    """
     # Ctrl-C reaches the whole process group; the scheduler decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if log_path is not None:
+        _redirect_output(log_path)
     cache: dict[str, Any] = {}
     while True:
         try:

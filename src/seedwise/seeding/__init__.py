@@ -28,6 +28,7 @@ __all__ = [
     "rng",
     "seed_everything",
     "seeded",
+    "seeding_gaps",
 ]
 
 jax_key = _jax.jax_key
@@ -123,22 +124,29 @@ def seed_everything(
             module.seed(value, deterministic, report)
         else:
             report.add(module.NAME, "not installed", "skipped")
-    _warn_about_gaps(modules, report)
+    report.actions.extend(seeding_gaps(module.NAME for module in modules))
     return report
 
 
-def _warn_about_gaps(modules: list[ModuleType], report: SeedReport) -> None:
-    """Name generators left out by a partial seeding that another framework relies on."""
-    if _keras in modules or _python in modules or not _keras.installed():
-        return
-    report.add(
-        _python.NAME,
-        "random: not seeded",
-        "warning",
-        "Keras 3 draws the default seeds of its layers and initializers from Python's "
-        "random, which was left unseeded here: Keras results will differ between "
-        "processes; include 'python' (or 'keras') in frameworks",
-    )
+def seeding_gaps(frameworks: Iterable[str]) -> list[SeedAction]:
+    """What seeding only ``frameworks`` leaves unseeded that an installed framework relies on.
+
+    Example: ``seeding_gaps(["numpy", "tensorflow"])`` (the tutorial's recipe)
+    names Python's ``random``, from which Keras 3 draws its layer seeds.
+    """
+    names = {module.NAME for module in _select(frameworks)}
+    if "keras" in names or "python" in names or not _keras.installed():
+        return []
+    return [
+        SeedAction(
+            _python.NAME,
+            "random: not seeded",
+            "warning",
+            "Keras 3 draws the default seeds of its layers and initializers from Python's "
+            "random, which was left unseeded here: Keras results will differ between "
+            "processes; include 'python' (or 'keras') in frameworks",
+        )
+    ]
 
 
 @contextmanager
