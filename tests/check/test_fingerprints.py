@@ -66,7 +66,14 @@ def test_jax_pytree_and_flax_like_state_are_named_by_key_path() -> None:
 @pytest.mark.usefixtures("restore_global_rng")
 def test_keras_model_gives_weights_by_path_then_optimizer_variables() -> None:
     keras = pytest.importorskip("keras")
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(2), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input((1,)),
+            keras.layers.Dense(2, name="dense"),
+            keras.layers.Dense(1, name="dense_1"),
+        ],
+        name="sequential",
+    )
     ctx = _context()
     ctx.fingerprint("weights", model, step=0)
     assert [r.name for r in ctx.fingerprints] == [
@@ -153,3 +160,31 @@ def test_first_difference_takes_the_earliest_step_and_prefers_fingerprints() -> 
     failed = first_difference(base, _outcome(status="failed"))
     assert failed is not None
     assert failed.kind == "status"
+
+
+@pytest.mark.usefixtures("restore_global_rng")
+def test_keras_callback_fingerprints_every_batch_or_epoch_and_logs() -> None:
+    keras = pytest.importorskip("keras")
+    from seedwise.errors import UsageError
+    from seedwise.integrations.keras import FingerprintCallback
+
+    # Explicit names: Keras numbers default ones per process (sequential_1, ...).
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, name="out")], name="net")
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.arange(6, dtype=np.float32).reshape(-1, 1)
+    by_batch, by_epoch = _context(), _context()
+    callbacks = [
+        FingerprintCallback(by_batch, every="batch", log_metrics=False),
+        FingerprintCallback(by_epoch),
+    ]
+    model.fit(x, x, epochs=2, batch_size=2, shuffle=False, verbose=0, callbacks=callbacks)
+    kernel = "weights/net/out/kernel"
+    assert [r.step for r in by_batch.fingerprints if r.name == kernel] == [0, 1, 2, 3, 4, 5]
+    assert [r.step for r in by_epoch.fingerprints if r.name == kernel] == [0, 1]
+    assert by_batch.steps == []
+    assert [(s.step, s.name) for s in by_epoch.steps] == [(0, "loss"), (1, "loss")]
+    last_batch = [r for r in by_batch.fingerprints if r.step == 5]
+    last_epoch = [r for r in by_epoch.fingerprints if r.step == 1]
+    assert [r.digest for r in last_batch] == [r.digest for r in last_epoch]
+    with pytest.raises(UsageError, match="every='step'"):
+        FingerprintCallback(by_epoch, every="step")

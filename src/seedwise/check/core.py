@@ -1,19 +1,20 @@
 """``seedwise.check``: run one seed in fresh and warm processes and compare bit for bit.
 
-The runs, each in its own worker process started with the study's
-environment (see :func:`seedwise.runner.tasks.worker_environment`):
+The runs, each worker process started with the study's environment (see
+:func:`seedwise.runner.tasks.worker_environment`):
 
-- ``A``: a fresh process;
-- ``B``: another fresh process, with a different ``PYTHONHASHSEED`` (as two
-  invocations of ``python`` would have), in parallel with ``A``;
-- ``C``: ``A``'s process again, right after a run with another seed, which
-  catches state carried between runs in one process.
+- ``A``: the seed in a fresh process;
+- ``C``: the seed in a second process, with another ``PYTHONHASHSEED`` (as two
+  invocations of ``python`` would have), right after a run with another seed
+  there; in parallel with ``A``.
 
-When they all agree the check ends there. Otherwise both sides of the first
-difference are rerun, capturing that step's tensors in full to size it, and
-``A`` is rerun as a control; when the control agrees with ``A``, one probe per
-factor (thread count, deterministic ops) shows which ones the result
-depends on.
+``A`` and ``C`` differ in process, hash seed and order all at once, so when
+they agree bit for bit the result depends on none of them, for the price of
+about two runs. When they part, the factors are separated: ``A`` again in a
+fresh process (the control), and the seed in a fresh process with ``C``'s
+hash seed; both capture the first differing step's tensors in full to size
+the difference. When the control agrees with ``A``, one probe per factor
+(thread count, deterministic ops) shows which ones the result depends on.
 """
 
 from __future__ import annotations
@@ -132,7 +133,11 @@ def _failure(outcome: RunOutcome) -> ExperimentError:
 
 
 def _size(
-    difference: Difference, between: str, sides: tuple[RunOutcome, RunOutcome], plan: _Plan
+    difference: Difference,
+    between: str,
+    sides: tuple[RunOutcome, RunOutcome],
+    plan: _Plan,
+    other_capture: str,
 ) -> Divergence:
     """A :class:`Divergence`, sized from the rerun sides' captured tensors."""
     first, second = sides
@@ -141,7 +146,7 @@ def _size(
     if difference.kind == "fingerprint":
         captured = [
             load_capture(Path(plan.workdir / label / "capture"))
-            for label in ("A-capture", "X-capture")
+            for label in ("A-capture", other_capture)
         ]
         a, b = (capture.get(difference.name) for capture in captured)
         if a is not None and b is not None:
@@ -192,12 +197,15 @@ _SOURCE_DETAILS = {
 
 
 def _factor_causes(
-    base: RunOutcome, hashed: RunOutcome, warm: RunOutcome, control: RunOutcome
+    base: RunOutcome, fresh: RunOutcome, warm: RunOutcome, control: RunOutcome
 ) -> list[Cause]:
-    if first_difference(base, control) is not None:
-        return []
+    """Causes from runs that differ in one factor; valid when ``control`` equals ``base``.
+
+    ``fresh`` differs from ``base`` only in ``PYTHONHASHSEED``; ``warm`` from
+    ``fresh`` only in following a run with another seed in its process.
+    """
     causes = []
-    if first_difference(base, hashed) is not None:
+    if first_difference(base, fresh) is not None:
         causes.append(
             Cause(
                 "PYTHONHASHSEED",
@@ -207,7 +215,7 @@ def _factor_causes(
                 "hash (hashlib, seedwise.derive_seed), never hash()",
             )
         )
-    if first_difference(base, warm) is not None:
+    if first_difference(fresh, warm) is not None:
         causes.append(
             Cause(
                 "order in the process",
@@ -268,14 +276,15 @@ def check(
     """Prove that an experiment reproduces bit for bit, or find where and why it does not.
 
     Runs repeat 0 of the study seed ``seed`` (the run ``seedwise run --seed
-    SEED`` makes first) in two fresh processes that differ only in
-    ``PYTHONHASHSEED``, and once more in the first one right after a run with
-    another seed. Compares the returned metrics, every metric logged with
-    ``ctx.log`` and every digest recorded with ``ctx.fingerprint``, bit for
-    bit. Every run watches for unseeded random sources used by the
-    experiment's code. When the runs part, both sides are rerun to size the
-    first difference, and (with ``probes``) one factor at a time is changed
-    to name what the result depends on.
+    SEED`` makes first) in a fresh process, and in a second process with
+    another ``PYTHONHASHSEED`` right after a run with another seed. Compares
+    the returned metrics, every metric logged with ``ctx.log`` and every
+    digest recorded with ``ctx.fingerprint``, bit for bit. Every run watches
+    for unseeded random sources used by the experiment's code. When the runs
+    part, more fresh processes separate the factors (process, hash seed,
+    order), capture the first differing step's tensors to size the
+    difference, and (with ``probes``) change the thread count and
+    deterministic ops one at a time.
 
     Args:
         fn_or_ref: The experiment ``fn(ctx)``, or ``"path/to/file.py:fn"`` /
@@ -334,18 +343,14 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
     hashed = dataclasses.replace(
         settings, hash_seed=derive_seed(settings.hash_seed, "check", bits=32)
     )
-    (base, other, warm), (fresh,) = _run_chains(
+    (base,), (other, warm) = _run_chains(
         [
+            _Chain("A", settings, [plan.task("A", settings)]),
             _Chain(
-                "A",
-                settings,
-                [
-                    plan.task("A", settings),
-                    plan.task("O", settings, seed=plan.other_seed),
-                    plan.task("C", settings),
-                ],
+                "W",
+                hashed,
+                [plan.task("O", hashed, seed=plan.other_seed), plan.task("C", hashed)],
             ),
-            _Chain("B", hashed, [plan.task("B", hashed)]),
         ],
         plan,
     )
@@ -353,55 +358,62 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
         raise _failure(base)
     runs = [
         f"fresh process (PYTHONHASHSEED={settings.hash_seed}): {base.status}",
-        f"fresh process (PYTHONHASHSEED={hashed.hash_seed}): {fresh.status}",
-        f"the first process again, after seed {plan.other_seed}: {warm.status}",
+        f"fresh process (PYTHONHASHSEED={hashed.hash_seed}), seed {plan.other_seed}: "
+        f"{other.status}",
+        f"the same process again, seed {plan.seed}: {warm.status}",
     ]
-    outcomes = [base, other, warm, fresh]
-    sides = [("two fresh processes", fresh), ("fresh process / warm process", warm)]
-    differing = [(label, o, first_difference(base, o)) for label, o in sides]
-    found = [(label, o, d) for label, o, d in differing if d is not None]
-    if not found:
+    outcomes = [base, other, warm]
+    difference = first_difference(base, warm)
+    if difference is None:
         return _result(plan, base, True, None, _source_causes(outcomes), runs, started)
 
-    between, side, difference = found[0]
-    assert difference is not None
+    # The runs part in process, hash seed and order at once: separate them.
     capture = difference if difference.kind == "fingerprint" else None
-    chains = [_Chain("A-capture", settings, [plan.task("A-capture", settings, capture=capture)])]
-    if capture is not None and side is fresh:
-        chains.append(
-            _Chain("X-capture", hashed, [plan.task("X-capture", hashed, capture=capture)])
-        )
-    elif capture is not None:
+    (control,), (fresh,) = _run_chains(
+        [
+            _Chain("A-capture", settings, [plan.task("A-capture", settings, capture=capture)]),
+            _Chain("B-capture", hashed, [plan.task("B-capture", hashed, capture=capture)]),
+        ],
+        plan,
+    )
+    outcomes += [control, fresh]
+    runs += [
+        f"control, fresh process like the first: {control.status}",
+        f"fresh process (PYTHONHASHSEED={hashed.hash_seed}), seed {plan.seed}: {fresh.status}",
+    ]
+    controlled = first_difference(base, control) is None
+    across = first_difference(base, fresh)
+    chains: list[_Chain] = []
+    if across is None and capture is not None:
         chains.append(
             _Chain(
-                "X-capture",
-                settings,
+                "C-capture",
+                hashed,
                 [
-                    plan.task("X-other", settings, seed=plan.other_seed),
-                    plan.task("X-capture", settings, capture=capture),
+                    plan.task("O-capture", hashed, seed=plan.other_seed),
+                    plan.task("C-capture", hashed, capture=capture),
                 ],
             )
         )
-    reruns = _run_chains(chains, plan)
-    control = reruns[0][0]
-    runs.append(f"control: a fresh process like the first, capturing tensors: {control.status}")
-    divergence = _size(difference, between, (base, side), plan)
-    causes = _factor_causes(base, fresh, warm, control)
-    controlled = first_difference(base, control) is None
+    variants = {
+        "threads": dataclasses.replace(settings, threads=_other_threads(settings)),
+        "deterministic": dataclasses.replace(settings, deterministic=not settings.deterministic),
+    }
     if probes and controlled:
-        variants = {
-            "threads": dataclasses.replace(settings, threads=_other_threads(settings)),
-            "deterministic": dataclasses.replace(
-                settings, deterministic=not settings.deterministic
-            ),
-        }
-        probed = _run_chains(
-            [_Chain(name, s, [plan.task(name, s)]) for name, s in variants.items()], plan
+        chains += [_Chain(name, s, [plan.task(name, s)]) for name, s in variants.items()]
+    results = dict(zip([chain.label for chain in chains], _run_chains(chains, plan), strict=True))
+    probed = {name: results[name][0] for name in variants if name in results}
+    runs += [f"probe, other {name}: {o.status}" for name, o in probed.items()]
+
+    if across is not None:
+        divergence = _size(across, "two fresh processes", (base, fresh), plan, "B-capture")
+    else:
+        divergence = _size(
+            difference, "fresh process / warm process", (base, warm), plan, "C-capture"
         )
-        probe_outcomes = {name: result[0] for name, result in zip(variants, probed, strict=True)}
-        runs += [f"probe {name}: {o.status}" for name, o in probe_outcomes.items()]
-        causes += _probe_causes(base, probe_outcomes, settings)
-    sources = _source_causes([*outcomes, control])
+    causes = _factor_causes(base, fresh, warm, control) if controlled else []
+    causes += _probe_causes(base, probed, settings)
+    sources = _source_causes(outcomes)
     if not controlled and not sources:
         causes.append(
             Cause(

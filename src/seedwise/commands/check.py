@@ -6,7 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from seedwise.commands import make_console
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
 from seedwise.experiment import parse_assignment
 
@@ -34,7 +33,8 @@ def check_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
-        make_console().print(str(result), markup=False)
+        # Plain print: the report's lines are meant to be read whole in CI logs, not wrapped.
+        print(result)
     return EXIT_OK if result.reproducible else EXIT_NEGATIVE
 
 

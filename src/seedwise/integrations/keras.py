@@ -58,11 +58,13 @@ class FingerprintCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self.name = name
         self.log_metrics = log_metrics
         self._batches = 0
+        if every == "batch":
+            # Only then: Keras calls batch hooks (and waits for each batch's
+            # logs) for every callback that overrides them.
+            self.on_train_batch_end = self._on_train_batch_end
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Fingerprint after each batch when ``every="batch"``."""
-        if self.every == "batch":
-            self._record(self._batches, logs)
+    def _on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._record(self._batches, logs)
         self._batches += 1
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
