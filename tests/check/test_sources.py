@@ -63,3 +63,13 @@ def test_library_calls_are_ignored_and_everything_is_restored() -> None:
     assert (np.random.default_rng, os.urandom, random.Random, time.time, secrets.token_hex) == (
         originals
     )
+
+
+def test_generators_made_during_a_watch_still_pickle() -> None:
+    import pickle
+
+    with SourceWatch():
+        python_rng = pickle.loads(pickle.dumps(random.Random(3)))
+        numpy_rng = pickle.loads(pickle.dumps(np.random.RandomState(4)))
+    assert python_rng.random() == random.Random(3).random()
+    assert numpy_rng.randint(1000) == np.random.RandomState(4).randint(1000)

@@ -194,7 +194,7 @@ class SourceWatch:
                 watch._check_clock_seed(seed, 1)
             original.__init__(instance, *args, **kwargs)  # type: ignore[misc]
 
-        return type(original.__name__, (original,), {"__init__": __init__})
+        return _replacement(original, __init__)
 
     def _wrap_always(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -238,7 +238,23 @@ class SourceWatch:
                 watch._record("torch DataLoader without generator", 1)
             original.__init__(instance, *args, **kwargs)  # type: ignore[misc]
 
-        return type(original.__name__, (original,), {"__init__": __init__})
+        return _replacement(original, __init__)
+
+
+def _replacement(original: type, init: Callable[..., None]) -> type:
+    """A subclass of ``original`` with ``init``, named like it so that pickle finds it.
+
+    It is installed under ``original``'s name in ``original``'s public module,
+    so while the watch is active pickle resolves the name to this class.
+    """
+    module = {"RandomState": "numpy.random", "DataLoader": "torch.utils.data"}.get(
+        original.__name__, original.__module__
+    )
+    return type(
+        original.__name__,
+        (original,),
+        {"__init__": init, "__module__": module, "__qualname__": original.__qualname__},
+    )
 
 
 def _display_path(filename: str) -> str:
