@@ -12,8 +12,9 @@ Measures, in one run:
    result bit for bit;
 3. the harness overhead per run with one warm worker: the time between
    consecutive stored runs of a 1-worker sweep against the time per call of
-   the same experiment function called in a bare loop (seeded the same way),
-   both after a warm-up; target at most 5%.
+   the same experiment function called in a bare loop (seeded the same way,
+   with the same thread settings as a worker), both after a warm-up; target
+   at most 5%.
 
 Keras runs on its default backend (TensorFlow) unless KERAS_BACKEND says
 otherwise. Prints the figures; paste them into docs/benchmarks.md.
@@ -114,6 +115,10 @@ def main() -> None:
         config={"epochs": args.epochs},
         on_outcome=lambda outcome: finished.append(time.perf_counter()),
     )
+    from seedwise.runner import StudySettings
+    from seedwise.runner.tasks import worker_environment
+
+    worker_env = dict(env, **worker_environment(StudySettings.for_study(0)))
     _, bare_out = timed(
         [
             sys.executable,
@@ -125,7 +130,7 @@ def main() -> None:
                 workdir=str(folder / "bare"),
             ),
         ],
-        env,
+        worker_env,
     )
     harness = statistics.median(per_run_gaps(finished))
     bare = statistics.median(per_run_gaps(json.loads(bare_out)))

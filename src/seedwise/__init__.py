@@ -7,6 +7,10 @@ only when a call needs it.
 from __future__ import annotations
 
 from seedwise import errors as errors
+from seedwise.check import Cause as Cause
+from seedwise.check import CheckResult as CheckResult
+from seedwise.check import Divergence as Divergence
+from seedwise.check import check as check
 from seedwise.experiment import RunContext as RunContext
 from seedwise.runner import Study as Study
 from seedwise.runner import run as run
@@ -33,7 +37,10 @@ __version__ = "0.1.0"
 __all__ = [
     "FRAMEWORKS",
     "MAX_SEED",
+    "Cause",
+    "CheckResult",
     "Comparison",
+    "Divergence",
     "Plan",
     "RunContext",
     "SeedAction",
@@ -42,6 +49,7 @@ __all__ = [
     "Study",
     "Summary",
     "__version__",
+    "check",
     "compare",
     "derive_seed",
     "errors",

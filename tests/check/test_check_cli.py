@@ -84,12 +84,11 @@ def test_pytest_plugin_fixture_and_marker(tmp_path: Path) -> None:
             """
         )
     )
+    # The plugin comes in through the package's pytest11 entry point.
     done = run_python(
         [
             "-m",
             "pytest",
-            "-p",
-            "seedwise.integrations.pytest_plugin",
             "-q",
             "-p",
             "no:cacheprovider",

@@ -33,6 +33,8 @@ def test_demo_quick_claims_hold_in_the_store_and_it_resumes(tmp_path: Path) -> N
     assert len(seeded) == 2
     assert len(set(seeded)) == 1
     assert len(set(_values(store, names["seeded"], "mse"))) == 1
+    assert printed["check"]["reproducible"] is True
+    assert printed["check"]["first_divergence"] is None
 
     short = _values(store, names["short"], "mse")
     long = _values(store, names["long"], "mse")

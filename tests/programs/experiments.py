@@ -3,6 +3,8 @@
 Config keys understood by ``noisy``:
     fail: repeat that raises; exit: repeat that calls os._exit(1);
     sleep: repeat that sleeps 60 s; delay: seconds every run sleeps;
+    always_fail: every run raises; bad_return / not_a_mapping: repeat that
+    returns a non-number value / a list;
     log: a folder where each run appends "repeat pid" to runs.log.
 """
 
@@ -34,6 +36,12 @@ def noisy(ctx: Any) -> dict[str, float]:
         os._exit(1)
     if config.get("sleep") == ctx.repeat:
         time.sleep(60)
+    if config.get("always_fail"):
+        raise RuntimeError("this experiment always fails")
+    if config.get("bad_return") == ctx.repeat:
+        return {"value": "not a number"}  # type: ignore[dict-item]
+    if config.get("not_a_mapping") == ctx.repeat:
+        return [value]  # type: ignore[return-value]
     return {"value": value, "hash": float(hash("seedwise") % 997)}
 
 

@@ -36,6 +36,38 @@ def test_failures_are_recorded_and_the_others_complete(store: Path) -> None:
     assert study.metrics("value").shape == (3,)
 
 
+def test_bad_return_values_fail_that_run_with_the_reason(store: Path) -> None:
+    study = seedwise.run(
+        NOISY,
+        repeats=3,
+        workers=1,
+        store=store,
+        frameworks=FAST,
+        config={"bad_return": 0, "not_a_mapping": 1},
+    )
+    runs = {run.repeat: run for run in study.runs}
+    assert [runs[r].status for r in range(3)] == ["failed", "failed", "ok"]
+    assert "'value'" in (runs[0].error or "")
+    assert "str" in (runs[0].error or "")
+    assert "list" in (runs[1].error or "")
+
+
+def test_max_failures_stops_a_sweep_that_keeps_failing(store: Path) -> None:
+    seen: list[str] = []
+    study = seedwise.run(
+        NOISY,
+        repeats=20,
+        workers=1,
+        store=store,
+        frameworks=FAST,
+        config={"always_fail": True},
+        max_failures=3,
+        on_outcome=lambda outcome: seen.append(outcome.status),
+    )
+    assert seen == ["failed"] * 3
+    assert study.counts() == {"ok": 0, "failed": 3, "crashed": 0, "timeout": 0}
+
+
 def test_result_is_independent_of_worker_count_and_resumes(tmp_path: Path) -> None:
     one = seedwise.run(NOISY, repeats=5, workers=1, store=tmp_path / "a.db", frameworks=FAST)
     two = seedwise.run(NOISY, repeats=5, workers=2, store=tmp_path / "b.db", frameworks=FAST)

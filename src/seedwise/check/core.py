@@ -103,7 +103,12 @@ def _run_chains(chains: list[_Chain], plan: _Plan) -> list[list[RunOutcome]]:
         while waiting or running:
             while waiting and len(running) < plan.workers:
                 index = waiting.pop(0)
-                executor = LocalExecutor(1, chains[index].settings, timeout=plan.timeout)
+                executor = LocalExecutor(
+                    1,
+                    chains[index].settings,
+                    timeout=plan.timeout,
+                    log_dir=plan.workdir / "logs",
+                )
                 executor.submit(chains[index].tasks[0])
                 running[index] = executor
             for index, executor in list(running.items()):

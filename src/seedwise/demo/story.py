@@ -13,6 +13,7 @@ instead of redoing, and every claim can be checked from the store.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ class DemoResult:
     plot: Path | None = None
     comparison: Any = None
     summaries: dict[str, Any] = field(default_factory=dict)
+    check: dict[str, Any] | None = None
+    check_path: Path | None = None
 
     def values(self, step: str, metric: str) -> list[float]:
         """A step's metric over its finished runs, by repeat."""
@@ -96,6 +99,7 @@ class DemoResult:
                 for step in recipes
                 if step in self.studies
             },
+            "check": self.check,
             "summaries": {step: s.to_dict() for step, s in self.summaries.items()},
             "comparison": None if self.comparison is None else self.comparison.to_dict(),
         }
@@ -168,6 +172,8 @@ def run_demo(
     result.studies["seeded"] = _recipe_study(
         plan, store, "seeded", plan.seeded, {"recipe": "seedwise", "seed": SEEDED_SEED}, on_outcome
     )
+    step(f"seedwise check {EXPERIMENT}, in fresh processes")
+    result.check_path, result.check = _checked(plan, store)
     step(f"{plan.repeats} repeats, {plan.epochs} epochs")
     result.studies["short"] = _repeated_study(plan, store, plan.epochs, on_outcome)
     step(f"{plan.repeats} repeats, {plan.long_epochs} epochs")
@@ -184,6 +190,44 @@ def run_demo(
 
     result.plot = plot_mse(result, store.parent / f"demo-{plan.backend}.png")
     return result
+
+
+def _checked(plan: DemoPlan, store: Path) -> tuple[Path, dict[str, Any]]:
+    """``seedwise check`` of the built-in experiment; its verdict is kept beside the store.
+
+    A check is a pure function of the code, seed, config and settings, so a
+    stored verdict for the same inputs is reused when the demo runs again.
+    """
+    from seedwise.check import check
+    from seedwise.experiment import experiment_source_hash
+
+    path = store.parent / f"demo-{plan.backend}-check-{plan.epochs}e.json"
+    inputs = {
+        "experiment": EXPERIMENT,
+        "code": experiment_source_hash(EXPERIMENT),
+        "seed": SEEDED_SEED,
+        "config": {"epochs": plan.epochs},
+        "frameworks": list(plan.frameworks),
+        "backend": plan.backend,
+    }
+    if path.exists():
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            saved = None
+        if isinstance(saved, dict) and saved.get("inputs") == inputs:
+            return path, dict(saved["result"])
+    verdict = check(
+        EXPERIMENT,
+        seed=SEEDED_SEED,
+        config={"epochs": plan.epochs},
+        frameworks=plan.frameworks,
+        keras_backend=plan.backend,
+    )
+    found = verdict.to_dict()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"inputs": inputs, "result": found, "text": str(verdict)}, indent=2))
+    return path, found
 
 
 def _failed(study: Study) -> int:

@@ -26,13 +26,14 @@ from seedwise.runner.scheduler import (
     SweepInterrupted,
     SweepResult,
     default_study_name,
+    make_task,
     open_study,
     run_seed,
     safe_name,
     sweep,
 )
 from seedwise.runner.study import Study
-from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings
+from seedwise.runner.tasks import RunOutcome, StudySettings
 from seedwise.seeding import check_seed
 from seedwise.store import RunRecord, Store, default_store_path
 
@@ -229,15 +230,7 @@ def rerun_repeat(
     executor = factory.create(
         spec.settings, workers=1, log_dir=worker_log_dir(store.path, spec.name)
     )
-    task = RunTask(
-        study=spec.name,
-        repeat=repeat,
-        seed=run_seed(spec.seed, repeat),
-        experiment=spec.experiment,
-        config=spec.config,
-        settings=spec.settings,
-        workdir=str(store.path.parent / "runs" / "rerun" / f"{repeat:05d}"),
-    )
+    task = make_task(spec, repeat, str(store.path.parent / "runs" / "rerun" / f"{repeat:05d}"))
     try:
         executor.submit(task)
         received: list[RunOutcome] = []

@@ -26,6 +26,7 @@ __all__ = [
     "SweepInterrupted",
     "SweepResult",
     "default_study_name",
+    "make_task",
     "open_study",
     "run_seed",
     "sweep",
@@ -169,6 +170,19 @@ def safe_name(study: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", study)
 
 
+def make_task(spec: StudySpec, repeat: int, workdir: str) -> RunTask:
+    """The task that runs repeat ``repeat`` of the study ``spec``."""
+    return RunTask(
+        study=spec.name,
+        repeat=repeat,
+        seed=run_seed(spec.seed, repeat),
+        experiment=spec.experiment,
+        config=spec.config,
+        settings=spec.settings,
+        workdir=workdir,
+    )
+
+
 def _workdir(store: Store, study: str, repeat: int) -> str:
     return str(store.path.parent / "runs" / safe_name(study) / f"{repeat:05d}")
 
@@ -288,17 +302,7 @@ def sweep(
                         else []
                     )
                     for repeat in claimed:
-                        executor.submit(
-                            RunTask(
-                                study=spec.name,
-                                repeat=repeat,
-                                seed=run_seed(spec.seed, repeat),
-                                experiment=spec.experiment,
-                                config=spec.config,
-                                settings=spec.settings,
-                                workdir=_workdir(store, spec.name, repeat),
-                            )
-                        )
+                        executor.submit(make_task(spec, repeat, _workdir(store, spec.name, repeat)))
                         in_flight.add(repeat)
                 if not in_flight:
                     break
