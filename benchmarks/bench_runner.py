@@ -10,7 +10,10 @@ Measures, in one run:
    target ratio at most 0.6 on 2 cores;
 2. that every repeat of the ``--workers 2`` study equals its ``--workers 1``
    result bit for bit;
-3. the harness overhead per run with one warm worker: the time between
+3. the ceiling this machine puts on any 2-process split: two copies of the
+   tutorial's loop, each with half the repeats, side by side (the slower
+   one's wall time against the single loop's); and ``--workers 3``;
+4. the harness overhead per run with one warm worker: the time between
    consecutive stored runs of a 1-worker sweep against the time per call of
    the same experiment function called in a bare loop (seeded the same way,
    with the same thread settings as a worker), both after a warm-up; target
@@ -100,9 +103,19 @@ def main() -> None:
         [sys.executable, "-c", TUTORIAL_LOOP.format(repeats=args.repeats, epochs=args.epochs)],
         env,
     )
+    half = TUTORIAL_LOOP.format(repeats=args.repeats // 2, epochs=args.epochs)
+    start = time.perf_counter()
+    pair = [
+        subprocess.Popen([sys.executable, "-c", half], env=env, stderr=subprocess.DEVNULL)
+        for _ in range(2)
+    ]
+    for process in pair:
+        process.wait()
+    side_by_side_s = time.perf_counter() - start
     two_s, two = seedwise_run(folder / "w2.db", args.repeats, args.epochs, 2, env)
+    three_s, three = seedwise_run(folder / "w3.db", args.repeats, args.epochs, 3, env)
     one_s, one = seedwise_run(folder / "w1.db", args.repeats, args.epochs, 1, env)
-    identical = two["metrics"]["mse"] == one["metrics"]["mse"]
+    identical = two["metrics"]["mse"] == one["metrics"]["mse"] == three["metrics"]["mse"]
 
     import seedwise
 
@@ -137,11 +150,17 @@ def main() -> None:
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"tutorial loop, {args.repeats} x {args.epochs} epochs, 1 process: {loop_s:7.1f} s")
+    print(f"two half loops side by side (no seedwise):             {side_by_side_s:7.1f} s")
     print(f"seedwise run --workers 2:                                {two_s:7.1f} s")
+    print(f"seedwise run --workers 3:                                {three_s:7.1f} s")
     print(f"seedwise run --workers 1:                                {one_s:7.1f} s")
-    print(f"ratio workers-2 / loop: {two_s / loop_s:.2f} (target <= 0.6)")
     print(
-        f"every repeat bit-identical between --workers 1 and 2: {identical} "
+        f"ratio workers-2 / loop: {two_s / loop_s:.2f} (target <= 0.6); workers-3 / loop: "
+        f"{three_s / loop_s:.2f}; this machine's 2-process ceiling: "
+        f"{side_by_side_s / loop_s:.2f}"
+    )
+    print(
+        f"every repeat bit-identical between --workers 1, 2 and 3: {identical} "
         f"({len(two['metrics']['mse'])} repeats)"
     )
     print(
