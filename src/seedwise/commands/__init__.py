@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from rich.console import Console
@@ -10,3 +11,25 @@ from rich.console import Console
 def make_console() -> Console:
     """A console for results: as wide as the terminal, or 160 columns into a file or pipe."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def add_run_settings(parser: argparse.ArgumentParser) -> None:
+    """The options shared by ``run`` and ``check``: config, threads, timeout, seeding."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a config entry (repeatable); VALUE is JSON when it parses, else a string",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per run (default 1)")
+    parser.add_argument("--timeout", type=float, help="seconds a run may take")
+    parser.add_argument(
+        "--no-deterministic", action="store_true", help="leave deterministic ops off"
+    )
+    parser.add_argument(
+        "--framework",
+        dest="frameworks",
+        action="append",
+        metavar="NAME",
+        help="seed only this framework (repeatable; default: every installed one)",
+    )

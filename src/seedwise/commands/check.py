@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from seedwise.commands import add_run_settings
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
 from seedwise.experiment import parse_assignment
 
@@ -53,26 +54,9 @@ def add_check_parser(commands: Any) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="the study seed; runs use its repeat 0 (default 0)"
     )
-    parser.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="a config entry (repeatable); VALUE is JSON when it parses, else a string",
-    )
-    parser.add_argument("--threads", type=int, default=1, help="threads per run (default 1)")
-    parser.add_argument("--timeout", type=float, help="seconds a run may take")
-    parser.add_argument(
-        "--no-deterministic", action="store_true", help="leave deterministic ops off"
-    )
+    add_run_settings(parser)
     parser.add_argument(
         "--no-probes", action="store_true", help="skip the thread and deterministic-ops probes"
-    )
-    parser.add_argument(
-        "--framework",
-        dest="frameworks",
-        action="append",
-        metavar="NAME",
-        help="seed only this framework (repeatable; default: every installed one)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=check_command)

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
-from seedwise.commands import make_console
+from seedwise.commands import add_run_settings, make_console
 from seedwise.errors import EXIT_NEGATIVE, UsageError
 from seedwise.experiment import parse_assignment
 from seedwise.runner import (
@@ -224,15 +224,8 @@ def add_run_parser(commands: Any) -> None:
     parser.add_argument("experiment", help="path/to/file.py:fn or package.module:fn")
     parser.add_argument("--repeats", type=int, default=30, help="number of runs (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="the study's root seed (default 0)")
-    parser.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="a config entry (repeatable); VALUE is JSON when it parses, else a string",
-    )
+    add_run_settings(parser)
     parser.add_argument("--workers", type=int, help="worker processes (default: the cores)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per run (default 1)")
-    parser.add_argument("--timeout", type=float, help="seconds a run may take")
     parser.add_argument("--store", help="the store file (default $SEEDWISE_STORE or .seedwise/)")
     parser.add_argument("--name", help="the study's name (default: experiment and a hash)")
     parser.add_argument("--metric", help="the metric shown with its running mean")
@@ -251,15 +244,5 @@ def add_run_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--max-repeats", type=int, default=100, help="the most repeats --until-ci adds (100)"
-    )
-    parser.add_argument(
-        "--no-deterministic", action="store_true", help="leave deterministic ops off"
-    )
-    parser.add_argument(
-        "--framework",
-        dest="frameworks",
-        action="append",
-        metavar="NAME",
-        help="seed only this framework (repeatable; default: every installed one)",
     )
     parser.set_defaults(handler=run_command)
