@@ -5,7 +5,8 @@ The epochs run inside a single ``fit`` call on the data repeated once per
 epoch, with ``steps_per_execution`` grouping the steps: the same updates as
 ``fit(x, y, epochs=E, batch_size=9)`` (which only reorders the 9 samples
 inside the one batch, changing the sum's rounding, not the problem), at a
-fraction of the per-epoch overhead, so 1,000 epochs take about a second.
+fraction of the per-epoch overhead, so 1,000 epochs take about a second
+(Keras on torch allows one step per execution only, and takes a few).
 
 Keras is imported inside the functions; the backend is Keras's own choice
 (``KERAS_BACKEND``, TensorFlow by default).
@@ -65,10 +66,12 @@ def fit_network(
     x, y = tutorial_data()
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(units), keras.layers.Dense(1)])
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
+    # Keras on torch runs one step per execution only.
+    grouped = 1 if keras.backend.backend() == "torch" else min(epochs, _STEPS_PER_EXECUTION)
     model.compile(
         loss="mean_squared_error",
         optimizer=optimizers[optimizer](learning_rate),
-        steps_per_execution=min(epochs, _STEPS_PER_EXECUTION),
+        steps_per_execution=grouped,
     )
     model.fit(np.tile(x, epochs), np.tile(y, epochs), batch_size=len(x), shuffle=False, verbose=0)
     predictions = np.asarray(model.predict(x, verbose=0), dtype=np.float64)[:, 0]
