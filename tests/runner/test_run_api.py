@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,13 +17,17 @@ from tests.runner.conftest import EXPERIMENTS, NOISY, file_digest
 FAST = ("python", "numpy")
 
 
+def noisy(store: Path, **options: Any) -> seedwise.Study:
+    """``seedwise.run`` of the NumPy experiment, seeding Python and NumPy only (fast workers)."""
+    options.setdefault("workers", 1)
+    return seedwise.run(NOISY, store=store, frameworks=FAST, **options)
+
+
 def test_failures_are_recorded_and_the_others_complete(store: Path) -> None:
-    study = seedwise.run(
-        NOISY,
+    study = noisy(
         repeats=6,
         workers=2,
         store=store,
-        frameworks=FAST,
         config={"fail": 1, "exit": 2, "sleep": 3},
         timeout=3,
     )
@@ -37,12 +42,10 @@ def test_failures_are_recorded_and_the_others_complete(store: Path) -> None:
 
 
 def test_bad_return_values_fail_that_run_with_the_reason(store: Path) -> None:
-    study = seedwise.run(
-        NOISY,
+    study = noisy(
         repeats=3,
         workers=1,
         store=store,
-        frameworks=FAST,
         config={"bad_return": 0, "not_a_mapping": 1},
     )
     runs = {run.repeat: run for run in study.runs}
@@ -54,12 +57,10 @@ def test_bad_return_values_fail_that_run_with_the_reason(store: Path) -> None:
 
 def test_max_failures_stops_a_sweep_that_keeps_failing(store: Path) -> None:
     seen: list[str] = []
-    study = seedwise.run(
-        NOISY,
+    study = noisy(
         repeats=20,
         workers=1,
         store=store,
-        frameworks=FAST,
         config={"always_fail": True},
         max_failures=3,
         on_outcome=lambda outcome: seen.append(outcome.status),
@@ -69,20 +70,18 @@ def test_max_failures_stops_a_sweep_that_keeps_failing(store: Path) -> None:
 
 
 def test_result_is_independent_of_worker_count_and_resumes(tmp_path: Path) -> None:
-    one = seedwise.run(NOISY, repeats=5, workers=1, store=tmp_path / "a.db", frameworks=FAST)
-    two = seedwise.run(NOISY, repeats=5, workers=2, store=tmp_path / "b.db", frameworks=FAST)
+    one = noisy(repeats=5, workers=1, store=tmp_path / "a.db")
+    two = noisy(repeats=5, workers=2, store=tmp_path / "b.db")
     first = one.metrics("value")
     assert first.tobytes() == two.metrics("value").tobytes()
     # PYTHONHASHSEED is fixed per study, so hash() agrees in every worker.
     assert len(set(one.metrics("hash").tolist())) == 1
 
     seen: list[int] = []
-    more = seedwise.run(
-        NOISY,
+    more = noisy(
         repeats=7,
         workers=2,
         store=tmp_path / "a.db",
-        frameworks=FAST,
         on_outcome=lambda outcome: seen.append(outcome.repeat),
     )
     assert sorted(seen) == [5, 6]
@@ -91,7 +90,7 @@ def test_result_is_independent_of_worker_count_and_resumes(tmp_path: Path) -> No
 
 
 def test_steps_fingerprints_and_environment_are_stored(store: Path) -> None:
-    study = seedwise.run(NOISY, repeats=1, workers=1, store=store, frameworks=FAST)
+    study = noisy(repeats=1, workers=1, store=store)
     with seedwise.open_store(store) as opened:
         steps = opened.steps(study.name, 0)
         prints = opened.fingerprints(study.name, 0)
@@ -108,24 +107,20 @@ def test_steps_fingerprints_and_environment_are_stored(store: Path) -> None:
 
 def test_retry_failed_reruns_only_when_asked(store: Path) -> None:
     config = {"fail": 0}
-    seedwise.run(NOISY, repeats=2, workers=1, store=store, frameworks=FAST, config=config)
+    noisy(repeats=2, workers=1, store=store, config=config)
     seen: list[int] = []
-    seedwise.run(
-        NOISY,
+    noisy(
         repeats=2,
         workers=1,
         store=store,
-        frameworks=FAST,
         config=config,
         on_outcome=lambda o: seen.append(o.repeat),
     )
     assert seen == []
-    study = seedwise.run(
-        NOISY,
+    study = noisy(
         repeats=2,
         workers=1,
         store=store,
-        frameworks=FAST,
         config=config,
         retry_failed=True,
         on_outcome=lambda o: seen.append(o.repeat),
@@ -158,15 +153,13 @@ def test_code_change_is_refused_unless_allowed(tmp_path: Path) -> None:
 
 
 def test_a_named_study_refuses_another_config(store: Path) -> None:
-    seedwise.run(NOISY, repeats=1, workers=1, store=store, frameworks=FAST, name="s")
+    noisy(repeats=1, workers=1, store=store, name="s")
     with pytest.raises(UsageError, match="already exists with another config"):
-        seedwise.run(
-            NOISY, repeats=1, workers=1, store=store, frameworks=FAST, name="s", config={"a": 1}
-        )
+        noisy(repeats=1, workers=1, store=store, name="s", config={"a": 1})
 
 
 def test_study_tables(store: Path) -> None:
-    study = seedwise.run(NOISY, repeats=3, workers=1, store=store, frameworks=FAST)
+    study = noisy(repeats=3, workers=1, store=store)
     frame = study.to_pandas()
     assert list(frame.columns[:5]) == ["repeat", "seed", "status", "value", "hash"]
     assert frame["value"].to_numpy().tobytes() == study.metrics("value").tobytes()
@@ -196,7 +189,7 @@ def test_a_module_level_function_is_accepted(store: Path) -> None:
 )
 def test_bad_arguments_leave_no_store(store: Path, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
-        seedwise.run(NOISY, store=store, frameworks=FAST, **kwargs)  # type: ignore[arg-type]
+        noisy(store=store, **kwargs)  # type: ignore[arg-type]
     assert not store.exists()
 
 
