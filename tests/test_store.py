@@ -7,6 +7,7 @@ import math
 import os
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seedwise.errors import EXIT_USAGE, StoreError, UsageError
 from seedwise.experiment import FingerprintRecord, StepRecord
@@ -449,3 +452,23 @@ def test_claim_rejects_bad_input(store: Store) -> None:
         store.claim("study", [0], "", retry_failed=False)
     with pytest.raises(StoreError, match="Unknown study"):
         store.claim("nope", [0], make_owner(), retry_failed=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=12),
+        st.floats(allow_nan=True, allow_infinity=True),
+        max_size=6,
+    )
+)
+def test_metrics_encoding_round_trips_every_float(metrics: dict[str, float]) -> None:
+    from seedwise.store.records import decode_metrics, encode_metrics
+
+    decoded = decode_metrics(encode_metrics(metrics), where="test")
+    assert list(decoded) == list(metrics)
+    for name, value in metrics.items():
+        if math.isnan(value):
+            assert math.isnan(decoded[name])
+        else:
+            assert struct.pack("<d", decoded[name]) == struct.pack("<d", value)

@@ -98,9 +98,10 @@ def show_command(args: argparse.Namespace) -> int:
     console.print(f"[bold]{record.name}[/bold]: {record.experiment}, seed {record.seed}")
     console.print(f"config: {json.dumps(record.config, sort_keys=True)}")
     console.print(f"settings: {json.dumps(record.settings, sort_keys=True)}")
-    counts = study.counts()
+    runs = study.runs
+    counts = study.counts(runs)
     console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
-    names = study.metric_names()
+    names = study.metric_names(runs)
     table = Table("repeat", "seed", "status", *names, "seconds", "error")
     for row in records:
         metrics = ["" if row[name] is None else f"{row[name]:.6g}" for name in names]

@@ -19,7 +19,7 @@ def seeds_and_values(study: Study, metric: str) -> tuple[list[int], list[float]]
     """The seeds and values of ``metric`` over a study's finished runs, by repeat."""
     runs = [run for run in study.runs if run.status == "ok"]
     if runs and not any(metric in run.metrics for run in runs):
-        study.metrics(metric)  # raises with the names that exist
+        study.metrics(metric, runs)  # raises with the names that exist
     pairs = [(run.seed, run.metrics[metric]) for run in runs if metric in run.metrics]
     return [seed for seed, _ in pairs], [value for _, value in pairs]
 

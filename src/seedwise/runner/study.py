@@ -48,44 +48,50 @@ class Study:
         with self._open() as store:
             return store.runs(self.name)
 
-    def metric_names(self) -> list[str]:
-        """The metrics the finished runs returned, in the order the first run returned them."""
+    def metric_names(self, runs: list[RunRecord] | None = None) -> list[str]:
+        """The metrics the runs returned, in the order the first run returned them."""
         names: list[str] = []
-        for run in self.runs:
+        for run in self.runs if runs is None else runs:
             for name in run.metrics:
                 if name not in names:
                     names.append(name)
         return names
 
-    def metrics(self, name: str) -> np.ndarray:
+    def metrics(self, name: str, runs: list[RunRecord] | None = None) -> np.ndarray:
         """The values of metric ``name`` over the finished (``ok``) runs, by repeat.
+
+        Args:
+            name: The metric.
+            runs: The runs to read, when the caller has them already; default
+                the study's runs, read from the store.
 
         Raises:
             UsageError: No finished run returned a metric of that name.
         """
         import numpy as np
 
-        runs = [run for run in self.runs if run.status == "ok"]
-        if runs and not any(name in run.metrics for run in runs):
-            known = ", ".join(self.metric_names()) or "none"
+        finished = [run for run in (self.runs if runs is None else runs) if run.status == "ok"]
+        if finished and not any(name in run.metrics for run in finished):
+            known = ", ".join(self.metric_names(finished)) or "none"
             raise UsageError(
                 f"Study {self.name!r} has no metric of that name. Received: metric={name!r}; "
                 f"expected one of: {known}"
             )
-        return np.array([run.metrics.get(name, np.nan) for run in runs], dtype=np.float64)
+        return np.array([run.metrics.get(name, np.nan) for run in finished], dtype=np.float64)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, runs: list[RunRecord] | None = None) -> dict[str, int]:
         """The number of stored runs in each status."""
         counts = {"ok": 0, "failed": 0, "crashed": 0, "timeout": 0}
-        for run in self.runs:
+        for run in self.runs if runs is None else runs:
             counts[run.status] = counts.get(run.status, 0) + 1
         return counts
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per run: repeat, seed, status, each metric, duration, error."""
-        names = self.metric_names()
+        runs = self.runs
+        names = self.metric_names(runs)
         rows = []
-        for run in self.runs:
+        for run in runs:
             row: dict[str, Any] = {"repeat": run.repeat, "seed": run.seed, "status": run.status}
             for name in names:
                 row[name] = run.metrics.get(name)
@@ -108,10 +114,11 @@ class Study:
         """Summaries of every metric (or one) over the finished runs; see seedwise.summarize."""
         from seedwise.stats import summarize
 
-        counts = self.counts()
+        runs = self.runs
+        counts = self.counts(runs)
         failed = counts["failed"] + counts["crashed"] + counts["timeout"]
-        names = [metric] if metric is not None else self.metric_names()
-        values = {name: self.metrics(name) for name in names}
+        names = [metric] if metric is not None else self.metric_names(runs)
+        values = {name: self.metrics(name, runs) for name in names}
         if metric is not None:
             return summarize(values, metric=metric, seed=seed, n_failed=failed)
         return summarize(values, seed=seed, n_failed=failed)
