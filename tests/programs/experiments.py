@@ -3,8 +3,8 @@
 Config keys understood by ``noisy``:
     fail: repeat that raises; exit: repeat that calls os._exit(1);
     sleep: repeat that sleeps 60 s; delay: seconds every run sleeps;
-    always_fail: every run raises; bad_return / not_a_mapping: repeat that
-    returns a non-number value / a list;
+    always_fail: every run raises; nan: repeat that returns NaN and infinity;
+    bad_return / not_a_mapping: repeat that returns a non-number / a list;
     log: a folder where each run appends "repeat pid" to runs.log.
 """
 
@@ -38,6 +38,8 @@ def noisy(ctx: Any) -> dict[str, float]:
         time.sleep(60)
     if config.get("always_fail"):
         raise RuntimeError("this experiment always fails")
+    if config.get("nan") == ctx.repeat:
+        return {"value": float("nan"), "hash": float("inf")}
     if config.get("bad_return") == ctx.repeat:
         return {"value": "not a number"}  # type: ignore[dict-item]
     if config.get("not_a_mapping") == ctx.repeat:

@@ -238,3 +238,28 @@ def test_keras_with_dropout_is_bit_identical_with_one_or_two_workers(tmp_path: P
     assert one["metrics"]["mse"] == two["metrics"]["mse"]
     assert len(set(one["metrics"]["mse"])) == 4
     assert os.environ.get("SEEDWISE_STORE") is None
+
+
+def test_json_output_stays_strict_json_with_nan_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedwise.cli import main
+
+    def strict(text: str) -> object:
+        def refuse(constant: str) -> object:
+            raise AssertionError(f"non-standard JSON constant {constant}")
+
+        return json.loads(text, parse_constant=refuse)
+
+    store = str(tmp_path / "s.db")
+    common = ["--store", store, *FAST]
+    assert main(["run", NOISY, *common, "--repeats", "2", "--set", "nan=1", "--json"]) == 0
+    result = strict(capsys.readouterr().out)
+    assert result["metrics"]["value"][1] == "NaN"  # type: ignore[index]
+    assert result["metrics"]["hash"][1] == "Infinity"  # type: ignore[index]
+    assert main(["show", result["study"], "--store", store, "--json"]) == 0  # type: ignore[index]
+    shown = strict(capsys.readouterr().out)
+    assert shown["runs"][1]["value"] == "NaN"  # type: ignore[index]
+    assert main(["summary", result["study"], "--store", store, "--json"]) == 0  # type: ignore[index]
+    summary = strict(capsys.readouterr().out)
+    assert summary["value"]["n_nonfinite"] == 1  # type: ignore[index]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
+from typing import Any
 
 from rich.console import Console
 
@@ -33,3 +36,18 @@ def add_run_settings(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="seed only this framework (repeatable; default: every installed one)",
     )
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(item) for item in value]
+    return value
+
+
+def to_json(value: Any, **options: Any) -> str:
+    """Strict JSON of ``value``: NaN and infinities become the strings the store uses."""
+    return json.dumps(_json_ready(value), allow_nan=False, default=str, **options)

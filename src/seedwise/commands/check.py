@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from seedwise.commands import add_run_settings
+from seedwise.commands import add_run_settings, to_json
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
 from seedwise.experiment import parse_assignment
 
@@ -32,7 +31,7 @@ def check_command(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(to_json(result.to_dict()))
     else:
         # Plain print: the report's lines are meant to be read whole in CI logs, not wrapped.
         print(result)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import shlex
 import sys
 from pathlib import Path
@@ -12,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from seedwise.commands import add_run_settings, make_console
+from seedwise.commands import add_run_settings, make_console, to_json
 from seedwise.errors import EXIT_NEGATIVE, UsageError
 from seedwise.experiment import parse_assignment
 from seedwise.runner import (
@@ -63,6 +61,9 @@ def run_command(args: argparse.Namespace) -> int:
             f"`--only-repeat` must be a repeat index. Received: {args.only_repeat}; "
             "expected 0 or more"
         )
+    if args.until_ci is not None:
+        check_positive(args.until_ci, "until_ci")
+        _positive_int(args.max_repeats, "max_repeats")
     config = _config(args.set)
     reference = experiment_reference(args.experiment)
     spec = prepare_study(
@@ -82,8 +83,7 @@ def run_command(args: argparse.Namespace) -> int:
             return _only_repeat(console, store, spec, args, factory)
         assert repeats is not None
         if args.until_ci is not None:
-            check_positive(args.until_ci, "until_ci")
-            repeats = _positive_int(args.max_repeats, "max_repeats") or 100
+            repeats = int(args.max_repeats)
         wanted = list(range(repeats))
         previous = [r for r in store.runs(spec.name) if r.status == "ok" and r.repeat < repeats]
         metric = args.metric
@@ -132,7 +132,7 @@ def run_command(args: argparse.Namespace) -> int:
             name: [r.metrics.get(name) for r in runs if r.status == "ok"]
             for name in dict.fromkeys(n for r in runs for n in r.metrics)
         }
-        print(json.dumps(data, default=_json_default))
+        print(to_json(data))
     else:
         _print_summary(console, result, runs, progress.metric, reference)
         if decision is not None:
@@ -149,12 +149,6 @@ def _until_ci(progress: SweepProgress, half_width: float, most: int) -> Any:
         return not decision.stop
 
     return keep_claiming
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return str(value)
 
 
 def _print_summary(
@@ -196,7 +190,7 @@ def _only_repeat(
     check = rerun_repeat(store, spec, args.only_repeat, factory)
     outcome = check.outcome
     if args.json:
-        print(json.dumps(check.to_dict(), default=_json_default))
+        print(to_json(check.to_dict()))
     else:
         console.print(
             f"repeat {outcome.repeat} (seed {outcome.seed}): {outcome.status} "

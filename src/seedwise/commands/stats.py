@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from seedwise.commands import make_console
+from seedwise.commands import make_console, to_json
 from seedwise.commands.run import store_path
 from seedwise.errors import UsageError
 from seedwise.runner import Study
@@ -36,7 +35,7 @@ def summary_command(args: argparse.Namespace) -> int:
     (study,) = _studies(args, [args.study])
     result = study.summary(args.metric, seed=args.seed)
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(to_json(result.to_dict()))
     else:
         make_console().print(f"[bold]{study.name}[/bold]\n{result}")
     return 0
@@ -57,7 +56,7 @@ def compare_command(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(to_json(result.to_dict()))
     else:
         make_console().print(str(result))
     return 0
@@ -81,7 +80,7 @@ def plan_command(args: argparse.Namespace) -> int:
         alpha=args.alpha,
     )
     if args.json:
-        print(json.dumps(plan.to_dict()))
+        print(to_json(plan.to_dict()))
     else:
         make_console().print(f"{metric}: {plan}")
     return 0

@@ -7,14 +7,13 @@ import csv
 import datetime
 import io
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from seedwise.commands import make_console
+from seedwise.commands import make_console, to_json
 from seedwise.commands.run import store_path
 from seedwise.errors import UsageError
 from seedwise.runner import Study
@@ -29,12 +28,6 @@ def _open(args: argparse.Namespace) -> Store:
 
 def _when(timestamp: float) -> str:
     return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
 
 
 def ls_command(args: argparse.Namespace) -> int:
@@ -53,7 +46,7 @@ def ls_command(args: argparse.Namespace) -> int:
             }
             for s in studies
         ]
-        print(json.dumps(rows))
+        print(to_json(rows))
         return 0
     console = make_console()
     if not studies:
@@ -90,9 +83,9 @@ def show_command(args: argparse.Namespace) -> int:
             "settings": record.settings,
             "code_hash": record.code_hash,
             "created": record.created,
-            "runs": [{k: _plain(v) for k, v in row.items()} for row in records],
+            "runs": records,
         }
-        print(json.dumps(data))
+        print(to_json(data))
         return 0
     console = make_console()
     console.print(f"[bold]{record.name}[/bold]: {record.experiment}, seed {record.seed}")
@@ -133,7 +126,7 @@ def export_command(args: argparse.Namespace) -> int:
         print(f"wrote {len(records)} runs to {output}", file=sys.stderr)
         return 0
     if args.format == "json":
-        text = json.dumps([{k: _plain(v) for k, v in row.items()} for row in records], indent=2)
+        text = to_json(records, indent=2)
     else:
         buffer = io.StringIO()
         fields = list(records[0]) if records else ["repeat", "seed", "status"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Sequence
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from seedwise.commands import make_console
+from seedwise.commands import make_console, to_json
 from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
 from seedwise.runner import RunOutcome
 
@@ -134,7 +133,7 @@ def demo_main(args: argparse.Namespace) -> int:
 
         result = run_demo(plan, Path(store), on_step=on_step, on_outcome=on_outcome)
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(to_json(result.to_dict()))
     else:
         print_result(result, console, time.perf_counter() - start)
     reproducible = result.check is None or bool(result.check.get("reproducible"))
