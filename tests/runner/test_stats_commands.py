@@ -81,3 +81,22 @@ def test_until_ci_stops_at_the_target_or_the_maximum(
     narrow = json.loads(capsys.readouterr().out)
     assert narrow["until_ci"]["reason"] == "max_runs"
     assert narrow["already_done"] + narrow["counts"]["ok"] == 14
+
+
+def test_compare_warns_when_studies_come_from_different_code(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.runner.conftest import EXPERIMENTS
+
+    changed = tmp_path / "changed.py"
+    shutil.copy(EXPERIMENTS, changed)
+    changed.write_text(changed.read_text() + "\n# another version of the code\n")
+    store = tmp_path / "s.db"
+    base = seedwise.run(NOISY, repeats=6, workers=1, store=store, frameworks=FAST, name="a")
+    other = seedwise.run(
+        f"{changed}:noisy", repeats=6, workers=1, store=store, frameworks=FAST, name="b"
+    )
+    result = compare_studies([base, other], metric="value")
+    assert any("differ in code (experiment source)" in w for w in result.warnings)
+    same = seedwise.run(NOISY, repeats=6, workers=1, store=store, frameworks=FAST, name="c", seed=3)
+    assert not any("differ in" in w for w in compare_studies([base, same], metric="value").warnings)
