@@ -57,8 +57,15 @@ class DemoPlan:
         return ("keras", "python", "numpy", self.backend)
 
     def name(self, part: str) -> str:
-        """The study name of one step, e.g. ``demo-tensorflow-100e``."""
-        return f"demo-{self.backend}-{part}"
+        """The study name of one step, e.g. ``demo-tensorflow-100e-1a2b3c``.
+
+        The suffix is the start of the demo network's source hash: a new
+        version of that code starts new studies rather than mixing its runs
+        with the old ones (or being refused as a code change).
+        """
+        from seedwise.experiment import experiment_source_hash
+
+        return f"demo-{self.backend}-{part}-{experiment_source_hash(EXPERIMENT)[:6]}"
 
 
 @dataclass
