@@ -56,6 +56,8 @@ def _seed_argument(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
+    from seedwise.commands import STORE_HELP
+
     parser = _Parser(
         prog="seedwise",
         description="Reproducible machine-learning experiments, statistically honest results.",
@@ -74,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--quick", action="store_true", help="fewer runs and epochs")
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
-    demo.add_argument("--store", help="the store file (default $SEEDWISE_STORE or .seedwise/)")
+    demo.add_argument("--store", help=STORE_HELP)
     demo.set_defaults(handler=_demo_command)
 
     seed = commands.add_parser(

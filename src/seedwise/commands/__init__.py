@@ -16,6 +16,16 @@ def make_console() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
+STORE_HELP = "the store file (default $SEEDWISE_STORE or .seedwise/seedwise.db)"
+
+
+def add_output_options(parser: argparse.ArgumentParser, *, json_output: bool = True) -> None:
+    """``--store`` and (unless ``json_output`` is False) ``--json``, as every store command has."""
+    parser.add_argument("--store", help=STORE_HELP)
+    if json_output:
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
 def add_run_settings(parser: argparse.ArgumentParser) -> None:
     """The options shared by ``run`` and ``check``: config, threads, timeout, seeding."""
     parser.add_argument(

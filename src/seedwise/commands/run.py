@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from seedwise.commands import add_run_settings, make_console, to_json
+from seedwise.commands import add_output_options, add_run_settings, make_console, to_json
 from seedwise.errors import EXIT_NEGATIVE, UsageError
 from seedwise.experiment import parse_assignment
 from seedwise.runner import (
@@ -220,10 +220,9 @@ def add_run_parser(commands: Any) -> None:
     parser.add_argument("--seed", type=int, default=0, help="the study's root seed (default 0)")
     add_run_settings(parser)
     parser.add_argument("--workers", type=int, help="worker processes (default: the cores)")
-    parser.add_argument("--store", help="the store file (default $SEEDWISE_STORE or .seedwise/)")
     parser.add_argument("--name", help="the study's name (default: experiment and a hash)")
     parser.add_argument("--metric", help="the metric shown with its running mean")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_options(parser)
     parser.add_argument("--retry-failed", action="store_true", help="rerun failed repeats")
     parser.add_argument(
         "--allow-code-change", action="store_true", help="continue after the source changed"

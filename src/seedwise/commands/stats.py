@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seedwise.commands import make_console, to_json
+from seedwise.commands import add_output_options, make_console, to_json
 from seedwise.commands.run import store_path
 from seedwise.errors import UsageError
 from seedwise.runner import Study
@@ -88,15 +88,13 @@ def plan_command(args: argparse.Namespace) -> int:
 
 def add_stats_parsers(commands: Any) -> None:
     """Add ``summary``, ``compare`` and ``plan`` to the subcommands."""
-    store_help = "the store file (default $SEEDWISE_STORE or .seedwise/)"
     summary = commands.add_parser(
         "summary", help="a study's metrics: mean, spread, and 95%% intervals"
     )
     summary.add_argument("study", help="the study's name (see seedwise ls)")
     summary.add_argument("--metric", help="only this metric")
     summary.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
-    summary.add_argument("--store", help=store_help)
-    summary.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_options(summary)
     summary.set_defaults(handler=summary_command)
 
     compare = commands.add_parser(
@@ -116,8 +114,7 @@ def add_stats_parsers(commands: Any) -> None:
         help="pair runs by seed (auto: when the studies share seeds)",
     )
     compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
-    compare.add_argument("--store", help=store_help)
-    compare.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_options(compare)
     compare.set_defaults(handler=compare_command)
 
     plan = commands.add_parser(
@@ -131,6 +128,5 @@ def add_stats_parsers(commands: Any) -> None:
     plan.add_argument("--paired", action="store_true", help="headline the paired design")
     plan.add_argument("--power", type=float, default=0.8, help="default 0.8")
     plan.add_argument("--alpha", type=float, default=0.05, help="default 0.05")
-    plan.add_argument("--store", help=store_help)
-    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_options(plan)
     plan.set_defaults(handler=plan_command)

@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.table import Table
 
-from seedwise.commands import make_console, to_json
+from seedwise.commands import add_output_options, make_console, to_json
 from seedwise.commands.run import store_path
 from seedwise.errors import UsageError
 from seedwise.runner import Study
@@ -145,19 +145,17 @@ def export_command(args: argparse.Namespace) -> int:
 def add_study_parsers(commands: Any) -> None:
     """Add ``ls``, ``show`` and ``export`` to the subcommands."""
     ls = commands.add_parser("ls", help="the studies in the store, with counts by status")
-    ls.add_argument("--store", help="the store file (default $SEEDWISE_STORE or .seedwise/)")
-    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_options(ls)
     ls.set_defaults(handler=ls_command)
 
     show = commands.add_parser("show", help="one study: its runs, statuses, metrics, failures")
     show.add_argument("study", help="the study's name (see seedwise ls)")
-    show.add_argument("--store", help="the store file (default $SEEDWISE_STORE or .seedwise/)")
-    show.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_options(show)
     show.set_defaults(handler=show_command)
 
     export = commands.add_parser("export", help="a study's runs as csv, json or parquet")
     export.add_argument("study", help="the study's name (see seedwise ls)")
     export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     export.add_argument("--output", "-o", help="write to this file (default: standard output)")
-    export.add_argument("--store", help="the store file (default $SEEDWISE_STORE or .seedwise/)")
+    add_output_options(export, json_output=False)
     export.set_defaults(handler=export_command)
