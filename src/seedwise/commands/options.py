@@ -1,0 +1,178 @@
+"""Every option value of the command line, checked while the command line is parsed.
+
+Each ``type=`` below turns the text of one option into a value or refuses it
+with one line naming the option, the value and what is accepted; argparse
+prefixes the option's name and the CLI exits with code 2. Handlers receive
+values that are already valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "STORE_HELP",
+    "add_output_options",
+    "add_run_settings",
+    "config_from",
+    "fraction",
+    "frameworks_from",
+    "non_negative_int",
+    "positive_int",
+    "positive_number",
+    "seed",
+    "store_path",
+]
+
+STORE_HELP = "the store file (default $SEEDWISE_STORE or .seedwise/seedwise.db)"
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an integer. Received: {text!r}; expected a whole number such as 3"
+        ) from None
+
+
+def positive_int(text: str) -> int:
+    """An int of 1 or more, e.g. ``--repeats``, ``--workers``, ``--threads``."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive int. Received: {text!r}; expected 1 or more"
+        )
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An int of 0 or more, e.g. a repeat index."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 or more. Received: {text!r}; expected 0, 1, 2, ..."
+        )
+    return value
+
+
+def seed(text: str) -> int:
+    """A seed: an int in ``[0, 2**63 - 1]``."""
+    from seedwise.seeding.streams import MAX_SEED
+
+    value = _integer(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"is out of range. Received: {text!r}; expected an int in [0, {MAX_SEED}]"
+        )
+    return value
+
+
+def positive_number(text: str) -> float:
+    """A finite number above 0, e.g. ``--timeout`` in seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a number above 0. Received: {text!r}; expected e.g. 0.5 or 30"
+        )
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number strictly between 0 and 1, e.g. ``--power`` or ``--alpha``."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be between 0 and 1. Received: {text!r}; expected e.g. 0.05 or 0.8"
+        )
+    return value
+
+
+def _framework(text: str) -> str:
+    from seedwise.seeding import FRAMEWORKS
+
+    if text not in FRAMEWORKS:
+        raise argparse.ArgumentTypeError(
+            f"unknown framework. Received: {text!r}; expected one of {', '.join(FRAMEWORKS)}"
+        )
+    return text
+
+
+def _assignment(text: str) -> tuple[str, Any]:
+    from seedwise.errors import UsageError
+    from seedwise.experiment.values import parse_assignment
+
+    try:
+        return parse_assignment(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def store_path(argument: str | None) -> Path:
+    """``--store``, else ``$SEEDWISE_STORE``, else ``.seedwise/seedwise.db``."""
+    from seedwise.store import default_store_path
+
+    return Path(argument).expanduser() if argument else default_store_path()
+
+
+def config_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The config dict of the ``--set KEY=VALUE`` options, later ones winning."""
+    return dict(args.set or [])
+
+
+def frameworks_from(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """The ``--framework`` names, or None for the default (every installed one)."""
+    return tuple(args.frameworks) if args.frameworks else None
+
+
+def add_output_options(parser: argparse.ArgumentParser, *, json_output: bool = True) -> None:
+    """``--store`` and (unless ``json_output`` is False) ``--json``, as every store command has."""
+    parser.add_argument("--store", help=STORE_HELP)
+    if json_output:
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def add_run_settings(parser: argparse.ArgumentParser) -> None:
+    """The options shared by ``run`` and ``check``: config, threads, timeout, seeding."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        type=_assignment,
+        metavar="KEY=VALUE",
+        help="a config entry (repeatable); VALUE is JSON when it parses, else a string",
+    )
+    parser.add_argument(
+        "--threads", type=positive_int, default=1, help="threads per run (default 1)"
+    )
+    parser.add_argument("--timeout", type=positive_number, help="seconds a run may take")
+    parser.add_argument(
+        "--no-deterministic", action="store_true", help="leave deterministic ops off"
+    )
+    parser.add_argument(
+        "--framework",
+        dest="frameworks",
+        action="append",
+        type=_framework,
+        metavar="NAME",
+        help="seed only this framework (repeatable; default: every installed one)",
+    )
+
+
+#: The checkers by name, for tests that drive every one of them.
+CHECKERS: dict[str, Callable[[str], Any]] = {
+    "positive_int": positive_int,
+    "non_negative_int": non_negative_int,
+    "seed": seed,
+    "positive_number": positive_number,
+    "fraction": fraction,
+}

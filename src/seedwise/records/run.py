@@ -1,0 +1,161 @@
+"""A run's record and its parts: status, per-step metrics, tensor digests, unseeded uses."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "RUN_STATUSES",
+    "FingerprintRecord",
+    "RunRecord",
+    "RunStatus",
+    "StepRecord",
+    "UnseededUse",
+]
+
+
+class RunStatus(str, enum.Enum):
+    """How a run ended. The one place that says which statuses count as what.
+
+    A ``str`` enum: ``RunStatus.OK == "ok"``, and the store keeps the value.
+    """
+
+    OK = "ok"
+    FAILED = "failed"
+    CRASHED = "crashed"
+    TIMEOUT = "timeout"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether the run finished and returned its metrics: only ``ok``."""
+        return self is RunStatus.OK
+
+    @property
+    def is_failure(self) -> bool:
+        """Whether the run did not finish: it raised, its worker died, or it ran too long."""
+        return self is not RunStatus.OK
+
+    @classmethod
+    def counts(cls, statuses: Any = ()) -> dict[str, int]:
+        """The number of each status in ``statuses``, every status present (0 when none)."""
+        counted = {status.value: 0 for status in cls}
+        for status in statuses:
+            counted[cls(status).value] += 1
+        return counted
+
+
+#: Every status a stored run can have, in display order.
+RUN_STATUSES: tuple[str, ...] = tuple(status.value for status in RunStatus)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One metric value logged at one step by ``RunContext.log``.
+
+    Attributes:
+        step: The step (epoch, batch, ...) the value belongs to, ``>= 0``.
+        name: The metric's name.
+        value: The value, as a float (NaN and infinities are kept).
+    """
+
+    step: int
+    name: str
+    value: float
+
+
+@dataclass(frozen=True)
+class FingerprintRecord:
+    """The digest of one tensor, recorded by ``RunContext.fingerprint``.
+
+    Attributes:
+        step: The step it was taken at, or None.
+        name: The leaf's path, e.g. ``"weights/dense/0"``.
+        digest: The hex of ``xxh3_128`` over dtype, shape and bytes.
+        dtype: The NumPy dtype's name, e.g. ``"float32"``.
+        shape: The array's shape.
+        sum: The sum of the values as a float64 (real parts for complex
+            arrays; NaN for strings and other non-numeric dtypes).
+        max_abs: The largest absolute value (0.0 for an empty array; NaN for
+            non-numeric dtypes, or when the array holds a NaN).
+    """
+
+    step: int | None
+    name: str
+    digest: str
+    dtype: str
+    shape: tuple[int, ...]
+    sum: float
+    max_abs: float
+
+
+@dataclass(frozen=True)
+class UnseededUse:
+    """One call to a random source that no seed controls.
+
+    Attributes:
+        kind: What was called, e.g. ``"os.urandom"``.
+        location: ``file:line`` of the user code that called it.
+        fix: The one-line fix.
+    """
+
+    kind: str
+    location: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of a study: made by a worker (or by the executor when the worker died),
+    stored as it arrives, read back from the store.
+
+    Attributes:
+        study: The study's name.
+        repeat: The repeat index, ``>= 0``.
+        seed: The run's seed.
+        status: How it ended.
+        metrics: The returned metrics (empty unless ``ok``); NaN and
+            infinities are kept.
+        error: One line saying why the run did not finish, or None.
+        traceback: The full traceback of a ``failed`` run, or None.
+        started: When the run started (Unix seconds), or None.
+        finished: When it finished (Unix seconds), or None.
+        duration: Its duration in seconds, or None.
+        worker: Which worker ran it, or None.
+        env_hash: The key of its environment in the store, or None.
+        steps: Its per-step metrics, in the order logged.
+        fingerprints: Its tensor digests, in the order recorded.
+        environment: The environment it ran in, when known (read back from
+            the store only on request: many runs share one).
+        unseeded: The random sources no seed controls that its code used
+            (recorded when the run watched for them, as ``check`` does).
+    """
+
+    study: str
+    repeat: int
+    seed: int
+    status: RunStatus
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+    started: float | None = None
+    finished: float | None = None
+    duration: float | None = None
+    worker: str | None = None
+    env_hash: str | None = None
+    steps: tuple[StepRecord, ...] = ()
+    fingerprints: tuple[FingerprintRecord, ...] = ()
+    environment: dict[str, Any] | None = None
+    unseeded: tuple[UnseededUse, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, RunStatus):
+            object.__setattr__(self, "status", RunStatus(self.status))
+        for name in ("steps", "fingerprints", "unseeded"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
