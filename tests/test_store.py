@@ -312,6 +312,10 @@ def test_migrations_run_in_order_and_keep_data(
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, _add_notes])
     with Store(path) as opened:
         assert opened.get_study("s").config == {"a": 1}
+        # Opening and reading check the version; only the first write migrates.
+        assert opened.schema_version == SCHEMA_VERSION
+        opened.set_code_hash("s", "h2")
+        assert opened.schema_version == SCHEMA_VERSION + 1
     connection = sqlite3.connect(path)
     try:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
@@ -326,8 +330,14 @@ def test_a_failing_migration_changes_nothing(
     path = tmp_path / "seedwise.db"
     Store(path).close()
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, _fail_halfway])
-    with pytest.raises(RuntimeError, match="migration failed"):
-        Store(path)
+    with Store(path) as opened:
+        assert opened.list_studies() == []
+        with pytest.raises(RuntimeError, match="migration failed"):
+            opened.ensure_study(
+                "s", experiment="e.py:f", config={}, seed=0, settings={}, code_hash="h"
+            )
+        # The write that needed the migration was rolled back with it.
+        assert opened.list_studies() == []
     connection = sqlite3.connect(path)
     try:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

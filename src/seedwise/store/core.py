@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,7 +39,15 @@ from seedwise.store.records import (
     environment_hash,
     run_from_row,
 )
-from seedwise.store.schema import inspect_file, migrate
+from seedwise.store.schema import (
+    check_header,
+    connect_read_only,
+    has_sqlite_header,
+    inspect_file,
+    migrate,
+    read_version,
+    upgrade,
+)
 
 __all__ = ["BUSY_TIMEOUT_S", "Store", "default_store_path", "open_store"]
 
@@ -63,12 +72,17 @@ def default_store_path() -> Path:
 
 
 def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Store:
-    """Open a store to read studies back (or, with ``create=True``, to write).
+    """Open a store to read studies back, read-only (or, with ``create=True``, to write).
+
+    Equivalent to ``Store(path, read_only=True)``; with ``create=True``, to
+    ``Store(path)``. A read-only store never creates, changes or locks the
+    file, and never waits for a writer (see :class:`Store`).
 
     Args:
         path: The store's file; None for :func:`default_store_path`.
-        create: Create the store (and its folders) when missing. Off by
-            default, so a mistyped path is an error rather than a new, empty store.
+        create: Open the store to write, creating it (and its folders) when
+            missing. Off by default, so reading changes nothing and a
+            mistyped path is an error rather than a new, empty store.
 
     Returns:
         The open store; close it, or use it as a context manager.
@@ -76,17 +90,29 @@ def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = Fal
     Raises:
         StoreError: See :class:`Store`.
     """
-    return Store(default_store_path() if path is None else path, create=create)
+    resolved = default_store_path() if path is None else path
+    return Store(resolved) if create else Store(resolved, read_only=True)
 
 
 class Store:
-    """A seedwise store: one SQLite file, opened with its schema checked and migrated.
+    """A seedwise store: one SQLite file, opened with its schema checked, migrated on write.
 
     Opening never modifies a file that is not a seedwise store: the file is
     first read through a read-only connection, and refused when it is not
     SQLite, belongs to another application (``PRAGMA application_id``), or
-    was written by a newer schema version (``PRAGMA user_version``). Only
-    then is it opened read-write, switched to WAL mode and migrated.
+    was written by a newer schema version (``PRAGMA user_version``).
+
+    A writable store (the default) creates a missing, empty or blank file as
+    a new store. An existing store is opened without writing: it is switched
+    to WAL mode and migrated to :data:`~seedwise.store.SCHEMA_VERSION` by its
+    first write, in the same ``BEGIN IMMEDIATE`` transaction as that write.
+
+    A read-only store (``read_only=True``, what :func:`open_store` opens)
+    never writes, never takes a lock a writer waits for, and never waits for
+    a writer: see :func:`seedwise.store.schema.connect_read_only` for how it
+    opens read-only files and folders. It reads an older schema as it is (see
+    :attr:`schema_version`), an empty or blank file as a store with no
+    studies, and every write method raises :class:`~seedwise.errors.StoreError`.
 
     Example:
         >>> with Store(tmp / "seedwise.db") as store:  # doctest: +SKIP
@@ -94,45 +120,110 @@ class Store:
         ...                        settings={}, code_hash="...")
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool | None = None,
+        read_only: bool = False,
+    ) -> None:
         """Open, or create, the store at ``path``.
 
         Args:
             path: The store's file.
             create: Create the file (and missing parent folders) when it does
-                not exist; otherwise a missing file is an error.
+                not exist; otherwise a missing file is an error. Default:
+                True for a writable store, False for a read-only one (which
+                cannot create).
+            read_only: Open the store only to read it.
 
         Raises:
-            StoreError: A missing store with ``create=False``, a folder, a
-                file that is not a seedwise store, or a newer schema.
+            StoreError: A missing store (without ``create``), a folder, a
+                file that is not a seedwise store, a newer schema, a
+                writable store on a file or folder this user may not write,
+                or ``create=True`` with ``read_only=True``.
         """
         self.path = Path(path).expanduser()
-        if inspect_file(self.path) is None:
-            if not create and not self.path.exists():
-                raise StoreError(
-                    f"No seedwise store at this path. Received: store={str(self.path)!r}; "
-                    f"expected an existing store (see `seedwise ls`, --store or ${_ENV_VARIABLE})"
-                )
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        #: Whether the store was opened read-only: every write raises StoreError.
+        self.read_only = read_only
+        if read_only and create:
+            raise StoreError(
+                "A read-only store cannot create its file. Received: create=True, "
+                "read_only=True; expected create=False with read_only=True, or "
+                "read_only=False to create the store"
+            )
         self._lock = threading.RLock()
-        self._connection = sqlite3.connect(
+        self._blank: sqlite3.Connection | None = None
+        self._wal = False
+        if read_only:
+            self._connection = self._open_read_only()
+        else:
+            self._connection = self._open_writable(create is not False)
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        has_header = has_sqlite_header(self.path)
+        if not self.path.exists():
+            raise self._missing()
+        connection = connect_read_only(self.path)
+        try:
+            if has_header:
+                check_header(connection, self.path)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _open_writable(self, create: bool) -> sqlite3.Connection:
+        version = inspect_file(self.path)
+        if self.path.exists():
+            _check_writable(self.path)
+        elif not create:
+            raise self._missing()
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
             self.path,
             timeout=BUSY_TIMEOUT_S,
             isolation_level=None,
             check_same_thread=False,
         )
         try:
-            self._connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._connection.execute("PRAGMA foreign_keys = ON")
-            self._connection.execute("PRAGMA journal_mode = WAL")
-            self._connection.execute("PRAGMA synchronous = FULL")
-            migrate(self._connection, self.path)
+            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA synchronous = FULL")
+            if version is None:
+                # Nothing to protect (a new, empty or blank file): create the store now.
+                connection.execute("PRAGMA journal_mode = WAL")
+                self._wal = True
+                migrate(connection, self.path)
         except BaseException:
-            self._connection.close()
+            connection.close()
             raise
+        return connection
+
+    def _missing(self) -> StoreError:
+        return StoreError(
+            f"No seedwise store at this path. Received: store={str(self.path)!r}; "
+            f"expected an existing store (see `seedwise ls`, --store or ${_ENV_VARIABLE})"
+        )
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the file, read now.
+
+        0 for an empty or blank file; below :data:`~seedwise.store.SCHEMA_VERSION`
+        for an older store read without migrating it (read-only, or before the
+        first write): columns added since read back as None.
+
+        Raises:
+            StoreError: Another process wrote a newer schema since the store was opened.
+        """
+        with self._lock:
+            return read_version(self._connection, self.path)
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        read_only = ", read_only=True" if self.read_only else ""
+        return f"Store({str(self.path)!r}{read_only})"
 
     def __enter__(self) -> Store:
         return self
@@ -149,6 +240,8 @@ class Store:
         """Close the connection; the store stays on disk."""
         with self._lock:
             self._connection.close()
+            if self._blank is not None:
+                self._blank.close()
 
     # Studies ----------------------------------------------------------------
 
@@ -535,9 +628,22 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        # Pending migrations run first, in the same transaction: a write to an
+        # older store migrates it, and a failed migration writes nothing.
+        if self.read_only:
+            raise StoreError(
+                "The store was opened read-only, so it cannot be written. "
+                f"Received: store={str(self.path)!r} opened with open_store(path); "
+                "expected a store opened with Store(path) or open_store(path, create=True)"
+            )
         with self._lock:
+            if not self._wal:
+                # Outside any transaction, as SQLite requires; a no-op once in WAL mode.
+                self._connection.execute("PRAGMA journal_mode = WAL")
+                self._wal = True
             self._connection.execute("BEGIN IMMEDIATE")
             try:
+                upgrade(self._connection, self.path)
                 yield self._connection
             except BaseException:
                 self._connection.execute("ROLLBACK")
@@ -550,9 +656,18 @@ class Store:
         with self._lock:
             self._connection.execute("BEGIN")
             try:
-                yield self._connection
+                version = read_version(self._connection, self.path)
+                yield self._connection if version > 0 else self._no_tables()
             finally:
                 self._connection.execute("COMMIT")
+
+    def _no_tables(self) -> sqlite3.Connection:
+        # An empty or blank file, or a version-0 store, has no tables yet: it
+        # reads as an in-memory store with no studies, written nowhere.
+        if self._blank is None:
+            self._blank = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            migrate(self._blank, self.path)
+        return self._blank
 
     def _require_study(self, connection: sqlite3.Connection, study: str) -> None:
         if not connection.execute("SELECT 1 FROM studies WHERE name = ?", (study,)).fetchone():
@@ -568,6 +683,19 @@ class Store:
             more = f" and {len(names) - len(listed)} more" if len(names) > len(listed) else ""
             known = f"one of {', '.join(map(repr, listed))}{more} (see `seedwise ls`)"
         return StoreError(f"Unknown study. Received: study={name!r}; expected {known}")
+
+
+def _check_writable(path: Path) -> None:
+    # A file without any write permission bit is read by open_store() with
+    # immutable=1, which assumes nobody writes it: root must not either.
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o222 and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+        return
+    raise StoreError(
+        f"The store cannot be written by this user. Received: store={str(path)!r} "
+        f"(file mode {mode:o}); expected a file and folder this user may write (chmod u+w), "
+        "or open_store(path) to read it"
+    )
 
 
 def _check_repeat(repeat: object) -> int:
