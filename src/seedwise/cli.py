@@ -12,8 +12,8 @@ import traceback
 import warnings
 from collections.abc import Sequence
 
-from seedwise import __version__
-from seedwise.errors import EXIT_INTERNAL, EXIT_USAGE, SeedwiseError, UsageError
+from seedwise._version import __version__
+from seedwise.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, SeedwiseError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +27,7 @@ def _seed_command(args: argparse.Namespace) -> int:
     from seedwise.seeding import seed_everything
 
     report = seed_everything(
-        _seed_argument(args.seed),
+        args.seed,
         deterministic=not args.no_deterministic,
         frameworks=args.frameworks or None,
     )
@@ -41,22 +41,9 @@ def _demo_command(args: argparse.Namespace) -> int:
     return demo_main(args)
 
 
-def _seed_argument(text: str) -> int:
-    from seedwise.seeding.streams import check_seed
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(
-            f"The seed must be an integer. Received: seed={text!r}; expected an int in "
-            "[0, 2**63 - 1]"
-        ) from None
-    return check_seed(value)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
-    from seedwise.commands import STORE_HELP
+    from seedwise.commands import options
 
     parser = _Parser(
         prog="seedwise",
@@ -76,18 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--quick", action="store_true", help="fewer runs and epochs")
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
-    demo.add_argument("--store", help=STORE_HELP)
+    demo.add_argument("--store", help=options.STORE_HELP)
     demo.set_defaults(handler=_demo_command)
 
     seed = commands.add_parser(
         "seed", help="seed every installed framework in this process and print the report"
     )
-    seed.add_argument("seed", help="an int in [0, 2**63 - 1]")
+    seed.add_argument("seed", type=options.seed, help="an int in [0, 2**63 - 1]")
     seed.add_argument("--no-deterministic", action="store_true", help="leave deterministic ops off")
     seed.add_argument(
         "--framework",
         dest="frameworks",
         action="append",
+        type=options.framework,
         metavar="NAME",
         help="only this framework (repeatable): python, numpy, keras, tensorflow, torch, jax",
     )
@@ -124,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("seedwise: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception:
         traceback.print_exc()
         print(

@@ -10,6 +10,6 @@ from seedwise.check.core import check as check
 from seedwise.check.result import Cause as Cause
 from seedwise.check.result import CheckResult as CheckResult
 from seedwise.check.result import Divergence as Divergence
-from seedwise.check.sources import UnseededUse as UnseededUse
+from seedwise.records import UnseededUse as UnseededUse
 
 __all__ = ["Cause", "CheckResult", "Divergence", "UnseededUse", "check"]

@@ -29,34 +29,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seedwise.check.compare import (
+from seedwise.check.result import Cause, CheckResult, Divergence
+from seedwise.errors import ExperimentError
+from seedwise.experiment.fingerprint import load_capture
+from seedwise.records import (
     Difference,
+    RunRecord,
+    UnseededUse,
     array_difference,
     first_difference,
     metric_differences,
 )
-from seedwise.check.result import Cause, CheckResult, Divergence
-from seedwise.check.sources import UnseededUse
-from seedwise.errors import ExperimentError
-from seedwise.experiment.fingerprint import load_capture
-from seedwise.runner import check_positive, experiment_reference
-from seedwise.runner.local import LocalExecutor
-from seedwise.runner.scheduler import run_seed
-from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings
+from seedwise.runner import (
+    LocalExecutor,
+    RunTask,
+    StudySettings,
+    TaskList,
+    check_positive,
+    drive,
+    experiment_reference,
+    run_seed,
+)
 from seedwise.seeding import check_seed, derive_seed
 
 __all__ = ["check"]
 
 _POLL_S = 0.1
-
-
-@dataclass(frozen=True)
-class _Chain:
-    """Tasks run one after another in one fresh worker with ``settings``."""
-
-    label: str
-    settings: StudySettings
-    tasks: list[RunTask]
 
 
 @dataclass(frozen=True)
@@ -79,9 +77,10 @@ class _Plan:
         *,
         seed: int | None = None,
         capture: Difference | None = None,
+        warmup: tuple[RunTask, ...] = (),
     ) -> RunTask:
         return RunTask(
-            study="check",
+            study=label,
             repeat=0,
             seed=self.seed if seed is None else seed,
             experiment=self.experiment,
@@ -91,44 +90,25 @@ class _Plan:
             capture=capture is not None,
             capture_step=None if capture is None else capture.step,
             watch_sources=True,
+            warmup=warmup,
         )
 
 
-def _run_chains(chains: list[_Chain], plan: _Plan) -> list[list[RunOutcome]]:
-    """Run every chain, ``plan.workers`` at a time; the outcomes of each, in order."""
-    results: list[list[RunOutcome]] = [[] for _ in chains]
-    waiting = list(range(len(chains)))
-    running: dict[int, LocalExecutor] = {}
-    try:
-        while waiting or running:
-            while waiting and len(running) < plan.workers:
-                index = waiting.pop(0)
-                executor = LocalExecutor(
-                    1,
-                    chains[index].settings,
-                    timeout=plan.timeout,
-                    log_dir=plan.workdir / "logs",
-                )
-                executor.submit(chains[index].tasks[0])
-                running[index] = executor
-            for index, executor in list(running.items()):
-                outcomes = executor.wait(_POLL_S / max(1, len(running)))
-                if not outcomes:
-                    continue
-                results[index].extend(outcomes)
-                done = len(results[index])
-                if done < len(chains[index].tasks):
-                    executor.submit(chains[index].tasks[done])
-                else:
-                    executor.shutdown()
-                    del running[index]
-    finally:
-        for executor in running.values():
-            executor.shutdown()
-    return results
+def _run_all(tasks: list[RunTask], plan: _Plan) -> dict[str, RunRecord]:
+    """Run every task in a fresh process of its own, ``plan.workers`` at a time.
+
+    Returns:
+        Each run's record by its label (a task's warm-up runs included).
+    """
+    executor = LocalExecutor(
+        plan.workers, timeout=plan.timeout, runs_per_worker=1, log_dir=plan.workdir / "logs"
+    )
+    source = TaskList(tasks)
+    drive(executor, source, poll=_POLL_S)
+    return {record.study: record for record in source.records}
 
 
-def _failure(outcome: RunOutcome) -> ExperimentError:
+def _failure(outcome: RunRecord) -> ExperimentError:
     frames = [line for line in (outcome.traceback or "").splitlines() if "File " in line]
     where = f" ({frames[-1].strip()})" if frames else ""
     return ExperimentError(
@@ -140,7 +120,7 @@ def _failure(outcome: RunOutcome) -> ExperimentError:
 def _size(
     difference: Difference,
     between: str,
-    sides: tuple[RunOutcome, RunOutcome],
+    sides: tuple[RunRecord, RunRecord],
     plan: _Plan,
     other_capture: str,
 ) -> Divergence:
@@ -176,7 +156,7 @@ def _size(
     )
 
 
-def _source_causes(outcomes: list[RunOutcome]) -> list[Cause]:
+def _source_causes(outcomes: list[RunRecord]) -> list[Cause]:
     uses: dict[tuple[str, str], UnseededUse] = {}
     for outcome in outcomes:
         for use in outcome.unseeded:
@@ -202,7 +182,7 @@ _SOURCE_DETAILS = {
 
 
 def _factor_causes(
-    base: RunOutcome, fresh: RunOutcome, warm: RunOutcome, control: RunOutcome
+    base: RunRecord, fresh: RunRecord, warm: RunRecord, control: RunRecord
 ) -> list[Cause]:
     """Causes from runs that differ in one factor; valid when ``control`` equals ``base``.
 
@@ -235,7 +215,7 @@ def _factor_causes(
 
 
 def _probe_causes(
-    base: RunOutcome, probes: Mapping[str, RunOutcome], settings: StudySettings
+    base: RunRecord, probes: Mapping[str, RunRecord], settings: StudySettings
 ) -> list[Cause]:
     causes = []
     threads = probes.get("threads")
@@ -348,18 +328,15 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
     hashed = dataclasses.replace(
         settings, hash_seed=derive_seed(settings.hash_seed, "check", bits=32)
     )
-    (base,), (other, warm) = _run_chains(
+    first = _run_all(
         [
-            _Chain("A", settings, [plan.task("A", settings)]),
-            _Chain(
-                "W",
-                hashed,
-                [plan.task("O", hashed, seed=plan.other_seed), plan.task("C", hashed)],
-            ),
+            plan.task("A", settings),
+            plan.task("C", hashed, warmup=(plan.task("O", hashed, seed=plan.other_seed),)),
         ],
         plan,
     )
-    if base.status != "ok":
+    base, other, warm = first["A"], first["O"], first["C"]
+    if not base.status.is_finished:
         raise _failure(base)
     runs = [
         f"fresh process (PYTHONHASHSEED={settings.hash_seed}): {base.status}",
@@ -374,13 +351,14 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
 
     # The runs part in process, hash seed and order at once: separate them.
     capture = difference if difference.kind == "fingerprint" else None
-    (control,), (fresh,) = _run_chains(
+    second = _run_all(
         [
-            _Chain("A-capture", settings, [plan.task("A-capture", settings, capture=capture)]),
-            _Chain("B-capture", hashed, [plan.task("B-capture", hashed, capture=capture)]),
+            plan.task("A-capture", settings, capture=capture),
+            plan.task("B-capture", hashed, capture=capture),
         ],
         plan,
     )
+    control, fresh = second["A-capture"], second["B-capture"]
     outcomes += [control, fresh]
     runs += [
         f"control, fresh process like the first: {control.status}",
@@ -388,26 +366,18 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
     ]
     controlled = first_difference(base, control) is None
     across = first_difference(base, fresh)
-    chains: list[_Chain] = []
+    tasks: list[RunTask] = []
     if across is None and capture is not None:
-        chains.append(
-            _Chain(
-                "C-capture",
-                hashed,
-                [
-                    plan.task("O-capture", hashed, seed=plan.other_seed),
-                    plan.task("C-capture", hashed, capture=capture),
-                ],
-            )
-        )
+        warmup = (plan.task("O-capture", hashed, seed=plan.other_seed),)
+        tasks.append(plan.task("C-capture", hashed, capture=capture, warmup=warmup))
     variants = {
         "threads": dataclasses.replace(settings, threads=_other_threads(settings)),
         "deterministic": dataclasses.replace(settings, deterministic=not settings.deterministic),
     }
     if probes and controlled:
-        chains += [_Chain(name, s, [plan.task(name, s)]) for name, s in variants.items()]
-    results = dict(zip([chain.label for chain in chains], _run_chains(chains, plan), strict=True))
-    probed = {name: results[name][0] for name in variants if name in results}
+        tasks += [plan.task(name, variant) for name, variant in variants.items()]
+    results = _run_all(tasks, plan) if tasks else {}
+    probed = {name: results[name] for name in variants if name in results}
     runs += [f"probe, other {name}: {o.status}" for name, o in probed.items()]
 
     if across is not None:
@@ -434,7 +404,7 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
 
 def _result(
     plan: _Plan,
-    base: RunOutcome,
+    base: RunRecord,
     reproducible: bool,
     divergence: Divergence | None,
     causes: list[Cause],

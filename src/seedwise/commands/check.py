@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seedwise.commands import add_run_settings, to_json
+from seedwise.commands import to_json
+from seedwise.commands.options import add_run_settings, config_from, frameworks_from
+from seedwise.commands.options import seed as seed_value
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
-from seedwise.experiment import parse_assignment
 
 __all__ = ["add_check_parser", "check_command"]
 
@@ -16,17 +17,13 @@ def check_command(args: argparse.Namespace) -> int:
     """Check one seed of an experiment; exit 0 when it reproduces, 1 when not."""
     from seedwise.check import check
 
-    config: dict[str, Any] = {}
-    for text in args.set or []:
-        key, value = parse_assignment(text)
-        config[key] = value
     result = check(
         args.experiment,
         seed=args.seed,
-        config=config,
+        config=config_from(args),
         threads=args.threads,
         deterministic=not args.no_deterministic,
-        frameworks=tuple(args.frameworks) if args.frameworks else None,
+        frameworks=frameworks_from(args),
         probes=not args.no_probes,
         timeout=args.timeout,
     )
@@ -51,7 +48,10 @@ def add_check_parser(commands: Any) -> None:
     )
     parser.add_argument("experiment", help="path/to/file.py:fn or package.module:fn")
     parser.add_argument(
-        "--seed", type=int, default=0, help="the study seed; runs use its repeat 0 (default 0)"
+        "--seed",
+        type=seed_value,
+        default=0,
+        help="the study seed; runs use its repeat 0 (default 0)",
     )
     add_run_settings(parser)
     parser.add_argument(

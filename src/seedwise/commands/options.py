@@ -20,6 +20,7 @@ __all__ = [
     "add_run_settings",
     "config_from",
     "fraction",
+    "framework",
     "frameworks_from",
     "non_negative_int",
     "positive_int",
@@ -98,7 +99,8 @@ def fraction(text: str) -> float:
     return value
 
 
-def _framework(text: str) -> str:
+def framework(text: str) -> str:
+    """A framework name seedwise can seed, e.g. ``numpy`` or ``torch``."""
     from seedwise.seeding import FRAMEWORKS
 
     if text not in FRAMEWORKS:
@@ -162,7 +164,7 @@ def add_run_settings(parser: argparse.ArgumentParser) -> None:
         "--framework",
         dest="frameworks",
         action="append",
-        type=_framework,
+        type=framework,
         metavar="NAME",
         help="seed only this framework (repeatable; default: every installed one)",
     )

@@ -5,174 +5,113 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
-from seedwise.commands import add_output_options, add_run_settings, make_console, to_json
-from seedwise.errors import EXIT_NEGATIVE, UsageError
-from seedwise.experiment import parse_assignment
+from seedwise.commands import make_console, to_json
+from seedwise.commands.options import (
+    add_output_options,
+    add_run_settings,
+    config_from,
+    frameworks_from,
+    non_negative_int,
+    positive_int,
+    positive_number,
+    store_path,
+)
+from seedwise.commands.options import seed as seed_value
+from seedwise.commands.progress import SweepProgress, running_mean
+from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted
+from seedwise.records import RunRecord, RunStatus
 from seedwise.runner import (
     LocalExecutorFactory,
-    check_positive,
+    StudyRun,
+    SweepResult,
     experiment_reference,
     prepare_study,
     rerun_repeat,
-    worker_log_dir,
+    run_study,
 )
-from seedwise.runner.progress import SweepProgress, running_mean
-from seedwise.runner.scheduler import SweepInterrupted, open_study, sweep
-from seedwise.store import Store, default_store_path
+from seedwise.runner.spec import open_study
+from seedwise.store import Store
 
-__all__ = ["add_run_parser", "store_path"]
-
-
-def store_path(argument: str | None) -> Path:
-    """``--store``, else ``$SEEDWISE_STORE``, else ``.seedwise/seedwise.db``."""
-    return Path(argument) if argument else default_store_path()
-
-
-def _config(assignments: list[str] | None) -> dict[str, Any]:
-    config: dict[str, Any] = {}
-    for text in assignments or []:
-        key, value = parse_assignment(text)
-        config[key] = value
-    return config
-
-
-def _positive_int(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    check_positive(value, name)
-    return int(value)
+__all__ = ["add_run_parser"]
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run (or resume) a study; see ``seedwise run --help``."""
+    if args.only_repeat is not None:
+        return _only_repeat(args)
     console = make_console()
-    repeats = _positive_int(args.repeats, "repeats")
-    workers = _positive_int(args.workers, "workers")
-    max_failures = _positive_int(args.max_failures, "max_failures")
-    if args.timeout is not None:
-        check_positive(args.timeout, "timeout")
-    if args.only_repeat is not None and args.only_repeat < 0:
-        raise UsageError(
-            f"`--only-repeat` must be a repeat index. Received: {args.only_repeat}; "
-            "expected 0 or more"
-        )
-    if args.until_ci is not None:
-        check_positive(args.until_ci, "until_ci")
-        _positive_int(args.max_repeats, "max_repeats")
-    config = _config(args.set)
-    reference = experiment_reference(args.experiment)
-    spec = prepare_study(
-        reference,
-        seed=args.seed,
-        config=config,
-        threads=_positive_int(args.threads, "threads") or 1,
-        deterministic=not args.no_deterministic,
-        frameworks=tuple(args.frameworks) if args.frameworks else None,
-        name=args.name,
-    )
-    path = store_path(args.store)
-    factory = LocalExecutorFactory(workers=workers, timeout=args.timeout)
-    with Store(path) as store:
-        open_study(store, spec, allow_code_change=args.allow_code_change)
-        if args.only_repeat is not None:
-            return _only_repeat(console, store, spec, args, factory)
-        assert repeats is not None
-        if args.until_ci is not None:
-            repeats = int(args.max_repeats)
-        wanted = list(range(repeats))
-        previous = [r for r in store.runs(spec.name) if r.status == "ok" and r.repeat < repeats]
-        metric = args.metric
-        if metric is None and previous:
-            metric = next(iter(previous[0].metrics), None)
-        values = [r.metrics[metric] for r in previous if metric in r.metrics]
-        progress = SweepProgress(
-            console, total=repeats, done=len(previous), metric=metric, values=values
-        )
-        keep_claiming = None
-        if args.until_ci is not None:
-            keep_claiming = _until_ci(progress, args.until_ci, repeats)
-        try:
-            with progress:
-                result = sweep(
-                    store,
-                    spec,
-                    factory.create(spec.settings, log_dir=worker_log_dir(path, spec.name)),
-                    wanted,
-                    retry_failed=args.retry_failed,
-                    max_failures=max_failures,
-                    on_outcome=progress.update,
-                    keep_claiming=keep_claiming,
-                )
-        except SweepInterrupted as interrupted:
-            command = "seedwise " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
-            raise SweepInterrupted(interrupted.result, command=command) from None
-        runs = [r for r in store.runs(spec.name) if r.repeat < repeats]
-    decision = None
-    if args.until_ci is not None:
-        from seedwise.stats import sequential_stop
-
-        metric_values = [
-            r.metrics[progress.metric]
-            for r in runs
-            if r.status == "ok" and progress.metric in r.metrics
-        ]
-        decision = sequential_stop(
-            metric_values, args.until_ci, min_runs=10, max_runs=max(repeats, 10)
-        )
+    repeats = args.max_repeats if args.until_ci is not None else args.repeats
+    progress = SweepProgress(console, total=repeats, metric=args.metric)
+    try:
+        with progress:
+            outcome = run_study(
+                args.experiment,
+                repeats=repeats,
+                seed=args.seed,
+                config=config_from(args),
+                workers=args.workers,
+                store=store_path(args.store),
+                name=args.name,
+                threads=args.threads,
+                timeout=args.timeout,
+                deterministic=not args.no_deterministic,
+                frameworks=frameworks_from(args),
+                retry_failed=args.retry_failed,
+                allow_code_change=args.allow_code_change,
+                max_failures=args.max_failures,
+                until_ci=args.until_ci,
+                metric=args.metric,
+                on_start=progress.start,
+                on_record=progress.update,
+            )
+    except SweepInterrupted as interrupted:
+        command = "seedwise " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
+        if not isinstance(interrupted.result, SweepResult):
+            raise
+        raise interrupted.result.interrupted(command) from None
     if args.json:
-        data = result.to_dict()
-        if decision is not None:
-            data["until_ci"] = decision.to_dict()
-        data["metrics"] = {
-            name: [r.metrics.get(name) for r in runs if r.status == "ok"]
-            for name in dict.fromkeys(n for r in runs for n in r.metrics)
-        }
-        print(to_json(data))
+        print(to_json(_as_dict(outcome)))
     else:
-        _print_summary(console, result, runs, progress.metric, reference)
-        if decision is not None:
-            console.print(f"--until-ci {args.until_ci:g}: {decision.message}")
-    return EXIT_NEGATIVE if result.stopped == "max-failures" else 0
+        _print_summary(console, outcome, progress.metric)
+    return EXIT_NEGATIVE if outcome.sweep.stopped == "max-failures" else EXIT_OK
 
 
-def _until_ci(progress: SweepProgress, half_width: float, most: int) -> Any:
-    """The rule of --until-ci: keep adding runs until the t-interval is narrow enough."""
-    from seedwise.stats import sequential_stop
+def _as_dict(outcome: StudyRun) -> dict[str, Any]:
+    data = outcome.sweep.to_dict()
+    if outcome.decision is not None:
+        data["until_ci"] = outcome.decision.to_dict()
+    finished = [r for r in outcome.runs if r.status.is_finished]
+    data["metrics"] = {
+        name: [r.metrics.get(name) for r in finished]
+        for name in dict.fromkeys(n for r in outcome.runs for n in r.metrics)
+    }
+    return data
 
-    def keep_claiming() -> bool:
-        decision = sequential_stop(progress.values, half_width, min_runs=10, max_runs=max(most, 10))
-        return not decision.stop
 
-    return keep_claiming
-
-
-def _print_summary(
-    console: Console, result: Any, runs: list[Any], metric: str | None, reference: str
-) -> None:
-    counts = {"ok": 0, "failed": 0, "crashed": 0, "timeout": 0}
-    for run in runs:
-        counts[run.status] += 1
+def _print_summary(console: Console, outcome: StudyRun, metric: str | None) -> None:
+    result, runs = outcome.sweep, outcome.runs
+    counts = RunStatus.counts(r.status for r in runs)
     parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     console.print(
-        f"study [bold]{result.study}[/bold]: {len(runs)} of {result.repeats} runs stored "
-        f"({parts or 'none'}); {sum(result.counts.values())} ran now, "
-        f"{result.already_done} were already finished"
+        f"study [bold]{escape(result.study)}[/bold]: {len(runs)} of {result.repeats} runs "
+        f"stored ({parts or 'none'}); {sum(result.counts.values())} ran now, "
+        f"{result.already_done} were already finished",
     )
-    console.print(f"store: {result.store}")
+    console.print(f"store: {escape(str(result.store))}")
     if metric is not None:
-        values = [r.metrics[metric] for r in runs if r.status == "ok" and metric in r.metrics]
+        values = [r.metrics[metric] for r in runs if r.status.is_finished and metric in r.metrics]
         if values:
-            console.print(f"{metric}: mean {running_mean(values)}")
-    failures = [r for r in runs if r.status != "ok"]
+            console.print(f"{escape(metric)}: mean {running_mean(values)}")
+    failures = [r for r in runs if r.status.is_failure]
     for run in failures[:10]:
-        console.print(f"  repeat {run.repeat} {run.status}: {run.error}")
+        console.print(f"  repeat {run.repeat} {run.status}: {escape(run.error or '')}")
     if len(failures) > 10:
-        console.print(f"  ... and {len(failures) - 10} more (seedwise show {result.study})")
+        console.print(f"  ... and {len(failures) - 10} more (seedwise show {escape(result.study)})")
     if failures:
         console.print("rerun them with --retry-failed")
     if result.elsewhere:
@@ -181,30 +120,58 @@ def _print_summary(
         )
     if result.stopped == "max-failures":
         console.print("[red]stopped[/red]: the sweep reached --max-failures")
-    console.print(f"rerun one repeat exactly: seedwise run {reference} ... --only-repeat K")
+    if outcome.decision is not None:
+        console.print(f"--until-ci: {escape(outcome.decision.message)}")
+    console.print(
+        f"rerun one repeat exactly: seedwise run {escape(outcome.spec.experiment)} ... "
+        "--only-repeat K"
+    )
 
 
-def _only_repeat(
-    console: Console, store: Store, spec: Any, args: argparse.Namespace, factory: Any
-) -> int:
-    check = rerun_repeat(store, spec, args.only_repeat, factory)
-    outcome = check.outcome
+def _only_repeat(args: argparse.Namespace) -> int:
+    console = make_console()
+    spec = prepare_study(
+        experiment_reference(args.experiment),
+        seed=args.seed,
+        config=config_from(args),
+        threads=args.threads,
+        deterministic=not args.no_deterministic,
+        frameworks=frameworks_from(args),
+        name=args.name,
+    )
+    factory = LocalExecutorFactory(workers=1, timeout=args.timeout)
+    with Store(store_path(args.store)) as store:
+        open_study(store, spec, allow_code_change=args.allow_code_change)
+        check = rerun_repeat(store, spec, args.only_repeat, factory)
     if args.json:
         print(to_json(check.to_dict()))
+        return EXIT_OK if check.identical is not False else EXIT_NEGATIVE
+    record = check.record
+    console.print(
+        f"repeat {record.repeat} (seed {record.seed}): {record.status} "
+        + escape(", ".join(f"{k}={v!r}" for k, v in record.metrics.items()))
+    )
+    if record.error:
+        console.print(f"  {escape(record.error)}")
+    if check.stored is None:
+        console.print("stored as the first run of this repeat")
+    elif check.difference is None:
+        console.print(
+            f"[green]identical[/green] to the stored run, bit for bit: {_compared(check.stored)}"
+        )
     else:
         console.print(
-            f"repeat {outcome.repeat} (seed {outcome.seed}): {outcome.status} "
-            + ", ".join(f"{k}={v!r}" for k, v in outcome.metrics.items())
+            f"[red]differs[/red] from the stored run ({_compared(check.stored)}); "
+            f"{escape(str(check.difference))}"
         )
-        if outcome.error:
-            console.print(f"  {outcome.error}")
-        if check.stored is None:
-            console.print("stored as the first run of this repeat")
-        elif check.identical:
-            console.print("[green]identical[/green] to the stored run, bit for bit")
-        else:
-            console.print(f"[red]differs[/red] from the stored run: {check.stored.metrics}")
-    return 0 if check.identical is not False else EXIT_NEGATIVE
+    return EXIT_OK if check.identical is not False else EXIT_NEGATIVE
+
+
+def _compared(stored: RunRecord) -> str:
+    return (
+        f"status, {len(stored.metrics)} returned metrics, {len(stored.steps)} logged steps "
+        f"and {len(stored.fingerprints)} fingerprints compared"
+    )
 
 
 def add_run_parser(commands: Any) -> None:
@@ -216,10 +183,14 @@ def add_run_parser(commands: Any) -> None:
         "the same command resumes the study.",
     )
     parser.add_argument("experiment", help="path/to/file.py:fn or package.module:fn")
-    parser.add_argument("--repeats", type=int, default=30, help="number of runs (default 30)")
-    parser.add_argument("--seed", type=int, default=0, help="the study's root seed (default 0)")
+    parser.add_argument(
+        "--repeats", type=positive_int, default=30, help="number of runs (default 30)"
+    )
+    parser.add_argument("--seed", type=seed_value, default=0, help="the study's root seed")
     add_run_settings(parser)
-    parser.add_argument("--workers", type=int, help="worker processes (default: the cores)")
+    parser.add_argument(
+        "--workers", type=positive_int, help="worker processes (default: the cores)"
+    )
     parser.add_argument("--name", help="the study's name (default: experiment and a hash)")
     parser.add_argument("--metric", help="the metric shown with its running mean")
     add_output_options(parser)
@@ -227,15 +198,23 @@ def add_run_parser(commands: Any) -> None:
     parser.add_argument(
         "--allow-code-change", action="store_true", help="continue after the source changed"
     )
-    parser.add_argument("--max-failures", type=int, help="stop after K runs fail")
-    parser.add_argument("--only-repeat", type=int, metavar="K", help="rerun exactly repeat K")
+    parser.add_argument("--max-failures", type=positive_int, help="stop after K runs fail")
+    parser.add_argument(
+        "--only-repeat",
+        type=non_negative_int,
+        metavar="K",
+        help="rerun exactly repeat K and compare it with the stored run, bit for bit",
+    )
     parser.add_argument(
         "--until-ci",
-        type=float,
+        type=positive_number,
         metavar="HALF_WIDTH",
         help="add repeats until the 95%% interval of the metric is this narrow (10 runs at least)",
     )
     parser.add_argument(
-        "--max-repeats", type=int, default=100, help="the most repeats --until-ci adds (100)"
+        "--max-repeats",
+        type=positive_int,
+        default=100,
+        help="the most repeats --until-ci adds (100)",
     )
     parser.set_defaults(handler=run_command)

@@ -11,8 +11,9 @@ from pathlib import Path
 from rich.console import Console
 
 from seedwise.commands import make_console, to_json
+from seedwise.commands.options import store_path
 from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
-from seedwise.runner import RunOutcome
+from seedwise.records import RunRecord
 
 
 def _numbers(values: Sequence[float]) -> str:
@@ -111,8 +112,6 @@ def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
 
 def demo_main(args: argparse.Namespace) -> int:
     """Run the demo; 0 if the seeded runs were identical, else 1."""
-    from seedwise.commands.run import store_path
-
     console = make_console()
     plan = DemoPlan.for_mode(args.backend, quick=args.quick)
     store = store_path(getattr(args, "store", None))
@@ -128,10 +127,10 @@ def demo_main(args: argparse.Namespace) -> int:
         def on_step(name: str) -> None:
             status.update(f"{name}...")
 
-        def on_outcome(outcome: RunOutcome) -> None:
+        def on_record(record: RunRecord) -> None:
             done[0] += 1
 
-        result = run_demo(plan, Path(store), on_step=on_step, on_outcome=on_outcome)
+        result = run_demo(plan, Path(store), on_step=on_step, on_record=on_record)
     if args.json:
         print(to_json(result.to_dict()))
     else:

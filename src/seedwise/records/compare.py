@@ -39,6 +39,26 @@ class Difference:
     name: str
     values: tuple[float, float] | None = None
 
+    def __str__(self) -> str:
+        where = "" if self.step is None else f" at step {self.step}"
+        what = {
+            "fingerprint": f"tensor {self.name!r}",
+            "metric": f"logged metric {self.name!r}",
+            "result": f"returned metric {self.name!r}",
+            "status": f"status ({self.name})",
+        }.get(self.kind, f"{self.kind} {self.name!r}")
+        values = "" if self.values is None else f": {self.values[0]!r} vs {self.values[1]!r}"
+        return f"first difference: {what}{where}{values}"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: kind, step, name and the two values (or None)."""
+        return {
+            "kind": self.kind,
+            "step": self.step,
+            "name": self.name,
+            "values": None if self.values is None else list(self.values),
+        }
+
 
 def _bits(value: float) -> bytes:
     return struct.pack("<d", value)

@@ -1,14 +1,16 @@
 """The executor interface: where runs execute, behind four calls.
 
-The scheduler claims repeats, submits them, and records outcomes as they
-arrive; it never knows whether the workers are local processes or a cluster.
+The run loop (:mod:`seedwise.runner.loop`) submits tasks and receives run
+records as they arrive; it never knows whether the workers are local
+processes or a cluster. A new executor implements these five calls.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from seedwise.runner.tasks import RunOutcome, RunTask
+from seedwise.records import RunRecord
+from seedwise.runner.tasks import RunTask
 
 __all__ = ["Executor"]
 
@@ -24,8 +26,11 @@ class Executor(Protocol):
         """Start ``task``; must only be called while :meth:`free_slots` is positive."""
         ...
 
-    def wait(self, timeout: float) -> list[RunOutcome]:
-        """Outcomes of tasks that ended (in any status) within ``timeout`` seconds."""
+    def wait(self, timeout: float) -> list[RunRecord]:
+        """Records of tasks that ended (in any status) within ``timeout`` seconds.
+
+        A task with warm-up runs yields one record per run, warm-ups first.
+        """
         ...
 
     def cancel(self) -> list[RunTask]:

@@ -1,8 +1,10 @@
 """Warm worker processes on this machine (spawn start method).
 
-Each worker is a fresh interpreter started with the study's environment
-(``PYTHONHASHSEED``, thread counts), connected by its own pipe, so the
-executor always knows which task a worker holds. A worker that dies is
+Each worker is a fresh interpreter started with the environment of the
+settings of the task it is first given (``PYTHONHASHSEED``, thread counts;
+see :func:`worker_environment`), connected by its own pipe, so the executor
+always knows which task a worker holds. A warm worker takes only tasks whose
+settings give the same environment. A worker that dies is
 detected through its process sentinel; its run is recorded ``crashed`` and a
 new worker takes its place. A run past its timeout has its worker killed.
 """
@@ -21,7 +23,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings, worker_environment
+from seedwise.records import RunRecord, RunStatus
+from seedwise.runner.tasks import RunTask, worker_environment
 from seedwise.runner.worker import worker_main
 
 __all__ = ["LocalExecutor"]
@@ -49,6 +52,7 @@ class _Worker:
     name: str
     process: BaseProcess
     connection: Connection
+    environment: tuple[tuple[str, str], ...]
     task: RunTask | None = None
     deadline: float | None = None
     sent: float = 0.0
@@ -74,7 +78,6 @@ class LocalExecutor:
 
     Args:
         workers: How many processes run at once.
-        settings: The study's settings; they fix each worker's environment.
         timeout: Seconds a run may take before its worker is killed, or None.
         runs_per_worker: Retire a worker after this many runs (1: every run in
             a fresh process); None to keep workers warm.
@@ -85,14 +88,12 @@ class LocalExecutor:
     def __init__(
         self,
         workers: int,
-        settings: StudySettings,
         timeout: float | None = None,
         *,
         runs_per_worker: int | None = None,
         log_dir: Path | None = None,
     ):
         self._size = workers
-        self._settings = settings
         self._timeout = timeout
         self._runs_per_worker = runs_per_worker
         self._log_dir = log_dir
@@ -101,7 +102,7 @@ class LocalExecutor:
         self._workers: list[_Worker] = []
         self._names = itertools.count(1)
 
-    def _start_worker(self) -> _Worker:
+    def _start_worker(self, environment: dict[str, str]) -> _Worker:
         parent, child = self._context.Pipe(duplex=True)
         name = f"w{next(self._names)}"
         log_path = None if self._log_dir is None else str(self._log_dir / f"{name}.log")
@@ -111,10 +112,15 @@ class LocalExecutor:
             name=f"seedwise-{name}",
             daemon=True,
         )
-        with _environment(worker_environment(self._settings)):
+        with _environment(environment):
             process.start()
         child.close()
-        worker = _Worker(name=name, process=process, connection=parent)
+        worker = _Worker(
+            name=name,
+            process=process,
+            connection=parent,
+            environment=tuple(sorted(environment.items())),
+        )
         self._workers.append(worker)
         return worker
 
@@ -124,18 +130,27 @@ class LocalExecutor:
         return self._size - busy
 
     def submit(self, task: RunTask) -> None:
-        """Hand ``task`` to an idle worker, starting one if none is idle."""
+        """Hand ``task`` to an idle worker of its environment, starting one if none is idle."""
         for dead in [w for w in self._workers if w.task is None and not w.process.is_alive()]:
             self._discard(dead)
-        idle = [w for w in self._workers if w.task is None and w.process.is_alive()]
-        worker = idle[0] if idle else self._start_worker()
+        environment = worker_environment(task.settings)
+        key = tuple(sorted(environment.items()))
+        idle = [w for w in self._workers if w.task is None]
+        matching = [w for w in idle if w.environment == key]
+        if matching:
+            worker = matching[0]
+        else:
+            # An idle worker of other settings would only hold a slot: retire it.
+            for other in idle[: max(0, len(self._workers) - self._size + 1)]:
+                self._retire(other)
+            worker = self._start_worker(environment)
         worker.task = task
         worker.sent = time.monotonic()
         worker.deadline = None if self._timeout is None else worker.sent + self._timeout
         worker.connection.send(task)
 
-    def wait(self, timeout: float) -> list[RunOutcome]:
-        """Collect outcomes, crashes and timeouts, waiting at most ``timeout`` seconds."""
+    def wait(self, timeout: float) -> list[RunRecord]:
+        """Collect records of runs that ended, crashed or timed out, within ``timeout`` seconds."""
         busy = [w for w in self._workers if w.task is not None]
         if not busy:
             time.sleep(min(timeout, 0.05))
@@ -146,14 +161,14 @@ class LocalExecutor:
         handles: list[object] = [w.connection for w in busy]
         handles += [w.process.sentinel for w in busy]
         ready = set(wait(handles, timeout=limit))  # type: ignore[arg-type]
-        outcomes: list[RunOutcome] = []
+        records: list[RunRecord] = []
         now = time.monotonic()
         for worker in busy:
             task = worker.task
             assert task is not None
             if worker.connection in ready:
                 try:
-                    outcomes.append(worker.connection.recv())
+                    records.extend(worker.connection.recv())
                     worker.task = None
                     worker.runs += 1
                     self._retire_if_done(worker)
@@ -162,42 +177,51 @@ class LocalExecutor:
                     pass
             if worker.connection in ready or worker.process.sentinel in ready:
                 worker.process.join(_STOP_GRACE_S)
-                outcomes.append(
-                    self._lost(worker, "crashed", describe_exit(worker.process.exitcode))
+                records.extend(
+                    self._lost(worker, RunStatus.CRASHED, describe_exit(worker.process.exitcode))
                 )
             elif worker.deadline is not None and now >= worker.deadline:
                 self._kill(worker)
-                outcomes.append(
+                records.extend(
                     self._lost(
-                        worker, "timeout", f"run exceeded the timeout of {self._timeout:g} s"
+                        worker,
+                        RunStatus.TIMEOUT,
+                        f"run exceeded the timeout of {self._timeout:g} s",
                     )
                 )
-        return outcomes
+        return records
 
     def _retire_if_done(self, worker: _Worker) -> None:
-        if self._runs_per_worker is None or worker.runs < self._runs_per_worker:
-            return
+        if self._runs_per_worker is not None and worker.runs >= self._runs_per_worker:
+            self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
         with contextlib.suppress(OSError, BrokenPipeError):
             worker.connection.send(None)
         self._retired.append(worker.process)
         self._discard(worker)
 
-    def _lost(self, worker: _Worker, status: str, error: str) -> RunOutcome:
+    def _lost(self, worker: _Worker, status: RunStatus, error: str) -> list[RunRecord]:
+        """Records of a task whose worker died or was killed: one per run of its chain."""
         task = worker.task
         assert task is not None
         self._discard(worker)
         finished = time.time()
         duration = time.monotonic() - worker.sent
-        return RunOutcome(
-            repeat=task.repeat,
-            seed=task.seed,
-            status=status,
-            error=error,
-            started=finished - duration,
-            finished=finished,
-            duration=duration,
-            worker=worker.name,
-        )
+        return [
+            RunRecord(
+                study=run.study,
+                repeat=run.repeat,
+                seed=run.seed,
+                status=status,
+                error=error,
+                started=finished - duration,
+                finished=finished,
+                duration=duration,
+                worker=worker.name,
+            )
+            for run in task.chain()
+        ]
 
     def _kill(self, worker: _Worker) -> None:
         if worker.process.is_alive():

@@ -1,18 +1,17 @@
-"""What passes between the scheduler and the workers: settings, tasks and outcomes."""
+"""What the run loop hands to workers: a study's settings and one task per run.
+
+What comes back is a :class:`seedwise.records.RunRecord`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.experiment import FingerprintRecord, StepRecord
 from seedwise.seeding import FRAMEWORKS, derive_seed
 
-if TYPE_CHECKING:
-    from seedwise.check.sources import UnseededUse
-
-__all__ = ["RunOutcome", "RunTask", "StudySettings", "worker_environment"]
+__all__ = ["RunTask", "StudySettings", "worker_environment"]
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,10 @@ class RunTask:
             as ``.npy`` under ``workdir/capture`` (for ``seedwise check``).
         capture_step: The step to capture (None: tensors fingerprinted without a step).
         watch_sources: Record the unseeded random sources the run's code uses
-            (for ``seedwise check``); they come back in ``RunOutcome.unseeded``.
+            (for ``seedwise check``); they come back in ``RunRecord.unseeded``.
+        warmup: Runs to make first, one after another in the same process
+            (for ``seedwise check``: a seed right after another seed); their
+            records come back before this task's.
     """
 
     study: str
@@ -140,23 +142,8 @@ class RunTask:
     capture: bool = False
     capture_step: int | None = None
     watch_sources: bool = False
+    warmup: tuple[RunTask, ...] = ()
 
-
-@dataclass
-class RunOutcome:
-    """What became of one run: sent back by a worker, or made by the executor on a crash."""
-
-    repeat: int
-    seed: int
-    status: str
-    metrics: dict[str, float] = field(default_factory=dict)
-    error: str | None = None
-    traceback: str | None = None
-    started: float | None = None
-    finished: float | None = None
-    duration: float | None = None
-    worker: str | None = None
-    steps: list[StepRecord] = field(default_factory=list)
-    fingerprints: list[FingerprintRecord] = field(default_factory=list)
-    environment: dict[str, Any] | None = None
-    unseeded: list[UnseededUse] = field(default_factory=list)
+    def chain(self) -> tuple[RunTask, ...]:
+        """The runs this task makes, in order: its warm-up runs, then itself."""
+        return (*self.warmup, self)

@@ -1,4 +1,4 @@
-"""The loop of a warm worker process: receive a task, run it, send back the outcome.
+"""The loop of a warm worker process: receive a task, run it, send back its records.
 
 A worker imports the frameworks once (on its first run, through
 ``seed_everything``) and keeps them for every later run. Before each run it
@@ -19,9 +19,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from seedwise.runner.tasks import RunOutcome, RunTask, StudySettings
+from seedwise.records import RunRecord, RunStatus
+from seedwise.runner.tasks import RunTask, StudySettings
 
-__all__ = ["execute", "worker_main"]
+__all__ = ["execute", "execute_chain", "worker_main"]
 
 
 def _limit_threads(settings: StudySettings) -> None:
@@ -72,10 +73,10 @@ class _Environment:
         return self.value
 
 
-def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunOutcome:
+def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     """Run one task in this process and describe what happened.
 
-    An exception in the experiment becomes a ``failed`` outcome with its
+    An exception in the experiment becomes a ``failed`` record with its
     traceback; nothing escapes.
     """
     from seedwise.experiment import (
@@ -88,13 +89,16 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunOutcome:
 
     started = time.time()
     clock = time.perf_counter()
-    outcome = RunOutcome(repeat=task.repeat, seed=task.seed, status="failed", worker=worker)
+    status = RunStatus.FAILED
+    metrics: dict[str, float] = {}
+    error: str | None = None
+    trace: str | None = None
     context = None
     hooks = contextlib.ExitStack()
     watch = None
     try:
         if task.watch_sources:
-            from seedwise.check.sources import SourceWatch
+            from seedwise.experiment.sources import SourceWatch
 
             watch = hooks.enter_context(SourceWatch())
         if task.experiment not in cache:
@@ -119,25 +123,38 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunOutcome:
             hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
         if watch is not None:
             watch.patch_frameworks()
-        outcome.metrics = check_metrics(function(context))
-        outcome.status = "ok"
-    except Exception as error:
-        outcome.error = _first_line(error)
-        outcome.traceback = traceback.format_exc()
+        metrics = check_metrics(function(context))
+        status = RunStatus.OK
+    except Exception as caught:
+        error = _first_line(caught)
+        trace = traceback.format_exc()
     finally:
         hooks.close()
-        if watch is not None:
-            outcome.unseeded = list(watch.uses)
-        outcome.started = started
-        outcome.duration = time.perf_counter() - clock
-        outcome.finished = started + outcome.duration
-        if context is not None:
-            outcome.steps = list(context.steps)
-            outcome.fingerprints = list(context.fingerprints)
-        _, code_hash = cache.get(task.experiment, (None, None))
-        environment = cache.setdefault("__environment__", _Environment())
-        outcome.environment = environment.get(task, code_hash)
-    return outcome
+    duration = time.perf_counter() - clock
+    _, code_hash = cache.get(task.experiment, (None, None))
+    environment = cache.setdefault("__environment__", _Environment())
+    return RunRecord(
+        study=task.study,
+        repeat=task.repeat,
+        seed=task.seed,
+        status=status,
+        metrics=metrics,
+        error=error,
+        traceback=trace,
+        started=started,
+        finished=started + duration,
+        duration=duration,
+        worker=worker,
+        steps=() if context is None else tuple(context.steps),
+        fingerprints=() if context is None else tuple(context.fingerprints),
+        environment=environment.get(task, code_hash),
+        unseeded=() if watch is None else tuple(watch.uses),
+    )
+
+
+def execute_chain(task: RunTask, worker: str, cache: dict[str, Any]) -> list[RunRecord]:
+    """Run a task's warm-up runs, then the task, in this process; one record each."""
+    return [execute(run, worker, cache) for run in task.chain()]
 
 
 def _redirect_output(log_path: str) -> None:
@@ -169,4 +186,4 @@ def worker_main(connection: Connection, worker: str, log_path: str | None = None
             return
         if task is None:
             return
-        connection.send(execute(task, worker, cache))
+        connection.send(execute_chain(task, worker, cache))

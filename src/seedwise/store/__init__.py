@@ -5,14 +5,14 @@ See ``docs/store.md`` for the schema and how to read it with ``sqlite3``.
 
 from __future__ import annotations
 
+from seedwise.records import RUN_STATUSES as RUN_STATUSES
+from seedwise.records import RunRecord as RunRecord
 from seedwise.store.claims import make_owner as make_owner
 from seedwise.store.claims import owner_is_alive as owner_is_alive
 from seedwise.store.core import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
 from seedwise.store.core import Store as Store
 from seedwise.store.core import default_store_path as default_store_path
 from seedwise.store.core import open_store as open_store
-from seedwise.store.records import RUN_STATUSES as RUN_STATUSES
-from seedwise.store.records import RunRecord as RunRecord
 from seedwise.store.records import StudyRecord as StudyRecord
 from seedwise.store.records import StudySummary as StudySummary
 from seedwise.store.records import environment_hash as environment_hash

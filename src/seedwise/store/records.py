@@ -1,4 +1,7 @@
-"""The rows of the store as frozen dataclasses, and their JSON encoding."""
+"""The store's own rows (studies and their summaries) and the JSON encoding of columns.
+
+Runs are :class:`seedwise.records.RunRecord`; :func:`run_from_row` builds one from a row.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,13 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from seedwise.errors import StoreError
+from seedwise.records import RUN_STATUSES, RunRecord, UnseededUse
 
 __all__ = [
-    "RUN_STATUSES",
-    "RunRecord",
     "StudyRecord",
     "StudySummary",
     "decode_json",
@@ -23,11 +25,10 @@ __all__ = [
     "encode_json",
     "encode_metrics",
     "environment_hash",
+    "decode_unseeded",
+    "encode_unseeded",
     "run_from_row",
 ]
-
-#: Every status a stored run can have; a run is finished only when ``ok``.
-RUN_STATUSES = ("ok", "failed", "crashed", "timeout")
 
 # JSON has no NaN or infinities; metrics keep them as these strings.
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -82,40 +83,6 @@ class StudySummary:
     def total(self) -> int:
         """The number of stored runs, whatever their status."""
         return sum(self.counts.values())
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One run of a study, as stored: the latest attempt at one repeat.
-
-    Attributes:
-        study: The study's name.
-        repeat: The repeat index, ``>= 0``.
-        seed: The run's seed.
-        status: One of ``ok``, ``failed``, ``crashed``, ``timeout``.
-        metrics: The returned metrics (empty unless ``ok``); NaN and
-            infinities are kept.
-        error: One line saying why the run did not finish, or None.
-        traceback: The full traceback of a ``failed`` run, or None.
-        started: When the run started (Unix seconds), or None.
-        finished: When it finished (Unix seconds), or None.
-        duration: Its duration in seconds, or None.
-        worker: Which worker ran it, or None.
-        env_hash: The key of its row in ``environments``, or None.
-    """
-
-    study: str
-    repeat: int
-    seed: int
-    status: str
-    metrics: dict[str, float] = field(default_factory=dict)
-    error: str | None = None
-    traceback: str | None = None
-    started: float | None = None
-    finished: float | None = None
-    duration: float | None = None
-    worker: str | None = None
-    env_hash: str | None = None
 
 
 def encode_json(value: Any, *, what: str) -> str:
@@ -198,20 +165,28 @@ def environment_hash(environment: Mapping[str, Any]) -> str:
 
 
 def run_from_row(row: Sequence[Any]) -> RunRecord:
-    """A :class:`RunRecord` from a ``runs`` row, columns in table order.
+    """A :class:`RunRecord` from a ``runs`` row: the table's columns in order, then ``unseeded``.
+
+    Steps, fingerprints and the environment are read separately (see ``Store.run``).
 
     Raises:
-        StoreError: Metrics that do not decode.
+        StoreError: Metrics, a status or unseeded uses that do not decode.
     """
     study, repeat, seed, status, metrics = row[:5]
-    error, traceback, started, finished, duration, worker, env_hash = row[5:]
-    where = f"runs.metrics of study {study!r} repeat {repeat}"
+    error, traceback, started, finished, duration, worker, env_hash = row[5:12]
+    unseeded = row[12] if len(row) > 12 else None
+    where = f"runs.{{}} of study {study!r} repeat {repeat}"
+    if status not in RUN_STATUSES:
+        raise StoreError(
+            f"A store row cannot be decoded: {where.format('status')} is unknown. "
+            f"Received: {_short(status)}; expected one of {', '.join(RUN_STATUSES)}"
+        )
     return RunRecord(
         study=study,
         repeat=repeat,
         seed=seed,
         status=status,
-        metrics=decode_metrics(metrics, where=where),
+        metrics=decode_metrics(metrics, where=where.format("metrics")),
         error=error,
         traceback=traceback,
         started=started,
@@ -219,7 +194,36 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
         duration=duration,
         worker=worker,
         env_hash=env_hash,
+        unseeded=decode_unseeded(unseeded, where=where.format("unseeded")),
     )
+
+
+def encode_unseeded(uses: Sequence[UnseededUse]) -> str | None:
+    """The ``runs.unseeded`` column: a JSON list of uses, or NULL when there are none."""
+    if not uses:
+        return None
+    return json.dumps(
+        [{"kind": u.kind, "location": u.location, "fix": u.fix} for u in uses],
+        ensure_ascii=False,
+    )
+
+
+def decode_unseeded(text: object, *, where: str) -> tuple[UnseededUse, ...]:
+    """Decode what :func:`encode_unseeded` wrote (NULL: none).
+
+    Raises:
+        StoreError: The column is not a JSON list of uses.
+    """
+    if text is None:
+        return ()
+    data = decode_json(text, where=where)
+    try:
+        return tuple(UnseededUse(str(u["kind"]), str(u["location"]), str(u["fix"])) for u in data)
+    except (TypeError, KeyError):
+        raise StoreError(
+            f"A store row cannot be decoded: {where} is not a list of unseeded uses. "
+            f"Received: {_short(text)}; expected a JSON list of objects with kind, location, fix"
+        ) from None
 
 
 def decode_object(value: Any, where: str, column: str) -> dict[str, Any]:

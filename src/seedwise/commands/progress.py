@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from seedwise.runner.tasks import RunOutcome
+from seedwise.records import RunRecord
 
 __all__ = ["SweepProgress", "running_mean"]
 
@@ -44,23 +44,13 @@ class SweepProgress:
 
     Args:
         console: Where to draw.
-        total: The repeats this sweep covers.
-        done: How many of them were already finished before it started.
+        total: The repeats the sweep covers.
         metric: The metric whose running mean is shown; None for the first one returned.
-        values: That metric's values from the runs already finished.
     """
 
-    def __init__(
-        self,
-        console: Console,
-        *,
-        total: int,
-        done: int,
-        metric: str | None,
-        values: list[float],
-    ) -> None:
+    def __init__(self, console: Console, *, total: int, metric: str | None) -> None:
         self.metric = metric
-        self.values = list(values)
+        self.values: list[float] = []
         self.failed = 0
         self.enabled = console.is_terminal
         self._progress = Progress(
@@ -76,9 +66,7 @@ class SweepProgress:
             disable=not self.enabled,
             transient=False,
         )
-        self._task = self._progress.add_task(
-            "runs", total=total, completed=done, failed=0, metric=self._metric_text()
-        )
+        self._task = self._progress.add_task("runs", total=total, failed=0, metric="")
 
     def _metric_text(self) -> str:
         if self.metric is None or not self.values:
@@ -97,14 +85,23 @@ class SweepProgress:
     ) -> None:
         self._progress.stop()
 
-    def update(self, outcome: RunOutcome) -> None:
-        """Count one outcome."""
+    def start(self, finished: list[RunRecord]) -> None:
+        """Show the runs that were finished before the sweep started."""
+        for record in finished:
+            self._observe(record)
+        self._progress.update(self._task, completed=len(finished), metric=self._metric_text())
+
+    def _observe(self, record: RunRecord) -> None:
+        if self.metric is None and record.metrics:
+            self.metric = next(iter(record.metrics))
+        if self.metric is not None and self.metric in record.metrics:
+            self.values.append(record.metrics[self.metric])
+
+    def update(self, record: RunRecord) -> None:
+        """Count one finished run, whatever its status."""
         fields: dict[str, Any] = {}
-        if outcome.status == "ok":
-            if self.metric is None and outcome.metrics:
-                self.metric = next(iter(outcome.metrics))
-            if self.metric is not None and self.metric in outcome.metrics:
-                self.values.append(outcome.metrics[self.metric])
+        if record.status.is_finished:
+            self._observe(record)
             fields["metric"] = self._metric_text()
         else:
             self.failed += 1

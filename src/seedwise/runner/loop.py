@@ -1,0 +1,162 @@
+"""The one run loop: hand tasks to an executor as slots free up, take records as they arrive.
+
+Every way seedwise runs experiments goes through :func:`drive`: a study's
+sweep (``seedwise.run``, ``seedwise run``, the demo), a rerun of one repeat
+(``--only-repeat``) and the fresh processes of ``seedwise.check``. What to
+run next and what to do with a finished run is the caller's, through a
+:class:`TaskSource`; where runs execute is the executor's.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from seedwise.records import RunRecord, RunStatus
+from seedwise.runner.executor import Executor
+from seedwise.runner.tasks import RunTask
+
+__all__ = ["LoopResult", "StopRequest", "TaskList", "TaskSource", "drive"]
+
+_POLL_S = 0.25
+
+
+class TaskSource(Protocol):
+    """What to run, and what becomes of each finished run."""
+
+    def take(self, free: int) -> Sequence[RunTask]:
+        """At most ``free`` tasks to start now; empty when there is nothing to start."""
+        ...
+
+    def accept(self, record: RunRecord) -> None:
+        """Keep one finished run (store it, collect it); called as soon as it arrives."""
+        ...
+
+
+class TaskList:
+    """A fixed list of tasks, run in order; the records are kept in :attr:`records`."""
+
+    def __init__(self, tasks: Sequence[RunTask]) -> None:
+        self._waiting = list(tasks)
+        self.records: list[RunRecord] = []
+
+    def take(self, free: int) -> list[RunTask]:
+        """The next ``free`` tasks."""
+        taken, self._waiting = self._waiting[:free], self._waiting[free:]
+        return taken
+
+    def accept(self, record: RunRecord) -> None:
+        """Collect ``record``."""
+        self.records.append(record)
+
+
+@dataclass
+class LoopResult:
+    """What one loop did: the runs it finished, by status, and why it stopped early, if it did."""
+
+    counts: dict[str, int] = field(default_factory=RunStatus.counts)
+    stopped: str | None = None
+
+    @property
+    def failures(self) -> int:
+        """Runs of this loop that did not finish."""
+        return sum(n for status, n in self.counts.items() if RunStatus(status).is_failure)
+
+
+class StopRequest:
+    """Set by SIGINT or SIGTERM while a loop runs; the loop stops at its next poll.
+
+    Stopping at a poll, not wherever the signal lands, keeps every store
+    transaction whole. A second signal stops at once (KeyboardInterrupt).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextmanager
+    def installed(self) -> Iterator[StopRequest]:
+        """Catch SIGINT and SIGTERM (only possible in the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {
+            sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def drive(
+    executor: Executor,
+    source: TaskSource,
+    *,
+    on_record: Callable[[RunRecord], None] | None = None,
+    max_failures: int | None = None,
+    poll: float = _POLL_S,
+) -> LoopResult:
+    """Run what ``source`` gives until it gives nothing more and no run is in flight.
+
+    Args:
+        executor: Where the runs execute; shut down when the loop ends.
+        source: What to run next, and where each finished run goes.
+        on_record: Called with each record after ``source`` accepted it
+            (progress bars, callbacks).
+        max_failures: Stop once this many runs have not finished: running
+            runs are killed, nothing new starts, ``stopped="max-failures"``.
+        poll: The longest wait for a record between two looks at the source.
+
+    Returns:
+        The counts by status and why the loop stopped early, if it did.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C or SIGTERM; running runs were stopped
+            (they are not recorded) and the executor shut down.
+    """
+    result = LoopResult()
+    in_flight = 0
+    stop = StopRequest()
+    try:
+        with stop.installed():
+            while True:
+                if stop.requested:
+                    raise KeyboardInterrupt
+                free = executor.free_slots()
+                if free > 0 and result.stopped is None:
+                    for task in source.take(free):
+                        executor.submit(task)
+                        in_flight += len(task.chain())
+                if in_flight == 0:
+                    break
+                for record in executor.wait(poll):
+                    in_flight -= 1
+                    source.accept(record)
+                    result.counts[record.status.value] += 1
+                    if on_record is not None:
+                        on_record(record)
+                if (
+                    max_failures is not None
+                    and result.failures >= max_failures
+                    and result.stopped is None
+                ):
+                    result.stopped = "max-failures"
+                    executor.cancel()
+                    in_flight = 0
+    except KeyboardInterrupt:
+        result.stopped = "interrupted"
+        executor.cancel()
+        raise
+    finally:
+        executor.shutdown()
+    return result

@@ -1,0 +1,388 @@
+"""``seedwise.run``: repeat an experiment N times, in parallel, into the store.
+
+Run ``i`` gets the seed ``derive_seed(study_seed, "repeat", i)``; the worker
+calls ``seed_everything`` with it before the experiment. Settings that can
+change the numbers (threads, ``PYTHONHASHSEED``, deterministic ops, the Keras
+backend) are fixed per study and applied identically to every worker, so a
+run's result depends neither on the number of workers nor on the order.
+
+The command line's ``seedwise run`` calls :func:`run_study`, the same
+function ``seedwise.run`` calls, and prints what it returns.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seedwise.errors import UsageError
+from seedwise.records import Difference, RunRecord, first_difference
+from seedwise.runner.local import LocalExecutor
+from seedwise.runner.loop import TaskList, drive
+from seedwise.runner.spec import (
+    StudySpec,
+    check_positive,
+    experiment_reference,
+    open_study,
+    prepare_study,
+    safe_name,
+)
+from seedwise.runner.sweep import SweepResult, make_task, sweep
+from seedwise.store import Store, default_store_path
+from seedwise.store.study import Study
+
+if TYPE_CHECKING:
+    from seedwise.stats import StopDecision
+
+__all__ = [
+    "LocalExecutorFactory",
+    "RepeatCheck",
+    "StudyRun",
+    "rerun_repeat",
+    "run",
+    "run_study",
+    "worker_log_dir",
+]
+
+#: The fewest runs ``until_ci`` looks at before it may stop.
+UNTIL_CI_MIN_RUNS = 10
+
+
+@dataclass(frozen=True)
+class LocalExecutorFactory:
+    """Makes the local executor for a study: ``workers`` processes, a per-run ``timeout``."""
+
+    workers: int | None = None
+    timeout: float | None = None
+    runs_per_worker: int | None = None
+
+    def create(self, *, workers: int | None = None, log_dir: Path | None = None) -> LocalExecutor:
+        """A new executor; workers print to ``log_dir`` if given."""
+        count = workers or self.workers or os.cpu_count() or 1
+        return LocalExecutor(
+            count, timeout=self.timeout, runs_per_worker=self.runs_per_worker, log_dir=log_dir
+        )
+
+
+def worker_log_dir(store: Path, study: str) -> Path:
+    """Where a study's workers write their output: ``<store folder>/logs/<study>/``."""
+    return Path(store).parent / "logs" / safe_name(study)
+
+
+@dataclass(frozen=True)
+class RepeatCheck:
+    """One repeat run again, the stored run, and the first difference between them.
+
+    Attributes:
+        record: The new run.
+        stored: The stored finished run it was compared with, or None when
+            the repeat had none (the new run was then stored).
+        difference: Where the two first differ (status, a logged step, a
+            fingerprint, a returned metric), or None when they agree bit for bit.
+    """
+
+    record: RunRecord
+    stored: RunRecord | None
+    difference: Difference | None
+
+    @property
+    def identical(self) -> bool | None:
+        """True when bit-identical to the stored run, None when there was none to compare."""
+        return None if self.stored is None else self.difference is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        compared = None
+        if self.stored is not None:
+            compared = {
+                "metrics": len(self.stored.metrics),
+                "steps": len(self.stored.steps),
+                "fingerprints": len(self.stored.fingerprints),
+            }
+        return {
+            "repeat": self.record.repeat,
+            "seed": self.record.seed,
+            "status": self.record.status.value,
+            "metrics": self.record.metrics,
+            "error": self.record.error,
+            "stored_metrics": None if self.stored is None else self.stored.metrics,
+            "compared": compared,
+            "identical": self.identical,
+            "difference": None if self.difference is None else self.difference.to_dict(),
+        }
+
+
+def rerun_repeat(
+    store: Store, spec: StudySpec, repeat: int, factory: LocalExecutorFactory
+) -> RepeatCheck:
+    """Run exactly one repeat of a study again, in a fresh worker.
+
+    When the repeat has a finished run in the store, the new run is compared
+    with everything stored about it (status, returned metrics, every logged
+    step, every fingerprint) bit for bit, and the store is left as it was;
+    otherwise the new run is stored like any other.
+
+    Raises:
+        UsageError: Another runner holds the repeat.
+    """
+    stored = store.run(spec.name, repeat)
+    log_dir = worker_log_dir(store.path, spec.name)
+    if stored is None or not stored.status.is_finished:
+        records: list[RunRecord] = []
+        sweep(
+            store,
+            spec,
+            factory.create(workers=1, log_dir=log_dir),
+            [repeat],
+            retry_failed=True,
+            on_record=records.append,
+        )
+        if not records:
+            raise UsageError(
+                f"Repeat {repeat} of study {spec.name!r} is being run by another runner. "
+                f"Received: --only-repeat {repeat}; expected a repeat no other runner holds"
+            )
+        return RepeatCheck(records[0], None, None)
+    task = make_task(spec, repeat, str(store.path.parent / "runs" / "rerun" / f"{repeat:05d}"))
+    source = TaskList([task])
+    drive(factory.create(workers=1, log_dir=log_dir), source)
+    (record,) = source.records
+    return RepeatCheck(record, stored, first_difference(stored, record))
+
+
+class _UntilInterval:
+    """The rule of ``until_ci``: add runs until the t-interval of the metric is narrow enough."""
+
+    def __init__(self, half_width: float, metric: str | None, most: int) -> None:
+        self.half_width = half_width
+        self.metric = metric
+        self.most = most
+        self.values: list[float] = []
+
+    def observe(self, record: RunRecord) -> None:
+        if not record.status.is_finished:
+            return
+        if self.metric is None and record.metrics:
+            self.metric = next(iter(record.metrics))
+        if self.metric is not None and self.metric in record.metrics:
+            self.values.append(record.metrics[self.metric])
+
+    def decide(self, values: Sequence[float] | None = None) -> StopDecision:
+        from seedwise.stats import sequential_stop
+
+        return sequential_stop(
+            list(self.values if values is None else values),
+            self.half_width,
+            min_runs=UNTIL_CI_MIN_RUNS,
+            max_runs=max(self.most, UNTIL_CI_MIN_RUNS),
+        )
+
+    def keep_claiming(self) -> bool:
+        return not self.decide().stop
+
+
+@dataclass
+class StudyRun:
+    """What :func:`run_study` did: the study, this sweep, and the stopping decision.
+
+    Attributes:
+        spec: The study's definition.
+        store: The store's path.
+        sweep: What this sweep did.
+        runs: The stored runs of the repeats it covered, after it.
+        decision: With ``until_ci``, whether the interval is narrow enough.
+        metric: The metric ``until_ci`` and the progress follow, if any.
+    """
+
+    spec: StudySpec
+    store: Path
+    sweep: SweepResult
+    runs: list[RunRecord] = field(default_factory=list)
+    decision: StopDecision | None = None
+    metric: str | None = None
+
+
+def run_study(
+    fn_or_ref: str | Callable[..., Any],
+    *,
+    repeats: int = 30,
+    seed: int = 0,
+    config: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    store: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    threads: int = 1,
+    timeout: float | None = None,
+    deterministic: bool = True,
+    frameworks: tuple[str, ...] | None = None,
+    retry_failed: bool = False,
+    allow_code_change: bool = False,
+    max_failures: int | None = None,
+    fresh_process_per_run: bool = False,
+    until_ci: float | None = None,
+    metric: str | None = None,
+    on_start: Callable[[list[RunRecord]], None] | None = None,
+    on_record: Callable[[RunRecord], None] | None = None,
+) -> StudyRun:
+    """Run (or resume) a study and say what happened; :func:`run` with the details.
+
+    Args are those of :func:`run`, and:
+        on_start: Called once the study is open, before the first run, with
+            the finished runs already stored among the repeats it covers.
+
+    Returns:
+        The :class:`StudyRun`.
+    """
+    check_positive(repeats, "repeats")
+    if not isinstance(repeats, int):
+        raise UsageError(f"`repeats` must be an int. Received: repeats={repeats!r}")
+    check_positive(workers, "workers", allow_none=True)
+    check_positive(timeout, "timeout", allow_none=True)
+    check_positive(max_failures, "max_failures", allow_none=True)
+    check_positive(until_ci, "until_ci", allow_none=True)
+    if until_ci is not None and not math.isfinite(until_ci):
+        raise UsageError(f"`until_ci` must be finite. Received: until_ci={until_ci!r}")
+    reference = experiment_reference(fn_or_ref)
+    spec = prepare_study(
+        reference,
+        seed=seed,
+        config=config,
+        threads=threads,
+        deterministic=deterministic,
+        frameworks=frameworks,
+        name=name,
+    )
+    path = Path(store) if store is not None else default_store_path()
+    factory = LocalExecutorFactory(
+        workers=workers, timeout=timeout, runs_per_worker=1 if fresh_process_per_run else None
+    )
+    rule = None if until_ci is None else _UntilInterval(until_ci, metric, repeats)
+    with Store(path) as opened:
+        open_study(opened, spec, allow_code_change=allow_code_change)
+        previous = [
+            r for r in opened.runs(spec.name) if r.status.is_finished and r.repeat < repeats
+        ]
+        if rule is not None:
+            for record in previous:
+                rule.observe(record)
+        if on_start is not None:
+            on_start(previous)
+
+        def observe(record: RunRecord) -> None:
+            if rule is not None:
+                rule.observe(record)
+            if on_record is not None:
+                on_record(record)
+
+        result = sweep(
+            opened,
+            spec,
+            factory.create(log_dir=worker_log_dir(path, spec.name)),
+            list(range(repeats)),
+            retry_failed=retry_failed,
+            max_failures=max_failures,
+            on_record=observe,
+            keep_claiming=None if rule is None else rule.keep_claiming,
+        )
+        runs = [r for r in opened.runs(spec.name) if r.repeat < repeats]
+    outcome = StudyRun(spec=spec, store=path, sweep=result, runs=runs)
+    if rule is not None:
+        outcome.metric = rule.metric
+        outcome.decision = rule.decide(
+            [
+                r.metrics[rule.metric]
+                for r in runs
+                if r.status.is_finished and rule.metric is not None and rule.metric in r.metrics
+            ]
+        )
+    return outcome
+
+
+def run(
+    fn_or_ref: str | Callable[..., Any],
+    *,
+    repeats: int = 30,
+    seed: int = 0,
+    config: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    store: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    threads: int = 1,
+    timeout: float | None = None,
+    deterministic: bool = True,
+    frameworks: tuple[str, ...] | None = None,
+    retry_failed: bool = False,
+    allow_code_change: bool = False,
+    max_failures: int | None = None,
+    fresh_process_per_run: bool = False,
+    until_ci: float | None = None,
+    metric: str | None = None,
+    on_record: Callable[[RunRecord], None] | None = None,
+) -> Study:
+    """Run an experiment ``repeats`` times with derived seeds, in parallel, into the store.
+
+    Re-running the same call resumes: finished repeats are skipped, failed ones
+    rerun only with ``retry_failed``, a larger ``repeats`` adds runs.
+
+    Args:
+        fn_or_ref: The experiment ``fn(ctx) -> Mapping[str, float]``, or its
+            reference ``"path/to/file.py:fn"`` / ``"package.module:fn"``.
+        repeats: How many runs (repeats ``0 .. repeats - 1``); with
+            ``until_ci``, the most runs.
+        seed: The study's root seed.
+        config: The config every run receives as ``ctx.config``.
+        workers: Worker processes; default the number of cores.
+        store: The store file; default ``$SEEDWISE_STORE`` or ``.seedwise/seedwise.db``.
+        name: The study's name; default the experiment's name and a hash of
+            config, seed and settings.
+        threads: Threads per run (BLAS, OpenMP, TensorFlow, torch, XLA).
+        timeout: Seconds a run may take before its worker is killed.
+        deterministic: Deterministic ops in every run.
+        frameworks: Seed only these frameworks (default: every installed one;
+            an empty tuple seeds nothing, for showing what unseeded runs do).
+        retry_failed: Rerun repeats whose stored run failed, crashed or timed out.
+        allow_code_change: Continue a study whose experiment source changed.
+        max_failures: Stop the sweep once this many runs have not finished.
+        fresh_process_per_run: Run every repeat in a new worker process (slower:
+            frameworks are imported again each time) instead of warm workers.
+        until_ci: Stop adding runs once the 95% t-interval of ``metric`` has
+            at most this half-width (after 10 runs at least).
+        metric: The metric ``until_ci`` follows; default the first one returned.
+        on_record: Called in this process with each run's record once it is stored.
+
+    Returns:
+        The :class:`Study`, read back from the store.
+
+    Raises:
+        UsageError: Bad input (the store is not touched).
+        SweepInterrupted: Ctrl-C or SIGTERM; finished runs are kept.
+
+    Example:
+        >>> study = seedwise.run(train, repeats=30, config={"epochs": 100})  # doctest: +SKIP
+        >>> study.summary("mse")  # doctest: +SKIP
+    """
+    outcome = run_study(
+        fn_or_ref,
+        repeats=repeats,
+        seed=seed,
+        config=config,
+        workers=workers,
+        store=store,
+        name=name,
+        threads=threads,
+        timeout=timeout,
+        deterministic=deterministic,
+        frameworks=frameworks,
+        retry_failed=retry_failed,
+        allow_code_change=allow_code_change,
+        max_failures=max_failures,
+        fresh_process_per_run=fresh_process_per_run,
+        until_ci=until_ci,
+        metric=metric,
+        on_record=on_record,
+    )
+    return Study(outcome.store, outcome.spec.name)

@@ -1,0 +1,200 @@
+"""The layers of docs/architecture.md hold: no upward import, no import cycle, a light package."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "src"
+PACKAGE = SOURCE / "seedwise"
+
+
+def _layers() -> list[list[str]]:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    block = re.search(r"```layers\n(.*?)```", text, re.S)
+    assert block is not None, "docs/architecture.md has no ```layers block"
+    return [line.split() for line in block.group(1).splitlines() if line.strip()]
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SOURCE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """The ids of the nodes under ``if TYPE_CHECKING:``, which never run."""
+    hidden: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for statement in node.body:
+                hidden.update(id(inner) for inner in ast.walk(statement))
+    return hidden
+
+
+def _imports(modules: dict[str, Path], *, typing_only: bool = True) -> dict[str, set[str]]:
+    """Every seedwise module each module imports, wherever the import statement is.
+
+    Args:
+        modules: The modules by name.
+        typing_only: Count the imports under ``if TYPE_CHECKING:`` too.
+    """
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets: set[str] = set()
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(), str(path))
+        hidden = set() if typing_only else _type_checking_nodes(tree)
+        for node in ast.walk(tree):
+            if id(node) in hidden:
+                continue
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                for alias in node.names:
+                    submodule = f"{base}.{alias.name}"
+                    targets.add(submodule if submodule in modules else base)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def _layer_of(module: str, layers: list[list[str]]) -> int | None:
+    for index, members in enumerate(layers):
+        if any(module == m or module.startswith(m + ".") for m in members):
+            return index
+    return None
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def _without_package_reexports(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Drop the edges from a package's ``__init__`` to its own submodules.
+
+    A package re-exporting its submodules, whose submodules import each
+    other by full name, is the usual layout, not a cycle of design; an
+    import of the package itself from inside it still counts.
+    """
+    return {
+        name: {t for t in targets if not t.startswith(name + ".")}
+        for name, targets in graph.items()
+    }
+
+
+def test_every_module_has_a_layer() -> None:
+    layers = _layers()
+    missing = [m for m in _modules() if m != "seedwise" and _layer_of(m, layers) is None]
+    assert missing == [], f"modules without a layer in docs/architecture.md: {missing}"
+
+
+def test_no_module_imports_from_a_layer_above_its_own() -> None:
+    layers = _layers()
+    graph = _imports(_modules())
+    upward = []
+    for module, targets in graph.items():
+        if module == "seedwise":
+            continue
+        own = _layer_of(module, layers)
+        assert own is not None
+        for target in sorted(targets):
+            theirs = _layer_of(target, layers)
+            if target == "seedwise" or (theirs is not None and theirs > own):
+                upward.append(f"{module} -> {target}")
+    assert upward == []
+
+
+def test_no_import_cycles() -> None:
+    # Imports for type checking only never run, so they cannot close a cycle.
+    graph = _without_package_reexports(_imports(_modules(), typing_only=False))
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_layer_check_sees_imports_inside_functions(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from seedwise.cli import main\n    return main\n")
+    tree = ast.parse(module.read_text())
+    found = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert found == ["seedwise.cli"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import seedwise", "seedwise.Study", "seedwise.compare", "seedwise.errors.UsageError"],
+)
+def test_import_seedwise_loads_no_framework(statement: str) -> None:
+    code = (
+        "import sys\n"
+        f"import seedwise\n{statement if statement != 'import seedwise' else ''}\n"
+        "heavy = [m for m in ('tensorflow', 'torch', 'jax', 'keras', 'sklearn', 'scipy', "
+        "'matplotlib', 'pandas') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('seedwise'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    heavy, loaded = done.stdout.splitlines()
+    assert heavy == ""
+    if statement == "import seedwise":
+        assert loaded.split() == ["seedwise", "seedwise._version"]
+
+
+def test_public_names_resolve() -> None:
+    import seedwise
+
+    for name in seedwise.__all__:
+        assert getattr(seedwise, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = seedwise.nope  # type: ignore[attr-defined]
