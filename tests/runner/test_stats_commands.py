@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,6 @@ import pytest
 
 import seedwise
 from seedwise.cli import main
-from seedwise.runner.comparison import compare_studies
 from tests.runner.conftest import NOISY
 
 FAST = ("python", "numpy")
@@ -32,19 +32,23 @@ def test_summary_command_matches_the_library(
     store, base, _ = two_studies
     assert main(["summary", "base", "--store", str(store), "--metric", "value", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    expected = seedwise.summarize(base.metrics("value"), metric="value", n_failed=0)
+    expected = seedwise.summarize(base, metric="value")
     assert printed["mean"] == pytest.approx(float(np.mean(base.metrics("value"))), abs=0)
     assert printed == expected.to_dict()
+    assert printed["study"] == "base"
+    from_values = seedwise.summarize(base.metrics("value"), metric="value", n_failed=0)
+    assert replace(expected, study=None) == from_values
 
 
 def test_compare_pairs_by_seed_only_when_seeds_are_shared(
     two_studies: tuple[Path, seedwise.Study, seedwise.Study], tmp_path: Path
 ) -> None:
     store, base, other = two_studies
-    unpaired = compare_studies([base, other], metric="value")
+    unpaired = seedwise.compare(base, other, metric="value")
     assert unpaired.paired is False
+    assert unpaired.labels == ("base", "other")
     shifted = seedwise.run(NOISY, repeats=12, workers=2, store=store, frameworks=FAST, name="copy")
-    paired = compare_studies([base, shifted], metric="value")
+    paired = seedwise.compare(base, shifted, metric="value")
     assert paired.paired is True
     # The same seeds give the same values: a difference of exactly zero.
     assert paired.pairs[0].difference == 0.0
@@ -96,7 +100,7 @@ def test_compare_warns_when_studies_come_from_different_code(tmp_path: Path) -> 
     other = seedwise.run(
         f"{changed}:noisy", repeats=6, workers=1, store=store, frameworks=FAST, name="b"
     )
-    result = compare_studies([base, other], metric="value")
+    result = seedwise.compare(base, other, metric="value")
     assert any("differ in code (experiment source)" in w for w in result.warnings)
     same = seedwise.run(NOISY, repeats=6, workers=1, store=store, frameworks=FAST, name="c", seed=3)
-    assert not any("differ in" in w for w in compare_studies([base, same], metric="value").warnings)
+    assert not any("differ in" in w for w in seedwise.compare(base, same, metric="value").warnings)

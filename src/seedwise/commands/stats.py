@@ -1,26 +1,25 @@
-"""``seedwise summary``, ``compare`` and ``plan``: statistics over stored studies."""
+"""``seedwise summary``, ``compare`` and ``plan``: statistics over stored studies.
+
+Each command opens the store once and reads every study through it.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from seedwise.commands import add_output_options, make_console, to_json
-from seedwise.commands.run import store_path
+from seedwise.commands import make_console, to_json
+from seedwise.commands.options import add_output_options, store_path
 from seedwise.errors import UsageError
-from seedwise.runner import Study
-from seedwise.runner.comparison import compare_studies, plan_from_studies
-from seedwise.store import open_store
+from seedwise.stats import compare, plan_from_studies
+from seedwise.store import Store, open_store
+from seedwise.store.study import Study
 
 __all__ = ["add_stats_parsers"]
 
 
-def _studies(args: argparse.Namespace, names: list[str]) -> list[Study]:
-    path = store_path(args.store)
-    with open_store(path) as store:
-        for name in names:
-            store.get_study(name)
-    return [Study(path, name) for name in names]
+def _open(args: argparse.Namespace) -> Store:
+    return open_store(store_path(args.store))
 
 
 def _default_metric(study: Study, metric: str | None) -> str:
@@ -32,29 +31,34 @@ def _default_metric(study: Study, metric: str | None) -> str:
 
 def summary_command(args: argparse.Namespace) -> int:
     """Summaries of a study's metrics with intervals."""
-    (study,) = _studies(args, [args.study])
-    result = study.summary(args.metric, seed=args.seed)
+    with _open(args) as store:
+        result = store.study(args.study).summary(args.metric, seed=args.seed)
     if args.json:
         print(to_json(result.to_dict()))
     else:
-        make_console().print(f"[bold]{study.name}[/bold]\n{result}")
+        make_console().print(str(result), markup=False)
     return 0
 
 
 def compare_command(args: argparse.Namespace) -> int:
     """Compare studies on one metric."""
-    studies = _studies(args, args.studies)
-    metric = _default_metric(studies[0], args.metric)
+    if len(args.studies) < 2:
+        raise UsageError(
+            f"compare needs two or more studies. Received: {len(args.studies)}; "
+            "expected A B [C ...]"
+        )
     paired = {"auto": None, "yes": True, "no": False}[args.paired]
-    result = compare_studies(
-        studies,
-        metric=metric,
-        goal=args.goal,
-        baseline=args.baseline,
-        correction=args.correction,
-        paired=paired,
-        seed=args.seed,
-    )
+    with _open(args) as store:
+        studies = [store.study(name) for name in args.studies]
+        result = compare(
+            *studies,
+            metric=_default_metric(studies[0], args.metric),
+            goal=args.goal,
+            baseline=args.baseline,
+            correction=args.correction,
+            paired=paired,
+            seed=args.seed,
+        )
     if args.json:
         print(to_json(result.to_dict()))
     else:
@@ -64,21 +68,22 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def plan_command(args: argparse.Namespace) -> int:
     """How many runs are needed to detect an effect, from pilot studies."""
-    studies = _studies(args, args.studies)
-    if len(studies) > 2:
+    if len(args.studies) > 2:
         raise UsageError(
-            f"plan takes one pilot study, or two that share seeds. Received: {len(studies)} "
-            "studies; expected STUDY [STUDY_B]"
+            f"plan takes one pilot study, or two that share seeds. Received: "
+            f"{len(args.studies)} studies; expected STUDY [STUDY_B]"
         )
-    metric = _default_metric(studies[0], args.metric)
-    plan = plan_from_studies(
-        studies,
-        metric=metric,
-        effect=args.effect,
-        paired=args.paired,
-        power=args.power,
-        alpha=args.alpha,
-    )
+    with _open(args) as store:
+        studies = [store.study(name) for name in args.studies]
+        metric = _default_metric(studies[0], args.metric)
+        plan = plan_from_studies(
+            studies,
+            metric=metric,
+            effect=args.effect,
+            paired=args.paired,
+            power=args.power,
+            alpha=args.alpha,
+        )
     if args.json:
         print(to_json(plan.to_dict()))
     else:

@@ -13,10 +13,10 @@ from typing import Any
 
 from rich.table import Table
 
-from seedwise.commands import add_output_options, make_console, to_json
-from seedwise.commands.run import store_path
+from seedwise.commands import make_console, to_json
+from seedwise.commands.options import add_output_options, store_path
 from seedwise.errors import UsageError
-from seedwise.runner import Study
+from seedwise.records import RUN_STATUSES
 from seedwise.store import Store, open_store
 
 __all__ = ["add_study_parsers"]
@@ -52,16 +52,13 @@ def ls_command(args: argparse.Namespace) -> int:
     if not studies:
         console.print(f"no studies in {store_path(args.store)}")
         return 0
-    table = Table("study", "experiment", "seed", "ok", "failed", "crashed", "timeout", "created")
+    table = Table("study", "experiment", "seed", *RUN_STATUSES, "created")
     for s in studies:
         table.add_row(
             s.name,
             s.experiment,
             str(s.seed),
-            str(s.counts["ok"]),
-            str(s.counts["failed"]),
-            str(s.counts["crashed"]),
-            str(s.counts["timeout"]),
+            *(str(s.counts.get(status, 0)) for status in RUN_STATUSES),
             _when(s.created),
         )
     console.print(table)
@@ -71,9 +68,10 @@ def ls_command(args: argparse.Namespace) -> int:
 def show_command(args: argparse.Namespace) -> int:
     """Show one study: its definition and its runs."""
     with _open(args) as store:
-        record = store.get_study(args.study)
-    study = Study(store_path(args.store), args.study)
-    records = study.to_records()
+        study = store.study(args.study)
+        record = study.record
+        runs = study.runs
+    records = study.to_records(runs)
     if args.json:
         data = {
             "name": record.name,
@@ -91,7 +89,6 @@ def show_command(args: argparse.Namespace) -> int:
     console.print(f"[bold]{record.name}[/bold]: {record.experiment}, seed {record.seed}")
     console.print(f"config: {json.dumps(record.config, sort_keys=True)}")
     console.print(f"settings: {json.dumps(record.settings, sort_keys=True)}")
-    runs = study.runs
     counts = study.counts(runs)
     console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
     names = study.metric_names(runs)
@@ -110,8 +107,7 @@ def show_command(args: argparse.Namespace) -> int:
 def export_command(args: argparse.Namespace) -> int:
     """Write a study's runs as CSV, JSON or Parquet."""
     with _open(args) as store:
-        store.get_study(args.study)
-    records = Study(store_path(args.store), args.study).to_records()
+        records = store.study(args.study).to_records()
     if args.format == "parquet":
         try:
             import pyarrow as pa

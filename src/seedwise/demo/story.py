@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.runner import RunOutcome, Study, run
-from seedwise.runner.comparison import compare_studies
 
 __all__ = ["DemoPlan", "DemoResult", "EXPERIMENT", "RECIPES", "run_demo"]
 
@@ -158,7 +157,7 @@ def run_demo(
     on_outcome: Callable[[RunOutcome], None] | None = None,
 ) -> DemoResult:
     """Run (or resume) every step of the demo into ``store``; returns what it found."""
-    from seedwise.stats import summarize
+    from seedwise.stats import compare, summarize
 
     os.environ["KERAS_BACKEND"] = plan.backend
     result = DemoResult(plan=plan, store=store)
@@ -187,11 +186,9 @@ def run_demo(
     result.studies["long"] = _repeated_study(plan, store, plan.long_epochs, on_outcome)
     step("statistics and the plot")
     for key in ("short", "long"):
-        result.summaries[key] = summarize(
-            result.studies[key].metrics("mse"), metric="mse", n_failed=_failed(result.studies[key])
-        )
-    result.comparison = compare_studies(
-        [result.studies["short"], result.studies["long"]], metric="mse", goal="min"
+        result.summaries[key] = summarize(result.studies[key], metric="mse")
+    result.comparison = compare(
+        result.studies["short"], result.studies["long"], metric="mse", goal="min"
     )
     from seedwise.demo.plot import plot_mse
 
@@ -235,8 +232,3 @@ def _checked(plan: DemoPlan, store: Path) -> tuple[Path, dict[str, Any]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"inputs": inputs, "result": found, "text": str(verdict)}, indent=2))
     return path, found
-
-
-def _failed(study: Study) -> int:
-    counts = study.counts()
-    return counts["failed"] + counts["crashed"] + counts["timeout"]

@@ -19,6 +19,8 @@ from seedwise.stats._format import format_interval, format_number, format_p, pla
 from seedwise.stats._intervals import Interval
 from seedwise.stats._pair import EffectSize, Goal, PairAnalysis, TestResult, analyse_pair
 from seedwise.stats.corrections import Correction, adjust_p_values, correction_name
+from seedwise.stats.studies import StudyLike, StudyMetrics
+from seedwise.stats.studies import environment_notes as notes_on_environments
 
 if TYPE_CHECKING:
     import numpy as np
@@ -206,9 +208,9 @@ class Comparison:
 
 
 def compare(
-    a: ArrayLike | Mapping[str, ArrayLike],
-    b: ArrayLike | Mapping[str, ArrayLike],
-    *more: ArrayLike | Mapping[str, ArrayLike],
+    a: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
+    b: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
+    *more: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
     metric: str | None = None,
     goal: Goal = "min",
     paired: bool | None = None,
@@ -236,11 +238,19 @@ def compare(
     often skewed or have outliers, where they keep their level and lose
     little power (95% of the t-test's efficiency under normality).
 
+    Studies (``seedwise.Study``, or any :class:`StudyLike`) are compared on
+    their finished runs: ``compare(study_a, study_b, metric="mse")`` is
+    ``compare(values_a, values_b, metric="mse", seeds=[seeds_a, seeds_b],
+    labels=[study_a.name, study_b.name])``, plus a warning for each study
+    with runs that did not finish and the notes of
+    :func:`seedwise.stats.environment_notes` on their environments.
+
     Args:
-        a: A's values, one per run; or a mapping metric -> values.
+        a: A's values, one per run; a mapping metric -> values; or a study.
         b: B's values.
         *more: Further samples.
-        metric: The metric's name; required when samples are mappings.
+        metric: The metric's name; required when samples are mappings or
+            studies.
         goal: ``"min"`` when lower is better (losses), ``"max"`` otherwise.
         paired: True when ``a[i]`` and ``b[i]`` come from the same seed;
             False for independent samples; None decides from ``seeds``
@@ -248,7 +258,9 @@ def compare(
             unpaired when no seeds are given.
         seeds: Each sample's per-run seeds; paired samples are aligned by
             seed, and runs without a partner are dropped with a warning.
-        labels: The samples' names; default ``"A"``, ``"B"``, ...
+            Studies give their own.
+        labels: The samples' names; default the studies' names, or ``"A"``,
+            ``"B"``, ... for arrays.
         baseline: Compare every other sample with this label only; default
             all pairs.
         correction: ``"holm"`` (family-wise error), ``"bh"``
@@ -264,9 +276,9 @@ def compare(
         The ``Comparison``.
 
     Raises:
-        MissingMetricError: A sample is a mapping without ``metric``.
-        UsageError: Bad labels, baseline, goal, correction, levels, or paired
-            samples of unequal lengths.
+        MissingMetricError: A sample is a mapping or study without ``metric``.
+        UsageError: Bad labels, baseline, goal, correction, levels, paired
+            samples of unequal lengths, or studies mixed with arrays.
 
     Example:
         >>> result = compare([3.1, 2.9, 3.4, 3.0, 3.2, 3.3], [2.1, 2.0, 2.4, 2.2, 1.9, 2.3],
@@ -274,7 +286,12 @@ def compare(
         >>> result.pairs[0].winner
         'B'
     """
-    samples = (a, b, *more)
+    samples: tuple[object, ...] = (a, b, *more)
+    studies = _read_studies(samples, metric, seeds)
+    if studies is not None:
+        samples = tuple(study.values[str(metric)] for study in studies)
+        seeds = [study.seeds for study in studies]
+        labels = [study.name for study in studies] if labels is None else labels
     if goal not in ("min", "max"):
         raise UsageError(f"Unknown goal. Received: goal={goal!r}; expected 'min' or 'max'")
     if paired not in (None, True, False):
@@ -295,6 +312,8 @@ def compare(
     ]
     metric_name = metric or "value"
     warnings = [f"environment: {note}" for note in environment_notes]
+    if studies is not None:
+        warnings.extend(_study_warnings(studies, names))
     is_paired, arrays = _pairing(arrays, names, paired, seeds, warnings)
     pair_indices = _pair_indices(names, baseline)
     analyses: list[tuple[str, str, PairAnalysis, list[str]]] = []
@@ -319,6 +338,44 @@ def compare(
         ranking=_ranking(arrays, names, goal),
         warnings=tuple(warnings),
     )
+
+
+def _read_studies(
+    samples: tuple[object, ...], metric: str | None, seeds: Sequence[Sequence[int]] | None
+) -> list[StudyMetrics] | None:
+    """Each study's finished runs of ``metric``; None when the samples are not studies."""
+    studies = [sample for sample in samples if isinstance(sample, StudyLike)]
+    if not studies:
+        return None
+    if len(studies) != len(samples):
+        kinds = ", ".join(type(sample).__name__ for sample in samples)
+        raise UsageError(
+            "compare takes studies or arrays, not a mix. Received: samples of types "
+            f"{kinds}; expected only studies, or only arrays (study.metrics(name) gives one)"
+        )
+    if metric is None:
+        known = ", ".join(map(repr, studies[0].study_metrics().values)) or "none"
+        raise UsageError(
+            "`metric` is required when comparing studies. Received: metric=None; "
+            f"expected one of: {known}"
+        )
+    if seeds is not None:
+        raise UsageError(
+            "Studies give their own seeds. Received: seeds and studies; expected seeds=None"
+        )
+    return [study.study_metrics([metric]) for study in studies]
+
+
+def _study_warnings(studies: list[StudyMetrics], names: tuple[str, ...]) -> list[str]:
+    """Runs that did not finish, and differences between the studies' environments."""
+    warnings = [
+        f"{study.n_failed} runs of {name} did not finish and are left out"
+        for study, name in zip(studies, names, strict=True)
+        if study.n_failed
+    ]
+    environments = {name: study.environments for study, name in zip(studies, names, strict=True)}
+    warnings.extend(f"environment: {note}" for note in notes_on_environments(environments))
+    return warnings
 
 
 def _labels(labels: Sequence[str] | None, count: int) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from seedwise.stats._intervals import (
     t_interval,
     undefined,
 )
+from seedwise.stats.studies import StudyLike
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,6 +61,8 @@ class Summary:
         median_ci: The bootstrap (BCa) interval of the median.
         confidence: The confidence level of the intervals.
         notes: Why some numbers are missing, and what was excluded.
+        study: The study the runs belong to, when a study was summarised;
+            else None.
     """
 
     metric: str
@@ -80,10 +83,12 @@ class Summary:
     median_ci: Interval
     confidence: float
     notes: tuple[str, ...] = field(default=())
+    study: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready values (intervals as nested dicts)."""
         result: dict[str, Any] = {
+            "study": self.study,
             "metric": self.metric,
             "n": self.n,
             "n_nonfinite": self.n_nonfinite,
@@ -99,12 +104,16 @@ class Summary:
         return plain_dict(result)
 
     def __str__(self) -> str:
+        return self._text(with_study=True)
+
+    def _text(self, *, with_study: bool) -> str:
         counts = [f"n = {self.n} finished"]
         if self.n_nonfinite:
             counts.append(f"{self.n_nonfinite} non-finite excluded")
         if self.n_failed is not None:
             counts.append(f"{self.n_failed} failed")
-        lines = [f"{self.metric}: {', '.join(counts)}"]
+        where = f" (study {self.study})" if with_study and self.study is not None else ""
+        lines = [f"{self.metric}{where}: {', '.join(counts)}"]
         if self.n:
             f = format_number
             lines.append(
@@ -122,9 +131,16 @@ class Summary:
 
 @dataclass(frozen=True)
 class Summaries:
-    """Summaries of several metrics of the same runs, by metric name."""
+    """Summaries of several metrics of the same runs, by metric name.
+
+    Attributes:
+        metrics: Metric name -> its ``Summary``.
+        study: The study the runs belong to, when a study was summarised;
+            else None.
+    """
 
     metrics: dict[str, Summary]
+    study: str | None = None
 
     def __getitem__(self, metric: str) -> Summary:
         return self.metrics[metric]
@@ -140,7 +156,9 @@ class Summaries:
         return {metric: summary.to_dict() for metric, summary in self.metrics.items()}
 
     def __str__(self) -> str:
-        return "\n".join(str(summary) for summary in self.metrics.values())
+        lines = [] if self.study is None else [f"study {self.study}"]
+        lines.extend(summary._text(with_study=False) for summary in self.metrics.values())
+        return "\n".join(lines)
 
 
 @overload
@@ -171,6 +189,32 @@ def summarize(
 
 @overload
 def summarize(
+    values: StudyLike,
+    *,
+    metric: None = None,
+    confidence: float = ...,
+    n_resamples: int = ...,
+    seed: int | np.random.Generator = ...,
+    n_failed: int | None = ...,
+    bootstrap_max_n: int | None = ...,
+) -> Summaries: ...
+
+
+@overload
+def summarize(
+    values: StudyLike,
+    *,
+    metric: str,
+    confidence: float = ...,
+    n_resamples: int = ...,
+    seed: int | np.random.Generator = ...,
+    n_failed: int | None = ...,
+    bootstrap_max_n: int | None = ...,
+) -> Summary: ...
+
+
+@overload
+def summarize(
     values: ArrayLike,
     *,
     metric: str | None = None,
@@ -183,7 +227,7 @@ def summarize(
 
 
 def summarize(
-    values: ArrayLike | Mapping[str, ArrayLike],
+    values: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
     *,
     metric: str | None = None,
     confidence: float = 0.95,
@@ -205,15 +249,21 @@ def summarize(
     misleading one: no finite values, fewer than 3, or all values equal
     (BCa and t are undefined with zero spread).
 
+    A study (``seedwise.Study``, or any :class:`StudyLike`) is summarised
+    over its finished runs, like the mapping of its metrics, with
+    ``n_failed`` taken from the study and the result labelled with its name.
+
     Args:
-        values: One metric's values, one per run; or a mapping from metric
-            name to values. NaN and infinities are counted and excluded.
-        metric: For an array, its name (default ``"value"``). For a mapping,
-            the metric to summarise; None summarises every metric.
+        values: One metric's values, one per run; a mapping from metric
+            name to values; or a study. NaN and infinities are counted and
+            excluded.
+        metric: For an array, its name (default ``"value"``). For a mapping
+            or a study, the metric to summarise; None summarises every metric.
         confidence: The confidence level of every interval.
         n_resamples: Bootstrap resamples.
         seed: An int, or a ``numpy.random.Generator`` that supplies one.
-        n_failed: How many runs failed, to report alongside.
+        n_failed: How many runs failed, to report alongside; for a study,
+            default the study's count.
         bootstrap_max_n: Above this many values, report the t-interval for
             the mean and the order-statistic (binomial) interval for the
             median instead of bootstrapping; None always bootstraps.
@@ -223,7 +273,7 @@ def summarize(
         without ``metric``.
 
     Raises:
-        MissingMetricError: ``metric`` is not in the mapping.
+        MissingMetricError: ``metric`` is not in the mapping or the study.
         UsageError: A bad value, level, count or seed.
 
     Example:
@@ -238,18 +288,22 @@ def summarize(
     if bootstrap_max_n is not None:
         check_positive_int(bootstrap_max_n, name="bootstrap_max_n", minimum=1)
     root = root_seed(seed)
+    study = None
+    if isinstance(values, StudyLike):
+        data = values.study_metrics(None if metric is None else [metric])
+        study, values = data.name, data.values
+        n_failed = data.n_failed if n_failed is None else n_failed
+    options = (confidence, n_resamples, root, n_failed, bootstrap_max_n, study)
     if isinstance(values, Mapping) and metric is None:
         return Summaries(
             {
-                str(name): _summarize_one(
-                    column, str(name), confidence, n_resamples, root, n_failed, bootstrap_max_n
-                )
+                str(name): _summarize_one(column, str(name), *options)
                 for name, column in values.items()
-            }
+            },
+            study=study,
         )
     column = pick_metric(values, metric)
-    name = "value" if metric is None else metric
-    return _summarize_one(column, name, confidence, n_resamples, root, n_failed, bootstrap_max_n)
+    return _summarize_one(column, "value" if metric is None else metric, *options)
 
 
 def _summarize_one(
@@ -260,6 +314,7 @@ def _summarize_one(
     root: int,
     n_failed: int | None,
     bootstrap_max_n: int | None,
+    study: str | None,
 ) -> Summary:
     import numpy as np
 
@@ -277,7 +332,7 @@ def _summarize_one(
             metric=metric, n=0, n_nonfinite=sample.n_nonfinite, n_failed=n_failed,
             mean=None, std=None, sem=None, median=None, q1=None, q3=None, iqr=None,
             min=None, max=None, mean_ci=none, mean_ci_t=none, median_ci=none,
-            confidence=confidence, notes=tuple(notes),
+            confidence=confidence, notes=tuple(notes), study=study,
         )  # fmt: skip
     q1, median, q3 = (float(q) for q in np.percentile(x, [25.0, 50.0, 75.0]))
     std = float(np.std(x, ddof=1)) if n >= 2 else None
@@ -307,6 +362,7 @@ def _summarize_one(
         median_ci=median_ci,
         confidence=confidence,
         notes=tuple(notes),
+        study=study,
     )
 
 

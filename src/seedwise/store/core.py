@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import StoreError
 from seedwise.experiment.context import StepRecord
@@ -48,6 +48,9 @@ from seedwise.store.schema import (
     read_version,
     upgrade,
 )
+
+if TYPE_CHECKING:
+    from seedwise.store.study import Study
 
 __all__ = ["BUSY_TIMEOUT_S", "Store", "default_store_path", "open_store"]
 
@@ -322,6 +325,26 @@ class Store:
             code_hash=row[5],
             created=row[6],
         )
+
+    def study(self, name: str) -> Study:
+        """The study called ``name``, reading through this store (which stays open).
+
+        Closing the returned :class:`~seedwise.store.study.Study` does not
+        close the store; closing the store ends the study's reads.
+
+        Args:
+            name: The study's name.
+
+        Returns:
+            The study, bound to this store.
+
+        Raises:
+            StoreError: No such study; the message lists the closest known names.
+        """
+        from seedwise.store.study import Study
+
+        self.get_study(name)
+        return Study(self, name)
 
     def list_studies(self) -> list[StudySummary]:
         """Every study, by name, with its number of runs per status and of open claims."""

@@ -1,0 +1,289 @@
+"""A study read back from the store: its runs, metric arrays, tables and summaries."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from seedwise.errors import MissingMetricError, UsageError
+from seedwise.records import RunRecord, RunStatus
+from seedwise.stats.studies import StudyMetrics
+from seedwise.store.core import Store, open_store
+from seedwise.store.records import StudyRecord
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
+    from seedwise.stats import Summaries, Summary
+
+__all__ = ["Study"]
+
+
+class Study:
+    """One study in a store, read through one open connection.
+
+    ``store.study(name)`` borrows that store: closing the study leaves it
+    open. ``Study(path, name)`` opens the store at ``path`` on its first
+    read and keeps it until :meth:`close` (or the end of a ``with`` block).
+    The runs and the record are read again on each access, since a study may
+    still be growing; environments, stored under their hash, are read once.
+    ``seedwise.summarize`` and ``seedwise.compare`` accept a Study in place
+    of arrays (it is a :class:`seedwise.stats.StudyLike`).
+
+    Example:
+        >>> with seedwise.open_store(".seedwise/seedwise.db") as store:  # doctest: +SKIP
+        ...     short, long = store.study("demo-100e"), store.study("demo-1000e")
+        ...     seedwise.compare(short, long, metric="mse", goal="min")
+    """
+
+    def __init__(self, store: str | os.PathLike[str] | Store, name: str) -> None:
+        """A study of the store at a path (opened on first read), or of an open store.
+
+        Args:
+            store: The store's file, or an open :class:`Store` to borrow.
+            name: The study's name. ``Study(path, name)`` does not check it
+                until the first read; ``store.study(name)`` checks it at once.
+        """
+        if isinstance(store, Store):
+            self.store_path = store.path
+            self._store: Store | None = store
+            self._owns_store = False
+        else:
+            self.store_path = Path(store).expanduser()
+            self._store = None
+            self._owns_store = True
+        self.name = name
+        self._lock = threading.Lock()
+        self._environments: dict[str, dict[str, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"Study({str(self.store_path)!r}, {self.name!r})"
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store this study opened; a borrowed store stays open.
+
+        A later read opens the store again.
+        """
+        with self._lock:
+            if self._owns_store and self._store is not None:
+                self._store.close()
+                self._store = None
+
+    @property
+    def store(self) -> Store:
+        """The open store the study reads through (opened now if it is not yet).
+
+        Raises:
+            StoreError: The store cannot be opened (see :class:`Store`).
+        """
+        with self._lock:
+            if self._store is None:
+                self._store = open_store(self.store_path)
+            return self._store
+
+    @property
+    def record(self) -> StudyRecord:
+        """The study's definition: experiment, config, seed, settings, code hash.
+
+        Raises:
+            StoreError: No such study in the store.
+        """
+        return self.store.get_study(self.name)
+
+    @property
+    def runs(self) -> list[RunRecord]:
+        """Every stored run, by repeat (the latest attempt at each repeat).
+
+        Raises:
+            StoreError: No such study in the store.
+        """
+        return self.store.runs(self.name)
+
+    def metric_names(self, runs: Sequence[RunRecord] | None = None) -> list[str]:
+        """The metrics the runs returned, in the order the first run returned them.
+
+        Args:
+            runs: The runs to read, when the caller has them already; default
+                the study's runs, read from the store.
+
+        Returns:
+            The metric names, each once.
+        """
+        names: list[str] = []
+        for run in self.runs if runs is None else runs:
+            for name in run.metrics:
+                if name not in names:
+                    names.append(name)
+        return names
+
+    def metrics(self, name: str, runs: Sequence[RunRecord] | None = None) -> NDArray[np.float64]:
+        """The values of metric ``name`` over the finished (``ok``) runs, by repeat.
+
+        Args:
+            name: The metric.
+            runs: The runs to read, when the caller has them already; default
+                the study's runs, read from the store.
+
+        Returns:
+            One float64 per finished run, NaN where a run did not return ``name``.
+
+        Raises:
+            MissingMetricError: No finished run returned a metric of that name.
+        """
+        import numpy as np
+
+        finished = _finished(self.runs if runs is None else runs)
+        if finished and not any(name in run.metrics for run in finished):
+            known = ", ".join(map(repr, self.metric_names(finished))) or "none"
+            raise MissingMetricError(
+                f"Study {self.name!r} has no metric of that name. Received: metric={name!r}; "
+                f"expected one of: {known}"
+            )
+        return np.array([run.metrics.get(name, np.nan) for run in finished], dtype=np.float64)
+
+    def counts(self, runs: Sequence[RunRecord] | None = None) -> dict[str, int]:
+        """The number of stored runs in each status, every status present.
+
+        Args:
+            runs: The runs to count; default the study's runs, read from the store.
+
+        Returns:
+            ``{"ok": ..., "failed": ..., "crashed": ..., "timeout": ...}``.
+        """
+        return RunStatus.counts(run.status for run in (self.runs if runs is None else runs))
+
+    def environments(self, runs: Sequence[RunRecord] | None = None) -> list[dict[str, Any]]:
+        """The distinct environments the runs ran in, by hash.
+
+        Args:
+            runs: The runs; default the study's runs, read from the store.
+
+        Returns:
+            One environment dict per distinct ``env_hash`` (runs without one
+            are skipped).
+
+        Raises:
+            StoreError: An environment is missing or does not decode.
+        """
+        runs = self.runs if runs is None else runs
+        hashes = sorted({run.env_hash for run in runs if run.env_hash is not None})
+        for env_hash in hashes:
+            if env_hash not in self._environments:
+                self._environments[env_hash] = self.store.environment(env_hash)
+        return [self._environments[env_hash] for env_hash in hashes]
+
+    def study_metrics(self, metrics: Sequence[str] | None = None) -> StudyMetrics:
+        """The finished runs' seeds, metric values and environments, from one read of the runs.
+
+        This is what ``seedwise.summarize`` and ``seedwise.compare`` read
+        from a study (see :class:`seedwise.stats.StudyLike`).
+
+        Args:
+            metrics: The metrics to read; None for every metric the runs returned.
+
+        Returns:
+            The :class:`~seedwise.stats.StudyMetrics` of this study.
+
+        Raises:
+            MissingMetricError: No finished run returned one of ``metrics``.
+        """
+        runs = self.runs
+        finished = _finished(runs)
+        names = self.metric_names(finished) if metrics is None else list(metrics)
+        return StudyMetrics(
+            name=self.name,
+            seeds=tuple(run.seed for run in finished),
+            values={name: self.metrics(name, finished) for name in names},
+            n_failed=len(runs) - len(finished),
+            environments=tuple(self.environments(finished)),
+        )
+
+    def to_records(self, runs: Sequence[RunRecord] | None = None) -> list[dict[str, Any]]:
+        """One flat dict per run: repeat, seed, status, each metric, duration, worker, error.
+
+        Args:
+            runs: The runs; default the study's runs, read from the store.
+
+        Returns:
+            The rows, by repeat; a metric a run did not return is None.
+        """
+        runs = self.runs if runs is None else runs
+        names = self.metric_names(runs)
+        rows = []
+        for run in runs:
+            row: dict[str, Any] = {
+                "repeat": run.repeat,
+                "seed": run.seed,
+                "status": RunStatus(run.status).value,
+            }
+            for name in names:
+                row[name] = run.metrics.get(name)
+            row.update({"duration": run.duration, "worker": run.worker, "error": run.error})
+            rows.append(row)
+        return rows
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The runs as a DataFrame, one row per run (needs pandas).
+
+        Returns:
+            The columns of :meth:`to_records`, after ``study`` (the study's
+            name) and one ``config.<key>`` column per config entry, so that
+            frames of several studies concatenate into one table.
+
+        Raises:
+            UsageError: pandas is not installed.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError(
+                "Study.to_pandas needs pandas, which is not installed. Received: pandas missing; "
+                "expected `pip install pandas`"
+            ) from None
+        config = {f"config.{key}": value for key, value in self.record.config.items()}
+        rows = [{"study": self.name, **config, **row} for row in self.to_records()]
+        columns = ["study", *config, "repeat", "seed", "status"]
+        return pd.DataFrame.from_records(rows, columns=columns if not rows else None)
+
+    def summary(self, metric: str | None = None, *, seed: int = 0) -> Summary | Summaries:
+        """Summaries of every metric (or one) over the finished runs.
+
+        Equivalent to ``seedwise.summarize(study, metric=metric, seed=seed)``.
+
+        Args:
+            metric: The metric; None for every metric.
+            seed: The seed of the bootstrap.
+
+        Returns:
+            A ``Summary`` for one metric, or ``Summaries`` of every metric,
+            labelled with the study's name and its number of failed runs.
+
+        Raises:
+            MissingMetricError: No finished run returned ``metric``.
+        """
+        from seedwise.stats import summarize
+
+        if metric is None:
+            return summarize(self, seed=seed)
+        return summarize(self, metric=metric, seed=seed)
+
+
+def _finished(runs: Sequence[RunRecord]) -> list[RunRecord]:
+    return [run for run in runs if RunStatus(run.status).is_finished]

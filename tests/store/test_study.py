@@ -1,0 +1,233 @@
+"""Study handles: bound to one open store, read by ``summarize`` and ``compare`` like arrays."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import seedwise
+from seedwise.errors import MissingMetricError, StoreError, UsageError
+from seedwise.records import RunRecord, RunStatus
+from seedwise.stats import StudyLike, compare, summarize
+from seedwise.store import Store, open_store
+from seedwise.store.study import Study
+
+RESAMPLES = 200
+SEEDS = [11, 12, 13, 14, 15, 16, 17, 18]
+A_MSE = [0.31, 0.29, 0.35, 0.30, 0.33, 0.36, 0.28, 0.32]
+B_MSE = [0.25, 0.27, 0.30, 0.22, 0.26, 0.31, 0.24, 0.29]
+ENVIRONMENT = {"python": "3.11.7", "platform": "Linux", "packages": {"numpy": "2.1.0"}}
+
+
+def _add_study(
+    store: Store,
+    name: str,
+    mse: list[float],
+    *,
+    seeds: list[int] = SEEDS,
+    failed: int = 0,
+    environment: dict[str, Any] = ENVIRONMENT,
+) -> None:
+    store.ensure_study(
+        name,
+        experiment="train.py:train",
+        config={"epochs": 100, "lr": 0.01},
+        seed=0,
+        settings={"threads": 1},
+        code_hash="c0de",
+    )
+    for repeat, (seed, value) in enumerate(zip(seeds, mse, strict=True)):
+        store.record_run(
+            RunRecord(
+                name,
+                repeat,
+                seed,
+                RunStatus.OK,
+                metrics={"mse": value, "accuracy": 1.0 - value},
+                duration=0.5,
+                environment=environment,
+            )
+        )
+    for extra in range(failed):
+        repeat = len(mse) + extra
+        store.record_run(
+            RunRecord(name, repeat, 1000 + repeat, RunStatus.FAILED, error="ValueError: diverged")
+        )
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    location = tmp_path / "seedwise.db"
+    with Store(location) as store:
+        _add_study(store, "short", A_MSE)
+        _add_study(store, "long", B_MSE, failed=1)
+    return location
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every ``sqlite3.connect`` call from here on, by the path it opened."""
+    opened: list[str] = []
+    real: Callable[..., sqlite3.Connection] = sqlite3.connect
+
+    def counting(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(str(database))
+        return real(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", counting)
+    return opened
+
+
+def test_store_study_reads_through_the_same_store(path: Path, connects: list[str]) -> None:
+    with open_store(path) as store:
+        opens = len(connects)
+        assert opens >= 1
+        short, long = store.study("short"), store.study("long")
+        assert short.store is store
+        assert long.store is store
+        assert [run.seed for run in short.runs] == SEEDS
+        assert short.record.config == {"epochs": 100, "lr": 0.01}
+        assert short.metrics("mse").tolist() == A_MSE
+        assert long.counts() == {"ok": 8, "failed": 1, "crashed": 0, "timeout": 0}
+        summarize(short, metric="mse", n_resamples=RESAMPLES)
+        compare(short, long, metric="mse", n_resamples=RESAMPLES)
+        short.close()  # a borrowed store stays open
+        assert len(store.runs("short")) == 8
+        assert len(connects) == opens
+
+
+def test_store_study_refuses_an_unknown_name(path: Path) -> None:
+    with open_store(path) as store, pytest.raises(StoreError, match="Unknown study") as error:
+        store.study("shrot")
+    assert "'short'" in str(error.value)
+
+
+def test_study_from_a_path_opens_the_store_once_and_lazily(path: Path, connects: list[str]) -> None:
+    with open_store(path):
+        per_open = len(connects)
+    assert per_open >= 1
+    connects.clear()
+    with Study(path, "short") as study:
+        assert connects == []
+        study.runs, study.record, study.metrics("mse"), study.to_records()
+        study.summary("mse")
+        assert len(connects) == per_open
+        opened = study.store
+    with pytest.raises(sqlite3.ProgrammingError):
+        opened.runs("short")  # closed with the study that opened it
+    assert repr(study) == f"Study({str(path)!r}, 'short')"
+
+
+def test_compare_studies_equals_compare_of_their_values(path: Path) -> None:
+    with open_store(path) as store:
+        short, long = store.study("short"), store.study("long")
+        assert isinstance(short, StudyLike)
+        by_study = compare(short, long, metric="mse", n_resamples=RESAMPLES)
+    by_values = compare(
+        A_MSE,
+        B_MSE,
+        metric="mse",
+        seeds=[SEEDS, SEEDS],
+        labels=["short", "long"],
+        n_resamples=RESAMPLES,
+    )
+    assert by_study.labels == ("short", "long")
+    assert by_study.paired is True
+    assert by_study.pairs == by_values.pairs
+    assert by_study.pairs[0].p_value == by_values.pairs[0].p_value
+    assert by_study.pairs[0].difference_ci == by_values.pairs[0].difference_ci
+    assert by_study.pairs[0].winner == "long"
+    assert by_study.ranking == by_values.ranking
+    assert by_study.warnings == ("1 runs of long did not finish and are left out",)
+
+
+def test_compare_pairs_studies_by_seed_and_notes_environments(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        _add_study(store, "a", A_MSE)
+        other_env = {**ENVIRONMENT, "python": "3.12.1"}
+        _add_study(store, "b", B_MSE, seeds=list(reversed(SEEDS)), environment=other_env)
+        _add_study(store, "c", B_MSE, seeds=[seed + 100 for seed in SEEDS])
+        paired = compare(store.study("a"), store.study("b"), metric="mse", n_resamples=RESAMPLES)
+        unpaired = compare(store.study("a"), store.study("c"), metric="mse", n_resamples=RESAMPLES)
+    # Paired by seed, not by position: b's values are aligned to a's seeds.
+    expected = np.array(list(reversed(B_MSE))) - np.array(A_MSE)
+    assert paired.paired is True
+    assert paired.pairs[0].difference == pytest.approx(float(expected.mean()), abs=1e-15)
+    assert paired.warnings == (
+        "environment: the studies differ in python: results may not be comparable",
+    )
+    assert unpaired.paired is False
+    assert unpaired.warnings == ()
+
+
+def test_summarize_study_equals_summarize_of_its_values(path: Path) -> None:
+    with open_store(path) as store:
+        long = store.study("long")
+        one = summarize(long, metric="mse", n_resamples=RESAMPLES)
+        every = summarize(long, n_resamples=RESAMPLES)
+        method = long.summary("mse")
+    assert one.study == "long"
+    assert one.n_failed == 1
+    assert replace(one, study=None) == summarize(
+        B_MSE, metric="mse", n_resamples=RESAMPLES, n_failed=1
+    )
+    assert list(every) == ["mse", "accuracy"]
+    assert every.study == "long"
+    assert every["mse"] == one
+    assert method == replace(summarize(B_MSE, metric="mse", n_failed=1), study="long")
+    assert str(one).startswith("mse (study long): n = 8 finished, 1 failed")
+
+
+def test_to_pandas_has_study_and_config_columns(path: Path) -> None:
+    pytest.importorskip("pandas")
+    frame = Study(path, "long").to_pandas()
+    assert list(frame.columns[:6]) == [
+        "study",
+        "config.epochs",
+        "config.lr",
+        "repeat",
+        "seed",
+        "status",
+    ]
+    assert set(frame["study"]) == {"long"}
+    assert frame["config.epochs"].tolist() == [100] * 9
+    assert frame["status"].tolist() == ["ok"] * 8 + ["failed"]
+    assert frame["mse"].tolist()[:8] == B_MSE
+
+
+def test_a_bad_metric_names_the_known_ones(path: Path) -> None:
+    with open_store(path) as store:
+        short, long = store.study("short"), store.study("long")
+        for call in (
+            lambda: short.metrics("loss"),
+            lambda: summarize(short, metric="loss"),
+            lambda: compare(short, long, metric="loss"),
+        ):
+            with pytest.raises(MissingMetricError) as error:
+                call()
+            assert "Received: metric='loss'; expected one of: 'mse', 'accuracy'" in str(error.value)
+
+
+def test_compare_refuses_studies_mixed_with_arrays(path: Path) -> None:
+    with open_store(path) as store:
+        short = store.study("short")
+        with pytest.raises(UsageError, match="not a mix"):
+            compare(short, B_MSE, metric="mse")
+        with pytest.raises(UsageError, match="expected one of: 'mse', 'accuracy'"):
+            compare(short, store.study("long"))
+        with pytest.raises(UsageError, match="Studies give their own seeds"):
+            compare(short, store.study("long"), metric="mse", seeds=[SEEDS, SEEDS])
+
+
+def test_top_level_names_accept_studies(path: Path) -> None:
+    with seedwise.open_store(path) as store:
+        result = seedwise.compare(
+            store.study("short"), store.study("long"), metric="mse", n_resamples=RESAMPLES
+        )
+    assert result.labels == ("short", "long")
