@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from seedwise.errors import MissingMetricError, UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.stats.studies import StudyMetrics
-from seedwise.store.core import Store, open_store
+from seedwise.store import Store, open_store
 from seedwise.store.records import StudyRecord
 
 if TYPE_CHECKING:
@@ -29,8 +29,9 @@ class Study:
     """One study in a store, read through one open connection.
 
     ``store.study(name)`` borrows that store: closing the study leaves it
-    open. ``Study(path, name)`` opens the store at ``path`` on its first
-    read and keeps it until :meth:`close` (or the end of a ``with`` block).
+    open. ``Study(path, name)`` opens the store at ``path`` read-only
+    (:func:`~seedwise.store.open_store`) on its first read and keeps it
+    until :meth:`close` (or the end of a ``with`` block).
     The runs and the record are read again on each access, since a study may
     still be growing; environments, stored under their hash, are read once.
     ``seedwise.summarize`` and ``seedwise.compare`` accept a Study in place
@@ -46,7 +47,8 @@ class Study:
         """A study of the store at a path (opened on first read), or of an open store.
 
         Args:
-            store: The store's file, or an open :class:`Store` to borrow.
+            store: The store's file, opened read-only on the first read; or an
+                open :class:`Store` to borrow.
             name: The study's name. ``Study(path, name)`` does not check it
                 until the first read; ``store.study(name)`` checks it at once.
         """
