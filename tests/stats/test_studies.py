@@ -1,4 +1,4 @@
-"""Studies as inputs of the statistics, through the StudyLike protocol (no store needed)."""
+"""Studies as inputs of the statistics, through the StudySource protocol (no store needed)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from seedwise.errors import MissingMetricError, UsageError
 from seedwise.stats import (
-    StudyLike,
     StudyMetrics,
+    StudySource,
     compare,
     environment_notes,
     plan_from_studies,
@@ -51,9 +51,9 @@ B = FakeStudy("b", [6, 5, 4, 3, 2, 1], [2.3, 1.9, 2.2, 2.4, 2.0, 2.1], n_failed=
 
 
 def test_a_plain_object_is_study_like_and_arrays_are_not() -> None:
-    assert isinstance(A, StudyLike)
-    assert not isinstance(np.array(A.mse), StudyLike)
-    assert not isinstance({"mse": A.mse}, StudyLike)
+    assert isinstance(A, StudySource)
+    assert not isinstance(np.array(A.mse), StudySource)
+    assert not isinstance({"mse": A.mse}, StudySource)
 
 
 def test_compare_aligns_study_values_by_seed() -> None:

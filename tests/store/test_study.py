@@ -14,7 +14,7 @@ import pytest
 import seedwise
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus
-from seedwise.stats import StudyLike, compare, summarize
+from seedwise.stats import StudySource, compare, summarize
 from seedwise.store import Store, open_store
 from seedwise.store.study import Study
 
@@ -127,7 +127,7 @@ def test_study_from_a_path_opens_the_store_once_and_lazily(path: Path, connects:
 def test_compare_studies_equals_compare_of_their_values(path: Path) -> None:
     with open_store(path) as store:
         short, long = store.study("short"), store.study("long")
-        assert isinstance(short, StudyLike)
+        assert isinstance(short, StudySource)
         by_study = compare(short, long, metric="mse", n_resamples=RESAMPLES)
     by_values = compare(
         A_MSE,

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.stats import Comparison, StudyLike, compare
+from seedwise.stats import Comparison, StudySource, compare
 from seedwise.stats import environment_notes as environment_notes
 from seedwise.stats import plan_from_studies as plan_from_studies
 
 __all__ = ["compare_studies", "environment_notes", "plan_from_studies"]
 
 
-def compare_studies(studies: Sequence[StudyLike], *, metric: str, **options: Any) -> Comparison:
+def compare_studies(studies: Sequence[StudySource], *, metric: str, **options: Any) -> Comparison:
     """Equivalent to ``seedwise.compare(*studies, metric=metric, **options)``.
 
     Raises:

@@ -1,6 +1,6 @@
 """Statistics over repeated runs: summaries, comparisons, sample sizes, stopping.
 
-Plain arrays (or studies, through the ``StudyLike`` protocol) in, typed
+Plain arrays (or studies, through the ``StudySource`` protocol) in, typed
 results out; no store needed. SciPy is imported inside
 the functions that use it, so importing this package stays cheap.
 """
@@ -20,7 +20,7 @@ from seedwise.stats.compare import (
 from seedwise.stats.corrections import adjust_p_values, holm
 from seedwise.stats.power import Plan, sample_size, t_test_power
 from seedwise.stats.sequential import StopDecision, sequential_stop
-from seedwise.stats.studies import StudyLike, StudyMetrics, environment_notes, plan_from_studies
+from seedwise.stats.studies import StudyMetrics, StudySource, environment_notes, plan_from_studies
 from seedwise.stats.summary import BOOTSTRAP_MAX_N, Summaries, Summary, summarize
 
 __all__ = [
@@ -34,8 +34,8 @@ __all__ = [
     "RankEntry",
     "Summaries",
     "StopDecision",
-    "StudyLike",
     "StudyMetrics",
+    "StudySource",
     "Summary",
     "TestResult",
     "adjust_p_values",

@@ -19,7 +19,7 @@ from seedwise.stats._format import format_interval, format_number, format_p, pla
 from seedwise.stats._intervals import Interval
 from seedwise.stats._pair import EffectSize, Goal, PairAnalysis, TestResult, analyse_pair
 from seedwise.stats.corrections import Correction, adjust_p_values, correction_name
-from seedwise.stats.studies import StudyLike, StudyMetrics
+from seedwise.stats.studies import StudyMetrics, StudySource
 from seedwise.stats.studies import environment_notes as notes_on_environments
 
 if TYPE_CHECKING:
@@ -208,9 +208,9 @@ class Comparison:
 
 
 def compare(
-    a: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
-    b: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
-    *more: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
+    a: ArrayLike | Mapping[str, ArrayLike] | StudySource,
+    b: ArrayLike | Mapping[str, ArrayLike] | StudySource,
+    *more: ArrayLike | Mapping[str, ArrayLike] | StudySource,
     metric: str | None = None,
     goal: Goal = "min",
     paired: bool | None = None,
@@ -238,7 +238,7 @@ def compare(
     often skewed or have outliers, where they keep their level and lose
     little power (95% of the t-test's efficiency under normality).
 
-    Studies (``seedwise.Study``, or any :class:`StudyLike`) are compared on
+    Studies (``seedwise.Study``, or any :class:`StudySource`) are compared on
     their finished runs: ``compare(study_a, study_b, metric="mse")`` is
     ``compare(values_a, values_b, metric="mse", seeds=[seeds_a, seeds_b],
     labels=[study_a.name, study_b.name])``, plus a warning for each study
@@ -344,7 +344,7 @@ def _read_studies(
     samples: tuple[object, ...], metric: str | None, seeds: Sequence[Sequence[int]] | None
 ) -> list[StudyMetrics] | None:
     """Each study's finished runs of ``metric``; None when the samples are not studies."""
-    studies = [sample for sample in samples if isinstance(sample, StudyLike)]
+    studies = [sample for sample in samples if isinstance(sample, StudySource)]
     if not studies:
         return None
     if len(studies) != len(samples):

@@ -1,7 +1,7 @@
 """What the statistics read from a study: its finished runs' seeds and values, and environments.
 
 The statistics sit below the store, so they never open one: a stored study
-(``seedwise.Study``) satisfies :class:`StudyLike` and hands over a
+(``seedwise.Study``) satisfies :class:`StudySource` and hands over a
 :class:`StudyMetrics`, plain data that ``summarize``, ``compare`` and
 :func:`plan_from_studies` work on.
 """
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from seedwise.stats.power import Plan
 
-__all__ = ["StudyLike", "StudyMetrics", "environment_notes", "plan_from_studies"]
+__all__ = ["StudyMetrics", "StudySource", "environment_notes", "plan_from_studies"]
 
 # The environment facts whose differences can change a study's numbers.
 _FACTS = ("experiment_hash", "python", "platform", "machine")
@@ -47,7 +47,7 @@ class StudyMetrics:
 
 
 @runtime_checkable
-class StudyLike(Protocol):
+class StudySource(Protocol):
     """A study the statistics can read: ``seedwise.Study`` is one.
 
     ``summarize`` and ``compare`` accept any object with these two members
@@ -112,7 +112,7 @@ def _facts(environments: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
 
 
 def plan_from_studies(
-    studies: Sequence[StudyLike],
+    studies: Sequence[StudySource],
     *,
     metric: str,
     effect: float,

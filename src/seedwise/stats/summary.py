@@ -22,7 +22,7 @@ from seedwise.stats._intervals import (
     t_interval,
     undefined,
 )
-from seedwise.stats.studies import StudyLike
+from seedwise.stats.studies import StudySource
 
 if TYPE_CHECKING:
     import numpy as np
@@ -189,7 +189,7 @@ def summarize(
 
 @overload
 def summarize(
-    values: StudyLike,
+    values: StudySource,
     *,
     metric: None = None,
     confidence: float = ...,
@@ -202,7 +202,7 @@ def summarize(
 
 @overload
 def summarize(
-    values: StudyLike,
+    values: StudySource,
     *,
     metric: str,
     confidence: float = ...,
@@ -227,7 +227,7 @@ def summarize(
 
 
 def summarize(
-    values: ArrayLike | Mapping[str, ArrayLike] | StudyLike,
+    values: ArrayLike | Mapping[str, ArrayLike] | StudySource,
     *,
     metric: str | None = None,
     confidence: float = 0.95,
@@ -249,7 +249,7 @@ def summarize(
     misleading one: no finite values, fewer than 3, or all values equal
     (BCa and t are undefined with zero spread).
 
-    A study (``seedwise.Study``, or any :class:`StudyLike`) is summarised
+    A study (``seedwise.Study``, or any :class:`StudySource`) is summarised
     over its finished runs, like the mapping of its metrics, with
     ``n_failed`` taken from the study and the result labelled with its name.
 
@@ -289,7 +289,7 @@ def summarize(
         check_positive_int(bootstrap_max_n, name="bootstrap_max_n", minimum=1)
     root = root_seed(seed)
     study = None
-    if isinstance(values, StudyLike):
+    if isinstance(values, StudySource):
         data = values.study_metrics(None if metric is None else [metric])
         study, values = data.name, data.values
         n_failed = data.n_failed if n_failed is None else n_failed

@@ -35,7 +35,7 @@ class Study:
     The runs and the record are read again on each access, since a study may
     still be growing; environments, stored under their hash, are read once.
     ``seedwise.summarize`` and ``seedwise.compare`` accept a Study in place
-    of arrays (it is a :class:`seedwise.stats.StudyLike`).
+    of arrays (it is a :class:`seedwise.stats.StudySource`).
 
     Example:
         >>> with seedwise.open_store(".seedwise/seedwise.db") as store:  # doctest: +SKIP
@@ -195,7 +195,7 @@ class Study:
         """The finished runs' seeds, metric values and environments, from one read of the runs.
 
         This is what ``seedwise.summarize`` and ``seedwise.compare`` read
-        from a study (see :class:`seedwise.stats.StudyLike`).
+        from a study (see :class:`seedwise.stats.StudySource`).
 
         Args:
             metrics: The metrics to read; None for every metric the runs returned.
