@@ -4,6 +4,8 @@ Durability and concurrency come from SQLite: WAL mode, ``synchronous=FULL``,
 a 30 s busy timeout, and one short ``BEGIN IMMEDIATE`` transaction for every
 write, so that concurrent runners wait for each other instead of failing with
 "database is locked". Within a runner, the parent process is the only writer.
+Readers (:func:`open_store`) open the file read-only: they never write, never
+take the write lock and never wait for a writer.
 """
 
 from __future__ import annotations
@@ -178,12 +180,11 @@ class Store:
 
     def _open_writable(self, create: bool) -> sqlite3.Connection:
         version = inspect_file(self.path)
-        if self.path.exists():
-            _check_writable(self.path)
-        elif not create:
-            raise self._missing()
-        else:
+        if not self.path.exists():
+            if not create:
+                raise self._missing()
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        _check_writable(self.path)
         connection = sqlite3.connect(
             self.path,
             timeout=BUSY_TIMEOUT_S,
@@ -711,13 +712,18 @@ class Store:
 def _check_writable(path: Path) -> None:
     # A file without any write permission bit is read by open_store() with
     # immutable=1, which assumes nobody writes it: root must not either.
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o222 and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+    # SQLite creates the -wal and -shm files next to the store: so must we.
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        received = f"store={str(path)!r} in a folder this user may not write"
+    elif path.exists() and (
+        stat.S_IMODE(path.stat().st_mode) & 0o222 == 0 or not os.access(path, os.W_OK)
+    ):
+        received = f"store={str(path)!r} (file mode {stat.S_IMODE(path.stat().st_mode):o})"
+    else:
         return
     raise StoreError(
-        f"The store cannot be written by this user. Received: store={str(path)!r} "
-        f"(file mode {mode:o}); expected a file and folder this user may write (chmod u+w), "
-        "or open_store(path) to read it"
+        f"The store cannot be written by this user. Received: {received}; expected a file "
+        "and folder this user may write (chmod u+w), or open_store(path) to read it"
     )
 
 
