@@ -114,6 +114,8 @@ def test_cli_reads_leave_the_file_unchanged(path: Path, capsys: pytest.CaptureFi
     assert main(["export", STUDY, "--store", str(path), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3  # a header and one line per run
+    assert main(["summary", STUDY, "--store", str(path), "--json"]) == 0
+    assert "mse" in capsys.readouterr().out
     assert fingerprint(path) == before
 
 
