@@ -370,6 +370,7 @@ def test_a_version_1_store_is_read_as_it_is_and_migrated_by_the_first_write(
         assert [summary.name for summary in store.list_studies()] == ["old"]
         assert store.schema_version == 1
         assert "unseeded" not in run_columns(path)
+        assert fingerprint(path) == before
         store.set_code_hash("old", "h2")
         assert store.schema_version == SCHEMA_VERSION == 2
         assert store.get_study("old").code_hash == "h2"
