@@ -35,16 +35,14 @@ FRAMEWORKS = ("keras", "python", "numpy", "tensorflow")
 
 def one_run(epochs: int) -> float:
     """Seconds for one run of the experiment in a fresh worker, start to outcome."""
-    from seedwise.runner.local import LocalExecutor
-    from seedwise.runner.scheduler import run_seed
-    from seedwise.runner.tasks import RunTask, StudySettings
+    from seedwise.runner import LocalExecutor, RunTask, StudySettings, run_seed
 
     settings = StudySettings.for_study(
         0, frameworks=FRAMEWORKS, keras_backend=os.environ.get("KERAS_BACKEND")
     )
     with tempfile.TemporaryDirectory() as workdir:
         started = time.perf_counter()
-        executor = LocalExecutor(1, settings)
+        executor = LocalExecutor(1)
         task = RunTask(
             "bench", 0, run_seed(0, 0), EXPERIMENT, {"epochs": epochs}, settings, workdir
         )
@@ -54,7 +52,7 @@ def one_run(epochs: int) -> float:
             outcomes = executor.wait(0.05)
         elapsed = time.perf_counter() - started
         executor.shutdown()
-    assert outcomes[0].status == "ok", outcomes[0].error
+    assert outcomes[0].status.is_finished, outcomes[0].error
     return elapsed
 
 

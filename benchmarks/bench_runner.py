@@ -126,7 +126,7 @@ def main() -> None:
         workers=1,
         store=folder / "overhead.db",
         config={"epochs": args.epochs},
-        on_outcome=lambda outcome: finished.append(time.perf_counter()),
+        on_record=lambda outcome: finished.append(time.perf_counter()),
     )
     from seedwise.runner import StudySettings
     from seedwise.runner.tasks import worker_environment

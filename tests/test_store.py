@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def test_round_trip(store: Store) -> None:
         FingerprintRecord(None, "w/0", "ab" * 16, "float32", (2, 3), 1.5, 2.0),
         FingerprintRecord(1, "w/1", "cd" * 16, "int64", (), math.nan, math.nan),
     ]
-    store.record_run(run, steps=steps, fingerprints=fingerprints, environment=environment)
+    store.record_run(replace(run, steps=steps, fingerprints=fingerprints, environment=environment))
     (stored,) = store.runs("study")
     assert stored.env_hash == environment_hash(environment)
     assert (stored.seed, stored.started, stored.finished, stored.duration, stored.worker) == (
@@ -149,7 +150,7 @@ def test_round_trip(store: Store) -> None:
     assert math.isnan(read_fingerprints[1].max_abs)
     assert store.environment(stored.env_hash or "") == environment
     # The same environment is stored once.
-    store.record_run(ok_run(3), environment=dict(reversed(list(environment.items()))))
+    store.record_run(replace(ok_run(3), environment=dict(reversed(list(environment.items())))))
     assert store.runs("study")[1].env_hash == stored.env_hash
     connection = sqlite3.connect(store.path)
     try:
@@ -193,14 +194,14 @@ def test_studies(store: Store) -> None:
 
 
 def test_bad_run_inputs(store: Store) -> None:
-    with pytest.raises(StoreError, match=r"Unknown run status\. Received: status='done'"):
-        store.record_run(RunRecord("study", 0, 1, "done"))
+    with pytest.raises(UsageError, match=r"Unknown run status\. Received: status='done'"):
+        RunRecord("study", 0, 1, "done")  # type: ignore[arg-type]
     with pytest.raises(StoreError, match="Unknown study"):
         store.record_run(RunRecord("nope", 0, 1, "ok"))
     with pytest.raises(StoreError, match="Unknown environment"):
         store.record_run(RunRecord("study", 0, 1, "ok", env_hash="feed"))
     with pytest.raises(StoreError, match="cannot be stored as JSON"):
-        store.record_run(ok_run(0), environment={"path": Path("x")})
+        store.record_run(replace(ok_run(0), environment={"path": Path("x")}))
     assert store.runs("study") == []
 
 
@@ -366,14 +367,21 @@ def test_claims_skip_finished_failed_and_live_claims(store: Store) -> None:
 
 def test_rerun_of_a_failed_repeat_replaces_its_row(store: Store) -> None:
     store.record_run(
-        RunRecord("study", 1, 101, "failed", error="ValueError: x", traceback="Traceback ..."),
-        steps=[StepRecord(0, "loss", 9.0), StepRecord(1, "loss", 8.0)],
-        fingerprints=[FingerprintRecord(0, "w", "00" * 16, "float32", (1,), 0.0, 0.0)],
+        RunRecord(
+            "study",
+            1,
+            101,
+            "failed",  # type: ignore[arg-type]
+            error="ValueError: x",
+            traceback="Traceback ...",
+            steps=(StepRecord(0, "loss", 9.0), StepRecord(1, "loss", 8.0)),
+            fingerprints=(FingerprintRecord(0, "w", "00" * 16, "float32", (1,), 0.0, 0.0),),
+        )
     )
     owner = make_owner()
     assert store.claim("study", [1], owner, retry_failed=False) == []
     assert store.claim("study", [1], owner, retry_failed=True) == [1]
-    store.record_run(ok_run(1, mse=0.5), steps=[StepRecord(0, "loss", 1.0)])
+    store.record_run(replace(ok_run(1, mse=0.5), steps=(StepRecord(0, "loss", 1.0),)))
     (run,) = store.runs("study")
     assert (run.status, run.metrics, run.error, run.traceback) == ("ok", {"mse": 0.5}, None, None)
     assert store.steps("study", 1) == [StepRecord(0, "loss", 1.0)]

@@ -42,7 +42,7 @@ def test_not_reproducible_exits_1_and_says_where_and_why(
     ("argv", "shown"),
     [
         (["check", "no_such_file.py:fn"], "no_such_file.py"),
-        (["check", reference("numpy_clean"), "--threads", "0"], "threads=0"),
+        (["check", reference("numpy_clean"), "--threads", "0"], "--threads: must be a positive"),
         (["check", reference("numpy_clean"), "--set", "novalue"], "novalue"),
     ],
 )

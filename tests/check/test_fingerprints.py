@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from seedwise.check.compare import array_difference, first_difference, ulp_distance
 from seedwise.experiment import FingerprintRecord, RunContext, StepRecord
 from seedwise.experiment.fingerprint import capture_tensors, load_capture
-from seedwise.runner.tasks import RunOutcome
+from seedwise.records import RunRecord, RunStatus, array_difference, first_difference, ulp_distance
 
 
 def _context() -> RunContext:
@@ -130,15 +131,19 @@ def test_ulp_distance_counts_representable_floats_across_zero() -> None:
     assert array_difference(np.ones(2), np.ones(3)) == (None, None)
 
 
-def _outcome(**changes: object) -> RunOutcome:
-    outcome = RunOutcome(repeat=0, seed=1, status="ok", metrics={"loss": 0.5})
-    outcome.steps = [StepRecord(0, "loss", 1.0), StepRecord(1, "loss", 0.75)]
-    outcome.fingerprints = [
-        FingerprintRecord(step, "w", f"d{step}", "float32", (2,), 0.0, 0.0) for step in range(3)
-    ]
-    for name, value in changes.items():
-        setattr(outcome, name, value)
-    return outcome
+def _outcome(**changes: Any) -> RunRecord:
+    outcome = RunRecord(
+        "check",
+        0,
+        1,
+        RunStatus.OK,
+        metrics={"loss": 0.5},
+        steps=(StepRecord(0, "loss", 1.0), StepRecord(1, "loss", 0.75)),
+        fingerprints=tuple(
+            FingerprintRecord(step, "w", f"d{step}", "float32", (2,), 0.0, 0.0) for step in range(3)
+        ),
+    )
+    return replace(outcome, **changes)
 
 
 def test_first_difference_takes_the_earliest_step_and_prefers_fingerprints() -> None:

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from seedwise.check.sources import SourceWatch
+from seedwise.experiment.sources import SourceWatch
 
 
 def _line() -> int:

@@ -66,3 +66,10 @@ def keras_dropout(ctx: Any) -> dict[str, float]:
     ctx.fingerprint("weights", model.get_weights())
     predictions = np.asarray(model.predict(x, verbose=0), dtype=np.float64)[:, 0]
     return {"mse": float(np.mean((predictions - y) ** 2))}
+
+
+def step_drift(ctx: Any) -> dict[str, float]:
+    """Returns the same metric every time, but logs a value at step 1 that no seed controls."""
+    ctx.log(step=0, drift=0.0)
+    ctx.log(step=1, drift=float(np.random.default_rng().normal()))
+    return {"value": 1.0}

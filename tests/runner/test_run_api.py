@@ -63,7 +63,7 @@ def test_max_failures_stops_a_sweep_that_keeps_failing(store: Path) -> None:
         store=store,
         config={"always_fail": True},
         max_failures=3,
-        on_outcome=lambda outcome: seen.append(outcome.status),
+        on_record=lambda outcome: seen.append(outcome.status),
     )
     assert seen == ["failed"] * 3
     assert study.counts() == {"ok": 0, "failed": 3, "crashed": 0, "timeout": 0}
@@ -82,7 +82,7 @@ def test_result_is_independent_of_worker_count_and_resumes(tmp_path: Path) -> No
         repeats=7,
         workers=2,
         store=tmp_path / "a.db",
-        on_outcome=lambda outcome: seen.append(outcome.repeat),
+        on_record=lambda outcome: seen.append(outcome.repeat),
     )
     assert sorted(seen) == [5, 6]
     assert more.name == one.name
@@ -114,7 +114,7 @@ def test_retry_failed_reruns_only_when_asked(store: Path) -> None:
         workers=1,
         store=store,
         config=config,
-        on_outcome=lambda o: seen.append(o.repeat),
+        on_record=lambda o: seen.append(o.repeat),
     )
     assert seen == []
     study = noisy(
@@ -123,7 +123,7 @@ def test_retry_failed_reruns_only_when_asked(store: Path) -> None:
         store=store,
         config=config,
         retry_failed=True,
-        on_outcome=lambda o: seen.append(o.repeat),
+        on_record=lambda o: seen.append(o.repeat),
     )
     assert seen == [0]
     assert [run.status for run in study.runs] == ["failed", "ok"]
@@ -161,7 +161,8 @@ def test_a_named_study_refuses_another_config(store: Path) -> None:
 def test_study_tables(store: Path) -> None:
     study = noisy(repeats=3, workers=1, store=store)
     frame = study.to_pandas()
-    assert list(frame.columns[:5]) == ["repeat", "seed", "status", "value", "hash"]
+    assert list(frame.columns[:6]) == ["study", "repeat", "seed", "status", "value", "hash"]
+    assert set(frame["study"]) == {study.name}
     assert frame["value"].to_numpy().tobytes() == study.metrics("value").tobytes()
     summary = study.summary("value")
     assert summary.n == 3

@@ -126,11 +126,16 @@ def test_two_concurrent_runners_share_the_work(tmp_path: Path) -> None:
     [
         (["run", "missing.py:train"], "missing.py"),
         (["run", NOISY.replace(":noisy", ":nothing")], "'nothing' not found"),
-        (["run", NOISY, "--repeats", "0"], "repeats=0"),
-        (["run", NOISY, "--workers", "-2"], "workers=-2"),
-        (["run", NOISY, "--timeout", "-1"], "timeout=-1"),
+        (["run", NOISY, "--repeats", "0"], "--repeats: must be a positive int. Received: '0'"),
+        (["run", NOISY, "--workers", "-2"], "--workers: must be a positive int. Received: '-2'"),
+        (["run", NOISY, "--timeout", "-1"], "--timeout: must be a number above 0"),
+        (["run", NOISY, "--timeout", "nan"], "--timeout: must be a number above 0"),
+        (["run", NOISY, "--repeats", "2.5"], "--repeats: not an integer. Received: '2.5'"),
+        (["run", NOISY, "--seed", "-1"], "--seed: is out of range"),
+        (["run", NOISY, "--framework", "tensorfow"], "unknown framework. Received: 'tensorfow'"),
         (["run", NOISY, "--set", "epochs"], "'epochs'"),
         (["run", NOISY, "--only-repeat", "-1"], "--only-repeat"),
+        (["run", NOISY, "--until-ci", "0"], "--until-ci: must be a number above 0"),
     ],
 )
 def test_bad_input_one_line_exit_2_store_unchanged(
@@ -205,6 +210,44 @@ def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
     check = json.loads(again.stdout)
     assert check["identical"] is True
     assert check["metrics"]["value"] == result["metrics"]["value"][1]
+
+
+def test_only_repeat_compares_logged_steps_not_only_returned_metrics(tmp_path: Path) -> None:
+    env = {"SEEDWISE_STORE": str(tmp_path / "s.db")}
+    reference = NOISY.replace(":noisy", ":step_drift")
+    first = run_python(["-m", "seedwise", "run", reference, *FAST, "--repeats", "1"], env=env)
+    assert first.returncode == 0, first.stderr
+    before = file_digest(tmp_path / "s.db")
+    again = run_python(
+        ["-m", "seedwise", "run", reference, *FAST, "--repeats", "1", "--only-repeat", "0"],
+        env=env,
+    )
+    assert again.returncode == 1, again.stderr
+    assert "differs from the stored run" in again.stdout
+    assert "logged metric 'drift' at step 1" in again.stdout
+    assert "2 logged steps" in again.stdout
+    as_json = run_python(
+        [
+            "-m",
+            "seedwise",
+            "run",
+            reference,
+            *FAST,
+            "--repeats",
+            "1",
+            "--only-repeat",
+            "0",
+            "--json",
+        ],
+        env=env,
+    )
+    check = json.loads(as_json.stdout)
+    assert check["identical"] is False
+    assert check["metrics"] == {"value": 1.0} == check["stored_metrics"]
+    assert (check["difference"]["kind"], check["difference"]["step"]) == ("metric", 1)
+    assert check["compared"] == {"metrics": 1, "steps": 2, "fingerprints": 0}
+    # The stored run is left as it was.
+    assert file_digest(tmp_path / "s.db") == before
 
 
 @pytest.mark.slow

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedwise.runner import RunOutcome, Study, run
+from seedwise.records import RunRecord
+from seedwise.runner import run
+from seedwise.store.study import Study
 
 __all__ = ["DemoPlan", "DemoResult", "EXPERIMENT", "RECIPES", "run_demo"]
 
@@ -117,7 +119,7 @@ def _recipe_study(
     step: str,
     repeats: int,
     config: dict[str, Any],
-    on_outcome: Callable[[RunOutcome], None] | None,
+    on_record: Callable[[RunRecord], None] | None,
 ) -> Study:
     return run(
         RECIPES,
@@ -129,12 +131,12 @@ def _recipe_study(
         name=plan.name(f"{step}-{plan.epochs}e"),
         frameworks=(),
         fresh_process_per_run=True,
-        on_outcome=on_outcome,
+        on_record=on_record,
     )
 
 
 def _repeated_study(
-    plan: DemoPlan, store: Path, epochs: int, on_outcome: Callable[[RunOutcome], None] | None
+    plan: DemoPlan, store: Path, epochs: int, on_record: Callable[[RunRecord], None] | None
 ) -> Study:
     return run(
         EXPERIMENT,
@@ -145,7 +147,7 @@ def _repeated_study(
         store=store,
         name=plan.name(f"{epochs}e"),
         frameworks=plan.frameworks,
-        on_outcome=on_outcome,
+        on_record=on_record,
     )
 
 
@@ -154,7 +156,7 @@ def run_demo(
     store: Path,
     *,
     on_step: Callable[[str], None] | None = None,
-    on_outcome: Callable[[RunOutcome], None] | None = None,
+    on_record: Callable[[RunRecord], None] | None = None,
 ) -> DemoResult:
     """Run (or resume) every step of the demo into ``store``; returns what it found."""
     from seedwise.stats import compare, summarize
@@ -168,22 +170,22 @@ def run_demo(
 
     step("unseeded runs, each in a fresh process")
     result.studies["unseeded"] = _recipe_study(
-        plan, store, "unseeded", plan.unseeded, {"recipe": "none"}, on_outcome
+        plan, store, "unseeded", plan.unseeded, {"recipe": "none"}, on_record
     )
     step("the tutorial's recipe, each run in a fresh process")
     result.studies["tutorial"] = _recipe_study(
-        plan, store, "tutorial", plan.tutorial, {"recipe": "tutorial"}, on_outcome
+        plan, store, "tutorial", plan.tutorial, {"recipe": "tutorial"}, on_record
     )
     step(f"seed_everything({SEEDED_SEED}), each run in a fresh process")
     result.studies["seeded"] = _recipe_study(
-        plan, store, "seeded", plan.seeded, {"recipe": "seedwise", "seed": SEEDED_SEED}, on_outcome
+        plan, store, "seeded", plan.seeded, {"recipe": "seedwise", "seed": SEEDED_SEED}, on_record
     )
     step(f"seedwise check {EXPERIMENT}, in fresh processes")
     result.check_path, result.check = _checked(plan, store)
     step(f"{plan.repeats} repeats, {plan.epochs} epochs")
-    result.studies["short"] = _repeated_study(plan, store, plan.epochs, on_outcome)
+    result.studies["short"] = _repeated_study(plan, store, plan.epochs, on_record)
     step(f"{plan.repeats} repeats, {plan.long_epochs} epochs")
-    result.studies["long"] = _repeated_study(plan, store, plan.long_epochs, on_outcome)
+    result.studies["long"] = _repeated_study(plan, store, plan.long_epochs, on_record)
     step("statistics and the plot")
     for key in ("short", "long"):
         result.summaries[key] = summarize(result.studies[key], metric="mse")
@@ -192,7 +194,13 @@ def run_demo(
     )
     from seedwise.demo.plot import plot_mse
 
-    result.plot = plot_mse(result, store.parent / f"demo-{plan.backend}.png")
+    result.plot = plot_mse(
+        result.studies["short"].runs,
+        result.studies["long"].runs,
+        epochs=(plan.epochs, plan.long_epochs),
+        backend=plan.backend,
+        path=store.parent / f"demo-{plan.backend}.png",
+    )
     return result
 
 

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from seedwise.errors import UsageError
+
 __all__ = [
     "RUN_STATUSES",
     "FingerprintRecord",
@@ -154,6 +156,11 @@ class RunRecord:
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, RunStatus):
+            if self.status not in RUN_STATUSES:
+                raise UsageError(
+                    f"Unknown run status. Received: status={self.status!r}; "
+                    f"expected one of {', '.join(RUN_STATUSES)}"
+                )
             object.__setattr__(self, "status", RunStatus(self.status))
         for name in ("steps", "fingerprints", "unseeded"):
             value = getattr(self, name)

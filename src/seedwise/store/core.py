@@ -24,13 +24,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import StoreError
-from seedwise.experiment.context import StepRecord
-from seedwise.experiment.fingerprint import FingerprintRecord
+from seedwise.records import RUN_STATUSES, FingerprintRecord, RunRecord, StepRecord
 from seedwise.seeding.streams import check_seed
 from seedwise.store.claims import select_claimable
 from seedwise.store.records import (
-    RUN_STATUSES,
-    RunRecord,
     StudyRecord,
     StudySummary,
     decode_json,
@@ -38,6 +35,7 @@ from seedwise.store.records import (
     decode_real,
     encode_json,
     encode_metrics,
+    encode_unseeded,
     environment_hash,
     run_from_row,
 )
@@ -481,38 +479,26 @@ class Store:
 
     # Runs -------------------------------------------------------------------
 
-    def record_run(
-        self,
-        run: RunRecord,
-        *,
-        steps: Sequence[StepRecord] = (),
-        fingerprints: Sequence[FingerprintRecord] = (),
-        environment: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Store one run, its steps and fingerprints, in one transaction.
+    def record_run(self, run: RunRecord) -> None:
+        """Store one run, with its steps, fingerprints and unseeded uses, in one transaction.
 
         Replaces any earlier run of the same repeat (with its steps and
-        fingerprints), adds the environment if it is new, and deletes the
-        repeat's claim.
+        fingerprints), adds the run's environment if it is new, and deletes
+        the repeat's claim.
 
         Args:
-            run: The run. When ``environment`` is given, its ``env_hash``
-                is replaced by :func:`environment_hash` of it.
-            steps: Its per-step metrics, in order.
-            fingerprints: Its tensor digests, in order.
-            environment: The environment it ran in, JSON-encodable.
+            run: The run. When its ``environment`` is given, its ``env_hash``
+                is replaced by :func:`environment_hash` of it; otherwise
+                ``env_hash`` must name a stored environment, or be None.
 
         Raises:
             StoreError: No such study, a bad status or repeat, an unknown
                 ``env_hash``, or values JSON cannot hold.
         """
         _check_repeat(run.repeat)
-        if run.status not in RUN_STATUSES:
-            raise StoreError(
-                f"Unknown run status. Received: status={run.status!r}; "
-                f"expected one of {', '.join(RUN_STATUSES)}"
-            )
         environment_row = None
+        environment = run.environment
+        steps, fingerprints = run.steps, run.fingerprints
         if environment is not None:
             run = replace(run, env_hash=environment_hash(environment))
             environment_row = (run.env_hash, encode_json(dict(environment), what="environment"))
@@ -538,12 +524,12 @@ class Store:
                 connection.execute(f"DELETE FROM {table} WHERE study = ? AND repeat = ?", key)
             connection.execute(
                 "INSERT INTO runs (study, repeat, seed, status, metrics, error, traceback, "
-                "started, finished, duration, worker, env_hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "started, finished, duration, worker, env_hash, unseeded) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     *key,
                     run.seed,
-                    run.status,
+                    run.status.value,
                     encode_metrics(run.metrics),
                     run.error,
                     run.traceback,
@@ -552,6 +538,7 @@ class Store:
                     run.duration,
                     run.worker,
                     run.env_hash,
+                    encode_unseeded(run.unseeded),
                 ),
             )
             connection.executemany(
@@ -580,19 +567,53 @@ class Store:
             connection.execute("DELETE FROM claims WHERE study = ? AND repeat = ?", key)
 
     def runs(self, study: str) -> list[RunRecord]:
-        """Every stored run of ``study``, by repeat.
+        """Every stored run of ``study``, by repeat, without steps, fingerprints or environment.
 
         Raises:
-            StoreError: No such study, or a run whose metrics do not decode.
+            StoreError: No such study, or a run whose columns do not decode.
         """
         with self._read() as connection:
             self._require_study(connection, study)
             rows = connection.execute(
-                "SELECT study, repeat, seed, status, metrics, error, traceback, started, "
-                "finished, duration, worker, env_hash FROM runs WHERE study = ? ORDER BY repeat",
+                f"SELECT {self._run_columns(connection)} FROM runs WHERE study = ? ORDER BY repeat",
                 (study,),
             ).fetchall()
         return [run_from_row(row) for row in rows]
+
+    def run(self, study: str, repeat: int) -> RunRecord | None:
+        """Everything stored about one run: steps, fingerprints and environment included.
+
+        Returns:
+            The run, or None when the repeat has no stored run.
+
+        Raises:
+            StoreError: No such study, or columns that do not decode.
+        """
+        with self._read() as connection:
+            self._require_study(connection, study)
+            row = connection.execute(
+                f"SELECT {self._run_columns(connection)} FROM runs WHERE study = ? AND repeat = ?",
+                (study, _check_repeat(repeat)),
+            ).fetchone()
+        if row is None:
+            return None
+        record = run_from_row(row)
+        return replace(
+            record,
+            steps=tuple(self.steps(study, repeat)),
+            fingerprints=tuple(self.fingerprints(study, repeat)),
+            environment=None if record.env_hash is None else self.environment(record.env_hash),
+        )
+
+    @staticmethod
+    def _run_columns(connection: sqlite3.Connection) -> str:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
+        listed = (
+            "study, repeat, seed, status, metrics, error, traceback, started, finished, "
+            "duration, worker, env_hash"
+        )
+        # A store of schema version 1, read without migrating it, has no unseeded column.
+        return listed + (", unseeded" if "unseeded" in columns else "")
 
     def steps(self, study: str, repeat: int) -> list[StepRecord]:
         """The per-step metrics of one run, in the order logged (NaN comes back as NaN)."""

@@ -1,3 +1,0 @@
-"""Moved to :mod:`seedwise.store.study`; this name stays importable for now."""
-
-from seedwise.store.study import Study as Study
