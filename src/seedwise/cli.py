@@ -13,7 +13,14 @@ import warnings
 from collections.abc import Sequence
 
 from seedwise._version import __version__
+from seedwise.commands import options
+from seedwise.commands.check import add_check_parser
+from seedwise.commands.run import add_run_parser
+from seedwise.commands.stats import add_stats_parsers
+from seedwise.commands.studies import add_study_parsers
+from seedwise.demo.cli import demo_main
 from seedwise.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, SeedwiseError, UsageError
+from seedwise.seeding import seed_everything
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,7 +31,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _seed_command(args: argparse.Namespace) -> int:
-    from seedwise.seeding import seed_everything
 
     report = seed_everything(
         args.seed,
@@ -36,14 +42,12 @@ def _seed_command(args: argparse.Namespace) -> int:
 
 
 def _demo_command(args: argparse.Namespace) -> int:
-    from seedwise.demo.cli import demo_main
 
     return demo_main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
-    from seedwise.commands import options
 
     parser = _Parser(
         prog="seedwise",
@@ -81,11 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--json", action="store_true", help="print the report as JSON")
     seed.set_defaults(handler=_seed_command)
-
-    from seedwise.commands.check import add_check_parser
-    from seedwise.commands.run import add_run_parser
-    from seedwise.commands.stats import add_stats_parsers
-    from seedwise.commands.studies import add_study_parsers
 
     add_run_parser(commands)
     add_study_parsers(commands)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from seedwise.check import check
 from seedwise.commands import to_json
 from seedwise.commands.options import add_run_settings, config_from, frameworks_from
 from seedwise.commands.options import seed as seed_value
@@ -15,7 +16,6 @@ __all__ = ["add_check_parser", "check_command"]
 
 def check_command(args: argparse.Namespace) -> int:
     """Check one seed of an experiment; exit 0 when it reproduces, 1 when not."""
-    from seedwise.check import check
 
     result = check(
         args.experiment,

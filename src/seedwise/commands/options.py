@@ -14,11 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from seedwise.errors import UsageError
+from seedwise.experiment.values import parse_assignment
+from seedwise.seeding import FRAMEWORKS
+from seedwise.seeding.streams import MAX_SEED
+from seedwise.store import default_store_path
+
 __all__ = [
     "STORE_HELP",
     "add_output_options",
     "add_run_settings",
     "config_from",
+    "finite_number",
     "fraction",
     "framework",
     "frameworks_from",
@@ -63,7 +70,6 @@ def non_negative_int(text: str) -> int:
 
 def seed(text: str) -> int:
     """A seed: an int in ``[0, 2**63 - 1]``."""
-    from seedwise.seeding.streams import MAX_SEED
 
     value = _integer(text)
     if not 0 <= value <= MAX_SEED:
@@ -86,6 +92,19 @@ def positive_number(text: str) -> float:
     return value
 
 
+def finite_number(text: str) -> float:
+    """Any finite number, e.g. ``--effect``."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number. Received: {text!r}; expected e.g. 0.01 or -2"
+        )
+    return value
+
+
 def fraction(text: str) -> float:
     """A number strictly between 0 and 1, e.g. ``--power`` or ``--alpha``."""
     try:
@@ -101,7 +120,6 @@ def fraction(text: str) -> float:
 
 def framework(text: str) -> str:
     """A framework name seedwise can seed, e.g. ``numpy`` or ``torch``."""
-    from seedwise.seeding import FRAMEWORKS
 
     if text not in FRAMEWORKS:
         raise argparse.ArgumentTypeError(
@@ -111,8 +129,6 @@ def framework(text: str) -> str:
 
 
 def _assignment(text: str) -> tuple[str, Any]:
-    from seedwise.errors import UsageError
-    from seedwise.experiment.values import parse_assignment
 
     try:
         return parse_assignment(text)
@@ -122,7 +138,6 @@ def _assignment(text: str) -> tuple[str, Any]:
 
 def store_path(argument: str | None) -> Path:
     """``--store``, else ``$SEEDWISE_STORE``, else ``.seedwise/seedwise.db``."""
-    from seedwise.store import default_store_path
 
     return Path(argument).expanduser() if argument else default_store_path()
 
@@ -177,4 +192,5 @@ CHECKERS: dict[str, Callable[[str], Any]] = {
     "seed": seed,
     "positive_number": positive_number,
     "fraction": fraction,
+    "finite_number": finite_number,
 }

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from seedwise.records import RunRecord
+from seedwise.stats._intervals import t_interval
 
 __all__ = ["SweepProgress", "running_mean"]
 
@@ -30,8 +31,6 @@ def running_mean(values: list[float]) -> str:
     if len(finite) < 2:
         return f"{mean:.4g} (n = 1)"
     import numpy as np
-
-    from seedwise.stats._intervals import t_interval
 
     interval = t_interval(np.asarray(finite, dtype=np.float64), 0.95)
     if interval.low is None or interval.high is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seedwise.commands import make_console, to_json
+from seedwise.commands import make_console, options, to_json
 from seedwise.commands.options import add_output_options, store_path
 from seedwise.errors import UsageError
 from seedwise.stats import compare, plan_from_studies
@@ -98,7 +98,9 @@ def add_stats_parsers(commands: Any) -> None:
     )
     summary.add_argument("study", help="the study's name (see seedwise ls)")
     summary.add_argument("--metric", help="only this metric")
-    summary.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    summary.add_argument(
+        "--seed", type=options.seed, default=0, help="seed of the bootstrap (default 0)"
+    )
     add_output_options(summary)
     summary.set_defaults(handler=summary_command)
 
@@ -118,7 +120,9 @@ def add_stats_parsers(commands: Any) -> None:
         default="auto",
         help="pair runs by seed (auto: when the studies share seeds)",
     )
-    compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    compare.add_argument(
+        "--seed", type=options.seed, default=0, help="seed of the resampling (default 0)"
+    )
     add_output_options(compare)
     compare.set_defaults(handler=compare_command)
 
@@ -128,10 +132,12 @@ def add_stats_parsers(commands: Any) -> None:
     plan.add_argument(
         "studies", nargs="+", metavar="STUDY", help="a pilot study, or two that share seeds"
     )
-    plan.add_argument("--effect", type=float, required=True, help="the difference to detect")
+    plan.add_argument(
+        "--effect", type=options.finite_number, required=True, help="the difference to detect"
+    )
     plan.add_argument("--metric", help="the metric (default: the first one returned)")
     plan.add_argument("--paired", action="store_true", help="headline the paired design")
-    plan.add_argument("--power", type=float, default=0.8, help="default 0.8")
-    plan.add_argument("--alpha", type=float, default=0.05, help="default 0.05")
+    plan.add_argument("--power", type=options.fraction, default=0.8, help="default 0.8")
+    plan.add_argument("--alpha", type=options.fraction, default=0.05, help="default 0.05")
     add_output_options(plan)
     plan.set_defaults(handler=plan_command)

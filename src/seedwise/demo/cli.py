@@ -14,6 +14,7 @@ from seedwise.commands import make_console, to_json
 from seedwise.commands.options import store_path
 from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
 from seedwise.records import RunRecord
+from seedwise.seeding import seeding_gaps
 
 
 def _numbers(values: Sequence[float]) -> str:
@@ -27,7 +28,6 @@ def _spread(values: Sequence[float]) -> str:
 
 
 def _why_tutorial_fails() -> str:
-    from seedwise.seeding import seeding_gaps
 
     return "; ".join(action.detail for action in seeding_gaps(["numpy", "tensorflow"]))
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from seedwise.experiment import RunContext
+from seedwise.seeding import seed_everything
 
 __all__ = ["FitResult", "fit_network", "recipes", "sequence", "tutorial_data"]
 
@@ -116,8 +117,6 @@ def recipes(ctx: RunContext) -> dict[str, float]:
 
         tf_random.set_seed(2)
     elif recipe == "seedwise":
-        from seedwise.seeding import seed_everything
-
         seed_everything(int(ctx.config["seed"]))
     result = fit_network(int(ctx.config.get("epochs", 100)))
     ctx.fingerprint("weights", result.weights)

@@ -20,8 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedwise.check import check
+from seedwise.demo.plot import plot_mse
+from seedwise.experiment import experiment_source_hash
 from seedwise.records import RunRecord
 from seedwise.runner import run
+from seedwise.stats import compare, summarize
 from seedwise.store.study import Study
 
 __all__ = ["DemoPlan", "DemoResult", "EXPERIMENT", "RECIPES", "run_demo"]
@@ -64,7 +68,6 @@ class DemoPlan:
         version of that code starts new studies rather than mixing its runs
         with the old ones (or being refused as a code change).
         """
-        from seedwise.experiment import experiment_source_hash
 
         return f"demo-{self.backend}-{part}-{experiment_source_hash(EXPERIMENT)[:6]}"
 
@@ -159,7 +162,6 @@ def run_demo(
     on_record: Callable[[RunRecord], None] | None = None,
 ) -> DemoResult:
     """Run (or resume) every step of the demo into ``store``; returns what it found."""
-    from seedwise.stats import compare, summarize
 
     os.environ["KERAS_BACKEND"] = plan.backend
     result = DemoResult(plan=plan, store=store)
@@ -192,7 +194,6 @@ def run_demo(
     result.comparison = compare(
         result.studies["short"], result.studies["long"], metric="mse", goal="min"
     )
-    from seedwise.demo.plot import plot_mse
 
     result.plot = plot_mse(
         result.studies["short"].runs,
@@ -210,8 +211,6 @@ def _checked(plan: DemoPlan, store: Path) -> tuple[Path, dict[str, Any]]:
     A check is a pure function of the code, seed, config and settings, so a
     stored verdict for the same inputs is reused when the demo runs again.
     """
-    from seedwise.check import check
-    from seedwise.experiment import experiment_source_hash
 
     path = store.parent / f"demo-{plan.backend}-check-{plan.epochs}e.json"
     inputs = {

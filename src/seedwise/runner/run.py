@@ -32,6 +32,7 @@ from seedwise.runner.spec import (
     safe_name,
 )
 from seedwise.runner.sweep import SweepResult, make_task, sweep
+from seedwise.stats import sequential_stop
 from seedwise.store import Store, default_store_path
 from seedwise.store.study import Study
 
@@ -172,7 +173,6 @@ class _UntilInterval:
             self.values.append(record.metrics[self.metric])
 
     def decide(self, values: Sequence[float] | None = None) -> StopDecision:
-        from seedwise.stats import sequential_stop
 
         return sequential_stop(
             list(self.values if values is None else values),

@@ -19,8 +19,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from seedwise.env import collect_environment
+from seedwise.experiment import RunContext, check_metrics, experiment_source_hash, load_experiment
+from seedwise.experiment.fingerprint import capture_tensors
+from seedwise.experiment.sources import SourceWatch
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.tasks import RunTask, StudySettings
+from seedwise.seeding import seed_everything
 
 __all__ = ["execute", "execute_chain", "worker_main"]
 
@@ -65,8 +70,6 @@ class _Environment:
 
     def get(self, task: RunTask, code_hash: str | None) -> dict[str, Any]:
         if self.value is None:
-            from seedwise.env import collect_environment
-
             self.value = collect_environment(
                 {"settings": task.settings.to_dict(), "experiment_hash": code_hash}
             )
@@ -79,13 +82,6 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     An exception in the experiment becomes a ``failed`` record with its
     traceback; nothing escapes.
     """
-    from seedwise.experiment import (
-        RunContext,
-        check_metrics,
-        experiment_source_hash,
-        load_experiment,
-    )
-    from seedwise.seeding import seed_everything
 
     started = time.time()
     clock = time.perf_counter()
@@ -98,8 +94,6 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     watch = None
     try:
         if task.watch_sources:
-            from seedwise.experiment.sources import SourceWatch
-
             watch = hooks.enter_context(SourceWatch())
         if task.experiment not in cache:
             cache[task.experiment] = (
@@ -118,8 +112,6 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         workdir.mkdir(parents=True, exist_ok=True)
         context = RunContext(task.seed, task.repeat, task.config, workdir)
         if task.capture:
-            from seedwise.experiment.fingerprint import capture_tensors
-
             hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
         if watch is not None:
             watch.patch_frameworks()

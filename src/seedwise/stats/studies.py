@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from seedwise.errors import UsageError
+from seedwise.stats.power import sample_size
 
 if TYPE_CHECKING:
     import numpy as np
@@ -143,8 +144,6 @@ def plan_from_studies(
             studies that share at least 3 seeds.
     """
     import numpy as np
-
-    from seedwise.stats.power import sample_size
 
     if len(studies) not in (1, 2):
         raise UsageError(

@@ -14,9 +14,9 @@ import socket
 import uuid
 from collections.abc import Mapping, Sequence
 
-__all__ = ["can_take_over", "make_owner", "owner_is_alive", "select_claimable"]
+from seedwise.records import RunStatus
 
-_NOT_FINISHED = ("failed", "crashed", "timeout")
+__all__ = ["can_take_over", "make_owner", "owner_is_alive", "select_claimable"]
 
 
 def make_owner() -> str:
@@ -100,7 +100,7 @@ def select_claimable(
             break
         if repeat in runs:
             status, finished = runs[repeat]
-            if status not in _NOT_FINISHED or not retry_failed:
+            if RunStatus(status).is_finished or not retry_failed:
                 continue
             if retry_before is not None and finished is not None and finished >= retry_before:
                 continue

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import MissingMetricError, UsageError
 from seedwise.records import RunRecord, RunStatus
+from seedwise.stats import summarize
 from seedwise.stats.studies import StudyMetrics
 from seedwise.store import Store, open_store
 from seedwise.store.records import StudyRecord
@@ -280,7 +281,6 @@ class Study:
         Raises:
             MissingMetricError: No finished run returned ``metric``.
         """
-        from seedwise.stats import summarize
 
         if metric is None:
             return summarize(self, seed=seed)

@@ -1,0 +1,91 @@
+"""Command-line values are checked while parsing, by the types of one module."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+
+import pytest
+
+from seedwise.cli import build_parser, main
+from seedwise.commands import options
+
+
+@pytest.mark.parametrize(
+    ("checker", "text", "value"),
+    [
+        ("positive_int", "3", 3),
+        ("non_negative_int", "0", 0),
+        ("seed", str(2**63 - 1), 2**63 - 1),
+        ("positive_number", "0.5", 0.5),
+        ("finite_number", "-2", -2.0),
+        ("fraction", "0.05", 0.05),
+    ],
+)
+def test_accepted_values(checker: str, text: str, value: object) -> None:
+    assert options.CHECKERS[checker](text) == value
+
+
+@pytest.mark.parametrize(
+    ("checker", "text", "message"),
+    [
+        ("positive_int", "0", "must be a positive int. Received: '0'; expected 1 or more"),
+        ("positive_int", "two", "not an integer. Received: 'two'"),
+        ("non_negative_int", "-1", "must be 0 or more. Received: '-1'"),
+        ("seed", "-1", "is out of range. Received: '-1'"),
+        ("seed", str(2**63), "is out of range"),
+        ("positive_number", "0", "must be a number above 0. Received: '0'"),
+        ("positive_number", "inf", "must be a number above 0. Received: 'inf'"),
+        ("positive_number", "nan", "must be a number above 0"),
+        ("finite_number", "nan", "must be a finite number. Received: 'nan'"),
+        ("fraction", "1", "must be between 0 and 1. Received: '1'"),
+        ("fraction", "x", "must be between 0 and 1. Received: 'x'"),
+    ],
+)
+def test_refused_values_name_the_value_and_what_is_accepted(
+    checker: str, text: str, message: str
+) -> None:
+    with pytest.raises(argparse.ArgumentTypeError) as caught:
+        options.CHECKERS[checker](text)
+    assert message in str(caught.value)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def test_every_typed_option_is_checked_by_the_options_module() -> None:
+    """No option parses with a bare int or float: each type comes from commands/options.py."""
+    checked = {
+        function
+        for _, function in inspect.getmembers(options, inspect.isfunction)
+        if function.__module__ == options.__name__
+    }
+    untyped_numbers = []
+    for name, sub in _subparsers(build_parser()).items():
+        for action in sub._actions:
+            if action.type is not None and action.type not in checked:
+                untyped_numbers.append(f"{name} {action.option_strings or action.dest}")
+    assert untyped_numbers == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["summary", "s", "--seed", "-3"], "argument --seed: is out of range"),
+        (["plan", "s", "--effect", "0.1", "--power", "1.5"], "argument --power: must be between"),
+        (["plan", "s", "--effect", "nan"], "argument --effect: must be a finite number"),
+        (["seed", "x"], "argument seed: not an integer. Received: 'x'"),
+        (["seed", "1", "--framework", "pytorch"], "unknown framework. Received: 'pytorch'"),
+    ],
+)
+def test_bad_values_are_refused_before_anything_runs(
+    argv: list[str], shown: str, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert shown in err
