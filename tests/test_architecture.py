@@ -115,19 +115,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def _without_package_reexports(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Drop the edges from a package's ``__init__`` to its own submodules.
-
-    A package re-exporting its submodules, whose submodules import each
-    other by full name, is the usual layout, not a cycle of design; an
-    import of the package itself from inside it still counts.
-    """
-    return {
-        name: {t for t in targets if not t.startswith(name + ".")}
-        for name, targets in graph.items()
-    }
-
-
 def test_every_module_has_a_layer() -> None:
     layers = _layers()
     missing = [m for m in _modules() if m != "seedwise" and _layer_of(m, layers) is None]
@@ -152,7 +139,7 @@ def test_no_module_imports_from_a_layer_above_its_own() -> None:
 
 def test_no_import_cycles() -> None:
     # Imports for type checking only never run, so they cannot close a cycle.
-    graph = _without_package_reexports(_imports(_modules(), typing_only=False))
+    graph = _imports(_modules(), typing_only=False)
     assert _cycles(graph) == []
 
 

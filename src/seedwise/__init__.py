@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from seedwise.stats import sample_size as sample_size
     from seedwise.stats import summarize as summarize
     from seedwise.store import Store as Store
+    from seedwise.store import Study as Study
     from seedwise.store import open_store as open_store
-    from seedwise.store.study import Study as Study
+    from seedwise.store import open_study as open_study
 
 #: Where each public name lives: ``seedwise.<name>`` imports that module on first use.
 _PUBLIC: dict[str, str] = {
@@ -69,7 +70,8 @@ _PUBLIC: dict[str, str] = {
     "summarize": "seedwise.stats",
     "Store": "seedwise.store",
     "open_store": "seedwise.store",
-    "Study": "seedwise.store.study",
+    "open_study": "seedwise.store",
+    "Study": "seedwise.store",
 }
 
 __all__ = ["__version__", *sorted(_PUBLIC)]

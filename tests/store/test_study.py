@@ -15,8 +15,7 @@ import seedwise
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.stats import StudySource, compare, summarize
-from seedwise.store import Store, open_store
-from seedwise.store.study import Study
+from seedwise.store import Store, open_store, open_study
 
 RESAMPLES = 200
 SEEDS = [11, 12, 13, 14, 15, 16, 17, 18]
@@ -108,20 +107,24 @@ def test_store_study_refuses_an_unknown_name(path: Path) -> None:
     assert "'short'" in str(error.value)
 
 
-def test_study_from_a_path_opens_the_store_once_and_lazily(path: Path, connects: list[str]) -> None:
+def test_open_study_opens_the_store_once(path: Path, connects: list[str]) -> None:
     with open_store(path):
         per_open = len(connects)
     assert per_open >= 1
     connects.clear()
-    with Study(path, "short") as study:
-        assert connects == []
+    with open_study(path, "short") as study:
+        assert len(connects) == per_open
         study.runs, study.record, study.metrics("mse"), study.to_records()
         study.summary("mse")
         assert len(connects) == per_open
         opened = study.store
     with pytest.raises(sqlite3.ProgrammingError):
         opened.runs("short")  # closed with the study that opened it
+    with pytest.raises(StoreError, match="The study was closed"):
+        _ = study.runs
     assert repr(study) == f"Study({str(path)!r}, 'short')"
+    with pytest.raises(StoreError, match="Unknown study"):
+        open_study(path, "shrot")
 
 
 def test_compare_studies_equals_compare_of_their_values(path: Path) -> None:
@@ -186,7 +189,7 @@ def test_summarize_study_equals_summarize_of_its_values(path: Path) -> None:
 
 def test_to_pandas_has_study_and_config_columns(path: Path) -> None:
     pytest.importorskip("pandas")
-    frame = Study(path, "long").to_pandas()
+    frame = open_study(path, "long").to_pandas()
     assert list(frame.columns[:6]) == [
         "study",
         "config.epochs",

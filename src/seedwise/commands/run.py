@@ -34,7 +34,7 @@ from seedwise.runner import (
     rerun_repeat,
     run_study,
 )
-from seedwise.runner.spec import open_study
+from seedwise.runner.spec import begin_study
 from seedwise.store import Store
 
 __all__ = ["add_run_parser"]
@@ -141,7 +141,7 @@ def _only_repeat(args: argparse.Namespace) -> int:
     )
     factory = LocalExecutorFactory(workers=1, timeout=args.timeout)
     with Store(store_path(args.store)) as store:
-        open_study(store, spec, allow_code_change=args.allow_code_change)
+        begin_study(store, spec, allow_code_change=args.allow_code_change)
         check = rerun_repeat(store, spec, args.only_repeat, factory)
     if args.json:
         print(to_json(check.to_dict()))

@@ -25,16 +25,15 @@ from seedwise.runner.local import LocalExecutor
 from seedwise.runner.loop import TaskList, drive
 from seedwise.runner.spec import (
     StudySpec,
+    begin_study,
     check_positive,
     experiment_reference,
-    open_study,
     prepare_study,
     safe_name,
 )
 from seedwise.runner.sweep import SweepResult, make_task, sweep
 from seedwise.stats import sequential_stop
-from seedwise.store import Store, default_store_path
-from seedwise.store.study import Study
+from seedwise.store import Store, Study, default_store_path, open_study
 
 if TYPE_CHECKING:
     from seedwise.stats import StopDecision
@@ -262,7 +261,7 @@ def run_study(
     )
     rule = None if until_ci is None else _UntilInterval(until_ci, metric, repeats)
     with Store(path) as opened:
-        open_study(opened, spec, allow_code_change=allow_code_change)
+        begin_study(opened, spec, allow_code_change=allow_code_change)
         previous = [
             r for r in opened.runs(spec.name) if r.status.is_finished and r.repeat < repeats
         ]
@@ -385,4 +384,4 @@ def run(
         metric=metric,
         on_record=on_record,
     )
-    return Study(outcome.store, outcome.spec.name)
+    return open_study(outcome.store, outcome.spec.name)

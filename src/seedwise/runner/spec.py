@@ -29,7 +29,7 @@ __all__ = [
     "check_positive",
     "default_study_name",
     "experiment_reference",
-    "open_study",
+    "begin_study",
     "prepare_study",
     "run_seed",
     "safe_name",
@@ -121,7 +121,7 @@ def default_study_name(
     return f"{base}.{function_name}-{digest}"
 
 
-def open_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> StudyRecord:
+def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> StudyRecord:
     """Create the study or check that the stored one matches ``spec``.
 
     Raises:

@@ -13,11 +13,13 @@ from seedwise.store.core import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
 from seedwise.store.core import Store as Store
 from seedwise.store.core import default_store_path as default_store_path
 from seedwise.store.core import open_store as open_store
+from seedwise.store.core import open_study as open_study
 from seedwise.store.records import StudyRecord as StudyRecord
 from seedwise.store.records import StudySummary as StudySummary
 from seedwise.store.records import environment_hash as environment_hash
 from seedwise.store.schema import APPLICATION_ID as APPLICATION_ID
 from seedwise.store.schema import SCHEMA_VERSION as SCHEMA_VERSION
+from seedwise.store.study import Study as Study
 
 __all__ = [
     "APPLICATION_ID",
@@ -26,11 +28,13 @@ __all__ = [
     "SCHEMA_VERSION",
     "RunRecord",
     "Store",
+    "Study",
     "StudyRecord",
     "StudySummary",
     "default_store_path",
     "environment_hash",
     "make_owner",
     "open_store",
+    "open_study",
     "owner_is_alive",
 ]

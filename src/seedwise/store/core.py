@@ -20,12 +20,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seedwise.errors import StoreError
 from seedwise.records import RUN_STATUSES, FingerprintRecord, RunRecord, StepRecord
 from seedwise.seeding.streams import check_seed
+from seedwise.store._closing import Closing
 from seedwise.store.claims import select_claimable
 from seedwise.store.records import (
     StudyRecord,
@@ -48,9 +48,7 @@ from seedwise.store.schema import (
     read_version,
     upgrade,
 )
-
-if TYPE_CHECKING:
-    from seedwise.store.study import Study
+from seedwise.store.study import Study
 
 __all__ = ["BUSY_TIMEOUT_S", "Store", "default_store_path", "open_store"]
 
@@ -97,7 +95,35 @@ def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = Fal
     return Store(resolved) if create else Store(resolved, read_only=True)
 
 
-class Store:
+def open_study(path: str | os.PathLike[str] | None, name: str) -> Study:
+    """Open the store at ``path`` read-only for one study; closing the study closes it.
+
+    Equivalent to ``open_store(path).study(name)``, with the store owned by the study.
+
+    Args:
+        path: The store's file; None for :func:`default_store_path`.
+        name: The study's name.
+
+    Returns:
+        The study.
+
+    Raises:
+        StoreError: No store at ``path``, or no such study in it.
+
+    Example:
+        >>> with seedwise.open_study(".seedwise/seedwise.db", "demo-100e") as study:
+        ...     study.summary("mse")  # doctest: +SKIP
+    """
+    store = open_store(path)
+    try:
+        store.get_study(name)
+    except BaseException:
+        store.close()
+        raise
+    return Study(store, name, owns_store=True)
+
+
+class Store(Closing):
     """A seedwise store: one SQLite file, opened with its schema checked, migrated on write.
 
     Opening never modifies a file that is not a seedwise store: the file is
@@ -227,17 +253,6 @@ class Store:
         read_only = ", read_only=True" if self.read_only else ""
         return f"Store({str(self.path)!r}{read_only})"
 
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         """Close the connection; the store stays on disk."""
         with self._lock:
@@ -340,8 +355,6 @@ class Store:
         Raises:
             StoreError: No such study; the message lists the closest known names.
         """
-        from seedwise.store.study import Study
-
         self.get_study(name)
         return Study(self, name)
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from seedwise.errors import MissingMetricError, UsageError
+from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.stats import summarize
 from seedwise.stats.studies import StudyMetrics
-from seedwise.store import Store, open_store
+from seedwise.store._closing import Closing
 from seedwise.store.records import StudyRecord
 
 if TYPE_CHECKING:
@@ -22,17 +19,18 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from seedwise.stats import Summaries, Summary
+    from seedwise.store.core import Store
 
 __all__ = ["Study"]
 
 
-class Study:
+class Study(Closing):
     """One study in a store, read through one open connection.
 
     ``store.study(name)`` borrows that store: closing the study leaves it
-    open. ``Study(path, name)`` opens the store at ``path`` read-only
-    (:func:`~seedwise.store.open_store`) on its first read and keeps it
-    until :meth:`close` (or the end of a ``with`` block).
+    open. ``open_study(path, name)`` opens the store at ``path`` read-only
+    for the study alone, and the study closes it on :meth:`close` (or at the
+    end of a ``with`` block).
     The runs and the record are read again on each access, since a study may
     still be growing; environments, stored under their hash, are read once.
     ``seedwise.summarize`` and ``seedwise.compare`` accept a Study in place
@@ -44,23 +42,17 @@ class Study:
         ...     seedwise.compare(short, long, metric="mse", goal="min")
     """
 
-    def __init__(self, store: str | os.PathLike[str] | Store, name: str) -> None:
-        """A study of the store at a path (opened on first read), or of an open store.
+    def __init__(self, store: Store, name: str, *, owns_store: bool = False) -> None:
+        """A study of an open store; prefer ``store.study(name)`` or ``open_study(path, name)``.
 
         Args:
-            store: The store's file, opened read-only on the first read; or an
-                open :class:`Store` to borrow.
-            name: The study's name. ``Study(path, name)`` does not check it
-                until the first read; ``store.study(name)`` checks it at once.
+            store: The open store to read through.
+            name: The study's name (not checked here: ``store.study`` checks it).
+            owns_store: Close ``store`` when the study is closed.
         """
-        if isinstance(store, Store):
-            self.store_path = store.path
-            self._store: Store | None = store
-            self._owns_store = False
-        else:
-            self.store_path = Path(store).expanduser()
-            self._store = None
-            self._owns_store = True
+        self.store_path = store.path
+        self._store: Store | None = store
+        self._owns_store = owns_store
         self.name = name
         self._lock = threading.Lock()
         self._environments: dict[str, dict[str, Any]] = {}
@@ -68,22 +60,8 @@ class Study:
     def __repr__(self) -> str:
         return f"Study({str(self.store_path)!r}, {self.name!r})"
 
-    def __enter__(self) -> Study:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
-        """Close the store this study opened; a borrowed store stays open.
-
-        A later read opens the store again.
-        """
+        """Close the store this study owns; a borrowed store stays open."""
         with self._lock:
             if self._owns_store and self._store is not None:
                 self._store.close()
@@ -91,14 +69,17 @@ class Study:
 
     @property
     def store(self) -> Store:
-        """The open store the study reads through (opened now if it is not yet).
+        """The open store the study reads through.
 
         Raises:
-            StoreError: The store cannot be opened (see :class:`Store`).
+            StoreError: The study was closed together with the store it owned.
         """
         with self._lock:
             if self._store is None:
-                self._store = open_store(self.store_path)
+                raise StoreError(
+                    f"The study was closed. Received: study={self.name!r}; expected a study "
+                    "whose store is open (open it again with open_study or store.study)"
+                )
             return self._store
 
     @property
