@@ -6,6 +6,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from seedwise._html import element, join, notebook_block, table
+
 __all__ = ["Cause", "CheckResult", "Divergence"]
 
 
@@ -109,6 +111,60 @@ class CheckResult:
         """A JSON-serialisable dict (infinite or NaN numbers become None)."""
         data: dict[str, Any] = _finite(asdict(self))
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        """Rebuild a result from :meth:`to_dict` output (a number that was NaN stays None).
+
+        Raises:
+            KeyError, TypeError: ``data`` is not what :meth:`to_dict` makes.
+        """
+        divergence = data["first_divergence"]
+        metrics = {
+            str(k): (math.nan if v is None else float(v)) for k, v in data["metrics"].items()
+        }
+        return cls(
+            experiment=str(data["experiment"]),
+            seed=int(data["seed"]),
+            run_seed=int(data["run_seed"]),
+            reproducible=bool(data["reproducible"]),
+            first_divergence=None if divergence is None else Divergence(**divergence),
+            causes=[Cause(**cause) for cause in data["causes"]],
+            metrics=metrics,
+            runs=[str(run) for run in data["runs"]],
+            fingerprints=int(data["fingerprints"]),
+            duration=float(data["duration"]),
+        )
+
+    def _repr_html_(self) -> str:
+        """The verdict, where the runs part and why, as HTML for notebooks."""
+        return str(notebook_block(self.html_body()))
+
+    def html_body(self) -> str:
+        """The verdict as HTML without the notebook's style (reports embed it)."""
+        verdict = "reproducible" if self.reproducible else "NOT reproducible"
+        parts: list[object] = [
+            element(
+                "div",
+                self.experiment,
+                f" (seed {self.seed}, run seed {self.run_seed}): ",
+                element("span", verdict, class_="good" if self.reproducible else "bad"),
+                f" - {len(self.runs)} runs compared bit for bit ({self.fingerprints} tensor "
+                f"digests, {len(self.metrics)} returned metrics) in {self.duration:.1f} s",
+            )
+        ]
+        if self.first_divergence is not None:
+            parts.append(element("div", str(self.first_divergence)))
+        if self.causes:
+            parts.append(element("div", "causes:" if not self.reproducible else "hazards found:"))
+            parts.append(
+                table(
+                    ["factor", "what was seen", "fix"],
+                    [[cause.kind, cause.detail, cause.fix] for cause in self.causes],
+                )
+            )
+        parts.append(element("div", "runs: ", "; ".join(self.runs), class_="note"))
+        return str(join(parts))
 
     def __str__(self) -> str:
         verdict = "reproducible" if self.reproducible else "NOT reproducible"

@@ -13,7 +13,6 @@ instead of redoing, and every claim can be checked from the store.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.check import check
+from seedwise.check.kept import keep_verdict, kept_verdict
 from seedwise.demo.plot import plot_mse
 from seedwise.experiment import experiment_source_hash
 from seedwise.records import RunRecord
@@ -208,11 +208,13 @@ def run_demo(
 def _checked(plan: DemoPlan, store: Path) -> tuple[Path, dict[str, Any]]:
     """``seedwise check`` of the built-in experiment; its verdict is kept beside the store.
 
+    The verdict goes to the store's ``checks`` folder (:mod:`seedwise.check.kept`),
+    where ``seedwise report`` finds it for the studies of the same code and config.
+
     A check is a pure function of the code, seed, config and settings, so a
     stored verdict for the same inputs is reused when the demo runs again.
     """
 
-    path = store.parent / f"demo-{plan.backend}-check-{plan.epochs}e.json"
     inputs = {
         "experiment": EXPERIMENT,
         "code": experiment_source_hash(EXPERIMENT),
@@ -221,13 +223,9 @@ def _checked(plan: DemoPlan, store: Path) -> tuple[Path, dict[str, Any]]:
         "frameworks": list(plan.frameworks),
         "backend": plan.backend,
     }
-    if path.exists():
-        try:
-            saved = json.loads(path.read_text())
-        except (OSError, ValueError):
-            saved = None
-        if isinstance(saved, dict) and saved.get("inputs") == inputs:
-            return path, dict(saved["result"])
+    kept = kept_verdict(store, inputs)
+    if kept is not None:
+        return kept.path, kept.result.to_dict()
     verdict = check(
         EXPERIMENT,
         seed=SEEDED_SEED,
@@ -235,7 +233,4 @@ def _checked(plan: DemoPlan, store: Path) -> tuple[Path, dict[str, Any]]:
         frameworks=plan.frameworks,
         keras_backend=plan.backend,
     )
-    found = verdict.to_dict()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"inputs": inputs, "result": found, "text": str(verdict)}, indent=2))
-    return path, found
+    return keep_verdict(store, inputs, verdict), verdict.to_dict()

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from seedwise._html import element, notebook_block, table
+
 __all__ = ["SeedAction", "SeedReport", "Status"]
 
 Status = Literal["ok", "warning", "impossible", "skipped"]
@@ -85,6 +87,34 @@ class SeedReport:
         actions = [SeedAction(**a) for a in data["actions"]]
         return cls(
             seed=int(data["seed"]), deterministic=bool(data["deterministic"]), actions=actions
+        )
+
+    def _repr_html_(self) -> str:
+        """The report as an HTML table, for notebooks; warnings stand out."""
+        mode = "deterministic ops on" if self.deterministic else "deterministic ops off"
+        marks = {"ok": "good", "warning": "bad", "impossible": "bad", "skipped": None}
+        rows = [
+            [
+                a.framework,
+                element("span", _MARKS[a.status], class_=marks[a.status]),
+                a.action,
+                a.detail,
+            ]
+            for a in self.actions
+        ]
+        problems = len(self.warnings)
+        return str(
+            notebook_block(
+                element(
+                    "div", element("code", f"seedwise.seed_everything({self.seed})"), f": {mode}"
+                ),
+                table(["framework", "status", "action", "detail"], rows),
+                element(
+                    "div", f"{problems} warning(s): reproducibility can still break where marked."
+                )
+                if problems
+                else None,
+            )
         )
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from seedwise._html import notebook_block
 from seedwise.errors import UsageError
 from seedwise.stats._data import (
     check_level,
@@ -15,6 +16,7 @@ from seedwise.stats._data import (
     root_seed,
     to_array,
 )
+from seedwise.stats._display import comparison_html, pair_html
 from seedwise.stats._format import format_interval, format_number, format_p, plain_dict
 from seedwise.stats._intervals import Interval
 from seedwise.stats._pair import EffectSize, Goal, PairAnalysis, TestResult, analyse_pair
@@ -103,6 +105,10 @@ class PairComparison:
         result["effects"] = [effect.to_dict() for effect in self.effects]
         result["warnings"] = list(self.warnings)
         return plain_dict(result)
+
+    def _repr_html_(self) -> str:
+        """The pair as HTML, for notebooks (every label escaped)."""
+        return str(notebook_block(pair_html(self)))
 
     def __str__(self) -> str:
         lines = [self.verdict]
@@ -194,6 +200,10 @@ class Comparison:
                 "warnings": list(self.warnings),
             }
         )
+
+    def _repr_html_(self) -> str:
+        """Every pair, the ranking and the warnings as HTML, for notebooks."""
+        return comparison_html(self)
 
     def __str__(self) -> str:
         lines = [str(pair) for pair in self.pairs]

@@ -14,6 +14,7 @@ from seedwise.stats._data import (
     root_seed,
     to_sample,
 )
+from seedwise.stats._display import summaries_html, summary_html
 from seedwise.stats._format import format_number, plain_dict
 from seedwise.stats._intervals import (
     Interval,
@@ -106,6 +107,10 @@ class Summary:
     def __str__(self) -> str:
         return self._text(with_study=True)
 
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table, for notebooks (every label escaped)."""
+        return summary_html(self)
+
     def _text(self, *, with_study: bool) -> str:
         counts = [f"n = {self.n} finished"]
         if self.n_nonfinite:
@@ -154,6 +159,10 @@ class Summaries:
     def to_dict(self) -> dict[str, Any]:
         """``{metric: summary.to_dict()}``."""
         return {metric: summary.to_dict() for metric, summary in self.metrics.items()}
+
+    def _repr_html_(self) -> str:
+        """Every metric's summary in one HTML table, for notebooks."""
+        return summaries_html(self)
 
     def __str__(self) -> str:
         lines = [] if self.study is None else [f"study {self.study}"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from seedwise._html import element, notebook_block, table
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.stats import summarize
@@ -59,6 +61,71 @@ class Study(Closing):
 
     def __repr__(self) -> str:
         return f"Study({str(self.store_path)!r}, {self.name!r})"
+
+    def __str__(self) -> str:
+        record, runs = self.record, self.runs
+        counts = ", ".join(f"{count} {status}" for status, count in self.counts(runs).items())
+        lines = [
+            f"study {self.name}: {record.experiment}, seed {record.seed}, "
+            f"config {json.dumps(record.config, sort_keys=True, default=str)}",
+            f"  {len(runs)} runs: {counts}",
+        ]
+        for name, values in self._quick_numbers(runs).items():
+            lines.append(
+                f"  {name}: " + "  ".join(f"{key} {value}" for key, value in values.items())
+            )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The study's definition, its runs by status and its metrics, as HTML for notebooks.
+
+        The numbers are plain (no intervals, which take a bootstrap):
+        ``study.summary()`` displays those.
+        """
+        record, runs = self.record, self.runs
+        definition = [
+            ["experiment", record.experiment],
+            ["seed", str(record.seed)],
+            ["config", json.dumps(record.config, sort_keys=True, default=str)],
+            ["settings", json.dumps(record.settings, sort_keys=True, default=str)],
+            ["code (sha256)", record.code_hash[:12]],
+            ["runs", ", ".join(f"{n} {status}" for status, n in self.counts(runs).items())],
+        ]
+        numbers = self._quick_numbers(runs)
+        header = ["metric", "n", "mean", "std", "median", "min", "max"]
+        metrics = [[name, *values.values()] for name, values in numbers.items()]
+        return str(
+            notebook_block(
+                element("div", "study ", element("strong", self.name)),
+                table(["field", "value"], definition),
+                table(header, metrics, numeric=range(1, 7)) if metrics else None,
+                element("div", "study.summary() gives intervals", class_="note"),
+            )
+        )
+
+    def _quick_numbers(self, runs: Sequence[RunRecord]) -> dict[str, dict[str, str]]:
+        """n, mean, std, median, min and max of each metric over the finite values."""
+        import numpy as np
+
+        finished = _finished(runs)
+        numbers = {}
+        for name in self.metric_names(finished):
+            values = self.metrics(name, finished)
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                numbers[name] = dict.fromkeys(("n", "mean", "std", "median", "min", "max"), "n/a")
+                numbers[name]["n"] = "0"
+                continue
+            std = f"{np.std(values, ddof=1):.4g}" if values.size > 1 else "n/a"
+            numbers[name] = {
+                "n": str(values.size),
+                "mean": f"{np.mean(values):.4g}",
+                "std": std,
+                "median": f"{np.median(values):.4g}",
+                "min": f"{values.min():.4g}",
+                "max": f"{values.max():.4g}",
+            }
+        return numbers
 
     def close(self) -> None:
         """Close the store this study owns; a borrowed store stays open."""
