@@ -22,9 +22,9 @@ def test_seed_prints_the_report_as_json(
 @pytest.mark.parametrize(
     ("argv", "shown"),
     [
-        (["seed", "-3"], "seed=-3"),
-        (["seed", "1.5"], "seed='1.5'"),
-        (["seed", "abc"], "seed='abc'"),
+        (["seed", "-3"], "argument seed: is out of range. Received: '-3'"),
+        (["seed", "1.5"], "argument seed: not an integer. Received: '1.5'"),
+        (["seed", "abc"], "argument seed: not an integer. Received: 'abc'"),
         (["seed", "1", "--framework", "theano"], "theano"),
         (["frobnicate"], "frobnicate"),
     ],
@@ -46,6 +46,6 @@ def test_python_dash_m_is_the_same_command() -> None:
     completed = run_python(["-m", "seedwise", "seed", "x"])
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines() == [
-        "seedwise: error: The seed must be an integer. Received: seed='x'; "
-        "expected an int in [0, 2**63 - 1]"
+        "seedwise: error: argument seed: not an integer. Received: 'x'; "
+        "expected a whole number such as 3. Try 'seedwise seed --help'"
     ]
