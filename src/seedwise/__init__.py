@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from seedwise.check import check as check
     from seedwise.experiment import RunContext as RunContext
     from seedwise.records import RunRecord as RunRecord
+    from seedwise.report import write_report as write_report
     from seedwise.records import RunStatus as RunStatus
     from seedwise.runner import run as run
     from seedwise.seeding import FRAMEWORKS as FRAMEWORKS
@@ -52,6 +53,7 @@ _PUBLIC: dict[str, str] = {
     "RunContext": "seedwise.experiment",
     "RunRecord": "seedwise.records",
     "RunStatus": "seedwise.records",
+    "write_report": "seedwise.report",
     "run": "seedwise.runner",
     "FRAMEWORKS": "seedwise.seeding",
     "MAX_SEED": "seedwise.seeding",

@@ -30,6 +30,10 @@ NOTEBOOK_STYLE = (
 )
 
 
+# Elements without content or end tag.
+_VOID = frozenset({"br", "hr", "img", "meta"})
+
+
 class Html(str):
     """A string of trusted markup, made by the builders of this module."""
 
@@ -71,7 +75,8 @@ def element(tag: str, *children: object, **attributes: object) -> Html:
 
     Args:
         tag: The tag's name, from seedwise's own code (never from user data).
-        *children: Text or :class:`Html`; None is left out.
+        *children: Text or :class:`Html`; None is left out (void elements
+            such as ``img`` take none).
         **attributes: Attribute values; ``class_`` stands for ``class``, a
             trailing ``_`` is dropped and ``_`` becomes ``-``. None and False
             leave the attribute out; True writes it without a value.
@@ -85,6 +90,8 @@ def element(tag: str, *children: object, **attributes: object) -> Html:
             continue
         key = name.rstrip("_").replace("_", "-")
         written.append(f" {key}" if value is True else f' {key}="{escape(value)}"')
+    if tag in _VOID:
+        return Html(f"<{tag}{''.join(written)}>")
     inner = join(child for child in children if child is not None)
     return Html(f"<{tag}{''.join(written)}>{inner}</{tag}>")
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from seedwise._version import __version__
 from seedwise.commands import options
 from seedwise.commands.check import add_check_parser
+from seedwise.commands.report import add_report_parser
 from seedwise.commands.run import add_run_parser
 from seedwise.commands.stats import add_stats_parsers
 from seedwise.commands.studies import add_study_parsers
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_parsers(commands)
     add_stats_parsers(commands)
     add_check_parser(commands)
+    add_report_parser(commands)
     return parser
 
 

@@ -6,10 +6,18 @@ import argparse
 from typing import Any
 
 from seedwise.check import check
+from seedwise.check.kept import keep_verdict
 from seedwise.commands import to_json
-from seedwise.commands.options import add_run_settings, config_from, frameworks_from
+from seedwise.commands.options import (
+    STORE_HELP,
+    add_run_settings,
+    config_from,
+    frameworks_from,
+    store_path,
+)
 from seedwise.commands.options import seed as seed_value
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
+from seedwise.experiment import experiment_source_hash
 
 __all__ = ["add_check_parser", "check_command"]
 
@@ -27,11 +35,24 @@ def check_command(args: argparse.Namespace) -> int:
         probes=not args.no_probes,
         timeout=args.timeout,
     )
+    if args.keep:
+        inputs = {
+            "experiment": args.experiment,
+            "code": experiment_source_hash(args.experiment),
+            "seed": args.seed,
+            "config": config_from(args),
+            "frameworks": list(frameworks_from(args) or ()),
+            "threads": args.threads,
+            "deterministic": not args.no_deterministic,
+        }
+        kept = keep_verdict(store_path(args.store), inputs, result)
     if args.json:
         print(to_json(result.to_dict()))
     else:
         # Plain print: the report's lines are meant to be read whole in CI logs, not wrapped.
         print(result)
+        if args.keep:
+            print(f"verdict kept in {kept} (seedwise report shows it)")
     return EXIT_OK if result.reproducible else EXIT_NEGATIVE
 
 
@@ -57,5 +78,11 @@ def add_check_parser(commands: Any) -> None:
     parser.add_argument(
         "--no-probes", action="store_true", help="skip the thread and deterministic-ops probes"
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the verdict beside the store, where seedwise report finds it",
+    )
+    parser.add_argument("--store", help=STORE_HELP)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=check_command)

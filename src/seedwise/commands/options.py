@@ -16,6 +16,7 @@ from typing import Any
 
 from seedwise.errors import UsageError
 from seedwise.experiment.values import parse_assignment
+from seedwise.report import REPORT_SUFFIXES
 from seedwise.seeding import FRAMEWORKS
 from seedwise.seeding.streams import MAX_SEED
 from seedwise.store import default_store_path
@@ -32,6 +33,7 @@ __all__ = [
     "non_negative_int",
     "positive_int",
     "positive_number",
+    "report_output",
     "seed",
     "store_path",
 ]
@@ -134,6 +136,16 @@ def _assignment(text: str) -> tuple[str, Any]:
         return parse_assignment(text)
     except UsageError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def report_output(text: str) -> Path:
+    """Where a report goes: a path ending in ``.html``/``.htm`` or ``.md``/``.markdown``."""
+    if not text or Path(text).suffix.lower() not in REPORT_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"unknown report format. Received: {text!r}; expected a path ending in "
+            f"{', '.join(REPORT_SUFFIXES)}, e.g. report.html"
+        )
+    return Path(text).expanduser()
 
 
 def store_path(argument: str | None) -> Path:

@@ -62,7 +62,7 @@ def _counts(summary: Summary) -> str:
 
 def _summary_body(summary: Summary, *, with_study: bool) -> Html:
     f = format_number
-    title = [element("strong", summary.metric)]
+    title: list[object] = [element("strong", summary.metric)]
     if with_study and summary.study is not None:
         title.append(Html(" (study "))
         title.append(element("strong", summary.study))

@@ -1,0 +1,64 @@
+"""``seedwise report``: one self-contained HTML file (or Markdown and PNGs) of stored studies."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from seedwise.commands import make_console, options
+from seedwise.commands.options import add_output_options, store_path
+from seedwise.report import write_report
+from seedwise.store import open_store
+
+__all__ = ["add_report_parser", "report_command"]
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """Write the report of the studies and say where it is."""
+    with open_store(store_path(args.store)) as store:
+        studies = [store.study(name) for name in args.studies]
+        path = write_report(
+            studies, args.output, metrics=args.metrics, goal=args.goal, seed=args.seed
+        )
+    console = make_console()
+    console.print(f"report: {path}", markup=False)
+    if path.suffix.lower() in (".md", ".markdown"):
+        console.print(f"figures: {path.with_name(f'{path.stem}_files')}", markup=False)
+    return 0
+
+
+def add_report_parser(commands: Any) -> None:
+    """Add ``report`` to the subcommands."""
+    parser = commands.add_parser(
+        "report",
+        help="an HTML (or Markdown) report of studies: plots, comparisons, failures, environments",
+        description=(
+            "Write one self-contained HTML file (figures embedded, opens offline), or a Markdown "
+            "file with its PNGs in NAME_files/ beside it. For each metric: per-seed values, "
+            "the mean and median with intervals, the comparison of `seedwise compare`; then "
+            "learning curves, failures, kept check verdicts, definitions and environments."
+        ),
+    )
+    parser.add_argument("studies", nargs="+", metavar="STUDY", help="one or more studies")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=options.report_output,
+        default=options.report_output("report.html"),
+        help="the report: .html or .md (default report.html)",
+    )
+    parser.add_argument(
+        "--metric",
+        dest="metrics",
+        action="append",
+        metavar="NAME",
+        help="only this metric (repeatable; default: every metric)",
+    )
+    parser.add_argument(
+        "--goal", choices=("min", "max"), default="min", help="lower or higher is better"
+    )
+    parser.add_argument(
+        "--seed", type=options.seed, default=0, help="seed of the resampling (default 0)"
+    )
+    add_output_options(parser, json_output=False)
+    parser.set_defaults(handler=report_command)

@@ -1,0 +1,371 @@
+"""What a report shows, read from the store once: studies, metrics, statistics, curves, checks.
+
+:func:`gather` computes every number the report prints with the same calls
+and defaults as ``seedwise summary`` and ``seedwise compare``
+(``summarize(study, metric=..., seed=...)``, ``compare(*studies,
+metric=..., goal=..., seed=...)``), so the report and the terminal agree.
+The renderers (:mod:`seedwise.report.render_html`,
+:mod:`seedwise.report.render_markdown`) only format what is here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seedwise._version import __version__
+from seedwise.check.kept import KeptVerdict, kept_verdicts
+from seedwise.errors import UsageError
+from seedwise.records import RunRecord, RunStatus
+from seedwise.stats import Comparison, Summary, compare, summarize
+from seedwise.store import Study, StudyRecord
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = [
+    "Curve",
+    "FactRow",
+    "MetricPart",
+    "ReportData",
+    "StudyPart",
+    "differing_facts",
+    "flatten",
+    "gather",
+]
+
+#: Failed runs listed per study; the rest are counted.
+MAX_FAILURES_LISTED = 50
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One logged metric of one study's finished runs, step by step.
+
+    Attributes:
+        steps: The steps any run logged, ascending.
+        values: One row per run, one column per step; NaN where a run logged
+            nothing at that step (the last value logged at a step counts).
+    """
+
+    steps: NDArray[np.int64]
+    values: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class StudyPart:
+    """One study as the report shows it.
+
+    Attributes:
+        name: The study's name.
+        record: Its definition: experiment, config, seed, settings, code hash.
+        runs: Every stored run (without steps), by repeat.
+        counts: Runs per status.
+        environments: The distinct environments its runs ran in.
+        curves: Logged metric name -> its :class:`Curve` over the finished runs.
+        verdicts: Kept ``seedwise check`` verdicts of the same code and config.
+    """
+
+    name: str
+    record: StudyRecord
+    runs: tuple[RunRecord, ...]
+    counts: dict[str, int]
+    environments: tuple[dict[str, Any], ...]
+    curves: dict[str, Curve]
+    verdicts: tuple[KeptVerdict, ...]
+
+    @property
+    def failures(self) -> list[RunRecord]:
+        """The runs that did not finish, by repeat."""
+        return [run for run in self.runs if RunStatus(run.status).is_failure]
+
+    def seeds_and_values(self, metric: str) -> tuple[list[int], list[float]]:
+        """The seeds and values of ``metric`` over the finished runs that returned it."""
+        seeds, values = [], []
+        for run in self.runs:
+            if RunStatus(run.status).is_finished and metric in run.metrics:
+                seeds.append(run.seed)
+                values.append(float(run.metrics[metric]))
+        return seeds, values
+
+
+@dataclass(frozen=True)
+class MetricPart:
+    """One metric across the studies that returned it.
+
+    Attributes:
+        name: The metric.
+        studies: The studies that returned it, in the report's order.
+        summaries: One summary per study in ``studies``.
+        comparison: ``compare`` of those studies, or None with fewer than two.
+        notes: Studies left out (no run returned the metric), and why a
+            comparison is missing.
+    """
+
+    name: str
+    studies: tuple[str, ...]
+    summaries: tuple[Summary, ...]
+    comparison: Comparison | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """One fact of the studies' definitions or environments, study by study.
+
+    Attributes:
+        key: The fact, e.g. ``config.lr`` or ``packages.numpy``.
+        values: One value per study (``""`` where a study lacks it).
+        differs: Whether the studies disagree on it.
+    """
+
+    key: str
+    values: tuple[str, ...]
+    differs: bool
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report shows.
+
+    Attributes:
+        store: The store file the studies were read from.
+        studies: The studies, in the order asked for.
+        metrics: The metrics, in the order the studies returned them.
+        goal: ``"min"`` or ``"max"``: which direction is better.
+        seed: The seed of every bootstrap and permutation test.
+        definitions: Each study's definition, fact by fact.
+        environments: Each study's environment, fact by fact.
+        generated: When the report was made (UTC), the one line that
+            differs between two reports of the same store.
+        version: seedwise's version.
+    """
+
+    store: Path
+    studies: tuple[StudyPart, ...]
+    metrics: tuple[MetricPart, ...]
+    goal: str
+    seed: int
+    definitions: tuple[FactRow, ...]
+    environments: tuple[FactRow, ...]
+    generated: str
+    version: str = __version__
+    logged: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        """``seedwise report: A, B, C``."""
+        return "seedwise report: " + ", ".join(study.name for study in self.studies)
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A nested mapping as ``{"a.b": "text"}``; lists and scalars as compact JSON.
+
+    Args:
+        value: A JSON-like value.
+        prefix: The key of ``value`` itself.
+
+    Returns:
+        Dotted key -> text, in the mapping's order.
+    """
+    if isinstance(value, Mapping) and value:
+        flat: dict[str, str] = {}
+        for key, item in value.items():
+            flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return {prefix: text}
+
+
+def differing_facts(facts: Sequence[Mapping[str, str]]) -> tuple[FactRow, ...]:
+    """One row per key of any study's facts, marked where the studies disagree.
+
+    Args:
+        facts: One flat mapping (:func:`flatten`) per study.
+
+    Returns:
+        The rows, keys in the order first seen.
+    """
+    keys: dict[str, None] = {}
+    for found in facts:
+        keys.update(dict.fromkeys(found))
+    rows = []
+    for key in keys:
+        values = tuple(found.get(key, "") for found in facts)
+        rows.append(FactRow(key, values, len(set(values)) > 1))
+    return tuple(rows)
+
+
+def _environment_facts(environments: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    merged: dict[str, list[str]] = {}
+    for environment in environments:
+        for key, value in flatten(environment).items():
+            seen = merged.setdefault(key, [])
+            if value not in seen:
+                seen.append(value)
+    return {key: " | ".join(values) for key, values in merged.items()}
+
+
+def _definition_facts(record: StudyRecord) -> dict[str, str]:
+    facts = {"experiment": record.experiment, "seed": str(record.seed)}
+    facts.update(flatten(record.config, "config") if record.config else {"config": "{}"})
+    facts.update(flatten(record.settings, "settings") if record.settings else {})
+    facts["code (sha256)"] = record.code_hash
+    return facts
+
+
+def _curves(study: Study, runs: Sequence[RunRecord]) -> dict[str, Curve]:
+    import numpy as np
+
+    logged: dict[str, dict[int, dict[int, float]]] = {}
+    finished = [run for run in runs if RunStatus(run.status).is_finished]
+    for index, run in enumerate(finished):
+        for record in study.store.steps(study.name, run.repeat):
+            logged.setdefault(record.name, {}).setdefault(index, {})[record.step] = record.value
+    curves = {}
+    for name, by_run in logged.items():
+        steps = sorted({step for values in by_run.values() for step in values})
+        column = {step: position for position, step in enumerate(steps)}
+        values = np.full((len(by_run), len(steps)), np.nan)
+        for row, index in enumerate(sorted(by_run)):
+            for at, value in by_run[index].items():
+                values[row, column[at]] = value
+        curves[name] = Curve(np.asarray(steps, dtype=np.int64), values)
+    return curves
+
+
+def _study_part(study: Study, verdicts: Sequence[KeptVerdict]) -> StudyPart:
+    record = study.record
+    runs = study.runs
+    matching = tuple(
+        verdict
+        for verdict in verdicts
+        if verdict.matches(record.experiment, record.code_hash, record.config)
+    )
+    return StudyPart(
+        name=study.name,
+        record=record,
+        runs=tuple(runs),
+        counts=study.counts(runs),
+        environments=tuple(study.environments(runs)),
+        curves=_curves(study, runs),
+        verdicts=matching,
+    )
+
+
+def _metric_part(
+    name: str,
+    studies: Sequence[Study],
+    parts: Sequence[StudyPart],
+    goal: str,
+    seed: int,
+    n_resamples: int,
+) -> MetricPart:
+    having = [
+        (study, part)
+        for study, part in zip(studies, parts, strict=True)
+        if any(name in run.metrics for run in part.runs)
+    ]
+    kept = {part.name for _, part in having}
+    notes = [f"study {part.name} returned no {name}" for part in parts if part.name not in kept]
+    summaries = tuple(
+        summarize(study, metric=name, seed=seed, n_resamples=n_resamples) for study, _ in having
+    )
+    comparison = None
+    if len(having) >= 2:
+        comparison = compare(
+            *(study for study, _ in having),
+            metric=name,
+            goal=goal,  # type: ignore[arg-type]
+            seed=seed,
+            n_resamples=n_resamples,
+        )
+    elif len(parts) >= 2:
+        notes.append(f"no comparison: fewer than two studies returned {name}")
+    return MetricPart(
+        name=name,
+        studies=tuple(part.name for _, part in having),
+        summaries=summaries,
+        comparison=comparison,
+        notes=tuple(notes),
+    )
+
+
+def gather(
+    studies: Sequence[Study],
+    *,
+    metrics: Sequence[str] | None = None,
+    goal: str = "min",
+    seed: int = 0,
+    n_resamples: int = 10_000,
+    now: float | None = None,
+) -> ReportData:
+    """Read everything a report of ``studies`` shows, and compute its statistics.
+
+    Args:
+        studies: One or more studies of the same store, each named once.
+        metrics: The metrics to report; None for every metric any study returned.
+        goal: ``"min"`` when lower is better, ``"max"`` otherwise (every metric).
+        seed: The seed of the bootstraps and permutation tests.
+        n_resamples: Resamples of each bootstrap and permutation test.
+        now: The time to print on the report's date line (default: now).
+
+    Returns:
+        The :class:`ReportData`.
+
+    Raises:
+        UsageError: No study, a study given twice, studies of different
+            stores, a bad goal, or a metric that no study returned.
+        StoreError: A study that is not in its store.
+    """
+    if not studies:
+        raise UsageError("A report needs a study. Received: no study; expected one or more")
+    names = [study.name for study in studies]
+    if len(set(names)) != len(names):
+        raise UsageError(
+            f"Each study may appear once in a report. Received: studies={names!r}; "
+            "expected distinct names"
+        )
+    stores = {str(study.store_path) for study in studies}
+    if len(stores) != 1:
+        raise UsageError(
+            f"A report reads one store. Received: studies from {sorted(stores)!r}; "
+            "expected studies of one store"
+        )
+    if goal not in ("min", "max"):
+        raise UsageError(f"Unknown goal. Received: goal={goal!r}; expected 'min' or 'max'")
+    store_path = Path(studies[0].store_path)
+    verdicts = kept_verdicts(store_path)
+    parts = [_study_part(study, verdicts) for study in studies]
+    returned: dict[str, None] = {}
+    for study, part in zip(studies, parts, strict=True):
+        returned.update(dict.fromkeys(study.metric_names(part.runs)))
+    chosen = list(returned) if metrics is None else list(dict.fromkeys(metrics))
+    unknown = [name for name in chosen if name not in returned]
+    if unknown:
+        raise UsageError(
+            f"No study returned that metric. Received: metric={unknown[0]!r}; expected one of: "
+            f"{', '.join(map(repr, returned)) or 'none (no run finished)'}"
+        )
+    logged: dict[str, None] = {}
+    for part in parts:
+        logged.update(dict.fromkeys(part.curves))
+    moment = time.time() if now is None else now
+    return ReportData(
+        store=store_path,
+        studies=tuple(parts),
+        metrics=tuple(
+            _metric_part(name, studies, parts, goal, seed, n_resamples) for name in chosen
+        ),
+        goal=goal,
+        seed=seed,
+        definitions=differing_facts([_definition_facts(part.record) for part in parts]),
+        environments=differing_facts([_environment_facts(part.environments) for part in parts]),
+        generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(moment)),
+        logged=tuple(logged),
+    )

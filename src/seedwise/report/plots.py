@@ -1,0 +1,273 @@
+"""The report's figures, drawn with matplotlib, headless and deterministic.
+
+Figures are made with ``matplotlib.figure.Figure`` and written by the Agg
+renderer, without pyplot: nothing changes the caller's backend or global
+state, and no display is needed. Drawing happens under matplotlib's default
+style, so a user's ``matplotlibrc`` does not change the report; the jitter of
+the points comes from a generator seeded by the study's position. The same
+data therefore gives the same PNG bytes with the same matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from seedwise.report.data import Curve, MetricPart, ReportData, StudyPart
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from numpy.typing import NDArray
+
+__all__ = ["curve_figure", "metric_figure"]
+
+_DPI = 100
+_LABEL_LENGTH = 32
+# Above this ratio of the largest to the smallest positive value, a linear
+# axis squeezes all but one study into a line: the axis is logarithmic.
+_LOG_RATIO = 1e3
+
+
+def _label(text: str, length: int = _LABEL_LENGTH) -> str:
+    """Text for matplotlib as written: ``$`` would start mathtext."""
+    short = text if len(text) <= length else text[: length - 1] + "\u2026"
+    return short.replace("$", r"\$")
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    import matplotlib.style
+
+    with matplotlib.style.context("default"):
+        yield
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    # No "Software" or date chunk: the bytes depend on the data alone.
+    figure.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _colour(index: int) -> str:
+    palette = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+    return palette[index % len(palette)]
+
+
+def _finite(values: Sequence[float]) -> NDArray[np.float64]:
+    import numpy as np
+
+    array = np.asarray(values, dtype=np.float64)
+    return array[np.isfinite(array)]
+
+
+def _log_scale(samples: Sequence[NDArray[np.float64]]) -> bool:
+    import numpy as np
+
+    values = np.concatenate([sample for sample in samples if sample.size] or [np.zeros(0)])
+    if values.size == 0 or float(values.min()) <= 0:
+        return False
+    return float(values.max()) / float(values.min()) >= _LOG_RATIO
+
+
+def _ticks(axis: Axes, names: Sequence[str]) -> None:
+    axis.set_xticks(range(len(names)), [_label(name) for name in names])
+    if len(names) > 1:
+        for tick in axis.get_xticklabels():
+            tick.set_rotation(12)
+            tick.set_horizontalalignment("right")
+
+
+def _points(axis: Axes, metric: MetricPart, studies: dict[str, StudyPart]) -> None:
+    """Per-seed points over a box of each study, lines joining runs of the same seed."""
+    import numpy as np
+
+    positions: list[dict[int, tuple[float, float]]] = []
+    samples = []
+    for index, name in enumerate(metric.studies):
+        seeds, values = studies[name].seeds_and_values(metric.name)
+        rng = np.random.default_rng(index)
+        jitter = rng.uniform(-0.09, 0.09, len(values))
+        at = {
+            seed: (index + float(offset), value)
+            for seed, value, offset in zip(seeds, values, jitter, strict=True)
+            if np.isfinite(value)
+        }
+        positions.append(at)
+        samples.append(_finite(values))
+    for left, right in itertools.pairwise(positions):
+        for seed in sorted(set(left) & set(right)):
+            (x0, y0), (x1, y1) = left[seed], right[seed]
+            axis.plot([x0, x1], [y0, y1], color="0.75", linewidth=0.7, zorder=1)
+    boxed = [(index, sample) for index, sample in enumerate(samples) if sample.size]
+    if boxed:
+        axis.boxplot(
+            [sample for _, sample in boxed],
+            positions=[index for index, _ in boxed],
+            widths=0.5,
+            showfliers=False,
+            patch_artist=True,
+            boxprops={"facecolor": "0.93", "edgecolor": "0.45"},
+            medianprops={"color": "0.2"},
+            whiskerprops={"color": "0.45"},
+            capprops={"color": "0.45"},
+            zorder=2,
+        )
+    for index, at in enumerate(positions):
+        xs = [x for x, _ in at.values()]
+        ys = [y for _, y in at.values()]
+        axis.scatter(xs, ys, s=16, color=_colour(index), alpha=0.85, zorder=3, linewidths=0)
+    if _log_scale(samples):
+        axis.set_yscale("log")
+    _ticks(axis, metric.studies)
+    axis.set_xlim(-0.6, len(metric.studies) - 0.4)
+    axis.set_ylabel(_label(metric.name, 60))
+    paired = " (lines join runs of the same seed)" if len(positions) > 1 else ""
+    axis.set_title(f"per-seed values over a box{paired}", fontsize=9)
+    axis.grid(axis="y", alpha=0.3)
+
+
+def _intervals(axis: Axes, metric: MetricPart) -> None:
+    """The mean and the median of each study, each with its interval."""
+    for index, summary in enumerate(metric.summaries):
+        for offset, point, interval, marker, what in (
+            (-0.12, summary.mean, summary.mean_ci, "o", "mean"),
+            (0.12, summary.median, summary.median_ci, "s", "median"),
+        ):
+            if point is None:
+                continue
+            label = None
+            if index == 0:
+                label = f"{what}, {interval.method}"
+            if interval.low is not None and interval.high is not None:
+                axis.vlines(
+                    index + offset, interval.low, interval.high, color=_colour(index), linewidth=2
+                )
+            axis.scatter(
+                [index + offset],
+                [point],
+                marker=marker,
+                s=30,
+                color=_colour(index),
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=3,
+                label=label,
+            )
+    level = f"{100 * metric.summaries[0].confidence:g}%" if metric.summaries else ""
+    axis.set_title(f"mean (o) and median (s), {level} intervals", fontsize=9)
+    _ticks(axis, metric.studies)
+    axis.set_xlim(-0.6, len(metric.studies) - 0.4)
+    axis.grid(axis="y", alpha=0.3)
+    if metric.summaries:
+        axis.legend(fontsize=7, loc="best")
+
+
+def _improvement(axis: Axes, metric: MetricPart) -> None:
+    """P(B beats A) of each pair with its interval, as rliable draws probability of improvement."""
+    comparison = metric.comparison
+    assert comparison is not None
+    labels = []
+    for row, pair in enumerate(comparison.pairs):
+        effect = pair.effect("P(B beats A)")
+        interval = effect.interval
+        if interval.low is not None and interval.high is not None:
+            axis.hlines(row, interval.low, interval.high, color="#1f77b4", linewidth=6, alpha=0.6)
+        if effect.value is not None:
+            axis.scatter([effect.value], [row], color="black", s=14, zorder=3)
+        # Labels above the bars, inside the panel: long names cannot spill into the next one.
+        label = f"P({_label(pair.b, 22)} beats {_label(pair.a, 22)})"
+        axis.text(0.01, row - 0.22, label, fontsize=7, va="bottom")
+        labels.append(label)
+    axis.axvline(0.5, color="0.5", linestyle="--", linewidth=0.8)
+    axis.set_xlim(0, 1)
+    axis.set_ylim(len(labels) - 0.5, -0.7)
+    axis.set_yticks([])
+    better = "lower" if comparison.goal == "min" else "higher"
+    axis.set_title(f"probability of improvement ({better} is better)", fontsize=9)
+    axis.grid(axis="x", alpha=0.3)
+
+
+def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
+    """One metric: per-seed points over boxes, the intervals, and P(B beats A) of each pair.
+
+    Args:
+        metric: The metric, with its summaries and comparison.
+        data: The report's data (for the studies' runs).
+
+    Returns:
+        The PNG's bytes.
+    """
+    from matplotlib.figure import Figure
+
+    studies = {study.name: study for study in data.studies}
+    panels = 3 if metric.comparison is not None else 2
+    width = 3.2 + 2.0 * min(len(metric.studies), 4)
+    with _style():
+        figure = Figure(figsize=(width * panels / 2, 4.2), dpi=_DPI)
+        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.2, top=0.86, wspace=0.25)
+        ratios = [1.0, 1.0, 1.0][:panels]
+        axes = figure.subplots(1, panels, width_ratios=ratios)
+        _points(axes[0], metric, studies)
+        axes[1].sharey(axes[0])
+        _intervals(axes[1], metric)
+        if metric.comparison is not None:
+            _improvement(axes[2], metric)
+        figure.suptitle(_label(metric.name, 80), fontsize=11)
+        return _png(figure)
+
+
+def curve_figure(name: str, curves: Sequence[tuple[StudyPart, Curve]]) -> bytes:
+    """One logged metric, step by step: each study's median run and its 25-75% band.
+
+    Args:
+        name: The logged metric.
+        curves: The studies that logged it, with their curves.
+
+    Returns:
+        The PNG's bytes.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    with _style():
+        figure = Figure(figsize=(7.0, 3.8), dpi=_DPI)
+        figure.subplots_adjust(left=0.1, right=0.98, bottom=0.13, top=0.9)
+        axis = figure.subplots()
+        samples = []
+        for index, (study, curve) in enumerate(curves):
+            some = np.isfinite(curve.values).any(axis=0)
+            steps, values = curve.steps[some], curve.values[:, some]
+            if steps.size == 0:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                low, median, high = np.nanpercentile(values, [25.0, 50.0, 75.0], axis=0)
+            runs = int(values.shape[0])
+            axis.fill_between(steps, low, high, color=_colour(index), alpha=0.2, linewidth=0)
+            axis.plot(
+                steps,
+                median,
+                color=_colour(index),
+                linewidth=1.5,
+                label=f"{_label(study.name, 40)} ({runs} runs)",
+            )
+            samples.append(values[np.isfinite(values)])
+        if _log_scale(samples):
+            axis.set_yscale("log")
+        axis.set_xlabel("step")
+        axis.set_ylabel(_label(name, 60))
+        axis.set_title(
+            f"{_label(name, 60)}: median over runs, band from the 25th to the 75th percentile",
+            fontsize=9,
+        )
+        axis.grid(alpha=0.3)
+        if samples:
+            axis.legend(fontsize=8)
+        return _png(figure)

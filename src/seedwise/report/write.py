@@ -1,0 +1,126 @@
+"""``write_report``: studies in, one HTML file (or Markdown and its PNGs) out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from seedwise.errors import UsageError
+from seedwise.report.data import ReportData, gather
+from seedwise.report.plots import curve_figure, metric_figure
+from seedwise.report.render_html import render_html
+from seedwise.report.render_markdown import render_markdown
+from seedwise.store import Study
+
+__all__ = ["REPORT_SUFFIXES", "draw_figures", "report_format", "write_report"]
+
+#: The report's format by the output's suffix.
+REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
+
+
+def report_format(path: str | os.PathLike[str]) -> str:
+    """``"html"`` or ``"markdown"``, from the path's suffix.
+
+    Args:
+        path: Where the report goes.
+
+    Returns:
+        The format's name.
+
+    Raises:
+        UsageError: Any other suffix.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise UsageError(
+            f"Unknown report format. Received: output={str(path)!r}; expected a path ending in "
+            f"{', '.join(REPORT_SUFFIXES)}"
+        )
+    return REPORT_SUFFIXES[suffix]
+
+
+def draw_figures(data: ReportData) -> dict[str, bytes]:
+    """Every figure of the report, as PNG bytes by key.
+
+    Args:
+        data: What the report shows.
+
+    Returns:
+        ``metric-1``, ... (one per metric with a value), then ``curve-1``, ...
+        (one per logged metric).
+    """
+    figures = {}
+    for index, metric in enumerate(data.metrics, start=1):
+        if any(summary.n for summary in metric.summaries):
+            figures[f"metric-{index}"] = metric_figure(metric, data)
+    for index, name in enumerate(data.logged, start=1):
+        curves = [(study, study.curves[name]) for study in data.studies if name in study.curves]
+        figures[f"curve-{index}"] = curve_figure(name, curves)
+    return figures
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+
+
+def write_report(
+    studies: Sequence[Study],
+    path: str | os.PathLike[str],
+    *,
+    metrics: Sequence[str] | None = None,
+    goal: str = "min",
+    seed: int = 0,
+    n_resamples: int = 10_000,
+) -> Path:
+    """Write a report of ``studies``: HTML (one self-contained file) or Markdown and PNGs.
+
+    For each metric: per-seed values over boxes, lines joining the runs of
+    one seed, the mean and median with their intervals, the summary table
+    and the comparison of ``seedwise compare`` (the same numbers, the same
+    defaults); then learning curves of the logged steps, failed runs and
+    their reasons, kept ``seedwise check`` verdicts, and each study's
+    definition and environment with their differences highlighted.
+
+    A ``.md`` report puts its figures in a folder beside it,
+    ``NAME_files/`` (replacing the PNGs there).
+
+    Args:
+        studies: One or more studies of one store.
+        path: The output; ``.html``/``.htm`` or ``.md``/``.markdown``.
+        metrics: The metrics to report; None for all.
+        goal: ``"min"`` when lower is better, ``"max"`` otherwise.
+        seed: The seed of the bootstraps and permutation tests.
+        n_resamples: Resamples of each bootstrap and permutation test.
+
+    Returns:
+        The report's path.
+
+    Raises:
+        UsageError: A bad suffix, goal or metric, or no study.
+        StoreError: A study that is not in its store.
+
+    Example:
+        >>> with seedwise.open_store() as store:  # doctest: +SKIP
+        ...     seedwise.write_report([store.study("a"), store.study("b")], "report.html")
+    """
+    output = Path(path)
+    kind = report_format(output)
+    data = gather(studies, metrics=metrics, goal=goal, seed=seed, n_resamples=n_resamples)
+    figures = draw_figures(data)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "html":
+        _write_atomically(output, render_html(data, figures).encode("utf-8"))
+        return output
+    folder = output.with_name(f"{output.stem}_files")
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    relative = {}
+    for key, png in figures.items():
+        _write_atomically(folder / f"{key}.png", png)
+        relative[key] = f"{folder.name}/{key}.png"
+    _write_atomically(output, render_markdown(data, relative).encode("utf-8"))
+    return output
