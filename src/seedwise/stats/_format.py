@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["format_interval", "format_number", "format_p", "plain", "plain_dict"]
+__all__ = ["distinct_digits", "format_interval", "format_number", "format_p", "plain", "plain_dict"]
 
 
 def format_number(value: float | None, digits: int = 4) -> str:
@@ -53,10 +53,30 @@ def format_interval(low: float | None, high: float | None, confidence: float) ->
     Returns:
         The formatted interval.
     """
-    level = f"{100 * confidence:g}%"
+    level = f"{100 * confidence:.4g}%"
     if low is None or high is None:
         return f"[{level} CI n/a]"
-    return f"[{level} CI {format_number(low)}, {format_number(high)}]"
+    digits = distinct_digits(low, high)
+    return f"[{level} CI {format_number(low, digits)}, {format_number(high, digits)}]"
+
+
+def distinct_digits(*values: float, digits: int = 4, most: int = 15) -> int:
+    """The fewest significant digits, at least ``digits``, that print ``values`` apart.
+
+    ``1.523e+04`` and ``1.523e+04`` are the same to four digits; six tell
+    ``15234.1`` from ``15226.4``. Values that are equal stay equal at ``most``.
+
+    Args:
+        values: The numbers to print side by side.
+        digits: The fewest digits to use.
+        most: The most digits to use.
+
+    Returns:
+        The number of significant digits.
+    """
+    while digits < most and len({format_number(v, digits) for v in values}) < len(set(values)):
+        digits += 1
+    return digits
 
 
 def plain(value: Any) -> Any:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from seedwise.stats import effects
 from seedwise.stats._data import generator
 from seedwise.stats._format import plain_dict
+from seedwise.stats._headline import difference_interval, mean_interval, proportion_interval
 from seedwise.stats._intervals import (
     MIN_INTERVAL_N,
     Interval,
     bootstrap_intervals,
-    no_interval_reason,
     undefined,
 )
+from seedwise.stats._shift import rank_sum_test, shift_estimate, signed_rank_test
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,6 +103,7 @@ class PairAnalysis:
     tests: tuple[TestResult, ...]
     effects: tuple[EffectSize, ...]
     direction: int
+    shift: float | None = None
     unavailable: str | None = None
     identical: str | None = None
     warnings: tuple[str, ...] = field(default=())
@@ -162,6 +163,7 @@ def analyse_pair(
         none = undefined(method, size, confidence, same)
         return PairAnalysis(paired, n_a, n_b, mean_a, mean_b, 0.0, none, (), (), 0, identical=same)
     notes: list[str] = []
+    seed = int(stream("rank test").integers(0, 2**63 - 1))
     if paired:
         d = b - a
         if not np.any(d):
@@ -170,19 +172,20 @@ def analyse_pair(
             return PairAnalysis(
                 paired, n_a, n_b, mean_a, mean_b, 0.0, none, (), (), 0, identical=same
             )
-        tests, direction = _paired_tests(a, b, alpha, notes)
-        difference_ci = _one_interval(
-            (d,), _mean_difference_paired, n_a, False, confidence, n_resamples, stream("difference")
-        )
+        tests, direction = _paired_tests(a, b, alpha, n_resamples, seed, notes)
+        difference_ci = mean_interval(d, confidence, n_resamples, stream("difference"))
     else:
-        tests, direction = _unpaired_tests(a, b, alpha, n_resamples, stream("permutation"), notes)
-        difference_ci = _one_interval(
-            (a, b), _mean_difference, size, False, confidence, n_resamples, stream("difference")
+        tests, direction = _unpaired_tests(
+            a, b, alpha, n_resamples, seed, stream("permutation"), notes
         )
+        difference_ci = difference_interval(a, b, confidence, n_resamples, stream("difference"))
+    shift = shift_estimate(a, b, paired=paired)
+    if shift != 0.0:
+        direction = 1 if shift > 0 else -1
     effect_sizes = _effect_sizes(a, b, paired, goal, confidence, n_resamples, stream("effects"))
     if difference is not None and direction and difference * direction < 0:
         notes.append(
-            "the mean difference and the rank test point in opposite directions: "
+            "the mean difference and the median shift point in opposite directions: "
             "a few extreme runs pull the mean; look at the distributions"
         )
     return PairAnalysis(
@@ -196,6 +199,7 @@ def analyse_pair(
         tests,
         effect_sizes,
         direction,
+        shift=shift,
         warnings=tuple(notes),
     )
 
@@ -210,24 +214,30 @@ def _too_few(n_a: int, n_b: int, paired: bool, label_a: str, label_b: str) -> st
 
 
 def _paired_tests(
-    a: NDArray[np.float64], b: NDArray[np.float64], alpha: float, notes: list[str]
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    alpha: float,
+    n_resamples: int,
+    seed: int,
+    notes: list[str],
 ) -> tuple[tuple[TestResult, ...], int]:
     import numpy as np
     from scipy import stats
 
     d = b - a
     nonzero = d[d != 0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wilcoxon = stats.wilcoxon(b, a)
+    wilcoxon = signed_rank_test(d, n_resamples, seed)
     smallest = 2.0 / 2.0 ** nonzero.shape[0]
-    wilcoxon_note = None
+    wilcoxon_note = f"p-value: {wilcoxon.method}"
+    if nonzero.shape[0] < d.shape[0]:
+        wilcoxon_note += f"; {d.shape[0] - nonzero.shape[0]} zero differences dropped"
     if smallest > alpha:
-        wilcoxon_note = (
+        floor = (
             f"with {nonzero.shape[0]} non-zero differences the Wilcoxon test cannot reach "
-            f"p < {alpha:g} (smallest possible p = {smallest:.3g}); use more runs"
+            f"p <= {alpha:g} (smallest possible p = {smallest:.3g}); use more runs"
         )
-        notes.append(wilcoxon_note)
+        notes.append(floor)
+        wilcoxon_note += f"; {floor}"
     ranks = stats.rankdata(np.abs(nonzero))
     direction = int(np.sign(ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()))
     t_note = _normality_caution((("the differences", d),), notes)
@@ -239,11 +249,7 @@ def _paired_tests(
         result = stats.ttest_rel(b, a)
         t_test = TestResult(PAIRED_T, float(result.statistic), float(result.pvalue), note=t_note)
     primary = TestResult(
-        WILCOXON,
-        float(wilcoxon.statistic),
-        float(wilcoxon.pvalue),
-        primary=True,
-        note=wilcoxon_note,
+        WILCOXON, wilcoxon.statistic, wilcoxon.p_value, primary=True, note=wilcoxon_note
     )
     return (primary, t_test), direction
 
@@ -253,6 +259,7 @@ def _unpaired_tests(
     b: NDArray[np.float64],
     alpha: float,
     n_resamples: int,
+    seed: int,
     rng: np.random.Generator,
     notes: list[str],
 ) -> tuple[tuple[TestResult, ...], int]:
@@ -260,9 +267,9 @@ def _unpaired_tests(
     from scipy import stats
 
     n_a, n_b = int(a.shape[0]), int(b.shape[0])
+    mann_whitney = rank_sum_test(a, b, n_resamples, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mann_whitney = stats.mannwhitneyu(b, a, alternative="two-sided")
         permutation = stats.permutation_test(
             (b, a),
             _difference_of_means,
@@ -273,14 +280,15 @@ def _unpaired_tests(
             rng=rng,
         )
     smallest = 2.0 / math.comb(n_a + n_b, n_a)
-    mw_note = None
+    mw_note = f"p-value: {mann_whitney.method}"
     if smallest > alpha:
-        mw_note = (
-            f"with {n_a} and {n_b} runs the Mann-Whitney test cannot reach p < {alpha:g} "
+        floor = (
+            f"with {n_a} and {n_b} runs the Mann-Whitney test cannot reach p <= {alpha:g} "
             f"(smallest possible p = {smallest:.3g}); use more runs"
         )
-        notes.append(mw_note)
-    u_b = float(mann_whitney.statistic)
+        notes.append(floor)
+        mw_note += f"; {floor}"
+    u_b = mann_whitney.statistic
     direction = int(np.sign(u_b - n_a * n_b / 2.0))
     t_note = _normality_caution(((f"sample of {n_a}", a), (f"sample of {n_b}", b)), notes)
     if float(np.var(a)) == 0.0 and float(np.var(b)) == 0.0:
@@ -290,8 +298,16 @@ def _unpaired_tests(
     else:
         result = stats.ttest_ind(b, a, equal_var=False)
         welch = TestResult(WELCH_T, float(result.statistic), float(result.pvalue), note=t_note)
-    primary = TestResult(MANN_WHITNEY, u_b, float(mann_whitney.pvalue), primary=True, note=mw_note)
-    perm = TestResult(PERMUTATION, float(permutation.statistic), float(permutation.pvalue))
+    primary = TestResult(MANN_WHITNEY, u_b, mann_whitney.p_value, primary=True, note=mw_note)
+    total = math.comb(n_a + n_b, n_a)
+    perm_note = (
+        f"exact: all {total} splits"
+        if total <= n_resamples
+        else f"{n_resamples} random splits; p = (1 + as extreme) / (1 + {n_resamples})"
+    )
+    perm = TestResult(
+        PERMUTATION, float(permutation.statistic), float(permutation.pvalue), note=perm_note
+    )
     return (primary, welch, perm), direction
 
 
@@ -321,35 +337,6 @@ def _normality_caution(
     return caution
 
 
-def _one_interval(
-    data: tuple[NDArray[np.float64], ...],
-    statistic: Callable[..., NDArray[np.float64]],
-    n: int,
-    paired: bool,
-    confidence: float,
-    n_resamples: int,
-    rng: np.random.Generator,
-) -> Interval:
-    import numpy as np
-
-    method = f"BCa bootstrap, {n_resamples} resamples"
-    for values in data:
-        if values.shape[0] < MIN_INTERVAL_N:
-            return undefined(method, n, confidence, str(no_interval_reason(values)))
-    if len(data) == 1 and float(np.ptp(data[0])) == 0.0:
-        return undefined(method, n, confidence, "every difference is equal: zero spread")
-    return bootstrap_intervals(
-        data,
-        statistic,
-        count=1,
-        paired=paired,
-        confidence=confidence,
-        n_resamples=n_resamples,
-        rng=rng,
-        n=n,
-    )[0]
-
-
 def _effect_sizes(
     a: NDArray[np.float64],
     b: NDArray[np.float64],
@@ -359,71 +346,102 @@ def _effect_sizes(
     n_resamples: int,
     rng: np.random.Generator,
 ) -> tuple[EffectSize, ...]:
+
+    n = int(a.shape[0]) if paired else int(a.shape[0] + b.shape[0])
+    if paired:
+        g_name, g_note = (
+            "Hedges' g",
+            "paired (g_z): mean per-seed difference / std of differences, times the exact "
+            "bias correction J(n - 1); 0.2 small, 0.5 medium, 0.8 large",
+        )
+        g_value = float(effects.paired_hedges_g(a, b))
+    else:
+        g_name, g_note = (
+            "Hedges' g",
+            "(mean B - mean A) / pooled std, bias-corrected; |g| 0.2 small, 0.5 medium, 0.8 large",
+        )
+        g_value = float(effects.hedges_g(a, b))
+    method = f"BCa bootstrap, {n_resamples} resamples"
+    if not math.isfinite(g_value):
+        reason = "undefined: zero spread"
+        g = EffectSize(g_name, None, undefined(method, n, confidence, reason), reason)
+    elif min(a.shape[0], b.shape[0]) < MIN_INTERVAL_N:
+        reason = f"an interval needs at least {MIN_INTERVAL_N} runs per sample"
+        g = EffectSize(g_name, g_value, undefined(method, n, confidence, reason), g_note)
+    else:
+        statistic = _paired_g if paired else _unpaired_g
+        (interval,) = bootstrap_intervals(
+            (a, b), statistic, count=1, paired=paired, confidence=confidence,
+            n_resamples=n_resamples, rng=rng, n=n,
+        )  # fmt: skip
+        g = EffectSize(g_name, g_value, interval, g_note)
+    return (g, *_dominance(a, b, paired, goal, confidence))
+
+
+def _dominance(
+    a: NDArray[np.float64], b: NDArray[np.float64], paired: bool, goal: Goal, confidence: float
+) -> tuple[EffectSize, EffectSize]:
+    """Cliff's delta and P(B beats A), with Clopper-Pearson intervals."""
     import numpy as np
 
-    def statistic(
-        a: NDArray[np.float64], b: NDArray[np.float64], axis: int = -1
-    ) -> NDArray[np.float64]:
-        g = effects.hedges_g(a, b, axis=axis)
-        delta = effects.cliffs_delta(a, b, axis=axis)
-        if paired:
-            greater = effects.paired_probability_greater(a, b, axis=axis)
-        else:
-            greater = effects.probability_greater(a, b, axis=axis)
-        beats = greater if goal == "max" else 1.0 - greater
-        g, delta, beats = np.broadcast_arrays(g, delta, beats)
-        return np.stack([g, delta, beats])
-
-    values = [float(v) for v in statistic(a, b)]
-    size = a.shape[0] if paired else a.shape[0] + b.shape[0]
-    method = f"BCa bootstrap, {n_resamples} resamples"
-    if min(a.shape[0], b.shape[0]) < MIN_INTERVAL_N:
-        reason = f"an interval needs at least {MIN_INTERVAL_N} runs per sample"
-        intervals = [undefined(method, size, confidence, reason)] * 3
-    else:
-        intervals = bootstrap_intervals(
-            (a, b),
-            statistic,
-            count=3,
-            paired=paired,
-            confidence=confidence,
-            n_resamples=n_resamples,
-            rng=rng,
-            n=size,
-        )
     better = "lower" if goal == "min" else "higher"
-    per = "on the same seed" if paired else "for a random run of each"
-    notes = (
-        "(mean B - mean A) / pooled std, bias-corrected; |g| 0.2 small, 0.5 medium, 0.8 large",
-        "P(B > A) - P(B < A) over all pairs of runs; 0 means neither dominates",
-        f"probability that B's run is {better} (better) than A's {per}; ties count half",
+    if paired:
+        wins = float(np.sum(b < a) if goal == "min" else np.sum(b > a))
+        ties = float(np.sum(b == a))
+        trials = int(a.shape[0])
+        method = "Clopper-Pearson over seeds"
+        beats_note = (
+            f"share of seeds on which B's run is {better} (better) than A's; ties count half"
+        )
+        delta_note = (
+            "paired: (seeds where B > A - seeds where B < A) / seeds, in [-1, 1]; 0 means "
+            "neither dominates"
+        )
+    else:
+        greater = float(effects.probability_greater(a, b))
+        lesser = 1.0 - greater
+        beats_share = greater if goal == "max" else lesser
+        ties_share = float(np.mean(np.equal.outer(b, a)))
+        trials = int(min(a.shape[0], b.shape[0]))
+        wins = (beats_share - ties_share / 2.0) * trials
+        ties = ties_share * trials
+        method = f"Clopper-Pearson with n = min(n_a, n_b) = {trials} (conservative)"
+        beats_note = (
+            f"probability that B's run is {better} (better) than A's for a random run of "
+            "each; ties count half"
+        )
+        delta_note = "P(B > A) - P(B < A) over all pairs of runs; 0 means neither dominates"
+    beats_value = (wins + ties / 2.0) / trials
+    interval = proportion_interval(wins, wins + ties, trials, confidence, method)
+    beats = EffectSize("P(B beats A)", beats_value, interval, beats_note)
+    # Cliff's delta is P(B > A) - P(B < A) = 2 P(B > A or half a tie) - 1.
+    larger = beats_value if goal == "max" else 1.0 - beats_value
+    low, high = interval.low, interval.high
+    low, high = (0.0 if low is None else low), (1.0 if high is None else high)
+    bounds = (
+        (2.0 * low - 1.0, 2.0 * high - 1.0)
+        if goal == "max"
+        else (1.0 - 2.0 * high, 1.0 - 2.0 * low)
     )
-    results = []
-    for name, value, interval, note in zip(
-        ("Hedges' g", "Cliff's delta", "P(B beats A)"), values, intervals, notes, strict=True
-    ):
-        if math.isfinite(value):
-            results.append(EffectSize(name, value, interval, note))
-        else:
-            reason = "undefined: both samples have zero spread"
-            results.append(
-                EffectSize(name, None, undefined(method, size, confidence, reason), reason)
-            )
-    return tuple(results)
+    delta_interval = Interval(bounds[0], bounds[1], confidence, method, interval.n)
+    delta = EffectSize("Cliff's delta", 2.0 * larger - 1.0, delta_interval, delta_note)
+    return delta, beats
 
 
-def _mean_difference(
+def _unpaired_g(
     a: NDArray[np.float64], b: NDArray[np.float64], axis: int = -1
 ) -> NDArray[np.float64]:
     import numpy as np
 
-    return np.stack([np.mean(b, axis=axis) - np.mean(a, axis=axis)])
+    return np.stack([effects.hedges_g(a, b, axis=axis)])
 
 
-def _mean_difference_paired(d: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
+def _paired_g(
+    a: NDArray[np.float64], b: NDArray[np.float64], axis: int = -1
+) -> NDArray[np.float64]:
     import numpy as np
 
-    return np.stack([np.mean(d, axis=axis)])
+    return np.stack([effects.paired_hedges_g(a, b, axis=axis)])
 
 
 def _difference_of_means(

@@ -12,6 +12,7 @@ from seedwise.errors import UsageError
 from seedwise.stats._data import (
     check_level,
     check_positive_int,
+    generator,
     pick_metric,
     root_seed,
     to_array,
@@ -20,6 +21,7 @@ from seedwise.stats._display import comparison_html, pair_html
 from seedwise.stats._format import format_interval, format_number, format_p, plain_dict
 from seedwise.stats._intervals import Interval
 from seedwise.stats._pair import EffectSize, Goal, PairAnalysis, TestResult, analyse_pair
+from seedwise.stats._shift import shift_interval
 from seedwise.stats.corrections import Correction, adjust_p_values, correction_name
 from seedwise.stats.studies import StudyMetrics, StudySource
 from seedwise.stats.studies import environment_notes as notes_on_environments
@@ -50,7 +52,8 @@ class PairComparison:
         mean_a: A's mean over the values used.
         mean_b: B's mean over the values used.
         difference: ``mean_b - mean_a`` (paired: the mean per-seed difference).
-        difference_ci: BCa bootstrap interval of ``difference``.
+        difference_ci: The interval of ``difference``: the hull of the t (Welch
+            t) and bootstrap-t intervals, at ``confidence``, not adjusted.
         tests: Every test run, the primary one first.
         effects: Hedges' g, Cliff's delta and P(B beats A), with intervals.
         p_value: The primary test's corrected p-value.
@@ -58,6 +61,13 @@ class PairComparison:
         winner: The better label when significant, else None.
         verdict: One line in plain words.
         warnings: Small n, non-normal data, disagreements, dropped runs.
+        shift: The Hodges-Lehmann shift of B against A, the estimand of the
+            verdict: the median of the Walsh averages of the per-seed
+            differences (paired) or of all differences ``b_j - a_i``.
+        shift_ci: The interval of ``shift`` from inverting the primary test, at
+            ``1 - level`` where ``level`` is the significance level this pair's
+            verdict is held to after the multiplicity correction: it excludes 0
+            exactly when the verdict is significant.
     """
 
     a: str
@@ -78,6 +88,8 @@ class PairComparison:
     winner: str | None
     verdict: str
     warnings: tuple[str, ...] = field(default=())
+    shift: float | None = None
+    shift_ci: Interval | None = None
 
     @property
     def primary(self) -> TestResult | None:
@@ -97,10 +109,11 @@ class PairComparison:
             name: getattr(self, name)
             for name in (
                 "a", "b", "metric", "goal", "paired", "n_a", "n_b", "mean_a", "mean_b",
-                "difference", "p_value", "significant", "winner", "verdict",
+                "difference", "p_value", "significant", "winner", "verdict", "shift",
             )
         }  # fmt: skip
         result["difference_ci"] = self.difference_ci.to_dict()
+        result["shift_ci"] = None if self.shift_ci is None else self.shift_ci.to_dict()
         result["tests"] = [test.to_dict() for test in self.tests]
         result["effects"] = [effect.to_dict() for effect in self.effects]
         result["warnings"] = list(self.warnings)
@@ -112,6 +125,14 @@ class PairComparison:
 
     def __str__(self) -> str:
         lines = [self.verdict]
+        if self.difference is not None:
+            ci = self.difference_ci
+            what = "mean per-seed difference" if self.paired else "difference of means"
+            lines.append(
+                f"  {what} {self.b} - {self.a}: {format_number(self.difference)} "
+                f"{format_interval(ci.low, ci.high, ci.confidence)} ({ci.method})"
+                + (f": {ci.note}" if ci.note else "")
+            )
         for test in self.tests:
             stat = format_number(test.statistic)
             adjusted = (
@@ -162,6 +183,10 @@ class Comparison:
         pairs: One ``PairComparison`` per pair.
         ranking: The samples ordered from best to worst mean.
         warnings: Warnings for the whole comparison, e.g. environment notes.
+        design: One line saying how the runs were matched: paired on how
+            many seeds, or unpaired and why.
+        dropped_seeds: For a comparison paired on shared seeds, each label's
+            seeds that were left out because another sample lacks them.
     """
 
     metric: str
@@ -175,6 +200,8 @@ class Comparison:
     pairs: tuple[PairComparison, ...]
     ranking: tuple[RankEntry, ...]
     warnings: tuple[str, ...] = field(default=())
+    design: str = ""
+    dropped_seeds: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def pair(self, a: str, b: str) -> PairComparison:
         """The comparison of ``b`` against ``a`` (in either order as computed)."""
@@ -324,17 +351,18 @@ def compare(
     warnings = [f"environment: {note}" for note in environment_notes]
     if studies is not None:
         warnings.extend(_study_warnings(studies, names))
-    is_paired, arrays = _pairing(arrays, names, paired, seeds, warnings)
+    pairing = _pairing(arrays, names, paired, seeds, warnings)
+    is_paired, arrays = pairing.paired, pairing.arrays
     pair_indices = _pair_indices(names, baseline)
-    analyses: list[tuple[str, str, PairAnalysis, list[str]]] = []
+    analyses: list[_Analysed] = []
     for i, j in pair_indices:
         x, y, notes = _finite_pair(arrays[i], arrays[j], is_paired, names[i], names[j])
         analysis = analyse_pair(
             x, y, paired=is_paired, label_a=names[i], label_b=names[j], goal=goal,
             alpha=alpha, confidence=confidence, n_resamples=n_resamples, root=root,
         )  # fmt: skip
-        analyses.append((names[i], names[j], analysis, notes))
-    pairs = _corrected_pairs(analyses, metric_name, goal, correction, alpha)
+        analyses.append(_Analysed(names[i], names[j], analysis, notes, x, y))
+    pairs = _corrected_pairs(analyses, metric_name, goal, correction, alpha, n_resamples, root)
     return Comparison(
         metric=metric_name,
         goal=goal,
@@ -347,6 +375,8 @@ def compare(
         pairs=pairs,
         ranking=_ranking(arrays, names, goal),
         warnings=tuple(warnings),
+        design=pairing.design,
+        dropped_seeds=pairing.dropped,
     )
 
 
@@ -408,17 +438,41 @@ def _pair_indices(names: tuple[str, ...], baseline: str | None) -> list[tuple[in
     return [(base, j) for j in range(len(names)) if j != base]
 
 
+@dataclass(frozen=True)
+class _Pairing:
+    paired: bool
+    arrays: list[NDArray[np.float64]]
+    design: str
+    dropped: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    a: str
+    b: str
+    analysis: PairAnalysis
+    notes: list[str]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+
+
 def _pairing(
     arrays: list[NDArray[np.float64]],
     names: tuple[str, ...],
     paired: bool | None,
     seeds: Sequence[Sequence[int]] | None,
     warnings: list[str],
-) -> tuple[bool, list[NDArray[np.float64]]]:
-    """Whether the samples are paired, and the arrays aligned run by run if so."""
+) -> _Pairing:
+    """Whether the samples are paired, the arrays aligned seed by seed if so, and why.
+
+    With seeds and ``paired=None``, the samples are paired on the seeds they
+    all share when those are at least half of every sample's runs (a few
+    failed or missing runs never unpair a comparison); otherwise unpaired.
+    """
     if seeds is None:
         if not paired:
-            return False, arrays
+            why = "paired=False" if paired is False else "no seeds given to pair runs by"
+            return _Pairing(False, arrays, f"unpaired ({why})")
         lengths = {int(array.shape[0]) for array in arrays}
         if len(lengths) != 1:
             raise UsageError(
@@ -426,7 +480,7 @@ def _pairing(
                 f"Received: lengths {[int(x.shape[0]) for x in arrays]} for {list(names)}; "
                 "expected equal lengths, or paired=False"
             )
-        return True, arrays
+        return _Pairing(True, arrays, f"paired by position: {lengths.pop()} pairs (paired=True)")
     seed_lists = [list(map(int, s)) for s in seeds]
     if len(seed_lists) != len(arrays) or any(
         len(s) != array.shape[0] or len(set(s)) != len(s)
@@ -437,18 +491,39 @@ def _pairing(
             f"{[len(s) for s in seed_lists]} seeds for samples of lengths "
             f"{[int(x.shape[0]) for x in arrays]}; expected the same lengths, no repeats"
         )
-    same = all(set(s) == set(seed_lists[0]) for s in seed_lists)
-    if paired is False or (paired is None and not same):
-        return False, arrays
-    common = [s for s in seed_lists[0] if all(s in set(other) for other in seed_lists[1:])]
-    dropped = sum(len(s) for s in seed_lists) - len(common) * len(seed_lists)
+    shared = set(seed_lists[0]).intersection(*map(set, seed_lists[1:]))
+    common = [s for s in seed_lists[0] if s in shared]
+    enough = len(common) >= 2 and all(2 * len(common) >= len(s) for s in seed_lists)
+    if paired is False or (paired is None and not enough):
+        why = (
+            "paired=False"
+            if paired is False
+            else f"the samples share {len(common)} of their seeds, fewer than half"
+        )
+        return _Pairing(False, arrays, f"unpaired ({why})")
+    dropped = {
+        name: tuple(seed for seed in s if seed not in shared)
+        for name, s in zip(names, seed_lists, strict=True)
+    }
+    dropped = {name: left for name, left in dropped.items() if left}
+    design = f"paired by seed on the {len(common)} seeds every sample has"
     if dropped:
-        warnings.append(f"{dropped} runs without a partner on every sample were left out")
+        listed = "; ".join(
+            f"{name}: {', '.join(map(str, left[:10]))}"
+            + (f" and {len(left) - 10} more" if len(left) > 10 else "")
+            for name, left in dropped.items()
+        )
+        count = sum(len(left) for left in dropped.values())
+        design += f"; {count} runs without a partner left out (seeds {listed})"
+        warnings.append(
+            f"{count} runs without a partner on every sample were left out; the comparison "
+            f"is paired on the {len(common)} shared seeds"
+        )
     aligned = []
     for s, array in zip(seed_lists, arrays, strict=True):
         position = {value: index for index, value in enumerate(s)}
         aligned.append(array[[position[value] for value in common]])
-    return True, aligned
+    return _Pairing(True, aligned, design, dropped)
 
 
 def _finite_pair(
@@ -472,26 +547,34 @@ def _finite_pair(
 
 
 def _corrected_pairs(
-    analyses: list[tuple[str, str, PairAnalysis, list[str]]],
+    analyses: list[_Analysed],
     metric: str,
     goal: Goal,
     correction: Correction,
     alpha: float,
+    n_resamples: int,
+    root: int,
 ) -> tuple[PairComparison, ...]:
     """Pairs with each test's p-values corrected across the pairs, and verdicts."""
     families: dict[str, list[tuple[int, int]]] = {}
-    for pair_index, (_, _, analysis, _) in enumerate(analyses):
-        for test_index, test in enumerate(analysis.tests):
+    for pair_index, item in enumerate(analyses):
+        for test_index, test in enumerate(item.analysis.tests):
             if test.p_value is not None:
                 families.setdefault(test.name, []).append((pair_index, test_index))
     adjusted: dict[tuple[int, int], float] = {}
     for members in families.values():
-        raw = [analyses[p][2].tests[t].p_value for p, t in members]
+        raw = [analyses[p].analysis.tests[t].p_value for p, t in members]
         for member, value in zip(members, adjust_p_values(raw, correction), strict=True):  # type: ignore[arg-type]
             adjusted[member] = value
     label = correction_name(correction) if len(analyses) > 1 and correction != "none" else None
+    primaries = [
+        next((test.p_value for test in item.analysis.tests if test.primary), None)
+        for item in analyses
+    ]
+    levels = verdict_levels(primaries, correction, alpha)
     pairs = []
-    for pair_index, (name_a, name_b, analysis, notes) in enumerate(analyses):
+    for pair_index, item in enumerate(analyses):
+        analysis = item.analysis
         tests = tuple(
             replace(test, p_adjusted=adjusted.get((pair_index, test_index)))
             for test_index, test in enumerate(analysis.tests)
@@ -499,14 +582,21 @@ def _corrected_pairs(
         primary = next((test for test in tests if test.primary), None)
         p_value = primary.p_adjusted if primary is not None else None
         significant = p_value is not None and p_value <= alpha
+        shift_ci = None
+        if primary is not None:
+            seed = int(generator(root, "compare", item.a, item.b, "rank test").integers(2**63 - 1))
+            shift_ci = shift_interval(
+                item.x, item.y, paired=analysis.paired, confidence=1.0 - levels[pair_index],
+                n_resamples=n_resamples, seed=seed,
+            )  # fmt: skip
         winner = None
         if significant and analysis.direction:
             b_larger = analysis.direction > 0
-            winner = name_b if b_larger == (goal == "max") else name_a
+            winner = item.b if b_larger == (goal == "max") else item.a
         pairs.append(
             PairComparison(
-                a=name_a,
-                b=name_b,
+                a=item.a,
+                b=item.b,
                 metric=metric,
                 goal=goal,
                 paired=analysis.paired,
@@ -521,11 +611,53 @@ def _corrected_pairs(
                 p_value=p_value,
                 significant=significant,
                 winner=winner,
-                verdict=_verdict(name_a, name_b, metric, analysis, primary, p_value, winner, label),
-                warnings=(*notes, *analysis.warnings),
+                verdict=_verdict(
+                    item.a, item.b, metric, analysis, primary, p_value, winner, label, shift_ci
+                ),
+                warnings=(*item.notes, *analysis.warnings),
+                shift=analysis.shift,
+                shift_ci=shift_ci,
             )
         )
     return tuple(pairs)
+
+
+def verdict_levels(
+    p_values: Sequence[float | None], correction: Correction, alpha: float
+) -> list[float]:
+    """The significance level each pair's verdict is held to after the correction.
+
+    Testing raw ``p`` against this level gives the same decision as testing
+    the corrected p-value against ``alpha``, so an interval at ``1 - level``
+    excludes 0 exactly when the verdict is significant. Holm: the pair ranked
+    ``i``-th by p gets ``alpha / (m - min(i, k) + 1)``, with ``k`` the first
+    rank Holm does not reject. Benjamini-Hochberg: ``max(R, 1) alpha / m``
+    with ``R`` rejections (the false-coverage-rate intervals of Benjamini and
+    Yekutieli 2005). One pair, or no correction: ``alpha``.
+
+    Args:
+        p_values: Each pair's raw primary p-value, None where no test ran.
+        correction: ``"holm"``, ``"bh"`` or ``"none"``.
+        alpha: The family's significance level.
+
+    Returns:
+        One level per pair (``alpha`` where no test ran).
+    """
+    valid = [(p, index) for index, p in enumerate(p_values) if p is not None]
+    m = len(valid)
+    levels = [alpha] * len(p_values)
+    if m <= 1 or correction == "none":
+        return levels
+    if correction == "bh":
+        rejected = sum(p <= alpha for p in adjust_p_values([p for p, _ in valid], "bh"))
+        return [max(rejected, 1) * alpha / m if p is not None else alpha for p in p_values]
+    ordered = sorted(valid)
+    first_kept = next(
+        (rank for rank, (p, _) in enumerate(ordered, 1) if (m - rank + 1) * p > alpha), m + 1
+    )
+    for rank, (_, index) in enumerate(ordered, 1):
+        levels[index] = alpha / (m - min(rank, first_kept) + 1)
+    return levels
 
 
 def _verdict(
@@ -537,6 +669,7 @@ def _verdict(
     p_value: float | None,
     winner: str | None,
     correction: str | None,
+    shift_ci: Interval | None,
 ) -> str:
     if analysis.unavailable is not None:
         return f"cannot compare {name_a} and {name_b} on {metric}: {analysis.unavailable}"
@@ -549,7 +682,6 @@ def _verdict(
     )
     test = primary.name.split(" ")[0] if primary is not None else "no test"
     method = f"{test}, {correction}" if correction else test
-    ci = analysis.difference_ci
     if winner == name_a:
         first, second = name_a, name_b
         mean_first, mean_second = analysis.mean_a, analysis.mean_b
@@ -558,12 +690,18 @@ def _verdict(
         first, second = name_b, name_a
         mean_first, mean_second = analysis.mean_b, analysis.mean_a
         sign = 1.0
-    difference = None if analysis.difference is None else sign * analysis.difference
-    low, high = (ci.low, ci.high) if sign > 0 else (_neg(ci.high), _neg(ci.low))
+    shift = None if analysis.shift is None else sign * analysis.shift
+    if shift_ci is None:
+        interval = "[CI n/a]"
+    else:
+        low, high = shift_ci.low, shift_ci.high
+        if sign < 0:
+            low, high = _neg(high), _neg(low)
+        interval = format_interval(low, high, shift_ci.confidence)
     numbers = (
-        f"mean {format_number(mean_first)} vs {format_number(mean_second)}, "
-        f"difference {format_number(difference)} {format_interval(low, high, ci.confidence)}, "
-        f"{format_p(p_value)} ({method}), {sizes}"
+        f"shift {format_number(shift)} {interval} (Hodges-Lehmann), "
+        f"{format_p(p_value)} ({method}), {sizes}; "
+        f"mean {format_number(mean_first)} vs {format_number(mean_second)}"
     )
     if winner is not None:
         return f"{first} beats {second} on {metric}: {numbers}"

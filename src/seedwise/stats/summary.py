@@ -16,13 +16,8 @@ from seedwise.stats._data import (
 )
 from seedwise.stats._display import summaries_html, summary_html
 from seedwise.stats._format import format_number, plain_dict
-from seedwise.stats._intervals import (
-    Interval,
-    bootstrap_intervals,
-    no_interval_reason,
-    t_interval,
-    undefined,
-)
+from seedwise.stats._headline import mean_interval, median_interval
+from seedwise.stats._intervals import Interval, t_interval, undefined
 from seedwise.stats.studies import StudySource
 
 if TYPE_CHECKING:
@@ -32,9 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["BOOTSTRAP_MAX_N", "Summaries", "Summary", "summarize"]
 
 #: Above this many values, ``summarize`` does not bootstrap by default: the
-#: cost grows as n_resamples x n, and at such n the BCa interval of the mean
-#: agrees with the t-interval, while the order-statistic interval of the median
-#: is exact. See docs/statistics.md.
+#: cost grows as n_resamples x n, and at such n the bootstrap-t interval of the
+#: mean agrees with the t-interval. See docs/statistics.md.
 BOOTSTRAP_MAX_N = 2_000
 
 
@@ -57,9 +51,12 @@ class Summary:
         iqr: ``q3 - q1``.
         min: The smallest value.
         max: The largest value.
-        mean_ci: The bootstrap (BCa) interval of the mean.
-        mean_ci_t: The t-interval of the mean.
-        median_ci: The bootstrap (BCa) interval of the median.
+        mean_ci: The headline interval of the mean: the hull of the t-interval
+            and the studentized bootstrap (bootstrap-t) interval, undefined
+            below 5 values (see ``seedwise.stats._headline``).
+        mean_ci_t: The t-interval of the mean (exact for normal data).
+        median_ci: The order-statistic (binomial) interval of the median,
+            distribution-free; undefined below 6 values at 95%.
         confidence: The confidence level of the intervals.
         notes: Why some numbers are missing, and what was excluded.
         study: The study the runs belong to, when a study was summarised;
@@ -247,16 +244,19 @@ def summarize(
 ) -> Summary | Summaries:
     """Summarise a metric over repeated runs, with intervals that say their method.
 
-    The intervals of the mean and the median are equivalent to
-    ``scipy.stats.bootstrap((x,), statistic, method="BCa",
-    n_resamples=n_resamples, rng=generator)``, with one Generator per metric
-    derived from ``(seed, metric)``, so a metric's summary does not depend on
-    the other metrics summarised with it. The t-interval of the mean is
-    ``scipy.stats.ttest_1samp(x, 0).confidence_interval(confidence)``.
+    The headline interval of the mean is the hull of the t-interval
+    (``scipy.stats.ttest_1samp(x, 0).confidence_interval(confidence)``) and
+    the studentized bootstrap interval, its resamples drawn by one Generator
+    per metric derived from ``(seed, metric)``, so a metric's summary does
+    not depend on the other metrics summarised with it; below 10 values the
+    bootstrap-t part is taken at ``1 - (1 - confidence) / 2``. It covers at
+    least 93% (nominal 95%) on normal and exponential data from 5 values
+    (docs/statistics.md). The median's interval is the order-statistic one
+    (``scipy.stats.quantile_test``), exact whatever the distribution.
 
     Degenerate inputs give undefined intervals with a reason, never a
-    misleading one: no finite values, fewer than 3, or all values equal
-    (BCa and t are undefined with zero spread).
+    misleading one: no finite values, fewer than 3 (5 for the headline
+    interval of the mean, 6 for the median at 95%), or all values equal.
 
     A study (``seedwise.Study``, or any :class:`StudySource`) is summarised
     over its finished runs, like the mapping of its metrics, with
@@ -269,13 +269,12 @@ def summarize(
         metric: For an array, its name (default ``"value"``). For a mapping
             or a study, the metric to summarise; None summarises every metric.
         confidence: The confidence level of every interval.
-        n_resamples: Bootstrap resamples.
+        n_resamples: Bootstrap resamples of the interval of the mean.
         seed: An int, or a ``numpy.random.Generator`` that supplies one.
         n_failed: How many runs failed, to report alongside; for a study,
             default the study's count.
         bootstrap_max_n: Above this many values, report the t-interval for
-            the mean and the order-statistic (binomial) interval for the
-            median instead of bootstrapping; None always bootstraps.
+            the mean instead of bootstrapping; None always bootstraps.
 
     Returns:
         A ``Summary`` for one metric, or ``Summaries`` for a mapping summarised
@@ -384,52 +383,10 @@ def _location_intervals(
     bootstrap_max_n: int | None,
 ) -> tuple[Interval, Interval]:
     n = int(x.shape[0])
-    bca = f"BCa bootstrap, {n_resamples} resamples"
-    reason = no_interval_reason(x)
-    if reason is not None:
-        return (
-            undefined(bca, n, confidence, reason),
-            undefined(bca, n, confidence, reason),
-        )
+    median_ci = median_interval(x, confidence)
     if bootstrap_max_n is not None and n > bootstrap_max_n:
-        return _large_sample_intervals(x, confidence, bootstrap_max_n)
-    mean_ci, median_ci = bootstrap_intervals(
-        (x,),
-        _mean_and_median,
-        count=2,
-        paired=False,
-        confidence=confidence,
-        n_resamples=n_resamples,
-        rng=generator(root, "summary", metric),
-    )
+        t = t_interval(x, confidence)
+        note = f"n = {n} > bootstrap_max_n = {bootstrap_max_n}, so no bootstrap: t-interval"
+        return Interval(t.low, t.high, confidence, t.method, n, note), median_ci
+    mean_ci = mean_interval(x, confidence, n_resamples, generator(root, "summary", metric))
     return mean_ci, median_ci
-
-
-def _large_sample_intervals(
-    x: NDArray[np.float64], confidence: float, bootstrap_max_n: int
-) -> tuple[Interval, Interval]:
-    import numpy as np
-    from scipy import stats
-
-    n = int(x.shape[0])
-    skipped = f"n = {n} > bootstrap_max_n = {bootstrap_max_n}, so no bootstrap"
-    t = t_interval(x, confidence)
-    mean_ci = Interval(t.low, t.high, confidence, t.method, n, f"{skipped}: t-interval instead")
-    # The order-statistic interval needs no distributional assumption and
-    # covers at least `confidence`; scipy computes it from the binomial.
-    order = stats.quantile_test(x, q=float(np.median(x)), p=0.5).confidence_interval(confidence)
-    median_ci = Interval(
-        float(order.low),
-        float(order.high),
-        confidence,
-        "order-statistic (binomial) interval",
-        n,
-        f"{skipped}: distribution-free interval instead",
-    )
-    return mean_ci, median_ci
-
-
-def _mean_and_median(x: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
-    import numpy as np
-
-    return np.stack([np.mean(x, axis=axis), np.median(x, axis=axis)])

@@ -1,0 +1,261 @@
+"""The headline intervals: of a mean, a difference of means, a median and a proportion.
+
+Each method is chosen for the sample sizes seedwise users run (3 to 30
+seeds) and was checked by simulation (benchmarks/sim_statistics.py, figures
+in docs/statistics.md):
+
+- the mean (and a difference of means): the hull of the Student (or Welch)
+  t-interval and the studentized bootstrap (bootstrap-t) interval; below
+  ``SMALL_N`` runs the bootstrap-t part is taken at the doubled error rate's
+  half, ``1 - (1 - confidence) / 2``. The t part keeps the level on normal
+  data, the bootstrap-t part on skewed data. Below ``MIN_MEAN_N`` runs no
+  interval keeps its level on skewed data, so there is none;
+- the median: the distribution-free order-statistic interval
+  (``scipy.stats.quantile_test``), exact for continuous data;
+- a proportion: Clopper-Pearson (``scipy.stats.binomtest(...).proportion_ci``),
+  defined at 0 and 1.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import TYPE_CHECKING
+
+from seedwise.stats._intervals import Interval, no_interval_reason, undefined
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = [
+    "MIN_MEAN_N",
+    "SMALL_N",
+    "difference_interval",
+    "mean_interval",
+    "median_interval",
+    "proportion_interval",
+]
+
+#: Fewer runs than this give no headline interval of a mean: with 3 or 4
+#: runs of a skewed metric every method tried covers 90% or less.
+MIN_MEAN_N = 5
+
+#: Below this many runs the bootstrap-t part is taken at a higher level.
+SMALL_N = 10
+
+# Elements per vectorised resampling batch.
+_BATCH_ELEMENTS = 2_000_000
+
+# Stands in for the infinite t of a resample with zero spread, so that
+# quantiles of the bootstrap-t distribution stay finite where they should.
+_LARGE_T = 1e12
+
+
+def mean_interval(
+    x: NDArray[np.float64], confidence: float, n_resamples: int, rng: np.random.Generator
+) -> Interval:
+    """The headline interval of the mean of ``x``: the hull of t and bootstrap-t.
+
+    Equivalent to the union of ``scipy.stats.ttest_1samp(x, 0).confidence_interval(
+    confidence)`` and the studentized bootstrap interval ``[mean - q(1 - a/2) se,
+    mean - q(a/2) se]``, where ``q`` are quantiles of ``(mean* - mean) / se*``
+    over ``n_resamples`` resamples drawn by ``rng``, and ``a = 1 - confidence``
+    (halved below ``SMALL_N`` runs).
+
+    Args:
+        x: Finite values.
+        confidence: The confidence level.
+        n_resamples: Bootstrap resamples.
+        rng: The Generator that draws the resamples.
+
+    Returns:
+        The interval, or an undefined one with the reason.
+    """
+    return _hull((x,), confidence, n_resamples, rng)
+
+
+def difference_interval(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    confidence: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> Interval:
+    """The interval of ``mean(b) - mean(a)`` for independent samples: Welch t and bootstrap-t.
+
+    The hull of ``scipy.stats.ttest_ind(b, a, equal_var=False).confidence_interval(
+    confidence)`` and the two-sample studentized bootstrap (each sample resampled
+    on its own, the Welch standard error recomputed per resample).
+
+    Args:
+        a: A's finite values.
+        b: B's finite values.
+        confidence: The confidence level.
+        n_resamples: Bootstrap resamples.
+        rng: The Generator that draws the resamples.
+
+    Returns:
+        The interval, or an undefined one with the reason.
+    """
+    return _hull((a, b), confidence, n_resamples, rng)
+
+
+def _method(n: int, confidence: float, n_resamples: int, welch: bool) -> tuple[str, float]:
+    boot_level = confidence if n >= SMALL_N else 1.0 - (1.0 - confidence) / 2.0
+    t = "Welch t" if welch else "t"
+    return f"hull of {t} and bootstrap-t ({100 * boot_level:g}%), {n_resamples} resamples", (
+        boot_level
+    )
+
+
+def _hull(
+    data: tuple[NDArray[np.float64], ...],
+    confidence: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> Interval:
+    from scipy import stats
+
+    smallest = min(int(x.shape[0]) for x in data)
+    size = sum(int(x.shape[0]) for x in data)
+    method, boot_level = _method(smallest, confidence, n_resamples, len(data) == 2)
+    if len(data) == 1:
+        reason = no_interval_reason(data[0])
+        if reason is not None:
+            return undefined(method, size, confidence, reason)
+    elif all(float(x.max()) == float(x.min()) for x in data if x.shape[0]):
+        return undefined(method, size, confidence, "both samples have zero spread")
+    if smallest < MIN_MEAN_N:
+        return undefined(
+            method,
+            size,
+            confidence,
+            f"fewer than {MIN_MEAN_N} runs ({smallest}): no interval of a mean keeps its "
+            "level on skewed metrics at this n; the t-interval beside it assumes normal data",
+        )
+    if len(data) == 1:
+        t = stats.ttest_1samp(data[0], 0.0).confidence_interval(confidence)
+    else:
+        t = stats.ttest_ind(data[1], data[0], equal_var=False).confidence_interval(confidence)
+    low_b, high_b = _bootstrap_t(data, boot_level, n_resamples, rng)
+    low, high = min(float(t.low), low_b), max(float(t.high), high_b)
+    return Interval(low, high, confidence, method, size)
+
+
+def _bootstrap_t(
+    data: tuple[NDArray[np.float64], ...],
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """The studentized bootstrap interval of a mean or a difference of means (Efron 1993, 12.5)."""
+    import numpy as np
+
+    def moments(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        n = x.shape[-1]
+        return np.mean(x, axis=-1), np.var(x, axis=-1, ddof=1) / n
+
+    estimates = [moments(x) for x in data]
+    estimate = float(estimates[-1][0] - (estimates[0][0] if len(data) == 2 else 0.0))
+    se = math.sqrt(sum(float(v) for _, v in estimates))
+    total = sum(int(x.shape[0]) for x in data)
+    batch = max(1, min(n_resamples, _BATCH_ELEMENTS // total))
+    pieces = []
+    for start in range(0, n_resamples, batch):
+        count = min(batch, n_resamples - start)
+        drawn = [x[rng.integers(0, x.shape[0], (count, x.shape[0]))] for x in data]
+        resampled = [moments(x) for x in drawn]
+        value = resampled[-1][0] - (resampled[0][0] if len(data) == 2 else 0.0)
+        spread = np.sqrt(sum(v for _, v in resampled))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pieces.append((value - estimate) / spread)
+    t = np.concatenate(pieces)
+    t = np.clip(t[~np.isnan(t)], -_LARGE_T, _LARGE_T)
+    alpha = 1.0 - level
+    q_low, q_high = np.quantile(t, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return estimate - float(q_high) * se, estimate - float(q_low) * se
+
+
+def median_interval(x: NDArray[np.float64], confidence: float) -> Interval:
+    """The order-statistic interval of the median, exact for continuous data.
+
+    Equivalent to ``scipy.stats.quantile_test(x, q=median(x), p=0.5).confidence_interval(
+    confidence)``: the narrowest pair of order statistics whose binomial coverage
+    is at least ``confidence``. Below 6 values no pair reaches 95% and the
+    interval is undefined; the note gives the coverage of ``[min, max]``.
+
+    Args:
+        x: Finite values.
+        confidence: The confidence level.
+
+    Returns:
+        The interval, or an undefined one with the reason.
+    """
+    import numpy as np
+    from scipy import stats
+
+    n = int(x.shape[0])
+    method = "order-statistic (binomial) interval"
+    reason = no_interval_reason(x)
+    if reason is not None:
+        return undefined(method, n, confidence, reason)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = stats.quantile_test(x, q=float(np.median(x)), p=0.5).confidence_interval(
+            confidence
+        )
+    low, high = float(result.low), float(result.high)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        widest = 1.0 - 2.0 * 0.5**n
+        return undefined(
+            method,
+            n,
+            confidence,
+            f"with {n} values even [min, max] covers the median with probability only "
+            f"{widest:.4g}, below {confidence:g}",
+        )
+    if low == high:
+        return undefined(
+            method, n, confidence, f"the order statistics tie at {low:.6g}: zero-width interval"
+        )
+    return Interval(low, high, confidence, method, n)
+
+
+def proportion_interval(
+    successes_low: float, successes_high: float, n: int, confidence: float, method: str
+) -> Interval:
+    """The Clopper-Pearson interval of a proportion, widened for ties and fractional counts.
+
+    Equivalent to ``scipy.stats.binomtest(k, n).proportion_ci(confidence, "exact")``
+    for an integer ``k = successes_low = successes_high``. With ties (which
+    count half) the lower bound is that of ``successes_low`` and the upper
+    that of ``successes_high``; a fractional count uses the same beta
+    quantiles (``scipy.stats.beta``), which are what Clopper-Pearson is.
+
+    Args:
+        successes_low: The successes counting no tie as a success.
+        successes_high: The successes counting every tie as a success.
+        n: Trials.
+        confidence: The confidence level.
+        method: The method's name as printed.
+
+    Returns:
+        The interval, defined at 0 and 1 alike.
+    """
+    from scipy import stats
+
+    alpha = 1.0 - confidence
+    if n < 1:
+        return undefined(method, n, confidence, "no trials")
+    low = (
+        0.0
+        if successes_low <= 0
+        else float(stats.beta.ppf(alpha / 2.0, successes_low, n - successes_low + 1.0))
+    )
+    high = (
+        1.0
+        if successes_high >= n
+        else float(stats.beta.isf(alpha / 2.0, successes_high + 1.0, n - successes_high))
+    )
+    return Interval(low, high, confidence, method, n)
