@@ -11,6 +11,7 @@ from scipy import stats
 from seedwise.errors import UsageError
 from seedwise.stats import MissingMetricError, compare, effects
 from seedwise.stats._data import generator
+from seedwise.stats._headline import difference_interval, mean_interval
 
 RESAMPLES = 999
 _rng = np.random.default_rng(2024)
@@ -19,28 +20,20 @@ A = 0.031 + _SEED_NOISE + _rng.normal(0.0, 0.002, 30)
 B = 0.025 + _SEED_NOISE + _rng.normal(0.0, 0.002, 30)
 
 
-def _difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.asarray(np.mean(b, axis=axis) - np.mean(a, axis=axis))
-
-
 def test_paired_tests_equal_scipy() -> None:
     pair = compare(A, B, metric="mse", paired=True, n_resamples=RESAMPLES, seed=5).pairs[0]
     wilcoxon, t = pair.tests
-    expected_w = stats.wilcoxon(B, A)
+    expected_w = stats.wilcoxon(B, A, method="exact")
     expected_t = stats.ttest_rel(B, A)
     assert (wilcoxon.name, wilcoxon.primary) == ("Wilcoxon signed-rank", True)
     assert wilcoxon.statistic == pytest.approx(expected_w.statistic)
     assert wilcoxon.p_value == pytest.approx(expected_w.pvalue)
     assert t.statistic == pytest.approx(expected_t.statistic)
     assert t.p_value == pytest.approx(expected_t.pvalue)
-    ci = stats.bootstrap(
-        (B - A,),
-        np.mean,
-        n_resamples=RESAMPLES,
-        method="BCa",
-        rng=generator(5, "compare", "A", "B", "difference"),
-    ).confidence_interval
-    assert (pair.difference_ci.low, pair.difference_ci.high) == pytest.approx((ci.low, ci.high))
+    ci = mean_interval(B - A, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference"))
+    assert (pair.difference_ci.low, pair.difference_ci.high) == (ci.low, ci.high)
+    t_ci = expected_t.confidence_interval(0.95)
+    assert ci.low <= t_ci.low and t_ci.high <= ci.high  # type: ignore[operator]
     assert pair.difference == pytest.approx(np.mean(B - A))
 
 
@@ -48,7 +41,7 @@ def test_unpaired_tests_equal_scipy() -> None:
     a, b = A[:25], B[5:]
     pair = compare(a, b, paired=False, n_resamples=RESAMPLES, seed=5).pairs[0]
     mann_whitney, welch, permutation = pair.tests
-    expected_u = stats.mannwhitneyu(b, a)
+    expected_u = stats.mannwhitneyu(b, a, method="exact")
     expected_t = stats.ttest_ind(b, a, equal_var=False)
     expected_p = stats.permutation_test(
         (b, a),
@@ -68,14 +61,12 @@ def test_unpaired_tests_equal_scipy() -> None:
     assert (permutation.statistic, permutation.p_value) == pytest.approx(
         (expected_p.statistic, expected_p.pvalue)
     )
-    ci = stats.bootstrap(
-        (a, b),
-        _difference,
-        n_resamples=RESAMPLES,
-        method="BCa",
-        rng=generator(5, "compare", "A", "B", "difference"),
-    ).confidence_interval
-    assert (pair.difference_ci.low, pair.difference_ci.high) == pytest.approx((ci.low, ci.high))
+    ci = difference_interval(
+        a, b, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference")
+    )
+    assert (pair.difference_ci.low, pair.difference_ci.high) == (ci.low, ci.high)
+    welch_ci = expected_t.confidence_interval(0.95)
+    assert ci.low <= welch_ci.low and welch_ci.high <= ci.high  # type: ignore[operator]
     assert (pair.n_a, pair.n_b) == (25, 25)
 
 
@@ -105,17 +96,21 @@ def test_paired_probability_is_per_seed_and_respects_goal() -> None:
     assert high.effect("P(B beats A)").value == pytest.approx(0.75)
 
 
-def test_verdict_names_winner_difference_interval_test_and_n() -> None:
+def test_verdict_names_winner_shift_interval_test_and_n() -> None:
     result = compare(A, B, metric="mse", goal="min", paired=True, n_resamples=RESAMPLES)
     pair = result.pairs[0]
     assert pair.winner == "B"
     assert pair.significant
-    ci = pair.difference_ci
+    d = B - A
+    walsh = (d[:, None] + d[None, :])[np.triu_indices(30)] / 2
+    assert pair.shift == pytest.approx(np.median(walsh))
+    ci = pair.shift_ci
+    assert ci is not None and ci.high is not None and ci.high < 0
     assert pair.verdict.startswith(
-        f"B beats A on mse: mean {B.mean():.4g} vs {A.mean():.4g}, "
-        f"difference {B.mean() - A.mean():.4g} [95% CI {ci.low:.4g}, {ci.high:.4g}], p "
+        f"B beats A on mse: shift {np.median(walsh):.4g} [95% CI {ci.low:.4g}, {ci.high:.4g}] "
+        "(Hodges-Lehmann), p < 0.0001 (Wilcoxon), n = 30 paired; "
+        f"mean {B.mean():.4g} vs {A.mean():.4g}"
     )
-    assert pair.verdict.endswith("(Wilcoxon), n = 30 paired")
     assert [entry.label for entry in result.ranking] == ["B", "A"]
 
 
@@ -178,7 +173,7 @@ def test_small_n_and_non_normal_data_are_warned_about() -> None:
     a = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     b = np.array([2.0, 3.0, 4.0, 5.0, 30.0])
     pair = compare(a, b, paired=True, n_resamples=RESAMPLES).pairs[0]
-    assert any("cannot reach p < 0.05 (smallest possible p = 0.0625)" in w for w in pair.warnings)
+    assert any("cannot reach p <= 0.05 (smallest possible p = 0.0625)" in w for w in pair.warnings)
     assert any("far from normal" in w for w in pair.warnings)
     assert "Shapiro-Wilk" in str(pair.tests[1].note)
     unpaired = compare(a[:3], b[:3], n_resamples=RESAMPLES).pairs[0]

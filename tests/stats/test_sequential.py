@@ -1,4 +1,4 @@
-"""sequential_stop: the fixed-width t-interval rule with a minimum and a maximum."""
+"""sequential_stop: the confidence-sequence rule with a minimum and a maximum."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from seedwise.stats import sequential_stop
 VALUES = np.random.default_rng(3).normal(1.0, 0.1, 40)
 
 
-def _half_width(x: np.ndarray) -> float:
-    return float(stats.t.isf(0.025, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+def _half_width(x: np.ndarray, m: int = 10) -> float:
+    # Robbins' normal-mixture boundary with the 90% upper bound of the std.
+    n = x.size
+    upper = x.std(ddof=1) * np.sqrt((n - 1) / stats.chi2.ppf(0.1, n - 1))
+    return float(upper * np.sqrt((n + m) * np.log((n + m) / (m * 0.05**2))) / n)
 
 
 def test_stops_at_the_first_n_that_meets_the_target_after_the_minimum() -> None:
@@ -23,7 +26,8 @@ def test_stops_at_the_first_n_that_meets_the_target_after_the_minimum() -> None:
     expected = next(n for n in range(10, 41) if _half_width(VALUES[:n]) <= target)
     assert (first.n, first.reason) == (expected, "target")
     assert first.half_width == pytest.approx(_half_width(VALUES[:expected]))
-    assert first.message.startswith("stop: the 95% t-interval half-width")
+    assert first.message.startswith("stop: the 95% confidence sequence's half-width")
+    assert first.interval.low == pytest.approx(VALUES[:expected].mean() - first.half_width)
 
 
 def test_never_stops_for_the_target_before_min_runs() -> None:

@@ -13,16 +13,13 @@ from scipy import stats
 from seedwise.errors import UsageError
 from seedwise.stats import MissingMetricError, Summaries, summarize
 from seedwise.stats._data import generator
+from seedwise.stats._headline import _bootstrap_t, mean_interval
 
 RESAMPLES = 999
 FIXED = np.array(
     [0.031, 0.027, 0.035, 0.029, 0.044, 0.030, 0.026, 0.038, 0.033, 0.028,
      0.052, 0.031, 0.029, 0.034, 0.027, 0.030, 0.041, 0.032, 0.028, 0.036]
 )  # fmt: skip
-
-
-def _mean_and_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.stack([np.mean(x, axis=axis), np.median(x, axis=axis)])
 
 
 def test_descriptive_values_match_numpy() -> None:
@@ -38,25 +35,39 @@ def test_descriptive_values_match_numpy() -> None:
 
 def test_intervals_equal_scipy_on_fixed_data() -> None:
     s = summarize(FIXED, metric="mse", n_resamples=RESAMPLES, seed=7)
-    expected = stats.bootstrap(
-        (FIXED,),
-        _mean_and_median,
-        n_resamples=RESAMPLES,
-        method="BCa",
-        rng=generator(7, "summary", "mse"),
-    ).confidence_interval
-    assert (s.mean_ci.low, s.mean_ci.high) == pytest.approx((expected.low[0], expected.high[0]))
-    assert (s.median_ci.low, s.median_ci.high) == pytest.approx((expected.low[1], expected.high[1]))
     t = stats.ttest_1samp(FIXED, 0.0).confidence_interval(0.95)
     assert (s.mean_ci_t.low, s.mean_ci_t.high) == pytest.approx((t.low, t.high))
-    assert s.mean_ci.method == f"BCa bootstrap, {RESAMPLES} resamples"
+    # The headline interval is the hull of the t and bootstrap-t intervals.
+    boot = mean_interval(FIXED, 0.95, RESAMPLES, generator(7, "summary", "mse"))
+    assert (s.mean_ci.low, s.mean_ci.high) == (boot.low, boot.high)
+    assert s.mean_ci.low <= t.low and t.high <= s.mean_ci.high  # type: ignore[operator]
+    assert s.mean_ci.method == f"hull of t and bootstrap-t (95%), {RESAMPLES} resamples"
     assert s.mean_ci.n == 20
+    order = stats.quantile_test(FIXED, q=float(np.median(FIXED))).confidence_interval(0.95)
+    assert (s.median_ci.low, s.median_ci.high) == (order.low, order.high)
 
 
-def test_default_is_bca_with_ten_thousand_resamples() -> None:
-    s = summarize(FIXED[:10])
-    assert s.mean_ci.method == "BCa bootstrap, 10000 resamples"
-    assert s.median_ci.method.startswith(("BCa", "percentile"))
+def test_bootstrap_t_part_matches_its_definition() -> None:
+    # (mean* - mean) / se* over resamples drawn as _headline draws them.
+    x = FIXED[:12]
+    low, high = _bootstrap_t((x,), 0.9, 2_000, np.random.default_rng(3))
+    idx = np.random.default_rng(3).integers(0, 12, (2_000, 12))
+    xs = x[idx]
+    t = (xs.mean(1) - x.mean()) / (xs.std(1, ddof=1) / np.sqrt(12))
+    q = np.quantile(t[~np.isnan(t)], [0.05, 0.95])
+    se = x.std(ddof=1) / np.sqrt(12)
+    assert (low, high) == pytest.approx((x.mean() - q[1] * se, x.mean() - q[0] * se))
+
+
+def test_small_samples_say_which_interval_and_why() -> None:
+    s = summarize(FIXED[:8])
+    assert s.mean_ci.method == "hull of t and bootstrap-t (97.5%), 10000 resamples"
+    four = summarize(FIXED[:4])
+    assert not four.mean_ci.defined
+    assert "fewer than 5 runs" in str(four.mean_ci.note)
+    assert four.mean_ci_t.defined
+    assert not summarize(FIXED[:5]).median_ci.defined
+    assert "0.9375" in str(summarize(FIXED[:5]).median_ci.note)
 
 
 def test_same_inputs_same_output_and_metrics_independent() -> None:
@@ -170,7 +181,7 @@ def test_large_samples_use_the_t_and_order_statistic_intervals() -> None:
     order = stats.quantile_test(x, q=float(np.median(x))).confidence_interval(0.95)
     assert (s.median_ci.low, s.median_ci.high) == pytest.approx((order.low, order.high))
     forced = summarize(x, n_resamples=RESAMPLES, bootstrap_max_n=None)
-    assert forced.mean_ci.method.startswith("BCa")
+    assert forced.mean_ci.method.startswith("hull")
     assert forced.mean_ci.low == pytest.approx(s.mean_ci.low, rel=0.02)
 
 
