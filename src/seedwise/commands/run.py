@@ -78,7 +78,11 @@ def run_command(args: argparse.Namespace) -> int:
         print(to_json(_as_dict(outcome)))
     else:
         _print_summary(console, outcome, progress.metric)
-    return EXIT_NEGATIVE if outcome.sweep.stopped == "max-failures" else EXIT_OK
+    if outcome.sweep.stopped == "max-failures":
+        return EXIT_NEGATIVE
+    # A "continue" decision printed at the end means the target was not met.
+    unfinished = outcome.decision is not None and not outcome.decision.stop
+    return EXIT_NEGATIVE if unfinished else EXIT_OK
 
 
 def _as_dict(outcome: StudyRun) -> dict[str, Any]:
@@ -121,7 +125,12 @@ def _print_summary(console: Console, outcome: StudyRun, metric: str | None) -> N
     if result.stopped == "max-failures":
         console.print("[red]stopped[/red]: the sweep reached --max-failures")
     if outcome.decision is not None:
-        console.print(f"--until-ci: {escape(outcome.decision.message)}")
+        decision = outcome.decision
+        console.print(f"--until-ci: {escape(decision.message)}")
+        if decision.interval.defined:
+            console.print(f"  95% interval of the mean: {escape(str(decision.interval))}")
+        if not decision.stop:
+            console.print("[red]the target was not reached[/red]: exit code 1")
     console.print(
         f"rerun one repeat exactly: seedwise run {escape(outcome.spec.experiment)} ... "
         "--only-repeat K"
@@ -209,7 +218,8 @@ def add_run_parser(commands: Any) -> None:
         "--until-ci",
         type=positive_number,
         metavar="HALF_WIDTH",
-        help="add repeats until the 95%% interval of the metric is this narrow (10 runs at least)",
+        help="add repeats until the 95%% confidence sequence of the metric is this narrow "
+        "(10 runs at least; exit code 1 if the sweep ends before it stops)",
     )
     parser.add_argument(
         "--max-repeats",

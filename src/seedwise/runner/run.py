@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,13 +155,20 @@ def rerun_repeat(
 
 
 class _UntilInterval:
-    """The rule of ``until_ci``: add runs until the t-interval of the metric is narrow enough."""
+    """The rule of ``until_ci``: add runs until the metric's confidence sequence is narrow enough.
+
+    The decision to stop is taken once, before a claim, and then stands: runs
+    in flight at that moment still finish and are stored, but they neither
+    reopen the decision nor enter its interval, so the decision printed at
+    the end is the one the sweep acted on.
+    """
 
     def __init__(self, half_width: float, metric: str | None, most: int) -> None:
         self.half_width = half_width
         self.metric = metric
         self.most = most
         self.values: list[float] = []
+        self.stopped: StopDecision | None = None
 
     def observe(self, record: RunRecord) -> None:
         if not record.status.is_finished:
@@ -172,7 +179,6 @@ class _UntilInterval:
             self.values.append(record.metrics[self.metric])
 
     def decide(self, values: Sequence[float] | None = None) -> StopDecision:
-
         return sequential_stop(
             list(self.values if values is None else values),
             self.half_width,
@@ -180,8 +186,30 @@ class _UntilInterval:
             max_runs=max(self.most, UNTIL_CI_MIN_RUNS),
         )
 
-    def keep_claiming(self) -> bool:
-        return not self.decide().stop
+    def keep_claiming(self, in_flight: int = 0) -> bool:
+        if self.stopped is not None:
+            return False
+        decision = self.decide()
+        if decision.stop:
+            self.stopped = decision
+            return False
+        # Runs in flight when the rule stops land afterwards: see final().
+        return in_flight >= 0
+
+    def final(self, values: Sequence[float]) -> StopDecision:
+        """The decision to report once the sweep is over, given every stored value."""
+        if self.stopped is None:
+            return self.decide(values)
+        late = max(len(values) - self.stopped.n, 0)
+        if not late:
+            return self.stopped
+        runs = "run" if late == 1 else "runs"
+        return replace(
+            self.stopped,
+            late=late,
+            message=f"{self.stopped.message}; {late} {runs} in flight at that decision "
+            f"finished later and {'is' if late == 1 else 'are'} stored, outside the interval",
+        )
 
 
 @dataclass
@@ -291,7 +319,7 @@ def run_study(
     outcome = StudyRun(spec=spec, store=path, sweep=result, runs=runs)
     if rule is not None:
         outcome.metric = rule.metric
-        outcome.decision = rule.decide(
+        outcome.decision = rule.final(
             [
                 r.metrics[rule.metric]
                 for r in runs
@@ -348,8 +376,9 @@ def run(
         max_failures: Stop the sweep once this many runs have not finished.
         fresh_process_per_run: Run every repeat in a new worker process (slower:
             frameworks are imported again each time) instead of warm workers.
-        until_ci: Stop adding runs once the 95% t-interval of ``metric`` has
-            at most this half-width (after 10 runs at least).
+        until_ci: Stop adding runs once the 95% confidence sequence of
+            ``metric`` (``seedwise.stats.sequential``) has at most this
+            half-width (after 10 runs at least).
         metric: The metric ``until_ci`` follows; default the first one returned.
         on_record: Called in this process with each run's record once it is stored.
 

@@ -99,7 +99,7 @@ class _StoreSource:
         handled: set[int],
         *,
         retry_failed: bool,
-        keep_claiming: Callable[[], bool] | None,
+        keep_claiming: Callable[[int], bool] | None,
     ) -> None:
         self.store = store
         self.spec = spec
@@ -116,7 +116,7 @@ class _StoreSource:
     def take(self, free: int) -> list[RunTask]:
         if self.stopped_by_rule:
             return []
-        if self.keep_claiming is not None and not self.keep_claiming():
+        if self.keep_claiming is not None and not self.keep_claiming(len(self.in_flight)):
             self.stopped_by_rule = True
             return []
         candidates = [r for r in self.repeats if r not in self.handled and r not in self.in_flight]
@@ -151,7 +151,7 @@ def sweep(
     retry_failed: bool = False,
     max_failures: int | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
-    keep_claiming: Callable[[], bool] | None = None,
+    keep_claiming: Callable[[int], bool] | None = None,
 ) -> SweepResult:
     """Run every repeat in ``repeats`` that is not finished yet, storing each as it ends.
 
@@ -166,7 +166,8 @@ def sweep(
         retry_failed: Rerun repeats whose stored run did not finish.
         max_failures: Stop once this many runs of this sweep have not finished.
         on_record: Called with each run's record once it is stored.
-        keep_claiming: Asked before each new claim; once it says False, no
+        keep_claiming: Asked before each new claim, with the number of runs
+            in flight (claimed, not yet recorded); once it says False, no
             more repeats start (running ones finish), ``stopped="rule"``.
 
     Returns:
