@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from seedwise.check import check as check
     from seedwise.experiment import RunContext as RunContext
     from seedwise.records import RunRecord as RunRecord
-    from seedwise.report import write_report as write_report
     from seedwise.records import RunStatus as RunStatus
+    from seedwise.report import write_report as write_report
     from seedwise.runner import run as run
     from seedwise.seeding import FRAMEWORKS as FRAMEWORKS
     from seedwise.seeding import MAX_SEED as MAX_SEED

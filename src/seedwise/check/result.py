@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from seedwise._html import element, join, notebook_block, table
+from seedwise._html import Html, element, join, notebook_block, table
 
 __all__ = ["Cause", "CheckResult", "Divergence"]
 
@@ -138,10 +138,9 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         """The verdict, where the runs part and why, as HTML for notebooks."""
-        return str(notebook_block(self.html_body()))
+        return str(notebook_block(self._html_body()))
 
-    def html_body(self) -> str:
-        """The verdict as HTML without the notebook's style (reports embed it)."""
+    def _html_body(self) -> Html:
         verdict = "reproducible" if self.reproducible else "NOT reproducible"
         parts: list[object] = [
             element(
@@ -164,7 +163,7 @@ class CheckResult:
                 )
             )
         parts.append(element("div", "runs: ", "; ".join(self.runs), class_="note"))
-        return str(join(parts))
+        return join(parts)
 
     def __str__(self) -> str:
         verdict = "reproducible" if self.reproducible else "NOT reproducible"

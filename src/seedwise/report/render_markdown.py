@@ -1,7 +1,7 @@
 """The report as Markdown, its figures as PNG files in a folder beside it.
 
-Text from the store is escaped twice over: ``<``, ``>``, ``&`` and quotes as
-HTML entities (Markdown passes raw HTML through), then every character that
+Text from the store is escaped twice over: ``<``, ``>`` and ``&`` as HTML
+entities (Markdown passes raw HTML through), and every character that
 Markdown reads as syntax (``*``, ``_``, ``[``, ``|``, backticks, ...) with a
 backslash. Line breaks in cells become spaces, so a value never starts a line.
 """
@@ -45,7 +45,8 @@ def markdown_text(value: object) -> str:
         One line of escaped text.
     """
     text = " ".join(str(value).split())
-    return _SYNTAX.sub(r"\\\1", html.escape(text, quote=True))
+    # Backslashes first: escaping after html.escape would break its entities.
+    return html.escape(_SYNTAX.sub(r"\\\1", text), quote=False)
 
 
 def _table(found: Table) -> list[str]:

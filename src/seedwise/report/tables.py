@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from seedwise.records import RUN_STATUSES, RunStatus
 from seedwise.report.data import MAX_FAILURES_LISTED, FactRow, MetricPart, ReportData
 from seedwise.stats import Comparison, Interval, PairComparison
+from seedwise.stats._display import interval_notes
 from seedwise.stats._format import format_interval, format_number, format_p
 
 __all__ = [
@@ -145,7 +146,7 @@ def interval_methods(metric: MetricPart) -> list[str]:
     )
     lines = [f"intervals ({100 * metric.summaries[0].confidence:g}%): {m}" for m in methods]
     for name, summary in zip(metric.studies, metric.summaries, strict=True):
-        lines.extend(f"{name}: {note}" for note in summary.notes)
+        lines.extend(f"{name}: {note}" for note in (*summary.notes, *interval_notes(summary)))
     lines.extend(metric.notes)
     return lines
 

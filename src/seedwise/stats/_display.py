@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "comparison_html",
+    "interval_notes",
     "interval_text",
     "pair_html",
     "summaries_html",
@@ -128,13 +129,25 @@ def summaries_table(summaries: Sequence[Summary], *, label: str = "metric") -> H
     notes = [element("div", f"intervals: {method}", class_="note") for method in methods]
     for summary in summaries:
         who = summary.metric if label == "metric" else (summary.study or summary.metric)
-        notes.extend(element("div", f"{who}: {note}", class_="note") for note in summary.notes)
+        notes.extend(
+            element("div", f"{who}: {note}", class_="note")
+            for note in (*summary.notes, *interval_notes(summary))
+        )
     return join(
         [
             table([*header, "std", "min", "max"], rows, numeric=(1, 2, 3, 5, 7, 8, 9)),
             *notes,
         ]
     )
+
+
+def interval_notes(summary: Summary) -> list[str]:
+    """Why an interval of the summary is missing, or a caution about it."""
+    return [
+        f"interval of the {what}: {interval.note}"
+        for what, interval in (("mean", summary.mean_ci), ("median", summary.median_ci))
+        if interval.note and summary.n
+    ]
 
 
 def summaries_html(summaries: Summaries) -> Html:
