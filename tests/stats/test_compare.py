@@ -61,9 +61,7 @@ def test_unpaired_tests_equal_scipy() -> None:
     assert (permutation.statistic, permutation.p_value) == pytest.approx(
         (expected_p.statistic, expected_p.pvalue)
     )
-    ci = difference_interval(
-        a, b, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference")
-    )
+    ci = difference_interval(a, b, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference"))
     assert (pair.difference_ci.low, pair.difference_ci.high) == (ci.low, ci.high)
     welch_ci = expected_t.confidence_interval(0.95)
     assert ci.low <= welch_ci.low and welch_ci.high <= ci.high  # type: ignore[operator]

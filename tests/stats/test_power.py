@@ -1,4 +1,4 @@
-"""sample_size: exact noncentral-t power, paired against unpaired designs."""
+"""sample_size: plans the rank test can meet, with the pilot's uncertainty; t-test power."""
 
 from __future__ import annotations
 
@@ -8,55 +8,86 @@ from scipy import stats
 
 from seedwise.errors import UsageError
 from seedwise.stats import sample_size, t_test_power
+from seedwise.stats.power import rank_test_power, smallest_reachable_n
 
 
-def test_textbook_unpaired_figure() -> None:
-    # Cohen's d = 0.5, power 0.8, alpha 0.05 two-sided: 64 per group (Cohen 1988, table 2.4.1).
+def test_textbook_t_figure_and_the_rank_test_figure() -> None:
+    # Cohen's d = 0.5, power 0.8, alpha 0.05 two-sided: 64 per group for the
+    # t-test (Cohen 1988, table 2.4.1); Mann-Whitney needs about 3 / pi more.
     plan = sample_size(2.0, 1.0)
-    assert plan.unpaired_runs_per_group == 64
-    assert plan.runs == 64
+    assert plan.t_test_runs == 64
+    assert plan.unpaired_runs_per_group == plan.runs
+    assert 64 < plan.runs <= 70  # type: ignore[operator]
+    assert plan.unpaired_power is not None and plan.unpaired_power >= 0.8
     assert plan.paired_runs is None
+    assert "std given, taken as exact" in str(plan)
 
 
-def test_power_equals_the_noncentral_t_and_the_figure_is_the_smallest() -> None:
-    plan = sample_size(1.0, 0.5, power=0.9, alpha=0.01)
+def test_the_figure_is_the_smallest_n_whose_simulated_power_reaches_the_target() -> None:
+    plan = sample_size(1.0, 1.0, power=0.9, alpha=0.01, n_simulations=500, seed=3)
     n = plan.unpaired_runs_per_group
     assert n is not None
-    df, nc = 2 * n - 2, 0.5 / np.sqrt(2 / n)
-    crit = stats.t.isf(0.005, df)
-    expected = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
-    assert plan.unpaired_power == pytest.approx(expected)
-    assert t_test_power(0.5, 1.0, n, paired=False, alpha=0.01) >= 0.9
-    assert t_test_power(0.5, 1.0, n - 1, paired=False, alpha=0.01) < 0.9
+    assert plan.unpaired_power is not None and plan.unpaired_power >= 0.9
+    assert t_test_power(1.0, 1.0, n, paired=False, alpha=0.01) >= 0.9
+    assert plan.t_test_runs is not None and n >= plan.t_test_runs
+
+
+def test_never_a_plan_the_test_cannot_meet() -> None:
+    # Wilcoxon's smallest two-sided p with 5 pairs is 0.0625: 6 pairs at least.
+    assert smallest_reachable_n(True, 0.05) == 6
+    # Mann-Whitney with 3 + 3 runs: 0.1; with 4 + 4: 2 / 70.
+    assert smallest_reachable_n(False, 0.05) == 4
+    huge = sample_size(1.0, 10.0, pilot_differences=0.1, n_simulations=200)
+    assert (huge.paired_runs, huge.unpaired_runs_per_group) == (6, 4)
+    assert huge.paired_power == 1.0
+    # A five-pair study never rejects, whatever the effect.
+    never = rank_test_power(
+        10.0, 0.1, 5, paired=True, alpha=0.05, n_simulations=200, rng=np.random.default_rng(0)
+    )
+    assert never == 0.0
+
+
+def test_a_pilot_plans_at_the_upper_bound_of_its_std_and_says_so() -> None:
+    pilot = np.random.default_rng(0).normal(size=10)
+    plan = sample_size(pilot, 1.0, n_simulations=300)
+    s = pilot.std(ddof=1)
+    upper = s * np.sqrt(9 / stats.chi2.ppf(0.2, 9))
+    assert plan.std == pytest.approx(s)
+    assert plan.std_upper == pytest.approx(upper)
+    assert plan.pilot_n == 10
+    assert plan.assurance == 0.8
+    assert "80% upper bound of the std" in str(plan)
+    assert "pilot of 10 runs" in str(plan)
+    tiny = sample_size(pilot[:2], 1.0, n_simulations=200)
+    assert any("the pilot has 2 runs" in note for note in tiny.notes)
 
 
 def test_paired_needs_fewer_runs_when_seed_noise_is_shared() -> None:
     # The design of test_compare's synthetic studies: seed noise std 1 shared by
     # both configurations, run noise std 0.2 each, effect 0.3.
     std = float(np.hypot(1.0, 0.2))
-    plan = sample_size(std, 0.3, paired=True, pilot_differences=float(np.sqrt(2) * 0.2))
+    plan = sample_size(
+        std, 0.3, paired=True, pilot_differences=float(np.sqrt(2) * 0.2), n_simulations=500
+    )
     assert plan.paired_runs is not None
     assert plan.unpaired_runs_per_group is not None
     assert plan.runs == plan.paired_runs
     assert plan.paired_runs <= 12
     assert plan.unpaired_runs_per_group >= 150
-    n = plan.paired_runs
-    assert t_test_power(0.3, np.sqrt(2) * 0.2, n, paired=True, alpha=0.05) >= 0.8
-    assert t_test_power(0.3, np.sqrt(2) * 0.2, n - 1, paired=True, alpha=0.05) < 0.8
+    assert plan.paired_power is not None and plan.paired_power >= 0.8
 
 
 def test_pilot_values_give_their_standard_deviation() -> None:
     pilot = np.random.default_rng(0).normal(size=30)
     diffs = np.random.default_rng(1).normal(scale=0.1, size=30)
-    plan = sample_size(pilot, 0.5, pilot_differences=diffs)
+    plan = sample_size(pilot, 0.5, pilot_differences=diffs, n_simulations=300)
     assert plan.std == pytest.approx(pilot.std(ddof=1))
     assert plan.std_differences == pytest.approx(diffs.std(ddof=1))
-    assert "paired (shared seeds)" in str(plan)
+    assert "paired (shared seeds, Wilcoxon)" in str(plan)
     assert "unpaired" in str(plan)
 
 
 def test_large_effects_and_unreachable_targets() -> None:
-    assert sample_size(1.0, 1.0, pilot_differences=0.1).paired_runs == 3
     far = sample_size(1.0, 0.001, max_runs=1000)
     assert far.unpaired_runs_per_group is None
     assert "more than max_runs = 1000" in far.notes[0]

@@ -68,8 +68,9 @@ def signed_rank_test(d: NDArray[np.float64], n_resamples: int, seed: int) -> Ran
 
     nonzero = d[d != 0]
     k = int(nonzero.shape[0])
-    if k == 0:
-        return RankTest(0.0, 1.0, "every difference is zero")
+    if k < 2:
+        # With one non-zero difference both sign flips are as extreme: p = 1.
+        return RankTest(0.0, 1.0, f"{k} non-zero difference{'s' if k != 1 else ''}: p = 1")
     ties = int(np.unique(np.abs(nonzero)).shape[0]) < k
     method: object
     if not ties and k == d.shape[0] and k <= _EXACT_SIGNED_RANK_N:

@@ -1,4 +1,13 @@
-"""How many runs: sample sizes for a t-test of a given power, paired and unpaired."""
+"""How many runs: sample sizes that the test ``compare`` uses can meet, paired and unpaired.
+
+A plan is for the rank test that decides ``compare``'s verdict (Wilcoxon
+signed-rank paired, Mann-Whitney unpaired), never below the n at which that
+test can reach ``alpha`` at all, with its power found by simulating the test
+on normal data (a seeded Generator). A pilot's standard deviation is itself
+uncertain: the plan uses its upper confidence bound at ``assurance``
+(chi-square), so that the planned study reaches the asked power with about
+that probability, and says how many pilot runs it rests on.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +16,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import check_level, check_positive_int, to_sample
+from seedwise.stats._data import check_level, check_positive_int, root_seed, to_sample
 from seedwise.stats._format import format_number, plain_dict
 
 if TYPE_CHECKING:
+    import numpy as np
     from numpy.typing import ArrayLike
 
-__all__ = ["Plan", "sample_size", "t_test_power"]
+__all__ = [
+    "Plan",
+    "rank_test_power",
+    "sample_size",
+    "smallest_reachable_n",
+    "t_test_power",
+]
 
 
 @dataclass(frozen=True)
@@ -33,10 +49,18 @@ class Plan:
         paired_runs: Seeds (runs per configuration) for a paired design
             (one-sample t on per-seed differences), or None.
         paired_power: The exact power with that many seeds.
-        std: The standard deviation of the metric used, or None.
-        std_differences: The standard deviation of per-seed differences, or None.
+        std: The pilot's standard deviation of the metric, or None.
+        std_differences: The pilot's standard deviation of per-seed
+            differences, or None.
         method: How the figures were computed.
         notes: Why a figure is missing, and caveats.
+        pilot_n: Runs the unpaired std rests on (None when a std was given).
+        pilot_pairs: Pairs the std of differences rests on (None when given).
+        assurance: The confidence of the upper bounds of the stds the plan uses.
+        std_upper: The upper bound of ``std`` the unpaired figure uses.
+        std_differences_upper: The upper bound of ``std_differences`` used.
+        t_test_runs: What the t-test with the pilot's std taken as exact
+            would ask for (the headline design), for comparison.
     """
 
     effect: float
@@ -52,6 +76,12 @@ class Plan:
     std_differences: float | None
     method: str
     notes: tuple[str, ...] = field(default=())
+    pilot_n: int | None = None
+    pilot_pairs: int | None = None
+    assurance: float | None = None
+    std_upper: float | None = None
+    std_differences_upper: float | None = None
+    t_test_runs: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready values."""
@@ -66,14 +96,17 @@ class Plan:
         ]
         if self.paired_runs is not None:
             lines.append(
-                f"  paired (shared seeds): {self.paired_runs} seeds, power "
-                f"{format_number(self.paired_power, 3)} (std of differences "
-                f"{format_number(self.std_differences)})"
+                f"  paired (shared seeds, Wilcoxon): {self.paired_runs} seeds, power "
+                f"{format_number(self.paired_power, 3)} at std of differences "
+                f"{format_number(self.std_differences_upper)}"
+                + _rests_on(self.pilot_pairs, "pairs", self.std_differences, self.assurance)
             )
         if self.unpaired_runs_per_group is not None:
             lines.append(
-                f"  unpaired: {self.unpaired_runs_per_group} runs per configuration, power "
-                f"{format_number(self.unpaired_power, 3)} (std {format_number(self.std)})"
+                f"  unpaired (Mann-Whitney): {self.unpaired_runs_per_group} runs per "
+                f"configuration, power {format_number(self.unpaired_power, 3)} at std "
+                f"{format_number(self.std_upper)}"
+                + _rests_on(self.pilot_n, "runs", self.std, self.assurance)
             )
         lines.append(f"  method: {self.method}")
         lines.extend(f"  note: {note}" for note in self.notes)
@@ -128,6 +161,15 @@ def t_test_power(effect: float, std: float, n: float, *, paired: bool, alpha: fl
     return upper + lower
 
 
+def _rests_on(n: int | None, what: str, std: float | None, assurance: float | None) -> str:
+    if n is None or assurance is None:
+        return " (std given, taken as exact)"
+    return (
+        f" (the {100 * assurance:g}% upper bound of the std {format_number(std)} of a pilot of "
+        f"{n} {what})"
+    )
+
+
 def sample_size(
     pilot: float | ArrayLike,
     effect: float,
@@ -137,18 +179,23 @@ def sample_size(
     power: float = 0.8,
     alpha: float = 0.05,
     max_runs: int = 100_000,
+    assurance: float = 0.8,
+    n_simulations: int = 2_000,
+    seed: int | np.random.Generator = 0,
 ) -> Plan:
-    """The runs needed to detect a difference in means of ``effect``.
+    """The runs the primary rank test needs to detect a difference in means of ``effect``.
 
-    Solves ``t_test_power(effect, std, n) = power`` for n with
-    ``scipy.optimize.brentq`` on the exact noncentral-t power, then rounds up
-    and checks the integer (no normal approximation). The unpaired figure is
-    for Student's two-sample t with equal n; the paired one for the
-    one-sample t on per-seed differences, which needs their standard
-    deviation: pass ``pilot_differences`` (per-seed differences of a pilot
-    comparison, or their std). The rank tests ``compare`` uses as primary
-    need about 5% more runs than this under normality (asymptotic relative
-    efficiency 3/pi), and fewer on heavy-tailed data.
+    For each design: take the pilot's standard deviation ``s`` from ``m``
+    values, and its one-sided upper confidence bound at ``assurance``,
+    ``s * sqrt((m - 1) / chi2.ppf(1 - assurance, m - 1))`` (a std given as a
+    number is taken as exact). Start from the exact t-test figure at that
+    bound (:func:`t_test_power`, solved with ``scipy.optimize.brentq``) and
+    from the smallest n at which the rank test can reach ``alpha`` at all
+    (Wilcoxon: ``2 / 2**n <= alpha``; Mann-Whitney: ``2 / C(2n, n) <= alpha``),
+    and increase n until the rank test's power, estimated on
+    ``n_simulations`` simulated normal studies (``scipy.stats.wilcoxon`` /
+    ``mannwhitneyu``, exact p-values), reaches ``power``. Above 200 runs the
+    t figure is scaled by the rank tests' asymptotic efficiency, ``pi / 3``.
 
     Args:
         pilot: The metric's standard deviation, or a pilot sample's values
@@ -161,6 +208,9 @@ def sample_size(
         power: The probability of detecting ``effect``, in (alpha, 1).
         alpha: The two-sided significance level.
         max_runs: Give up above this many runs (the figure is then None).
+        assurance: The confidence of the upper bound of a pilot's std.
+        n_simulations: Simulated studies per candidate n.
+        seed: An int, or a ``numpy.random.Generator`` that supplies one.
 
     Returns:
         The ``Plan``, with both figures where the inputs allow.
@@ -171,11 +221,14 @@ def sample_size(
 
     Example:
         >>> sample_size(1.0, 0.5, power=0.8).unpaired_runs_per_group
-        64
+        67
     """
     alpha = check_level(alpha, name="alpha")
     power = check_level(power, name="power")
+    assurance = check_level(assurance, name="assurance")
     check_positive_int(max_runs, name="max_runs", minimum=2)
+    check_positive_int(n_simulations, name="n_simulations", minimum=100)
+    root = root_seed(seed)
     if power <= alpha:
         raise UsageError(
             f"`power` must exceed `alpha`. Received: power={power}, alpha={alpha}; "
@@ -195,15 +248,29 @@ def sample_size(
             "pilot, or their standard deviation"
         )
     effect = abs(float(effect))
-    std = _std(pilot, "pilot")
-    std_differences = (
-        None if pilot_differences is None else _std(pilot_differences, "pilot_differences")
-    )
+    std, pilot_n = _std(pilot, "pilot")
+    std_u = _upper(std, pilot_n, assurance)
     notes: list[str] = []
-    unpaired_n = _solve(effect, std, power, alpha, max_runs, paired=False, notes=notes)
-    paired_n = None
-    if std_differences is not None:
-        paired_n = _solve(effect, std_differences, power, alpha, max_runs, paired=True, notes=notes)
+    options = (power, alpha, max_runs, n_simulations, root)
+    unpaired_n, unpaired_power = _plan(effect, std_u, False, *options, notes)
+    std_d = std_d_u = paired_n = paired_power = pairs = None
+    if pilot_differences is not None:
+        std_d, pairs = _std(pilot_differences, "pilot_differences")
+        std_d_u = _upper(std_d, pairs, assurance)
+        paired_n, paired_power = _plan(effect, std_d_u, True, *options, notes)
+    rests = pairs if paired else pilot_n
+    if rests is not None and rests < 10:
+        notes.append(
+            f"the pilot has {rests} {'pairs' if paired else 'runs'}: its std is uncertain "
+            "(the upper bound is far above it), so the plan asks for many runs; a larger "
+            "pilot gives a smaller, surer plan"
+        )
+    naive_std = std_d if paired else std
+    naive = (
+        None
+        if naive_std is None
+        else _solve(effect, naive_std, power, alpha, max_runs, paired=paired, notes=[])
+    )
     return Plan(
         effect=effect,
         alpha=alpha,
@@ -211,20 +278,132 @@ def sample_size(
         paired=paired,
         runs=paired_n if paired else unpaired_n,
         unpaired_runs_per_group=unpaired_n,
-        unpaired_power=_power_at(effect, std, unpaired_n, False, alpha),
+        unpaired_power=unpaired_power,
         paired_runs=paired_n,
-        paired_power=_power_at(effect, std_differences, paired_n, True, alpha),
+        paired_power=paired_power,
         std=std,
-        std_differences=std_differences,
+        std_differences=std_d,
         method=(
-            "exact power of the two-sided t-test from the noncentral t (scipy.stats.nct), "
-            "solved for n with scipy.optimize.brentq and rounded up"
+            f"power of the rank test compare uses (Wilcoxon / Mann-Whitney, exact p) on "
+            f"{n_simulations} simulated normal studies per n, at the {100 * assurance:g}% "
+            "upper confidence bound of the pilot's std, from the noncentral-t figure up"
         ),
         notes=tuple(notes),
+        pilot_n=pilot_n,
+        pilot_pairs=pairs,
+        assurance=assurance if (pilot_n is not None or pairs is not None) else None,
+        std_upper=std_u,
+        std_differences_upper=std_d_u,
+        t_test_runs=naive,
     )
 
 
-def _std(value: object, name: str) -> float:
+def _upper(std: float, n: int | None, assurance: float) -> float:
+    """The one-sided upper confidence bound of a standard deviation from ``n`` values."""
+    from scipy import stats
+
+    if n is None:
+        return std
+    return std * math.sqrt((n - 1) / float(stats.chi2.ppf(1.0 - assurance, n - 1)))
+
+
+def smallest_reachable_n(paired: bool, alpha: float) -> int:
+    """The fewest runs (pairs, or runs per group) at which the rank test can reach ``alpha``."""
+    n = 2
+    while (2.0 / 2.0**n if paired else 2.0 / math.comb(2 * n, n)) > alpha:
+        n += 1
+    return n
+
+
+def rank_test_power(
+    effect: float,
+    std: float,
+    n: int,
+    *,
+    paired: bool,
+    alpha: float,
+    n_simulations: int,
+    rng: np.random.Generator,
+) -> float:
+    """The power of the two-sided rank test on normal data, by simulation.
+
+    Equivalent to the share of ``n_simulations`` studies, each of ``n``
+    normal differences (paired) or two samples of ``n`` (unpaired) with the
+    given shift and std, in which ``scipy.stats.wilcoxon`` (or
+    ``mannwhitneyu``) gives ``p <= alpha``.
+
+    Args:
+        effect: The true shift.
+        std: The std of the differences (paired) or of each sample.
+        n: Pairs, or runs per group.
+        paired: Which test.
+        alpha: The two-sided significance level.
+        n_simulations: Simulated studies.
+        rng: The Generator that draws them.
+
+    Returns:
+        The estimated power.
+    """
+    import numpy as np
+    from scipy import stats
+
+    delta = effect / std
+    if paired:
+        d = rng.normal(delta, 1.0, (n_simulations, n))
+        method = "exact" if n <= 50 else "asymptotic"
+        p = stats.wilcoxon(d, axis=-1, method=method).pvalue
+    else:
+        a = rng.normal(0.0, 1.0, (n_simulations, n))
+        b = rng.normal(delta, 1.0, (n_simulations, n))
+        method = "exact" if n * n <= 2_500 else "asymptotic"
+        p = stats.mannwhitneyu(b, a, axis=-1, method=method).pvalue
+    return float(np.mean(p <= alpha))
+
+
+_SIMULATE_UP_TO = 200
+
+
+def _plan(
+    effect: float,
+    std: float,
+    paired: bool,
+    power: float,
+    alpha: float,
+    max_runs: int,
+    n_simulations: int,
+    root: int,
+    notes: list[str],
+) -> tuple[int | None, float | None]:
+    from seedwise.stats._data import generator
+
+    t_n = _solve(effect, std, power, alpha, max_runs, paired=paired, notes=notes)
+    if t_n is None:
+        return None, None
+    n = max(t_n, smallest_reachable_n(paired, alpha))
+    if n > _SIMULATE_UP_TO:
+        scaled = math.ceil(n * math.pi / 3.0)
+        if scaled > max_runs:
+            notes.append(
+                f"the {'paired' if paired else 'unpaired'} design needs more than "
+                f"max_runs = {max_runs} runs"
+            )
+            return None, None
+        return scaled, t_test_power(effect, std, scaled * 3.0 / math.pi, paired=paired, alpha=alpha)
+
+    def simulated(k: int) -> float:
+        rng = generator(root, "plan", "paired" if paired else "unpaired", k)
+        return rank_test_power(
+            effect, std, k, paired=paired, alpha=alpha, n_simulations=n_simulations, rng=rng
+        )
+
+    achieved = simulated(n)
+    while achieved < power and n < min(max_runs, 10 * _SIMULATE_UP_TO):
+        n += 1
+        achieved = simulated(n)
+    return n, achieved
+
+
+def _std(value: object, name: str) -> tuple[float, int | None]:
     import numpy as np
 
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -234,7 +413,7 @@ def _std(value: object, name: str) -> float:
                 f"`{name}` as a standard deviation must be positive and finite. "
                 f"Received: {name}={value!r}; expected a float > 0, or pilot values"
             )
-        return std
+        return std, None
     sample = to_sample(value, name=name)  # type: ignore[arg-type]
     if sample.n < 2 or float(np.ptp(sample.values)) == 0.0:
         raise UsageError(
@@ -242,7 +421,7 @@ def _std(value: object, name: str) -> float:
             f"a standard deviation. Received: {sample.n} finite values; expected 2 or more "
             "that vary"
         )
-    return float(np.std(sample.values, ddof=1))
+    return float(np.std(sample.values, ddof=1)), sample.n
 
 
 def _solve(
@@ -278,11 +457,3 @@ def _solve(
     while gap(n) < 0:
         n += 1
     return n
-
-
-def _power_at(
-    effect: float, std: float | None, n: int | None, paired: bool, alpha: float
-) -> float | None:
-    if std is None or n is None:
-        return None
-    return t_test_power(effect, std, n, paired=paired, alpha=alpha)
