@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit browser clean
 
 $(STAMP): pyproject.toml requirements/frameworks.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/seedwise
 
-unit: $(STAMP)
+# tests/report/test_browser.py renders the HTML report in a real headless
+# Chromium: Debian's package, installed here when no Chromium is on PATH (as
+# root, or through sudo). `make demo` does not need it and does not install it.
+BROWSERS := chromium-headless-shell chromium chromium-browser google-chrome
+browser:
+	@for name in $(BROWSERS); do command -v $$name >/dev/null 2>&1 && exit 0; done; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "no Chromium and no apt-get: install Chromium to run the browser test"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	echo "installing Chromium for the browser test (apt-get install chromium)"; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium
+
+unit: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 tests
 
 test: lint typecheck unit

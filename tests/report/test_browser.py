@@ -1,0 +1,112 @@
+"""The HTML report rendered by a real headless Chromium, offline, with its screenshot kept.
+
+The browser comes from Debian's ``chromium`` package (or
+``chromium-headless-shell``), which ``make test`` installs when it is
+missing. Without one the test is skipped on a workstation and fails in CI
+(``CI=true``). The screenshot is written under the test's tmp dir and
+copied to :data:`SCREENSHOT`, where CI can keep it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seedwise.report import write_report
+from seedwise.store import open_study
+from tests.conftest import ROOT
+from tests.report.conftest import STUDIES
+
+#: Where the latest screenshot is kept (build/ is ignored by git).
+SCREENSHOT = ROOT / "build" / "test-artifacts" / "report-chromium.png"
+BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
+WIDTH, HEIGHT = 1280, 2400
+# The first study's colour in the figures (matplotlib's tab:blue).
+FIGURE_BLUE = np.array([31, 119, 180])
+
+
+def _browser() -> str:
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found is not None:
+            return found
+    message = (
+        f"No headless Chromium on PATH (looked for {', '.join(BROWSERS)}); "
+        "`make test` installs Debian's chromium package"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _run(browser: str, profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *arguments,
+    ]
+    # HOME inside the tmp dir: the browser writes its caches there, not in the user's home.
+    environment = {**os.environ, "HOME": str(profile)}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=environment, check=False
+    )
+
+
+def test_chromium_renders_the_report_offline(store_path: Path, tmp_path: Path) -> None:
+    browser = _browser()
+    studies = [open_study(store_path, name) for name in STUDIES]
+    try:
+        report = write_report(studies, tmp_path / "report.html", n_resamples=200)
+    finally:
+        for study in studies:
+            study.close()
+    url = report.resolve().as_uri()
+    profile = tmp_path / "profile"
+
+    dom = _run(browser, profile, "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    # The browser parsed the names as text: no script element came out of the page.
+    assert "<script" not in dom.stdout.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom.stdout
+    assert dom.stdout.count("<section") == 7
+    assert dom.stdout.count('src="data:image/png;base64,') == 3
+
+    shot = tmp_path / "report.png"
+    taken = _run(browser, profile, f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", url)
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOT)
+
+    from matplotlib.image import imread
+
+    pixels = (imread(shot)[..., :3] * 255).round().astype(int)
+    assert pixels.shape == (HEIGHT, WIDTH, 3)
+    # Text and tables were drawn: a good share of the page is not background.
+    assert (pixels.min(axis=2) < 200).mean() > 0.02
+    # The embedded figures were decoded and painted: their points' blue is on the page.
+    blue = (np.abs(pixels - FIGURE_BLUE).max(axis=2) <= 12).sum()
+    assert blue > 50, f"no figure pixels in the screenshot ({blue}); see {SCREENSHOT}"
+    # The highlighted rows of the definitions table (studies differ in config.lr).
+    highlight = (np.abs(pixels - np.array([255, 243, 196])).max(axis=2) <= 3).sum()
+    assert highlight > 1000
+
+
+def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="make test` installs Debian's chromium"):
+        _browser()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        _browser()
