@@ -33,7 +33,8 @@ def test_paired_tests_equal_scipy() -> None:
     ci = mean_interval(B - A, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference"))
     assert (pair.difference_ci.low, pair.difference_ci.high) == (ci.low, ci.high)
     t_ci = expected_t.confidence_interval(0.95)
-    assert ci.low <= t_ci.low and t_ci.high <= ci.high  # type: ignore[operator]
+    assert ci.low <= t_ci.low
+    assert t_ci.high <= ci.high
     assert pair.difference == pytest.approx(np.mean(B - A))
 
 
@@ -64,7 +65,8 @@ def test_unpaired_tests_equal_scipy() -> None:
     ci = difference_interval(a, b, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference"))
     assert (pair.difference_ci.low, pair.difference_ci.high) == (ci.low, ci.high)
     welch_ci = expected_t.confidence_interval(0.95)
-    assert ci.low <= welch_ci.low and welch_ci.high <= ci.high  # type: ignore[operator]
+    assert ci.low <= welch_ci.low
+    assert welch_ci.high <= ci.high
     assert (pair.n_a, pair.n_b) == (25, 25)
 
 
@@ -103,7 +105,9 @@ def test_verdict_names_winner_shift_interval_test_and_n() -> None:
     walsh = (d[:, None] + d[None, :])[np.triu_indices(30)] / 2
     assert pair.shift == pytest.approx(np.median(walsh))
     ci = pair.shift_ci
-    assert ci is not None and ci.high is not None and ci.high < 0
+    assert ci is not None
+    assert ci.high is not None
+    assert ci.high < 0
     assert pair.verdict.startswith(
         f"B beats A on mse: shift {np.median(walsh):.4g} [95% CI {ci.low:.4g}, {ci.high:.4g}] "
         "(Hodges-Lehmann), p < 0.0001 (Wilcoxon), n = 30 paired; "

@@ -18,7 +18,8 @@ def test_textbook_t_figure_and_the_rank_test_figure() -> None:
     assert plan.t_test_runs == 64
     assert plan.unpaired_runs_per_group == plan.runs
     assert 64 < plan.runs <= 70  # type: ignore[operator]
-    assert plan.unpaired_power is not None and plan.unpaired_power >= 0.8
+    assert plan.unpaired_power is not None
+    assert plan.unpaired_power >= 0.8
     assert plan.paired_runs is None
     assert "std given, taken as exact" in str(plan)
 
@@ -27,9 +28,11 @@ def test_the_figure_is_the_smallest_n_whose_simulated_power_reaches_the_target()
     plan = sample_size(1.0, 1.0, power=0.9, alpha=0.01, n_simulations=500, seed=3)
     n = plan.unpaired_runs_per_group
     assert n is not None
-    assert plan.unpaired_power is not None and plan.unpaired_power >= 0.9
+    assert plan.unpaired_power is not None
+    assert plan.unpaired_power >= 0.9
     assert t_test_power(1.0, 1.0, n, paired=False, alpha=0.01) >= 0.9
-    assert plan.t_test_runs is not None and n >= plan.t_test_runs
+    assert plan.t_test_runs is not None
+    assert n >= plan.t_test_runs
 
 
 def test_never_a_plan_the_test_cannot_meet() -> None:
@@ -74,7 +77,8 @@ def test_paired_needs_fewer_runs_when_seed_noise_is_shared() -> None:
     assert plan.runs == plan.paired_runs
     assert plan.paired_runs <= 12
     assert plan.unpaired_runs_per_group >= 150
-    assert plan.paired_power is not None and plan.paired_power >= 0.8
+    assert plan.paired_power is not None
+    assert plan.paired_power >= 0.8
 
 
 def test_pilot_values_give_their_standard_deviation() -> None:
