@@ -271,3 +271,23 @@ def test_pairing_detects_a_known_effect_with_fewer_runs() -> None:
     # design (test_power.py); with 12 runs the paired design should mostly find it.
     assert detected[True] >= 14
     assert detected[False] <= 4
+
+
+def test_a_missing_run_pairs_on_the_shared_seeds_and_says_which_were_dropped() -> None:
+    seeds = list(range(100, 120))
+    a, b = A[:20], B[:20]
+    result = compare(a[1:], b, seeds=[seeds[1:], seeds], n_resamples=RESAMPLES)
+    assert result.paired
+    assert result.dropped_seeds == {"B": (100,)}
+    assert result.design.startswith("paired by seed on the 19 seeds every sample has")
+    assert "seeds B: 100" in result.design
+    assert str(result).startswith("design: paired by seed on the 19 seeds")
+    assert result.pairs[0].n_a == 19
+    assert result.pairs[0].verdict.endswith(
+        f"n = 19 paired; mean {b[1:].mean():.4g} vs {a[1:].mean():.4g}"
+    )
+    assert result.to_dict()["dropped_seeds"] == {"B": [100]}
+    # Few shared seeds: unpaired, and the design says why.
+    apart = compare(a, b, seeds=[seeds, [s + 15 for s in seeds]], n_resamples=RESAMPLES)
+    assert not apart.paired
+    assert apart.design == "unpaired (the samples share 5 of their seeds, fewer than half)"

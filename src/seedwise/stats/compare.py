@@ -225,6 +225,8 @@ class Comparison:
                 "pairs": [pair.to_dict() for pair in self.pairs],
                 "ranking": [entry.to_dict() for entry in self.ranking],
                 "warnings": list(self.warnings),
+                "design": self.design,
+                "dropped_seeds": {k: list(v) for k, v in self.dropped_seeds.items()},
             }
         )
 
@@ -233,7 +235,8 @@ class Comparison:
         return comparison_html(self)
 
     def __str__(self) -> str:
-        lines = [str(pair) for pair in self.pairs]
+        lines = [f"design: {self.design}"] if self.design else []
+        lines.extend(str(pair) for pair in self.pairs)
         better = "lowest" if self.goal == "min" else "highest"
         ranking = ", ".join(
             f"{entry.rank}. {entry.label} ({format_number(entry.mean)}, n = {entry.n})"
@@ -264,11 +267,17 @@ def compare(
     """Compare two or more samples of runs on one metric.
 
     Paired samples (runs that share seeds) are compared through their
-    per-seed differences: BCa bootstrap interval of the mean difference,
-    Wilcoxon signed-rank (primary) and paired t. Unpaired samples: BCa
-    interval of the difference of means, Mann-Whitney U (primary), Welch's t
-    and a permutation test of the difference of means. Every pair also gets
-    Hedges' g, Cliff's delta and P(B beats A) with BCa intervals. With more
+    per-seed differences: Wilcoxon signed-rank (primary) and paired t.
+    Unpaired samples: Mann-Whitney U (primary), Welch's t and a permutation
+    test of the difference of means. P-values are exact, or permutation
+    p-values with ties and zeros (``seedwise.stats._shift``). The verdict's
+    estimand is the Hodges-Lehmann shift, with the interval got by inverting
+    the primary test at the level the correction holds the pair to, so the
+    interval excludes 0 exactly when the verdict is significant. The mean
+    difference is reported beside it with the hull of the t (Welch t) and
+    bootstrap-t intervals. Every pair also gets Hedges' g (paired: g_z) with a
+    BCa interval, and Cliff's delta and P(B beats A) with Clopper-Pearson
+    intervals, defined at 0 and 1. With more
     than two samples, the primary p-values are corrected over the pairs.
 
     The rank tests are primary because run-to-run results of ML models are
@@ -290,8 +299,10 @@ def compare(
             studies.
         goal: ``"min"`` when lower is better (losses), ``"max"`` otherwise.
         paired: True when ``a[i]`` and ``b[i]`` come from the same seed;
-            False for independent samples; None decides from ``seeds``
-            (paired when every sample has the same set of seeds), and is
+            False for independent samples; None decides from ``seeds``:
+            paired on the seeds every sample has when those are at least
+            half of each sample's runs (``Comparison.design`` and
+            ``dropped_seeds`` say which were left out), else unpaired; and
             unpaired when no seeds are given.
         seeds: Each sample's per-run seeds; paired samples are aligned by
             seed, and runs without a partner are dropped with a warning.

@@ -1,0 +1,225 @@
+"""What seedwise's statistics deliver at the sample sizes people use, by simulation.
+
+Run: ``.venv/bin/python benchmarks/sim_statistics.py [--samples 1000]``. Prints
+four tables (figures in docs/statistics.md), each measured here, none typed in:
+
+1. coverage of 95% intervals of the mean by method, n and distribution: the
+   t-interval, BCa (the former headline), and the headline interval
+   ``summarize`` prints now (hull of t and bootstrap-t);
+2. false-positive rates under the null of the primary tests, on continuous
+   and on rounded (tied) data, and how often verdict and interval disagree;
+3. the real power of studies planned by ``sample_size`` from pilots of
+   2 to 20 runs;
+4. coverage of the ``--until-ci`` rule's interval at stopping.
+
+Every draw comes from a seeded ``numpy.random.Generator``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from seedwise.stats import compare, sample_size, sequential_stop
+from seedwise.stats._headline import mean_interval
+from seedwise.stats._shift import rank_sum_test, signed_rank_test
+from seedwise.stats.power import rank_test_power
+
+Draw = Callable[[np.random.Generator, tuple[int, ...]], NDArray[np.float64]]
+
+DISTRIBUTIONS: dict[str, tuple[Draw, float, float]] = {
+    "normal": (lambda g, s: g.normal(0.0, 1.0, s), 0.0, 1.0),
+    "exponential": (lambda g, s: g.exponential(1.0, s), 1.0, 1.0),
+    "lognormal(0, 1)": (
+        lambda g, s: g.lognormal(0.0, 1.0, s),
+        float(np.exp(0.5)),
+        float(np.sqrt((np.e - 1) * np.e)),
+    ),
+}
+
+
+def _covers(low: NDArray[np.float64], high: NDArray[np.float64], value: float) -> float:
+    return float(np.mean((low <= value) & (value <= high)))
+
+
+def coverage_table(samples: int, resamples: int) -> None:
+    """Table 1: coverage of the 95% intervals of the mean."""
+    print(f"\n## 1. coverage of 95% intervals of the mean ({samples} samples per cell)")
+    print("| distribution | n | t-interval | BCa bootstrap | headline (t / bootstrap-t hull) |")
+    print("|---|---|---|---|---|")
+    for name, (draw, true_mean, _) in DISTRIBUTIONS.items():
+        for n in (3, 5, 10, 30):
+            x = draw(np.random.default_rng(n), (samples, n))
+            t = stats.ttest_1samp(x, 0.0, axis=-1).confidence_interval(0.95)
+            bca = stats.bootstrap(
+                (x,), np.mean, axis=-1, n_resamples=resamples, method="BCa",
+                rng=np.random.default_rng(1),
+            ).confidence_interval  # fmt: skip
+            headline = [
+                mean_interval(row, 0.95, resamples, np.random.default_rng(i))
+                for i, row in enumerate(x)
+            ]
+            head = (
+                "none below 5 runs"
+                if not headline[0].defined
+                else f"{np.mean([iv.contains(true_mean) for iv in headline]):.1%}"
+            )
+            print(
+                f"| {name} | {n} | {_covers(t.low, t.high, true_mean):.1%} | "
+                f"{_covers(bca.low, bca.high, true_mean):.1%} | {head} |"
+            )
+
+
+def null_table(samples: int) -> None:
+    """Table 2: false-positive rates at alpha = 0.05 under the null, and agreement."""
+    print(f"\n## 2. false-positive rate at alpha = 0.05 under the null ({samples} studies)")
+    print("| test | data | n | seedwise | SciPy default (asymptotic with ties) |")
+    print("|---|---|---|---|---|")
+    rng = np.random.default_rng(2)
+    for n in (6, 10, 20):
+        for data, rounding in (("continuous", None), ("rounded (ties, zeros)", 0)):
+            d = rng.normal(0.0, 1.0, (samples, n))
+            if rounding is not None:
+                d = np.round(d, rounding)
+            ours = [signed_rank_test(row, 10_000, i).p_value <= 0.05 for i, row in enumerate(d)]
+            theirs = [
+                stats.wilcoxon(row, method="asymptotic").pvalue <= 0.05
+                for row in d
+                if np.count_nonzero(row) >= 2
+            ]
+            print(
+                f"| Wilcoxon signed-rank | {data} | {n} | {np.mean(ours):.2%} | "
+                f"{np.mean(theirs):.2%} |"
+            )
+    for n in (4, 10):
+        for data, rounding in (("continuous", None), ("rounded (ties)", 0)):
+            a = rng.normal(0.0, 1.0, (samples, n))
+            b = rng.normal(0.0, 1.0, (samples, n))
+            if rounding is not None:
+                a, b = np.round(a, rounding), np.round(b, rounding)
+            ours = [
+                rank_sum_test(x, y, 10_000, i).p_value <= 0.05
+                for i, (x, y) in enumerate(zip(a, b, strict=True))
+            ]
+            theirs = [
+                stats.mannwhitneyu(y, x, method="asymptotic").pvalue <= 0.05
+                for x, y in zip(a, b, strict=True)
+            ]
+            print(
+                f"| Mann-Whitney U | {data} | {n} + {n} | {np.mean(ours):.2%} | "
+                f"{np.mean(theirs):.2%} |"
+            )
+    comparisons = max(samples // 10, 30)
+    disagree = total = 0
+    for index in range(comparisons):
+        g = np.random.default_rng(1_000 + index)
+        n = int(g.integers(5, 21))
+        shift = g.choice([0.0, 0.3, 0.8])
+        a, b, c = (g.lognormal(0.0, 1.0, n) + k * shift for k in (0, 1, 2))
+        result = compare(a, b, c, n_resamples=499, seed=index, paired=bool(index % 2))
+        for pair in result.pairs:
+            if pair.shift_ci is not None and pair.shift_ci.defined:
+                total += 1
+                disagree += pair.significant == pair.shift_ci.contains(0.0)
+    print(
+        f"\nverdict and its interval disagree in {disagree} of {total} pairs "
+        f"({comparisons} random three-way comparisons, Holm)"
+    )
+
+
+def power_table(pilots: int, simulations: int) -> None:
+    """Table 3: the real power of studies planned from pilots (effect 1, std 1)."""
+    print(f"\n## 3. real power of planned studies (target 0.8, effect = std, {pilots} pilots)")
+    print(
+        "| design | pilot runs | median planned n | mean real power | "
+        "share with real power >= 0.8 | t-test plan's mean real power |"
+    )
+    print("|---|---|---|---|---|---|")
+    cache: dict[tuple[bool, int], float] = {}
+
+    def real(paired: bool, n: int) -> float:
+        if (paired, n) not in cache:
+            cache[(paired, n)] = rank_test_power(
+                1.0, 1.0, n, paired=paired, alpha=0.05, n_simulations=4_000,
+                rng=np.random.default_rng(n),
+            )  # fmt: skip
+        return cache[(paired, n)]
+
+    for paired in (True, False):
+        for m in (2, 5, 10, 20):
+            rng = np.random.default_rng(100 + m)
+            planned, achieved, naive = [], [], []
+            for index in range(pilots):
+                pilot = rng.normal(0.0, 1.0, m)
+                plan = sample_size(
+                    pilot, 1.0, paired=paired, pilot_differences=pilot if paired else None,
+                    n_simulations=simulations, seed=index,
+                )  # fmt: skip
+                if plan.runs is None or plan.t_test_runs is None:
+                    continue
+                planned.append(plan.runs)
+                achieved.append(real(paired, plan.runs))
+                naive.append(real(paired, plan.t_test_runs))
+            design = "paired (Wilcoxon)" if paired else "unpaired (Mann-Whitney)"
+            print(
+                f"| {design} | {m} | {np.median(planned):.0f} | {np.mean(achieved):.3f} | "
+                f"{np.mean(np.array(achieved) >= 0.8):.0%} | {np.mean(naive):.3f} |"
+            )
+
+
+def sequential_table(samples: int) -> None:
+    """Table 4: coverage of the ``--until-ci`` interval at stopping."""
+    print(f"\n## 4. --until-ci: coverage at stopping ({samples} studies per cell)")
+    print("| distribution | fixed-design n for the target | coverage | median runs at stop |")
+    print("|---|---|---|---|")
+    most = 2_000
+    n = np.arange(1, most + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.sqrt((n - 1) / stats.chi2.ppf(0.1, n - 1))
+        factor = np.sqrt((n + 10) * np.log((n + 10) / (10 * 0.05**2))) / n
+    for name, (draw, true_mean, std) in DISTRIBUTIONS.items():
+        for fixed in (15, 30, 100):
+            target = 1.96 * std / np.sqrt(fixed)
+            x = draw(np.random.default_rng(fixed), (samples, most))
+            mean = np.cumsum(x, axis=1) / n
+            with np.errstate(divide="ignore", invalid="ignore"):
+                var = (np.cumsum(x * x, axis=1) - n * mean**2) / (n - 1)
+                half = np.sqrt(var) * bound * factor
+            meets = (half <= target) & (n >= 10)
+            stop = np.where(meets.any(axis=1), meets.argmax(axis=1), most - 1)
+            rows = np.arange(samples)
+            # The vectorised rule is the library's: check one study against it.
+            decision = sequential_stop(x[0, : stop[0] + 1], target, max_runs=most)
+            assert decision.n == stop[0] + 1
+            assert np.isclose(decision.half_width, half[0, stop[0]])  # type: ignore[arg-type]
+            covered = np.abs(mean[rows, stop] - true_mean) <= half[rows, stop]
+            print(f"| {name} | {fixed} | {np.mean(covered):.1%} | {np.median(stop + 1):.0f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", type=int, default=1_000, help="samples per cell")
+    parser.add_argument("--resamples", type=int, default=999, help="bootstrap resamples")
+    parser.add_argument("--pilots", type=int, default=100, help="pilots per plan row")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), help="one table")
+    args = parser.parse_args()
+    tables = {
+        1: lambda: coverage_table(args.samples, args.resamples),
+        2: lambda: null_table(args.samples),
+        3: lambda: power_table(args.pilots, 500),
+        4: lambda: sequential_table(4 * args.samples),
+    }
+    for number, table in tables.items():
+        if args.only in (None, number):
+            start = time.perf_counter()
+            table()
+            print(f"(table {number}: {time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
