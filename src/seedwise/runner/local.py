@@ -7,10 +7,19 @@ always knows which task a worker holds. A warm worker takes only tasks whose
 settings give the same environment. A worker that dies is
 detected through its process sentinel; its run is recorded ``crashed`` and a
 new worker takes its place. A run past its timeout has its worker killed.
+
+Workers are not daemonic, so an experiment may start processes of its own
+(a torch ``DataLoader`` with ``num_workers > 0``, a ``multiprocessing`` pool,
+scikit-learn's ``n_jobs``). Each worker leads its own process group, and
+whenever the executor kills or retires a worker it signals the whole group:
+the processes an experiment started go with the worker that started them.
+When the executor is shut down (or, failing that, when this process exits)
+no worker and no process of a worker's group is left running.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import multiprocessing
@@ -30,6 +39,50 @@ from seedwise.runner.worker import worker_main
 __all__ = ["LocalExecutor"]
 
 _STOP_GRACE_S = 5.0
+
+# Process groups of the workers this process started and has not cleaned up,
+# killed at exit should an executor never be shut down.
+_LIVE_GROUPS: set[int] = set()
+
+
+def _kill_group(pgid: int) -> None:
+    """Send SIGKILL to every process of the group ``pgid``; nothing if it is gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+@atexit.register
+def _kill_live_groups() -> None:
+    # Registered after multiprocessing's own exit handler, so it runs first:
+    # that handler joins non-daemonic children, which would wait forever for
+    # a worker blocked on its pipe.
+    for pgid in list(_LIVE_GROUPS):
+        _kill_group(pgid)
+    _LIVE_GROUPS.clear()
+
+
+def _worker_entry(
+    connection: Connection, worker: str, log_path: str | None, start_method: str | None
+) -> None:
+    """Lead a new process group, then serve tasks (the target of every worker process).
+
+    The group holds the worker and every process its experiments start, so
+    one ``killpg`` stops them all. Until ``setpgid`` runs the worker has
+    started nothing, and the executor falls back to killing the worker alone.
+
+    Args:
+        connection: The worker's end of its pipe.
+        worker: The worker's name.
+        log_path: The file the worker's output goes to, or None.
+        start_method: The ``multiprocessing`` start method this process's
+            parent had chosen, or None for the platform's default. A spawned
+            child would otherwise default to spawn, and an experiment's
+            ``Pool()`` or ``DataLoader(num_workers=2)`` would not start its
+            processes as it does under ``python train.py``.
+    """
+    os.setpgid(0, 0)
+    multiprocessing.set_start_method(start_method, force=True)
+    worker_main(connection, worker, log_path)
 
 
 @contextlib.contextmanager
@@ -107,14 +160,16 @@ class LocalExecutor:
         name = f"w{next(self._names)}"
         log_path = None if self._log_dir is None else str(self._log_dir / f"{name}.log")
         process = self._context.Process(
-            target=worker_main,
-            args=(child, name, log_path),
+            target=_worker_entry,
+            args=(child, name, log_path, multiprocessing.get_start_method(allow_none=True)),
             name=f"seedwise-{name}",
-            daemon=True,
+            daemon=False,
         )
         with _environment(environment):
             process.start()
         child.close()
+        assert process.pid is not None
+        _LIVE_GROUPS.add(process.pid)
         worker = _Worker(
             name=name,
             process=process,
@@ -176,6 +231,8 @@ class LocalExecutor:
                 except (EOFError, OSError):
                     pass
             if worker.connection in ready or worker.process.sentinel in ready:
+                # What the crashed worker started dies with it.
+                self._end_group(worker.process)
                 worker.process.join(_STOP_GRACE_S)
                 records.extend(
                     self._lost(worker, RunStatus.CRASHED, describe_exit(worker.process.exitcode))
@@ -224,9 +281,28 @@ class LocalExecutor:
         ]
 
     def _kill(self, worker: _Worker) -> None:
-        if worker.process.is_alive():
+        """Kill ``worker`` and every process of its group, and reap it."""
+        self._end_group(worker.process)
+        if worker.process.exitcode is None:
+            # Killed before it made its group: it has started nothing yet.
             worker.process.kill()
         worker.process.join(_STOP_GRACE_S)
+
+    @staticmethod
+    def _end_group(process: BaseProcess) -> None:
+        """Kill the process group ``process`` leads, if it made one.
+
+        Called before ``process`` is reaped: until then its pid, and so the
+        group's id, cannot be reused by another process.
+        """
+        pid = process.pid
+        if pid is None:
+            return
+        _LIVE_GROUPS.discard(pid)
+        with contextlib.suppress(OSError):
+            if os.getpgid(pid) != pid:
+                return
+        _kill_group(pid)
 
     def _discard(self, worker: _Worker) -> None:
         worker.connection.close()
@@ -248,14 +324,21 @@ class LocalExecutor:
             with contextlib.suppress(OSError, BrokenPipeError):
                 worker.connection.send(None)
         deadline = time.monotonic() + _STOP_GRACE_S
-        for worker in list(self._workers):
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():
-                self._kill(worker)
-            self._discard(worker)
-        for process in self._retired:
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
+        processes = [worker.process for worker in self._workers] + self._retired
+        pending = {process.sentinel: process for process in processes}
+        while pending:
+            left = deadline - time.monotonic()
+            ended = wait(list(pending), timeout=max(0.0, left))
+            for sentinel in ended:
+                pending.pop(sentinel)  # type: ignore[arg-type]
+            if not ended and left <= 0:
+                break
+        # Exited workers are not reaped yet, so their group ids are still theirs.
+        for process in processes:
+            self._end_group(process)
+            if process.exitcode is None:
                 process.kill()
-                process.join(_STOP_GRACE_S)
+            process.join(_STOP_GRACE_S)
+        for worker in list(self._workers):
+            self._discard(worker)
         self._retired.clear()
