@@ -5,7 +5,7 @@
 Measures, in one run:
 
 1. the wall time of ``seedwise.check`` on the tutorial's network
-   (``examples/sequence.py:train``, Keras on its default backend) against one
+   (``seedwise.examples.sequence:train``, Keras on its default backend) against one
    run of the same experiment in a fresh worker process (process start and
    framework import included in both, as ``seedwise run --repeats 1`` pays
    them); target: at most 2.2x;
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPERIMENT = f"{ROOT / 'examples' / 'sequence.py'}:train"
+EXPERIMENT = "seedwise.examples.sequence:train"
 FRAMEWORKS = ("keras", "python", "numpy", "tensorflow")
 
 

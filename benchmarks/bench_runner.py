@@ -6,7 +6,7 @@ Measures, in one run:
 
 1. wall time of the tutorial's loop (one process: import Keras, train the
    1-10-1 network ``--repeats`` times) against ``seedwise run
-   examples/sequence.py:train --workers 2`` (process start included in both);
+   seedwise.examples.sequence:train --workers 2`` (process start included in both);
    target ratio at most 0.6 on 2 cores;
 2. that every repeat of the ``--workers 2`` study equals its ``--workers 1``
    result bit for bit;
@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPERIMENT = f"{ROOT / 'examples' / 'sequence.py'}:train"
+EXPERIMENT = "seedwise.examples.sequence:train"
 
 TUTORIAL_LOOP = """
 import numpy as np

@@ -137,7 +137,9 @@ def _upward(graph: dict[str, set[str]], layers: list[list[str]]) -> list[str]:
             continue
         for target in sorted(targets):
             theirs = _layer_of(target, layers)
-            if target == "seedwise" or (theirs is not None and theirs > own):
+            # Shipped examples are user code: they use the public API as users do.
+            public = target == "seedwise" and not module.startswith("seedwise.examples")
+            if public or (theirs is not None and theirs > own):
                 upward.append(f"{module} -> {target}")
     return upward
 

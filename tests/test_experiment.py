@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import inspect
 import math
 import pickle
 import sys
@@ -22,6 +22,9 @@ from seedwise.experiment import (
     load_experiment,
     parse_assignment,
 )
+from seedwise.experiment.calling import plan_call
+from seedwise.experiment.identity import code_identity, describe_change
+from seedwise.experiment.source import resolve_experiment
 from seedwise.seeding.streams import derive_seed, rng
 
 GOOD = "def train(ctx):\n    return {'mse': 0.5}\n"
@@ -143,37 +146,103 @@ def test_non_callable(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "shown"),
+    ("source", "config", "shown"),
     [
-        ("def train():\n    return {}\n", "train()"),
-        ("def train(ctx, data):\n    return {}\n", "train(ctx, data)"),
-        ("def train(*, ctx):\n    return {}\n", "train(*, ctx)"),
+        (
+            "def train(ctx, data):\n    return {}\n",
+            {},
+            "a parameter without a default that no config value fills. Received: "
+            "train(ctx, data); expected --set data=VALUE",
+        ),
+        (
+            "def train(epochs=1):\n    return {}\n",
+            {"lr": 0.1},
+            "Config key 'lr' matches no parameter of experiment function 'train'",
+        ),
+        (
+            "def train(ctx, a, /, b=1):\n    return {}\n",
+            {"a": 1},
+            "a positional-only parameter the config cannot fill",
+        ),
     ],
 )
-def test_wrong_signature(tmp_path: Path, source: str, shown: str) -> None:
-    path = write(tmp_path, "exp.py", source)
-    message = load_error(f"{path}:train")
-    assert message == (
-        f"Experiment function 'train' has the wrong signature. Received: {shown}; "
-        "expected train(ctx), exactly one positional argument: the RunContext"
-    )
+def test_signatures_the_config_cannot_fill_are_refused_before_running(
+    tmp_path: Path, source: str, config: dict[str, Any], shown: str
+) -> None:
+    path = write(tmp_path, "exp.py", "raise SystemExit('the parent must not run this')\n" + source)
+    with pytest.raises(ExperimentError) as caught:
+        resolve_experiment(f"{path}:train", config=config)
+    assert shown in str(caught.value)
 
 
 @pytest.mark.parametrize(
-    "source", ["def train(ctx, extra=1):\n    return {}\n", "def train(*args):\n    return {}\n"]
+    ("source", "config", "args", "kwargs"),
+    [
+        ("def train(ctx):\n    pass\n", {"x": 1}, ["CTX"], {}),
+        ("def train(run):\n    pass\n", {}, ["CTX"], {}),
+        ("def train():\n    pass\n", {}, [], {}),
+        ("def train(*, ctx):\n    pass\n", {}, [], {"ctx": "CTX"}),
+        ("def train(epochs=100, lr=1e-3):\n    pass\n", {"lr": 0.5}, [], {"lr": 0.5}),
+        ("def train(ctx, epochs=3):\n    pass\n", {"epochs": 5, "o": 1}, ["CTX"], {"epochs": 5}),
+        ("def train(context, **rest):\n    pass\n", {"a": 1}, ["CTX"], {"a": 1}),
+        ("def train(*args):\n    pass\n", {}, [], {}),
+    ],
 )
-def test_signatures_that_accept_one_argument(tmp_path: Path, source: str) -> None:
+def test_how_each_signature_is_called(
+    tmp_path: Path,
+    source: str,
+    config: dict[str, Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+) -> None:
     path = write(tmp_path, "exp.py", source)
-    assert load_experiment(f"{path}:train")(None) == {}
+    resolve_experiment(f"{path}:train", config=config)  # accepted without running
+    function = load_experiment(f"{path}:train")
+    plan = plan_call("train", inspect.signature(function), config)
+    assert plan.arguments("CTX", config) == (args, kwargs)
 
 
-def test_source_hash_is_the_file_sha256_by_ref_or_function(tmp_path: Path) -> None:
+def test_code_identity_ignores_comments_and_follows_imported_user_modules(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "helpers_for_identity.py", "SCALE = 2\n")
+    path = write(
+        tmp_path,
+        "exp.py",
+        "from helpers_for_identity import SCALE\n\ndef train(ctx):\n    return {'v': SCALE}\n",
+    )
+    source = resolve_experiment(f"{path}:train")
+    first = code_identity(source)
+    assert sorted(first.files) == ["exp.py", "helpers_for_identity.py"]
+    path.write_text("# a comment\n" + path.read_text().replace("\n\n", "\n\n\n"))
+    assert code_identity(source) == first
+    (tmp_path / "helpers_for_identity.py").write_text("SCALE = 3\n")
+    changed = code_identity(source)
+    assert changed.digest != first.digest
+    assert describe_change(first.files, changed.files) == "helpers_for_identity.py changed"
+    assert experiment_source_hash(f"{path}:train") == changed.digest
+
+
+def test_a_relative_and_an_absolute_path_are_one_experiment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write(tmp_path, "exp.py", GOOD)
-    expected = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert experiment_source_hash(f"{path}:train") == expected
-    assert experiment_source_hash(load_experiment(f"{path}:train")) == expected
-    path.write_text(GOOD + "# changed\n")
-    assert experiment_source_hash(f"{path}:train") != expected
+    monkeypatch.chdir(tmp_path)
+    relative = resolve_experiment("exp.py:train")
+    assert relative == resolve_experiment(f"{path}:train")
+    assert relative.reference == f"{path.resolve()}:train"
+    assert code_identity(relative) == code_identity(resolve_experiment(f"{path}:train"))
+
+
+def test_scripts_carry_their_arguments(tmp_path: Path) -> None:
+    path = write(tmp_path, "my script.py", "print('hi')\n")
+    source = resolve_experiment(str(path), argv=["--lr", "0.1 0.2"])
+    assert source.kind == "script"
+    assert source.script() == (str(path.resolve()), ["--lr", "0.1 0.2"])
+    # The stored reference reads back as the same script with the same arguments.
+    assert resolve_experiment(source.reference) == source
+    with pytest.raises(ExperimentError, match="Script arguments go with scripts only"):
+        resolve_experiment(f"{path}:main", argv=["--x"])
 
 
 def test_source_hash_of_a_missing_file(tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from seedwise.check import Divergence as Divergence
     from seedwise.check import check as check
     from seedwise.experiment import RunContext as RunContext
+    from seedwise.experiment import current_context as current_context
+    from seedwise.experiment import record as record
     from seedwise.records import RunRecord as RunRecord
     from seedwise.records import RunStatus as RunStatus
     from seedwise.report import write_report as write_report
@@ -51,6 +53,8 @@ _PUBLIC: dict[str, str] = {
     "Divergence": "seedwise.check",
     "check": "seedwise.check",
     "RunContext": "seedwise.experiment",
+    "current_context": "seedwise.experiment",
+    "record": "seedwise.experiment",
     "RunRecord": "seedwise.records",
     "RunStatus": "seedwise.records",
     "write_report": "seedwise.report",

@@ -7,6 +7,7 @@ internal error.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import traceback
 import warnings
@@ -101,11 +102,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The statistics report their own cautions (n too small, ties, far from
     # normal); SciPy's numerical warnings about the same data add only noise.
     warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"scipy\.")
+    words = list(sys.argv[1:] if argv is None else argv)
+    # What follows "--" belongs to the script that `run` or `check` runs.
+    script_args: list[str] = []
+    if "--" in words:
+        cut = words.index("--")
+        words, script_args = words[:cut], words[cut + 1 :]
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
+        if script_args and not hasattr(args, "argv"):
+            raise UsageError(
+                f"Only `seedwise run` and `seedwise check` pass arguments to a script. "
+                f"Received: -- {shlex.join(script_args)}; expected no '--' for "
+                f"`seedwise {args.command}`"
+            )
+        if hasattr(args, "argv"):
+            args.argv = script_args
         code: int = args.handler(args)
         return code
     except SeedwiseError as error:

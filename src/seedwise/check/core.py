@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from typing import Any
 from seedwise.check.result import Cause, CheckResult, Divergence
 from seedwise.errors import ExperimentError
 from seedwise.experiment.fingerprint import load_capture
+from seedwise.experiment.source import ExperimentSource, resolve_experiment
+from seedwise.experiment.values import metric_patterns_from
 from seedwise.records import (
     Difference,
     RunRecord,
@@ -47,7 +49,6 @@ from seedwise.runner import (
     TaskList,
     check_positive,
     drive,
-    experiment_reference,
     run_seed,
 )
 from seedwise.seeding import check_seed, derive_seed
@@ -61,7 +62,7 @@ _POLL_S = 0.1
 class _Plan:
     """What every task of one check shares."""
 
-    experiment: str
+    experiment: ExperimentSource
     config: dict[str, Any]
     study_seed: int
     seed: int
@@ -257,6 +258,8 @@ def check(
     probes: bool = True,
     timeout: float | None = None,
     workers: int = 2,
+    argv: Sequence[str] = (),
+    metric_patterns: Sequence[str | tuple[str, str]] = (),
 ) -> CheckResult:
     """Prove that an experiment reproduces bit for bit, or find where and why it does not.
 
@@ -272,8 +275,9 @@ def check(
     deterministic ops one at a time.
 
     Args:
-        fn_or_ref: The experiment ``fn(ctx)``, or ``"path/to/file.py:fn"`` /
-            ``"package.module:fn"``.
+        fn_or_ref: The experiment, as for ``seedwise.run``: a function, a
+            reference ``"path/to/file.py:fn"`` / ``"package.module:fn"``, or
+            a script ``"path/to/train.py"``.
         seed: The study seed; the compared runs use ``derive_seed(seed, "repeat", 0)``.
         config: The config every run receives as ``ctx.config``.
         threads: Threads per run.
@@ -283,6 +287,8 @@ def check(
         probes: On a difference, probe the thread count and deterministic ops.
         timeout: Seconds a run may take before its worker is killed.
         workers: Processes run at once.
+        argv: A script's arguments.
+        metric_patterns: ``"NAME=REGEX"``: metrics read from what a run prints.
 
     Returns:
         The :class:`CheckResult`; ``result.reproducible`` is the verdict.
@@ -298,7 +304,8 @@ def check(
     started = time.perf_counter()
     check_positive(workers, "workers")
     check_positive(timeout, "timeout", allow_none=True)
-    reference = experiment_reference(fn_or_ref)
+    config = dict(config or {})
+    source = resolve_experiment(fn_or_ref, argv=argv, config=config)
     study_seed = check_seed(seed)
     settings = StudySettings.for_study(
         study_seed,
@@ -306,11 +313,12 @@ def check(
         deterministic=deterministic,
         keras_backend=keras_backend or os.environ.get("KERAS_BACKEND"),
         frameworks=frameworks,
+        metric_patterns=tuple(metric_patterns_from(metric_patterns)),
     )
     workdir = Path(tempfile.mkdtemp(prefix="seedwise-check-"))
     plan = _Plan(
-        experiment=reference,
-        config=dict(config or {}),
+        experiment=source,
+        config=config,
         study_seed=study_seed,
         seed=run_seed(study_seed, 0),
         other_seed=run_seed(study_seed, 1),
@@ -412,7 +420,7 @@ def _result(
     started: float,
 ) -> CheckResult:
     return CheckResult(
-        experiment=plan.experiment,
+        experiment=plan.experiment.reference,
         seed=plan.study_seed,
         run_seed=plan.seed,
         reproducible=reproducible,

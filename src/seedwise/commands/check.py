@@ -13,6 +13,7 @@ from seedwise.commands.options import (
     add_run_settings,
     config_from,
     frameworks_from,
+    metric_option,
     store_path,
 )
 from seedwise.commands.options import seed as seed_value
@@ -27,6 +28,8 @@ def check_command(args: argparse.Namespace) -> int:
 
     result = check(
         args.experiment,
+        argv=args.argv,
+        metric_patterns=[(name, regex) for name, regex in args.metric or [] if regex],
         seed=args.seed,
         config=config_from(args),
         threads=args.threads,
@@ -67,7 +70,18 @@ def add_check_parser(commands: Any) -> None:
             "Exit 0 when reproducible, 1 when not."
         ),
     )
-    parser.add_argument("experiment", help="path/to/file.py:fn or package.module:fn")
+    parser.add_argument(
+        "experiment",
+        help="a function (path/to/file.py:fn or package.module:fn) or a script (train.py); "
+        "a script's own arguments follow --",
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        type=metric_option,
+        metavar="NAME=REGEX",
+        help="read metric NAME from what the run prints (repeatable)",
+    )
     parser.add_argument(
         "--seed",
         type=seed_value,
@@ -85,4 +99,4 @@ def add_check_parser(commands: Any) -> None:
     )
     parser.add_argument("--store", help=STORE_HELP)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.set_defaults(handler=check_command)
+    parser.set_defaults(handler=check_command, argv=[])

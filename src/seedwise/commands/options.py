@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.experiment.values import parse_assignment
+from seedwise.experiment.values import parse_assignment, parse_metric_pattern
 from seedwise.report import REPORT_SUFFIXES
 from seedwise.seeding import FRAMEWORKS
 from seedwise.seeding.streams import MAX_SEED
@@ -29,6 +29,7 @@ __all__ = [
     "finite_number",
     "fraction",
     "framework",
+    "metric_option",
     "frameworks_from",
     "non_negative_int",
     "positive_int",
@@ -146,6 +147,20 @@ def report_output(text: str) -> Path:
             f"{', '.join(REPORT_SUFFIXES)}, e.g. report.html"
         )
     return Path(text).expanduser()
+
+
+def metric_option(text: str) -> tuple[str, str | None]:
+    """``NAME`` (the metric to show), or ``NAME=REGEX`` (also how to read it from the output)."""
+    if "=" not in text:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(
+                f"must name a metric. Received: {text!r}; expected NAME or NAME=REGEX"
+            )
+        return text.strip(), None
+    try:
+        return parse_metric_pattern(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def store_path(argument: str | None) -> Path:

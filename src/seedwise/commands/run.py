@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +17,7 @@ from seedwise.commands.options import (
     add_run_settings,
     config_from,
     frameworks_from,
+    metric_option,
     non_negative_int,
     positive_int,
     positive_number,
@@ -24,18 +26,22 @@ from seedwise.commands.options import (
 from seedwise.commands.options import seed as seed_value
 from seedwise.commands.progress import SweepProgress, running_mean
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted
+from seedwise.experiment.source import resolve_experiment
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner import (
     LocalExecutorFactory,
+    RepeatCheck,
     StudyRun,
+    StudySettings,
+    StudySpec,
     SweepResult,
-    experiment_reference,
     prepare_study,
     rerun_repeat,
     run_study,
 )
 from seedwise.runner.spec import begin_study
-from seedwise.store import Store
+from seedwise.runner.sweep import run_folder
+from seedwise.store import Store, default_store_path, open_store
 
 __all__ = ["add_run_parser"]
 
@@ -46,11 +52,14 @@ def run_command(args: argparse.Namespace) -> int:
         return _only_repeat(args)
     console = make_console()
     repeats = args.max_repeats if args.until_ci is not None else args.repeats
-    progress = SweepProgress(console, total=repeats, metric=args.metric)
+    shown, patterns = metrics_from(args)
+    progress = SweepProgress(console, total=repeats, metric=shown)
     try:
         with progress:
             outcome = run_study(
                 args.experiment,
+                argv=args.argv,
+                metric_patterns=patterns,
                 repeats=repeats,
                 seed=args.seed,
                 config=config_from(args),
@@ -65,7 +74,7 @@ def run_command(args: argparse.Namespace) -> int:
                 allow_code_change=args.allow_code_change,
                 max_failures=args.max_failures,
                 until_ci=args.until_ci,
-                metric=args.metric,
+                metric=shown,
                 on_start=progress.start,
                 on_record=progress.update,
             )
@@ -77,12 +86,22 @@ def run_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(_as_dict(outcome)))
     else:
-        _print_summary(console, outcome, progress.metric)
+        _print_summary(console, outcome, progress.metric, args)
     if outcome.sweep.stopped == "max-failures":
+        return EXIT_NEGATIVE
+    failed = sum(1 for run in outcome.runs if run.status.is_failure)
+    if failed > args.allow_failures:
         return EXIT_NEGATIVE
     # A "continue" decision printed at the end means the target was not met.
     unfinished = outcome.decision is not None and not outcome.decision.stop
     return EXIT_NEGATIVE if unfinished else EXIT_OK
+
+
+def metrics_from(args: argparse.Namespace) -> tuple[str | None, list[tuple[str, str]]]:
+    """The metric ``--metric`` shows first, and the ``NAME=REGEX`` patterns among them."""
+    given: list[tuple[str, str | None]] = args.metric or []
+    shown = given[0][0] if given else None
+    return shown, [(name, regex) for name, regex in given if regex is not None]
 
 
 def _as_dict(outcome: StudyRun) -> dict[str, Any]:
@@ -97,7 +116,9 @@ def _as_dict(outcome: StudyRun) -> dict[str, Any]:
     return data
 
 
-def _print_summary(console: Console, outcome: StudyRun, metric: str | None) -> None:
+def _print_summary(
+    console: Console, outcome: StudyRun, metric: str | None, args: argparse.Namespace
+) -> None:
     result, runs = outcome.sweep, outcome.runs
     counts = RunStatus.counts(r.status for r in runs)
     parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
@@ -131,27 +152,79 @@ def _print_summary(console: Console, outcome: StudyRun, metric: str | None) -> N
             console.print(f"  95% interval of the mean: {escape(str(decision.interval))}")
         if not decision.stop:
             console.print("[red]the target was not reached[/red]: exit code 1")
-    console.print(
-        f"rerun one repeat exactly: seedwise run {escape(outcome.spec.experiment)} ... "
-        "--only-repeat K"
+    failed = sum(1 for run in runs if run.status.is_failure)
+    if failed > args.allow_failures:
+        console.print(
+            f"[red]{failed} runs did not finish[/red]: exit code 1 "
+            f"(--allow-failures {failed} accepts them)"
+        )
+    output = run_folder(outcome.store, result.study)
+    if failures or any(path.stat().st_size for path in output.glob("*/output.log")):
+        console.print(f"what each run printed: {escape(str(output))}/<repeat>/output.log")
+        console.print(f"a run's traceback and output: {escape(show_command(outcome, 'K'))}")
+    console.print(f"rerun one repeat exactly: {escape(rerun_command(outcome, 'K'))}")
+
+
+def _store_option(store: Path) -> list[str]:
+    return [] if store == default_store_path() else ["--store", str(store)]
+
+
+def rerun_command(outcome: StudyRun, repeat: str) -> str:
+    """The command that reruns one repeat of the study, as it can be pasted."""
+    return shlex.join(
+        ["seedwise", "rerun", outcome.spec.name, repeat, *_store_option(outcome.store)]
+    )
+
+
+def show_command(outcome: StudyRun, repeat: str) -> str:
+    """The command that shows one run's traceback and output."""
+    return shlex.join(
+        ["seedwise", "show", outcome.spec.name, "--repeat", repeat, *_store_option(outcome.store)]
     )
 
 
 def _only_repeat(args: argparse.Namespace) -> int:
-    console = make_console()
+    _, patterns = metrics_from(args)
     spec = prepare_study(
-        experiment_reference(args.experiment),
+        args.experiment,
         seed=args.seed,
         config=config_from(args),
         threads=args.threads,
         deterministic=not args.no_deterministic,
         frameworks=frameworks_from(args),
         name=args.name,
+        argv=args.argv,
+        metric_patterns=patterns,
     )
     factory = LocalExecutorFactory(workers=1, timeout=args.timeout)
     with Store(store_path(args.store)) as store:
         begin_study(store, spec, allow_code_change=args.allow_code_change)
         check = rerun_repeat(store, spec, args.only_repeat, factory)
+    return _print_repeat_check(check, args)
+
+
+def rerun_main(args: argparse.Namespace) -> int:
+    """``seedwise rerun STUDY K``: run repeat K of a stored study again, as it was defined."""
+    path = store_path(args.store)
+    with open_store(path) as reader:
+        record = reader.study(args.study).record
+    source = resolve_experiment(record.experiment)
+    spec = StudySpec(
+        source=source,
+        config=record.config,
+        seed=record.seed,
+        settings=StudySettings.from_dict(record.settings),
+        name=record.name,
+    )
+    factory = LocalExecutorFactory(workers=1, timeout=args.timeout)
+    with Store(path) as store:
+        begin_study(store, spec, allow_code_change=args.allow_code_change)
+        check = rerun_repeat(store, spec, args.repeat, factory)
+    return _print_repeat_check(check, args)
+
+
+def _print_repeat_check(check: RepeatCheck, args: argparse.Namespace) -> int:
+    console = make_console()
     if args.json:
         print(to_json(check.to_dict()))
         return EXIT_OK if check.identical is not False else EXIT_NEGATIVE
@@ -191,7 +264,10 @@ def add_run_parser(commands: Any) -> None:
         description="Run FILE.py:FUNC (or package.module:FUNC) --repeats times; re-running "
         "the same command resumes the study.",
     )
-    parser.add_argument("experiment", help="path/to/file.py:fn or package.module:fn")
+    parser.add_argument(
+        "experiment",
+        help="a function (path/to/file.py:fn or package.module:fn) or a script (train.py)",
+    )
     parser.add_argument(
         "--repeats", type=positive_int, default=30, help="number of runs (default 30)"
     )
@@ -201,7 +277,23 @@ def add_run_parser(commands: Any) -> None:
         "--workers", type=positive_int, help="worker processes (default: the cores)"
     )
     parser.add_argument("--name", help="the study's name (default: experiment and a hash)")
-    parser.add_argument("--metric", help="the metric shown with its running mean")
+    parser.add_argument(
+        "--metric",
+        action="append",
+        type=metric_option,
+        metavar="NAME[=REGEX]",
+        help="the metric shown with its running mean (the first given); NAME=REGEX reads "
+        "NAME from what each run prints: the regex's first group on its last matching line "
+        "(repeatable)",
+    )
+    parser.add_argument(
+        "--allow-failures",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="exit 0 even when up to N of the study's runs did not finish (default 0: any "
+        "failed, crashed or timed-out run makes the exit code 1)",
+    )
     add_output_options(parser)
     parser.add_argument("--retry-failed", action="store_true", help="rerun failed repeats")
     parser.add_argument(
@@ -227,4 +319,20 @@ def add_run_parser(commands: Any) -> None:
         default=100,
         help="the most repeats --until-ci adds (100)",
     )
-    parser.set_defaults(handler=run_command)
+    parser.set_defaults(handler=run_command, argv=[])
+
+    rerun = commands.add_parser(
+        "rerun",
+        help="run one repeat of a stored study again and compare it with the stored run",
+        description="Rebuild the study from the store (experiment, config, seed, settings) and "
+        "run repeat K again in a fresh worker; compare it bit for bit with the stored run. "
+        "Exit 1 when they differ.",
+    )
+    rerun.add_argument("study", help="the study's name, a unique prefix of it, or @last")
+    rerun.add_argument("repeat", type=non_negative_int, metavar="K", help="the repeat index")
+    rerun.add_argument("--timeout", type=positive_number, help="seconds the run may take")
+    rerun.add_argument(
+        "--allow-code-change", action="store_true", help="rerun with the code as it is now"
+    )
+    add_output_options(rerun)
+    rerun.set_defaults(handler=rerun_main)

@@ -7,16 +7,25 @@ import csv
 import datetime
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from seedwise.commands import make_console, to_json
-from seedwise.commands.options import add_output_options, store_path
+from seedwise.commands.options import (
+    add_output_options,
+    non_negative_int,
+    positive_int,
+    store_path,
+)
 from seedwise.errors import UsageError
 from seedwise.records import RUN_STATUSES
+from seedwise.runner.sweep import run_folder
+from seedwise.runner.worker import OUTPUT_LOG
 from seedwise.store import Store, open_store
 
 __all__ = ["add_study_parsers"]
@@ -40,6 +49,7 @@ def ls_command(args: argparse.Namespace) -> int:
                 "name": s.name,
                 "experiment": s.experiment,
                 "seed": s.seed,
+                "config": s.config,
                 "created": s.created,
                 "counts": s.counts,
                 "running": s.claimed,
@@ -52,11 +62,12 @@ def ls_command(args: argparse.Namespace) -> int:
     if not studies:
         console.print(f"no studies in {store_path(args.store)}")
         return 0
-    table = Table("study", "experiment", "seed", *RUN_STATUSES, "created")
+    table = Table("study", "experiment", "config", "seed", *RUN_STATUSES, "created")
     for s in studies:
         table.add_row(
-            s.name,
-            s.experiment,
+            Text(s.name),
+            Text(_short_experiment(s.experiment)),
+            Text(json.dumps(s.config, sort_keys=True, ensure_ascii=False) if s.config else ""),
             str(s.seed),
             *(str(s.counts.get(status, 0)) for status in RUN_STATUSES),
             _when(s.created),
@@ -65,8 +76,73 @@ def ls_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short_experiment(reference: str) -> str:
+    """A stored reference with the working directory's part of its path left out."""
+    prefix = str(Path.cwd()) + os.sep
+    return reference[len(prefix) :] if reference.startswith(prefix) else reference
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    if not path.is_file():
+        return []
+    return path.read_text(errors="replace").splitlines()[-lines:]
+
+
+def _show_run(args: argparse.Namespace, store_file: Path) -> int:
+    with _open(args) as store:
+        name = store.resolve_name(args.study)
+        run = store.run(name, args.repeat)
+    if run is None:
+        raise UsageError(
+            f"Study {name!r} has no stored run of this repeat. Received: --repeat {args.repeat}; "
+            f"expected a repeat listed by `seedwise show {name}`"
+        )
+    output_file = run_folder(store_file, name) / f"{args.repeat:05d}" / OUTPUT_LOG
+    output = _tail(output_file, args.lines)
+    if args.json:
+        data = {
+            "study": name,
+            "repeat": run.repeat,
+            "seed": run.seed,
+            "status": run.status.value,
+            "metrics": run.metrics,
+            "error": run.error,
+            "traceback": run.traceback,
+            "duration": run.duration,
+            "worker": run.worker,
+            "steps": len(run.steps),
+            "fingerprints": len(run.fingerprints),
+            "output_file": str(output_file),
+            "output_tail": output,
+        }
+        print(to_json(data))
+        return 0
+    console = make_console()
+    console.print(Text(f"{name} repeat {run.repeat} (seed {run.seed}): {run.status}"))
+    if run.metrics:
+        console.print(Text(", ".join(f"{k}={v!r}" for k, v in run.metrics.items())))
+    console.print(
+        f"{len(run.steps)} logged steps, {len(run.fingerprints)} fingerprints"
+        + ("" if run.duration is None else f", {run.duration:.2f} s")
+        + ("" if run.worker is None else f", worker {run.worker}")
+    )
+    if run.error:
+        console.print(Text(f"error: {run.error}"))
+    if run.traceback:
+        console.print("traceback:")
+        console.print(Text(run.traceback.rstrip()))
+    if output:
+        console.print(Text(f"last {len(output)} lines of {output_file}:"))
+        console.print(Text("\n".join(output)))
+    elif output_file.is_file():
+        console.print(Text(f"the run printed nothing ({output_file})"))
+    return 0
+
+
 def show_command(args: argparse.Namespace) -> int:
-    """Show one study: its definition and its runs."""
+    """Show one study: its definition and its runs; or, with --repeat, one run in full."""
+    if args.repeat is not None:
+        return _show_run(args, store_path(args.store))
     with _open(args) as store:
         study = store.study(args.study)
         record = study.record
@@ -86,9 +162,11 @@ def show_command(args: argparse.Namespace) -> int:
         print(to_json(data))
         return 0
     console = make_console()
-    console.print(f"[bold]{record.name}[/bold]: {record.experiment}, seed {record.seed}")
-    console.print(f"config: {json.dumps(record.config, sort_keys=True)}")
-    console.print(f"settings: {json.dumps(record.settings, sort_keys=True)}")
+    console.print(
+        Text(record.name, style="bold"), Text(f": {record.experiment}, seed {record.seed}")
+    )
+    console.print(Text(f"config: {json.dumps(record.config, sort_keys=True)}"))
+    console.print(Text(f"settings: {json.dumps(record.settings, sort_keys=True)}"))
     counts = study.counts(runs)
     console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
     names = study.metric_names(runs)
@@ -98,9 +176,11 @@ def show_command(args: argparse.Namespace) -> int:
         duration = "" if row["duration"] is None else f"{row['duration']:.2f}"
         error = (row["error"] or "").splitlines()[0] if row["error"] else ""
         table.add_row(
-            str(row["repeat"]), str(row["seed"]), row["status"], *metrics, duration, error
+            str(row["repeat"]), str(row["seed"]), row["status"], *metrics, duration, Text(error)
         )
     console.print(table)
+    if any(run.status.is_failure for run in runs):
+        console.print(Text(f"a run's traceback and output: seedwise show {record.name} --repeat K"))
     return 0
 
 
@@ -145,12 +225,24 @@ def add_study_parsers(commands: Any) -> None:
     ls.set_defaults(handler=ls_command)
 
     show = commands.add_parser("show", help="one study: its runs, statuses, metrics, failures")
-    show.add_argument("study", help="the study's name (see seedwise ls)")
+    show.add_argument("study", help="the study's name, a unique prefix of it, or @last")
+    show.add_argument(
+        "--repeat",
+        type=non_negative_int,
+        metavar="K",
+        help="show run K in full: its traceback and the end of what it printed",
+    )
+    show.add_argument(
+        "--lines",
+        type=positive_int,
+        default=40,
+        help="with --repeat, how many of the run's last output lines (default 40)",
+    )
     add_output_options(show)
     show.set_defaults(handler=show_command)
 
     export = commands.add_parser("export", help="a study's runs as csv, json or parquet")
-    export.add_argument("study", help="the study's name (see seedwise ls)")
+    export.add_argument("study", help="the study's name, a unique prefix of it, or @last")
     export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     export.add_argument("--output", "-o", help="write to this file (default: standard output)")
     add_output_options(export, json_output=False)

@@ -4,7 +4,7 @@ A 1-10-1 multilayer perceptron learns the sequence 0.0 -> 0.1, ..., 0.8 -> 0.9
 with Adam and a mean squared error loss, as in "How to Get Reproducible
 Results with Keras". Run it 30 times with derived seeds:
 
-    seedwise run examples/sequence.py:train --repeats 30 --set epochs=100
+    seedwise run seedwise.examples.sequence:train --repeats 30 --set epochs=100
 
 Config keys: ``epochs`` (100), ``units`` (10), ``learning_rate`` (0.001),
 ``optimizer`` (``adam`` or ``sgd``), ``batch_size`` (9, the whole data set).
@@ -34,7 +34,7 @@ def train(ctx: seedwise.RunContext) -> dict[str, float]:
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
     model.compile(loss="mean_squared_error", optimizer=optimizers[optimizer](learning_rate))
 
-    class LogLoss(keras.callbacks.Callback):
+    class LogLoss(keras.callbacks.Callback):  # type: ignore[misc]
         def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
             ctx.log(step=epoch, loss=float((logs or {})["loss"]))
 

@@ -7,7 +7,9 @@ Importing this package imports neither NumPy nor any ML framework.
 from __future__ import annotations
 
 from seedwise.experiment.context import RunContext as RunContext
+from seedwise.experiment.context import current_context as current_context
 from seedwise.experiment.context import real_number as real_number
+from seedwise.experiment.context import record as record
 from seedwise.experiment.fingerprint import digest_array as digest_array
 from seedwise.experiment.fingerprint import to_array as to_array
 from seedwise.experiment.loading import Experiment as Experiment
@@ -25,11 +27,13 @@ __all__ = [
     "RunContext",
     "StepRecord",
     "check_metrics",
+    "current_context",
     "digest_array",
     "experiment_source_hash",
     "load_experiment",
     "parse_assignment",
     "real_number",
+    "record",
     "split_reference",
     "to_array",
 ]

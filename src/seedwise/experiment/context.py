@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +18,7 @@ from seedwise.seeding.streams import rng as stream_rng
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["RunContext"]
+__all__ = ["RunContext", "current_context", "record", "running"]
 
 
 class RunContext:
@@ -64,6 +67,7 @@ class RunContext:
         self.workdir: Path = Path(workdir)
         self.steps: list[StepRecord] = []
         self.fingerprints: list[FingerprintRecord] = []
+        self.recorded: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return (
@@ -121,6 +125,36 @@ class RunContext:
             records.append(StepRecord(checked_step, name, number))
         self.steps.extend(records)
 
+    def record(self, **metrics: float) -> dict[str, float]:
+        """Record the run's result metrics, as returning them from the experiment would.
+
+        For scripts and functions that print rather than return: the metrics
+        recorded are the run's result (a returned mapping adds to them and
+        wins on a shared name). Recording a name again replaces its value.
+
+        Returns:
+            The metrics, as floats.
+
+        Raises:
+            UsageError: No metrics, or a value that is not a real number.
+        """
+        if not metrics:
+            raise UsageError(
+                "`record` needs at least one metric. Received: no metrics; "
+                "expected e.g. seedwise.record(mse=0.1)"
+            )
+        checked: dict[str, float] = {}
+        for name, value in metrics.items():
+            number = real_number(value)
+            if number is None:
+                raise UsageError(
+                    f"Metric `{name}` must be a real number. Received: {name}={value!r} "
+                    f"(of type {type(value).__name__}); expected an int or a float"
+                )
+            checked[name] = number
+        self.recorded.update(checked)
+        return checked
+
     def fingerprint(self, name: str, obj: Any, step: int | None = None) -> str:
         """Record digests of an array, or of every array in a nested structure.
 
@@ -150,6 +184,53 @@ class RunContext:
         records, digest = fingerprint_leaves(checked_name, obj, checked_step)
         self.fingerprints.extend(records)
         return digest
+
+
+_CURRENT: ContextVar[RunContext | None] = ContextVar("seedwise_run_context", default=None)
+
+
+@contextlib.contextmanager
+def running(context: RunContext) -> Iterator[RunContext]:
+    """Make ``context`` the current run's, for :func:`current_context` and :func:`record`."""
+    token = _CURRENT.set(context)
+    try:
+        yield context
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_context() -> RunContext | None:
+    """The context of the run this code is part of, or None outside ``seedwise run``.
+
+    A script run by ``seedwise run train.py`` gets its seed, config and
+    recorders here: ``ctx = seedwise.current_context()``.
+    """
+    return _CURRENT.get()
+
+
+def record(**metrics: float) -> dict[str, float]:
+    """Record the current run's result metrics; outside seedwise, do nothing but return them.
+
+    The one line a script adds so that ``seedwise run train.py`` stores its
+    metrics; the script still runs as before with plain ``python train.py``.
+
+    Args:
+        **metrics: Metric names and real values.
+
+    Returns:
+        The metrics as floats.
+
+    Raises:
+        UsageError: No metrics, or a value that is not a real number.
+
+    Example:
+        >>> seedwise.record(mse=0.0123)
+        {'mse': 0.0123}
+    """
+    context = _CURRENT.get()
+    if context is None:
+        return RunContext(0, 0, {}, Path(".")).record(**metrics)
+    return context.record(**metrics)
 
 
 def real_number(value: object) -> float | None:

@@ -28,8 +28,16 @@ from types import ModuleType
 from typing import Any
 
 from seedwise.errors import ExperimentError
+from seedwise.experiment.calling import call_experiment, plan_call
+from seedwise.experiment.source import ExperimentSource
 
-__all__ = ["Experiment", "experiment_source_hash", "load_experiment", "split_reference"]
+__all__ = [
+    "Experiment",
+    "experiment_source_hash",
+    "load_experiment",
+    "prepare_run",
+    "split_reference",
+]
 
 #: What an experiment is: a function of the run context returning metrics.
 Experiment = Callable[[Any], Mapping[str, float]]
@@ -82,17 +90,18 @@ def load_experiment(ref: str) -> Experiment:
             separator is a file.
 
     Returns:
-        The function; it accepts one positional argument, the RunContext.
+        The function, as defined: call it through
+        :func:`~seedwise.experiment.calling.call_experiment`.
 
     Raises:
         ExperimentError: A missing file or module, a missing ``:fn`` part, a
             syntax error (with file and line), a module that raises on import
             (with the exception's first line), a missing function (listing the
-            callables there), a non-callable, or a function that cannot be
-            called with exactly one positional argument.
+            callables there), a non-callable, or a function whose parameters
+            neither the run context nor the config can fill.
 
     Example:
-        >>> train = load_experiment("examples/sequence.py:train")  # doctest: +SKIP
+        >>> train = load_experiment("seedwise.examples.sequence:train")  # doctest: +SKIP
     """
     target, function_name = split_reference(ref)
     module = _load_file(ref, target) if _is_file(target) else _load_module(ref, target)
@@ -113,33 +122,24 @@ def load_experiment(ref: str) -> Experiment:
 
 
 def experiment_source_hash(ref_or_fn: str | Callable[..., Any]) -> str:
-    """The SHA-256 hex of the experiment's source file, to notice code changes.
+    """The hash of the code an experiment runs: ``code_identity(...).digest``.
 
-    The same file gives the same hash whether it is named by a reference or
-    passed as the function it defines. Only that file is hashed: modules it
-    imports are not.
+    Comments and formatting do not change it; the user's own modules the
+    experiment imports do.
 
     Args:
-        ref_or_fn: A reference as for :func:`load_experiment` (the module is
-            located, not imported, though its parent packages are), or the
-            function itself (its ``inspect.getsourcefile``, after unwrapping
-            decorators and ``functools.partial``).
+        ref_or_fn: A reference, as for ``seedwise.run``, or the function itself.
 
     Returns:
         64 hex characters.
 
     Raises:
-        ExperimentError: The file does not exist, or the function's source
-            file cannot be found (a function typed at ``python -c``).
+        ExperimentError: The experiment cannot be found.
     """
-    if isinstance(ref_or_fn, str):
-        target, _ = split_reference(ref_or_fn)
-        path = (
-            _file_path(ref_or_fn, target) if _is_file(target) else _module_origin(ref_or_fn, target)
-        )
-    else:
-        path = _function_source(ref_or_fn)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from seedwise.experiment.identity import code_identity
+    from seedwise.experiment.source import resolve_experiment
+
+    return code_identity(resolve_experiment(ref_or_fn)).digest
 
 
 def _is_file(target: str) -> bool:
@@ -222,51 +222,12 @@ def _import_error(ref: str, error: BaseException) -> ExperimentError:
     )
 
 
-def _module_origin(ref: str, target: str) -> Path:
-    try:
-        spec = importlib.util.find_spec(target)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or spec.origin is None or not Path(spec.origin).is_file():
-        raise ExperimentError(
-            f"Experiment module {target!r} has no source file to hash. Received: ref={ref!r}; "
-            f"{_EXPECTED}"
-        )
-    return Path(spec.origin)
-
-
-def _function_source(function: Callable[..., Any]) -> Path:
-    unwrapped: Any = function
-    while hasattr(unwrapped, "func") and callable(unwrapped.func):  # functools.partial
-        unwrapped = unwrapped.func
-    unwrapped = inspect.unwrap(unwrapped)
-    if not (inspect.isfunction(unwrapped) or inspect.isclass(unwrapped)):
-        unwrapped = type(unwrapped)
-    try:
-        source = inspect.getsourcefile(unwrapped)
-    except TypeError:
-        source = None
-    if source is None or not Path(source).is_file():
-        raise ExperimentError(
-            "Cannot find the source file of the experiment function. "
-            f"Received: fn={_short(function)}; expected a function defined in a .py file"
-        )
-    return Path(source)
-
-
 def _check_signature(ref: str, function_name: str, function: Callable[..., Any]) -> None:
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
         return  # Builtins without a signature: let the call decide.
-    try:
-        signature.bind(None)
-    except TypeError:
-        raise ExperimentError(
-            f"Experiment function {function_name!r} has the wrong signature. "
-            f"Received: {function_name}{signature}; expected {function_name}(ctx), exactly one "
-            "positional argument: the RunContext"
-        ) from None
+    plan_call(function_name, signature)
 
 
 def _where(module: ModuleType) -> str:
@@ -297,3 +258,48 @@ def _first_line(error: BaseException) -> str:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _run_script(path: Path, argv: list[str], context: Any) -> None:
+    """Run a script as ``__main__`` with ``argv``, its folder first on ``sys.path``."""
+    import runpy
+
+    saved_argv, saved_path = list(sys.argv), list(sys.path)
+    sys.argv = [str(path), *argv]
+    sys.path.insert(0, str(path.parent))
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except SystemExit as exit_:
+        if exit_.code not in (None, 0):
+            raise ExperimentError(
+                f"The script exited with code {exit_.code!r}. Received: {path.name} "
+                f"{' '.join(argv)}; expected it to finish, or exit with code 0"
+            ) from None
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+
+
+def prepare_run(source: ExperimentSource) -> Callable[[Any], Any]:
+    """What a worker calls with each run's context: the experiment, loaded once.
+
+    A function is loaded (imported, or unpickled) here and called with the
+    context and its config for each run; a script is checked here and run
+    afresh as ``__main__`` for each run. What the call returns is the run's
+    metrics, or None when they come from ``seedwise.record`` or the output.
+
+    Raises:
+        ExperimentError: The experiment cannot be loaded.
+    """
+    if source.kind == "script":
+        script, argv = source.script()
+        path = _file_path(source.reference, script)
+        return lambda context: _run_script(path, argv, context)
+    if source.kind == "pickled":
+        import cloudpickle
+
+        assert source.payload is not None
+        function = cloudpickle.loads(source.payload)
+    else:
+        function = load_experiment(source.reference)
+    name = source.function_parts()[1]
+    return lambda context: call_experiment(function, context, name)

@@ -10,7 +10,13 @@ from typing import Any
 from seedwise.errors import InvalidResultError, UsageError
 from seedwise.experiment.context import real_number
 
-__all__ = ["check_metrics", "parse_assignment"]
+__all__ = [
+    "check_metrics",
+    "metric_patterns_from",
+    "metrics_from_output",
+    "parse_assignment",
+    "parse_metric_pattern",
+]
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
@@ -111,3 +117,80 @@ def _reject_constant(name: str) -> Any:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_metric_pattern(text: str) -> tuple[str, str]:
+    """``NAME=REGEX`` as ``(name, regex)``: how ``--metric`` reads a metric from a run's output.
+
+    The regex's first group (or the whole match, without groups) must be a
+    number; the last line that matches wins.
+
+    Raises:
+        UsageError: No ``=``, a bad name, or a regex that does not compile.
+
+    Example:
+        >>> parse_metric_pattern(r"mse=MSE: ([0-9.e+-]+)")
+        ('mse', 'MSE: ([0-9.e+-]+)')
+    """
+    name, equals, pattern = text.partition("=")
+    name = name.strip()
+    if not equals or not name or not _KEY.match(name) or not pattern:
+        raise UsageError(
+            f"A metric pattern must be NAME=REGEX. Received: {text!r}; "
+            r"expected e.g. mse='MSE: ([0-9.e+-]+)'"
+        )
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise UsageError(
+            f"The regex of metric {name!r} does not compile: {error}. Received: {pattern!r}; "
+            "expected a Python regular expression"
+        ) from None
+    return name, pattern
+
+
+def metric_patterns_from(patterns: object) -> list[tuple[str, str]]:
+    """Check ``(name, regex)`` pairs, or ``"NAME=REGEX"`` strings, and return them as pairs.
+
+    Raises:
+        UsageError: A pair or string that is not a valid pattern.
+    """
+    pairs: list[tuple[str, str]] = []
+    for item in patterns or ():  # type: ignore[attr-defined]
+        if isinstance(item, str):
+            pairs.append(parse_metric_pattern(item))
+        elif isinstance(item, tuple | list) and len(item) == 2:
+            pairs.append(parse_metric_pattern(f"{item[0]}={item[1]}"))
+        else:
+            raise UsageError(
+                f"A metric pattern must be NAME=REGEX or (name, regex). Received: {item!r}; "
+                r"expected e.g. ('mse', 'MSE: ([0-9.e+-]+)')"
+            )
+    return pairs
+
+
+def metrics_from_output(text: str, patterns: tuple[tuple[str, str], ...]) -> dict[str, float]:
+    """Read metrics from a run's output: for each pattern, its last match in ``text``.
+
+    Raises:
+        InvalidResultError: A pattern matches nothing, or what it matched is not a number.
+    """
+    metrics: dict[str, float] = {}
+    for name, pattern in patterns:
+        matches = list(re.finditer(pattern, text, re.MULTILINE))
+        if not matches:
+            raise InvalidResultError(
+                f"No line of the run's output matched metric {name!r}. Received: "
+                f"--metric {name}={pattern}; expected the run to print a line it matches "
+                "(see the run's output.log)"
+            )
+        last = matches[-1]
+        found = last.group(1) if last.re.groups else last.group(0)
+        try:
+            metrics[name] = float(found)
+        except (TypeError, ValueError):
+            raise InvalidResultError(
+                f"Metric {name!r} matched text that is not a number. Received: {found!r} from "
+                f"--metric {name}={pattern}; expected a group that captures a number"
+            ) from None
+    return metrics

@@ -23,7 +23,6 @@ from seedwise.runner.run import run_study as run_study
 from seedwise.runner.run import worker_log_dir as worker_log_dir
 from seedwise.runner.spec import StudySpec as StudySpec
 from seedwise.runner.spec import check_positive as check_positive
-from seedwise.runner.spec import experiment_reference as experiment_reference
 from seedwise.runner.spec import prepare_study as prepare_study
 from seedwise.runner.spec import run_seed as run_seed
 from seedwise.runner.sweep import SweepResult as SweepResult
@@ -43,7 +42,6 @@ __all__ = [
     "TaskList",
     "check_positive",
     "drive",
-    "experiment_reference",
     "prepare_study",
     "rerun_repeat",
     "run",

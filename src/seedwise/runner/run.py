@@ -27,7 +27,6 @@ from seedwise.runner.spec import (
     StudySpec,
     begin_study,
     check_positive,
-    experiment_reference,
     prepare_study,
     safe_name,
 )
@@ -252,6 +251,8 @@ def run_study(
     fresh_process_per_run: bool = False,
     until_ci: float | None = None,
     metric: str | None = None,
+    argv: Sequence[str] = (),
+    metric_patterns: Sequence[str | tuple[str, str]] = (),
     on_start: Callable[[list[RunRecord]], None] | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
 ) -> StudyRun:
@@ -273,15 +274,16 @@ def run_study(
     check_positive(until_ci, "until_ci", allow_none=True)
     if until_ci is not None and not math.isfinite(until_ci):
         raise UsageError(f"`until_ci` must be finite. Received: until_ci={until_ci!r}")
-    reference = experiment_reference(fn_or_ref)
     spec = prepare_study(
-        reference,
+        fn_or_ref,
         seed=seed,
         config=config,
         threads=threads,
         deterministic=deterministic,
         frameworks=frameworks,
         name=name,
+        argv=argv,
+        metric_patterns=metric_patterns,
     )
     path = Path(store) if store is not None else default_store_path()
     factory = LocalExecutorFactory(
@@ -348,6 +350,8 @@ def run(
     fresh_process_per_run: bool = False,
     until_ci: float | None = None,
     metric: str | None = None,
+    argv: Sequence[str] = (),
+    metric_patterns: Sequence[str | tuple[str, str]] = (),
     on_record: Callable[[RunRecord], None] | None = None,
 ) -> Study:
     """Run an experiment ``repeats`` times with derived seeds, in parallel, into the store.
@@ -356,8 +360,10 @@ def run(
     rerun only with ``retry_failed``, a larger ``repeats`` adds runs.
 
     Args:
-        fn_or_ref: The experiment ``fn(ctx) -> Mapping[str, float]``, or its
-            reference ``"path/to/file.py:fn"`` / ``"package.module:fn"``.
+        fn_or_ref: The experiment: a function (``fn(ctx)``, ``fn(epochs=100)``
+            with config keys as parameters, or ``fn()``; defined in a module,
+            a script or a notebook), or a reference ``"path/to/file.py:fn"``,
+            ``"package.module:fn"``, or a script ``"path/to/train.py"``.
         repeats: How many runs (repeats ``0 .. repeats - 1``); with
             ``until_ci``, the most runs.
         seed: The study's root seed.
@@ -380,6 +386,10 @@ def run(
             ``metric`` (``seedwise.stats.sequential``) has at most this
             half-width (after 10 runs at least).
         metric: The metric ``until_ci`` follows; default the first one returned.
+        argv: A script's arguments (its ``sys.argv[1:]``).
+        metric_patterns: ``"NAME=REGEX"`` (or ``(name, regex)``): read metric
+            ``NAME`` from what each run prints, the regex's first group of
+            its last matching line.
         on_record: Called in this process with each run's record once it is stored.
 
     Returns:
@@ -411,6 +421,8 @@ def run(
         fresh_process_per_run=fresh_process_per_run,
         until_ci=until_ci,
         metric=metric,
+        argv=argv,
+        metric_patterns=metric_patterns,
         on_record=on_record,
     )
     return open_study(outcome.store, outcome.spec.name)

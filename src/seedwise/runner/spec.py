@@ -8,31 +8,32 @@ value is refused before the store is opened.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import re
-import sys
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.experiment import experiment_source_hash, load_experiment, split_reference
+from seedwise.experiment.identity import code_identity, describe_change
+from seedwise.experiment.source import ExperimentSource, resolve_experiment
+from seedwise.experiment.values import metric_patterns_from
 from seedwise.runner.tasks import StudySettings
 from seedwise.seeding import check_seed, derive_seed
 from seedwise.store import Store, StudyRecord
 
 __all__ = [
     "StudySpec",
+    "begin_study",
     "check_positive",
     "default_study_name",
-    "experiment_reference",
-    "begin_study",
     "prepare_study",
     "run_seed",
     "safe_name",
+    "same_experiment",
 ]
 
 
@@ -49,47 +50,6 @@ def check_positive(value: object, name: str, *, allow_none: bool = False) -> Any
     return value
 
 
-def experiment_reference(fn_or_ref: str | Callable[..., Any]) -> str:
-    """The ``FILE.py:fn`` or ``module:fn`` reference that workers load.
-
-    A function defined in an importable module is referenced by module; one
-    defined in a script (``__main__``) by the script's file.
-
-    Raises:
-        UsageError: A lambda, a nested function, or one without a source file.
-    """
-    if isinstance(fn_or_ref, str):
-        load_experiment(fn_or_ref)
-        return fn_or_ref
-    if not callable(fn_or_ref):
-        raise UsageError(
-            f"An experiment must be a function or a reference. Received: {fn_or_ref!r}; "
-            "expected fn(ctx) or 'path/to/file.py:fn'"
-        )
-    name = getattr(fn_or_ref, "__qualname__", "")
-    module = getattr(fn_or_ref, "__module__", None)
-    if not name.isidentifier():
-        raise UsageError(
-            f"Workers load experiments by name: it must be a module-level function. "
-            f"Received: {name or fn_or_ref!r}; expected a function defined at the top of a module"
-        )
-    source = inspect.getsourcefile(fn_or_ref)
-    if module and module != "__main__" and not module.startswith("seedwise_experiment_"):
-        module_object = sys.modules.get(module)
-        if module_object is not None and getattr(module_object, name, None) is fn_or_ref:
-            reference = f"{module}:{name}"
-            load_experiment(reference)
-            return reference
-    if source is None:
-        raise UsageError(
-            f"Cannot find the file that defines the experiment. Received: {name}; "
-            "expected a function defined in a .py file"
-        )
-    reference = f"{os.path.relpath(source)}:{name}"
-    load_experiment(reference)
-    return reference
-
-
 def run_seed(study_seed: int, repeat: int) -> int:
     """The seed of repeat ``repeat``: ``derive_seed(study_seed, "repeat", repeat)``."""
     return derive_seed(study_seed, "repeat", repeat)
@@ -97,28 +57,59 @@ def run_seed(study_seed: int, repeat: int) -> int:
 
 @dataclass(frozen=True)
 class StudySpec:
-    """What defines a study: the experiment, its config, the root seed and the settings."""
+    """What defines a study: the experiment, its config, the root seed and the settings.
 
-    experiment: str
+    Attributes:
+        source: The experiment, found and checked.
+        config: The config every run receives.
+        seed: The study's root seed.
+        settings: The settings every run is made with.
+        name: The study's name.
+    """
+
+    source: ExperimentSource
     config: dict[str, Any]
     seed: int
     settings: StudySettings
     name: str
 
+    @property
+    def experiment(self) -> str:
+        """The experiment's stored reference."""
+        return self.source.reference
+
 
 def default_study_name(
-    experiment: str, config: dict[str, Any], seed: int, settings: StudySettings
+    source: ExperimentSource, config: dict[str, Any], seed: int, settings: StudySettings
 ) -> str:
-    """``<experiment>-<hash>``: the experiment's name and a hash of what defines the study."""
-    target, function_name = split_reference(experiment)
-    base = Path(target).stem if target.endswith(".py") else target
+    """``<file>.<function>-<hash>``: the experiment's short name and a hash of the study.
+
+    The hash covers the function or the script's arguments, the config, the
+    seed and the settings; not the folder the file lies in, so the same study
+    has the same name in another checkout.
+    """
+    what = source.name if source.kind != "script" else shlex.join(source.script()[1])
     identity = json.dumps(
-        {"experiment": experiment, "config": config, "seed": seed, "settings": settings.to_dict()},
+        {"experiment": what, "config": config, "seed": seed, "settings": settings.to_dict()},
         sort_keys=True,
         default=str,
     )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
-    return f"{base}.{function_name}-{digest}"
+    return f"{source.name}-{digest}"
+
+
+def same_experiment(stored: str, wanted: ExperimentSource) -> bool:
+    """Whether a stored reference names the experiment ``wanted`` names.
+
+    Stored references of earlier versions may hold relative paths: they are
+    resolved against the working directory before the comparison.
+    """
+    if stored == wanted.reference:
+        return True
+    target, colon, function = stored.rpartition(":")
+    if colon and function.isidentifier() and target.endswith(".py"):
+        return f"{Path(target).expanduser().resolve()}:{function}" == wanted.reference
+    return False
 
 
 def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> StudyRecord:
@@ -126,30 +117,27 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
 
     Raises:
         UsageError: The study exists with another experiment, config, seed or
-            settings, or the experiment's source changed and
-            ``allow_code_change`` is False.
+            settings, or the experiment's code changed (the message names the
+            files) and ``allow_code_change`` is False.
     """
-    code_hash = experiment_source_hash(spec.experiment)
+    identity = code_identity(spec.source)
     record = store.ensure_study(
         spec.name,
         experiment=spec.experiment,
         config=spec.config,
         seed=spec.seed,
         settings=spec.settings.to_dict(),
-        code_hash=code_hash,
+        code_hash=identity.digest,
+        code_files=identity.files,
     )
-    wanted = {
-        "experiment": spec.experiment,
-        "config": spec.config,
-        "seed": spec.seed,
-        "settings": spec.settings.to_dict(),
-    }
-    stored = {
-        "experiment": record.experiment,
-        "config": record.config,
-        "seed": record.seed,
-        "settings": record.settings,
-    }
+    if not same_experiment(record.experiment, spec.source):
+        raise UsageError(
+            f"Study {spec.name!r} already exists with another experiment. Received: "
+            f"experiment={spec.experiment!r}; stored experiment={record.experiment!r}; "
+            "use another --name, or the stored experiment"
+        )
+    wanted = {"config": spec.config, "seed": spec.seed, "settings": spec.settings.to_dict()}
+    stored = {"config": record.config, "seed": record.seed, "settings": record.settings}
     different = [key for key in wanted if _canonical(wanted[key]) != _canonical(stored[key])]
     if different:
         key = different[0]
@@ -158,14 +146,16 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
             f"{key}={_canonical(wanted[key])}; stored {key}={_canonical(stored[key])}; "
             "use another --name, or the stored values"
         )
-    if record.code_hash != code_hash:
+    if record.code_hash != identity.digest:
+        change = describe_change(record.code_files, identity.files)
         if not allow_code_change:
             raise UsageError(
-                f"The experiment's source changed since study {spec.name!r} began. Received: "
-                f"source sha256 {code_hash[:12]}; stored {record.code_hash[:12]}; rerun with "
-                "--allow-code-change to continue the study with the new code, or use a new --name"
+                f"The experiment's code changed since study {spec.name!r} began: {change}. "
+                f"Received: code {identity.digest[:12]}; stored {record.code_hash[:12]}; rerun "
+                "with --allow-code-change to continue the study with the new code, or use a "
+                "new --name (comments and formatting do not count as changes)"
             )
-        store.set_code_hash(spec.name, code_hash)
+        store.set_code_hash(spec.name, identity.digest, identity.files)
     return record
 
 
@@ -179,7 +169,7 @@ def safe_name(study: str) -> str:
 
 
 def prepare_study(
-    experiment: str,
+    experiment: str | Callable[..., Any] | ExperimentSource,
     *,
     seed: int,
     config: Mapping[str, Any] | None,
@@ -187,22 +177,52 @@ def prepare_study(
     deterministic: bool,
     frameworks: tuple[str, ...] | None,
     name: str | None,
+    argv: Sequence[str] = (),
+    metric_patterns: Sequence[str | tuple[str, str]] = (),
 ) -> StudySpec:
-    """Check the inputs and build the spec of a study (touches no store)."""
+    """Check the inputs and build the spec of a study (touches no store, runs no code).
+
+    Args:
+        experiment: A function, a reference, or an experiment already resolved.
+        seed: The study's root seed.
+        config: The config every run receives.
+        threads: Threads per run.
+        deterministic: Deterministic ops on.
+        frameworks: The frameworks to seed, or None for every installed one.
+        name: The study's name, or None for the default.
+        argv: A script's arguments.
+        metric_patterns: ``NAME=REGEX`` (or ``(name, regex)``): metrics read
+            from what each run prints.
+
+    Raises:
+        UsageError: A bad seed, setting, name or pattern; ExperimentError for
+            an experiment that cannot be found or called with this config.
+    """
     study_seed = check_seed(seed)
+    config_dict = dict(config or {})
+    source = (
+        experiment
+        if isinstance(experiment, ExperimentSource)
+        else resolve_experiment(experiment, argv=argv, config=config_dict)
+    )
     settings = StudySettings.for_study(
         study_seed,
         threads=threads,
         deterministic=deterministic,
         keras_backend=os.environ.get("KERAS_BACKEND"),
         frameworks=frameworks,
+        metric_patterns=tuple(metric_patterns_from(metric_patterns)),
     )
-    config_dict = dict(config or {})
-    study_name = name or default_study_name(experiment, config_dict, study_seed, settings)
-    if not study_name.strip():
-        raise UsageError(f"A study name must not be empty. Received: name={name!r}")
+    study_name = (
+        default_study_name(source, config_dict, study_seed, settings) if name is None else name
+    )
+    if not isinstance(study_name, str) or not study_name.strip():
+        raise UsageError(
+            f"A study name must be a non-empty str. Received: name={name!r}; "
+            "expected e.g. 'baseline'"
+        )
     return StudySpec(
-        experiment=experiment,
+        source=source,
         config=config_dict,
         seed=study_seed,
         settings=settings,

@@ -16,7 +16,7 @@ from seedwise.runner.spec import StudySpec, run_seed, safe_name
 from seedwise.runner.tasks import RunTask
 from seedwise.store import Store, make_owner
 
-__all__ = ["SweepResult", "make_task", "run_workdir", "sweep"]
+__all__ = ["SweepResult", "make_task", "run_folder", "run_workdir", "sweep"]
 
 
 @dataclass
@@ -76,16 +76,21 @@ def make_task(spec: StudySpec, repeat: int, workdir: str) -> RunTask:
         study=spec.name,
         repeat=repeat,
         seed=run_seed(spec.seed, repeat),
-        experiment=spec.experiment,
+        experiment=spec.source,
         config=spec.config,
         settings=spec.settings,
         workdir=workdir,
     )
 
 
+def run_folder(store: Path, study: str) -> Path:
+    """The folder of a study's runs: ``<store folder>/runs/<study>/``."""
+    return Path(store).parent / "runs" / safe_name(study)
+
+
 def run_workdir(store: Store, study: str, repeat: int) -> str:
-    """The folder of one run's artefacts: ``<store folder>/runs/<study>/<repeat>``."""
-    return str(store.path.parent / "runs" / safe_name(study) / f"{repeat:05d}")
+    """The folder of one run's artefacts and output: ``<store folder>/runs/<study>/<repeat>``."""
+    return str(run_folder(store.path, study) / f"{repeat:05d}")
 
 
 class _StoreSource:

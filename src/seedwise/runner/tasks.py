@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedwise.errors import UsageError
+from seedwise.experiment.source import ExperimentSource
+from seedwise.experiment.values import metric_patterns_from
 from seedwise.seeding import FRAMEWORKS, derive_seed
 
 __all__ = ["RunTask", "StudySettings", "worker_environment"]
@@ -24,6 +26,8 @@ class StudySettings:
         deterministic: Deterministic ops on (``seed_everything(deterministic=...)``).
         keras_backend: ``KERAS_BACKEND`` for the workers, or None for Keras's default.
         frameworks: The frameworks to seed, or None for every installed one.
+        metric_patterns: ``(name, regex)`` pairs: each run's metric ``name``
+            is read from what the run printed (``--metric NAME=REGEX``).
     """
 
     threads: int
@@ -31,6 +35,7 @@ class StudySettings:
     deterministic: bool = True
     keras_backend: str | None = None
     frameworks: tuple[str, ...] | None = None
+    metric_patterns: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def for_study(
@@ -41,6 +46,7 @@ class StudySettings:
         deterministic: bool = True,
         keras_backend: str | None = None,
         frameworks: tuple[str, ...] | None = None,
+        metric_patterns: tuple[tuple[str, str], ...] = (),
     ) -> StudySettings:
         """Settings for a study with root ``seed``; the hash seed is derived from it."""
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
@@ -61,17 +67,22 @@ class StudySettings:
             deterministic=deterministic,
             keras_backend=keras_backend,
             frameworks=None if frameworks is None else tuple(frameworks),
+            metric_patterns=tuple(metric_patterns_from(metric_patterns)),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict, as stored with the study."""
-        return {
+        data: dict[str, Any] = {
             "threads": self.threads,
             "hash_seed": self.hash_seed,
             "deterministic": self.deterministic,
             "keras_backend": self.keras_backend,
             "frameworks": None if self.frameworks is None else list(self.frameworks),
         }
+        if self.metric_patterns:
+            # Only when set, so that studies without patterns keep their stored settings.
+            data["metric_patterns"] = [list(pair) for pair in self.metric_patterns]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StudySettings:
@@ -83,6 +94,9 @@ class StudySettings:
             deterministic=bool(data.get("deterministic", True)),
             keras_backend=data.get("keras_backend"),
             frameworks=None if frameworks is None else tuple(frameworks),
+            metric_patterns=tuple(
+                (str(name), str(regex)) for name, regex in data.get("metric_patterns", ())
+            ),
         )
 
 
@@ -118,7 +132,8 @@ class RunTask:
         study: The study's name.
         repeat: The repeat index.
         seed: The run's seed, ``derive_seed(study_seed, "repeat", repeat)``.
-        experiment: The experiment reference (``FILE.py:fn`` or ``module:fn``).
+        experiment: The experiment: a function, a script, or a function
+            serialised by value.
         config: The study's config.
         settings: The study's settings.
         workdir: The folder for this run's artefacts.
@@ -135,7 +150,7 @@ class RunTask:
     study: str
     repeat: int
     seed: int
-    experiment: str
+    experiment: ExperimentSource
     config: dict[str, Any]
     settings: StudySettings
     workdir: str

@@ -15,14 +15,20 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from seedwise.env import collect_environment
-from seedwise.experiment import RunContext, check_metrics, experiment_source_hash, load_experiment
+from seedwise.errors import InvalidResultError
+from seedwise.experiment import RunContext, check_metrics
+from seedwise.experiment.context import running
 from seedwise.experiment.fingerprint import capture_tensors
+from seedwise.experiment.identity import code_identity
+from seedwise.experiment.loading import prepare_run
 from seedwise.experiment.sources import SourceWatch
+from seedwise.experiment.values import metrics_from_output
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.tasks import RunTask, StudySettings
 from seedwise.seeding import seed_everything
@@ -76,6 +82,55 @@ class _Environment:
         return self.value
 
 
+#: The file, in each run's folder, that holds everything the run printed.
+OUTPUT_LOG = "output.log"
+
+
+@contextlib.contextmanager
+def _output_to(path: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr (Python's and C libraries') to ``path`` meanwhile."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.dup2(descriptor, 1)
+        os.dup2(descriptor, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for handle in (descriptor, *saved):
+            os.close(handle)
+
+
+def _result(
+    returned: Any,
+    context: RunContext,
+    patterns: tuple[tuple[str, str], ...],
+    output: Path,
+) -> dict[str, float]:
+    """The run's metrics: read from its output, recorded with ``seedwise.record``, returned.
+
+    Later sources win on a shared name; a run with none of the three fails.
+    """
+    metrics: dict[str, float] = {}
+    if patterns:
+        metrics.update(metrics_from_output(output.read_text(errors="replace"), patterns))
+    metrics.update(context.recorded)
+    if returned is not None or not metrics:
+        if returned is None:
+            raise InvalidResultError(
+                "The run produced no metrics. Received: nothing returned, recorded or "
+                "matched; expected the experiment to return a dict such as {'mse': 0.1}, "
+                "to call seedwise.record(mse=...), or --metric NAME=REGEX for what it prints"
+            )
+        metrics.update(check_metrics(returned))
+    return metrics
+
+
 def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     """Run one task in this process and describe what happened.
 
@@ -95,12 +150,10 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     try:
         if task.watch_sources:
             watch = hooks.enter_context(SourceWatch())
-        if task.experiment not in cache:
-            cache[task.experiment] = (
-                load_experiment(task.experiment),
-                experiment_source_hash(task.experiment),
-            )
-        function, code_hash = cache[task.experiment]
+        key = task.experiment.reference
+        if key not in cache:
+            cache[key] = (prepare_run(task.experiment), code_identity(task.experiment).digest)
+        function, code_hash = cache[key]
         _clear_framework_sessions()
         seed_everything(
             task.seed,
@@ -115,7 +168,10 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
             hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
         if watch is not None:
             watch.patch_frameworks()
-        metrics = check_metrics(function(context))
+        output = workdir / OUTPUT_LOG
+        with _output_to(output), running(context):
+            returned = function(context)
+        metrics = _result(returned, context, task.settings.metric_patterns, output)
         status = RunStatus.OK
     except Exception as caught:
         error = _first_line(caught)
@@ -123,7 +179,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     finally:
         hooks.close()
     duration = time.perf_counter() - clock
-    _, code_hash = cache.get(task.experiment, (None, None))
+    _, code_hash = cache.get(task.experiment.reference, (None, None))
     environment = cache.setdefault("__environment__", _Environment())
     return RunRecord(
         study=task.study,

@@ -58,6 +58,8 @@ BUSY_TIMEOUT_S = 30.0
 _ENV_VARIABLE = "SEEDWISE_STORE"
 _DEFAULT_PATH = Path(".seedwise") / "seedwise.db"
 _LISTED = 5
+#: What ``Store.resolve_name`` reads as the study that most recently began or stored a run.
+LAST_STUDY = "@last"
 
 
 def default_store_path() -> Path:
@@ -271,6 +273,7 @@ class Store(Closing):
         seed: int,
         settings: Mapping[str, Any],
         code_hash: str,
+        code_files: Mapping[str, str] | None = None,
     ) -> StudyRecord:
         """Create the study ``name``, or return it unchanged if it exists.
 
@@ -283,7 +286,8 @@ class Store(Closing):
             config: The config, JSON-encodable.
             seed: The study's root seed.
             settings: The numerics-changing settings, JSON-encodable.
-            code_hash: The experiment source's hash.
+            code_hash: The hash of the experiment's code.
+            code_files: The digest of each file of that code, by path.
 
         Returns:
             The stored study: the new one, or the existing one as it was.
@@ -302,11 +306,12 @@ class Store(Closing):
             encode_json(dict(settings), what="settings"),
             code_hash,
             time.time(),
+            None if code_files is None else encode_json(dict(code_files), what="code_files"),
         )
         with self._write() as connection:
             connection.execute(
                 "INSERT OR IGNORE INTO studies (name, experiment, config, seed, settings, "
-                "code_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "code_hash, created, code_files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
         return self.get_study(name)
@@ -318,9 +323,11 @@ class Store(Closing):
             StoreError: No such study; the message lists the closest known names.
         """
         with self._read() as connection:
+            # A store of an older schema, read without migrating it, has no code_files.
+            files = "code_files" if _has_column(connection, "studies", "code_files") else "NULL"
             row = connection.execute(
-                "SELECT name, experiment, config, seed, settings, code_hash, created "
-                "FROM studies WHERE name = ?",
+                "SELECT name, experiment, config, seed, settings, code_hash, created, "
+                f"{files} FROM studies WHERE name = ?",
                 (name,),
             ).fetchone()
             if row is None:
@@ -338,6 +345,11 @@ class Store(Closing):
             ),
             code_hash=row[5],
             created=row[6],
+            code_files=None
+            if row[7] is None
+            else decode_object(
+                decode_json(row[7], where=where.format("code_files")), where, "code_files"
+            ),
         )
 
     def study(self, name: str) -> Study:
@@ -347,22 +359,64 @@ class Store(Closing):
         close the store; closing the store ends the study's reads.
 
         Args:
-            name: The study's name.
+            name: The study's name, a prefix that only one study's name
+                starts with, or ``@last`` (see :meth:`resolve_name`).
 
         Returns:
             The study, bound to this store.
 
         Raises:
-            StoreError: No such study; the message lists the closest known names.
+            StoreError: No such study, or a prefix several names start with;
+                the message lists the candidates.
         """
-        self.get_study(name)
-        return Study(self, name)
+        return Study(self, self.resolve_name(name))
+
+    def resolve_name(self, text: str) -> str:
+        """The full name of the study ``text`` means, so that names need not be copied.
+
+        ``text`` is a study's exact name; else ``@last``, the study that most
+        recently began or stored a run; else a prefix of exactly one name
+        (``sequence.train`` for ``sequence.train-1a2b3c4d``).
+
+        Raises:
+            StoreError: No study matches, or several do.
+        """
+        with self._read() as connection:
+            if connection.execute("SELECT 1 FROM studies WHERE name = ?", (text,)).fetchone():
+                return text
+            if text == LAST_STUDY:
+                row = connection.execute(
+                    "SELECT name FROM studies LEFT JOIN (SELECT study, max(finished) AS last "
+                    "FROM runs GROUP BY study) ON study = name "
+                    "ORDER BY max(created, coalesce(last, 0)) DESC, name LIMIT 1"
+                ).fetchone()
+                if row is None:
+                    raise self._unknown_study(connection, text)
+                return str(row[0])
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            matches = [
+                str(row[0])
+                for row in connection.execute(
+                    "SELECT name FROM studies WHERE name LIKE ? ESCAPE '\\' ORDER BY name",
+                    (escaped + "%",),
+                )
+                if str(row[0]).startswith(text)
+            ]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                listed = ", ".join(map(repr, matches[:_LISTED]))
+                raise StoreError(
+                    f"Several studies start with this name. Received: study={text!r}; "
+                    f"expected one of {listed} (a longer prefix, or the whole name)"
+                )
+            raise self._unknown_study(connection, text)
 
     def list_studies(self) -> list[StudySummary]:
         """Every study, by name, with its number of runs per status and of open claims."""
         with self._read() as connection:
             studies = connection.execute(
-                "SELECT name, experiment, seed, created FROM studies ORDER BY name"
+                "SELECT name, experiment, seed, created, config FROM studies ORDER BY name"
             ).fetchall()
             counts: dict[str, dict[str, int]] = {
                 row[0]: dict.fromkeys(RUN_STATUSES, 0) for row in studies
@@ -382,20 +436,29 @@ class Store(Closing):
                 created=created,
                 counts=counts[name],
                 claimed=claimed.get(name, 0),
+                config=decode_object(
+                    decode_json(config, where=f"studies.config of study {name!r}"),
+                    f"studies.{{}} of study {name!r}",
+                    "config",
+                ),
             )
-            for name, experiment, seed, created in studies
+            for name, experiment, seed, created, config in studies
         ]
 
-    def set_code_hash(self, study: str, code_hash: str) -> None:
-        """Record a new source hash for ``study`` (``--allow-code-change``).
+    def set_code_hash(
+        self, study: str, code_hash: str, code_files: Mapping[str, str] | None = None
+    ) -> None:
+        """Record a new code hash for ``study`` (``--allow-code-change``), with its files.
 
         Raises:
             StoreError: No such study.
         """
         _check_text(code_hash, "code_hash")
+        files = None if code_files is None else encode_json(dict(code_files), what="code_files")
         with self._write() as connection:
             cursor = connection.execute(
-                "UPDATE studies SET code_hash = ? WHERE name = ?", (code_hash, study)
+                "UPDATE studies SET code_hash = ?, code_files = ? WHERE name = ?",
+                (code_hash, files, study),
             )
             if cursor.rowcount == 0:
                 raise self._unknown_study(connection, study)
@@ -620,13 +683,12 @@ class Store(Closing):
 
     @staticmethod
     def _run_columns(connection: sqlite3.Connection) -> str:
-        columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
         listed = (
             "study, repeat, seed, status, metrics, error, traceback, started, finished, "
             "duration, worker, env_hash"
         )
         # A store of schema version 1, read without migrating it, has no unseeded column.
-        return listed + (", unseeded" if "unseeded" in columns else "")
+        return listed + (", unseeded" if _has_column(connection, "runs", "unseeded") else "")
 
     def steps(self, study: str, repeat: int) -> list[StepRecord]:
         """The per-step metrics of one run, in the order logged (NaN comes back as NaN)."""
@@ -776,3 +838,7 @@ def _check_text(value: object, name: str) -> None:
             f"`{name}` must be a non-empty str. Received: {name}={value!r} "
             f"(of type {type(value).__name__})"
         )
+
+
+def _has_column(connection: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in connection.execute(f"PRAGMA table_info({table})"))

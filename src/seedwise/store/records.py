@@ -9,7 +9,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from seedwise.errors import StoreError
@@ -40,13 +40,15 @@ class StudyRecord:
 
     Attributes:
         name: The study's unique name.
-        experiment: The experiment reference, e.g. ``"examples/sequence.py:train"``.
+        experiment: The experiment reference, e.g. ``"seedwise.examples.sequence:train"``.
         config: The config every run receives.
         seed: The study's root seed; run ``i`` gets ``derive_seed(seed, "repeat", i)``.
         settings: Numerics-changing settings applied to every run (threads, ...).
         code_hash: The SHA-256 of the experiment's source when the study began
             (or when a code change was last allowed).
         created: When the study was created, in seconds since the Unix epoch.
+        code_files: The digest of each file of its code, by path, when known
+            (studies from before schema version 3 have none).
     """
 
     name: str
@@ -56,6 +58,7 @@ class StudyRecord:
     settings: dict[str, Any]
     code_hash: str
     created: float
+    code_files: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class StudySummary:
         counts: The number of runs per status, every status of
             :data:`RUN_STATUSES` present (0 when none).
         claimed: The number of repeats a runner has claimed but not recorded.
+        config: The config every run of the study receives.
     """
 
     name: str
@@ -78,6 +82,7 @@ class StudySummary:
     created: float
     counts: dict[str, int]
     claimed: int
+    config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total(self) -> int:

@@ -114,10 +114,16 @@ def _add_unseeded_uses(connection: sqlite3.Connection) -> None:
     connection.execute("ALTER TABLE runs ADD COLUMN unseeded TEXT")
 
 
+def _add_code_files(connection: sqlite3.Connection) -> None:
+    # The digest of each file of the study's code, as a JSON object
+    # {path: sha256}, so that a code change names the files that changed.
+    connection.execute("ALTER TABLE studies ADD COLUMN code_files TEXT")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: ``MIGRATIONS[n]`` migrates schema version ``n`` to ``n + 1``. Append only.
-MIGRATIONS: list[Migration] = [_create_version_1, _add_unseeded_uses]
+MIGRATIONS: list[Migration] = [_create_version_1, _add_unseeded_uses, _add_code_files]
 
 #: The schema version this code writes: the number of migrations.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,214 @@
+"""The identity of an experiment's code: its file and the user's own modules it imports.
+
+Each Python file counts by its syntax tree (``ast.dump``), so comments,
+blank lines and formatting do not change the identity, while any change to
+what the code does (a statement, a name, a number, a docstring) does. The
+user's own modules are found by reading the imports of each file, without
+running it, and looking for them next to the file, in the working directory
+and on ``sys.path``, leaving out the standard library, installed packages
+and seedwise itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import sysconfig
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seedwise.errors import ExperimentError
+from seedwise.experiment.source import ExperimentSource
+
+__all__ = ["CodeIdentity", "code_identity", "describe_change", "normalised_digest"]
+
+#: The most files followed from one experiment.
+MAX_FILES = 200
+
+
+@dataclass(frozen=True)
+class CodeIdentity:
+    """The code an experiment runs, as digests.
+
+    Attributes:
+        digest: One SHA-256 hex over every file's digest: the study's code hash.
+        files: Each file's digest, by its path relative to the experiment's
+            folder (or its module name, for a module experiment).
+    """
+
+    digest: str
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def normalised_digest(text: str | bytes) -> str:
+    """The SHA-256 hex of Python source's syntax tree; of its bytes when it does not parse."""
+    data = text.encode() if isinstance(text, str) else text
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+
+
+def _excluded_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    roots.add(sys.prefix)
+    roots.add(sys.base_prefix)
+    roots.add(str(Path(__file__).resolve().parent.parent))
+    return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
+
+
+def _search_roots(folder: Path) -> list[Path]:
+    excluded = _excluded_roots()
+    roots = [folder, Path.cwd()]
+    for entry in sys.path:
+        path = Path(entry or ".").resolve()
+        if path.is_dir() and not (str(path) + os.sep).startswith(excluded):
+            roots.append(path)
+    unique: list[Path] = []
+    for root in roots:
+        resolved = root.resolve()
+        if resolved not in unique and not (str(resolved) + os.sep).startswith(excluded):
+            unique.append(resolved)
+    return unique
+
+
+def _imported_names(tree: ast.Module, path: Path) -> list[str]:
+    """Absolute module names a file imports (relative imports resolved against its folder)."""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = path.parent
+                for _ in range(node.level - 1):
+                    base = base.parent
+                prefix = f"{base}{os.sep}"
+                module = (node.module or "").replace(".", os.sep)
+                names.append(prefix + module if module else prefix.rstrip(os.sep))
+                names += [prefix + os.path.join(module, alias.name) for alias in node.names]
+            elif node.module:
+                names.append(node.module)
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def _find(name: str, roots: list[Path]) -> Path | None:
+    if os.sep in name:
+        candidates = [Path(name + ".py"), Path(name) / "__init__.py"]
+    else:
+        relative = Path(*name.split("."))
+        candidates = [
+            candidate
+            for root in roots
+            for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py")
+        ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def _files_from(start: Path, roots: list[Path]) -> list[Path]:
+    excluded = _excluded_roots()
+    found: list[Path] = []
+    queue = [start.resolve()]
+    while queue and len(found) < MAX_FILES:
+        path = queue.pop(0)
+        # The experiment's own file counts wherever it lives; what it imports
+        # counts only outside the standard library, installed packages and seedwise.
+        if path in found or (found and (str(path) + os.sep).startswith(excluded)):
+            continue
+        found.append(path)
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError, OSError):
+            continue
+        for name in _imported_names(tree, path):
+            module = _find(name, roots)
+            if module is not None and module not in found:
+                queue.append(module)
+    return found
+
+
+def _combine(files: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
+
+
+def _module_path(target: str) -> Path:
+    try:
+        spec = importlib.util.find_spec(target)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None or not Path(spec.origin).is_file():
+        raise ExperimentError(
+            f"Experiment module {target!r} has no source file to identify its code. "
+            f"Received: module={target!r}; expected a module with a .py file"
+        )
+    return Path(spec.origin).resolve()
+
+
+def code_identity(source: ExperimentSource) -> CodeIdentity:
+    """The identity of the code an experiment runs.
+
+    For a file or a script: that file and the user's modules it imports,
+    named relative to its folder (so a relative and an absolute path give
+    the same identity). For a module: its file and the user's modules it
+    imports. For a function serialised by value: the function's own source.
+
+    Raises:
+        ExperimentError: The file is gone, or a module has no source file.
+    """
+    if source.kind == "pickled":
+        import cloudpickle
+
+        assert source.payload is not None
+        function = cloudpickle.loads(source.payload)
+        try:
+            text = textwrap.dedent(inspect.getsource(function))
+            digest = normalised_digest(text)
+        except (OSError, TypeError):
+            digest = hashlib.sha256(source.payload).hexdigest()
+        files = {f"<function {source.function_parts()[1]}>": digest}
+        return CodeIdentity(_combine(files), files)
+    path = source.file()
+    if path is None:
+        target, _ = source.function_parts()
+        path = _module_path(target)
+    if not path.is_file():
+        raise ExperimentError(
+            f"Experiment file not found: {str(path)!r}. Received: ref={source.reference!r}; "
+            "expected an existing Python file"
+        )
+    folder = path.resolve().parent
+    files = {}
+    for file in _files_from(path, _search_roots(folder)):
+        key = os.path.relpath(file, folder)
+        files[key] = normalised_digest(file.read_bytes())
+    return CodeIdentity(_combine(files), files)
+
+
+def describe_change(old: Mapping[str, str] | None, new: Mapping[str, str]) -> str:
+    """Which files changed between two identities, e.g. ``model.py, train.py changed``."""
+    if not old:
+        return "its code changed"
+    changed = sorted(name for name in new if name in old and old[name] != new[name])
+    added = sorted(name for name in new if name not in old)
+    removed = sorted(name for name in old if name not in new)
+    parts = []
+    if changed:
+        parts.append(f"{', '.join(changed)} changed")
+    if added:
+        parts.append(f"{', '.join(added)} now imported")
+    if removed:
+        parts.append(f"{', '.join(removed)} no longer imported")
+    return "; ".join(parts) or "its code changed"
