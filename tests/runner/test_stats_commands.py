@@ -64,7 +64,7 @@ def test_compare_and_plan_commands(
     assert len(result["pairs"]) == 1
     assert main(["plan", "base", "--store", store, "--metric", "value", "--effect", "0.2"]) == 0
     text = capsys.readouterr().out
-    assert "unpaired:" in text
+    assert "unpaired (Mann-Whitney):" in text
     assert "runs per configuration" in text
     assert main(["plan", "base", "--store", store, "--effect", "0.2", "--paired"]) == 2
     assert "two pilot studies that share seeds" in capsys.readouterr().err
@@ -104,3 +104,26 @@ def test_compare_warns_when_studies_come_from_different_code(tmp_path: Path) -> 
     assert any("differ in code (experiment source)" in w for w in result.warnings)
     same = seedwise.run(NOISY, repeats=6, workers=1, store=store, frameworks=FAST, name="c", seed=3)
     assert not any("differ in" in w for w in seedwise.compare(base, same, metric="value").warnings)
+
+
+def test_until_ci_decision_stands_while_runs_in_flight_land() -> None:
+    from seedwise.runner.run import _UntilInterval
+
+    rule = _UntilInterval(half_width=1.0, metric="value", most=30)
+    rule.values = [0.0, 0.1] * 6
+    assert rule.keep_claiming(in_flight=1) is False
+    stopped = rule.stopped
+    assert stopped is not None
+    assert stopped.reason == "target"
+    assert stopped.n == 12
+    # The run in flight lands far away: the decision and its interval stand.
+    final = rule.final([*rule.values, 50.0])
+    assert (final.stop, final.reason, final.n, final.late) == (True, "target", 12, 1)
+    assert final.interval == stopped.interval
+    assert final.message.endswith(
+        "1 run in flight at that decision finished later and is stored, outside the interval"
+    )
+    # Without a stop during the sweep, the final decision is taken on every value.
+    open_rule = _UntilInterval(half_width=1e-9, metric="value", most=30)
+    assert open_rule.keep_claiming(0) is True
+    assert open_rule.final([0.0, 1.0] * 6).reason == "continue"
