@@ -9,6 +9,9 @@ import time
 
 import numpy as np
 
+# scikit-learn sets environment variables when first imported: import it here.
+from sklearn.utils import check_random_state
+
 from seedwise.experiment.sources import SourceWatch
 
 
@@ -73,3 +76,85 @@ def test_generators_made_during_a_watch_still_pickle() -> None:
         numpy_rng = pickle.loads(pickle.dumps(np.random.RandomState(4)))
     assert python_rng.random() == random.Random(3).random()
     assert numpy_rng.randint(1000) == np.random.RandomState(4).randint(1000)
+
+
+def test_numpy_generators_without_a_seed_are_found_by_the_call_that_made_them() -> None:
+    seed = None
+    given = 5
+    with SourceWatch() as watch:
+        np.random.RandomState()
+        lines = [_line() - 1]
+        np.random.RandomState(seed)
+        lines.append(_line() - 3)
+        np.random.RandomState(seed=None)
+        lines.append(_line() - 1)
+        np.random.Generator(np.random.PCG64())
+        lines.append(_line() - 1)
+        np.random.RandomState(given)
+        np.random.RandomState(seed=given + 1)
+        np.random.Generator(np.random.PCG64(7))
+        np.random.SeedSequence(entropy=given)
+    here = "tests/check/test_sources.py"
+    assert [(use.kind, use.location) for use in watch.uses] == [
+        ("numpy.random.RandomState()", f"{here}:{lines[0]}"),
+        ("numpy.random.RandomState()", f"{here}:{lines[1]}"),
+        ("numpy.random.RandomState()", f"{here}:{lines[2]}"),
+        ("numpy generator without a seed", f"{here}:{lines[3]}"),
+    ]
+
+
+def test_python_generators_and_clock_seeds_are_found() -> None:
+    with SourceWatch() as watch:
+        random.Random()
+        line = _line() - 1
+        random.Random(7)
+        clock = int(time.time())
+        np.random.RandomState(clock)
+        clock_line = _line() - 1
+    here = "tests/check/test_sources.py"
+    assert [(use.kind, use.location) for use in watch.uses] == [
+        ("random.Random()", f"{here}:{line}"),
+        ("seed from the clock", f"{here}:{clock_line}"),
+    ]
+
+
+def test_watching_leaves_every_class_and_type_check_as_it_is() -> None:
+    made_before = np.random.RandomState(1)
+    classes = (np.random.RandomState, np.random.Generator, random.Random, random.SystemRandom)
+    with SourceWatch():
+        assert (
+            np.random.RandomState,
+            np.random.Generator,
+            random.Random,
+            random.SystemRandom,
+        ) == classes
+        made_during = np.random.RandomState(2)
+        # scikit-learn's test: "... cannot be used to seed a RandomState" before.
+        assert check_random_state(made_before) is made_before
+        assert check_random_state(made_during) is made_during
+        assert check_random_state(3).randint(1000) == np.random.RandomState(3).randint(1000)
+        assert type(random.Random(4)) is random.Random
+    assert type(made_during) is np.random.RandomState
+    assert random.Random.__init__.__qualname__ == "Random.__init__"
+
+
+def test_torch_data_loaders_keep_their_class_and_signature() -> None:
+    torch = __import__("pytest").importorskip("torch")
+    import inspect
+
+    from torch.utils.data import DataLoader
+
+    data = torch.arange(8.0)
+    signature = inspect.signature(DataLoader.__init__)
+    with SourceWatch() as watch:
+        assert torch.utils.data.DataLoader is DataLoader
+        assert inspect.signature(DataLoader.__init__) == signature
+        DataLoader(data, batch_size=2, shuffle=True)
+        line = _line() - 1
+        generator = torch.Generator().manual_seed(1)
+        loader = DataLoader(data, batch_size=2, shuffle=True, generator=generator)
+        DataLoader(data, batch_size=2)
+    assert type(loader) is DataLoader
+    assert [(use.kind, use.location) for use in watch.uses] == [
+        ("torch DataLoader without generator", f"tests/check/test_sources.py:{line}")
+    ]

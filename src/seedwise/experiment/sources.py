@@ -1,17 +1,41 @@
 """Watch a run for random sources that no seed controls, and say where user code used them.
 
-:class:`SourceWatch` replaces, for the length of one run in a worker, the
-functions through which entropy enters a program: ``numpy.random.default_rng``
-and ``RandomState`` without a seed, ``random.Random`` without a seed,
-``random.SystemRandom``, ``os.urandom``, the ``secrets`` functions, seeds taken
-from the clock (a value read from ``time.time`` / ``time.time_ns`` and passed
-to a seeding call), and torch ``DataLoader`` built without a ``generator``.
-A use is recorded only when the caller is user code (not the standard
-library, an installed package or seedwise), with the caller's file and line.
+:class:`SourceWatch` finds, for the length of one run in a worker, the places
+where entropy enters a program: NumPy generators made without a seed
+(``default_rng()``, ``RandomState()``, ``PCG64()``, ``SeedSequence()``, ...),
+``random.Random()`` without a seed, ``random.SystemRandom``, ``os.urandom``,
+the ``secrets`` functions, seeds taken from the clock (a value read from
+``time.time`` / ``time.time_ns`` and passed to a seeding call), and torch
+``DataLoader`` built without a ``generator``. A use is recorded only when the
+caller is user code (not the standard library, an installed package or
+seedwise), with the caller's file and line.
+
+Watching never changes what code sees: no class is replaced, so every
+``isinstance`` and ``type(...) is`` test of user code and libraries
+(scikit-learn's ``check_random_state``, pandas' ``sample``, Lightning's
+re-instantiation of data loaders) answers as it does unwatched, and objects
+made during a watch pickle as usual. The watch
+
+- wraps module-level functions (``default_rng``, the seeding calls,
+  ``os.urandom``, ``secrets``, the clock) with :func:`functools.wraps`;
+- wraps the ``__init__`` of two pure-Python classes in place
+  (``random.Random``, torch's ``DataLoader``): the classes stay the same
+  objects and their signatures stay visible through ``__wrapped__``;
+- sees NumPy's generator classes, which are compiled and cannot be wrapped,
+  where they draw OS entropy: ``numpy.random.bit_generator.randbits``, which
+  every NumPy generator made without a seed calls (and ``RandomState(seed)``
+  too, before it applies the seed). Which call of the user's line drew it,
+  and what seed that call passed, is read from the source of the calling
+  instruction (:mod:`seedwise.experiment._calls`); a seed given by an
+  expression other than a constant, variable or attribute counts as a seed.
+
+Everything is put back when the watch ends.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import random
 import secrets
@@ -23,6 +47,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
+from seedwise.experiment._calls import UNKNOWN, calling_expression
 from seedwise.records import UnseededUse
 
 __all__ = ["FIXES", "SourceWatch"]
@@ -32,8 +57,9 @@ FIXES: dict[str, str] = {
     "numpy.random.default_rng()": (
         "pass a seed: np.random.default_rng(ctx.seed_for('noise')), or use ctx.rng('noise')"
     ),
-    "numpy.random.RandomState()": (
-        "pass a seed: np.random.RandomState(ctx.seed_for('name', bits=32))"
+    "numpy.random.RandomState()": "pass a seed: np.random.RandomState(ctx.seed_for('name'))",
+    "numpy generator without a seed": (
+        "pass a seed: np.random.PCG64(ctx.seed_for('name')), or use ctx.rng('name')"
     ),
     "random.Random()": "pass a seed: random.Random(ctx.seed_for('name'))",
     "random.SystemRandom": "use random.Random(ctx.seed_for('name')): SystemRandom cannot be seeded",
@@ -43,6 +69,12 @@ FIXES: dict[str, str] = {
     "torch DataLoader without generator": (
         "pass generator=torch.Generator().manual_seed(ctx.seed_for('data')) to DataLoader"
     ),
+}
+
+#: The kind of an unseeded NumPy generator, by the name of the function or class called.
+_NUMPY_KINDS = {
+    "default_rng": "numpy.random.default_rng()",
+    "RandomState": "numpy.random.RandomState()",
 }
 
 _SECRETS_FUNCTIONS = (
@@ -63,11 +95,11 @@ def _library_roots() -> tuple[str, ...]:
 
 
 class SourceWatch:
-    """Patch the entropy sources while active; record uses from user code in :attr:`uses`.
+    """Watch the entropy sources while active; record uses from user code in :attr:`uses`.
 
     Use as a context manager around a run. Frameworks imported after entry
-    (torch) are patched by :meth:`patch_frameworks`, which the worker calls
-    once the frameworks are loaded and before the experiment function runs.
+    (torch) are watched from :meth:`patch_frameworks` on, which the worker
+    calls once the frameworks are loaded and before the experiment runs.
     """
 
     def __init__(self) -> None:
@@ -81,24 +113,18 @@ class SourceWatch:
 
     def __enter__(self) -> SourceWatch:
         import numpy as np
+        import numpy.random.bit_generator as bit_generator
 
         self._patch(
             np.random,
             "default_rng",
             self._wrap_seeded(np.random.default_rng, "numpy.random.default_rng()"),
         )
-        self._patch(
-            np.random,
-            "RandomState",
-            self._subclass(np.random.RandomState, "numpy.random.RandomState()"),
-        )
+        entropy = getattr(bit_generator, "randbits", None)
+        if callable(entropy):
+            self._patch(bit_generator, "randbits", self._wrap_entropy(entropy))
         self._patch(np.random, "seed", self._wrap_seed_call(np.random.seed))
-        self._patch(random, "Random", self._subclass(random.Random, "random.Random()"))
-        self._patch(
-            random,
-            "SystemRandom",
-            self._subclass(random.SystemRandom, "random.SystemRandom", always=True),
-        )
+        self._patch(random.Random, "__init__", self._wrap_random_init(random.Random.__init__))
         self._patch(random, "seed", self._wrap_seed_call(random.seed))
         self._patch(os, "urandom", self._wrap_always(os.urandom, "os.urandom"))
         for name in _SECRETS_FUNCTIONS:
@@ -114,13 +140,14 @@ class SourceWatch:
         self._saved.clear()
 
     def patch_frameworks(self) -> None:
-        """Patch the seeding calls and data loaders of frameworks imported since entry."""
+        """Watch the seeding calls and data loaders of frameworks imported since entry."""
         torch = sys.modules.get("torch")
         if torch is not None and not self._patched(torch, "manual_seed"):
             self._patch(torch, "manual_seed", self._wrap_seed_call(torch.manual_seed))
             data = sys.modules.get("torch.utils.data")
             if data is not None:
-                self._patch(data, "DataLoader", self._data_loader(data.DataLoader))
+                loader = data.DataLoader
+                self._patch(loader, "__init__", self._wrap_loader_init(loader.__init__))
         tf = sys.modules.get("tensorflow")
         if tf is not None and not self._patched(tf.random, "set_seed"):
             self._patch(tf.random, "set_seed", self._wrap_seed_call(tf.random.set_seed))
@@ -152,14 +179,17 @@ class SourceWatch:
 
     def _record(self, kind: str, depth: int) -> None:
         frame = self._caller(depth + 1)
-        if frame is None:
-            return
+        if frame is not None:
+            self._record_at(kind, frame)
+
+    def _record_at(self, kind: str, frame: FrameType) -> None:
         location = f"{_display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
         if (kind, location) not in self._seen:
             self._seen.add((kind, location))
             self.uses.append(UnseededUse(kind, location, FIXES[kind]))
 
     def _wrap_seeded(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
+        @functools.wraps(original)
         def wrapper(seed: Any = None, *args: Any, **kwargs: Any) -> Any:
             if seed is None:
                 self._record(kind, 1)
@@ -169,20 +199,49 @@ class SourceWatch:
 
         return wrapper
 
-    def _subclass(self, original: type, kind: str, *, always: bool = False) -> type:
-        watch = self
+    def _wrap_random_init(self, original: Callable[..., None]) -> Callable[..., None]:
+        """``random.Random.__init__``: records an unseeded ``Random()`` and ``SystemRandom()``."""
 
+        @functools.wraps(original)
         def __init__(instance: Any, *args: Any, **kwargs: Any) -> None:
-            seed = args[0] if args else kwargs.get("seed", kwargs.get("x"))
-            if always or seed is None:
-                watch._record(kind, 1)
-            else:
-                watch._check_clock_seed(seed, 1)
-            original.__init__(instance, *args, **kwargs)  # type: ignore[misc]
+            if type(instance) is random.SystemRandom:
+                self._record("random.SystemRandom", 1)
+            elif type(instance) is random.Random:
+                seed = args[0] if args else kwargs.get("x")
+                if seed is None:
+                    self._record("random.Random()", 1)
+                else:
+                    self._check_clock_seed(seed, 1)
+            original(instance, *args, **kwargs)
 
-        return _replacement(original, __init__)
+        return __init__
+
+    def _wrap_entropy(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """NumPy's ``randbits``: OS entropy drawn by a generator being made."""
+
+        @functools.wraps(original)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # NumPy's constructors are compiled: the nearest Python frame is their caller.
+            frame = self._caller(1)
+            if frame is not None:
+                self._numpy_call(frame)
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    def _numpy_call(self, frame: FrameType) -> None:
+        """Record the NumPy call ``frame`` is making if it passes no seed."""
+        call = calling_expression(frame)
+        if call is None:
+            return
+        name, seed = call
+        if seed is None:
+            self._record_at(_NUMPY_KINDS.get(name, "numpy generator without a seed"), frame)
+        elif seed is not UNKNOWN and self._from_clock(seed):
+            self._record_at("seed from the clock", frame)
 
     def _wrap_always(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
+        @functools.wraps(original)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             self._record(kind, 1)
             return original(*args, **kwargs)
@@ -190,6 +249,7 @@ class SourceWatch:
         return wrapper
 
     def _wrap_seed_call(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             seed = args[0] if args else next(iter(kwargs.values()), None)
             if seed is not None:
@@ -199,6 +259,7 @@ class SourceWatch:
         return wrapper
 
     def _wrap_clock(self, original: Callable[[], Any]) -> Callable[[], Any]:
+        @functools.wraps(original)
         def wrapper() -> Any:
             value = original()
             if self._caller(1) is not None and len(self._clock_readings) < 1000:
@@ -208,39 +269,36 @@ class SourceWatch:
         return wrapper
 
     def _check_clock_seed(self, seed: Any, depth: int) -> None:
-        if (
-            self._clock_readings
-            and isinstance(seed, int | float)
-            and _from_clock(int(seed), self._clock_readings)
-        ):
+        if self._from_clock(seed):
             self._record("seed from the clock", depth + 1)
 
-    def _data_loader(self, original: type) -> type:
-        watch = self
+    def _from_clock(self, seed: Any) -> bool:
+        return bool(
+            self._clock_readings
+            and isinstance(seed, int | float)
+            and not isinstance(seed, bool)
+            and _from_clock(int(seed), self._clock_readings)
+        )
 
+    def _wrap_loader_init(self, original: Callable[..., None]) -> Callable[..., None]:
+        """torch ``DataLoader.__init__``: records a shuffling or multi-process loader
+        built without a ``generator``."""
+        signature = inspect.signature(original)
+
+        @functools.wraps(original)
         def __init__(instance: Any, *args: Any, **kwargs: Any) -> None:
-            shuffled = kwargs.get("shuffle") or kwargs.get("num_workers", 0) > 0
-            if shuffled and kwargs.get("generator") is None:
-                watch._record("torch DataLoader without generator", 1)
-            original.__init__(instance, *args, **kwargs)  # type: ignore[misc]
+            try:
+                arguments = signature.bind(instance, *args, **kwargs).arguments
+            except TypeError:
+                arguments = None  # the original raises the error
+            if arguments is not None:
+                workers = arguments.get("num_workers") or 0
+                shuffled = bool(arguments.get("shuffle")) or workers > 0
+                if shuffled and arguments.get("generator") is None:
+                    self._record("torch DataLoader without generator", 1)
+            original(instance, *args, **kwargs)
 
-        return _replacement(original, __init__)
-
-
-def _replacement(original: type, init: Callable[..., None]) -> type:
-    """A subclass of ``original`` with ``init``, named like it so that pickle finds it.
-
-    It is installed under ``original``'s name in ``original``'s public module,
-    so while the watch is active pickle resolves the name to this class.
-    """
-    module = {"RandomState": "numpy.random", "DataLoader": "torch.utils.data"}.get(
-        original.__name__, original.__module__
-    )
-    return type(
-        original.__name__,
-        (original,),
-        {"__init__": init, "__module__": module, "__qualname__": original.__qualname__},
-    )
+        return __init__
 
 
 def _display_path(filename: str) -> str:
