@@ -47,6 +47,15 @@ def test_demo_quick_claims_hold_in_the_store_and_it_resumes(tmp_path: Path) -> N
     assert comparison["pairs"][0]["winner"] == names["long"]
     assert sum(long) / len(long) < sum(short) / len(short)
     assert Path(printed["plot"]).stat().st_size > 10_000
+    report = Path(printed["report"])
+    assert report == store.parent / "demo-tensorflow.html"
+    page = report.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert f"seedwise report: {names['short']}, {names['long']}" in page
+    assert "Metric: mse" in page
+    assert page.count('src="data:image/png;base64,') == 1
+    # The demo's kept check verdict is the 100-epoch study's (same code and config).
+    assert "reproducible (seed 1)" in page
 
     again = run_python(args, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]

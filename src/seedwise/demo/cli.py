@@ -108,6 +108,14 @@ def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
     )
     console.print(f"   worker output: {result.store.parent / 'logs'}")
     console.print(f"   the whole demo: seedwise demo (resumes; {elapsed:.0f} s this time)")
+    if result.report is not None:
+        console.print(
+            f"   the report again: seedwise report {short_name} {result.studies['long'].name} "
+            f"--metric mse -o {result.report}",
+            markup=False,
+        )
+        console.print("\n[bold]Report[/bold] (plots, comparison, environments; opens offline):")
+        console.print(f"   {result.report}", markup=False)
 
 
 def demo_main(args: argparse.Namespace) -> int:

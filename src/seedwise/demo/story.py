@@ -5,7 +5,8 @@
    Keras 3, because Keras 3 draws its layer seeds from Python's ``random``.
 3. Runs after ``seedwise.seed_everything`` are bit-identical.
 4. 30 repeats with derived seeds, summarised with intervals and plotted.
-5. 100 epochs against 1,000, paired by seed, compared.
+5. 100 epochs against 1,000, paired by seed, compared, and written up in
+   one HTML report (``seedwise report``).
 
 Every step is a named study in the store, so running the demo again resumes
 instead of redoing, and every claim can be checked from the store.
@@ -24,6 +25,7 @@ from seedwise.check.kept import keep_verdict, kept_verdict
 from seedwise.demo.plot import plot_mse
 from seedwise.experiment import experiment_source_hash
 from seedwise.records import RunRecord
+from seedwise.report import write_report
 from seedwise.runner import run
 from seedwise.stats import compare, summarize
 from seedwise.store.study import Study
@@ -80,6 +82,7 @@ class DemoResult:
     store: Path
     studies: dict[str, Study] = field(default_factory=dict)
     plot: Path | None = None
+    report: Path | None = None
     comparison: Any = None
     summaries: dict[str, Any] = field(default_factory=dict)
     check: dict[str, Any] | None = None
@@ -100,6 +103,7 @@ class DemoResult:
             "backend": self.plan.backend,
             "store": str(self.store),
             "plot": None if self.plot is None else str(self.plot),
+            "report": None if self.report is None else str(self.report),
             "studies": {step: study.name for step, study in self.studies.items()},
             "recipes": {
                 step: {
@@ -201,6 +205,13 @@ def run_demo(
         epochs=(plan.epochs, plan.long_epochs),
         backend=plan.backend,
         path=store.parent / f"demo-{plan.backend}.png",
+    )
+    step("the report")
+    result.report = write_report(
+        [result.studies["short"], result.studies["long"]],
+        store.parent / f"demo-{plan.backend}.html",
+        metrics=["mse"],
+        goal="min",
     )
     return result
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import textwrap
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -77,11 +78,11 @@ def _log_scale(samples: Sequence[NDArray[np.float64]]) -> bool:
 
 
 def _ticks(axis: Axes, names: Sequence[str]) -> None:
-    axis.set_xticks(range(len(names)), [_label(name) for name in names])
-    if len(names) > 1:
-        for tick in axis.get_xticklabels():
-            tick.set_rotation(12)
-            tick.set_horizontalalignment("right")
+    # Long names wrap onto three short lines under their box, never into the next one.
+    wrapped = [
+        "\n".join(textwrap.wrap(_label(name, 54), 18, break_on_hyphens=True)[:3]) for name in names
+    ]
+    axis.set_xticks(range(len(names)), wrapped, fontsize=8)
 
 
 def _points(axis: Axes, metric: MetricPart, studies: dict[str, StudyPart]) -> None:
@@ -215,8 +216,10 @@ def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
         ratios = [1.0, 1.0, 1.0][:panels]
         axes = figure.subplots(1, panels, width_ratios=ratios)
         _points(axes[0], metric, studies)
-        axes[1].sharey(axes[0])
         _intervals(axes[1], metric)
+        # The same scale and range as the points beside them, so that the two compare by eye.
+        axes[1].set_yscale(axes[0].get_yscale())
+        axes[1].set_ylim(axes[0].get_ylim())
         if metric.comparison is not None:
             _improvement(axes[2], metric)
         figure.suptitle(_label(metric.name, 80), fontsize=11)
