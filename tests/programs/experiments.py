@@ -73,3 +73,9 @@ def step_drift(ctx: Any) -> dict[str, float]:
     ctx.log(step=0, drift=0.0)
     ctx.log(step=1, drift=float(np.random.default_rng().normal()))
     return {"value": 1.0}
+
+
+def self_seeded(ctx: Any) -> dict[str, float]:
+    """Seeds itself with a constant, as code written for one run does: every run is the same."""
+    rng = np.random.RandomState(42)
+    return {"value": float(rng.normal()), "other": float(rng.uniform())}

@@ -132,6 +132,12 @@ def _print_summary(
         values = [r.metrics[metric] for r in runs if r.status.is_finished and metric in r.metrics]
         if values:
             console.print(f"{escape(metric)}: mean {running_mean(values)}")
+    if outcome.seeds_itself:
+        console.print(
+            "[yellow]every run returned the same metrics[/yellow]: the code seems to seed "
+            "itself with a constant; hand it the run's seed instead, e.g. "
+            "seed_everything(ctx.seed) or random_state=ctx.seed"
+        )
     failures = [r for r in runs if r.status.is_failure]
     for run in failures[:10]:
         console.print(f"  repeat {run.repeat} {run.status}: {escape(run.error or '')}")

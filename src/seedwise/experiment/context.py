@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from seedwise.errors import UsageError
 from seedwise.experiment.fingerprint import fingerprint_leaves
 from seedwise.records import FingerprintRecord, StepRecord
-from seedwise.seeding.streams import SEED_BITS, check_seed, derive_seed
+from seedwise.seeding.streams import RUN_SEED_BITS, check_seed, derive_seed
 from seedwise.seeding.streams import rng as stream_rng
 
 if TYPE_CHECKING:
@@ -29,7 +29,12 @@ class RunContext:
     streams do not depend on the worker, the order or the number of workers.
 
     Attributes:
-        seed: This run's seed, ``derive_seed(study_seed, "repeat", repeat)``.
+        seed: This run's seed, ``repeat_seed(study_seed, repeat)``: a 32-bit
+            int that every seeding call takes as it is (``random.seed``,
+            ``np.random.seed``, ``RandomState``, ``random_state=``,
+            ``torch.manual_seed``, ``tf.random.set_seed``,
+            ``keras.utils.set_random_seed``, Lightning's ``seed_everything``,
+            ``jax.random.key``).
         repeat: This run's index in the study, ``>= 0``.
         config: The study's configuration (a fresh dict per run).
         workdir: A folder for this run's artefacts.
@@ -83,11 +88,28 @@ class RunContext:
         """
         return stream_rng(self.seed, _check_name(name))
 
-    def seed_for(self, name: str, *, bits: int = SEED_BITS) -> int:
+    def seed_for(self, name: str, *, bits: int = RUN_SEED_BITS) -> int:
         """A seed for the stream ``name`` below this run's seed.
 
-        Equivalent to ``seedwise.derive_seed(ctx.seed, name, bits=bits)``. Use
-        ``bits=32`` for APIs that take 32-bit seeds (the ``seed=`` of Keras layers).
+        Equivalent to ``seedwise.derive_seed(ctx.seed, name, bits=bits)``. The
+        default 32 bits fit every seeding API, as ``ctx.seed`` does; ask for
+        up to 63 bits where an API takes them and collisions matter.
+
+        Args:
+            name: The stream's name, a non-empty str.
+            bits: The seed's width, 1 to 63.
+
+        Returns:
+            An int in ``[0, 2**bits - 1]``.
+
+        Raises:
+            UsageError: A bad name.
+            InvalidSeedError: A bad ``bits``.
+
+        Example:
+            >>> ctx = RunContext(seed=7, repeat=0, config={}, workdir=Path("."))
+            >>> ctx.seed_for("init") < 2**32
+            True
         """
         return derive_seed(self.seed, _check_name(name), bits=bits)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -230,6 +231,26 @@ class StudyRun:
     runs: list[RunRecord] = field(default_factory=list)
     decision: StopDecision | None = None
     metric: str | None = None
+
+    @property
+    def seeds_itself(self) -> bool:
+        """Whether the experiment seems to seed itself and ignore the run's seed.
+
+        True when two or more runs finished and all returned bit-identical
+        metrics although each had its own seed: the code seeds itself with a
+        constant (``L.seed_everything(42)``, ``random_state=0``) or uses no
+        randomness at all. The fix is to seed with ``ctx.seed``.
+        """
+        finished = [run.metrics for run in self.runs if run.status.is_finished]
+        if len(finished) < 2 or not finished[0]:
+            return False
+        first = _metric_bits(finished[0])
+        return all(_metric_bits(metrics) == first for metrics in finished[1:])
+
+
+def _metric_bits(metrics: Mapping[str, float]) -> dict[str, bytes]:
+    """Metrics by their IEEE 754 bits, so that NaN equals NaN and -0.0 differs from 0.0."""
+    return {name: struct.pack("<d", value) for name, value in metrics.items()}
 
 
 def run_study(

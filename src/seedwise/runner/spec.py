@@ -22,7 +22,8 @@ from seedwise.experiment.identity import code_identity, describe_change
 from seedwise.experiment.source import ExperimentSource, resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.runner.tasks import StudySettings
-from seedwise.seeding import check_seed, derive_seed
+from seedwise.seeding import check_seed
+from seedwise.seeding.streams import repeat_seed
 from seedwise.store import Store, StudyRecord
 
 __all__ = [
@@ -51,8 +52,12 @@ def check_positive(value: object, name: str, *, allow_none: bool = False) -> Any
 
 
 def run_seed(study_seed: int, repeat: int) -> int:
-    """The seed of repeat ``repeat``: ``derive_seed(study_seed, "repeat", repeat)``."""
-    return derive_seed(study_seed, "repeat", repeat)
+    """The seed of repeat ``repeat``, ``ctx.seed``: :func:`seedwise.seeding.streams.repeat_seed`.
+
+    A 32-bit seed, which every framework's seeding call takes as it is, and
+    distinct for every repeat of the study.
+    """
+    return repeat_seed(study_seed, repeat)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,14 @@ def default_study_name(
     """
     what = source.name if source.kind != "script" else shlex.join(source.script()[1])
     identity = json.dumps(
-        {"experiment": what, "config": config, "seed": seed, "settings": settings.to_dict()},
+        {
+            "experiment": what,
+            "config": config,
+            "seed": seed,
+            "settings": settings.to_dict(),
+            # Runs' seeds became 32-bit: a study of the 63-bit scheme is another study.
+            "run_seeds": "repeat_seed-32",
+        },
         sort_keys=True,
         default=str,
     )

@@ -131,7 +131,7 @@ class RunTask:
     Attributes:
         study: The study's name.
         repeat: The repeat index.
-        seed: The run's seed, ``derive_seed(study_seed, "repeat", repeat)``.
+        seed: The run's seed, ``repeat_seed(study_seed, repeat)`` (32 bits).
         experiment: The experiment: a function, a script, or a function
             serialised by value.
         config: The study's config.

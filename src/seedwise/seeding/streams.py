@@ -4,10 +4,18 @@ A derived seed is the first word of ``numpy.random.SeedSequence(entropy=root,
 spawn_key=keys)``: the spawning mechanism of NEP 19, so streams that differ in
 any key are statistically independent, and the value depends only on
 ``(root, keys)``, never on the order of calls, the process or the platform.
+
+The seed a run hands to user code (:func:`repeat_seed`, ``ctx.seed``,
+``ctx.seed_for``) has 32 bits, the widest that every API takes as it is:
+``random.seed``, ``numpy.random.seed`` and ``RandomState``, scikit-learn's
+``random_state``, ``torch.manual_seed``, ``tf.random.set_seed``,
+``keras.utils.set_random_seed``, Lightning's ``seed_everything`` and
+``jax.random.key`` (which keeps only 32 bits with 64-bit mode off).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -16,12 +24,29 @@ from seedwise.errors import InvalidSeedError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["MAX_SEED", "SEED_BITS", "check_seed", "derive_seed", "rng"]
+__all__ = [
+    "MAX_RUN_SEED",
+    "MAX_SEED",
+    "RUN_SEED_BITS",
+    "SEED_BITS",
+    "check_seed",
+    "derive_seed",
+    "repeat_seed",
+    "rng",
+]
 
 SEED_BITS = 63
 #: The largest seed seedwise accepts and derives: the largest non-negative
 #: int64, which Python, NumPy, TensorFlow, PyTorch and JAX all accept.
 MAX_SEED = 2**SEED_BITS - 1
+
+#: The width of the seeds handed to user code: runs' seeds and ``ctx.seed_for``.
+RUN_SEED_BITS = 32
+#: The largest seed a run receives, ``2**32 - 1``.
+MAX_RUN_SEED = 2**RUN_SEED_BITS - 1
+
+_MASK64 = 2**64 - 1
+_FEISTEL_ROUNDS = 6
 
 # Integer keys occupy [0, 2**64); string keys are hashed into [2**64, 2**65),
 # so that the key "3" and the key 3 can never name the same stream.
@@ -121,6 +146,59 @@ def derive_seed(root: int, *keys: Key, bits: int = SEED_BITS) -> int:
     sequence = _sequence(root, keys)
     word = int(sequence.generate_state(1, dtype=np.uint64)[0])
     return word >> (64 - bits)
+
+
+def repeat_seed(root: int, repeat: int) -> int:
+    """The 32-bit seed of repeat ``repeat`` of a study with root seed ``root``.
+
+    A keyed permutation of the repeat index: a six-round Feistel network on
+    two 16-bit halves, whose round keys are the first six 64-bit words of
+    ``SeedSequence(entropy=root, spawn_key=(encoded "repeat",))`` and whose
+    round function is the SplitMix64 finaliser. Two repeats of one root never
+    share a seed (random 32-bit seeds would: a study of 100,000 runs would
+    hold a pair of equal seeds with probability 0.69); the seeds of two
+    different roots are unrelated.
+
+    Args:
+        root: The study's root seed, an int in ``[0, 2**63 - 1]``.
+        repeat: The repeat index, an int in ``[0, 2**32 - 1]``.
+
+    Returns:
+        An int in ``[0, 2**32 - 1]``, distinct for distinct ``repeat``.
+
+    Raises:
+        InvalidSeedError: A bad root or repeat.
+
+    Example:
+        >>> len({repeat_seed(0, r) for r in range(1000)})
+        1000
+    """
+    value = _as_int(repeat)
+    if value is None or not 0 <= value <= MAX_RUN_SEED:
+        raise InvalidSeedError(
+            f"`repeat` must be an int in [0, {MAX_RUN_SEED}]. Received: repeat={repeat!r}; "
+            "expected 0, 1, 2, ..."
+        )
+    left, right = value >> 16, value & 0xFFFF
+    for key in _round_keys(check_seed(root, name="root")):
+        left, right = right, left ^ (_mix64(right ^ key) >> 48)
+    return (left << 16) | right
+
+
+@functools.lru_cache(maxsize=64)
+def _round_keys(root: int) -> tuple[int, ...]:
+    import numpy as np
+
+    words = _sequence(root, ("repeat",)).generate_state(_FEISTEL_ROUNDS, dtype=np.uint64)
+    return tuple(int(word) for word in words)
+
+
+def _mix64(value: int) -> int:
+    """The SplitMix64 finaliser: a bijection of 64-bit words with full avalanche."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
 
 
 def rng(root: int, *keys: Key) -> np.random.Generator:
