@@ -15,6 +15,7 @@ from seedwise.commands.options import store_path
 from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
 from seedwise.records import RunRecord
 from seedwise.seeding import seeding_gaps
+from seedwise.store import default_store_path
 
 
 def _numbers(values: Sequence[float]) -> str:
@@ -95,18 +96,16 @@ def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
     for study in result.studies.values():
         console.print(f"   study {study.name}: seedwise show {study.name}")
     short_name = result.studies["short"].name
-    frameworks = " ".join(f"--framework {name}" for name in plan.frameworks)
     repeat = min(17, plan.repeats - 1)
+    store_option = "" if result.store == default_store_path() else f" --store {result.store}"
     console.print(
-        f"   rerun repeat {repeat} exactly: KERAS_BACKEND={plan.backend} seedwise run {EXPERIMENT} "
-        f"--repeats {plan.repeats} --set epochs={plan.epochs} --name {short_name} "
-        f"{frameworks} --only-repeat {repeat}"
+        f"   rerun repeat {repeat} exactly: seedwise rerun {short_name} {repeat}{store_option}"
     )
     console.print(
         f"   compare again: seedwise compare {short_name} {result.studies['long'].name} "
         "--metric mse --goal min"
     )
-    console.print(f"   worker output: {result.store.parent / 'logs'}")
+    console.print(f"   what each run printed: {result.store.parent / 'runs'}/<study>/<repeat>/")
     console.print(f"   the whole demo: seedwise demo (resumes; {elapsed:.0f} s this time)")
     if result.report is not None:
         console.print(
