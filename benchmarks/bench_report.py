@@ -6,7 +6,8 @@ Builds a store of 3 studies of ``--runs`` finished runs each, with two
 metrics and a logged loss of ``--steps`` steps per run, then times:
 
 1. ``seedwise report A B C -o report.html`` in a fresh process, from start
-   to exit (imports of matplotlib and SciPy included): what a user waits for;
+   to exit (imports of matplotlib and SciPy included): what a user waits for,
+   and its CPU time (which another load on the machine changes much less);
 2. ``write_report`` in this process once everything is imported, split into
    reading and statistics (``gather``), figures and HTML;
 3. the same for ``-o report.md`` (figures written as PNG files).
@@ -22,6 +23,7 @@ import argparse
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -107,10 +109,15 @@ def main() -> None:
             sys.executable, "-m", "seedwise", "report", *STUDIES,
             "--store", str(store_path), "-o", str(Path(folder) / "cli.html"),
         ]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         show(
             "seedwise report -o report.html (fresh process)",
             timed(lambda: subprocess.run(command, check=True, capture_output=True), args.rounds),
         )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU time barely depends on what else the machine runs; wall time does.
+        cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / args.rounds
+        print(f"{'  CPU time (user + system) per report, mean':<58} {cpu:7.2f} s")
         with open_store(store_path) as store:
             studies = [store.study(name) for name in STUDIES]
             write_report(studies, Path(folder) / "warm.html")  # imports, caches
