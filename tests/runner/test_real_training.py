@@ -85,3 +85,13 @@ def test_scikit_learn_and_pandas_at_their_default_random_state_reproduce_under_c
     tmp_path: Path,
 ) -> None:
     assert "reproducible - 3 runs compared bit for bit" in _check(tmp_path, "sklearn_defaults")
+
+
+def test_assert_reproducible_passes_on_scikit_learn_with_worker_processes() -> None:
+    from seedwise.testing import assert_reproducible
+
+    result = assert_reproducible(
+        f"{TRAINING}:sklearn_defaults", frameworks=("python", "numpy"), probes=False
+    )
+    assert result.reproducible is True
+    assert result.causes == []
