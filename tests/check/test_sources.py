@@ -84,7 +84,9 @@ def test_numpy_generators_without_a_seed_are_found_by_the_call_that_made_them() 
     with SourceWatch() as watch:
         np.random.RandomState()
         lines = [_line() - 1]
-        np.random.RandomState(seed)
+        np.random.RandomState(
+            seed,
+        )
         lines.append(_line() - 3)
         np.random.RandomState(seed=None)
         lines.append(_line() - 1)
