@@ -135,9 +135,13 @@ def test_code_change_is_refused_unless_allowed(tmp_path: Path) -> None:
     reference = f"{source}:noisy"
     store = tmp_path / "s.db"
     seedwise.run(reference, repeats=1, workers=1, store=store, frameworks=FAST, name="study")
-    source.write_text(source.read_text() + "\n# changed\n")
+    source.write_text(source.read_text() + "\n# a comment is not a change\n")
+    seedwise.run(reference, repeats=1, workers=1, store=store, frameworks=FAST, name="study")
+    source.write_text(source.read_text() + "\n\ndef extra(ctx):\n    return {}\n")
     before = file_digest(store)
-    with pytest.raises(UsageError, match="source changed since study 'study' began"):
+    with pytest.raises(
+        UsageError, match="code changed since study 'study' began: experiment.py changed"
+    ):
         seedwise.run(reference, repeats=2, workers=1, store=store, frameworks=FAST, name="study")
     assert file_digest(store) == before
     study = seedwise.run(
@@ -194,7 +198,9 @@ def test_bad_arguments_leave_no_store(store: Path, kwargs: dict[str, object], me
     assert not store.exists()
 
 
-def test_a_lambda_is_refused(store: Path) -> None:
-    with pytest.raises(UsageError, match="module-level function"):
-        seedwise.run(lambda ctx: {"x": 1.0}, store=store)
-    assert not store.exists()
+def test_a_lambda_is_sent_by_value(store: Path) -> None:
+    study = seedwise.run(
+        lambda ctx: {"x": float(ctx.repeat)}, repeats=2, workers=1, store=store, frameworks=FAST
+    )
+    assert study.metrics("x").tolist() == [0.0, 1.0]
+    assert study.record.experiment == "__main__:lambda"

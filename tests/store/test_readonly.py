@@ -293,7 +293,8 @@ WRITER = textwrap.dedent(
     connection = sqlite3.connect(sys.argv[1], isolation_level=None)
     connection.execute("BEGIN IMMEDIATE")
     connection.execute(
-        "INSERT INTO studies VALUES ('late', 'e.py:f', '{}', 0, '{}', 'h', 0.0)"
+        "INSERT INTO studies (name, experiment, config, seed, settings, code_hash, created) "
+        "VALUES ('late', 'e.py:f', '{}', 0, '{}', 'h', 0.0)"
     )
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -372,7 +373,7 @@ def test_a_version_1_store_is_read_as_it_is_and_migrated_by_the_first_write(
         assert "unseeded" not in run_columns(path)
         assert fingerprint(path) == before
         store.set_code_hash("old", "h2")
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.get_study("old").code_hash == "h2"
         assert len(store.runs("old")) == 1
     assert "unseeded" in run_columns(path)

@@ -244,7 +244,8 @@ def _function_reference(fn: Callable[..., Any], config: Mapping[str, Any]) -> Ex
                 return ExperimentSource(f"{Path(source).resolve()}:{name}", "function")
     import cloudpickle
 
-    label = name if name.isidentifier() else re.sub(r"\W+", "_", name).strip("_") or "fn"
+    short = str(getattr(fn, "__name__", "") or name)
+    label = short if short.isidentifier() else re.sub(r"\W+", "_", short).strip("_") or "fn"
     try:
         payload = cloudpickle.dumps(fn)
     except Exception as error:
