@@ -18,6 +18,8 @@ from seedwise.seeding.streams import rng as stream_rng
 if TYPE_CHECKING:
     import numpy as np
 
+    from seedwise.seeding.pins import StreamPins
+
 __all__ = ["RunContext", "current_context", "record", "running"]
 
 
@@ -48,7 +50,15 @@ class RunContext:
         0.5
     """
 
-    def __init__(self, seed: int, repeat: int, config: dict[str, Any], workdir: Path) -> None:
+    def __init__(
+        self,
+        seed: int,
+        repeat: int,
+        config: dict[str, Any],
+        workdir: Path,
+        *,
+        pins: StreamPins | None = None,
+    ) -> None:
         """Create a context.
 
         Args:
@@ -56,12 +66,18 @@ class RunContext:
             repeat: The run's index, a non-negative int.
             config: The configuration dict; copied, so a run cannot change the study's.
             workdir: The run's artefact folder (not created here).
+            pins: Streams held at a fixed key (``seedwise attribute``): a pinned
+                stream, and ``ctx.seed`` when the rest is pinned, derive from
+                ``pins.key`` instead of ``seed``; None for none.
 
         Raises:
             InvalidSeedError: A bad seed.
             UsageError: A bad repeat, config or workdir.
         """
-        self.seed: int = check_seed(seed)
+        checked = check_seed(seed)
+        self.pins: StreamPins | None = pins
+        self._run_seed = checked
+        self.seed: int = checked if pins is None else pins.run_seed(checked)
         self.repeat: int = _check_step(repeat, name="repeat")
         if not isinstance(config, dict):
             raise UsageError(
@@ -85,8 +101,10 @@ class RunContext:
 
         Equivalent to ``seedwise.rng(ctx.seed, name)``: the same name gives the
         same stream every time, and different names give independent streams.
+        A stream pinned by ``seedwise attribute`` derives from the fixed key
+        instead, the same in every repeat.
         """
-        return stream_rng(self.seed, _check_name(name))
+        return stream_rng(self._stream_root(name), _check_name(name))
 
     def seed_for(self, name: str, *, bits: int = RUN_SEED_BITS) -> int:
         """A seed for the stream ``name`` below this run's seed.
@@ -111,7 +129,13 @@ class RunContext:
             >>> ctx.seed_for("init") < 2**32
             True
         """
-        return derive_seed(self.seed, _check_name(name), bits=bits)
+        return derive_seed(self._stream_root(name), _check_name(name), bits=bits)
+
+    def _stream_root(self, name: str) -> int:
+        """The seed the stream ``name`` derives from: the fixed key when pinned."""
+        if self.pins is None:
+            return self.seed
+        return self.pins.stream_root(name, self._run_seed)
 
     def log(self, step: int, **metrics: float) -> None:
         """Record metric values at one step, in the order given.

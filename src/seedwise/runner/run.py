@@ -36,6 +36,7 @@ from seedwise.stats import sequential_stop
 from seedwise.store import Store, Study, default_store_path, open_study
 
 if TYPE_CHECKING:
+    from seedwise.seeding.pins import StreamPins
     from seedwise.stats import StopDecision
 
 __all__ = [
@@ -274,12 +275,15 @@ def run_study(
     metric: str | None = None,
     argv: Sequence[str] = (),
     metric_patterns: Sequence[str | tuple[str, str]] = (),
+    pins: StreamPins | None = None,
     on_start: Callable[[list[RunRecord]], None] | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
 ) -> StudyRun:
     """Run (or resume) a study and say what happened; :func:`run` with the details.
 
     Args are those of :func:`run`, and:
+        pins: Named streams held at a fixed key while others vary (the
+            studies of ``seedwise attribute``), or None.
         on_start: Called once the study is open, before the first run, with
             the finished runs already stored among the repeats it covers.
 
@@ -305,6 +309,7 @@ def run_study(
         name=name,
         argv=argv,
         metric_patterns=metric_patterns,
+        pins=pins,
     )
     path = Path(store) if store is not None else default_store_path()
     factory = LocalExecutorFactory(

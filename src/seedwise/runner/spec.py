@@ -23,6 +23,7 @@ from seedwise.experiment.source import ExperimentSource, resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.runner.tasks import StudySettings
 from seedwise.seeding import check_seed
+from seedwise.seeding.pins import StreamPins
 from seedwise.seeding.streams import repeat_seed
 from seedwise.store import Store, StudyRecord
 
@@ -191,6 +192,7 @@ def prepare_study(
     name: str | None,
     argv: Sequence[str] = (),
     metric_patterns: Sequence[str | tuple[str, str]] = (),
+    pins: StreamPins | None = None,
 ) -> StudySpec:
     """Check the inputs and build the spec of a study (touches no store, runs no code).
 
@@ -205,6 +207,7 @@ def prepare_study(
         argv: A script's arguments.
         metric_patterns: ``NAME=REGEX`` (or ``(name, regex)``): metrics read
             from what each run prints.
+        pins: Named streams held at a fixed key (``seedwise attribute``), or None.
 
     Raises:
         UsageError: A bad seed, setting, name or pattern; ExperimentError for
@@ -224,6 +227,7 @@ def prepare_study(
         keras_backend=os.environ.get("KERAS_BACKEND"),
         frameworks=frameworks,
         metric_patterns=tuple(metric_patterns_from(metric_patterns)),
+        pins=pins,
     )
     study_name = (
         default_study_name(source, config_dict, study_seed, settings) if name is None else name

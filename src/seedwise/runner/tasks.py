@@ -12,6 +12,7 @@ from seedwise.errors import UsageError
 from seedwise.experiment.source import ExperimentSource
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.seeding import FRAMEWORKS, derive_seed
+from seedwise.seeding.pins import StreamPins
 
 __all__ = ["RunTask", "StudySettings", "worker_environment"]
 
@@ -28,6 +29,8 @@ class StudySettings:
         frameworks: The frameworks to seed, or None for every installed one.
         metric_patterns: ``(name, regex)`` pairs: each run's metric ``name``
             is read from what the run printed (``--metric NAME=REGEX``).
+        pins: The named streams held at a fixed key while others vary
+            (``seedwise attribute``), or None.
     """
 
     threads: int
@@ -36,6 +39,7 @@ class StudySettings:
     keras_backend: str | None = None
     frameworks: tuple[str, ...] | None = None
     metric_patterns: tuple[tuple[str, str], ...] = ()
+    pins: StreamPins | None = None
 
     @classmethod
     def for_study(
@@ -47,6 +51,7 @@ class StudySettings:
         keras_backend: str | None = None,
         frameworks: tuple[str, ...] | None = None,
         metric_patterns: tuple[tuple[str, str], ...] = (),
+        pins: StreamPins | None = None,
     ) -> StudySettings:
         """Settings for a study with root ``seed``; the hash seed is derived from it."""
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
@@ -68,6 +73,7 @@ class StudySettings:
             keras_backend=keras_backend,
             frameworks=None if frameworks is None else tuple(frameworks),
             metric_patterns=tuple(metric_patterns_from(metric_patterns)),
+            pins=pins,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +88,8 @@ class StudySettings:
         if self.metric_patterns:
             # Only when set, so that studies without patterns keep their stored settings.
             data["metric_patterns"] = [list(pair) for pair in self.metric_patterns]
+        if self.pins is not None:
+            data["pins"] = self.pins.to_dict()
         return data
 
     @classmethod
@@ -97,6 +105,7 @@ class StudySettings:
             metric_patterns=tuple(
                 (str(name), str(regex)) for name, regex in data.get("metric_patterns", ())
             ),
+            pins=None if data.get("pins") is None else StreamPins.from_dict(data["pins"]),
         )
 
 

@@ -155,15 +155,16 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
             cache[key] = (prepare_run(task.experiment), code_identity(task.experiment).digest)
         function, code_hash = cache[key]
         _clear_framework_sessions()
+        pins = task.settings.pins
         seed_everything(
-            task.seed,
+            task.seed if pins is None else pins.run_seed(task.seed),
             deterministic=task.settings.deterministic,
             frameworks=task.settings.frameworks,
         )
         _limit_threads(task.settings)
         workdir = Path(task.workdir)
         workdir.mkdir(parents=True, exist_ok=True)
-        context = RunContext(task.seed, task.repeat, task.config, workdir)
+        context = RunContext(task.seed, task.repeat, task.config, workdir, pins=pins)
         if task.capture:
             hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
         if watch is not None:
