@@ -27,7 +27,14 @@ from pathlib import Path
 from seedwise.errors import ExperimentError
 from seedwise.experiment.source import ExperimentSource
 
-__all__ = ["CodeIdentity", "code_identity", "describe_change", "normalised_digest"]
+__all__ = [
+    "CodeIdentity",
+    "code_identity",
+    "describe_change",
+    "identity_files",
+    "is_installed",
+    "normalised_digest",
+]
 
 #: The most files followed from one experiment.
 MAX_FILES = 200
@@ -180,6 +187,28 @@ def code_identity(source: ExperimentSource) -> CodeIdentity:
             digest = hashlib.sha256(source.payload).hexdigest()
         files = {f"<function {source.function_parts()[1]}>": digest}
         return CodeIdentity(_combine(files), files)
+    folder, found, _ = identity_files(source)
+    files = {}
+    for file in found:
+        key = os.path.relpath(file, folder)
+        files[key] = normalised_digest(file.read_bytes())
+    return CodeIdentity(_combine(files), files)
+
+
+def identity_files(source: ExperimentSource) -> tuple[Path, list[Path], list[Path]]:
+    """What :func:`code_identity` reads for a file, script or module experiment.
+
+    Args:
+        source: The experiment (not one serialised by value).
+
+    Returns:
+        The folder the identity names files relative to, the files it reads
+        (the experiment's first), and the folders searched for the user's
+        modules, in order.
+
+    Raises:
+        ExperimentError: The file is gone, or a module has no source file.
+    """
     path = source.file()
     if path is None:
         target, _ = source.function_parts()
@@ -190,11 +219,13 @@ def code_identity(source: ExperimentSource) -> CodeIdentity:
             "expected an existing Python file"
         )
     folder = path.resolve().parent
-    files = {}
-    for file in _files_from(path, _search_roots(folder)):
-        key = os.path.relpath(file, folder)
-        files[key] = normalised_digest(file.read_bytes())
-    return CodeIdentity(_combine(files), files)
+    roots = _search_roots(folder)
+    return folder, _files_from(path, roots), roots
+
+
+def is_installed(path: Path) -> bool:
+    """Whether ``path`` lies in the standard library, an installed package or seedwise."""
+    return (os.path.realpath(path) + os.sep).startswith(_excluded_roots())
 
 
 def describe_change(old: Mapping[str, str] | None, new: Mapping[str, str]) -> str:

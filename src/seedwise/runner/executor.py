@@ -7,12 +7,13 @@ processes or a cluster. A new executor implements these five calls.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from seedwise.records import RunRecord
 from seedwise.runner.tasks import RunTask
 
-__all__ = ["Executor"]
+__all__ = ["Executor", "ExecutorFactory"]
 
 
 class Executor(Protocol):
@@ -39,4 +40,16 @@ class Executor(Protocol):
 
     def shutdown(self) -> None:
         """Release every worker; the executor cannot be used afterwards."""
+        ...
+
+
+class ExecutorFactory(Protocol):
+    """Makes a fresh executor for each sweep (an executor is shut down when its loop ends).
+
+    ``seedwise.runner.run.LocalExecutorFactory`` and
+    ``seedwise.runner.dask.DaskExecutorFactory`` are the two at hand.
+    """
+
+    def create(self, *, workers: int | None = None, log_dir: Path | None = None) -> Executor:
+        """A new executor; ``workers`` overrides the factory's size, ``log_dir`` takes output."""
         ...

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
 from seedwise.records import Difference, RunRecord, first_difference
+from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.local import LocalExecutor
 from seedwise.runner.loop import TaskList, drive
 from seedwise.runner.spec import (
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LocalExecutorFactory",
     "RepeatCheck",
+    "choose_executor",
     "StudyRun",
     "rerun_repeat",
     "run",
@@ -67,6 +69,41 @@ class LocalExecutorFactory:
         return LocalExecutor(
             count, timeout=self.timeout, runs_per_worker=self.runs_per_worker, log_dir=log_dir
         )
+
+
+def choose_executor(
+    executor: str | ExecutorFactory,
+    scheduler: str | None,
+    *,
+    workers: int | None,
+    timeout: float | None,
+    runs_per_worker: int | None,
+) -> ExecutorFactory:
+    """The executor factory for ``executor``: ``"local"``, ``"dask"`` or a factory object.
+
+    Raises:
+        UsageError: An unknown name, or a scheduler without ``executor="dask"``.
+    """
+    if not isinstance(executor, str):
+        if scheduler is not None:
+            raise UsageError(
+                "`scheduler` goes with executor='dask'. Received: "
+                f"scheduler={scheduler!r} with executor={executor!r}; expected executor='dask'"
+            )
+        return executor
+    if executor == "dask":
+        from seedwise.runner.dask import dask_factory
+
+        return dask_factory(
+            scheduler, workers=workers, timeout=timeout, runs_per_process=runs_per_worker
+        )
+    if executor != "local" or scheduler is not None:
+        raise UsageError(
+            f"Unknown executor, or a scheduler without Dask. Received: executor={executor!r}, "
+            f"scheduler={scheduler!r}; expected executor='local', or 'dask' (with a scheduler "
+            "address or none)"
+        )
+    return LocalExecutorFactory(workers=workers, timeout=timeout, runs_per_worker=runs_per_worker)
 
 
 def worker_log_dir(store: Path, study: str) -> Path:
@@ -271,6 +308,8 @@ def run_study(
     allow_code_change: bool = False,
     max_failures: int | None = None,
     fresh_process_per_run: bool = False,
+    executor: str | ExecutorFactory = "local",
+    scheduler: str | None = None,
     until_ci: float | None = None,
     metric: str | None = None,
     argv: Sequence[str] = (),
@@ -312,8 +351,12 @@ def run_study(
         pins=pins,
     )
     path = Path(store) if store is not None else default_store_path()
-    factory = LocalExecutorFactory(
-        workers=workers, timeout=timeout, runs_per_worker=1 if fresh_process_per_run else None
+    factory = choose_executor(
+        executor,
+        scheduler,
+        workers=workers,
+        timeout=timeout,
+        runs_per_worker=1 if fresh_process_per_run else None,
     )
     rule = None if until_ci is None else _UntilInterval(until_ci, metric, repeats)
     with Store(path) as opened:
@@ -374,6 +417,8 @@ def run(
     allow_code_change: bool = False,
     max_failures: int | None = None,
     fresh_process_per_run: bool = False,
+    executor: str | ExecutorFactory = "local",
+    scheduler: str | None = None,
     until_ci: float | None = None,
     metric: str | None = None,
     argv: Sequence[str] = (),
@@ -408,6 +453,14 @@ def run(
         max_failures: Stop the sweep once this many runs have not finished.
         fresh_process_per_run: Run every repeat in a new worker process (slower:
             frameworks are imported again each time) instead of warm workers.
+        executor: Where runs execute: ``"local"`` (worker processes on this
+            machine), ``"dask"`` (a local Dask cluster of ``workers``
+            processes, or the cluster of ``scheduler``), or a factory such as
+            ``seedwise.runner.dask.DaskExecutorFactory(client=...)``. The
+            store stays in this process; results do not depend on it.
+        scheduler: With ``executor="dask"``, the address of a running
+            scheduler (``tcp://HOST:PORT``); default ``$SEEDWISE_DASK_SCHEDULER``,
+            else a local cluster.
         until_ci: Stop adding runs once the 95% confidence sequence of
             ``metric`` (``seedwise.stats.sequential``) has at most this
             half-width (after 10 runs at least).
@@ -445,6 +498,8 @@ def run(
         allow_code_change=allow_code_change,
         max_failures=max_failures,
         fresh_process_per_run=fresh_process_per_run,
+        executor=executor,
+        scheduler=scheduler,
         until_ci=until_ci,
         metric=metric,
         argv=argv,
