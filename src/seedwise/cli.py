@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from seedwise._version import __version__
 from seedwise.commands import options
+from seedwise.commands.attribute import add_attribute_parser
 from seedwise.commands.check import add_check_parser
 from seedwise.commands.report import add_report_parser
 from seedwise.commands.run import add_run_parser
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_stats_parsers(commands)
     add_check_parser(commands)
     add_report_parser(commands)
+    add_attribute_parser(commands)
     return parser
 
 

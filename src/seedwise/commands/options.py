@@ -163,6 +163,16 @@ def metric_option(text: str) -> tuple[str, str | None]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def source_list(text: str) -> tuple[str, ...]:
+    """Named streams, comma-separated (``--sources init,data,dropout``)."""
+    from seedwise.runner.attribution import check_sources
+
+    try:
+        return check_sources([part.strip() for part in text.split(",") if part.strip()])
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def store_path(argument: str | None) -> Path:
     """``--store``, else ``$SEEDWISE_STORE``, else ``.seedwise/seedwise.db``."""
 

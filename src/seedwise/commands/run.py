@@ -75,6 +75,7 @@ def run_command(args: argparse.Namespace) -> int:
                 max_failures=args.max_failures,
                 until_ci=args.until_ci,
                 metric=shown,
+                vectorize=args.vectorize,
                 on_start=progress.start,
                 on_record=progress.update,
             )
@@ -201,6 +202,7 @@ def _only_repeat(args: argparse.Namespace) -> int:
         name=args.name,
         argv=args.argv,
         metric_patterns=patterns,
+        vectorize=args.vectorize,
     )
     factory = LocalExecutorFactory(workers=1, timeout=args.timeout)
     with Store(store_path(args.store)) as store:
@@ -281,6 +283,14 @@ def add_run_parser(commands: Any) -> None:
     add_run_settings(parser)
     parser.add_argument(
         "--workers", type=positive_int, help="worker processes (default: the cores)"
+    )
+    parser.add_argument(
+        "--vectorize",
+        type=positive_int,
+        metavar="K",
+        help="train K repeats per call of a keyed experiment, def train(key, config), under "
+        "jax.vmap; each repeat is still its own run (part of the study's identity; "
+        "default workers: one per batch)",
     )
     parser.add_argument("--name", help="the study's name (default: experiment and a hash)")
     parser.add_argument(

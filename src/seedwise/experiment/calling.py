@@ -6,7 +6,11 @@ An experiment may be written in any of these forms:
 - ``def train(epochs=100, lr=1e-3)``: no context; ``--set epochs=10`` fills
   the parameter of that name;
 - ``def train(ctx, epochs=100)``: both;
-- ``def main()``: neither; the metrics come from ``seedwise.record(...)``.
+- ``def main()``: neither; the metrics come from ``seedwise.record(...)``;
+- ``def train(key, config)``: a pure JAX function of the run's key
+  (``seedwise.jax_key(ctx.seed)``) and the config, which seedwise may also
+  run K repeats at a time (``--vectorize K``; see
+  :mod:`seedwise.experiment.vectorized`).
 
 The context goes to a parameter named ``ctx`` or ``context`` or annotated
 ``RunContext``; failing those, to a first positional parameter without a
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedwise.errors import ExperimentError
+from seedwise.experiment.vectorized import call_keyed, is_keyed, key_data
 
 __all__ = ["CallPlan", "call_experiment", "plan_call"]
 
@@ -37,12 +42,15 @@ class CallPlan:
         context_positional: Pass the context as the first positional argument.
         keywords: The config keys passed as keyword arguments.
         extra: Config keys no parameter names, passed to ``**kwargs``.
+        keyed: The keyed form ``fn(key, config)``: called with the run's JAX
+            key and the whole config, compiled (see :func:`call_keyed`).
     """
 
     context: str | None
     context_positional: bool
     keywords: tuple[str, ...]
     extra: bool
+    keyed: bool = False
 
     def arguments(
         self, context: Any, config: Mapping[str, Any]
@@ -87,6 +95,8 @@ def plan_call(name: str, signature: inspect.Signature, config_keys: Iterable[str
             context) a config key no parameter takes.
     """
     keys = list(config_keys)
+    if is_keyed(signature):
+        return CallPlan(None, False, (), False, keyed=True)
     parameters = list(signature.parameters.values())
     context = next((p for p in parameters if _is_context(p)), None)
     if context is None:
@@ -148,5 +158,8 @@ def call_experiment(function: Callable[..., Any], context: Any, name: str | None
     except (TypeError, ValueError):
         return function(context)
     plan = plan_call(label, signature, context.config)
+    if plan.keyed:
+        context.fingerprint("key", key_data(context.seed))
+        return call_keyed(function, context.seed, context.config)
     args, kwargs = plan.arguments(context, context.config)
     return function(*args, **kwargs)

@@ -30,8 +30,15 @@ from typing import Any, Literal
 
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
+from seedwise.experiment.vectorized import is_keyed
 
-__all__ = ["PICKLED_MODULE", "ExperimentSource", "resolve_experiment", "signature_from_source"]
+__all__ = [
+    "PICKLED_MODULE",
+    "ExperimentSource",
+    "is_keyed_experiment",
+    "resolve_experiment",
+    "signature_from_source",
+]
 
 #: The module part of the reference of a function serialised by value.
 PICKLED_MODULE = "__main__"
@@ -327,3 +334,37 @@ def resolve_experiment(
     path = _resolve_file(words[0], ref)
     _parse(path, ref)
     return ExperimentSource(shlex.join([str(path), *words[1:], *argv]), "script")
+
+
+def is_keyed_experiment(source: ExperimentSource) -> bool:
+    """Whether the experiment is a keyed function, ``def train(key, config)`` (runs none of it).
+
+    A file or module is parsed, not imported; a function sent by value is
+    unpickled (it came from this process).
+
+    Args:
+        source: The experiment, as :func:`resolve_experiment` found it.
+
+    Returns:
+        True for the keyed form; False for scripts, every other signature,
+        and functions whose definition cannot be read (made by a decorator
+        or an assignment).
+    """
+    if source.kind == "script":
+        return False
+    if source.kind == "pickled":
+        import cloudpickle
+
+        assert source.payload is not None
+        try:
+            return is_keyed(inspect.signature(cloudpickle.loads(source.payload)))
+        except (TypeError, ValueError):
+            return False
+    target, function = source.function_parts()
+    path = Path(target) if _is_file(target) else _module_file(target, source.reference)
+    if path is None:
+        return False
+    node = _top_level_names(_parse(path, source.reference)).get(function)
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    return is_keyed(signature_from_source(node))

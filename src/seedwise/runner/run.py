@@ -315,6 +315,7 @@ def run_study(
     argv: Sequence[str] = (),
     metric_patterns: Sequence[str | tuple[str, str]] = (),
     pins: StreamPins | None = None,
+    vectorize: int | None = None,
     on_start: Callable[[list[RunRecord]], None] | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
 ) -> StudyRun:
@@ -349,7 +350,11 @@ def run_study(
         argv=argv,
         metric_patterns=metric_patterns,
         pins=pins,
+        vectorize=vectorize,
     )
+    if vectorize is not None and workers is None:
+        # One batch per worker at most: more workers would start idle processes.
+        workers = min(os.cpu_count() or 1, math.ceil(repeats / vectorize))
     path = Path(store) if store is not None else default_store_path()
     factory = choose_executor(
         executor,
@@ -423,6 +428,7 @@ def run(
     metric: str | None = None,
     argv: Sequence[str] = (),
     metric_patterns: Sequence[str | tuple[str, str]] = (),
+    vectorize: int | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
 ) -> Study:
     """Run an experiment ``repeats`` times with derived seeds, in parallel, into the store.
@@ -469,6 +475,11 @@ def run(
         metric_patterns: ``"NAME=REGEX"`` (or ``(name, regex)``): read metric
             ``NAME`` from what each run prints, the regex's first group of
             its last matching line.
+        vectorize: Train this many repeats per call of a keyed experiment,
+            ``def train(key, config)``, under ``jax.jit(jax.vmap(...))``;
+            each repeat is still stored as its own run, with its own seed
+            and key (docs/vectorized.md). Part of the study's identity.
+            Default workers: one per batch, at most the number of cores.
         on_record: Called in this process with each run's record once it is stored.
 
     Returns:
@@ -504,6 +515,7 @@ def run(
         metric=metric,
         argv=argv,
         metric_patterns=metric_patterns,
+        vectorize=vectorize,
         on_record=on_record,
     )
     return open_study(outcome.store, outcome.spec.name)

@@ -19,7 +19,7 @@ from typing import Any
 
 from seedwise.errors import UsageError
 from seedwise.experiment.identity import code_identity, describe_change
-from seedwise.experiment.source import ExperimentSource, resolve_experiment
+from seedwise.experiment.source import ExperimentSource, is_keyed_experiment, resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.runner.tasks import StudySettings
 from seedwise.seeding import check_seed
@@ -37,6 +37,10 @@ __all__ = [
     "safe_name",
     "same_experiment",
 ]
+
+
+#: What a keyed experiment's runs seed unless told otherwise: its key is its randomness.
+KEYED_FRAMEWORKS = ("python", "numpy", "jax")
 
 
 def check_positive(value: object, name: str, *, allow_none: bool = False) -> Any:
@@ -193,6 +197,7 @@ def prepare_study(
     argv: Sequence[str] = (),
     metric_patterns: Sequence[str | tuple[str, str]] = (),
     pins: StreamPins | None = None,
+    vectorize: int | None = None,
 ) -> StudySpec:
     """Check the inputs and build the spec of a study (touches no store, runs no code).
 
@@ -208,10 +213,15 @@ def prepare_study(
         metric_patterns: ``NAME=REGEX`` (or ``(name, regex)``): metrics read
             from what each run prints.
         pins: Named streams held at a fixed key (``seedwise attribute``), or None.
+        vectorize: Repeats per batched call of a keyed experiment
+            (``def train(key, config)``), or None to run each alone. A keyed
+            experiment seeds Python, NumPy and JAX only, unless
+            ``frameworks`` says otherwise: its key is its randomness.
 
     Raises:
-        UsageError: A bad seed, setting, name or pattern; ExperimentError for
-            an experiment that cannot be found or called with this config.
+        UsageError: A bad seed, setting, name or pattern, or ``vectorize``
+            for an experiment that is not keyed; ExperimentError for an
+            experiment that cannot be found or called with this config.
     """
     study_seed = check_seed(seed)
     config_dict = dict(config or {})
@@ -220,6 +230,15 @@ def prepare_study(
         if isinstance(experiment, ExperimentSource)
         else resolve_experiment(experiment, argv=argv, config=config_dict)
     )
+    keyed = is_keyed_experiment(source)
+    if vectorize is not None and not keyed:
+        raise UsageError(
+            f"Only a keyed experiment can be vectorised. Received: {source.reference!r} with "
+            f"vectorize={vectorize!r}; expected a function def train(key, config) returning "
+            "a dict of scalars (see docs/vectorized.md), or no --vectorize"
+        )
+    if keyed and frameworks is None:
+        frameworks = KEYED_FRAMEWORKS
     settings = StudySettings.for_study(
         study_seed,
         threads=threads,
@@ -228,6 +247,7 @@ def prepare_study(
         frameworks=frameworks,
         metric_patterns=tuple(metric_patterns_from(metric_patterns)),
         pins=pins,
+        vectorize=vectorize,
     )
     study_name = (
         default_study_name(source, config_dict, study_seed, settings) if name is None else name

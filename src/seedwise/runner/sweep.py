@@ -13,7 +13,7 @@ from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import Executor
 from seedwise.runner.loop import drive
 from seedwise.runner.spec import StudySpec, run_seed, safe_name
-from seedwise.runner.tasks import RunTask
+from seedwise.runner.tasks import RunTask, batch_tasks
 from seedwise.store import Store, make_owner
 
 __all__ = ["SweepResult", "make_task", "run_folder", "run_workdir", "sweep"]
@@ -132,13 +132,15 @@ class _StoreSource:
             candidates,
             self.owner,
             retry_failed=self.retry_failed,
-            limit=free,
+            # A vectorised study's task holds a batch of repeats.
+            limit=free * (self.spec.settings.vectorize or 1),
             retry_before=self.started,
         )
         self.in_flight.update(claimed)
-        return [
-            make_task(self.spec, r, run_workdir(self.store, self.spec.name, r)) for r in claimed
-        ]
+        return batch_tasks(
+            [make_task(self.spec, r, run_workdir(self.store, self.spec.name, r)) for r in claimed],
+            self.spec.settings.vectorize,
+        )
 
     def accept(self, record: RunRecord) -> None:
         self.store.record_run(record)

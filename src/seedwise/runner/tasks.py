@@ -5,7 +5,8 @@ What comes back is a :class:`seedwise.records.RunRecord`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from seedwise.errors import UsageError
@@ -14,7 +15,7 @@ from seedwise.experiment.values import metric_patterns_from
 from seedwise.seeding import FRAMEWORKS, derive_seed
 from seedwise.seeding.pins import StreamPins
 
-__all__ = ["RunTask", "StudySettings", "worker_environment"]
+__all__ = ["RunTask", "StudySettings", "batch_tasks", "worker_environment"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class StudySettings:
             is read from what the run printed (``--metric NAME=REGEX``).
         pins: The named streams held at a fixed key while others vary
             (``seedwise attribute``), or None.
+        vectorize: Repeats per batched call of a keyed experiment
+            (``--vectorize K``), or None to run each repeat alone. Part of
+            the study's identity: batched arithmetic may round differently
+            at another batch size.
     """
 
     threads: int
@@ -40,6 +45,7 @@ class StudySettings:
     frameworks: tuple[str, ...] | None = None
     metric_patterns: tuple[tuple[str, str], ...] = ()
     pins: StreamPins | None = None
+    vectorize: int | None = None
 
     @classmethod
     def for_study(
@@ -52,6 +58,7 @@ class StudySettings:
         frameworks: tuple[str, ...] | None = None,
         metric_patterns: tuple[tuple[str, str], ...] = (),
         pins: StreamPins | None = None,
+        vectorize: int | None = None,
     ) -> StudySettings:
         """Settings for a study with root ``seed``; the hash seed is derived from it."""
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
@@ -66,6 +73,13 @@ class StudySettings:
                     f"Unknown framework. Received: frameworks={list(frameworks)!r}; "
                     f"expected names from {', '.join(FRAMEWORKS)}"
                 )
+        if vectorize is not None and (
+            isinstance(vectorize, bool) or not isinstance(vectorize, int) or vectorize < 1
+        ):
+            raise UsageError(
+                f"`vectorize` must be a positive int. Received: vectorize={vectorize!r}; "
+                "expected the number of repeats per batched call, 1 or more"
+            )
         return cls(
             threads=threads,
             hash_seed=derive_seed(seed, "PYTHONHASHSEED", bits=32),
@@ -74,6 +88,7 @@ class StudySettings:
             frameworks=None if frameworks is None else tuple(frameworks),
             metric_patterns=tuple(metric_patterns_from(metric_patterns)),
             pins=pins,
+            vectorize=vectorize,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,6 +105,8 @@ class StudySettings:
             data["metric_patterns"] = [list(pair) for pair in self.metric_patterns]
         if self.pins is not None:
             data["pins"] = self.pins.to_dict()
+        if self.vectorize is not None:
+            data["vectorize"] = self.vectorize
         return data
 
     @classmethod
@@ -106,6 +123,7 @@ class StudySettings:
                 (str(name), str(regex)) for name, regex in data.get("metric_patterns", ())
             ),
             pins=None if data.get("pins") is None else StreamPins.from_dict(data["pins"]),
+            vectorize=None if data.get("vectorize") is None else int(data["vectorize"]),
         )
 
 
@@ -154,6 +172,9 @@ class RunTask:
         warmup: Runs to make first, one after another in the same process
             (for ``seedwise check``: a seed right after another seed); their
             records come back before this task's.
+        batch: Repeats of the same study run together with this one in one
+            vectorised call (``settings.vectorize``); their records come back
+            after this task's.
     """
 
     study: str
@@ -167,7 +188,19 @@ class RunTask:
     capture_step: int | None = None
     watch_sources: bool = False
     warmup: tuple[RunTask, ...] = ()
+    batch: tuple[RunTask, ...] = ()
 
     def chain(self) -> tuple[RunTask, ...]:
-        """The runs this task makes, in order: its warm-up runs, then itself."""
-        return (*self.warmup, self)
+        """The runs this task makes, in order: its warm-up runs, itself, its batch."""
+        return (*self.warmup, self, *self.batch)
+
+
+def batch_tasks(tasks: Sequence[RunTask], size: int | None) -> list[RunTask]:
+    """Group ``tasks`` into tasks of at most ``size`` runs each (None: one run per task).
+
+    Each group is its first task with the others as its :attr:`RunTask.batch`.
+    """
+    if size is None or size <= 1:
+        return list(tasks)
+    groups = [tasks[start : start + size] for start in range(0, len(tasks), size)]
+    return [replace(group[0], batch=tuple(group[1:])) for group in groups]

@@ -30,6 +30,7 @@ from seedwise.experiment.loading import prepare_run
 from seedwise.experiment.sources import SourceWatch
 from seedwise.experiment.values import metrics_from_output
 from seedwise.records import RunRecord, RunStatus
+from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
 from seedwise.seeding import seed_everything
 
@@ -202,8 +203,14 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
 
 
 def execute_chain(task: RunTask, worker: str, cache: dict[str, Any]) -> list[RunRecord]:
-    """Run a task's warm-up runs, then the task, in this process; one record each."""
-    return [execute(run, worker, cache) for run in task.chain()]
+    """Run a task's warm-up runs, the task, then its batch, in this process; one record each.
+
+    The runs of a vectorised study's batch are computed in one call (see
+    :mod:`seedwise.runner.batched`) and share its time.
+    """
+    with batch_calls(task):
+        records = [execute(run, worker, cache) for run in task.chain()]
+    return share_batch_time(task, records)
 
 
 def _redirect_output(log_path: str) -> None:

@@ -175,7 +175,7 @@ def _finite(values: ArrayLike, label: str, notes: list[str]) -> NDArray[np.float
             f"The values of a study must be one-dimensional. Received: {label} with shape "
             f"{array.shape}; expected one value per run"
         )
-    finite = array[np.isfinite(array)]
+    finite: NDArray[np.float64] = array[np.isfinite(array)]
     if finite.size < array.size:
         notes.append(f"{label}: {array.size - finite.size} non-finite values left out")
     if finite.size < 2:
@@ -184,6 +184,13 @@ def _finite(values: ArrayLike, label: str, notes: list[str]) -> NDArray[np.float
             f"{finite.size}; expected 2 or more runs (at least {MIN_VALUES} for an interval)"
         )
     return finite
+
+
+def _variance(values: NDArray[np.float64]) -> float:
+    """The sample variance; exactly 0 when every value is the same (not a rounding residue)."""
+    if values[0] == values[-1] and np.all(values == values[0]):
+        return 0.0
+    return float(values.var(ddof=1))
 
 
 def _resampled_variances(
@@ -218,7 +225,7 @@ def _variance_of_variance(values: NDArray[np.float64]) -> float:
     n = values.size
     deviations = values - values.mean()
     m4 = float(np.mean(deviations**4))
-    v = float(values.var(ddof=1))
+    v = _variance(values)
     return max((m4 - v * v * (n - 3) / (n - 1)) / n, 0.0)
 
 
@@ -251,8 +258,8 @@ def attribute_variance(
         metric: The metric's name, for the output.
         confidence: The intervals' level, between 0 and 1.
         n_resamples: Bootstrap resamples.
-        seed: Seeds the bootstrap when ``rng`` is None (a stream derived from
-            ``(seed, "attribution", metric)``).
+        seed: Seeds the bootstrap when ``rng`` is None (one stream per study,
+            derived from ``(seed, "attribution", metric, source)``).
         rng: The Generator of the bootstrap's draws.
 
     Returns:
@@ -286,13 +293,19 @@ def attribute_variance(
             f"`n_resamples` must be an int of at least 100. Received: "
             f"n_resamples={n_resamples!r}; expected e.g. 2000"
         )
-    generator = rng if rng is not None else stream_rng(seed, "attribution", metric or "")
+
+    def draws_for(values: NDArray[np.float64], part: str) -> NDArray[np.float64]:
+        # Without an explicit Generator each part has its own stream, so that a
+        # share does not depend on the order of the sources or on which others are given.
+        generator = rng if rng is not None else stream_rng(seed, "attribution", metric or "", part)
+        return _resampled_variances(values, n_resamples, generator)
+
     notes: list[str] = []
     whole = _finite(total, "total", notes)
     parts = {name: _finite(values, name, notes) for name, values in sources.items()}
     if unnamed is not None:
         parts[_UNNAMED] = _finite(unnamed, _UNNAMED, notes)
-    total_variance = float(whole.var(ddof=1))
+    total_variance = _variance(whole)
     method = (
         f"hull of percentile bootstrap ({n_resamples} resamples) and Bonett's interval; "
         "rest: hull of bootstrap and delta method"
@@ -300,18 +313,18 @@ def attribute_variance(
     if total_variance == 0:
         notes.append("every run of the study where all sources vary gave the same value")
         empty = [
-            Share(name, float(values.var(ddof=1)), None, None, None, values.size, "no variance")
+            Share(name, _variance(values), None, None, None, values.size, "no variance")
             for name, values in parts.items()
         ]
         empty.append(Share(REST, 0.0, None, None, None, whole.size, "no variance"))
         return Attribution(metric, 0.0, whole.size, tuple(empty), confidence, method, tuple(notes))
-    total_draws = _resampled_variances(whole, n_resamples, generator)
+    total_draws = draws_for(whole, "total")
     with np.errstate(divide="ignore", invalid="ignore"):
         rows: list[Share] = []
         explained = np.zeros(n_resamples)
         for name, values in parts.items():
-            variance = float(values.var(ddof=1))
-            draws = _resampled_variances(values, n_resamples, generator)
+            variance = _variance(values)
+            draws = draws_for(values, name)
             explained = explained + draws
             rows.append(_share_row(name, variance, values, whole, draws / total_draws, confidence))
         rest_draws = 1 - explained / total_draws
@@ -330,7 +343,7 @@ def _share_row(
     draws: NDArray[np.float64],
     confidence: float,
 ) -> Share:
-    share = variance / float(whole.var(ddof=1))
+    share = variance / _variance(whole)
     if variance == 0:
         return Share(
             name, 0.0, 0.0, 0.0, 0.0, values.size, "every run gave the same value: no effect"

@@ -1,0 +1,294 @@
+"""``seedwise attribute``: one study per source of randomness, and their shares of the variance.
+
+For sources ``init, data, dropout`` of an experiment, :func:`run_attribution`
+runs (or resumes) these studies, each an ordinary study of the store:
+
+- ``<base>-attribute-all``: every stream varies with the repeat, as in
+  ``seedwise run``;
+- ``<base>-attribute-init`` (one per source): ``ctx.rng("init")`` and
+  ``ctx.seed_for("init")`` vary with the repeat; every other stream,
+  ``ctx.seed`` and the seed of ``seed_everything`` stay at one fixed key;
+- ``<base>-attribute-unnamed``: every named source stays at the fixed key
+  while the rest varies (``ctx.seed``, global seeding, streams not named).
+
+:func:`attribution_of` finds such groups among stored studies and computes
+the shares with :func:`seedwise.stats.attribution.attribute_variance`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seedwise.errors import UsageError
+from seedwise.records import RunRecord
+from seedwise.runner.run import StudyRun, run_study
+from seedwise.runner.spec import prepare_study
+from seedwise.seeding.pins import ALL, UNNAMED, StreamPins, fixed_key
+from seedwise.stats.attribution import Attribution, attribute_variance
+from seedwise.store import Study
+
+__all__ = [
+    "AttributionGroup",
+    "AttributionRun",
+    "attribution_groups",
+    "attribution_of",
+    "check_sources",
+    "run_attribution",
+]
+
+_SOURCE = re.compile(r"[A-Za-z0-9_.-]+")
+_RESERVED = (ALL, UNNAMED, "interactions")
+
+
+def check_sources(sources: Sequence[str]) -> tuple[str, ...]:
+    """The sources' names, checked: distinct, not reserved, letters, digits, ``_.-``.
+
+    Args:
+        sources: The named streams to attribute variance to.
+
+    Returns:
+        The names, in the order given.
+
+    Raises:
+        UsageError: No source, a repeated, reserved or malformed name.
+    """
+    names = tuple(sources)
+    if isinstance(sources, str) or not names:
+        raise UsageError(
+            f"An attribution needs a list of sources. Received: sources={sources!r}; "
+            "expected e.g. ['init', 'data', 'dropout']"
+        )
+    for name in names:
+        if not isinstance(name, str) or not _SOURCE.fullmatch(name) or name in _RESERVED:
+            raise UsageError(
+                f"A source must be the name of a stream. Received: source={name!r}; expected "
+                f"letters, digits, '_', '.' or '-', not {', '.join(_RESERVED)}"
+            )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UsageError(
+            f"Each source may be named once. Received: sources={list(names)!r}; "
+            f"{', '.join(repeated)} repeated"
+        )
+    return names
+
+
+@dataclass
+class AttributionRun:
+    """What :func:`run_attribution` did: one :class:`StudyRun` per label.
+
+    Attributes:
+        sources: The named sources.
+        studies: ``"all"``, each source, then ``"unnamed"`` -> its study run.
+        store: The store's path.
+    """
+
+    sources: tuple[str, ...]
+    studies: dict[str, StudyRun] = field(default_factory=dict)
+    store: Path = Path()
+
+    def values(self, metric: str) -> dict[str, list[float]]:
+        """The finished runs' values of ``metric``, by label."""
+        return {
+            label: [
+                run.metrics[metric]
+                for run in outcome.runs
+                if run.status.is_finished and metric in run.metrics
+            ]
+            for label, outcome in self.studies.items()
+        }
+
+    def metrics(self) -> list[str]:
+        """Every metric a finished run of the ``all`` study returned, in order."""
+        runs = self.studies[ALL].runs if ALL in self.studies else []
+        names = (name for run in runs if run.status.is_finished for name in run.metrics)
+        return list(dict.fromkeys(names))
+
+    def attribution(self, metric: str, *, seed: int = 0) -> Attribution:
+        """The shares of ``metric``'s variance (see :func:`attribute_variance`)."""
+        values = self.values(metric)
+        return attribute_variance(
+            {source: values[source] for source in self.sources},
+            values[ALL],
+            unnamed=values.get(UNNAMED),
+            metric=metric,
+            seed=seed,
+        )
+
+
+def run_attribution(
+    fn_or_ref: str | Callable[..., Any],
+    *,
+    sources: Sequence[str],
+    repeats: int = 30,
+    seed: int = 0,
+    config: Mapping[str, Any] | None = None,
+    unnamed: bool = True,
+    name: str | None = None,
+    store: str | os.PathLike[str] | None = None,
+    on_study: Callable[[str, str], None] | None = None,
+    on_start: Callable[[list[RunRecord]], None] | None = None,
+    on_record: Callable[[RunRecord], None] | None = None,
+    **options: Any,
+) -> AttributionRun:
+    """Run (or resume) the studies of an attribution, one after another.
+
+    Args:
+        fn_or_ref: The experiment, as for :func:`seedwise.run`.
+        sources: The named streams (``ctx.rng(name)``, ``ctx.seed_for(name)``)
+            to attribute the variance to.
+        repeats: Runs per study.
+        seed: The root seed of every study; the fixed key derives from it.
+        config: The config every run receives.
+        unnamed: Also run the study in which only the rest varies.
+        name: The studies' common prefix; default the experiment's name and a
+            hash of config, seed and settings.
+        store: The store file.
+        on_study: Called with each study's label and name before it runs.
+        on_start: Passed to :func:`run_study` for each study.
+        on_record: Passed to :func:`run_study` for each study.
+        **options: Further arguments of :func:`run_study` (``workers``,
+            ``threads``, ``timeout``, ``frameworks``, ``retry_failed``, ...).
+
+    Returns:
+        The :class:`AttributionRun`.
+
+    Raises:
+        UsageError: Bad sources or options (nothing has run yet).
+        SweepInterrupted: Ctrl-C; the studies' finished runs are kept.
+    """
+    names = check_sources(sources)
+    key = fixed_key(seed)
+    base = name
+    if base is None:
+        spec = prepare_study(
+            fn_or_ref,
+            seed=seed,
+            config=config,
+            threads=options.get("threads", 1),
+            deterministic=options.get("deterministic", True),
+            frameworks=options.get("frameworks"),
+            name=None,
+            argv=options.get("argv", ()),
+            metric_patterns=options.get("metric_patterns", ()),
+        )
+        base = spec.name
+    labels = [ALL, *names, *([UNNAMED] if unnamed else [])]
+    outcome = AttributionRun(sources=names)
+    for label in labels:
+        study_name = f"{base}-attribute-{label}"
+        if on_study is not None:
+            on_study(label, study_name)
+        result = run_study(
+            fn_or_ref,
+            repeats=repeats,
+            seed=seed,
+            config=config,
+            store=store,
+            name=study_name,
+            pins=StreamPins.for_source(label, names, key),
+            on_start=on_start,
+            on_record=on_record,
+            **options,
+        )
+        outcome.studies[label] = result
+        outcome.store = result.store
+    return outcome
+
+
+@dataclass(frozen=True)
+class AttributionGroup:
+    """The stored studies of one attribution.
+
+    Attributes:
+        sources: The named sources.
+        studies: Label (``"all"``, a source, ``"unnamed"``) -> study.
+    """
+
+    sources: tuple[str, ...]
+    studies: dict[str, Study]
+
+    @property
+    def complete(self) -> bool:
+        """Whether the ``all`` study and every source's study are there."""
+        return all(label in self.studies for label in (ALL, *self.sources))
+
+    def attribution(self, metric: str, *, seed: int = 0) -> Attribution:
+        """The shares of ``metric``'s variance over the studies' finished runs.
+
+        Raises:
+            UsageError: A study is missing, or has fewer than 2 values of ``metric``.
+        """
+        if not self.complete:
+            missing = [label for label in (ALL, *self.sources) if label not in self.studies]
+            raise UsageError(
+                f"An attribution needs every study of its sources. Received: studies of "
+                f"{', '.join(self.studies)}; missing {', '.join(missing)}"
+            )
+        unnamed = self.studies.get(UNNAMED)
+        return attribute_variance(
+            {source: self.studies[source].metrics(metric) for source in self.sources},
+            self.studies[ALL].metrics(metric),
+            unnamed=None if unnamed is None else unnamed.metrics(metric),
+            metric=metric,
+            seed=seed,
+        )
+
+
+def attribution_groups(studies: Sequence[Study]) -> list[AttributionGroup]:
+    """The attributions among ``studies``: those with stream pins, grouped by what they share.
+
+    Studies belong to one attribution when they share experiment, config,
+    root seed, fixed key and sources.
+    """
+    groups: dict[str, AttributionGroup] = {}
+    for study in studies:
+        record = study.record
+        data = record.settings.get("pins")
+        if data is None:
+            continue
+        pins = StreamPins.from_dict(data)
+        identity = json.dumps(
+            [record.experiment, record.config, record.seed, pins.key, pins.sources],
+            sort_keys=True,
+            default=str,
+        )
+        group = groups.setdefault(identity, AttributionGroup(pins.sources, {}))
+        group.studies.setdefault(pins.label, study)
+        if pins.label == ALL:
+            # The order the sources were given in, as the study of all keeps it.
+            groups[identity] = AttributionGroup(pins.varying, group.studies)
+    return list(groups.values())
+
+
+def attribution_of(
+    studies: Sequence[Study], metrics: Sequence[str] | None = None, *, seed: int = 0
+) -> list[Attribution]:
+    """The shares of every metric's variance, for each complete attribution among ``studies``.
+
+    Args:
+        studies: Stored studies; those made by ``seedwise attribute`` are used.
+        metrics: The metrics; None for every metric of each ``all`` study.
+        seed: Seeds the bootstraps.
+
+    Returns:
+        One :class:`Attribution` per complete group and metric with at least
+        2 values in every study.
+    """
+    results = []
+    for group in attribution_groups(studies):
+        if not group.complete:
+            continue
+        names = list(metrics) if metrics is not None else group.studies[ALL].metric_names()
+        for metric in names:
+            try:
+                results.append(group.attribution(metric, seed=seed))
+            except UsageError:
+                continue
+    return results
