@@ -292,14 +292,6 @@ def add_run_parser(commands: Any) -> None:
         "jax.vmap; each repeat is still its own run (part of the study's identity; "
         "default workers: one per batch)",
     )
-    parser.add_argument(
-        "--vectorize",
-        type=positive_int,
-        metavar="K",
-        help="train K repeats per call of a keyed experiment, def train(key, config), under "
-        "jax.vmap; each repeat is still its own run (part of the study's identity; "
-        "default workers: one per batch)",
-    )
     parser.add_argument("--name", help="the study's name (default: experiment and a hash)")
     parser.add_argument(
         "--metric",

@@ -43,10 +43,6 @@ __all__ = [
 KEYED_FRAMEWORKS = ("python", "numpy", "jax")
 
 
-#: What a keyed experiment's runs seed unless told otherwise: its key is its randomness.
-KEYED_FRAMEWORKS = ("python", "numpy", "jax")
-
-
 def check_positive(value: object, name: str, *, allow_none: bool = False) -> Any:
     """Return ``value`` if it is a positive number (or None when allowed), else raise."""
     if value is None and allow_none:

@@ -31,7 +31,6 @@ from seedwise.experiment.sources import SourceWatch
 from seedwise.experiment.values import metrics_from_output
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.batched import batch_calls, share_batch_time
-from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
 from seedwise.seeding import seed_everything
 

@@ -1,8 +1,11 @@
 """Seed every installed framework at once, and say what was done.
 
 One private module per framework (``_python``, ``_numpy``, ``_keras``,
-``_tensorflow``, ``_torch``, ``_jax``), each with the same functions:
+``_tensorflow``, ``_torch``, ``_jax``), each with the same names:
+``NAME``, ``MODULE`` (the module whose import makes it seedable),
 ``installed``, ``prepare``, ``seed``, ``get_state`` and ``set_state``.
+Frameworks already imported are seeded at once; the others when their
+import completes (``_plan``), so nothing is imported only to be seeded.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from contextlib import contextmanager
 from types import ModuleType
 
 from seedwise.errors import UsageError
-from seedwise.seeding import _jax, _keras, _numpy, _python, _tensorflow, _torch
+from seedwise.seeding import _jax, _keras, _numpy, _plan, _python, _tensorflow, _torch
 from seedwise.seeding.report import SeedAction, SeedReport
 from seedwise.seeding.streams import MAX_SEED, check_seed, derive_seed, rng
 
@@ -68,16 +71,25 @@ def seed_everything(
     deterministic: bool = True,
     frameworks: Iterable[str] | None = None,
 ) -> SeedReport:
-    """Seed every installed framework's global generators.
+    """Seed every installed framework's global generators, each when it is imported.
 
-    Calling this does the following, for each framework that is installed
-    (frameworks are imported first, then seeded, so that an import which
-    draws random numbers cannot shift the result):
+    A framework already imported is seeded at once. One not imported yet is
+    seeded the moment its import completes (inside the ``import`` statement,
+    before any code can draw from it), with this seed, whoever imports it:
+    nothing is imported only to be seeded. Draws that any later import makes
+    from Python's ``random``, NumPy's global state or torch's generator are
+    undone when that import completes (on this thread), so results do not
+    depend on what the process had imported before: the same seed gives the
+    same numbers as importing every framework first and seeding afterwards.
+    A later call (or a :func:`seeded` block) takes over the frameworks not
+    imported yet.
 
-    - Keras 3: ``keras.utils.set_random_seed(seed)``, which also resets the
-      global ``SeedGenerator``;
+    For each framework, seeding does the following:
+
+    - Keras 3: what ``keras.utils.set_random_seed(seed)`` does (global seed
+      stored, global ``SeedGenerator`` reset; Python and NumPy seeded too);
     - Python: ``random.seed(seed)``;
-    - NumPy: ``numpy.random.seed(seed)``;
+    - NumPy: ``numpy.random.seed(seed)`` (when ``numpy.random`` is imported);
     - TensorFlow: ``tf.random.set_seed(seed)``, the global
       ``tf.random.Generator`` reseeded, and when ``deterministic``,
       ``tf.config.experimental.enable_op_determinism()``;
@@ -87,7 +99,7 @@ def seed_everything(
       ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` if CUDA is not yet initialised;
     - JAX: nothing global exists to seed (use :func:`jax_key`); when
       ``deterministic``, ``--xla_gpu_deterministic_ops=true`` is added to
-      ``XLA_FLAGS`` if JAX's backend is not yet initialised.
+      ``XLA_FLAGS`` at once, if JAX's backend is not yet initialised.
 
     It cannot reach ``PYTHONHASHSEED`` (fixed only before the interpreter
     starts), NumPy ``default_rng()`` generators made without a seed, or
@@ -99,10 +111,13 @@ def seed_everything(
             JAX on GPU). On the CPU it costs little; on GPU, ops without a
             deterministic kernel raise instead of varying.
         frameworks: Only these (names from :data:`FRAMEWORKS`); default:
-            every one that is installed.
+            every one that is installed. ``keras`` brings ``python`` and
+            ``numpy`` with it, as ``keras.utils.set_random_seed`` does.
 
     Returns:
-        A :class:`SeedReport` of every action, with its status and why.
+        A :class:`SeedReport` of every action, with its status and whether it
+        was done at once or on import; actions done on a later import are
+        added to it when they happen.
 
     Raises:
         InvalidSeedError: ``seed`` is not an int in range.
@@ -115,14 +130,15 @@ def seed_everything(
     value = check_seed(seed)
     _check_flag(deterministic, "deterministic")
     modules = _select(frameworks)
+    names = {module.NAME for module in modules}
+    if _keras.NAME in names:
+        # keras.utils.set_random_seed seeds Python and NumPy: so does Keras here.
+        modules = [m for m in _MODULES if m in modules or m in (_python, _numpy)]
     present = [module for module in modules if module.installed()]
-    for module in present:
-        module.prepare()
     report = SeedReport(seed=value, deterministic=deterministic)
+    _plan.install(_plan.Plan(value, deterministic, tuple(present), report))
     for module in modules:
-        if module in present:
-            module.seed(value, deterministic, report)
-        else:
+        if module not in present:
             report.add(module.NAME, "not installed", "skipped")
     report.actions.extend(seeding_gaps(module.NAME for module in modules))
     return report
@@ -161,9 +177,13 @@ def seeded(
     Restores Python ``random``, NumPy's global state, TensorFlow's global
     seed, op-seed counter and global generator, the Keras global seed and
     ``SeedGenerator``, and torch's CPU and CUDA generators, so draws after
-    the block are those that would have come had the block not run. With
-    ``deterministic=True`` the deterministic switches and the environment
-    variables set for them are restored too.
+    the block are those that would have come had the block not run. A
+    framework first imported inside the block is seeded on import, and on
+    exit gets the state it would have had had it been imported without the
+    block (seeded by the ``seed_everything`` in force outside, if any).
+    Nothing is imported to be seeded or saved. With ``deterministic=True``
+    the deterministic switches and the environment variables set for them
+    are restored too.
 
     Args:
         seed: As for :func:`seed_everything`.
@@ -171,7 +191,12 @@ def seeded(
         frameworks: As for :func:`seed_everything`.
 
     Yields:
-        The :class:`SeedReport` of the seeding done on entry.
+        The :class:`SeedReport` of the seeding done on entry (and on import
+        inside the block).
+
+    Raises:
+        InvalidSeedError: ``seed`` is not an int in range.
+        UsageError: An unknown framework name, or a non-bool ``deterministic``.
 
     Example:
         >>> with seeded(0):                   # doctest: +SKIP
@@ -179,16 +204,19 @@ def seeded(
     """
     check_seed(seed)
     _check_flag(deterministic, "deterministic")
-    present = [module for module in _select(frameworks) if module.installed()]
-    for module in present:
-        module.prepare()
+    selected = _select(frameworks)
+    if _keras in selected:
+        selected = [m for m in _MODULES if m in selected or m in (_python, _numpy)]
+    present = [m for m in selected if m.installed() and _plan.imported(m)]
     states = [(module, module.get_state()) for module in present]
     environment = {name: os.environ.get(name) for name in _ENVIRONMENT_VARIABLES}
+    level = _plan.push()
     try:
         yield seed_everything(seed, deterministic=deterministic, frameworks=frameworks)
     finally:
         for module, state in reversed(states):
             module.set_state(state)
+        _plan.pop(level)
         for name, previous in environment.items():
             if previous is None:
                 os.environ.pop(name, None)

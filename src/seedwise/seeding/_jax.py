@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     import jax
 
 NAME = "jax"
+#: The module whose import makes this framework seedable; None: seeded at once, always.
+MODULE: str | None = None
 XLA_VARIABLE = "XLA_FLAGS"
 DETERMINISTIC_FLAG = "--xla_gpu_deterministic_ops=true"
 

@@ -7,16 +7,22 @@ NumPy and TensorFlow alone, as older recipes do, leaves Keras 3 unseeded.
 
 from __future__ import annotations
 
+import random
+import sys
+from functools import cache
 from importlib.util import find_spec
 from typing import Any, cast
 
 from seedwise.seeding.report import SeedReport
 
 NAME = "keras"
+#: The module whose import makes this framework seedable; None: seeded at once, always.
+MODULE: str | None = "keras"
 
 
+@cache
 def installed() -> bool:
-    """True if Keras 3 or newer can be imported."""
+    """True if Keras 3 or newer can be imported (read once per process)."""
     from importlib.metadata import PackageNotFoundError, version
 
     if find_spec("keras") is None:
@@ -38,14 +44,48 @@ def keras_seed(value: int) -> int:
     return (value ^ (value >> 32)) & 0xFFFFFFFF
 
 
-def seed(value: int, deterministic: bool, report: SeedReport) -> None:
-    """``keras.utils.set_random_seed``, which also resets the global SeedGenerator."""
+def seed(
+    value: int,
+    deterministic: bool,
+    report: SeedReport,
+    alongside: frozenset[str] = frozenset(),
+) -> None:
+    """What ``keras.utils.set_random_seed`` does, without importing anything.
+
+    Equivalent to ``keras.utils.set_random_seed(value)`` (folded to 32 bits):
+    the global seed stored, the global ``SeedGenerator`` dropped (it is
+    rebuilt from Python's ``random`` on first use), Python and NumPy seeded,
+    TensorFlow's global seed set if TensorFlow is imported, and torch seeded
+    on the torch backend. Keras's own call would import TensorFlow just to
+    seed it; this one leaves it to be seeded when it is imported. Frameworks
+    in ``alongside`` are seeded in their own right, after Keras, and are left
+    alone here.
+    """
     import keras
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
 
     folded = keras_seed(value)
-    keras.utils.set_random_seed(folded)
+    state = _global_state()
+    state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, folded)
+    state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    if "python" not in alongside:
+        random.seed(folded)
+    if "numpy" not in alongside:
+        import numpy as np
+
+        np.random.seed(folded)
+    if "tensorflow" not in alongside and "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        tf.random.set_seed(folded)
+    backend = keras.backend.backend()
+    if backend == "torch" and "torch" not in alongside:
+        import torch
+
+        torch.manual_seed(folded)
     detail = (
-        f"backend {keras.backend.backend()}; resets the global SeedGenerator; "
+        f"backend {backend}; resets the global SeedGenerator; "
         "default layer seeds come from Python's random, seeded here"
     )
     if folded != value:

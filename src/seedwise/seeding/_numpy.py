@@ -7,6 +7,8 @@ from importlib.util import find_spec
 from seedwise.seeding.report import SeedReport
 
 NAME = "numpy"
+#: The module whose import makes this framework seedable; None: seeded at once, always.
+MODULE: str | None = "numpy.random"
 _WORD = 2**32
 
 

@@ -8,6 +8,8 @@ import random
 from seedwise.seeding.report import SeedReport
 
 NAME = "python"
+#: The module whose import makes this framework seedable; None: seeded at once, always.
+MODULE: str | None = None
 
 
 def installed() -> bool:

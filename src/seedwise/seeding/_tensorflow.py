@@ -8,6 +8,8 @@ from typing import Any, cast
 from seedwise.seeding.report import SeedReport
 
 NAME = "tensorflow"
+#: The module whose import makes this framework seedable; None: seeded at once, always.
+MODULE: str | None = "tensorflow"
 
 _DETERMINISM_NOTE = (
     "ops without a deterministic kernel (mostly on GPU) now raise "

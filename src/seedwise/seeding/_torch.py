@@ -9,6 +9,8 @@ from typing import Any, cast
 from seedwise.seeding.report import SeedReport
 
 NAME = "torch"
+#: The module whose import makes this framework seedable; None: seeded at once, always.
+MODULE: str | None = "torch"
 CUBLAS_VARIABLE = "CUBLAS_WORKSPACE_CONFIG"
 CUBLAS_VALUE = ":4096:8"
 

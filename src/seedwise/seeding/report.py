@@ -10,9 +10,15 @@ from seedwise._html import element, notebook_block, table
 
 __all__ = ["SeedAction", "SeedReport", "Status"]
 
-Status = Literal["ok", "warning", "impossible", "skipped"]
+Status = Literal["ok", "warning", "impossible", "skipped", "pending"]
 
-_MARKS: dict[str, str] = {"ok": "ok", "warning": "WARN", "impossible": "NO", "skipped": "-"}
+_MARKS: dict[str, str] = {
+    "ok": "ok",
+    "warning": "WARN",
+    "impossible": "NO",
+    "skipped": "-",
+    "pending": "wait",
+}
 
 
 @dataclass(frozen=True)
@@ -25,15 +31,19 @@ class SeedAction:
         action: What was set, e.g. ``random.seed(42)``.
         status: ``ok`` (done), ``warning`` (done, or not needed, but
             reproducibility can still break here), ``impossible`` (cannot be
-            done by a call inside this process) or ``skipped`` (framework not
-            installed or not asked for).
+            done by a call inside this process), ``skipped`` (framework not
+            installed or not asked for) or ``pending`` (not imported yet: it
+            is seeded the moment its import completes).
         detail: Why, and what to do about it.
+        when: ``at once`` (done by the seeding call itself) or ``on import``
+            (done, or to be done, when the framework's import completed).
     """
 
     framework: str
     action: str
     status: Status
     detail: str = ""
+    when: str = "at once"
 
 
 @dataclass
@@ -65,6 +75,28 @@ class SeedReport:
                 seen.append(action.framework)
         return seen
 
+    def _seeded(self, when: str) -> list[str]:
+        seen: list[str] = []
+        for action in self.actions:
+            if action.status == "ok" and action.when == when and action.framework not in seen:
+                seen.append(action.framework)
+        return seen
+
+    @property
+    def seeded_at_once(self) -> list[str]:
+        """The frameworks seeded by the call itself: those already imported, and Python."""
+        return self._seeded("at once")
+
+    @property
+    def seeded_on_import(self) -> list[str]:
+        """The frameworks seeded later, the moment their import completed."""
+        return self._seeded("on import")
+
+    @property
+    def waiting(self) -> list[str]:
+        """The frameworks not imported yet, to be seeded when their import completes."""
+        return [a.framework for a in self.actions if a.status == "pending"]
+
     def for_framework(self, framework: str) -> list[SeedAction]:
         """The actions recorded for one framework."""
         return [a for a in self.actions if a.framework == framework]
@@ -74,6 +106,9 @@ class SeedReport:
         return {
             "seed": self.seed,
             "deterministic": self.deterministic,
+            "seeded_at_once": self.seeded_at_once,
+            "seeded_on_import": self.seeded_on_import,
+            "waiting": self.waiting,
             "actions": [asdict(a) for a in self.actions],
         }
 
@@ -83,7 +118,7 @@ class SeedReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SeedReport:
-        """Rebuild a report from :meth:`to_dict` output."""
+        """Rebuild a report from :meth:`to_dict` output (the lists of frameworks are derived)."""
         actions = [SeedAction(**a) for a in data["actions"]]
         return cls(
             seed=int(data["seed"]), deterministic=bool(data["deterministic"]), actions=actions
@@ -96,7 +131,8 @@ class SeedReport:
         rows = [
             [
                 a.framework,
-                element("span", _MARKS[a.status], class_=marks[a.status]),
+                element("span", _MARKS[a.status], class_=marks.get(a.status)),
+                a.when,
                 a.action,
                 a.detail,
             ]
@@ -108,7 +144,8 @@ class SeedReport:
                 element(
                     "div", element("code", f"seedwise.seed_everything({self.seed})"), f": {mode}"
                 ),
-                table(["framework", "status", "action", "detail"], rows),
+                table(["framework", "status", "when", "action", "detail"], rows),
+                element("div", self._timing()),
                 element(
                     "div", f"{problems} warning(s): reproducibility can still break where marked."
                 )
@@ -117,20 +154,32 @@ class SeedReport:
             )
         )
 
+    def _timing(self) -> str:
+        """One line: which frameworks were seeded at once, on import, or wait for their import."""
+        parts = [f"seeded at once: {', '.join(self.seeded_at_once) or 'none'}"]
+        parts.append(f"on import: {', '.join(self.seeded_on_import) or 'none'}")
+        if self.waiting:
+            parts.append(f"waiting for their import: {', '.join(self.waiting)}")
+        return "; ".join(parts)
+
     def __str__(self) -> str:
         mode = "deterministic ops on" if self.deterministic else "deterministic ops off"
         lines = [f"seedwise.seed_everything({self.seed}): {mode}"]
         width_fw = max([len("framework")] + [len(a.framework) for a in self.actions])
         width_action = max([len("action")] + [len(a.action) for a in self.actions])
         width_action = min(width_action, 52)
-        header = f"  {'framework':<{width_fw}}  {'status':<6}  {'action':<{width_action}}  detail"
+        header = (
+            f"  {'framework':<{width_fw}}  {'status':<6}  {'when':<9}  "
+            f"{'action':<{width_action}}  detail"
+        )
         lines.append(header)
         lines.append("  " + "-" * (len(header) - 2 + 20))
         for a in self.actions:
             lines.append(
-                f"  {a.framework:<{width_fw}}  {_MARKS[a.status]:<6}  "
+                f"  {a.framework:<{width_fw}}  {_MARKS[a.status]:<6}  {a.when:<9}  "
                 f"{a.action:<{width_action}}  {a.detail}".rstrip()
             )
+        lines.append(f"  {self._timing()}")
         problems = len(self.warnings)
         if problems:
             lines.append(f"  {problems} warning(s): reproducibility can still break where marked.")
