@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from seedwise.cli import main
+from seedwise.report import write_report
 from seedwise.runner.attribution import attribution_of, check_sources, run_attribution
 from seedwise.store import open_store
 from tests.conftest import PROGRAMS
@@ -63,6 +64,13 @@ def test_two_sources_of_known_variance_get_shares_within_their_intervals(
         studies = [reader.study(entry.name) for entry in reader.list_studies()]
         (stored,) = attribution_of(studies, ["y"])
     assert stored.to_dict() == result.to_dict()
+    with open_store(store) as reader:
+        studies = [reader.study(name) for name in outcome.study_names()]
+        page = write_report(studies, tmp_path / "report.md", metrics=["y"])
+    text = page.read_text()
+    assert "## Variance by source" in text
+    assert f"| init | {result.share('init').share:.1%} |" in text
+    assert (tmp_path / "report_files" / "attribution-1.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_pinned_streams_keep_their_key_and_a_rerun_resumes(tmp_path: Path) -> None:

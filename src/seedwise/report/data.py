@@ -21,12 +21,15 @@ from seedwise._version import __version__
 from seedwise.check.kept import KeptVerdict, kept_verdicts
 from seedwise.errors import UsageError
 from seedwise.records import RunRecord, RunStatus
+from seedwise.runner.attribution import attribution_of
 from seedwise.stats import Comparison, Summary, compare, summarize
 from seedwise.store import Study, StudyRecord
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+    from seedwise.stats.attribution import Attribution
 
 __all__ = [
     "Curve",
@@ -144,6 +147,8 @@ class ReportData:
         generated: When the report was made (UTC), the one line that
             differs between two reports of the same store.
         version: seedwise's version.
+        attributions: The shares of variance by source, one per metric of each
+            complete group of ``seedwise attribute`` studies among them.
     """
 
     store: Path
@@ -156,6 +161,7 @@ class ReportData:
     generated: str
     version: str = __version__
     logged: tuple[str, ...] = field(default=())
+    attributions: tuple[Attribution, ...] = field(default=())
 
     @property
     def title(self) -> str:
@@ -368,4 +374,5 @@ def gather(
         environments=differing_facts([_environment_facts(part.environments) for part in parts]),
         generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(moment)),
         logged=tuple(logged),
+        attributions=tuple(attribution_of(studies, metrics, seed=seed)),
     )

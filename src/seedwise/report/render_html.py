@@ -13,6 +13,7 @@ import base64
 from collections.abc import Sequence
 
 from seedwise._html import Html, element, join, table
+from seedwise.report.attribution import attribution_notes, attribution_table
 from seedwise.report.data import ReportData
 from seedwise.report.tables import (
     Table,
@@ -134,6 +135,14 @@ def render_html(data: ReportData, figures: dict[str, bytes]) -> str:
             if f"curve-{index}" in figures
         ]
         sections.append(_section("curves", "Learning curves (logged steps)", *images))
+    if data.attributions:
+        contents.append(("attribution", "Variance by source"))
+        shares = []
+        for index, result in enumerate(data.attributions, start=1):
+            alt = f"share of the variance of {result.metric} by source"
+            shares.append(_image(figures[f"attribution-{index}"], alt))
+            shares += [_table(attribution_table(result)), _notes(attribution_notes(result))]
+        sections.append(_section("attribution", "Variance by source", *shares))
     failures, more = failures_table(data)
     contents.append(("failures", "Failures"))
     sections.append(

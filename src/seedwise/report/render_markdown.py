@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from seedwise.report.attribution import attribution_notes, attribution_table
 from seedwise.report.data import ReportData
 from seedwise.report.tables import (
     Table,
@@ -122,6 +123,12 @@ def render_markdown(data: ReportData, figures: dict[str, str]) -> str:
         for index, name in enumerate(data.logged, start=1):
             if f"curve-{index}" in figures:
                 lines += [f"![{markdown_text(name)} by step]({figures[f'curve-{index}']})", ""]
+    if data.attributions:
+        lines += ["## Variance by source", ""]
+        for index, result in enumerate(data.attributions, start=1):
+            alt = f"share of the variance of {markdown_text(result.metric)} by source"
+            lines += [f"![{alt}]({figures[f'attribution-{index}']})", ""]
+            lines += _table(attribution_table(result)) + _notes(attribution_notes(result))
     failures, more = failures_table(data)
     lines += ["## Failures", ""]
     lines += _table(failures) if failures.rows else ["Every run finished.", ""]

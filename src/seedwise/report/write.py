@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seedwise.errors import UsageError
+from seedwise.report.attribution import attribution_figure
 from seedwise.report.data import ReportData, gather
 from seedwise.report.plots import curve_figure, metric_figure
 from seedwise.report.render_html import render_html
@@ -57,6 +58,8 @@ def draw_figures(data: ReportData) -> dict[str, bytes]:
     for index, name in enumerate(data.logged, start=1):
         curves = [(study, study.curves[name]) for study in data.studies if name in study.curves]
         figures[f"curve-{index}"] = curve_figure(name, curves)
+    for index, result in enumerate(data.attributions, start=1):
+        figures[f"attribution-{index}"] = attribution_figure(result)
     return figures
 
 

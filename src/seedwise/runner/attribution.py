@@ -104,6 +104,10 @@ class AttributionRun:
             for label, outcome in self.studies.items()
         }
 
+    def study_names(self) -> list[str]:
+        """The studies' names: ``all``, each source, then ``unnamed``."""
+        return [outcome.spec.name for outcome in self.studies.values()]
+
     def metrics(self) -> list[str]:
         """Every metric a finished run of the ``all`` study returned, in order."""
         runs = self.studies[ALL].runs if ALL in self.studies else []
