@@ -17,6 +17,7 @@ from typing import Any
 from seedwise.errors import UsageError
 from seedwise.experiment.values import parse_assignment, parse_metric_pattern
 from seedwise.report import REPORT_SUFFIXES
+from seedwise.runner.dask import check_scheduler_address
 from seedwise.seeding import FRAMEWORKS
 from seedwise.seeding.streams import MAX_SEED
 from seedwise.store import default_store_path
@@ -34,10 +35,15 @@ __all__ = [
     "non_negative_int",
     "positive_int",
     "positive_number",
+    "executor_name",
     "report_output",
+    "scheduler_address",
     "seed",
     "store_path",
 ]
+
+#: The executors ``--executor`` takes.
+EXECUTORS = ("local", "dask")
 
 STORE_HELP = "the store file (default $SEEDWISE_STORE or .seedwise/seedwise.db)"
 
@@ -169,6 +175,23 @@ def source_list(text: str) -> tuple[str, ...]:
 
     try:
         return check_sources([part.strip() for part in text.split(",") if part.strip()])
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def executor_name(text: str) -> str:
+    """Where runs execute (``--executor``): ``local`` or ``dask``."""
+    if text not in EXECUTORS:
+        raise argparse.ArgumentTypeError(
+            f"unknown executor. Received: {text!r}; expected one of {', '.join(EXECUTORS)}"
+        )
+    return text
+
+
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler's address (``--scheduler``), e.g. ``tcp://10.0.0.5:8786``."""
+    try:
+        return check_scheduler_address(text)
     except UsageError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

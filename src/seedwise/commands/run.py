@@ -16,11 +16,13 @@ from seedwise.commands.options import (
     add_output_options,
     add_run_settings,
     config_from,
+    executor_name,
     frameworks_from,
     metric_option,
     non_negative_int,
     positive_int,
     positive_number,
+    scheduler_address,
     store_path,
 )
 from seedwise.commands.options import seed as seed_value
@@ -64,6 +66,8 @@ def run_command(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 config=config_from(args),
                 workers=args.workers,
+                executor=args.executor,
+                scheduler=args.scheduler,
                 store=store_path(args.store),
                 name=args.name,
                 threads=args.threads,
@@ -283,6 +287,20 @@ def add_run_parser(commands: Any) -> None:
     add_run_settings(parser)
     parser.add_argument(
         "--workers", type=positive_int, help="worker processes (default: the cores)"
+    )
+    parser.add_argument(
+        "--executor",
+        type=executor_name,
+        default="local",
+        help="where runs execute: local (worker processes here) or dask (a local Dask cluster "
+        "of --workers processes, or the cluster of --scheduler); default local",
+    )
+    parser.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="with --executor dask: join this Dask scheduler's cluster (default "
+        "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
     )
     parser.add_argument(
         "--vectorize",

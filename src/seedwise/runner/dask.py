@@ -210,7 +210,7 @@ def _end_live() -> None:
         child.end()
 
 
-def _start(environment: dict[str, str], cwd: str | None) -> _RunProcess:
+def _start(environment: dict[str, str], cwd: str | None, code: str) -> _RunProcess:
     parent, child = socket.socketpair()
     command = f"from seedwise.runner.dask import child_main; child_main({child.fileno()})"
     try:
@@ -225,20 +225,25 @@ def _start(environment: dict[str, str], cwd: str | None) -> _RunProcess:
     finally:
         child.close()
     connection = Connection(parent.detach())
-    started = _RunProcess(process, connection, tuple(sorted(environment.items())))
+    started = _RunProcess(process, connection, (*sorted(environment.items()), ("", code)))
     _LIVE.add(started)
     return started
 
 
-def _run_process(environment: dict[str, str], cwd: str | None) -> _RunProcess:
-    """This thread's warm run process for ``environment``, started if it has none."""
-    key = tuple(sorted(environment.items()))
+def _run_process(environment: dict[str, str], cwd: str | None, code: str) -> _RunProcess:
+    """This thread's warm run process for ``environment`` and ``code``, started if it has none.
+
+    A run process serves one experiment's code, as a local worker serves one
+    study: what a run leaves in its process (imported modules, the
+    environment fingerprint) never meets another experiment's runs.
+    """
+    key = (*sorted(environment.items()), ("", code))
     current: _RunProcess | None = getattr(_THREAD, "child", None)
     if current is not None and (current.environment != key or current.process.poll() is not None):
         current.end()
         current = None
     if current is None:
-        current = _start(environment, cwd)
+        current = _start(environment, cwd, code)
         _THREAD.child = current
     return current
 
@@ -364,7 +369,10 @@ def run_on_dask_worker(payload: _Payload) -> _Outcome:
             inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
             environment["PYTHONPATH"] = os.pathsep.join([*placed.import_paths, *inherited])
     cwd = payload.cwd if os.path.isdir(payload.cwd) else None
-    child = _run_process(environment, cwd)
+    code = task.experiment.reference
+    if payload.identity is not None:
+        code += f"@{payload.identity.digest}"
+    child = _run_process(environment, cwd, code)
     try:
         child.connection.send((task, payload.identity, worker))
     except OSError:

@@ -84,12 +84,12 @@ def choose_executor(
     Raises:
         UsageError: An unknown name, or a scheduler without ``executor="dask"``.
     """
+    if scheduler is not None and executor != "dask":
+        raise UsageError(
+            "`scheduler` goes with executor='dask'. Received: "
+            f"scheduler={scheduler!r} with executor={executor!r}; expected executor='dask'"
+        )
     if not isinstance(executor, str):
-        if scheduler is not None:
-            raise UsageError(
-                "`scheduler` goes with executor='dask'. Received: "
-                f"scheduler={scheduler!r} with executor={executor!r}; expected executor='dask'"
-            )
         return executor
     if executor == "dask":
         from seedwise.runner.dask import dask_factory
@@ -97,11 +97,10 @@ def choose_executor(
         return dask_factory(
             scheduler, workers=workers, timeout=timeout, runs_per_process=runs_per_worker
         )
-    if executor != "local" or scheduler is not None:
+    if executor != "local":
         raise UsageError(
-            f"Unknown executor, or a scheduler without Dask. Received: executor={executor!r}, "
-            f"scheduler={scheduler!r}; expected executor='local', or 'dask' (with a scheduler "
-            "address or none)"
+            f"Unknown executor. Received: executor={executor!r}; expected 'local', 'dask' "
+            "or an executor factory"
         )
     return LocalExecutorFactory(workers=workers, timeout=timeout, runs_per_worker=runs_per_worker)
 

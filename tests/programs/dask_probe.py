@@ -1,0 +1,30 @@
+"""Experiments for the Dask executor's tests."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def settings(ctx: Any) -> dict[str, float]:
+    """The study's settings as the run's process sees them, and draws from the global generators."""
+    if ctx.config.get("started"):
+        # One line per run, at its start, with the run process's parent (the Dask worker).
+        with open(Path(ctx.config["started"]) / "started.log", "a") as handle:
+            handle.write(f"{ctx.repeat} {os.getpid()} {os.getppid()}\n")
+    if ctx.config.get("delay"):
+        time.sleep(float(ctx.config["delay"]))
+    return {
+        "hash": float(hash("seedwise") % 997),
+        "hash_seed": float(os.environ["PYTHONHASHSEED"]),
+        "omp_threads": float(os.environ["OMP_NUM_THREADS"]),
+        "xla_deterministic": float("deterministic_ops=true" in os.environ.get("XLA_FLAGS", "")),
+        "numpy": float(np.random.random()),
+        "python": random.random(),
+        "stream": float(ctx.rng("noise").normal()),
+    }
