@@ -7,6 +7,7 @@ internal error.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import traceback
@@ -24,6 +25,9 @@ from seedwise.commands.studies import add_study_parsers
 from seedwise.demo.cli import demo_main
 from seedwise.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, SeedwiseError, UsageError
 from seedwise.seeding import seed_everything
+
+#: 128 + SIGPIPE: what a program killed by a closed pipe reports.
+EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--quick", action="store_true", help="fewer runs and epochs")
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
-    demo.add_argument("--store", help=options.STORE_HELP)
+    demo.add_argument("--store", type=options.path_text, help=options.STORE_HELP)
     demo.set_defaults(handler=_demo_command)
 
     seed = commands.add_parser(
@@ -131,14 +135,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("seedwise: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception:
-        traceback.print_exc()
+    except BrokenPipeError:
+        # The reader of our output went away (`seedwise export ... | head`): not an error
+        # of ours. Point stdout at /dev/null so that the final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as error:
+        if error.filename is None:
+            return _internal_error()
+        # A path the user named cannot be read or written: bad input, in one line.
         print(
-            "seedwise: internal error (a bug in seedwise: please report it with the "
-            "traceback above)",
+            f"seedwise: error: {error.strerror or error}. Received: {error.filename!s}; "
+            "expected a path seedwise can read or write",
             file=sys.stderr,
         )
-        return EXIT_INTERNAL
+        return EXIT_USAGE
+    except Exception:
+        return _internal_error()
+
+
+def _internal_error() -> int:
+    traceback.print_exc()
+    print(
+        "seedwise: internal error (a bug in seedwise: please report it with the traceback above)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 def run() -> None:

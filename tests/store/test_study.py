@@ -118,7 +118,7 @@ def test_open_study_opens_the_store_once(path: Path, connects: list[str]) -> Non
         study.summary("mse")
         assert len(connects) == per_open
         opened = study.store
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(StoreError, match="closed database"):
         opened.runs("short")  # closed with the study that opened it
     with pytest.raises(StoreError, match="The study was closed"):
         _ = study.runs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from typing import Any
 
@@ -28,3 +29,34 @@ def _json_ready(value: Any) -> Any:
 def to_json(value: Any, **options: Any) -> str:
     """Strict JSON of ``value``: NaN and infinities become the strings the store uses."""
     return json.dumps(_json_ready(value), allow_nan=False, default=str, **options)
+
+
+#: Words that mark a config key as holding a secret: its value is never printed.
+SECRET_WORDS = ("token", "password", "passwd", "secret", "key", "apikey", "credential")
+
+#: What a secret's value is printed as.
+MASK = "***"
+
+
+def is_secret(key: str) -> bool:
+    """Whether a config key names a secret (``api_token``, ``db-password``, ``key``)."""
+    words = [word for word in re.split(r"[^a-z0-9]+", key.lower()) if word]
+    return any(word in SECRET_WORDS or word.endswith(SECRET_WORDS) for word in words)
+
+
+def masked(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with the value of every key that names a secret replaced by ``***``."""
+    return {key: MASK if is_secret(key) else value for key, value in config.items()}
+
+
+def masked_argv(words: list[str]) -> list[str]:
+    """Command-line words with the values of ``--set SECRET=...`` replaced by ``***``."""
+    shown = list(words)
+    for index, word in enumerate(shown):
+        previous = shown[index - 1] if index else ""
+        assignment = word.removeprefix("--set=")
+        if (previous == "--set" or word.startswith("--set=")) and "=" in assignment:
+            key = assignment.partition("=")[0]
+            if is_secret(key):
+                shown[index] = ("--set=" if word.startswith("--set=") else "") + f"{key}={MASK}"
+    return shown

@@ -12,8 +12,11 @@ from seedwise.commands.options import (
     STORE_HELP,
     add_run_settings,
     config_from,
+    executor_name,
     frameworks_from,
     metric_option,
+    path_text,
+    scheduler_address,
     store_path,
 )
 from seedwise.commands.options import seed as seed_value
@@ -37,6 +40,8 @@ def check_command(args: argparse.Namespace) -> int:
         frameworks=frameworks_from(args),
         probes=not args.no_probes,
         timeout=args.timeout,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
     if args.keep:
         inputs = {
@@ -90,6 +95,20 @@ def add_check_parser(commands: Any) -> None:
     )
     add_run_settings(parser)
     parser.add_argument(
+        "--executor",
+        type=executor_name,
+        default="local",
+        help="where the fresh processes run: local, or dask (a fresh run process on a Dask "
+        "worker for every run; a local cluster, or the cluster of --scheduler)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="with --executor dask: the Dask scheduler to join (default "
+        "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
+    )
+    parser.add_argument(
         "--no-probes", action="store_true", help="skip the thread and deterministic-ops probes"
     )
     parser.add_argument(
@@ -97,6 +116,6 @@ def add_check_parser(commands: Any) -> None:
         action="store_true",
         help="keep the verdict beside the store, where seedwise report finds it",
     )
-    parser.add_argument("--store", help=STORE_HELP)
+    parser.add_argument("--store", type=path_text, help=STORE_HELP)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=check_command, argv=[])

@@ -18,6 +18,7 @@ from seedwise.errors import UsageError
 from seedwise.experiment.values import parse_assignment, parse_metric_pattern
 from seedwise.report import REPORT_SUFFIXES
 from seedwise.runner.dask import check_scheduler_address
+from seedwise.runner.spec import MAX_REPEATS
 from seedwise.seeding import FRAMEWORKS
 from seedwise.seeding.streams import MAX_SEED
 from seedwise.store import default_store_path
@@ -34,7 +35,10 @@ __all__ = [
     "frameworks_from",
     "non_negative_int",
     "positive_int",
+    "name",
+    "path_text",
     "positive_number",
+    "repeat_count",
     "executor_name",
     "report_output",
     "scheduler_address",
@@ -57,22 +61,58 @@ def _integer(text: str) -> int:
         ) from None
 
 
+#: The largest integer the store keeps (SQLite's 64-bit signed integers).
+MAX_INDEX = 2**63 - 1
+
+
 def positive_int(text: str) -> int:
-    """An int of 1 or more, e.g. ``--repeats``, ``--workers``, ``--threads``."""
+    """An int of 1 or more, e.g. ``--workers``, ``--threads``."""
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(
             f"must be a positive int. Received: {text!r}; expected 1 or more"
         )
+    if value > MAX_INDEX:
+        raise argparse.ArgumentTypeError(
+            f"is too large. Received: {text!r}; expected at most {MAX_INDEX}"
+        )
     return value
+
+
+def repeat_count(text: str) -> int:
+    """A number of repeats: an int from 1 to :data:`MAX_REPEATS`."""
+    value = _integer(text)
+    if not 1 <= value <= MAX_REPEATS:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of repeats. Received: {text!r}; expected 1 to {MAX_REPEATS:,}"
+        )
+    return value
+
+
+def name(text: str) -> str:
+    """A name that is not empty (``--name``): what the user types is kept as it is."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"must not be empty. Received: {text!r}; expected a name such as baseline"
+        )
+    return text
+
+
+def path_text(text: str) -> str:
+    """A file path that is not empty (``--store``, ``--output``)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"must not be empty. Received: {text!r}; expected a file path"
+        )
+    return text
 
 
 def non_negative_int(text: str) -> int:
     """An int of 0 or more, e.g. a repeat index."""
     value = _integer(text)
-    if value < 0:
+    if not 0 <= value <= MAX_INDEX:
         raise argparse.ArgumentTypeError(
-            f"must be 0 or more. Received: {text!r}; expected 0, 1, 2, ..."
+            f"must be 0 or more. Received: {text!r}; expected 0, 1, 2, ... up to {MAX_INDEX}"
         )
     return value
 
@@ -214,7 +254,7 @@ def frameworks_from(args: argparse.Namespace) -> tuple[str, ...] | None:
 
 def add_output_options(parser: argparse.ArgumentParser, *, json_output: bool = True) -> None:
     """``--store`` and (unless ``json_output`` is False) ``--json``, as every store command has."""
-    parser.add_argument("--store", help=STORE_HELP)
+    parser.add_argument("--store", type=path_text, help=STORE_HELP)
     if json_output:
         parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -248,6 +288,9 @@ def add_run_settings(parser: argparse.ArgumentParser) -> None:
 #: The checkers by name, for tests that drive every one of them.
 CHECKERS: dict[str, Callable[[str], Any]] = {
     "positive_int": positive_int,
+    "repeat_count": repeat_count,
+    "name": name,
+    "path_text": path_text,
     "non_negative_int": non_negative_int,
     "seed": seed,
     "positive_number": positive_number,

@@ -60,7 +60,7 @@ class SweepProgress:
             TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[metric]}"),
+            TextColumn("{task.fields[metric]}", markup=False),
             console=console,
             disable=not self.enabled,
             transient=False,

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from seedwise.commands import make_console, to_json
+from seedwise.commands import make_console, masked_argv, to_json
 from seedwise.commands.options import (
     add_output_options,
     add_run_settings,
@@ -22,9 +22,11 @@ from seedwise.commands.options import (
     non_negative_int,
     positive_int,
     positive_number,
+    repeat_count,
     scheduler_address,
     store_path,
 )
+from seedwise.commands.options import name as name_option
 from seedwise.commands.options import seed as seed_value
 from seedwise.commands.progress import SweepProgress, running_mean
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted
@@ -84,7 +86,7 @@ def run_command(args: argparse.Namespace) -> int:
                 on_record=progress.update,
             )
     except SweepInterrupted as interrupted:
-        command = "seedwise " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
+        command = "seedwise " + shlex.join(masked_argv(sys.argv[1:])) if sys.argv[1:] else None
         if not isinstance(interrupted.result, SweepResult):
             raise
         raise interrupted.result.interrupted(command) from None
@@ -281,7 +283,7 @@ def add_run_parser(commands: Any) -> None:
         help="a function (path/to/file.py:fn or package.module:fn) or a script (train.py)",
     )
     parser.add_argument(
-        "--repeats", type=positive_int, default=30, help="number of runs (default 30)"
+        "--repeats", type=repeat_count, default=30, help="number of runs (default 30)"
     )
     parser.add_argument("--seed", type=seed_value, default=0, help="the study's root seed")
     add_run_settings(parser)
@@ -310,7 +312,9 @@ def add_run_parser(commands: Any) -> None:
         "jax.vmap; each repeat is still its own run (part of the study's identity; "
         "default workers: one per batch)",
     )
-    parser.add_argument("--name", help="the study's name (default: experiment and a hash)")
+    parser.add_argument(
+        "--name", type=name_option, help="the study's name (default: experiment and a hash)"
+    )
     parser.add_argument(
         "--metric",
         action="append",
@@ -349,7 +353,7 @@ def add_run_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--max-repeats",
-        type=positive_int,
+        type=repeat_count,
         default=100,
         help="the most repeats --until-ci adds (100)",
     )

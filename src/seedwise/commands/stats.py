@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seedwise.commands import make_console, options, to_json
+from seedwise.commands import options, to_json
 from seedwise.commands.options import add_output_options, store_path
 from seedwise.errors import UsageError
 from seedwise.stats import compare, plan_from_studies
@@ -36,7 +36,7 @@ def summary_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(result.to_dict()))
     else:
-        make_console().print(str(result), markup=False)
+        print(result)
     return 0
 
 
@@ -62,7 +62,7 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(result.to_dict()))
     else:
-        make_console().print(str(result))
+        print(result)
     return 0
 
 
@@ -87,7 +87,7 @@ def plan_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(plan.to_dict()))
     else:
-        make_console().print(f"{metric}: {plan}")
+        print(f"{metric}: {plan}")
     return 0
 
 

@@ -15,10 +15,11 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from seedwise.commands import make_console, to_json
+from seedwise.commands import make_console, masked, to_json
 from seedwise.commands.options import (
     add_output_options,
     non_negative_int,
+    path_text,
     positive_int,
     store_path,
 )
@@ -49,7 +50,7 @@ def ls_command(args: argparse.Namespace) -> int:
                 "name": s.name,
                 "experiment": s.experiment,
                 "seed": s.seed,
-                "config": s.config,
+                "config": masked(s.config),
                 "created": s.created,
                 "counts": s.counts,
                 "running": s.claimed,
@@ -60,14 +61,16 @@ def ls_command(args: argparse.Namespace) -> int:
         return 0
     console = make_console()
     if not studies:
-        console.print(f"no studies in {store_path(args.store)}")
+        console.print(f"no studies in {store_path(args.store)}", markup=False)
         return 0
     table = Table("study", "experiment", "config", "seed", *RUN_STATUSES, "created")
     for s in studies:
         table.add_row(
             Text(s.name),
             Text(_short_experiment(s.experiment)),
-            Text(json.dumps(s.config, sort_keys=True, ensure_ascii=False) if s.config else ""),
+            Text(
+                json.dumps(masked(s.config), sort_keys=True, ensure_ascii=False) if s.config else ""
+            ),
             str(s.seed),
             *(str(s.counts.get(status, 0)) for status in RUN_STATUSES),
             _when(s.created),
@@ -152,7 +155,7 @@ def show_command(args: argparse.Namespace) -> int:
         data = {
             "name": record.name,
             "experiment": record.experiment,
-            "config": record.config,
+            "config": masked(record.config),
             "seed": record.seed,
             "settings": record.settings,
             "code_hash": record.code_hash,
@@ -165,7 +168,7 @@ def show_command(args: argparse.Namespace) -> int:
     console.print(
         Text(record.name, style="bold"), Text(f": {record.experiment}, seed {record.seed}")
     )
-    console.print(Text(f"config: {json.dumps(record.config, sort_keys=True)}"))
+    console.print(Text(f"config: {json.dumps(masked(record.config), sort_keys=True)}"))
     console.print(Text(f"settings: {json.dumps(record.settings, sort_keys=True)}"))
     counts = study.counts(runs)
     console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
@@ -218,6 +221,41 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def claims_command(args: argparse.Namespace) -> int:
+    """List the open claims on repeats, and with --release drop those of runners that are gone."""
+    path = store_path(args.store)
+    released = 0
+    if args.release:
+        with Store(path, create=False) as store:
+            name = None if args.study is None else store.resolve_name(args.study)
+            released = store.release_stale(name)
+    with _open(args) as store:
+        name = None if args.study is None else store.resolve_name(args.study)
+        claims = store.claim_details(name)
+    if args.json:
+        print(to_json({"released": released, "claims": claims}))
+        return 0
+    console = make_console()
+    if args.release:
+        console.print(f"released {released} claims of runners that are gone or silent")
+    if not claims:
+        console.print("no open claims")
+        return 0
+    table = Table("study", "repeat", "runner (host:pid:token)", "age", "state")
+    for claim in claims:
+        table.add_row(
+            Text(claim["study"]),
+            str(claim["repeat"]),
+            Text(claim["owner"]),
+            f"{claim['age']:.0f} s",
+            claim["state"],
+        )
+    console.print(table)
+    if any(claim["state"] in ("dead", "expired") for claim in claims):
+        console.print("release the claims of runners that are gone: seedwise claims --release")
+    return 0
+
+
 def add_study_parsers(commands: Any) -> None:
     """Add ``ls``, ``show`` and ``export`` to the subcommands."""
     ls = commands.add_parser("ls", help="the studies in the store, with counts by status")
@@ -241,9 +279,27 @@ def add_study_parsers(commands: Any) -> None:
     add_output_options(show)
     show.set_defaults(handler=show_command)
 
+    claims = commands.add_parser(
+        "claims",
+        help="repeats claimed by runners: who holds them, and whether those runners are alive",
+        description="A claim is dead when its runner's process on this host is gone, expired "
+        "when its runner has not renewed it for 2 minutes (a runner on another host, or a "
+        "restarted container), unknown on another host, alive otherwise. Other runners take "
+        "over dead and expired claims by themselves; --release drops them now.",
+    )
+    claims.add_argument("study", nargs="?", help="only this study (a name, a prefix, or @last)")
+    claims.add_argument("--release", action="store_true", help="drop the dead and expired claims")
+    add_output_options(claims)
+    claims.set_defaults(handler=claims_command)
+
     export = commands.add_parser("export", help="a study's runs as csv, json or parquet")
     export.add_argument("study", help="the study's name, a unique prefix of it, or @last")
     export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
-    export.add_argument("--output", "-o", help="write to this file (default: standard output)")
+    export.add_argument(
+        "--output",
+        "-o",
+        type=path_text,
+        help="write to this file (default: standard output)",
+    )
     add_output_options(export, json_output=False)
     export.set_defaults(handler=export_command)

@@ -80,19 +80,28 @@ def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
         f"\n[bold]4. {plan.repeats} repeats[/bold] with derived seeds "
         f"(seedwise run, study {result.studies['short'].name})"
     )
-    console.print(f"   {short}".replace("\n", "\n   "))
+    console.print(f"   {short}".replace("\n", "\n   "), markup=False)
     if result.plot is not None:
-        console.print(f"   plot: {result.plot}")
+        console.print(f"   plot: {result.plot}", markup=False)
 
     console.print(
         f"\n[bold]5. {plan.epochs} against {plan.long_epochs} epochs[/bold], "
         "the same seeds (paired)"
     )
-    console.print(f"   {long}".replace("\n", "\n   "))
-    console.print(f"   {result.comparison}".replace("\n", "\n   "))
+    console.print(f"   {long}".replace("\n", "\n   "), markup=False)
+    console.print(f"   {result.comparison}".replace("\n", "\n   "), markup=False)
+    if "vectorized" in result.studies:
+        console.print(
+            f"\n[bold]The same {plan.repeats} repeats, vectorised[/bold]: the network as a pure "
+            f"JAX function (seedwise.examples.sequence_jax), {plan.long_epochs} epochs, "
+            f"{plan.repeats} seeds per compiled call (--vectorize {plan.repeats}): "
+            f"{result.seconds['vectorized']:.1f} s, against {result.seconds['long']:.1f} s for "
+            "the Keras study above (0 s when resumed)"
+        )
+        console.print(f"   {result.summaries['vectorized']}".replace("\n", "\n   "), markup=False)
 
     console.print("\n[bold]6. Where it all lives[/bold]")
-    console.print(f"   store: {result.store}")
+    console.print(f"   store: {result.store}", markup=False)
     for study in result.studies.values():
         console.print(f"   study {study.name}: seedwise show {study.name}")
     short_name = result.studies["short"].name
@@ -105,7 +114,10 @@ def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
         f"   compare again: seedwise compare {short_name} {result.studies['long'].name} "
         "--metric mse --goal min"
     )
-    console.print(f"   what each run printed: {result.store.parent / 'runs'}/<study>/<repeat>/")
+    console.print(
+        f"   what each run printed: {result.store.parent / 'runs'}/<study>/<repeat>/",
+        markup=False,
+    )
     console.print(f"   the whole demo: seedwise demo (resumes; {elapsed:.0f} s this time)")
     if result.report is not None:
         console.print(

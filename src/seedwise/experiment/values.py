@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -107,7 +108,23 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         value: Any = json.loads(raw, parse_constant=_reject_constant)
     except ValueError:
         value = raw
+    if _holds_overflow(value):
+        raise UsageError(
+            f"A --set value is a number too large to store. Received: {text!r}; expected a "
+            "finite number (up to about 1.8e308), or quote it to keep it as a string"
+        )
     return key, value
+
+
+def _holds_overflow(value: Any) -> bool:
+    """Whether a parsed JSON value holds a float that overflowed to infinity (``1e999``)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list):
+        return any(_holds_overflow(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_overflow(item) for item in value.values())
+    return False
 
 
 def _reject_constant(name: str) -> Any:

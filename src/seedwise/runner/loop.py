@@ -9,6 +9,7 @@ run next and what to do with a finished run is the caller's, through a
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +37,10 @@ class TaskSource(Protocol):
         """Keep one finished run (store it, collect it); called as soon as it arrives."""
         ...
 
+    def tick(self) -> None:
+        """Called at every poll of the loop, for upkeep such as renewing claims."""
+        ...
+
 
 class TaskList:
     """A fixed list of tasks, run in order; the records are kept in :attr:`records`."""
@@ -52,6 +57,9 @@ class TaskList:
     def accept(self, record: RunRecord) -> None:
         """Collect ``record``."""
         self.records.append(record)
+
+    def tick(self) -> None:
+        """Nothing to keep up."""
 
 
 @dataclass
@@ -71,14 +79,20 @@ class StopRequest:
     """Set by SIGINT or SIGTERM while a loop runs; the loop stops at its next poll.
 
     Stopping at a poll, not wherever the signal lands, keeps every store
-    transaction whole. A second signal stops at once (KeyboardInterrupt).
+    transaction whole. A second signal stops at once (KeyboardInterrupt),
+    except while :attr:`shielded`: once stopping has begun, the clean-up
+    (killing running runs, releasing claims) is never cut short, however
+    many signals arrive (``docker stop`` and ``kill -- -PGID`` send several).
     """
 
     def __init__(self) -> None:
         self.requested = False
+        self.shielded = False
+        self.signals = 0
 
     def _handle(self, signum: int, frame: object) -> None:
-        if self.requested:
+        self.signals += 1
+        if self.requested and not self.shielded:
             raise KeyboardInterrupt
         self.requested = True
 
@@ -105,6 +119,7 @@ def drive(
     on_record: Callable[[RunRecord], None] | None = None,
     max_failures: int | None = None,
     poll: float = _POLL_S,
+    stop: StopRequest | None = None,
 ) -> LoopResult:
     """Run what ``source`` gives until it gives nothing more and no run is in flight.
 
@@ -116,6 +131,9 @@ def drive(
         max_failures: Stop once this many runs have not finished: running
             runs are killed, nothing new starts, ``stopped="max-failures"``.
         poll: The longest wait for a record between two looks at the source.
+        stop: A stop request the caller has installed, to keep handling
+            signals through its own clean-up; by default the loop installs
+            its own for its duration.
 
     Returns:
         The counts by status and why the loop stopped early, if it did.
@@ -126,12 +144,14 @@ def drive(
     """
     result = LoopResult()
     in_flight = 0
-    stop = StopRequest()
+    owned = stop is None
+    request = StopRequest() if stop is None else stop
     try:
-        with stop.installed():
+        with request.installed() if owned else contextlib.nullcontext(request):
             while True:
-                if stop.requested:
+                if request.requested:
                     raise KeyboardInterrupt
+                source.tick()
                 free = executor.free_slots()
                 if free > 0 and result.stopped is None:
                     for task in source.take(free):
@@ -154,6 +174,7 @@ def drive(
                     executor.cancel()
                     in_flight = 0
     except KeyboardInterrupt:
+        request.shielded = True
         result.stopped = "interrupted"
         executor.cancel()
         raise

@@ -26,6 +26,7 @@ from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.local import LocalExecutor
 from seedwise.runner.loop import TaskList, drive
 from seedwise.runner.spec import (
+    MAX_REPEATS,
     StudySpec,
     begin_study,
     check_positive,
@@ -330,8 +331,10 @@ def run_study(
         The :class:`StudyRun`.
     """
     check_positive(repeats, "repeats")
-    if not isinstance(repeats, int):
-        raise UsageError(f"`repeats` must be an int. Received: repeats={repeats!r}")
+    if not isinstance(repeats, int) or repeats > MAX_REPEATS:
+        raise UsageError(
+            f"`repeats` must be an int from 1 to {MAX_REPEATS:,}. Received: repeats={repeats!r}"
+        )
     check_positive(workers, "workers", allow_none=True)
     check_positive(timeout, "timeout", allow_none=True)
     check_positive(max_failures, "max_failures", allow_none=True)

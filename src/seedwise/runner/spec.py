@@ -35,6 +35,7 @@ __all__ = [
     "prepare_study",
     "run_seed",
     "safe_name",
+    "MAX_REPEATS",
     "same_experiment",
 ]
 
@@ -180,9 +181,21 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+#: The most repeats one study may have: enough for any study, few enough to list.
+MAX_REPEATS = 1_000_000
+
+
 def safe_name(study: str) -> str:
-    """A study's name as a folder name: anything but letters, digits, ``._-`` becomes ``_``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", study)
+    """A study's name as a folder name, distinct for distinct names.
+
+    Letters, digits and ``._-`` are kept; a name with anything else has it
+    replaced by ``_`` and a short hash of the whole name appended, so that
+    ``étude-1`` and ``ötude-1`` do not share a folder.
+    """
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", study)
+    if safe == study and safe not in (".", ".."):
+        return safe
+    return f"{safe}-{hashlib.sha256(study.encode()).hexdigest()[:8]}"
 
 
 def prepare_study(

@@ -11,10 +11,11 @@ from typing import Any
 from seedwise.errors import SweepInterrupted
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import Executor
-from seedwise.runner.loop import drive
+from seedwise.runner.loop import StopRequest, drive
 from seedwise.runner.spec import StudySpec, run_seed, safe_name
 from seedwise.runner.tasks import RunTask, batch_tasks
 from seedwise.store import Store, make_owner
+from seedwise.store.claims import CLAIM_RENEW_S
 
 __all__ = ["SweepResult", "make_task", "run_folder", "run_workdir", "sweep"]
 
@@ -116,6 +117,7 @@ class _StoreSource:
         self.retry_failed = retry_failed
         self.keep_claiming = keep_claiming
         self.stopped_by_rule = False
+        self.renewed = time.monotonic()
         self.counts = RunStatus.counts()
 
     def take(self, free: int) -> list[RunTask]:
@@ -141,6 +143,12 @@ class _StoreSource:
             [make_task(self.spec, r, run_workdir(self.store, self.spec.name, r)) for r in claimed],
             self.spec.settings.vectorize,
         )
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if self.in_flight and now - self.renewed >= CLAIM_RENEW_S:
+            self.store.renew(self.spec.name, self.owner)
+            self.renewed = now
 
     def accept(self, record: RunRecord) -> None:
         self.store.record_run(record)
@@ -200,14 +208,21 @@ def sweep(
         retry_failed=retry_failed,
         keep_claiming=keep_claiming,
     )
-    try:
-        looped = drive(executor, source, on_record=on_record, max_failures=max_failures)
-    except KeyboardInterrupt:
-        result.stopped = "interrupted"
-        raise result.interrupted() from None
-    finally:
-        result.counts = dict(source.counts)
-        store.release(spec.name, source.owner)
+    stop = StopRequest()
+    # Installed around the clean-up too: a second SIGTERM must not leave claims behind.
+    with stop.installed():
+        try:
+            looped = drive(
+                executor, source, on_record=on_record, max_failures=max_failures, stop=stop
+            )
+        except KeyboardInterrupt:
+            stop.shielded = True
+            result.stopped = "interrupted"
+            raise result.interrupted() from None
+        finally:
+            stop.shielded = True
+            result.counts = dict(source.counts)
+            store.release(spec.name, source.owner)
     result.stopped = looped.stopped or ("rule" if source.stopped_by_rule else None)
     claims = store.claims(spec.name)
     result.elsewhere = sorted(r for r in repeats if r in claims and r not in source.handled)

@@ -13,9 +13,10 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,14 @@ def _clear_framework_sessions() -> None:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
+    try:
+        text = str(error).strip().splitlines()
+    except Exception:
+        # An exception whose __str__ raises still deserves its name in the record.
+        text = ["(its message could not be read: its __str__ raised)"]
     detail = text[0] if text else ""
+    if isinstance(error, SystemExit):
+        detail = f"the experiment called sys.exit({error.code!r}); return its metrics instead"
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
@@ -93,7 +100,7 @@ def _output_to(path: Path) -> Iterator[None]:
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    descriptor = _open_for_writing(path, append=False)
     try:
         os.dup2(descriptor, 1)
         os.dup2(descriptor, 2)
@@ -105,6 +112,7 @@ def _output_to(path: Path) -> Iterator[None]:
         os.dup2(saved[1], 2)
         for handle in (descriptor, *saved):
             os.close(handle)
+        _cap(path)
 
 
 def _result(
@@ -122,7 +130,7 @@ def _result(
         metrics.update(metrics_from_output(output.read_text(errors="replace"), patterns))
     metrics.update(context.recorded)
     if returned is not None or not metrics:
-        if returned is None:
+        if returned is None or (isinstance(returned, Mapping) and not returned and not metrics):
             raise InvalidResultError(
                 "The run produced no metrics. Received: nothing returned, recorded or "
                 "matched; expected the experiment to return a dict such as {'mse': 0.1}, "
@@ -130,6 +138,13 @@ def _result(
             )
         metrics.update(check_metrics(returned))
     return metrics
+
+
+#: What a worker sends its executor when an experiment starts: a run's timeout counts from here.
+RUN_STARTED = "run-started"
+
+# Called right before each experiment starts (after loading and seeding).
+_start_listeners: list[Callable[[], None]] = []
 
 
 def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
@@ -171,13 +186,16 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         if watch is not None:
             watch.patch_frameworks()
         output = workdir / OUTPUT_LOG
+        for notify in _start_listeners:
+            notify()
         with _output_to(output), running(context):
             returned = function(context)
         metrics = _result(returned, context, task.settings.metric_patterns, output)
         status = RunStatus.OK
-    except Exception as caught:
+    except (Exception, SystemExit, KeyboardInterrupt) as caught:
+        # SystemExit and KeyboardInterrupt from the experiment end the run, not the worker.
         error = _first_line(caught)
-        trace = traceback.format_exc()
+        trace = _format_traceback()
     finally:
         hooks.close()
     duration = time.perf_counter() - clock
@@ -213,15 +231,71 @@ def execute_chain(task: RunTask, worker: str, cache: dict[str, Any]) -> list[Run
     return share_batch_time(task, records)
 
 
+def _format_traceback() -> str:
+    try:
+        return traceback.format_exc()
+    except Exception:
+        return "(the traceback could not be formatted)"
+
+
+#: The most a worker's log or a run's output file keeps (the end is kept).
+MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+
+
+def _open_for_writing(path: Path, *, append: bool) -> int:
+    """Open ``path`` to write, refusing to follow a symbolic link planted in its place."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
+
+
+def _cap(path: Path, limit: int = MAX_OUTPUT_BYTES) -> None:
+    """Keep only the last ``limit`` bytes of ``path``, saying how much was cut."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size <= limit:
+        return
+    with path.open("rb") as handle:
+        handle.seek(size - limit)
+        tail = handle.read()
+    cut = f"[seedwise: {size - limit} earlier bytes cut; the last {limit} are kept]\n"
+    descriptor = _open_for_writing(path, append=False)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(cut.encode() + tail)
+
+
 def _redirect_output(log_path: str) -> None:
     """Send this process's stdout and stderr (Python's and C libraries') to a file."""
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    descriptor = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    _cap(Path(log_path))
+    descriptor = _open_for_writing(Path(log_path), append=True)
     sys.stdout.flush()
     sys.stderr.flush()
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
     os.close(descriptor)
+
+
+def _watch_parent(period: float = 0.2) -> None:
+    """Kill this worker's process group (its experiment's children too) once its runner dies.
+
+    A runner killed with SIGKILL cannot stop its workers; each worker notices
+    that its parent is gone (it is re-parented) within ``period`` seconds.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(period)
+            if os.getppid() != parent:
+                try:
+                    if os.getpgrp() == os.getpid():  # only a group this worker leads
+                        os.killpg(os.getpgrp(), signal.SIGKILL)
+                finally:
+                    os._exit(1)
+
+    threading.Thread(target=watch, name="seedwise-parent-watch", daemon=True).start()
 
 
 def worker_main(connection: Connection, worker: str, log_path: str | None = None) -> None:
@@ -230,10 +304,14 @@ def worker_main(connection: Connection, worker: str, log_path: str | None = None
     With ``log_path``, everything the worker prints (the experiment's output,
     framework logs) goes to that file instead of the terminal.
     """
-    # Ctrl-C reaches the whole process group; the scheduler decides what stops.
+    # Ctrl-C and SIGTERM reach the whole process group; the runner decides what stops
+    # (it kills this worker's group when it must).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _watch_parent()
     if log_path is not None:
         _redirect_output(log_path)
+    _start_listeners.append(lambda: connection.send(RUN_STARTED))
     cache: dict[str, Any] = {}
     while True:
         try:

@@ -2,9 +2,11 @@
 
 An owner is ``"HOST:PID:TOKEN"``: the host name, the runner's process id and
 a token unique to that runner (a UUID). A claim is stale, and may be taken
-over, when its owner ran on this host and its process no longer exists. The
-liveness of owners on other hosts cannot be tested, so their claims stay
-until released; an owner string of another form is never taken over either.
+over, when its owner ran on this host and its process no longer exists (a
+zombie counts as gone), or when its owner has not renewed it for
+:data:`CLAIM_LEASE_S` seconds: a running sweep renews its claims every few
+seconds, so a claim left by a runner on another host (a container restarted
+under a new host name, a node that died) expires after the lease.
 """
 
 from __future__ import annotations
@@ -13,10 +15,25 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from seedwise.records import RunStatus
 
-__all__ = ["can_take_over", "make_owner", "owner_is_alive", "select_claimable"]
+__all__ = [
+    "CLAIM_LEASE_S",
+    "CLAIM_RENEW_S",
+    "can_take_over",
+    "claim_state",
+    "make_owner",
+    "owner_is_alive",
+    "select_claimable",
+]
+
+#: A claim not renewed for this long is stale, whoever holds it.
+CLAIM_LEASE_S = 120.0
+
+#: How often a running sweep renews its claims.
+CLAIM_RENEW_S = 10.0
 
 
 def make_owner() -> str:
@@ -43,6 +60,23 @@ def owner_is_alive(owner: str) -> bool:
     if pid == os.getpid():
         return True
     return _process_exists(pid)
+
+
+def claim_state(owner: str, claimed: float, now: float) -> str:
+    """What is known of a claim's owner: ``"alive"``, ``"dead"``, ``"expired"`` or ``"unknown"``.
+
+    ``dead``: its process on this host is gone; ``expired``: not renewed for
+    :data:`CLAIM_LEASE_S`; ``unknown``: on another host and renewed lately.
+    """
+    host, pid = _parse(owner)
+    here = pid is not None and host == socket.gethostname() and pid != os.getpid()
+    if here and pid is not None and not _process_exists(pid):
+        return "dead"
+    if now - claimed > CLAIM_LEASE_S:
+        return "expired"
+    if pid is None or host != socket.gethostname():
+        return "unknown"
+    return "alive"
 
 
 def can_take_over(holder: str, claimant: str) -> bool:
@@ -78,6 +112,8 @@ def select_claimable(
     retry_failed: bool,
     limit: int | None,
     retry_before: float | None,
+    claimed_at: Mapping[int, float] | None = None,
+    now: float | None = None,
 ) -> list[int]:
     """The candidates ``owner`` may claim, in order; see ``Store.claim``.
 
@@ -85,6 +121,9 @@ def select_claimable(
         candidates: Distinct repeats, in the order to claim them.
         runs: The study's stored runs: repeat -> (status, finished).
         holders: The study's claims: repeat -> owner.
+        claimed_at: When each claim was made or last renewed; a claim older
+            than :data:`CLAIM_LEASE_S` is taken over whoever holds it.
+        now: The time to judge leases by.
         owner: The claimant.
         retry_failed: Whether runs that did not finish may be claimed.
         limit: The most repeats to return, or None.
@@ -105,7 +144,13 @@ def select_claimable(
             if retry_before is not None and finished is not None and finished >= retry_before:
                 continue
         holder = holders.get(repeat)
-        if holder is not None:
+        expired = (
+            claimed_at is not None
+            and now is not None
+            and repeat in claimed_at
+            and now - claimed_at[repeat] > CLAIM_LEASE_S
+        )
+        if holder is not None and not expired:
             if holder not in verdicts:
                 verdicts[holder] = can_take_over(holder, owner)
             if not verdicts[holder]:
@@ -132,4 +177,14 @@ def _process_exists(pid: int) -> bool:
     except OSError:
         # PermissionError: it exists, under another user.
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited but not been reaped (Linux ``/proc``; False elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # The state follows the command name, which is in parentheses and may hold spaces.
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]

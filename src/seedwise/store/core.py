@@ -10,6 +10,7 @@ take the write lock and never wait for a writer.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import sqlite3
@@ -26,7 +27,7 @@ from seedwise.errors import StoreError
 from seedwise.records import RUN_STATUSES, FingerprintRecord, RunRecord, StepRecord
 from seedwise.seeding.streams import check_seed
 from seedwise.store._closing import Closing
-from seedwise.store.claims import select_claimable
+from seedwise.store.claims import claim_state, select_claimable
 from seedwise.store.records import (
     StudyRecord,
     StudySummary,
@@ -223,7 +224,7 @@ class Store(Closing):
             connection.execute("PRAGMA synchronous = FULL")
             if version is None:
                 # Nothing to protect (a new, empty or blank file): create the store now.
-                connection.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(connection)
                 self._wal = True
                 migrate(connection, self.path)
         except BaseException:
@@ -517,19 +518,21 @@ class Store(Closing):
                     "SELECT repeat, status, finished FROM runs WHERE study = ?", (study,)
                 )
             }
-            holders = dict(
-                connection.execute("SELECT repeat, owner FROM claims WHERE study = ?", (study,))
-            )
+            rows = connection.execute(
+                "SELECT repeat, owner, claimed FROM claims WHERE study = ?", (study,)
+            ).fetchall()
+            now = time.time()
             claimed = select_claimable(
                 candidates,
                 runs,
-                holders,
+                {repeat: holder for repeat, holder, _ in rows},
                 owner,
                 retry_failed=retry_failed,
                 limit=limit,
                 retry_before=retry_before,
+                claimed_at={repeat: when for repeat, _, when in rows},
+                now=now,
             )
-            now = time.time()
             connection.executemany(
                 "INSERT OR REPLACE INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)",
                 [(study, repeat, owner, now) for repeat in claimed],
@@ -543,6 +546,59 @@ class Store(Closing):
                 "DELETE FROM claims WHERE study = ? AND owner = ?", (study, owner)
             )
             return cursor.rowcount
+
+    def renew(self, study: str, owner: str) -> int:
+        """Renew the lease of every claim ``owner`` holds on ``study``; returns how many."""
+        with self._write() as connection:
+            cursor = connection.execute(
+                "UPDATE claims SET claimed = ? WHERE study = ? AND owner = ?",
+                (time.time(), study, owner),
+            )
+            return cursor.rowcount
+
+    def claim_details(self, study: str | None = None) -> list[dict[str, Any]]:
+        """Every open claim (of one study, or of all): who holds it, since when, and its state.
+
+        Returns:
+            Dicts with ``study``, ``repeat``, ``owner``, ``age`` (seconds since
+            the claim was made or renewed) and ``state`` (see
+            :func:`~seedwise.store.claims.claim_state`).
+        """
+        with self._read() as connection:
+            if study is not None:
+                self._require_study(connection, study)
+            rows = connection.execute(
+                "SELECT study, repeat, owner, claimed FROM claims "
+                + ("WHERE study = ? " if study is not None else "")
+                + "ORDER BY study, repeat",
+                (study,) if study is not None else (),
+            ).fetchall()
+        now = time.time()
+        return [
+            {
+                "study": name,
+                "repeat": repeat,
+                "owner": owner,
+                "age": now - claimed,
+                "state": claim_state(owner, claimed, now),
+            }
+            for name, repeat, owner, claimed in rows
+        ]
+
+    def release_stale(self, study: str | None = None) -> int:
+        """Drop the claims whose runner is gone or whose lease expired; returns how many."""
+        stale = [
+            (claim["study"], claim["repeat"], claim["owner"])
+            for claim in self.claim_details(study)
+            if claim["state"] in ("dead", "expired")
+        ]
+        with self._write() as connection:
+            for name, repeat, owner in stale:
+                connection.execute(
+                    "DELETE FROM claims WHERE study = ? AND repeat = ? AND owner = ?",
+                    (name, repeat, owner),
+                )
+        return len(stale)
 
     def claims(self, study: str) -> dict[int, str]:
         """The open claims of ``study``: repeat -> owner."""
@@ -756,30 +812,54 @@ class Store(Closing):
                 f"Received: store={str(self.path)!r} opened with open_store(path); "
                 "expected a store opened with Store(path) or open_store(path, create=True)"
             )
-        with self._lock:
+        with self._lock, self._sqlite_errors("write"):
             if not self._wal:
                 # Outside any transaction, as SQLite requires; a no-op once in WAL mode.
-                self._connection.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(self._connection)
                 self._wal = True
             self._connection.execute("BEGIN IMMEDIATE")
             try:
                 upgrade(self._connection, self.path)
                 yield self._connection
             except BaseException:
-                self._connection.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    self._connection.execute("ROLLBACK")
                 raise
             self._connection.execute("COMMIT")
 
     @contextmanager
+    def _sqlite_errors(self, doing: str) -> Iterator[None]:
+        """SQLite's own failures as one StoreError line: a full disk, a damaged file."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise StoreError(
+                    f"The store stayed locked by another process for {BUSY_TIMEOUT_S:g} s. "
+                    f"Received: store={str(self.path)!r}; expected the other writer to finish"
+                ) from None
+            full = "full" in str(error)
+            hint = (
+                "free some disk space and run the command again (nothing was half written)"
+                if full
+                else "an intact seedwise store: restore it from a copy, or use a new --store"
+            )
+            raise StoreError(
+                f"Cannot {doing} the store: SQLite says {error}. "
+                f"Received: store={str(self.path)!r}; expected {hint}"
+            ) from None
+
+    @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         # One deferred transaction: every query of a read sees the same snapshot.
-        with self._lock:
+        with self._lock, self._sqlite_errors("read"):
             self._connection.execute("BEGIN")
             try:
                 version = read_version(self._connection, self.path)
                 yield self._connection if version > 0 else self._no_tables()
             finally:
-                self._connection.execute("COMMIT")
+                with contextlib.suppress(sqlite3.Error):
+                    self._connection.execute("COMMIT")
 
     def _no_tables(self) -> sqlite3.Connection:
         # An empty or blank file, or a version-0 store, has no tables yet: it
@@ -838,6 +918,26 @@ def _check_text(value: object, name: str) -> None:
             f"`{name}` must be a non-empty str. Received: {name}={value!r} "
             f"(of type {type(value).__name__})"
         )
+
+
+def _enable_wal(connection: sqlite3.Connection) -> None:
+    """Switch to WAL mode, waiting out other processes that hold the file meanwhile.
+
+    SQLite answers "database is locked" at once, without its busy timeout,
+    when another connection is creating the same store: retry until
+    :data:`BUSY_TIMEOUT_S`.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def _has_column(connection: sqlite3.Connection, table: str, column: str) -> bool:

@@ -177,12 +177,10 @@ class Study(Closing):
         Returns:
             The metric names, each once.
         """
-        names: list[str] = []
+        names: dict[str, None] = {}
         for run in self.runs if runs is None else runs:
-            for name in run.metrics:
-                if name not in names:
-                    names.append(name)
-        return names
+            names.update(dict.fromkeys(run.metrics))
+        return list(names)
 
     def metrics(self, name: str, runs: Sequence[RunRecord] | None = None) -> NDArray[np.float64]:
         """The values of metric ``name`` over the finished (``ok``) runs, by repeat.
