@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from seedwise.records import RunStatus as RunStatus
     from seedwise.report import write_report as write_report
     from seedwise.runner import run as run
+    from seedwise.runner.attribution import attribute as attribute
     from seedwise.seeding import FRAMEWORKS as FRAMEWORKS
     from seedwise.seeding import MAX_SEED as MAX_SEED
     from seedwise.seeding import SeedAction as SeedAction
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from seedwise.stats import compare as compare
     from seedwise.stats import sample_size as sample_size
     from seedwise.stats import summarize as summarize
+    from seedwise.stats.attribution import attribute_variance as attribute_variance
     from seedwise.store import Store as Store
     from seedwise.store import Study as Study
     from seedwise.store import open_store as open_store
@@ -59,6 +61,7 @@ _PUBLIC: dict[str, str] = {
     "RunStatus": "seedwise.records",
     "write_report": "seedwise.report",
     "run": "seedwise.runner",
+    "attribute": "seedwise.runner.attribution",
     "FRAMEWORKS": "seedwise.seeding",
     "MAX_SEED": "seedwise.seeding",
     "SeedAction": "seedwise.seeding",
@@ -74,6 +77,7 @@ _PUBLIC: dict[str, str] = {
     "compare": "seedwise.stats",
     "sample_size": "seedwise.stats",
     "summarize": "seedwise.stats",
+    "attribute_variance": "seedwise.stats.attribution",
     "Store": "seedwise.store",
     "open_store": "seedwise.store",
     "open_study": "seedwise.store",

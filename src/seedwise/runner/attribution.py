@@ -35,6 +35,7 @@ from seedwise.store import Study
 
 __all__ = [
     "AttributionGroup",
+    "attribute",
     "AttributionRun",
     "attribution_groups",
     "attribution_of",
@@ -204,6 +205,10 @@ def run_attribution(
         outcome.studies[label] = result
         outcome.store = result.store
     return outcome
+
+
+#: ``seedwise.attribute``: the public name of :func:`run_attribution`.
+attribute = run_attribution
 
 
 @dataclass(frozen=True)
