@@ -6,7 +6,9 @@ see :func:`worker_environment`), connected by its own pipe, so the executor
 always knows which task a worker holds. A warm worker takes only tasks whose
 settings give the same environment. A worker that dies is
 detected through its process sentinel; its run is recorded ``crashed`` and a
-new worker takes its place. A run past its timeout has its worker killed.
+new worker takes its place. A run past its timeout (counted from the moment
+its experiment starts, not from when the worker started or loaded it) has its
+worker killed, and a replacement starts at once, ahead of the next run.
 
 Workers are not daemonic, so an experiment may start processes of its own
 (a torch ``DataLoader`` with ``num_workers > 0``, a ``multiprocessing`` pool,
@@ -34,11 +36,16 @@ from pathlib import Path
 
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.tasks import RunTask, worker_environment
-from seedwise.runner.worker import worker_main
+from seedwise.runner.worker import RUN_STARTED, worker_main
 
 __all__ = ["LocalExecutor"]
 
 _STOP_GRACE_S = 5.0
+# A run's timeout counts from the moment its experiment starts. Before that a
+# worker may still be starting, importing and loading the experiment's module
+# (TensorFlow alone takes seconds): that gets this much more, so a module that
+# hangs on import is still stopped.
+_LOAD_ALLOWANCE_S = 300.0
 
 # Process groups of the workers this process started and has not cleaned up,
 # killed at exit should an executor never be shut down.
@@ -109,6 +116,7 @@ class _Worker:
     task: RunTask | None = None
     deadline: float | None = None
     sent: float = 0.0
+    started: float | None = None
     runs: int = 0
 
 
@@ -131,7 +139,9 @@ class LocalExecutor:
 
     Args:
         workers: How many processes run at once.
-        timeout: Seconds a run may take before its worker is killed, or None.
+        timeout: Seconds a run may take before its worker is killed, or None;
+            counted from the moment the experiment starts (the worker's start
+            and the experiment's loading get up to 300 s more).
         runs_per_worker: Retire a worker after this many runs (1: every run in
             a fresh process); None to keep workers warm.
         log_dir: A folder for each worker's output (``<worker>.log``); None to
@@ -201,7 +211,10 @@ class LocalExecutor:
             worker = self._start_worker(environment)
         worker.task = task
         worker.sent = time.monotonic()
-        worker.deadline = None if self._timeout is None else worker.sent + self._timeout
+        worker.started = None
+        worker.deadline = (
+            None if self._timeout is None else worker.sent + _LOAD_ALLOWANCE_S + self._timeout
+        )
         worker.connection.send(task)
 
     def wait(self, timeout: float) -> list[RunRecord]:
@@ -223,7 +236,14 @@ class LocalExecutor:
             assert task is not None
             if worker.connection in ready:
                 try:
-                    records.extend(worker.connection.recv())
+                    message = worker.connection.recv()
+                    if message == RUN_STARTED:
+                        # The experiment starts now: the run's clock starts with it.
+                        worker.started = now
+                        if self._timeout is not None:
+                            worker.deadline = now + self._timeout
+                        continue
+                    records.extend(message)
                     worker.task = None
                     worker.runs += 1
                     self._retire_if_done(worker)
@@ -246,6 +266,9 @@ class LocalExecutor:
                         f"run exceeded the timeout of {self._timeout:g} s",
                     )
                 )
+                # Its replacement starts and imports now, ahead of the run it will take.
+                if len(self._workers) < self._size:
+                    self._start_worker(dict(worker.environment))
         return records
 
     def _retire_if_done(self, worker: _Worker) -> None:
@@ -264,7 +287,7 @@ class LocalExecutor:
         assert task is not None
         self._discard(worker)
         finished = time.time()
-        duration = time.monotonic() - worker.sent
+        duration = time.monotonic() - (worker.sent if worker.started is None else worker.started)
         return [
             RunRecord(
                 study=run.study,
