@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,10 @@ def test_demo_quick_claims_hold_in_the_store_and_it_resumes(tmp_path: Path) -> N
     with open_store(store) as opened:
         seeds = [[run.seed for run in opened.runs(names[key])] for key in ("short", "long")]
     assert seeds[0] == seeds[1], "the two training lengths must share seeds (paired)"
+    if find_spec("jax") is not None:
+        vectorized = _values(store, names["vectorized"], "mse")
+        assert len(vectorized) == 10
+        assert printed["seconds"]["vectorized"] < printed["seconds"]["long"]
     comparison = printed["comparison"]
     assert comparison["paired"] is True
     assert comparison["pairs"][0]["winner"] == names["long"]
@@ -61,10 +66,12 @@ def test_demo_quick_claims_hold_in_the_store_and_it_resumes(tmp_path: Path) -> N
     assert again.returncode == 0, again.stderr[-3000:]
     with open_store(store) as opened:
         totals = {study.name: study.total for study in opened.list_studies()}
+    vectorized = {names["vectorized"]: 10} if "vectorized" in names else {}
     assert totals == {
         names["unseeded"]: 2,
         names["tutorial"]: 2,
         names["seeded"]: 2,
         names["short"]: 10,
         names["long"]: 10,
+        **vectorized,
     }

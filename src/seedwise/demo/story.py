@@ -7,6 +7,8 @@
 4. 30 repeats with derived seeds, summarised with intervals and plotted.
 5. 100 epochs against 1,000, paired by seed, compared, and written up in
    one HTML report (``seedwise report``).
+6. With JAX installed: the same network as a pure JAX function, its repeats
+   at 1,000 epochs trained in one vectorised call (``--vectorize``).
 
 Every step is a named study in the store, so running the demo again resumes
 instead of redoing, and every claim can be checked from the store.
@@ -15,8 +17,10 @@ instead of redoing, and every claim can be checked from the store.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ __all__ = ["DemoPlan", "DemoResult", "EXPERIMENT", "RECIPES", "run_demo"]
 
 EXPERIMENT = "seedwise.demo.network:sequence"
 RECIPES = "seedwise.demo.network:recipes"
+VECTORIZED = "seedwise.examples.sequence_jax:train"
 STUDY_SEED = 0
 SEEDED_SEED = 1
 
@@ -87,6 +92,7 @@ class DemoResult:
     summaries: dict[str, Any] = field(default_factory=dict)
     check: dict[str, Any] | None = None
     check_path: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def values(self, step: str, metric: str) -> list[float]:
         """A step's metric over its finished runs, by repeat."""
@@ -117,6 +123,7 @@ class DemoResult:
             "check": self.check,
             "summaries": {step: s.to_dict() for step, s in self.summaries.items()},
             "comparison": None if self.comparison is None else self.comparison.to_dict(),
+            "seconds": dict(self.seconds),
         }
 
 
@@ -191,7 +198,24 @@ def run_demo(
     step(f"{plan.repeats} repeats, {plan.epochs} epochs")
     result.studies["short"] = _repeated_study(plan, store, plan.epochs, on_record)
     step(f"{plan.repeats} repeats, {plan.long_epochs} epochs")
+    started = time.perf_counter()
     result.studies["long"] = _repeated_study(plan, store, plan.long_epochs, on_record)
+    result.seconds["long"] = time.perf_counter() - started
+    if find_spec("jax") is not None:
+        step(f"{plan.repeats} repeats, {plan.long_epochs} epochs, vectorised (JAX)")
+        started = time.perf_counter()
+        result.studies["vectorized"] = run(
+            VECTORIZED,
+            repeats=plan.repeats,
+            seed=STUDY_SEED,
+            config={"epochs": plan.long_epochs},
+            store=store,
+            name=plan.name(f"{plan.long_epochs}e-vectorized"),
+            vectorize=plan.repeats,
+            on_record=on_record,
+        )
+        result.seconds["vectorized"] = time.perf_counter() - started
+        result.summaries["vectorized"] = summarize(result.studies["vectorized"], metric="mse")
     step("statistics and the plot")
     for key in ("short", "long"):
         result.summaries[key] = summarize(result.studies[key], metric="mse")
