@@ -439,3 +439,16 @@ def test_bad_executor_options_are_refused_before_anything_runs(
     assert shown in err
     assert len(err.strip().splitlines()) == 1, err
     assert not store.exists()
+
+
+def test_check_runs_its_fresh_processes_on_the_dask_workers(cluster: Cluster) -> None:
+    from seedwise.check import check
+
+    options = {"seed": 5, "frameworks": FAST, "probes": False}
+    local = check(NOISY, **options)  # type: ignore[arg-type]
+    remote = check(NOISY, executor="dask", scheduler=cluster.address, **options)  # type: ignore[arg-type]
+    # noisy returns hash("seedwise"): the check's second process has another hash seed.
+    assert (remote.reproducible, local.reproducible) == (False, False)
+    assert remote.metrics == local.metrics
+    assert str(remote.first_divergence) == str(local.first_divergence)
+    assert [cause.kind for cause in remote.causes] == [cause.kind for cause in local.causes]

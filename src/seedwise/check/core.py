@@ -43,7 +43,6 @@ from seedwise.records import (
     metric_differences,
 )
 from seedwise.runner import (
-    LocalExecutor,
     RunTask,
     StudySettings,
     TaskList,
@@ -51,6 +50,8 @@ from seedwise.runner import (
     drive,
     run_seed,
 )
+from seedwise.runner.executor import ExecutorFactory
+from seedwise.runner.run import choose_executor
 from seedwise.seeding import check_seed, derive_seed
 
 __all__ = ["check"]
@@ -70,6 +71,7 @@ class _Plan:
     workdir: Path
     timeout: float | None
     workers: int
+    factory: ExecutorFactory
 
     def task(
         self,
@@ -101,9 +103,7 @@ def _run_all(tasks: list[RunTask], plan: _Plan) -> dict[str, RunRecord]:
     Returns:
         Each run's record by its label (a task's warm-up runs included).
     """
-    executor = LocalExecutor(
-        plan.workers, timeout=plan.timeout, runs_per_worker=1, log_dir=plan.workdir / "logs"
-    )
+    executor = plan.factory.create(workers=plan.workers, log_dir=plan.workdir / "logs")
     source = TaskList(tasks)
     drive(executor, source, poll=_POLL_S)
     return {record.study: record for record in source.records}
@@ -260,6 +260,8 @@ def check(
     workers: int = 2,
     argv: Sequence[str] = (),
     metric_patterns: Sequence[str | tuple[str, str]] = (),
+    executor: str | ExecutorFactory = "local",
+    scheduler: str | None = None,
 ) -> CheckResult:
     """Prove that an experiment reproduces bit for bit, or find where and why it does not.
 
@@ -289,6 +291,11 @@ def check(
         workers: Processes run at once.
         argv: A script's arguments.
         metric_patterns: ``"NAME=REGEX"``: metrics read from what a run prints.
+        executor: Where the fresh processes run: ``"local"``, ``"dask"`` (a
+            fresh run process on a Dask worker for every run, so the checks
+            hold there) or an executor factory, as for ``seedwise.run``.
+        scheduler: With ``executor="dask"``, the scheduler to join
+            (default ``$SEEDWISE_DASK_SCHEDULER``, else a local cluster).
 
     Returns:
         The :class:`CheckResult`; ``result.reproducible`` is the verdict.
@@ -305,6 +312,13 @@ def check(
     check_positive(workers, "workers")
     check_positive(timeout, "timeout", allow_none=True)
     config = dict(config or {})
+    factory = choose_executor(
+        executor,
+        scheduler,
+        workers=None,
+        timeout=timeout,
+        runs_per_worker=1,
+    )
     source = resolve_experiment(fn_or_ref, argv=argv, config=config)
     study_seed = check_seed(seed)
     settings = StudySettings.for_study(
@@ -325,6 +339,7 @@ def check(
         workdir=workdir,
         timeout=timeout,
         workers=int(workers),
+        factory=factory,
     )
     try:
         return _check(plan, settings, probes, started)
