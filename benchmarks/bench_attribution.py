@@ -41,9 +41,9 @@ def main() -> None:
             workers=args.workers,
             frameworks=SEEDED[args.framework],
         )
-        result = outcome.attribution("mse")
+        results = [outcome.attribution(metric) for metric in ("mse", "log_mse")]
     elapsed = time.perf_counter() - started
-    print(result)
+    print("\n\n".join(str(result) for result in results))
     print(
         f"\n{args.framework}, {args.repeats} runs x {len(outcome.studies)} studies, "
         f"{args.epochs} epochs: {elapsed:.0f} s with {args.workers} workers on "
