@@ -124,3 +124,25 @@ def test_bad_sources_are_refused_while_parsing(
 
 def test_check_sources_keeps_the_order() -> None:
     assert check_sources(["dropout", "init"]) == ("dropout", "init")
+
+
+def test_the_torch_example_wires_every_random_draw_to_a_source(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("torch")
+    # torch's optimisers set this on first use; the test must leave the environment as it was.
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
+    from seedwise.examples.sources import train_torch
+    from seedwise.experiment import RunContext
+    from seedwise.seeding import seeded
+    from seedwise.seeding.pins import StreamPins
+
+    def mse(label: str, seed: int) -> float:
+        pins = StreamPins.for_source(label, ("init", "data", "dropout"), 99)
+        context = RunContext(seed, 0, {"epochs": 2}, Path("."), pins=pins)
+        with seeded(pins.run_seed(seed), frameworks=["torch"]):
+            return train_torch(context)["mse"]
+
+    assert mse("unnamed", 1) == mse("unnamed", 2)
+    assert mse("dropout", 1) != mse("dropout", 2)
+    assert mse("data", 1) != mse("data", 2)
