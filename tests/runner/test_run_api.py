@@ -140,7 +140,7 @@ def test_code_change_is_refused_unless_allowed(tmp_path: Path) -> None:
     source.write_text(source.read_text() + "\n\ndef extra(ctx):\n    return {}\n")
     before = file_digest(store)
     with pytest.raises(
-        UsageError, match="code changed since study 'study' began: experiment.py changed"
+        UsageError, match=r"code changed since study 'study' began: experiment\.py changed"
     ):
         seedwise.run(reference, repeats=2, workers=1, store=store, frameworks=FAST, name="study")
     assert file_digest(store) == before

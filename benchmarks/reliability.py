@@ -1,0 +1,284 @@
+"""The long reliability suite: kills, signals, concurrent runners, orphans, bad input.
+
+    .venv/bin/python benchmarks/reliability.py [--trials 20] [--repeats 60]
+
+Each attack runs ``seedwise run`` in fresh processes on a NumPy experiment
+whose runs take a few tens of milliseconds, then checks the store directly:
+
+- kill -9 of the runner at a random moment, then a plain rerun: runs lost,
+  repeats stored twice, final table equal to an uninterrupted sweep;
+- kill -9 of one worker mid-run: the run is recorded ``crashed`` and the
+  sweep goes on;
+- SIGINT and SIGTERM to the runner and to its process group (once and
+  twice): exit 130, claims left behind, runs wrongly recorded;
+- several runners on one study at once: duplicates and lock errors;
+- kill -9 of the runner: its workers still alive 5 s later;
+- every bad input of the short suite: exit 2 in one line, store unchanged.
+
+Prints one line per attack with its figures; docs/reliability.md quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EXPERIMENT = """\
+import time
+
+import numpy as np
+
+
+def work(ctx, pause=0.03):
+    time.sleep(pause)
+    return {"value": float(ctx.rng("x").normal() + np.random.rand())}
+"""
+
+FAST = ["--framework", "python", "--framework", "numpy"]
+
+
+def command(folder: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "seedwise", "run", "exp.py:work", *args, *FAST]
+
+
+def environment(folder: Path) -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=str(ROOT), SEEDWISE_STORE=str(folder / "s.db"))
+
+
+def table(folder: Path, study: str) -> tuple[list[tuple[int, str, float | None]], int]:
+    """The stored runs (repeat, status, value) and the open claims of a study."""
+    if not (folder / "s.db").exists():
+        return [], 0
+    connection = sqlite3.connect(f"file:{folder / 's.db'}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = connection.execute(
+            "SELECT repeat, status, json_extract(metrics, '$.value') FROM runs "
+            "WHERE study = ? ORDER BY repeat",
+            (study,),
+        ).fetchall()
+        claims = connection.execute(
+            "SELECT count(*) FROM claims WHERE study = ?", (study,)
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    return rows, claims
+
+
+def fresh_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="seedwise-reliability-"))
+    (folder / "exp.py").write_text(EXPERIMENT)
+    return folder
+
+
+def kill_runner(trials: int, repeats: int, rng: random.Random) -> str:
+    reference_folder = fresh_folder()
+    subprocess.run(
+        command(reference_folder, "--repeats", str(repeats), "--name", "s", "--workers", "2"),
+        cwd=reference_folder,
+        env=environment(reference_folder),
+        capture_output=True,
+        check=True,
+    )
+    reference, _ = table(reference_folder, "s")
+    lost = duplicates = different = 0
+    for _ in range(trials):
+        folder = fresh_folder()
+        args = command(folder, "--repeats", str(repeats), "--name", "s", "--workers", "2")
+        runner = subprocess.Popen(
+            args,
+            cwd=folder,
+            env=environment(folder),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.5, 3.0))
+        runner.kill()
+        runner.wait()
+        before, _ = table(folder, "s") if (folder / "s.db").exists() else ([], 0)
+        time.sleep(0.5)  # its workers notice and die
+        subprocess.run(args, cwd=folder, env=environment(folder), capture_output=True)
+        after, _ = table(folder, "s")
+        repeats_after = [row[0] for row in after]
+        duplicates += len(repeats_after) - len(set(repeats_after))
+        lost += sum(1 for row in before if row[1] == "ok" and row not in after)
+        different += after != reference
+    return (
+        f"kill -9 of the runner at a random moment, then a rerun ({trials} trials, "
+        f"{repeats} repeats): {lost} runs lost, {duplicates} duplicates, "
+        f"{trials - different} of {trials} final tables equal to an uninterrupted sweep"
+    )
+
+
+def signals(trials: int) -> str:
+    outcomes = []
+    for target in ("runner", "group"):
+        for name in ("SIGINT", "SIGTERM"):
+            for times in (1, 2):
+                bad = 0
+                for _ in range(trials):
+                    folder = fresh_folder()
+                    runner = subprocess.Popen(
+                        command(folder, "--repeats", "400", "--name", "s", "--workers", "2"),
+                        cwd=folder,
+                        env=environment(folder),
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                        start_new_session=True,
+                    )
+                    deadline = time.time() + 120
+                    while time.time() < deadline and not list(folder.glob("runs/s/*")):
+                        time.sleep(0.1)
+                    time.sleep(0.5)
+                    sig = getattr(signal, name)
+                    for _ in range(times):
+                        if target == "group":
+                            os.killpg(runner.pid, sig)
+                        else:
+                            runner.send_signal(sig)
+                        time.sleep(0.05)
+                    _, err = runner.communicate(timeout=120)
+                    rows, claims = table(folder, "s")
+                    crashed = sum(1 for row in rows if row[1] != "ok")
+                    clean = runner.returncode == 130 and "Interrupted:" in err
+                    bad += (not clean) + claims + crashed
+                outcomes.append(f"{name} x{times} to the {target}: {bad} faults")
+    return f"signals ({trials} trials each): " + "; ".join(outcomes)
+
+
+def concurrent(rounds: int, runners: int) -> str:
+    duplicates = errors = incomplete = 0
+    for _ in range(rounds):
+        folder = fresh_folder()
+        processes = [
+            subprocess.Popen(
+                command(folder, "--repeats", "60", "--name", "s", "--workers", "1"),
+                cwd=folder,
+                env=environment(folder),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(runners)
+        ]
+        for process in processes:
+            _, err = process.communicate(timeout=600)
+            errors += "locked" in err or "Traceback" in err
+        rows, _ = table(folder, "s")
+        repeats = [row[0] for row in rows]
+        duplicates += len(repeats) - len(set(repeats))
+        incomplete += sorted(repeats) != list(range(60))
+    return (
+        f"{runners} runners at once on one study x {rounds} rounds: {duplicates} duplicates, "
+        f"{errors} lock errors or tracebacks, {incomplete} incomplete studies"
+    )
+
+
+def orphans(trials: int) -> str:
+    left = 0
+    for _ in range(trials):
+        folder = fresh_folder()
+        runner = subprocess.Popen(
+            command(folder, "--repeats", "40", "--name", "s", "--workers", "2", "--set", "pause=5"),
+            cwd=folder,
+            env=environment(folder),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 120
+        while time.time() < deadline and len(list(folder.glob("runs/s/*"))) < 2:
+            time.sleep(0.1)
+        children = _children(runner.pid)
+        runner.kill()
+        runner.wait()
+        time.sleep(5.0)
+        left += sum(1 for pid in children if _alive(pid))
+    return f"kill -9 of the runner ({trials} trials): {left} workers alive 5 s later"
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def bad_inputs() -> str:
+    from tests.test_reliability import BAD_INPUTS, EXPERIMENTS, digest
+
+    from seedwise.records import RunRecord
+    from seedwise.store import Store
+
+    folder = fresh_folder()
+    (folder / "exp.py").write_text(EXPERIMENTS)
+    store = folder / "populated" / "s.db"
+    with Store(store) as opened:
+        opened.ensure_study(
+            "study", experiment="x.py:f", config={}, seed=0, settings={}, code_hash="h"
+        )
+        opened.record_run(RunRecord("study", 0, 1, "ok", metrics={"mse": 0.5}))
+    clean = tracebacks = changed = 0
+    for argv in BAD_INPUTS:
+        before = digest(store)
+        done = subprocess.run(
+            [sys.executable, "-m", "seedwise", *argv],
+            cwd=folder,
+            env=dict(os.environ, PYTHONPATH=str(ROOT), SEEDWISE_STORE=str(store)),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        lines = done.stderr.strip().splitlines()
+        clean += done.returncode == 2 and len(lines) == 1
+        tracebacks += "Traceback" in done.stderr
+        changed += digest(store) != before
+    return (
+        f"{len(BAD_INPUTS)} bad inputs in fresh processes: {clean} one clean line with exit 2, "
+        f"{tracebacks} tracebacks, {changed} store changes"
+    )
+
+
+def main() -> None:
+    """Run every attack and print one line of figures for each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-kills", action="store_true", help="leave out the kill -9 trials")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    if not args.skip_kills:
+        print(kill_runner(args.trials, args.repeats, rng), flush=True)
+    print(signals(max(1, args.trials // 10)), flush=True)
+    print(concurrent(max(1, args.trials // 4), 4), flush=True)
+    print(orphans(max(1, args.trials // 4)), flush=True)
+    print(bad_inputs(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
