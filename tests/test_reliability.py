@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from seedwise.cli import main
+from seedwise.errors import StoreError
 from seedwise.records import RunRecord
 from seedwise.store import Store, open_store
 from tests.conftest import ROOT
@@ -295,6 +296,35 @@ def test_a_damaged_store_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
             assert len(err.strip().splitlines()) == 1, err
             assert "Traceback" not in err
     assert digest(path) == before
+
+
+def test_a_full_disk_is_one_line_and_loses_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        store.ensure_study("s", experiment="x.py:f", config={}, seed=0, settings={}, code_hash="h")
+        store.record_run(RunRecord("s", 0, 1, "ok", metrics={"m": 1.0}))
+        # SQLite answers "database or disk is full" once the file may not grow.
+        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
+        store._connection.execute(f"PRAGMA max_page_count = {pages}")
+        big = {f"metric_{i}": float(i) for i in range(20_000)}
+        with pytest.raises(StoreError, match="database or disk is full") as caught:
+            store.record_run(RunRecord("s", 1, 2, "ok", metrics=big))
+        assert "\n" not in str(caught.value)
+        assert [run.repeat for run in store.runs("s")] == [0]
+
+
+def test_a_timestamp_no_calendar_holds_is_shown_as_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        store.ensure_study("s", experiment="x.py:f", config={}, seed=0, settings={}, code_hash="h")
+        with store._write() as connection:
+            connection.execute("UPDATE studies SET created = 1e300")
+    assert main(["ls", "--store", str(path)]) == 0
+    assert "?" in capsys.readouterr().out
 
 
 def test_a_closed_pipe_is_not_a_bug(populated: Path) -> None:

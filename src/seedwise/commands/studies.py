@@ -37,7 +37,10 @@ def _open(args: argparse.Namespace) -> Store:
 
 
 def _when(timestamp: float) -> str:
-    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    try:
+        return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError, TypeError):
+        return "?"  # a timestamp no calendar holds: the row was edited by hand
 
 
 def ls_command(args: argparse.Namespace) -> int:
