@@ -151,7 +151,8 @@ def signals(trials: int) -> str:
                     _, err = runner.communicate(timeout=120)
                     rows, claims = table(folder, "s")
                     crashed = sum(1 for row in rows if row[1] != "ok")
-                    clean = runner.returncode == 130 and "Interrupted:" in err
+                    # 130, or death by SIGINT (-2), which a shell reports as 130 too.
+                    clean = runner.returncode in (130, -2) and "Interrupted:" in err
                     bad += (not clean) + claims + crashed
                 outcomes.append(f"{name} x{times} to the {target}: {bad} faults")
     return f"signals ({trials} trials each): " + "; ".join(outcomes)

@@ -533,7 +533,8 @@ def test_sigterm_to_the_group_twice_stops_cleanly(folder: Path) -> None:
     time.sleep(0.05)
     os.killpg(runner.pid, signal.SIGTERM)
     _, err = runner.communicate(timeout=60)
-    assert runner.returncode == 130, err
+    # 130, or death by SIGINT (-2) after the clean-up, which a shell reports as 130 too.
+    assert runner.returncode in (130, -2), err
     assert "Interrupted: 0 of 3 runs of study 'stopped'" in err
     assert _claim_rows(folder / "s.db") == []
     with open_store(folder / "s.db") as store:
