@@ -19,6 +19,7 @@ from seedwise.commands.options import (
     frameworks_from,
     metric_option,
     positive_int,
+    repeat_count,
     source_list,
     store_path,
 )
@@ -199,7 +200,7 @@ def add_attribute_parser(commands: Any) -> None:
         help="the named streams to attribute the variance to, e.g. init,data,dropout",
     )
     parser.add_argument(
-        "--repeats", type=positive_int, default=30, help="runs per study (default 30)"
+        "--repeats", type=repeat_count, default=30, help="runs per study (default 30)"
     )
     parser.add_argument("--seed", type=seed_value, default=0, help="the studies' root seed")
     add_run_settings(parser)
