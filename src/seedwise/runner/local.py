@@ -81,11 +81,12 @@ def _worker_entry(
         connection: The worker's end of its pipe.
         worker: The worker's name.
         log_path: The file the worker's output goes to, or None.
-        start_method: The ``multiprocessing`` start method this process's
-            parent had chosen, or None for the platform's default. A spawned
-            child would otherwise default to spawn, and an experiment's
-            ``Pool()`` or ``DataLoader(num_workers=2)`` would not start its
-            processes as it does under ``python train.py``.
+        start_method: The ``multiprocessing`` start method for the processes
+            the experiment starts, or None for the platform's default (fork
+            on Linux before Python 3.14). A spawned worker would otherwise
+            inherit spawn, and an experiment's ``Pool()`` or
+            ``DataLoader(num_workers=2)`` could not import a file experiment's
+            module in its children. An experiment may still choose its own.
     """
     os.setpgid(0, 0)
     multiprocessing.set_start_method(start_method, force=True)
@@ -171,7 +172,9 @@ class LocalExecutor:
         log_path = None if self._log_dir is None else str(self._log_dir / f"{name}.log")
         process = self._context.Process(
             target=_worker_entry,
-            args=(child, name, log_path, multiprocessing.get_start_method(allow_none=True)),
+            # The platform's default for the experiment's own processes, whatever this
+            # process chose: a spawned child cannot import a file experiment's module.
+            args=(child, name, log_path, None),
             name=f"seedwise-{name}",
             daemon=False,
         )
