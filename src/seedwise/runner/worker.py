@@ -304,10 +304,12 @@ def worker_main(connection: Connection, worker: str, log_path: str | None = None
     With ``log_path``, everything the worker prints (the experiment's output,
     framework logs) goes to that file instead of the terminal.
     """
-    # Ctrl-C and SIGTERM reach the whole process group; the runner decides what stops
-    # (it kills this worker's group when it must).
+    # Ctrl-C reaches the whole foreground process group; the runner decides what stops
+    # (it kills this worker's group when it must). SIGTERM keeps its default: a worker
+    # leads its own group, so a SIGTERM to the runner's group does not reach it, and
+    # an ignored SIGTERM would be inherited by the experiment's own processes, which
+    # multiprocessing stops with SIGTERM (Pool.terminate).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _watch_parent()
     if log_path is not None:
         _redirect_output(log_path)
