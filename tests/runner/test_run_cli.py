@@ -126,7 +126,7 @@ def test_two_concurrent_runners_share_the_work(tmp_path: Path) -> None:
     [
         (["run", "missing.py:train"], "missing.py"),
         (["run", NOISY.replace(":noisy", ":nothing")], "'nothing' not found"),
-        (["run", NOISY, "--repeats", "0"], "--repeats: must be a positive int. Received: '0'"),
+        (["run", NOISY, "--repeats", "0"], "--repeats: must be a number of repeats. Received: '0'"),
         (["run", NOISY, "--workers", "-2"], "--workers: must be a positive int. Received: '-2'"),
         (["run", NOISY, "--timeout", "-1"], "--timeout: must be a number above 0"),
         (["run", NOISY, "--timeout", "nan"], "--timeout: must be a number above 0"),
