@@ -206,7 +206,7 @@ class Store(Closing):
         return connection
 
     def _open_writable(self, create: bool) -> sqlite3.Connection:
-        version = inspect_file(self.path)
+        version = _inspect_while_created(self.path)
         if not self.path.exists():
             if not create:
                 raise self._missing()
@@ -918,6 +918,24 @@ def _check_text(value: object, name: str) -> None:
             f"`{name}` must be a non-empty str. Received: {name}={value!r} "
             f"(of type {type(value).__name__})"
         )
+
+
+def _inspect_while_created(path: Path) -> int | None:
+    """:func:`inspect_file`, waiting out another process that is creating the same store.
+
+    A store being created has its tables before it has its application id,
+    in one transaction that another process may see half of: a file with
+    tables and application id 0 is looked at again for up to 2 s (creating
+    a store takes milliseconds) before it is refused as another application's.
+    """
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            return inspect_file(path)
+        except StoreError as error:
+            if "application_id is 0" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _enable_wal(connection: sqlite3.Connection) -> None:
