@@ -131,12 +131,22 @@ def by_repeat(runs: list[RunRecord]) -> dict[int, tuple[object, ...]]:
 
 
 def rows_per_repeat(store: Path) -> dict[int, int]:
-    connection = sqlite3.connect(store)
+    connection = sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True)
     try:
         rows = connection.execute("SELECT repeat, COUNT(*) FROM runs GROUP BY repeat").fetchall()
     finally:
         connection.close()
     return dict(rows)
+
+
+def stored_so_far(store: Path) -> int:
+    """Rows stored, 0 while the runner is still creating the store and its tables."""
+    if not store.exists():
+        return 0
+    try:
+        return sum(rows_per_repeat(store).values())
+    except sqlite3.OperationalError:
+        return 0
 
 
 def test_dask_runs_are_bit_identical_to_one_local_worker_and_stored_once(
@@ -356,7 +366,7 @@ def test_kill_9_of_the_runner_then_a_rerun_resumes_the_study(
     environment = {"SEEDWISE_DASK_SCHEDULER": cluster.address}
     first = _seedwise(*command, env=environment)
     deadline = time.monotonic() + 120
-    while not (store.exists() and sum(rows_per_repeat(store).values()) >= 2):
+    while stored_so_far(store) < 2:
         assert time.monotonic() < deadline
         assert first.poll() is None
         time.sleep(0.05)
