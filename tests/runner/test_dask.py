@@ -234,7 +234,7 @@ def test_code_travels_to_workers_without_the_files_and_is_checked_there(
     from seedwise.experiment.bundle import bundle_code
     from seedwise.experiment.identity import CodeIdentity, code_identity
     from seedwise.experiment.source import resolve_experiment
-    from seedwise.runner.dask import _Payload, run_on_dask_worker
+    from seedwise.runner.dask_worker import Payload, run_on_dask_worker
     from seedwise.runner.tasks import RunTask
 
     folder = _code_folder(tmp_path)
@@ -246,7 +246,7 @@ def test_code_travels_to_workers_without_the_files_and_is_checked_there(
         file.unlink()
     folder.rmdir()
 
-    def payload(repeat: int, expected: CodeIdentity) -> _Payload:
+    def payload(repeat: int, expected: CodeIdentity) -> Payload:
         task = RunTask(
             study="travel",
             repeat=repeat,
@@ -256,7 +256,7 @@ def test_code_travels_to_workers_without_the_files_and_is_checked_there(
             settings=StudySettings.for_study(0, frameworks=FAST),
             workdir=str(tmp_path / "gone" / "runs" / f"{repeat:05d}"),
         )
-        return _Payload(task, bundle, expected, 30.0, None, None, str(tmp_path / "gone"))
+        return Payload(task, bundle, expected, 30.0, None, None, str(tmp_path / "gone"))
 
     other = CodeIdentity("0" * 64, {"experiment.py": "x", "helpers.py": "y"})
     with distributed.Client(cluster.address) as client:

@@ -39,51 +39,36 @@ do locally, whatever environment the Dask worker itself was started with.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import itertools
 import logging
 import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
-from multiprocessing.connection import Connection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seedwise.errors import UsageError
 from seedwise.experiment.bundle import CodeBundle, bundle_code
-from seedwise.experiment.identity import CodeIdentity, code_identity, describe_change
+from seedwise.experiment.identity import CodeIdentity, code_identity
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner.local import describe_exit
-from seedwise.runner.tasks import RunTask, worker_environment
+from seedwise.runner.dask_worker import Outcome, Payload, run_on_dask_worker
+from seedwise.runner.tasks import RunTask
 
 __all__ = [
     "SCHEDULER_VARIABLE",
     "DaskExecutor",
     "DaskExecutorFactory",
     "check_scheduler_address",
-    "child_main",
     "dask_factory",
-    "run_on_dask_worker",
 ]
 
 #: The environment variable that names a scheduler for ``--executor dask``.
 SCHEDULER_VARIABLE = "SEEDWISE_DASK_SCHEDULER"
 
 _SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://", "ucx://")
-_POLL_S = 0.2
-_STOP_CHECK_S = 1.0
 _CONNECT_TIMEOUT_S = 10.0
-#: The most bytes of a run's output.log sent back from a worker without the run's folder.
-_OUTPUT_TAIL = 1 << 20
 
 
 def check_scheduler_address(address: str) -> str:
@@ -100,319 +85,6 @@ def check_scheduler_address(address: str) -> str:
             "tcp://HOST:PORT (or tls://, ws://, wss://), as `dask scheduler` prints it"
         )
     return text
-
-
-# ---------------------------------------------------------------------------
-# The run process, on a Dask worker's machine.
-
-
-def _watch_parent(parent: int) -> None:
-    """Kill this process's group once the Dask worker that started it is gone."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os.killpg(0, signal.SIGKILL)
-
-
-def _refused(task: RunTask, worker: str, error: str) -> list[RunRecord]:
-    now = time.time()
-    return [
-        RunRecord(
-            study=run.study,
-            repeat=run.repeat,
-            seed=run.seed,
-            status=RunStatus.FAILED,
-            error=error,
-            started=now,
-            finished=now,
-            duration=0.0,
-            worker=worker,
-        )
-        for run in task.chain()
-    ]
-
-
-def _checked_chain(
-    task: RunTask, expected: CodeIdentity | None, worker: str, cache: dict[str, Any]
-) -> list[RunRecord]:
-    """Run ``task`` after checking that the code here is the study's; refuse it otherwise."""
-    from seedwise.errors import ExperimentError
-    from seedwise.runner.worker import execute_chain
-
-    if expected is not None:
-        key = f"identity:{task.experiment.reference}"
-        try:
-            if key not in cache:
-                cache[key] = code_identity(task.experiment)
-            here: CodeIdentity = cache[key]
-        except ExperimentError as error:
-            return _refused(task, worker, f"ExperimentError: {error}")
-        if here.digest != expected.digest:
-            return _refused(
-                task,
-                worker,
-                "CodeMismatch: the experiment's code where the run landed is not the study's "
-                f"({describe_change(expected.files, here.files)}). Received: "
-                f"code={here.digest[:12]} on {socket.gethostname()}; expected "
-                f"code={expected.digest[:12]}, the code the study was begun with",
-            )
-    return execute_chain(task, worker, cache)
-
-
-def child_main(descriptor: int) -> None:
-    """Serve runs sent over the socket ``descriptor`` until it sends None or closes.
-
-    The entry point of a run process (``python -c``); each message is
-    ``(task, expected code identity, worker name)`` and each answer the
-    task's records.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
-    connection = Connection(descriptor)
-    cache: dict[str, Any] = {}
-    while True:
-        try:
-            message = connection.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        task, expected, worker = message
-        connection.send(_checked_chain(task, expected, worker, cache))
-
-
-@dataclass
-class _RunProcess:
-    process: subprocess.Popen[bytes]
-    connection: Connection
-    environment: tuple[tuple[str, str], ...]
-    runs: int = 0
-
-    def end(self) -> None:
-        """Kill the run process's group and reap it."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            self.connection.close()
-        self.process.wait()
-        _LIVE.discard(self)
-
-    def __hash__(self) -> int:
-        return id(self)
-
-
-_LIVE: set[_RunProcess] = set()
-_THREAD = threading.local()
-
-
-@atexit.register
-def _end_live() -> None:
-    for child in list(_LIVE):
-        child.end()
-
-
-def _start(environment: dict[str, str], cwd: str | None, code: str) -> _RunProcess:
-    parent, child = socket.socketpair()
-    command = f"from seedwise.runner.dask import child_main; child_main({child.fileno()})"
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-c", command],
-            env={**os.environ, **environment},
-            pass_fds=(child.fileno(),),
-            start_new_session=True,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-        )
-    finally:
-        child.close()
-    connection = Connection(parent.detach())
-    started = _RunProcess(process, connection, (*sorted(environment.items()), ("", code)))
-    _LIVE.add(started)
-    return started
-
-
-def _run_process(environment: dict[str, str], cwd: str | None, code: str) -> _RunProcess:
-    """This thread's warm run process for ``environment`` and ``code``, started if it has none.
-
-    A run process serves one experiment's code, as a local worker serves one
-    study: what a run leaves in its process (imported modules, the
-    environment fingerprint) never meets another experiment's runs.
-    """
-    key = (*sorted(environment.items()), ("", code))
-    current: _RunProcess | None = getattr(_THREAD, "child", None)
-    if current is not None and (current.environment != key or current.process.poll() is not None):
-        current.end()
-        current = None
-    if current is None:
-        current = _start(environment, cwd, code)
-        _THREAD.child = current
-    return current
-
-
-@dataclass(frozen=True)
-class _Payload:
-    """What one Dask task carries to the worker."""
-
-    task: RunTask
-    bundle: CodeBundle | None
-    identity: CodeIdentity | None
-    timeout: float | None
-    runs_per_process: int | None
-    stop_event: str | None
-    cwd: str
-
-
-@dataclass
-class _Outcome:
-    """What one Dask task sends back: the records, and the files of runs made elsewhere."""
-
-    records: list[RunRecord]
-    files: dict[str, bytes] = field(default_factory=dict)
-
-
-def _dask_worker() -> tuple[str, Path]:
-    """The name and local directory of the Dask worker this runs on."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-        return f"dask:{worker.address}", Path(worker.local_directory)
-    except (ImportError, ValueError):
-        return f"dask:{socket.gethostname()}", Path(tempfile.gettempdir())
-
-
-def _stop_requested(name: str | None) -> bool:
-    if name is None:
-        return False
-    try:
-        from distributed import Event
-
-        return bool(Event(name).is_set())
-    except Exception:
-        return False
-
-
-def _lost(task: RunTask, worker: str, status: RunStatus, error: str, began: float) -> _Outcome:
-    finished = time.time()
-    return _Outcome(
-        [
-            RunRecord(
-                study=run.study,
-                repeat=run.repeat,
-                seed=run.seed,
-                status=status,
-                error=error,
-                started=began,
-                finished=finished,
-                duration=finished - began,
-                worker=worker,
-            )
-            for run in task.chain()
-        ]
-    )
-
-
-def _each_run(task: RunTask, change: Callable[[RunTask], RunTask]) -> RunTask:
-    """``task`` with ``change`` applied to it and to every run it carries (warm-ups, batch)."""
-    carried: dict[str, Any] = {
-        item.name: tuple(change(run) for run in getattr(task, item.name))
-        for item in fields(task)
-        if isinstance(getattr(task, item.name), tuple)
-        and getattr(task, item.name)
-        and all(isinstance(run, RunTask) for run in getattr(task, item.name))
-    }
-    return replace(change(task), **carried)
-
-
-def _relocate(task: RunTask, local: Path) -> RunTask:
-    """The task with its runs' folders under ``local`` when the submitter's are not here."""
-    if Path(task.workdir).parent.is_dir():
-        return task
-
-    def moved(run: RunTask) -> RunTask:
-        path = Path(run.workdir)
-        return replace(run, workdir=str(local / "seedwise-runs" / path.parent.name / path.name))
-
-    return _each_run(task, moved)
-
-
-def _files_back(original: RunTask, here: RunTask) -> dict[str, bytes]:
-    """Each run's ``output.log`` (its end) and captured tensors, by their submitter path."""
-    files: dict[str, bytes] = {}
-    for sent, ran in zip(original.chain(), here.chain(), strict=True):
-        folder = Path(ran.workdir)
-        wanted = [folder / "output.log", *sorted((folder / "capture").glob("*"))]
-        for path in wanted:
-            with contextlib.suppress(OSError):
-                data = path.read_bytes()
-                if path.name == "output.log":
-                    data = data[-_OUTPUT_TAIL:]
-                files[str(Path(sent.workdir) / path.relative_to(folder))] = data
-    return files
-
-
-def run_on_dask_worker(payload: _Payload) -> _Outcome:
-    """Run one task in this Dask worker thread's run process (the function of every Dask task).
-
-    Returns:
-        The task's records, one per run of its chain; and, when the runs'
-        folders were not the submitter's, their output and captures.
-    """
-    worker, local = _dask_worker()
-    began = time.time()
-    task = _relocate(payload.task, local)
-    environment = worker_environment(task.settings)
-    if payload.bundle is not None:
-        placed = payload.bundle.place(task.experiment, local / "seedwise-code")
-        run = replace(task.experiment, reference=placed.source.reference)
-        task = _each_run(task, lambda each: replace(each, experiment=run))
-        if placed.import_paths:
-            inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-            environment["PYTHONPATH"] = os.pathsep.join([*placed.import_paths, *inherited])
-    cwd = payload.cwd if os.path.isdir(payload.cwd) else None
-    code = task.experiment.reference
-    if payload.identity is not None:
-        code += f"@{payload.identity.digest}"
-    child = _run_process(environment, cwd, code)
-    try:
-        child.connection.send((task, payload.identity, worker))
-    except OSError:
-        child.end()
-        return _lost(task, worker, RunStatus.CRASHED, describe_exit(child.process.poll()), began)
-    deadline = None if payload.timeout is None else time.monotonic() + payload.timeout
-    next_stop_check = time.monotonic() + _STOP_CHECK_S
-    while True:
-        if child.connection.poll(_POLL_S):
-            try:
-                records: list[RunRecord] = child.connection.recv()
-                break
-            except (EOFError, OSError):
-                pass
-        if child.process.poll() is not None or child.connection.closed:
-            child.end()
-            reason = describe_exit(child.process.returncode)
-            return _lost(task, worker, RunStatus.CRASHED, reason, began)
-        now = time.monotonic()
-        if deadline is not None and now >= deadline:
-            child.end()
-            reason = f"run exceeded the timeout of {payload.timeout:g} s"
-            return _lost(task, worker, RunStatus.TIMEOUT, reason, began)
-        if now >= next_stop_check:
-            next_stop_check = now + _STOP_CHECK_S
-            if _stop_requested(payload.stop_event):
-                child.end()
-                return _lost(task, worker, RunStatus.CRASHED, "stopped by the runner", began)
-    child.runs += 1
-    if payload.runs_per_process is not None and child.runs >= payload.runs_per_process:
-        with contextlib.suppress(OSError):
-            child.connection.send(None)
-        child.end()
-        _THREAD.child = None
-    moved = task.workdir != payload.task.workdir
-    return _Outcome(records, _files_back(payload.task, task) if moved else {})
-
-
-# ---------------------------------------------------------------------------
-# The executor, in the runner's process.
 
 
 def _first_line(error: BaseException) -> str:
@@ -477,7 +149,7 @@ class DaskExecutor:
         bundle, identity = self._code(task)
         for run in task.chain():
             Path(run.workdir).parent.mkdir(parents=True, exist_ok=True)
-        payload = _Payload(
+        payload = Payload(
             task=task,
             bundle=bundle,
             identity=identity,
@@ -513,7 +185,7 @@ class DaskExecutor:
 
     def _records(self, future: Any, task: RunTask) -> list[RunRecord]:
         if future.status == "finished":
-            outcome: _Outcome = future.result()
+            outcome: Outcome = future.result()
             for name, data in outcome.files.items():
                 path = Path(name)
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -529,21 +201,7 @@ class DaskExecutor:
                 "the Dask workers running it died (Dask reran it until the scheduler's "
                 f"allowed-failures): {_first_line(error)}"
             )
-        now = time.time()
-        return [
-            RunRecord(
-                study=run.study,
-                repeat=run.repeat,
-                seed=run.seed,
-                status=RunStatus.CRASHED,
-                error=reason,
-                started=now,
-                finished=now,
-                duration=0.0,
-                worker="dask",
-            )
-            for run in task.chain()
-        ]
+        return task.ended(RunStatus.CRASHED, reason, worker="dask")
 
     def _stop_running(self) -> None:
         from distributed import Event

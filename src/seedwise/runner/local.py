@@ -289,22 +289,8 @@ class LocalExecutor:
         task = worker.task
         assert task is not None
         self._discard(worker)
-        finished = time.time()
         duration = time.monotonic() - (worker.sent if worker.started is None else worker.started)
-        return [
-            RunRecord(
-                study=run.study,
-                repeat=run.repeat,
-                seed=run.seed,
-                status=status,
-                error=error,
-                started=finished - duration,
-                finished=finished,
-                duration=duration,
-                worker=worker.name,
-            )
-            for run in task.chain()
-        ]
+        return task.ended(status, error, worker=worker.name, started=time.time() - duration)
 
     def _kill(self, worker: _Worker) -> None:
         """Kill ``worker`` and every process of its group, and reap it."""

@@ -5,6 +5,7 @@ What comes back is a :class:`seedwise.records.RunRecord`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from seedwise.errors import UsageError
 from seedwise.experiment.source import ExperimentSource
 from seedwise.experiment.values import metric_patterns_from
+from seedwise.records import RunRecord, RunStatus
 from seedwise.seeding import FRAMEWORKS, derive_seed
 from seedwise.seeding.pins import StreamPins
 
@@ -193,6 +195,34 @@ class RunTask:
     def chain(self) -> tuple[RunTask, ...]:
         """The runs this task makes, in order: its warm-up runs, itself, its batch."""
         return (*self.warmup, self, *self.batch)
+
+    def ended(
+        self, status: RunStatus, error: str, *, worker: str, started: float | None = None
+    ) -> list[RunRecord]:
+        """Records of a task that ended without results (killed, lost, refused), one per run.
+
+        Args:
+            status: The status of every run of the chain.
+            error: Why, in one line.
+            worker: The worker it was given to.
+            started: When it started (``time.time()``); default now.
+        """
+        finished = time.time()
+        began = finished if started is None else started
+        return [
+            RunRecord(
+                study=run.study,
+                repeat=run.repeat,
+                seed=run.seed,
+                status=status,
+                error=error,
+                started=began,
+                finished=finished,
+                duration=finished - began,
+                worker=worker,
+            )
+            for run in self.chain()
+        ]
 
 
 def batch_tasks(tasks: Sequence[RunTask], size: int | None) -> list[RunTask]:

@@ -35,7 +35,7 @@ from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
 from seedwise.seeding import seed_everything
 
-__all__ = ["execute", "execute_chain", "worker_main"]
+__all__ = ["execute", "execute_chain", "watch_parent", "worker_main"]
 
 
 def _limit_threads(settings: StudySettings) -> None:
@@ -277,11 +277,12 @@ def _redirect_output(log_path: str) -> None:
     os.close(descriptor)
 
 
-def _watch_parent(period: float = 0.2) -> None:
-    """Kill this worker's process group (its experiment's children too) once its runner dies.
+def watch_parent(period: float = 0.2) -> None:
+    """Kill this process's group (its experiment's children too) once its parent dies.
 
-    A runner killed with SIGKILL cannot stop its workers; each worker notices
-    that its parent is gone (it is re-parented) within ``period`` seconds.
+    A runner (or Dask worker) killed with SIGKILL cannot stop its workers; each
+    notices that its parent is gone (it is re-parented) within ``period``
+    seconds, kills the group it leads and exits.
     """
     parent = os.getppid()
 
@@ -310,7 +311,7 @@ def worker_main(connection: Connection, worker: str, log_path: str | None = None
     # an ignored SIGTERM would be inherited by the experiment's own processes, which
     # multiprocessing stops with SIGTERM (Pool.terminate).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _watch_parent()
+    watch_parent()
     if log_path is not None:
         _redirect_output(log_path)
     _start_listeners.append(lambda: connection.send(RUN_STARTED))
