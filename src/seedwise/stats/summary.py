@@ -169,7 +169,7 @@ class Summaries:
 
 @overload
 def summarize(
-    values: Mapping[str, ArrayLike],
+    values: Mapping[str, ArrayLike] | StudySource,
     *,
     metric: None = None,
     confidence: float = ...,
@@ -182,33 +182,7 @@ def summarize(
 
 @overload
 def summarize(
-    values: Mapping[str, ArrayLike],
-    *,
-    metric: str,
-    confidence: float = ...,
-    n_resamples: int = ...,
-    seed: int | np.random.Generator = ...,
-    n_failed: int | None = ...,
-    bootstrap_max_n: int | None = ...,
-) -> Summary: ...
-
-
-@overload
-def summarize(
-    values: StudySource,
-    *,
-    metric: None = None,
-    confidence: float = ...,
-    n_resamples: int = ...,
-    seed: int | np.random.Generator = ...,
-    n_failed: int | None = ...,
-    bootstrap_max_n: int | None = ...,
-) -> Summaries: ...
-
-
-@overload
-def summarize(
-    values: StudySource,
+    values: Mapping[str, ArrayLike] | StudySource,
     *,
     metric: str,
     confidence: float = ...,
