@@ -70,6 +70,32 @@ if __name__ == "__main__":
     print(study.name, " ".join(repr(v) for v in study.metrics("v")))
 """
 
+UNGUARDED_SCRIPT = """\
+import os
+import sys
+
+import numpy as np
+import seedwise
+
+with open(sys.argv[2] + ".top", "a") as marker:
+    marker.write(f"{os.getpid()}\\n")
+
+
+def train(ctx):
+    return {"v": float(ctx.rng("noise").normal() + np.random.rand())}
+
+
+study = seedwise.run(
+    train,
+    repeats=3,
+    workers=int(sys.argv[1]),
+    store=sys.argv[2],
+    name="unguarded",
+    frameworks=("python", "numpy"),
+)
+print(study.name, " ".join(repr(v) for v in study.metrics("v")))
+"""
+
 
 def seedwise(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """``python -m seedwise ARGS`` in a fresh process, in ``cwd``, with ``cwd``'s store."""
@@ -188,6 +214,48 @@ def test_a_function_defined_in_main_is_sent_by_value(tmp_path: Path) -> None:
     assert outputs[0].startswith("from-main ")
     with open_store(store) as opened:
         assert opened.get_study("from-main").experiment == "__main__:train"
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_a_script_without_a_main_guard_runs_its_top_level_once(tmp_path: Path, how: str) -> None:
+    # Workers never run the script that started the study again: not as the
+    # spawn start method would (a second seedwise.run), not from stdin (no file).
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    store = tmp_path / "store.db"
+    done = subprocess.run(
+        [sys.executable, script.name if how == "file" else "-", "2", str(store)],
+        input=None if how == "file" else UNGUARDED_SCRIPT,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("unguarded "), done.stdout
+    assert len(Path(f"{store}.top").read_text().split()) == 1
+    with open_store(store) as opened:
+        (study,) = opened.list_studies()
+        assert [run.status for run in opened.runs(study.name)] == ["ok"] * 3
+
+
+def test_a_file_that_starts_a_study_when_imported_is_refused_with_the_fix(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "unguarded.py").write_text(
+        UNGUARDED_SCRIPT.replace("sys.argv[2]", "'nested.db'").replace("int(sys.argv[1])", "1")
+    )
+    done = seedwise(tmp_path, "run", "unguarded.py:train", "--repeats", "2", "--workers", "1")
+    assert done.returncode == 1, done.stderr
+    assert not (tmp_path / "nested.db").exists()
+    with open_store(tmp_path / ".seedwise" / "seedwise.db") as opened:
+        (study,) = opened.list_studies()
+        runs = list(opened.runs(study.name))
+    assert [run.status for run in runs] == ["failed"] * 2
+    for run in runs:
+        assert "starts a study at its top level" in (run.error or "")
+        assert 'if __name__ == "__main__":' in (run.error or "")
 
 
 def test_the_parent_never_runs_the_experiments_top_level(tmp_path: Path) -> None:

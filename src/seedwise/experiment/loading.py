@@ -80,6 +80,19 @@ def split_reference(ref: str) -> tuple[str, str]:
     return target, function_name
 
 
+_LOADING: list[str] = []
+
+
+def loading_reference() -> str | None:
+    """The reference whose module this process is importing to load an experiment, or None.
+
+    A study started while it is set was started by the experiment's own
+    module at import time: a script without an ``if __name__ == "__main__":``
+    guard, run again in a worker.
+    """
+    return _LOADING[-1] if _LOADING else None
+
+
 def load_experiment(ref: str) -> Experiment:
     """Load the experiment function that ``ref`` names and check its signature.
 
@@ -104,7 +117,11 @@ def load_experiment(ref: str) -> Experiment:
         >>> train = load_experiment("seedwise.examples.sequence:train")  # doctest: +SKIP
     """
     target, function_name = split_reference(ref)
-    module = _load_file(ref, target) if _is_file(target) else _load_module(ref, target)
+    _LOADING.append(ref)
+    try:
+        module = _load_file(ref, target) if _is_file(target) else _load_module(ref, target)
+    finally:
+        _LOADING.pop()
     if not hasattr(module, function_name):
         raise ExperimentError(
             f"Experiment function {function_name!r} not found in {_where(module)}. "

@@ -27,6 +27,8 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,6 +110,39 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start workers without the ``__main__`` module that started this process.
+
+    The spawn start method runs the parent's ``__main__`` again in each child
+    (as ``__mp_main__``) unless it has neither a ``__spec__`` nor a
+    ``__file__``. A worker never needs it: a function from ``__main__`` or a
+    notebook travels by value. Running it again would run a script without an
+    ``if __name__ == "__main__":`` guard a second time (its own
+    ``seedwise.run`` included), and fail for ``python -`` (no file).
+    """
+    main = sys.modules.get("__main__")
+    hidden = {}
+    with _MAIN_LOCK:
+        if main is not None:
+            for attribute in ("__spec__", "__file__"):
+                if attribute in vars(main):
+                    hidden[attribute] = vars(main)[attribute]
+            main.__spec__ = None
+            vars(main).pop("__file__", None)
+        try:
+            yield
+        finally:
+            if main is not None:
+                for attribute, value in hidden.items():
+                    setattr(main, attribute, value)
+                if "__spec__" not in hidden:
+                    vars(main).pop("__spec__", None)
+
+
 @dataclass
 class _Worker:
     name: str
@@ -178,7 +213,7 @@ class LocalExecutor:
             name=f"seedwise-{name}",
             daemon=False,
         )
-        with _environment(environment):
+        with _environment(environment), _main_module_hidden():
             process.start()
         child.close()
         assert process.pid is not None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
+from seedwise.experiment.loading import loading_reference
 from seedwise.records import Difference, RunRecord, first_difference
 from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.local import LocalExecutor
@@ -291,6 +292,17 @@ def _metric_bits(metrics: Mapping[str, float]) -> dict[str, bytes]:
     return {name: struct.pack("<d", value) for name, value in metrics.items()}
 
 
+def _refuse_inside_loading() -> None:
+    """Refuse a study started by an experiment's module while a worker imports it."""
+    loading = loading_reference()
+    if loading is not None:
+        raise UsageError(
+            f"A study was started while {loading!r} was imported to load its experiment: the "
+            "file starts a study at its top level. Put that call under "
+            '`if __name__ == "__main__":` so that importing the file only defines the experiment'
+        )
+
+
 def run_study(
     fn_or_ref: str | Callable[..., Any],
     *,
@@ -330,6 +342,7 @@ def run_study(
     Returns:
         The :class:`StudyRun`.
     """
+    _refuse_inside_loading()
     check_positive(repeats, "repeats")
     if not isinstance(repeats, int) or repeats > MAX_REPEATS:
         raise UsageError(
