@@ -375,7 +375,7 @@ def test_run_output_never_follows_a_link(folder: Path) -> None:
     target.write_text("untouched\n")
     first = seedwise(folder, "run", "exp.py:shouts", "--repeats", "1", "--name", "links", *FAST)
     assert first.returncode == 0, first.stderr
-    output = folder / "runs" / "links" / "00000" / "output.log"
+    output = folder / "s-runs" / "links" / "00000" / "output.log"
     output.unlink()
     output.symlink_to(target)
     again = seedwise(folder, "rerun", "links", "0")
@@ -387,7 +387,7 @@ def test_distinct_names_get_distinct_folders_and_secrets_are_masked(folder: Path
     for name in ("étude-1", "ötude-1"):
         done = seedwise(folder, "run", "exp.py:ok", "--repeats", "1", "--name", name, *FAST)
         assert done.returncode == 0, done.stderr
-    folders = sorted(path.name for path in (folder / "runs").iterdir())
+    folders = sorted(path.name for path in (folder / "s-runs").iterdir())
     assert len(folders) == 2
     (folder / "kw.py").write_text("def train(**config):\n    return {'v': 1.0}\n")
     stored = seedwise(
@@ -485,7 +485,7 @@ def test_workers_die_with_their_runner(folder: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 60
-    while time.time() < deadline and len(list((folder / "runs").glob(f"{marker}/*"))) < 2:
+    while time.time() < deadline and len(list((folder / "s-runs").glob(f"{marker}/*"))) < 2:
         time.sleep(0.2)
     workers = _process_children(runner.pid)
     assert len(workers) >= 2
@@ -527,7 +527,7 @@ def test_sigterm_to_the_group_twice_stops_cleanly(folder: Path) -> None:
         start_new_session=True,
     )
     deadline = time.time() + 60
-    while time.time() < deadline and len(list((folder / "runs").glob("stopped/*"))) < 2:
+    while time.time() < deadline and len(list((folder / "s-runs").glob("stopped/*"))) < 2:
         time.sleep(0.2)
     os.killpg(runner.pid, signal.SIGTERM)
     time.sleep(0.05)

@@ -151,7 +151,7 @@ def test_a_script_runs_as_main_with_its_arguments_and_printed_metrics(tmp_path: 
     assert results[0] == results[1]
     assert len(set(results[0])) == 4
     assert all(0 <= value <= 6 for value in results[0])
-    output = tmp_path / ".seedwise" / "runs" / "w1" / "00000" / "output.log"
+    output = tmp_path / ".seedwise" / "seedwise-runs" / "w1" / "00000" / "output.log"
     assert output.read_text().splitlines()[-1] == f"LOSS: {results[0][0]!r}"
     again = seedwise(tmp_path, "rerun", "w1", "2")
     assert again.returncode == 0, again.stdout + again.stderr
@@ -294,7 +294,7 @@ def test_failures_exit_1_and_show_their_traceback_and_output(tmp_path: Path) -> 
     done = seedwise(tmp_path, "run", "fails.py:train", "--repeats", "3", "--workers", "1", *FAST)
     assert done.returncode == 1
     assert "1 runs did not finish" in done.stdout
-    assert "/runs/fails.train-" in done.stdout
+    assert "/seedwise-runs/fails.train-" in done.stdout
     name = only_study(tmp_path)
     assert f"seedwise show {name} --repeat K" in done.stdout
     accepted = seedwise(

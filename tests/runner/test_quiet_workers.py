@@ -38,7 +38,8 @@ def test_worker_output_goes_to_logs_not_the_terminal(tmp_path: Path) -> None:
     terminal = completed.stdout + completed.stderr
     assert "BANNER" not in terminal
     assert "RUN OUTPUT" not in terminal
-    logs = "".join(path.read_text() for path in (tmp_path / "logs").rglob("*.log"))
+    runs = tmp_path / "s-runs"
+    logs = "".join(path.read_text() for path in runs.glob("*/workers/*.log"))
     assert "BANNER: slow_start imported" in logs
-    outputs = sorted((tmp_path / "runs").rglob("output.log"))
+    outputs = sorted(runs.rglob("output.log"))
     assert [path.read_text() for path in outputs] == ["RUN OUTPUT 0\n", "RUN OUTPUT 1\n"]

@@ -25,7 +25,7 @@ from seedwise.commands.options import (
 )
 from seedwise.errors import UsageError
 from seedwise.records import RUN_STATUSES
-from seedwise.runner.sweep import run_folder
+from seedwise.runner.sweep import repeat_folder
 from seedwise.runner.worker import OUTPUT_LOG
 from seedwise.store import Store, open_store
 
@@ -103,7 +103,7 @@ def _show_run(args: argparse.Namespace, store_file: Path) -> int:
             f"Study {name!r} has no stored run of this repeat. Received: --repeat {args.repeat}; "
             f"expected a repeat listed by `seedwise show {name}`"
         )
-    output_file = run_folder(store_file, name) / f"{args.repeat:05d}" / OUTPUT_LOG
+    output_file = repeat_folder(store_file, name, args.repeat) / OUTPUT_LOG
     output = _tail(output_file, args.lines)
     if args.json:
         data = {

@@ -14,6 +14,7 @@ from seedwise.commands import make_console, to_json
 from seedwise.commands.options import store_path
 from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
 from seedwise.records import RunRecord
+from seedwise.runner.sweep import runs_root
 from seedwise.seeding import seeding_gaps
 from seedwise.store import default_store_path
 
@@ -115,7 +116,7 @@ def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
         "--metric mse --goal min"
     )
     console.print(
-        f"   what each run printed: {result.store.parent / 'runs'}/<study>/<repeat>/",
+        f"   what each run printed: {runs_root(result.store)}/<study>/<repeat>/",
         markup=False,
     )
     console.print(f"   the whole demo: seedwise demo (resumes; {elapsed:.0f} s this time)")

@@ -17,7 +17,15 @@ from seedwise.runner.tasks import RunTask, batch_tasks
 from seedwise.store import Store, make_owner
 from seedwise.store.claims import CLAIM_RENEW_S
 
-__all__ = ["SweepResult", "make_task", "run_folder", "run_workdir", "sweep"]
+__all__ = [
+    "SweepResult",
+    "make_task",
+    "repeat_folder",
+    "run_folder",
+    "run_workdir",
+    "runs_root",
+    "sweep",
+]
 
 
 @dataclass
@@ -84,14 +92,30 @@ def make_task(spec: StudySpec, repeat: int, workdir: str) -> RunTask:
     )
 
 
+def runs_root(store: Path) -> Path:
+    """The folder of a store's runs, beside it: ``<store folder>/<store name>-runs/``.
+
+    Named after the store, so that two stores in one folder keep their runs
+    apart (``results.db`` has ``results-runs/``; the default store,
+    ``.seedwise/seedwise.db``, has ``.seedwise/seedwise-runs/``).
+    """
+    path = Path(store)
+    return path.parent / f"{path.stem}-runs"
+
+
 def run_folder(store: Path, study: str) -> Path:
-    """The folder of a study's runs: ``<store folder>/runs/<study>/``."""
-    return Path(store).parent / "runs" / safe_name(study)
+    """The folder of a study's runs: ``<runs root>/<study>/``."""
+    return runs_root(store) / safe_name(study)
+
+
+def repeat_folder(store: Path, study: str, repeat: int) -> Path:
+    """The folder of one run's artefacts and ``output.log``: ``<run folder>/<repeat, 5 digits>``."""
+    return run_folder(store, study) / f"{repeat:05d}"
 
 
 def run_workdir(store: Store, study: str, repeat: int) -> str:
-    """The folder of one run's artefacts and output: ``<store folder>/runs/<study>/<repeat>``."""
-    return str(run_folder(store.path, study) / f"{repeat:05d}")
+    """:func:`repeat_folder` of a run of ``store``, as the task's ``workdir``."""
+    return str(repeat_folder(store.path, study, repeat))
 
 
 class _StoreSource:
