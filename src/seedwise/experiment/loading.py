@@ -15,6 +15,8 @@ is not found: import helpers at the top of the file.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -296,12 +298,45 @@ def _run_script(path: Path, argv: list[str], context: Any) -> None:
         sys.argv, sys.path[:] = saved_argv, saved_path
 
 
+def _import_ahead(path: Path) -> None:
+    """Import the installed packages a script imports at its top level, before its runs.
+
+    A script is run afresh for each run, and its first run would otherwise
+    pay for importing its frameworks (seconds for TensorFlow or torch) inside
+    the run's timeout. Only plain top-level ``import`` statements of modules
+    found on ``sys.path`` are imported, never the user's own modules beside
+    the script; a module that fails to import here is left for the script to
+    meet itself.
+    """
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+    except (OSError, SyntaxError, ValueError):
+        return
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    for name in dict.fromkeys(names):
+        top = name.partition(".")[0]
+        if top == "__future__" or top == "seedwise" or name in sys.modules:
+            continue
+        if (path.parent / f"{top}.py").exists() or (path.parent / top).is_dir():
+            continue
+        with contextlib.suppress(Exception, SystemExit):
+            if importlib.util.find_spec(top) is not None:
+                importlib.import_module(name)
+
+
 def prepare_run(source: ExperimentSource) -> Callable[[Any], Any]:
     """What a worker calls with each run's context: the experiment, loaded once.
 
     A function is loaded (imported, or unpickled) here and called with the
     context and its config for each run; a script is checked here and run
-    afresh as ``__main__`` for each run. What the call returns is the run's
+    afresh as ``__main__`` for each run, after the installed packages it
+    imports at its top level have been imported here, outside the runs'
+    timeouts. What the call returns is the run's
     metrics, or None when they come from ``seedwise.record`` or the output.
 
     Raises:
@@ -310,6 +345,7 @@ def prepare_run(source: ExperimentSource) -> Callable[[Any], Any]:
     if source.kind == "script":
         script, argv = source.script()
         path = _file_path(source.reference, script)
+        _import_ahead(path)
         return lambda context: _run_script(path, argv, context)
     if source.kind == "pickled":
         import cloudpickle
