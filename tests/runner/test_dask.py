@@ -274,6 +274,43 @@ def test_code_travels_to_workers_without_the_files_and_is_checked_there(
     assert "experiment.py, helpers.py changed" in mismatch.error
 
 
+def test_a_function_sent_by_value_has_the_submitters_code_identity_on_the_worker(
+    cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linecache
+
+    from seedwise.experiment.identity import code_identity
+    from seedwise.experiment.source import resolve_experiment
+    from seedwise.runner.dask_worker import Payload, run_on_dask_worker
+    from seedwise.runner.tasks import RunTask
+
+    # A notebook cell, as IPython runs it: its text only in linecache, no file.
+    cell = "OFFSET = 40.0\n\ndef train(ctx):\n    return {'value': OFFSET + ctx.repeat}\n"
+    name = str(tmp_path / "ipykernel_1" / "3.py")
+    monkeypatch.setitem(linecache.cache, name, (len(cell), None, cell.splitlines(True), name))
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    exec(compile(cell, name, "exec"), namespace)
+    source = resolve_experiment(namespace["train"])  # type: ignore[arg-type]
+    identity = code_identity(source)
+    assert sorted(identity.files) == ["<function train>", "<value OFFSET>"]
+    task = RunTask(
+        study="by-value",
+        repeat=2,
+        seed=run_seed(0, 2),
+        experiment=source,
+        config={},
+        settings=StudySettings.for_study(0, frameworks=FAST),
+        workdir=str(tmp_path / "runs" / "00002"),
+    )
+    payload = Payload(task, None, identity, 30.0, None, None, str(tmp_path))
+    with distributed.Client(cluster.address) as client:
+        outcome = client.submit(run_on_dask_worker, payload, pure=False).result()
+    (record,) = outcome.records
+    assert (record.status, record.metrics) == (RunStatus.OK, {"value": 42.0}), record.error
+    assert record.environment is not None
+    assert record.environment["experiment_hash"] == identity.digest
+
+
 def test_a_dask_worker_killed_mid_run_has_its_run_rerun_elsewhere(tmp_path: Path) -> None:
     own = start_cluster(tmp_path / "cluster", workers=2)
     log = tmp_path / "log"

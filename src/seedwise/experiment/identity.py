@@ -14,12 +14,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
-import inspect
 import json
 import os
 import sys
 import sysconfig
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,22 +168,22 @@ def code_identity(source: ExperimentSource) -> CodeIdentity:
     For a file or a script: that file and the user's modules it imports,
     named relative to its folder (so a relative and an absolute path give
     the same identity). For a module: its file and the user's modules it
-    imports. For a function serialised by value: the function's own source.
+    imports. For a function serialised by value: the source it carries,
+    read where it was defined (its own, and that of the functions, classes
+    and literal values it uses from its notebook or script); the digest of
+    its pickle when it carries none (a callable that is not a function).
 
     Raises:
         ExperimentError: The file is gone, or a module has no source file.
     """
     if source.kind == "pickled":
-        import cloudpickle
-
-        assert source.payload is not None
-        function = cloudpickle.loads(source.payload)
-        try:
-            text = textwrap.dedent(inspect.getsource(function))
-            digest = normalised_digest(text)
-        except (OSError, TypeError):
-            digest = hashlib.sha256(source.payload).hexdigest()
-        files = {f"<function {source.function_parts()[1]}>": digest}
+        # The source was read where the function was defined: a copy unpickled
+        # here has none, and the pickle's bytes hold line numbers.
+        files = {name: normalised_digest(text) for name, text in source.definitions}
+        if not files:
+            assert source.payload is not None
+            name = f"<function {source.function_parts()[1]}>"
+            files = {name: hashlib.sha256(source.payload).hexdigest()}
         return CodeIdentity(_combine(files), files)
     folder, found, _ = identity_files(source)
     files = {}

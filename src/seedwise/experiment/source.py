@@ -7,7 +7,8 @@ Three kinds, each named by a reference string that the study stores:
   arguments (``train.py --lr 0.01``);
 - a **function serialised by value** (cloudpickle): one defined in a notebook
   cell or in the ``__main__`` script that calls ``seedwise.run``, named
-  ``__main__:fn``; its bytes travel to the workers with each run.
+  ``__main__:fn``; its bytes travel to the workers with each run, and its
+  source, read here where it was defined, with them.
 
 Files are parsed, never executed, to check a reference: the parent process
 never runs a script's or a module's training. File paths are stored resolved,
@@ -30,6 +31,7 @@ from typing import Any, Literal
 
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
+from seedwise.experiment.definitions import capture_definitions
 from seedwise.experiment.vectorized import is_keyed
 
 __all__ = [
@@ -59,11 +61,17 @@ class ExperimentSource:
             and its arguments, shell-quoted) or ``__main__:fn``.
         kind: ``"function"``, ``"script"`` or ``"pickled"``.
         payload: The function serialised by value (``"pickled"`` only).
+        definitions: Its source and that of what it uses from its notebook
+            or script, as ``(name, text)`` pairs, read where it was defined
+            (``"pickled"`` only; see
+            :func:`~seedwise.experiment.definitions.capture_definitions`):
+            what its code identity is made of.
     """
 
     reference: str
     kind: Kind
     payload: bytes | None = None
+    definitions: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -260,7 +268,8 @@ def _function_reference(fn: Callable[..., Any], config: Mapping[str, Any]) -> Ex
             f"The experiment function cannot be serialised for the workers: {error}. "
             f"Received: fn={name or fn!r}; expected a function whose globals can be pickled"
         ) from None
-    return ExperimentSource(f"{PICKLED_MODULE}:{label}", "pickled", payload)
+    definitions = capture_definitions(fn, label)
+    return ExperimentSource(f"{PICKLED_MODULE}:{label}", "pickled", payload, definitions)
 
 
 def resolve_experiment(

@@ -170,8 +170,9 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
             raise UsageError(
                 f"The experiment's code changed since study {spec.name!r} began: {change}. "
                 f"Received: code {identity.digest[:12]}; stored {record.code_hash[:12]}; rerun "
-                "with --allow-code-change to continue the study with the new code, or use a "
-                "new --name (comments and formatting do not count as changes)"
+                "with --allow-code-change (in Python: seedwise.run(..., allow_code_change=True)) "
+                "to continue the study with the new code, or use a new --name (name=...) "
+                "(comments, blank lines and formatting do not count as changes)"
             )
         store.set_code_hash(spec.name, identity.digest, identity.files)
     return record
