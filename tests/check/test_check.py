@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from seedwise.check import check
@@ -123,3 +125,29 @@ def test_bad_input_is_refused_before_any_run() -> None:
         check(reference("numpy_clean"), workers=0)
     with pytest.raises(ExperimentError):
         check(reference("no_such_function"))
+
+
+def test_code_that_seeds_itself_with_a_constant_is_named_a_hazard(tmp_path: Path) -> None:
+    (tmp_path / "constant.py").write_text(
+        "import random\n\n"
+        "def train(ctx):\n"
+        "    rng = random.Random(42)\n"
+        "    return {'v': rng.random()}\n"
+    )
+    result = check(f"{tmp_path / 'constant.py'}:train", frameworks=FAST)
+    assert result.reproducible is True
+    assert [cause.kind for cause in result.causes] == ["seed ignored"]
+    assert "ctx.seed" in result.causes[0].fix
+
+
+def test_metrics_printed_with_few_digits_are_named_a_hazard(tmp_path: Path) -> None:
+    script = "import random\nv = random.random()\nprint(f'A: {v:.3f}')\nprint(f'B: {v!r}')\n"
+    (tmp_path / "printed.py").write_text(script)
+    result = check(
+        str(tmp_path / "printed.py"),
+        frameworks=FAST,
+        metric_patterns=[r"a=A: (\S+)", r"b=B: (\S+)"],
+    )
+    assert result.reproducible is True
+    assert [cause.kind for cause in result.causes] == ["printed metric"]
+    assert "'a'" in result.causes[0].detail

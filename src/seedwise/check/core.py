@@ -20,6 +20,7 @@ the difference. When the control agrees with ``A``, one probe per factor
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import shutil
 import tempfile
@@ -180,6 +181,46 @@ _SOURCE_DETAILS = {
     "secrets": "OS entropy, which cannot be seeded, used",
     "torch DataLoader without generator": "shuffles with torch's global generator, built",
 }
+
+
+def _seed_ignored(base: RunRecord, other: RunRecord, other_seed: int) -> list[Cause]:
+    """A hazard when a run with another seed gave the same bits: the seed reaches nothing."""
+    if not base.metrics or not other.status.is_finished or first_difference(base, other):
+        return []
+    return [
+        Cause(
+            "seed ignored",
+            f"a run with another seed ({other_seed}) gave the same bits, so the code seeds "
+            "itself with a constant (seed_everything(42), random_state=0) or uses no "
+            "randomness: every repeat of a study would be the same run",
+            "seed from the run's seed: seed_everything(ctx.seed), random_state=ctx.seed, "
+            "or seedwise.current_context().seed in a script",
+        )
+    ]
+
+
+def _printed_metrics(base: RunRecord, settings: StudySettings) -> list[Cause]:
+    """Hazards for metrics read from printed text with too few digits to compare bit for bit."""
+    causes = []
+    for name, _ in settings.metric_patterns:
+        value = base.metrics.get(name)
+        if value is None or not math.isfinite(value) or _significant_digits(value) >= 10:
+            continue
+        causes.append(
+            Cause(
+                "printed metric",
+                f"metric {name!r} is read from what the run prints, {value!r}: digits it does "
+                "not print are not compared",
+                f"print it in full (print(f'{name}: {{value!r}}')) or record it with "
+                f"seedwise.record({name}=value)",
+            )
+        )
+    return causes
+
+
+def _significant_digits(value: float) -> int:
+    mantissa = repr(abs(value)).partition("e")[0]
+    return len(mantissa.replace(".", "").lstrip("0"))
 
 
 def _factor_causes(
@@ -370,7 +411,9 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
     outcomes = [base, other, warm]
     difference = first_difference(base, warm)
     if difference is None:
-        return _result(plan, base, True, None, _source_causes(outcomes), runs, started)
+        hazards = _source_causes(outcomes) + _seed_ignored(base, other, plan.other_seed)
+        hazards += _printed_metrics(base, settings)
+        return _result(plan, base, True, None, hazards, runs, started)
 
     # The runs part in process, hash seed and order at once: separate them.
     capture = difference if difference.kind == "fingerprint" else None
