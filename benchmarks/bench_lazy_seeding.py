@@ -94,8 +94,8 @@ def timed(command: list[str] | str, env: dict[str, str], cwd: Path) -> tuple[flo
 
 def seedwise_run(folder: Path, reference: str, *options: str, env: dict[str, str]) -> float:
     store = folder / "store.db"
-    shutil.rmtree(folder / "runs", ignore_errors=True)
-    shutil.rmtree(folder / "logs", ignore_errors=True)
+    for runs in ("runs", "logs", "store-runs"):  # the layouts of earlier versions, and now
+        shutil.rmtree(folder / runs, ignore_errors=True)
     store.unlink(missing_ok=True)
     command = [sys.executable, "-m", "seedwise", "run", reference, "--store", str(store)]
     elapsed, _ = timed([*command, *options], env, folder)
