@@ -128,6 +128,69 @@ def test_the_report_shows_the_numbers_of_summary_and_compare(
     assert "none kept" in overview
 
 
+def test_each_metric_gets_the_goal_its_name_says(store_path: Path, tmp_path: Path) -> None:
+    # accuracy is 0.8, 0.85 and 0.9 in the three studies, and mse falls from one to the next.
+    text = _report(store_path, tmp_path / "report.html")
+    page = _parse(text)
+    mse, accuracy = (" ".join(page.sections[f"metric-{i}"]) for i in (1, 2))
+    assert "goal: lower is better (inferred from the name 'mse'; --goal max to override)" in mse
+    assert f"{BRACKETS} beats baseline on mse" in mse
+    assert (
+        "goal: higher is better (inferred from the name 'accuracy'; --goal min to override)"
+        in accuracy
+    )
+    verdicts = [
+        line
+        for line in page.text
+        if " on accuracy: " in line and line.startswith((BRACKETS, SCRIPT))
+    ]
+    assert [line.split(" on accuracy")[0] for line in verdicts] == [
+        f"{SCRIPT} beats baseline",
+        f"{BRACKETS} beats baseline",
+        f"{BRACKETS} beats {SCRIPT}",
+    ]
+    assert "lower is better" not in accuracy
+    assert "mean (highest first)" in accuracy
+    markdown = _report(store_path, tmp_path / "report.md")
+    assert f"**{markdown_text(f'{BRACKETS} beats baseline on accuracy: ')}" in markdown
+    assert markdown_text("higher is better (inferred from the name 'accuracy'") in markdown
+    with open_store(store_path) as store:
+        studies = [store.study(name) for name in STUDIES]
+        inferred = gather(studies, n_resamples=RESAMPLES)
+        given = gather(studies, goal="min", n_resamples=RESAMPLES)
+    assert inferred.goal is None
+    assert [m.comparison.goal for m in inferred.metrics if m.comparison] == ["min", "max"]
+    assert [m.comparison.goal for m in given.metrics if m.comparison] == ["min", "min"]
+    overridden = given.metrics[1].comparison
+    assert overridden is not None
+    assert overridden.goal_source == "given"
+    assert overridden.pair("baseline", BRACKETS).winner == "baseline"
+
+
+def test_a_metric_whose_name_says_neither_is_reported_as_assumed(tmp_path: Path) -> None:
+    from seedwise.records import RunRecord, RunStatus
+
+    path = tmp_path / "seedwise.db"
+    with Store(path) as store:
+        for index, name in enumerate(("few", "many")):
+            store.ensure_study(
+                name, experiment="e.py:f", config={}, seed=0, settings={}, code_hash="h"
+            )
+            for repeat in range(8):
+                metrics = {"widgets": 10.0 * index + repeat % 3}
+                store.record_run(RunRecord(name, repeat, repeat, RunStatus.OK, metrics=metrics))
+    with open_store(path) as store:
+        studies = [store.study("few"), store.study("many")]
+        write_report(studies, tmp_path / "w.html", n_resamples=RESAMPLES)
+    page = _parse((tmp_path / "w.html").read_text())
+    widgets = " ".join(page.sections["metric-1"])
+    assert (
+        "goal: lower is better assumed for metric 'widgets' (its name does not say); "
+        "pass --goal max if higher is better"
+    ) in widgets
+    assert "few beats many on widgets" in widgets
+
+
 def test_differences_between_studies_are_highlighted(store_path: Path, tmp_path: Path) -> None:
     text = _report(store_path, tmp_path / "report.html")
     page = _parse(text)

@@ -127,3 +127,77 @@ def test_until_ci_decision_stands_while_runs_in_flight_land() -> None:
     open_rule = _UntilInterval(half_width=1e-9, metric="value", most=30)
     assert open_rule.keep_claiming(0) is True
     assert open_rule.final([0.0, 1.0] * 6).reason == "continue"
+
+
+@pytest.fixture
+def scored_studies(tmp_path: Path) -> str:
+    """Studies "worse" and "better" on 10 shared seeds: better's accuracy is higher, loss lower."""
+    from seedwise.records import RunRecord, RunStatus
+    from seedwise.store import Store
+
+    path = tmp_path / "scores.db"
+    noise = np.random.default_rng(3).normal(0.0, 0.004, (2, 10))
+    with Store(path) as store:
+        for index, name in enumerate(("worse", "better")):
+            store.ensure_study(
+                name, experiment="e.py:f", config={"i": index}, seed=0, settings={}, code_hash="h"
+            )
+            for repeat in range(10):
+                accuracy = 0.7958 + 0.028 * index + noise[index, repeat]
+                metrics = {"accuracy": accuracy, "val_loss": 1.0 - accuracy, "widgets": accuracy}
+                store.record_run(
+                    RunRecord(name, repeat, 100 + repeat, RunStatus.OK, metrics=metrics)
+                )
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("metric", "goal", "winner", "note"),
+    [
+        (
+            "accuracy", None, "better",
+            "higher is better (inferred from the name 'accuracy'; --goal min to override)",
+        ),
+        (
+            "val_loss", None, "better",
+            "lower is better (inferred from 'loss' in the name 'val_loss'; --goal max to override)",
+        ),
+        (
+            "widgets", None, "worse",
+            "lower is better assumed for metric 'widgets' (its name does not say); "
+            "pass --goal max if higher is better",
+        ),
+        ("widgets", "max", "better", "higher is better (given)"),
+        (
+            "accuracy", "min", "worse",
+            "lower is better (given, though the name 'accuracy' suggests higher)",
+        ),
+    ],
+)  # fmt: skip
+def test_the_compare_command_takes_the_goal_from_the_metric_unless_given(
+    scored_studies: str,
+    capsys: pytest.CaptureFixture[str],
+    metric: str,
+    goal: str | None,
+    winner: str,
+    note: str,
+) -> None:
+    argv = ["compare", "worse", "better", "--store", scored_studies, "--metric", metric]
+    argv += [] if goal is None else ["--goal", goal]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["design: paired by seed on the 10 seeds every sample has", f"goal: {note}"]
+    loser = "worse" if winner == "better" else "better"
+    assert lines[2].startswith(f"{winner} beats {loser} on {metric}: ")
+    first = "highest" if note.startswith("higher") else "lowest"
+    assert lines[-1].startswith(f"ranking by mean {metric} ({first} first): 1. {winner} (")
+    assert main([*argv, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    source = "given" if goal else ("assumed" if metric == "widgets" else "inferred")
+    assert (printed["goal_source"], printed["goal_note"]) == (source, note)
+    assert printed["pairs"][0]["winner"] == winner
+    effects = {effect["name"]: effect["value"] for effect in printed["pairs"][0]["effects"]}
+    # Cliff's delta is of the values (better's accuracy is larger on every seed), and
+    # P(B beats A) is 1 exactly when B, "better", wins.
+    assert effects["Cliff's delta (B > A)"] == (-1.0 if metric == "val_loss" else 1.0)
+    assert effects["P(B beats A)"] == (1.0 if winner == "better" else 0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
@@ -121,6 +122,75 @@ def test_goal_max_reverses_the_winner_and_the_ranking() -> None:
     assert result.pairs[0].winner == "A"
     assert result.pairs[0].verdict.startswith("A beats B on value:")
     assert [entry.label for entry in result.ranking] == ["A", "B"]
+
+
+# The user's case: the second sample scores higher on every seed.
+LOW_SCORES = 0.7958 + _rng.normal(0.0, 0.005, 12)
+HIGH_SCORES = LOW_SCORES + 0.028 + _rng.normal(0.0, 0.002, 12)
+
+
+@pytest.mark.parametrize(
+    ("metric", "goal"),
+    [
+        *((name, "max") for name in ("accuracy", "val_accuracy", "test/acc", "eval_f1", "top1")),
+        *((name, "min") for name in ("loss", "val_loss", "mse", "top1_error", "wer")),
+    ],
+)
+def test_without_a_goal_the_metric_name_decides_which_is_better(metric: str, goal: str) -> None:
+    result = compare(
+        LOW_SCORES, HIGH_SCORES, metric=metric, paired=True, labels=["low", "high"],
+        n_resamples=RESAMPLES,
+    )  # fmt: skip
+    pair = result.pairs[0]
+    assert (result.goal, result.goal_source, pair.goal) == (goal, "inferred", goal)
+    best, worst = ("high", "low") if goal == "max" else ("low", "high")
+    assert pair.winner == best
+    assert pair.verdict.startswith(f"{best} beats {worst} on {metric}: ")
+    assert [entry.label for entry in result.ranking] == [best, worst]
+    text = str(result).splitlines()
+    better = "higher" if goal == "max" else "lower"
+    assert text[1] == f"goal: {result.goal_note}"
+    assert result.goal_note.startswith(f"{better} is better (inferred from ")
+    first = "highest" if goal == "max" else "lowest"
+    assert text[-1].startswith(f"ranking by mean {metric} ({first} first): 1. {best} (")
+    # "high" is larger on all 12 seeds, so better exactly when higher is better; the
+    # Clopper-Pearson bound of 12 in 12 is 0.025 ** (1 / 12) = 0.7354, and 2p - 1 = 0.4707.
+    assert "  Cliff's delta (high > low) = 1 [95% CI 0.4707, 1]" in text
+    beats = "= 1 [95% CI 0.7354, 1]" if goal == "max" else "= 0 [95% CI 0, 0.2646]"
+    assert f"  P(high beats low) {beats}" in text
+    d = result.to_dict()
+    assert (d["goal"], d["goal_source"], d["goal_note"]) == (goal, "inferred", result.goal_note)
+
+
+def test_a_name_that_says_neither_is_lower_is_better_and_the_output_says_so() -> None:
+    result = compare(LOW_SCORES, HIGH_SCORES, metric="widgets", paired=True, n_resamples=RESAMPLES)
+    assumed = (
+        "lower is better assumed for metric 'widgets' (its name does not say); "
+        "pass --goal max if higher is better"
+    )
+    assert (result.goal, result.goal_source, result.goal_note) == ("min", "assumed", assumed)
+    assert result.pairs[0].winner == "A"
+    assert str(result).splitlines().count(f"goal: {assumed}") == 1
+    assert result.to_dict()["goal_source"] == "assumed"
+    assert f"goal: {html.escape(assumed)}" in result._repr_html_()
+
+
+def test_an_explicit_goal_overrides_the_name() -> None:
+    result = compare(
+        LOW_SCORES, HIGH_SCORES, metric="accuracy", goal="min", paired=True,
+        labels=["low", "high"], n_resamples=RESAMPLES,
+    )  # fmt: skip
+    assert (result.goal, result.goal_source) == ("min", "given")
+    assert result.goal_note == "lower is better (given, though the name 'accuracy' suggests higher)"
+    pair = result.pairs[0]
+    assert pair.winner == "low"
+    # Cliff's delta compares values whatever the goal; P(B beats A) follows the goal.
+    assert pair.effect("Cliff's delta").value == 1.0
+    assert pair.effect("P(B beats A)").value == 0.0
+    assert "  Cliff's delta (high > low) = 1" in str(pair)
+    assert "  P(high beats low) = 0" in str(pair)
+    loss = compare(LOW_SCORES, HIGH_SCORES, metric="loss", goal="max", n_resamples=RESAMPLES)
+    assert (loss.goal, loss.goal_source, loss.pairs[0].winner) == ("max", "given", "B")
 
 
 def test_no_significant_difference_is_said_plainly() -> None:

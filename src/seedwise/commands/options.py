@@ -259,6 +259,20 @@ def add_output_options(parser: argparse.ArgumentParser, *, json_output: bool = T
         parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def add_goal_option(parser: argparse.ArgumentParser) -> None:
+    """``--goal {min,max}``, default None: inferred from each metric's name."""
+    parser.add_argument(
+        "--goal",
+        choices=("min", "max"),
+        default=None,
+        help=(
+            "min: lower is better; max: higher is better (default: from the metric's name: "
+            "max for accuracy, f1, auc, reward, ..., min for loss, error, mse, time, ...; "
+            "min, said in the output, when the name says neither)"
+        ),
+    )
+
+
 def add_run_settings(parser: argparse.ArgumentParser) -> None:
     """The options shared by ``run`` and ``check``: config, threads, timeout, seeding."""
     parser.add_argument(

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from seedwise.commands import make_console, options
-from seedwise.commands.options import add_output_options, store_path
+from seedwise.commands.options import add_goal_option, add_output_options, store_path
 from seedwise.report import write_report
 from seedwise.store import open_store
 
@@ -54,9 +54,7 @@ def add_report_parser(commands: Any) -> None:
         metavar="NAME",
         help="only this metric (repeatable; default: every metric)",
     )
-    parser.add_argument(
-        "--goal", choices=("min", "max"), default="min", help="lower or higher is better"
-    )
+    add_goal_option(parser)
     parser.add_argument(
         "--seed", type=options.seed, default=0, help="seed of the resampling (default 0)"
     )

@@ -9,7 +9,7 @@ import argparse
 from typing import Any
 
 from seedwise.commands import options, to_json
-from seedwise.commands.options import add_output_options, store_path
+from seedwise.commands.options import add_goal_option, add_output_options, store_path
 from seedwise.errors import UsageError
 from seedwise.stats import compare, plan_from_studies
 from seedwise.store import Store, open_store
@@ -109,9 +109,7 @@ def add_stats_parsers(commands: Any) -> None:
     )
     compare.add_argument("studies", nargs="+", metavar="STUDY", help="two or more studies")
     compare.add_argument("--metric", help="the metric (default: the first one returned)")
-    compare.add_argument(
-        "--goal", choices=("min", "max"), default="min", help="lower or higher is better"
-    )
+    add_goal_option(compare)
     compare.add_argument("--baseline", help="compare every study with this one only")
     compare.add_argument("--correction", choices=("holm", "bh", "none"), default="holm")
     compare.add_argument(

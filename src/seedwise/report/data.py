@@ -3,7 +3,8 @@
 :func:`gather` computes every number the report prints with the same calls
 and defaults as ``seedwise summary`` and ``seedwise compare``
 (``summarize(study, metric=..., seed=...)``, ``compare(*studies,
-metric=..., goal=..., seed=...)``), so the report and the terminal agree.
+metric=..., goal=..., seed=...)``), so the report and the terminal agree;
+without a goal, each metric's comes from its name, as in ``seedwise compare``.
 The renderers (:mod:`seedwise.report.render_html`,
 :mod:`seedwise.report.render_markdown`) only format what is here.
 """
@@ -23,6 +24,7 @@ from seedwise.errors import UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.attribution import attribution_of
 from seedwise.stats import Comparison, Summary, compare, summarize
+from seedwise.stats.goal import Goal, check_goal
 from seedwise.store import Study, StudyRecord
 
 if TYPE_CHECKING:
@@ -140,7 +142,9 @@ class ReportData:
         store: The store file the studies were read from.
         studies: The studies, in the order asked for.
         metrics: The metrics, in the order the studies returned them.
-        goal: ``"min"`` or ``"max"``: which direction is better.
+        goal: ``"min"`` or ``"max"`` for every metric, as asked; None when
+            each metric's goal is inferred from its name (each comparison's
+            ``goal_note`` says which).
         seed: The seed of every bootstrap and permutation test.
         definitions: Each study's definition, fact by fact.
         environments: Each study's environment, fact by fact.
@@ -154,7 +158,7 @@ class ReportData:
     store: Path
     studies: tuple[StudyPart, ...]
     metrics: tuple[MetricPart, ...]
-    goal: str
+    goal: Goal | None
     seed: int
     definitions: tuple[FactRow, ...]
     environments: tuple[FactRow, ...]
@@ -268,7 +272,7 @@ def _metric_part(
     name: str,
     studies: Sequence[Study],
     parts: Sequence[StudyPart],
-    goal: str,
+    goal: Goal | None,
     seed: int,
     n_resamples: int,
 ) -> MetricPart:
@@ -287,7 +291,7 @@ def _metric_part(
         comparison = compare(
             *(study for study, _ in having),
             metric=name,
-            goal=goal,  # type: ignore[arg-type]
+            goal=goal,
             seed=seed,
             n_resamples=n_resamples,
         )
@@ -306,7 +310,7 @@ def gather(
     studies: Sequence[Study],
     *,
     metrics: Sequence[str] | None = None,
-    goal: str = "min",
+    goal: Goal | None = None,
     seed: int = 0,
     n_resamples: int = 10_000,
     now: float | None = None,
@@ -316,7 +320,9 @@ def gather(
     Args:
         studies: One or more studies of the same store, each named once.
         metrics: The metrics to report; None for every metric any study returned.
-        goal: ``"min"`` when lower is better, ``"max"`` otherwise (every metric).
+        goal: ``"min"`` when lower is better, ``"max"`` when higher is (every
+            metric); None infers each metric's goal from its name
+            (:func:`seedwise.stats.goal.infer_goal`).
         seed: The seed of the bootstraps and permutation tests.
         n_resamples: Resamples of each bootstrap and permutation test.
         now: The time to print on the report's date line (default: now).
@@ -343,8 +349,7 @@ def gather(
             f"A report reads one store. Received: studies from {sorted(stores)!r}; "
             "expected studies of one store"
         )
-    if goal not in ("min", "max"):
-        raise UsageError(f"Unknown goal. Received: goal={goal!r}; expected 'min' or 'max'")
+    goal = check_goal(goal)
     store_path = Path(studies[0].store_path)
     verdicts = kept_verdicts(store_path)
     parts = [_study_part(study, verdicts) for study in studies]

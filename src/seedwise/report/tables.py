@@ -179,7 +179,7 @@ def estimates_table(pair: PairComparison) -> Table:
     for effect in pair.effects:
         rows.append(
             (
-                effect.name.replace("P(B beats A)", f"P({pair.b} beats {pair.a})"),
+                pair.effect_label(effect),
                 format_number(effect.value, 3),
                 _interval(effect.interval),
                 f"{effect.interval.method}, n = {effect.interval.n}",
@@ -202,13 +202,13 @@ def ranking_table(comparison: Comparison) -> Table:
 
 
 def comparison_notes(comparison: Comparison) -> list[str]:
-    """The design of a comparison in words: pairing, correction, levels."""
+    """The design of a comparison in words: which direction is better and why, pairing, levels."""
     design = "paired by seed" if comparison.paired else "unpaired"
-    goal = "lower" if comparison.goal == "min" else "higher"
     return [
-        f"{design}; {goal} is better; p-values corrected over the pairs with "
+        f"goal: {comparison.goal_note}",
+        f"{design}; p-values corrected over the pairs with "
         f"{comparison.correction}; alpha {comparison.alpha:g}; "
-        f"{100 * comparison.confidence:g}% intervals"
+        f"{100 * comparison.confidence:g}% intervals",
     ]
 
 

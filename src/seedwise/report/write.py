@@ -12,6 +12,7 @@ from seedwise.report.data import ReportData, gather
 from seedwise.report.plots import curve_figure, metric_figure
 from seedwise.report.render_html import render_html
 from seedwise.report.render_markdown import render_markdown
+from seedwise.stats.goal import Goal
 from seedwise.store import Study
 
 __all__ = ["REPORT_SUFFIXES", "draw_figures", "report_format", "write_report"]
@@ -74,7 +75,7 @@ def write_report(
     path: str | os.PathLike[str],
     *,
     metrics: Sequence[str] | None = None,
-    goal: str = "min",
+    goal: Goal | None = None,
     seed: int = 0,
     n_resamples: int = 10_000,
 ) -> Path:
@@ -94,7 +95,9 @@ def write_report(
         studies: One or more studies of one store.
         path: The output; ``.html``/``.htm`` or ``.md``/``.markdown``.
         metrics: The metrics to report; None for all.
-        goal: ``"min"`` when lower is better, ``"max"`` otherwise.
+        goal: ``"min"`` when lower is better, ``"max"`` when higher is; None
+            infers each metric's goal from its name (accuracy: higher; loss:
+            lower; a name that says neither: lower, and the report says so).
         seed: The seed of the bootstraps and permutation tests.
         n_resamples: Resamples of each bootstrap and permutation test.
 

@@ -18,6 +18,7 @@ from seedwise.stats.compare import (
     compare,
 )
 from seedwise.stats.corrections import adjust_p_values, holm
+from seedwise.stats.goal import GoalChoice, infer_goal
 from seedwise.stats.power import Plan, sample_size, t_test_power
 from seedwise.stats.sequential import StopDecision, sequential_stop
 from seedwise.stats.studies import StudyMetrics, StudySource, environment_notes, plan_from_studies
@@ -27,6 +28,7 @@ __all__ = [
     "BOOTSTRAP_MAX_N",
     "Comparison",
     "EffectSize",
+    "GoalChoice",
     "Interval",
     "MissingMetricError",
     "PairComparison",
@@ -42,6 +44,7 @@ __all__ = [
     "compare",
     "environment_notes",
     "holm",
+    "infer_goal",
     "plan_from_studies",
     "sample_size",
     "sequential_stop",

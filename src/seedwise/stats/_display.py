@@ -189,7 +189,7 @@ def pair_html(pair: PairComparison) -> Html:
     ]
     effects = [
         [
-            effect.name.replace("P(B beats A)", f"P({pair.b} beats {pair.a})"),
+            pair.effect_label(effect),
             format_number(effect.value, 3),
             interval_text(effect.interval),
             f"{effect.interval.method}, n = {effect.interval.n}",
@@ -231,6 +231,7 @@ def comparison_html(comparison: Comparison) -> Html:
         f": {design}, correction {comparison.correction}, alpha {comparison.alpha:g}, "
         f"{100 * comparison.confidence:g}% intervals",
     )
+    goal = element("div", f"goal: {comparison.goal_note}") if comparison.goal_note else None
     ranking = table(
         ["rank", "study", f"mean ({better} first)", "n"],
         [
@@ -241,6 +242,7 @@ def comparison_html(comparison: Comparison) -> Html:
     )
     return notebook_block(
         heading,
+        goal,
         *(pair_html(pair) for pair in comparison.pairs),
         ranking,
         *(element("div", f"warning: {warning}", class_="note") for warning in comparison.warnings),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from seedwise.stats import effects
 from seedwise.stats._data import generator
@@ -18,6 +18,7 @@ from seedwise.stats._intervals import (
     undefined,
 )
 from seedwise.stats._shift import rank_sum_test, shift_estimate, signed_rank_test
+from seedwise.stats.goal import Goal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,13 +26,13 @@ if TYPE_CHECKING:
 
 __all__ = ["EffectSize", "Goal", "PairAnalysis", "TestResult", "analyse_pair"]
 
-Goal = Literal["min", "max"]
-
 WILCOXON = "Wilcoxon signed-rank"
 PAIRED_T = "paired t"
 MANN_WHITNEY = "Mann-Whitney U"
 WELCH_T = "Welch t"
 PERMUTATION = "permutation (difference of means)"
+CLIFFS_DELTA = "Cliff's delta (B > A)"
+BEATS = "P(B beats A)"
 NORMALITY_ALPHA = 0.05
 
 
@@ -66,7 +67,8 @@ class EffectSize:
     """An effect size of B against A, with its bootstrap interval.
 
     Attributes:
-        name: ``"Hedges' g"``, ``"Cliff's delta"`` or ``"P(B beats A)"``.
+        name: ``"Hedges' g"``, ``"Cliff's delta (B > A)"`` (of the values, whatever
+            the goal) or ``"P(B beats A)"`` (B better, respecting the goal).
         value: The estimate, or None when undefined.
         interval: Its bootstrap interval.
         note: Why it is undefined, or how to read it.
@@ -393,10 +395,7 @@ def _dominance(
         beats_note = (
             f"share of seeds on which B's run is {better} (better) than A's; ties count half"
         )
-        delta_note = (
-            "paired: (seeds where B > A - seeds where B < A) / seeds, in [-1, 1]; 0 means "
-            "neither dominates"
-        )
+        delta_note = "paired: (seeds where B > A - seeds where B < A) / seeds"
     else:
         greater = float(effects.probability_greater(a, b))
         lesser = 1.0 - greater
@@ -410,10 +409,10 @@ def _dominance(
             f"probability that B's run is {better} (better) than A's for a random run of "
             "each; ties count half"
         )
-        delta_note = "P(B > A) - P(B < A) over all pairs of runs; 0 means neither dominates"
+        delta_note = "P(B > A) - P(B < A) over all pairs of runs"
     beats_value = (wins + ties / 2.0) / trials
     interval = proportion_interval(wins, wins + ties, trials, confidence, method)
-    beats = EffectSize("P(B beats A)", beats_value, interval, beats_note)
+    beats = EffectSize(BEATS, beats_value, interval, beats_note)
     # Cliff's delta is P(B > A) - P(B < A) = 2 P(B > A or half a tie) - 1.
     larger = beats_value if goal == "max" else 1.0 - beats_value
     low, high = interval.low, interval.high
@@ -424,7 +423,13 @@ def _dominance(
         else (1.0 - 2.0 * high, 1.0 - 2.0 * low)
     )
     delta_interval = Interval(bounds[0], bounds[1], confidence, method, interval.n)
-    delta = EffectSize("Cliff's delta", 2.0 * larger - 1.0, delta_interval, delta_note)
+    # The delta compares values, as Hedges' g and the difference do; its name says which way.
+    sense = "better" if goal == "max" else "worse"
+    delta_note += (
+        f", in [-1, 1]: positive when B's values are larger, which is {sense} here "
+        f"({better} is better); 0 means neither dominates"
+    )
+    delta = EffectSize(CLIFFS_DELTA, 2.0 * larger - 1.0, delta_interval, delta_note)
     return delta, beats
 
 

@@ -20,9 +20,18 @@ from seedwise.stats._data import (
 from seedwise.stats._display import comparison_html, pair_html
 from seedwise.stats._format import format_interval, format_number, format_p, plain_dict
 from seedwise.stats._intervals import Interval
-from seedwise.stats._pair import EffectSize, Goal, PairAnalysis, TestResult, analyse_pair
+from seedwise.stats._pair import (
+    BEATS,
+    CLIFFS_DELTA,
+    EffectSize,
+    Goal,
+    PairAnalysis,
+    TestResult,
+    analyse_pair,
+)
 from seedwise.stats._shift import shift_interval
 from seedwise.stats.corrections import Correction, adjust_p_values, correction_name
+from seedwise.stats.goal import GoalSource, infer_goal
 from seedwise.stats.studies import StudyMetrics, StudySource
 from seedwise.stats.studies import environment_notes as notes_on_environments
 
@@ -55,7 +64,8 @@ class PairComparison:
         difference_ci: The interval of ``difference``: the hull of the t (Welch
             t) and bootstrap-t intervals, at ``confidence``, not adjusted.
         tests: Every test run, the primary one first.
-        effects: Hedges' g, Cliff's delta and P(B beats A), with intervals.
+        effects: Hedges' g and Cliff's delta (B > A), both of the values, and P(B
+            beats A), which respects the goal, with intervals.
         p_value: The primary test's corrected p-value.
         significant: Whether ``p_value <= alpha``.
         winner: The better label when significant, else None.
@@ -97,11 +107,17 @@ class PairComparison:
         return next((test for test in self.tests if test.primary), None)
 
     def effect(self, name: str) -> EffectSize:
-        """The effect size called ``name``, e.g. ``"Cliff's delta"``."""
+        """The effect size called ``name``, e.g. ``"Cliff's delta"`` or ``"P(B beats A)"``."""
         for effect in self.effects:
-            if effect.name == name:
+            if name in (effect.name, effect.name.removesuffix(" (B > A)")):
                 return effect
         raise KeyError(name)
+
+    def effect_label(self, effect: EffectSize) -> str:
+        """The effect's name with the pair's labels: ``P(tuned beats base)``."""
+        return effect.name.replace(BEATS, f"P({self.b} beats {self.a})").replace(
+            CLIFFS_DELTA, f"Cliff's delta ({self.b} > {self.a})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The comparison as JSON-ready values."""
@@ -146,8 +162,8 @@ class PairComparison:
             interval = format_interval(
                 effect.interval.low, effect.interval.high, effect.interval.confidence
             )
-            name = effect.name.replace("P(B beats A)", f"P({self.b} beats {self.a})")
-            lines.append(f"  {name} = {format_number(effect.value, 3)} {interval}")
+            label = self.effect_label(effect)
+            lines.append(f"  {label} = {format_number(effect.value, 3)} {interval}")
         lines.extend(f"  warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
 
@@ -187,6 +203,10 @@ class Comparison:
             many seeds, or unpaired and why.
         dropped_seeds: For a comparison paired on shared seeds, each label's
             seeds that were left out because another sample lacks them.
+        goal_source: ``"given"``, ``"inferred"`` from the metric's name, or
+            ``"assumed"`` (lower is better) because the name says neither.
+        goal_note: One line saying which direction is better and why
+            (:attr:`seedwise.stats.goal.GoalChoice.note`).
     """
 
     metric: str
@@ -202,6 +222,8 @@ class Comparison:
     warnings: tuple[str, ...] = field(default=())
     design: str = ""
     dropped_seeds: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    goal_source: GoalSource = "given"
+    goal_note: str = ""
 
     def pair(self, a: str, b: str) -> PairComparison:
         """The comparison of ``b`` against ``a`` (in either order as computed)."""
@@ -216,6 +238,8 @@ class Comparison:
             {
                 "metric": self.metric,
                 "goal": self.goal,
+                "goal_source": self.goal_source,
+                "goal_note": self.goal_note,
                 "paired": self.paired,
                 "correction": self.correction,
                 "alpha": self.alpha,
@@ -236,6 +260,7 @@ class Comparison:
 
     def __str__(self) -> str:
         lines = [f"design: {self.design}"] if self.design else []
+        lines.extend([f"goal: {self.goal_note}"] if self.goal_note else [])
         lines.extend(str(pair) for pair in self.pairs)
         better = "lowest" if self.goal == "min" else "highest"
         ranking = ", ".join(
@@ -252,7 +277,7 @@ def compare(
     b: ArrayLike | Mapping[str, ArrayLike] | StudySource,
     *more: ArrayLike | Mapping[str, ArrayLike] | StudySource,
     metric: str | None = None,
-    goal: Goal = "min",
+    goal: Goal | None = None,
     paired: bool | None = None,
     seeds: Sequence[Sequence[int]] | None = None,
     labels: Sequence[str] | None = None,
@@ -276,9 +301,10 @@ def compare(
     interval excludes 0 exactly when the verdict is significant. The mean
     difference is reported beside it with the hull of the t (Welch t) and
     bootstrap-t intervals. Every pair also gets Hedges' g (paired: g_z) with a
-    BCa interval, and Cliff's delta and P(B beats A) with Clopper-Pearson
-    intervals, defined at 0 and 1. With more
-    than two samples, the primary p-values are corrected over the pairs.
+    BCa interval, and Cliff's delta (B > A, of the values) and P(B beats A,
+    respecting ``goal``) with Clopper-Pearson intervals, defined at 0 and 1.
+    With more than two samples, the primary p-values are corrected over the
+    pairs.
 
     The rank tests are primary because run-to-run results of ML models are
     often skewed or have outliers, where they keep their level and lose
@@ -297,7 +323,12 @@ def compare(
         *more: Further samples.
         metric: The metric's name; required when samples are mappings or
             studies.
-        goal: ``"min"`` when lower is better (losses), ``"max"`` otherwise.
+        goal: ``"min"`` when lower is better (losses), ``"max"`` when higher
+            is; None infers it from the metric's name
+            (:func:`seedwise.stats.goal.infer_goal`: ``"max"`` for accuracy,
+            f1, reward, ...; ``"min"`` for loss, error, time, ...) and
+            assumes ``"min"`` when the name says neither.
+            ``Comparison.goal_source`` and ``goal_note`` say which.
         paired: True when ``a[i]`` and ``b[i]`` come from the same seed;
             False for independent samples; None decides from ``seeds``:
             paired on the seeds every sample has when those are at least
@@ -340,8 +371,9 @@ def compare(
         samples = tuple(study.values[str(metric)] for study in studies)
         seeds = [study.seeds for study in studies]
         labels = [study.name for study in studies] if labels is None else labels
-    if goal not in ("min", "max"):
-        raise UsageError(f"Unknown goal. Received: goal={goal!r}; expected 'min' or 'max'")
+    metric_name = metric or "value"
+    choice = infer_goal(metric_name, goal)
+    goal = choice.goal
     if paired not in (None, True, False):
         raise UsageError(f"`paired` must be True, False or None. Received: paired={paired!r}")
     alpha = check_level(alpha, name="alpha")
@@ -358,7 +390,6 @@ def compare(
         to_array(pick_metric(sample, metric, name=label), name=label)  # type: ignore[arg-type]
         for sample, label in zip(samples, names, strict=True)
     ]
-    metric_name = metric or "value"
     warnings = [f"environment: {note}" for note in environment_notes]
     if studies is not None:
         warnings.extend(_study_warnings(studies, names))
@@ -388,6 +419,8 @@ def compare(
         warnings=tuple(warnings),
         design=pairing.design,
         dropped_seeds=pairing.dropped,
+        goal_source=choice.source,
+        goal_note=choice.note,
     )
 
 
