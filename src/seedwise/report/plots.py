@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import textwrap
 import warnings
 from collections.abc import Iterator, Sequence
@@ -145,7 +146,7 @@ def _intervals(axis: Axes, metric: MetricPart) -> None:
                 continue
             label = None
             if index == 0:
-                label = f"{what}, {interval.method}"
+                label = textwrap.fill(_label(f"{what}, {interval.method}", 90), 48)
             if interval.low is not None and interval.high is not None:
                 axis.vlines(
                     index + offset, interval.low, interval.high, color=_colour(index), linewidth=2
@@ -167,7 +168,26 @@ def _intervals(axis: Axes, metric: MetricPart) -> None:
     axis.set_xlim(-0.6, len(metric.studies) - 0.4)
     axis.grid(axis="y", alpha=0.3)
     if metric.summaries:
-        axis.legend(fontsize=7, loc="best")
+        axis.legend(fontsize=6, loc="upper center")
+
+
+def _shared_limits(
+    points: tuple[float, float], metric: MetricPart, log: bool
+) -> tuple[float, float]:
+    """The points' range widened to every interval's ends, with a margin and room for the legend."""
+    ends = [
+        value
+        for summary in metric.summaries
+        for interval in (summary.mean_ci, summary.median_ci)
+        for value in (interval.low, interval.high)
+        if value is not None and math.isfinite(value) and (value > 0 or not log)
+    ]
+    low, high = min([points[0], *ends]), max([points[1], *ends])
+    if log:
+        ratio = high / low
+        return low / ratio**0.05, high * ratio**0.5
+    span = (high - low) or abs(high) or 1.0
+    return low - 0.05 * span, high + 0.5 * span
 
 
 def _improvement(axis: Axes, metric: MetricPart) -> None:
@@ -217,9 +237,12 @@ def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
         axes = figure.subplots(1, panels, width_ratios=ratios)
         _points(axes[0], metric, studies)
         _intervals(axes[1], metric)
-        # The same scale and range as the points beside them, so that the two compare by eye.
+        # The same scale and range for points and intervals, so that the two compare by
+        # eye: wide enough for every interval, with room above for the legend.
         axes[1].set_yscale(axes[0].get_yscale())
-        axes[1].set_ylim(axes[0].get_ylim())
+        limits = _shared_limits(axes[0].get_ylim(), metric, axes[0].get_yscale() == "log")
+        for axis in axes[:2]:
+            axis.set_ylim(limits)
         if metric.comparison is not None:
             _improvement(axes[2], metric)
         figure.suptitle(_label(metric.name, 80), fontsize=11)
