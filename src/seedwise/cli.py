@@ -20,6 +20,7 @@ from seedwise.commands.attribute import add_attribute_parser
 from seedwise.commands.check import add_check_parser
 from seedwise.commands.report import add_report_parser
 from seedwise.commands.run import add_run_parser
+from seedwise.commands.scripts import refuse_config_for_script, script_arguments_hint
 from seedwise.commands.stats import add_stats_parsers
 from seedwise.commands.studies import add_study_parsers
 from seedwise.demo.cli import demo_main
@@ -115,7 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = words.index("--")
         words, script_args = words[:cut], words[cut + 1 :]
     try:
-        args = parser.parse_args(words)
+        args, extras = parser.parse_known_args(words)
+        if extras:
+            # argparse's own message, with the command to use when they are a script's.
+            hint = script_arguments_hint(args, words, extras, script_args)
+            if hint is not None:
+                raise UsageError(hint)
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
@@ -127,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if hasattr(args, "argv"):
             args.argv = script_args
+            refuse_config_for_script(args, words, script_args)
         code: int = args.handler(args)
         return code
     except SeedwiseError as error:

@@ -5,15 +5,38 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+
+from seedwise.store import default_store_path
 
 
 def make_console() -> Console:
     """A console for results: as wide as the terminal, or 160 columns into a file or pipe."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def store_words(store: Path) -> list[str]:
+    """The ``--store`` part of a command suggested to the user: none for the default store.
+
+    The default is ``$SEEDWISE_STORE`` or ``.seedwise/seedwise.db``, which the
+    suggested command finds again when pasted into the same shell and folder.
+    """
+    return [] if store.absolute() == default_store_path() else ["--store", str(store)]
+
+
+def suggested_command(*words: str, store: Path) -> str:
+    """``seedwise WORDS [--store STORE]``, quoted so that it can be pasted into a shell.
+
+    Example:
+        >>> suggested_command("show", "my study", store=Path("/tmp/s.db"))
+        "seedwise show 'my study' --store /tmp/s.db"
+    """
+    return shlex.join(["seedwise", *words, *store_words(store)])
 
 
 def _json_ready(value: Any) -> Any:

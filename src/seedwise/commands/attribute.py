@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from seedwise.commands import make_console, to_json
+from seedwise.commands import make_console, masked_argv, suggested_command, to_json
 from seedwise.commands.options import (
     add_output_options,
     add_run_settings,
@@ -26,7 +26,13 @@ from seedwise.commands.options import (
 from seedwise.commands.options import seed as seed_value
 from seedwise.commands.progress import SweepProgress
 from seedwise.commands.run import metrics_from
-from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted, UsageError
+from seedwise.errors import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    MissingMetricError,
+    SweepInterrupted,
+    UsageError,
+)
 from seedwise.records import RunRecord
 from seedwise.runner.attribution import AttributionRun, run_attribution
 from seedwise.runner.sweep import SweepResult
@@ -93,7 +99,7 @@ def attribute_command(args: argparse.Namespace) -> int:
         )
     except SweepInterrupted as interrupted:
         progress.close()
-        command = "seedwise " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
+        command = "seedwise " + shlex.join(masked_argv(sys.argv[1:])) if sys.argv[1:] else None
         if not isinstance(interrupted.result, SweepResult):
             raise
         raise interrupted.result.interrupted(command) from None
@@ -125,11 +131,18 @@ def attribute_command(args: argparse.Namespace) -> int:
 
 
 def _attributions(outcome: AttributionRun, metrics: list[str]) -> list[Attribution]:
-    if not metrics:
+    returned = outcome.metrics()
+    if not returned:
         raise UsageError(
             "No run of the study where every source varies finished. Received: no metrics; "
             "expected finished runs (see seedwise show)"
         )
+    for metric in metrics:
+        if metric not in returned:
+            raise MissingMetricError(
+                f"metric {metric!r} was not returned by any run; the runs returned: "
+                f"{', '.join(returned)}. Received: --metric {metric}; expected one of those"
+            )
     return [outcome.attribution(metric) for metric in metrics]
 
 
@@ -167,14 +180,18 @@ def attribution_table(result: Attribution) -> Table:
 
 def _print_closing(console: Console, outcome: AttributionRun, failed: dict[str, int]) -> None:
     console.print(f"store: {escape(str(outcome.store))}")
-    names = " ".join(shlex.quote(study.spec.name) for study in outcome.studies.values())
-    console.print(f"the report of these studies: seedwise report {escape(names)} -o report.html")
+    names = [study.spec.name for study in outcome.studies.values()]
+    report = suggested_command("report", *names, "-o", "report.html", store=outcome.store)
+    # Not wrapped at the console's width: a suggested command is pasted whole.
+    console.print(f"the report of these studies: {escape(report)}", soft_wrap=True)
     for label, count in failed.items():
         if count:
             name = outcome.studies[label].spec.name
+            show = suggested_command("show", name, store=outcome.store)
             console.print(
                 f"[red]{count} runs of {escape(name)} did not finish[/red]: "
-                f"seedwise show {escape(shlex.quote(name))} (exit code 1)"
+                f"{escape(show)} (exit code 1)",
+                soft_wrap=True,
             )
 
 

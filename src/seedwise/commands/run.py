@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from seedwise.commands import make_console, masked_argv, to_json
+from seedwise.commands import make_console, masked_argv, suggested_command, to_json
 from seedwise.commands.options import (
     add_output_options,
     add_run_settings,
@@ -45,7 +45,7 @@ from seedwise.runner import (
 )
 from seedwise.runner.spec import begin_study
 from seedwise.runner.sweep import run_folder
-from seedwise.store import Store, default_store_path, open_store
+from seedwise.store import Store, open_store
 
 __all__ = ["add_run_parser"]
 
@@ -92,6 +92,9 @@ def run_command(args: argparse.Namespace) -> int:
         raise interrupted.result.interrupted(command) from None
     if args.json:
         print(to_json(_as_dict(outcome)))
+        unknown = _unreturned_metric(shown, outcome.runs)
+        if unknown is not None:
+            print(f"seedwise: warning: {unknown}", file=sys.stderr)
     else:
         _print_summary(console, outcome, progress.metric, args)
     if outcome.sweep.stopped == "max-failures":
@@ -109,6 +112,22 @@ def metrics_from(args: argparse.Namespace) -> tuple[str | None, list[tuple[str, 
     given: list[tuple[str, str | None]] = args.metric or []
     shown = given[0][0] if given else None
     return shown, [(name, regex) for name, regex in given if regex is not None]
+
+
+def _unreturned_metric(metric: str | None, runs: Sequence[RunRecord]) -> str | None:
+    """One line when ``--metric NAME`` names what no finished run returned (a typo), else None.
+
+    The runs are stored all the same: the name only chooses what is shown,
+    so this is a warning, not a failure.
+    """
+    finished = [run for run in runs if run.status.is_finished]
+    if metric is None or not finished or any(metric in run.metrics for run in finished):
+        return None
+    returned = dict.fromkeys(name for run in finished for name in run.metrics)
+    return (
+        f"metric {metric!r} was not returned by any run; the runs returned: "
+        f"{', '.join(returned) or 'no metrics'}"
+    )
 
 
 def _as_dict(outcome: StudyRun) -> dict[str, Any]:
@@ -139,6 +158,9 @@ def _print_summary(
         values = [r.metrics[metric] for r in runs if r.status.is_finished and metric in r.metrics]
         if values:
             console.print(f"{escape(metric)}: mean {running_mean(values)}")
+    unknown = _unreturned_metric(metric, runs)
+    if unknown is not None:
+        console.print(f"[yellow]warning[/yellow]: {escape(unknown)}")
     if outcome.seeds_itself:
         console.print(
             "[yellow]every run returned the same metrics[/yellow]: the code seems to seed "
@@ -149,7 +171,8 @@ def _print_summary(
     for run in failures[:10]:
         console.print(f"  repeat {run.repeat} {run.status}: {escape(run.error or '')}")
     if len(failures) > 10:
-        console.print(f"  ... and {len(failures) - 10} more (seedwise show {escape(result.study)})")
+        every = suggested_command("show", result.study, store=outcome.store)
+        console.print(f"  ... and {len(failures) - 10} more ({escape(every)})", soft_wrap=True)
     if failures:
         console.print("rerun them with --retry-failed")
     if result.elsewhere:
@@ -174,26 +197,23 @@ def _print_summary(
     output = run_folder(outcome.store, result.study)
     if failures or any(path.stat().st_size for path in output.glob("*/output.log")):
         console.print(f"what each run printed: {escape(str(output))}/<repeat>/output.log")
-        console.print(f"a run's traceback and output: {escape(show_command(outcome, 'K'))}")
-    console.print(f"rerun one repeat exactly: {escape(rerun_command(outcome, 'K'))}")
-
-
-def _store_option(store: Path) -> list[str]:
-    return [] if store == default_store_path() else ["--store", str(store)]
+        console.print(
+            f"a run's traceback and output: {escape(show_command(outcome, 'K'))}", soft_wrap=True
+        )
+    # Not wrapped at the console's width: a suggested command is pasted whole.
+    console.print(
+        f"rerun one repeat exactly: {escape(rerun_command(outcome, 'K'))}", soft_wrap=True
+    )
 
 
 def rerun_command(outcome: StudyRun, repeat: str) -> str:
     """The command that reruns one repeat of the study, as it can be pasted."""
-    return shlex.join(
-        ["seedwise", "rerun", outcome.spec.name, repeat, *_store_option(outcome.store)]
-    )
+    return suggested_command("rerun", outcome.spec.name, repeat, store=outcome.store)
 
 
 def show_command(outcome: StudyRun, repeat: str) -> str:
     """The command that shows one run's traceback and output."""
-    return shlex.join(
-        ["seedwise", "show", outcome.spec.name, "--repeat", repeat, *_store_option(outcome.store)]
-    )
+    return suggested_command("show", outcome.spec.name, "--repeat", repeat, store=outcome.store)
 
 
 def _only_repeat(args: argparse.Namespace) -> int:

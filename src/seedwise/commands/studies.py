@@ -8,14 +8,16 @@ import datetime
 import io
 import json
 import os
+import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from seedwise.commands import make_console, masked, to_json
+from seedwise.commands import make_console, masked, suggested_command, to_json
 from seedwise.commands.options import (
     add_output_options,
     non_negative_int,
@@ -25,6 +27,7 @@ from seedwise.commands.options import (
 )
 from seedwise.errors import UsageError
 from seedwise.records import RUN_STATUSES
+from seedwise.runner.spec import safe_name
 from seedwise.runner.sweep import repeat_folder
 from seedwise.runner.worker import OUTPUT_LOG
 from seedwise.store import Store, open_store
@@ -101,7 +104,7 @@ def _show_run(args: argparse.Namespace, store_file: Path) -> int:
     if run is None:
         raise UsageError(
             f"Study {name!r} has no stored run of this repeat. Received: --repeat {args.repeat}; "
-            f"expected a repeat listed by `seedwise show {name}`"
+            f"expected a repeat listed by `{suggested_command('show', name, store=store_file)}`"
         )
     output_file = repeat_folder(store_file, name, args.repeat) / OUTPUT_LOG
     output = _tail(output_file, args.lines)
@@ -186,14 +189,37 @@ def show_command(args: argparse.Namespace) -> int:
         )
     console.print(table)
     if any(run.status.is_failure for run in runs):
-        console.print(Text(f"a run's traceback and output: seedwise show {record.name} --repeat K"))
+        show = suggested_command("show", record.name, "--repeat", "K", store=store_path(args.store))
+        console.print(Text(f"a run's traceback and output: {show}"), soft_wrap=True)
     return 0
+
+
+def _write_whole(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` through ``write(partial)`` and a rename, so that it appears only whole.
+
+    A failure (a full disk, an exception in ``write``) leaves no file behind
+    and an existing file as it was. A device or pipe (``-o /dev/stdout``) is
+    written directly: it cannot be replaced.
+    """
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        write(path)
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    except OSError as error:
+        # Name the file the user asked for, not the temporary one.
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def export_command(args: argparse.Namespace) -> int:
     """Write a study's runs as CSV, JSON or Parquet."""
     with _open(args) as store:
-        records = store.study(args.study).to_records()
+        study = store.study(args.study)
+        name, records = study.name, study.to_records()
     if args.format == "parquet":
         try:
             import pyarrow as pa
@@ -203,8 +229,9 @@ def export_command(args: argparse.Namespace) -> int:
                 "Parquet export needs pyarrow, which is not installed. Received: "
                 "--format parquet; expected `pip install pyarrow`, or --format csv|json"
             ) from None
-        output = Path(args.output or f"{args.study}.parquet")
-        pq.write_table(pa.Table.from_pylist(records), output)
+        output = Path(args.output or f"{safe_name(name)}.parquet")
+        table = pa.Table.from_pylist(records)
+        _write_whole(output, lambda path: pq.write_table(table, str(path)))
         print(f"wrote {len(records)} runs to {output}", file=sys.stderr)
         return 0
     if args.format == "json":
@@ -217,7 +244,7 @@ def export_command(args: argparse.Namespace) -> int:
         writer.writerows(records)
         text = buffer.getvalue().rstrip("\n")
     if args.output:
-        Path(args.output).write_text(text + "\n")
+        _write_whole(Path(args.output), lambda path: path.write_text(text + "\n"))
         print(f"wrote {len(records)} runs to {args.output}", file=sys.stderr)
     else:
         print(text)
@@ -255,7 +282,8 @@ def claims_command(args: argparse.Namespace) -> int:
         )
     console.print(table)
     if any(claim["state"] in ("dead", "expired") for claim in claims):
-        console.print("release the claims of runners that are gone: seedwise claims --release")
+        release = suggested_command("claims", "--release", store=path)
+        console.print(Text(f"release the claims of runners that are gone: {release}"))
     return 0
 
 
@@ -302,7 +330,8 @@ def add_study_parsers(commands: Any) -> None:
         "--output",
         "-o",
         type=path_text,
-        help="write to this file (default: standard output)",
+        help="write to this file, which appears only once whole (default: standard output; "
+        "for parquet, STUDY.parquet)",
     )
     add_output_options(export, json_output=False)
     export.set_defaults(handler=export_command)

@@ -10,13 +10,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from seedwise.commands import make_console, to_json
+from seedwise.commands import make_console, suggested_command, to_json
 from seedwise.commands.options import store_path
 from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
 from seedwise.records import RunRecord
 from seedwise.runner.sweep import runs_root
 from seedwise.seeding import seeding_gaps
-from seedwise.store import default_store_path
 
 
 def _numbers(values: Sequence[float]) -> str:
@@ -103,29 +102,44 @@ def print_result(result: DemoResult, console: Console, elapsed: float) -> None:
 
     console.print("\n[bold]6. Where it all lives[/bold]")
     console.print(f"   store: {result.store}", markup=False)
+    store = result.store
     for study in result.studies.values():
-        console.print(f"   study {study.name}: seedwise show {study.name}")
-    short_name = result.studies["short"].name
+        show = suggested_command("show", study.name, store=store)
+        console.print(f"   study {study.name}: {show}", markup=False, soft_wrap=True)
+    short_name, long_name = result.studies["short"].name, result.studies["long"].name
     repeat = min(17, plan.repeats - 1)
-    store_option = "" if result.store == default_store_path() else f" --store {result.store}"
-    console.print(
-        f"   rerun repeat {repeat} exactly: seedwise rerun {short_name} {repeat}{store_option}"
+    rerun = suggested_command("rerun", short_name, str(repeat), store=store)
+    console.print(f"   rerun repeat {repeat} exactly: {rerun}", markup=False, soft_wrap=True)
+    compare = suggested_command(
+        "compare", short_name, long_name, "--metric", "mse", "--goal", "min", store=store
     )
-    console.print(
-        f"   compare again: seedwise compare {short_name} {result.studies['long'].name} "
-        "--metric mse --goal min"
-    )
+    console.print(f"   compare again: {compare}", markup=False, soft_wrap=True)
     console.print(
         f"   what each run printed: {runs_root(result.store)}/<study>/<repeat>/",
         markup=False,
     )
-    console.print(f"   the whole demo: seedwise demo (resumes; {elapsed:.0f} s this time)")
+    mode = [
+        *(["--backend", plan.backend] if plan.backend != DemoPlan().backend else []),
+        *(["--quick"] if plan == DemoPlan.for_mode(plan.backend, quick=True) else []),
+    ]
+    again = suggested_command("demo", *mode, store=store)
+    console.print(
+        f"   the whole demo: {again} (resumes; {elapsed:.0f} s this time)",
+        markup=False,
+        soft_wrap=True,
+    )
     if result.report is not None:
-        console.print(
-            f"   the report again: seedwise report {short_name} {result.studies['long'].name} "
-            f"--metric mse -o {result.report}",
-            markup=False,
+        report = suggested_command(
+            "report",
+            short_name,
+            long_name,
+            "--metric",
+            "mse",
+            "-o",
+            str(result.report),
+            store=store,
         )
+        console.print(f"   the report again: {report}", markup=False, soft_wrap=True)
         console.print("\n[bold]Report[/bold] (plots, comparison, environments; opens offline):")
         console.print(f"   {result.report}", markup=False)
 

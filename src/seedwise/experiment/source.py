@@ -38,7 +38,9 @@ __all__ = [
     "PICKLED_MODULE",
     "ExperimentSource",
     "is_keyed_experiment",
+    "is_script_reference",
     "resolve_experiment",
+    "script_reads_context",
     "signature_from_source",
 ]
 
@@ -105,6 +107,54 @@ class ExperimentSource:
 
 def _is_file(target: str) -> bool:
     return target.endswith(".py") or "/" in target or os.sep in target
+
+
+def _names_function(ref: str) -> bool:
+    """Whether ``ref`` has the form ``target:fn`` of a function (reads no file but ``target``)."""
+    target, colon, function = ref.rpartition(":")
+    plain = not any(character.isspace() for character in target)
+    return bool(colon and function.isidentifier() and target and (plain or Path(target).is_file()))
+
+
+def is_script_reference(ref: str) -> bool:
+    """Whether ``ref``, as typed, names a script (``train.py``) rather than a function.
+
+    Runs nothing and does not check that the file exists.
+    """
+    ref = ref.strip()
+    if not ref or _names_function(ref):
+        return False
+    return ref.endswith(".py") or ref.split()[0].endswith(".py")
+
+
+def _reads_run_context(tree: ast.Module) -> bool:
+    """Whether a script's code names ``current_context``, the one way it can see its config."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "current_context":
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "current_context":
+            return True
+        if isinstance(node, ast.alias) and node.name == "current_context":
+            return True
+    return False
+
+
+def _script_words(ref: str) -> list[str]:
+    """A script reference's path and arguments (a stored one carries them, shell-quoted)."""
+    return [ref] if Path(ref).expanduser().is_file() else shlex.split(ref)
+
+
+def script_reads_context(ref: str) -> bool:
+    """Whether the script ``ref`` names reads its run context, and so can see its config.
+
+    A file that cannot be read or parsed counts as reading it: resolving the
+    experiment reports that file's problem instead.
+    """
+    try:
+        path = Path(_script_words(ref.strip())[0]).expanduser()
+        return _reads_run_context(ast.parse(path.read_bytes()))
+    except (OSError, SyntaxError, ValueError, IndexError):
+        return True
 
 
 def _resolve_file(text: str, ref: str) -> Path:
@@ -284,7 +334,8 @@ def resolve_experiment(
         fn_or_ref: A function, or a reference: ``path/to/file.py:fn``,
             ``package.module:fn``, or a script ``path/to/train.py``.
         argv: A script's arguments (``sys.argv[1:]`` when it runs).
-        config: The study's config, checked against the function's parameters.
+        config: The study's config, checked against the function's parameters;
+            for a script, refused unless the script reads its run context.
 
     Returns:
         The experiment, with its reference in stored form.
@@ -292,7 +343,8 @@ def resolve_experiment(
     Raises:
         ExperimentError: A missing file, module or function, a syntax error,
             a signature the config cannot fill, arguments given to a
-            function, or a function that cannot be serialised.
+            function, config given to a script that never reads it, or a
+            function that cannot be serialised.
     """
     config = dict(config or {})
     if not isinstance(fn_or_ref, str):
@@ -308,9 +360,8 @@ def resolve_experiment(
             )
         return _function_reference(fn_or_ref, config)
     ref = fn_or_ref.strip()
-    target, colon, function = ref.rpartition(":")
-    plain = not any(character.isspace() for character in target)
-    if colon and function.isidentifier() and target and (plain or Path(target).is_file()):
+    target, _, function = ref.rpartition(":")
+    if _names_function(ref):
         if argv:
             raise ExperimentError(
                 f"Script arguments go with scripts only. Received: ref={ref!r} and "
@@ -333,15 +384,22 @@ def resolve_experiment(
                 _parse(module_file, ref), repr(str(module_file)), function, ref, config
             )
         return ExperimentSource(f"{target}:{function}", "function")
-    # A stored script reference carries its arguments, shell-quoted.
-    words = [ref] if Path(ref).expanduser().is_file() else shlex.split(ref)
+    words = _script_words(ref)
     if not words or (not words[0].endswith(".py") and not Path(words[0]).expanduser().is_file()):
         raise ExperimentError(
             f"Experiment reference names neither a function nor a script. Received: "
             f"ref={ref!r}; {_EXPECTED}"
         )
     path = _resolve_file(words[0], ref)
-    _parse(path, ref)
+    tree = _parse(path, ref)
+    if config and not _reads_run_context(tree):
+        raise ExperimentError(
+            f"A script takes its own arguments, not config values, which it would never see. "
+            f"Received: config keys {', '.join(map(repr, config))} for the script "
+            f"{path.name!r}; expected its arguments (argv=[...] in Python, after -- on the "
+            "command line), or a script that reads ctx.config through "
+            "seedwise.current_context()"
+        )
     return ExperimentSource(shlex.join([str(path), *words[1:], *argv]), "script")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seedwise.errors import UsageError
+from seedwise.errors import MissingMetricError, UsageError
 from seedwise.experiment.loading import loading_reference
 from seedwise.records import Difference, RunRecord, first_difference
 from seedwise.runner.executor import ExecutorFactory
@@ -208,10 +208,15 @@ class _UntilInterval:
         self.most = most
         self.values: list[float] = []
         self.stopped: StopDecision | None = None
+        #: The first finished run without the metric named by the caller: no run is
+        #: added after it, since the rule could never be met (a misspelt name).
+        self.without_metric: RunRecord | None = None
 
     def observe(self, record: RunRecord) -> None:
         if not record.status.is_finished:
             return
+        if self.metric is not None and self.metric not in record.metrics:
+            self.without_metric = self.without_metric or record
         if self.metric is None and record.metrics:
             self.metric = next(iter(record.metrics))
         if self.metric is not None and self.metric in record.metrics:
@@ -226,7 +231,7 @@ class _UntilInterval:
         )
 
     def keep_claiming(self, in_flight: int = 0) -> bool:
-        if self.stopped is not None:
+        if self.stopped is not None or self.without_metric is not None:
             return False
         decision = self.decide()
         if decision.stop:
@@ -234,6 +239,18 @@ class _UntilInterval:
             return False
         # Runs in flight when the rule stops land afterwards: see final().
         return in_flight >= 0
+
+    def refuse_missing_metric(self) -> None:
+        """Raise when a finished run did not return the metric the rule follows."""
+        record = self.without_metric
+        if record is None:
+            return
+        returned = ", ".join(record.metrics) or "no metrics"
+        raise MissingMetricError(
+            f"until_ci follows a metric that a finished run did not return; no more runs were "
+            f"started. Received: metric={self.metric!r}, and repeat {record.repeat} returned "
+            f"{returned}; expected one of the names the runs return (--metric NAME)"
+        )
 
     def final(self, values: Sequence[float]) -> StopDecision:
         """The decision to report once the sweep is over, given every stored value."""
@@ -409,6 +426,7 @@ def run_study(
         runs = [r for r in opened.runs(spec.name) if r.repeat < repeats]
     outcome = StudyRun(spec=spec, store=path, sweep=result, runs=runs)
     if rule is not None:
+        rule.refuse_missing_metric()
         outcome.metric = rule.metric
         outcome.decision = rule.final(
             [
@@ -502,6 +520,9 @@ def run(
 
     Raises:
         UsageError: Bad input (the store is not touched).
+        MissingMetricError: With ``until_ci``, a finished run did not return
+            ``metric``: the sweep stops as soon as one has finished (the runs
+            that finished are kept).
         SweepInterrupted: Ctrl-C or SIGTERM; finished runs are kept.
 
     Example:

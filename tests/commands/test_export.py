@@ -1,0 +1,95 @@
+"""``seedwise export``: an output file appears only whole; a failed export leaves none behind
+and an existing file as it was."""
+
+from __future__ import annotations
+
+import errno
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seedwise.cli import main
+from seedwise.runner.spec import safe_name
+from tests.runner.conftest import FAST, NOISY
+
+
+@pytest.fixture
+def store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = tmp_path / "s.db"
+    argv = ["run", NOISY, *FAST, "--store", str(path), "--repeats", "2", "--workers", "1"]
+    assert main([*argv, "--name", "study/one"]) == 0
+    capsys.readouterr()
+    return path
+
+
+def fake_pyarrow(monkeypatch: pytest.MonkeyPatch, *, fails: bool) -> None:
+    """A stand-in for pyarrow whose ``write_table`` writes some bytes, then fails or finishes."""
+
+    def write_table(table: Any, where: str) -> None:
+        with open(where, "wb") as handle:
+            handle.write(b"PAR1 half a file")
+            if fails:
+                raise OSError(errno.ENOSPC, "No space left on device", where)
+            handle.write(b" and the rest")
+
+    parquet = types.ModuleType("pyarrow.parquet")
+    parquet.write_table = write_table  # type: ignore[attr-defined]
+    pyarrow = types.ModuleType("pyarrow")
+    pyarrow.Table = types.SimpleNamespace(from_pylist=lambda rows: rows)  # type: ignore[attr-defined]
+    pyarrow.parquet = parquet  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyarrow", pyarrow)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", parquet)
+
+
+def test_a_parquet_export_that_fails_leaves_no_file(
+    store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_pyarrow(monkeypatch, fails=True)
+    output = store.parent / "out.parquet"
+    argv = ["export", "@last", "--format", "parquet", "--store", str(store)]
+    assert main([*argv, "-o", str(output)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"seedwise: error: No space left on device. Received: {output}; "
+        "expected a path seedwise can read or write"
+    ]
+    assert [path.name for path in store.parent.iterdir() if "parquet" in path.name] == []
+
+
+def test_a_parquet_export_is_named_after_the_study_not_the_prefix(
+    store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_pyarrow(monkeypatch, fails=False)
+    monkeypatch.chdir(store.parent)
+    assert main(["export", "@last", "--format", "parquet", "--store", str(store)]) == 0
+    name = safe_name("study/one")
+    assert name.startswith("study_one-")
+    assert capsys.readouterr().err == f"wrote 2 runs to {name}.parquet\n"
+    written = store.parent / f"{name}.parquet"
+    assert written.read_bytes() == b"PAR1 half a file and the rest"
+    assert [path.name for path in store.parent.iterdir() if path.name.startswith(".")] == []
+
+
+def test_a_csv_export_that_fails_keeps_the_file_it_would_replace(
+    store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = store.parent / "runs.csv"
+    output.write_text("the previous export\n")
+    real_write_text = Path.write_text
+
+    def disk_full(self: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        real_write_text(self, text[:10], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    assert main(["export", "@last", "--store", str(store), "-o", str(output)]) == 2
+    assert f"Received: {output}; expected a path" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert output.read_text() == "the previous export\n"
+    assert [path.name for path in store.parent.iterdir() if path.name.startswith(".")] == []
+    assert main(["export", "@last", "--store", str(store), "-o", str(output)]) == 0
+    assert output.read_text().startswith("repeat,seed,status,value,hash")
+    assert len(output.read_text().splitlines()) == 3
