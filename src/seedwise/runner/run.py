@@ -32,9 +32,8 @@ from seedwise.runner.spec import (
     begin_study,
     check_positive,
     prepare_study,
-    safe_name,
 )
-from seedwise.runner.sweep import SweepResult, make_task, sweep
+from seedwise.runner.sweep import SweepResult, make_task, run_folder, sweep
 from seedwise.stats import sequential_stop
 from seedwise.store import Store, Study, default_store_path, open_study
 
@@ -108,8 +107,8 @@ def choose_executor(
 
 
 def worker_log_dir(store: Path, study: str) -> Path:
-    """Where a study's workers write their output: ``<store folder>/logs/<study>/``."""
-    return Path(store).parent / "logs" / safe_name(study)
+    """Where a study's workers write their output: ``<run folder>/workers/``."""
+    return run_folder(store, study) / "workers"
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,8 @@ def rerun_repeat(
                 f"Received: --only-repeat {repeat}; expected a repeat no other runner holds"
             )
         return RepeatCheck(records[0], None, None)
-    task = make_task(spec, repeat, str(store.path.parent / "runs" / "rerun" / f"{repeat:05d}"))
+    workdir = run_folder(store.path, spec.name) / "rerun" / f"{repeat:05d}"
+    task = make_task(spec, repeat, str(workdir))
     source = TaskList([task])
     drive(factory.create(workers=1, log_dir=log_dir), source)
     (record,) = source.records
