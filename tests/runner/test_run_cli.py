@@ -177,10 +177,16 @@ def test_syntax_error_and_foreign_store_are_refused(tmp_path: Path) -> None:
     assert foreign.read_text() == "not a database\n" * 100
 
 
+ONLY_REPEAT_1 = ["--only-repeat", "1", "--json"]
+
+
 def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     env = {"SEEDWISE_STORE": str(store)}
-    ran = run_python(["-m", "seedwise", "run", NOISY, *FAST, "--repeats", "3", "--json"], env=env)
+    config = ["--set", "delay=0", "--set", "api_token=hunter2"]
+    ran = run_python(
+        ["-m", "seedwise", "run", NOISY, *FAST, *config, "--repeats", "3", "--json"], env=env
+    )
     assert ran.returncode == 0, ran.stderr
     result = json.loads(ran.stdout)
     assert result["counts"]["ok"] == 3
@@ -192,8 +198,12 @@ def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
     assert [run["repeat"] for run in shown["runs"]] == [0, 1, 2]
     assert [run["value"] for run in shown["runs"]] == result["metrics"]["value"]
     csv_text = run_python(["-m", "seedwise", "export", result["study"]], env=env).stdout
-    assert csv_text.splitlines()[0].startswith("repeat,seed,status,value,hash")
-    assert len(csv_text.splitlines()) == 4
+    # The study and its config lead each row, as in Study.to_pandas; secrets are masked.
+    header, *rows = csv_text.splitlines()
+    assert header.startswith("study,config.delay,config.api_token,repeat,seed,status,value,hash")
+    assert len(rows) == 3
+    assert all(row.startswith(f"{result['study']},0,***,") for row in rows)
+    assert "hunter2" not in csv_text
     parquet = run_python(
         ["-m", "seedwise", "export", result["study"], "--format", "parquet"], env=env
     )
@@ -203,7 +213,7 @@ def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
         assert parquet.returncode == 2
         assert "needs pyarrow" in parquet.stderr
     again = run_python(
-        ["-m", "seedwise", "run", NOISY, *FAST, "--repeats", "3", "--only-repeat", "1", "--json"],
+        ["-m", "seedwise", "run", NOISY, *FAST, *config, "--repeats", "3", *ONLY_REPEAT_1],
         env=env,
     )
     assert again.returncode == 0, again.stderr

@@ -219,7 +219,7 @@ def export_command(args: argparse.Namespace) -> int:
     """Write a study's runs as CSV, JSON or Parquet."""
     with _open(args) as store:
         study = store.study(args.study)
-        name, records = study.name, study.to_records()
+        name, records = study.name, study.to_rows(masked(study.record.config))
     if args.format == "parquet":
         try:
             import pyarrow as pa
@@ -238,7 +238,7 @@ def export_command(args: argparse.Namespace) -> int:
         text = to_json(records, indent=2)
     else:
         buffer = io.StringIO()
-        fields = list(records[0]) if records else ["repeat", "seed", "status"]
+        fields = list(records[0]) if records else ["study", "repeat", "seed", "status"]
         writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(records)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from seedwise._html import element, notebook_block, table
@@ -288,6 +288,19 @@ class Study(Closing):
             rows.append(row)
         return rows
 
+    def to_rows(self, config: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """:meth:`to_records` after ``study`` and one ``config.<key>`` column per config entry.
+
+        Rows of several studies concatenate into one table.
+
+        Args:
+            config: The config to show; default the study's (the command
+                line passes it with secrets masked).
+        """
+        shown = self.record.config if config is None else config
+        columns = {f"config.{key}": value for key, value in shown.items()}
+        return [{"study": self.name, **columns, **row} for row in self.to_records()]
+
     def to_pandas(self) -> pd.DataFrame:
         """The runs as a DataFrame, one row per run (needs pandas).
 
@@ -306,8 +319,8 @@ class Study(Closing):
                 "Study.to_pandas needs pandas, which is not installed. Received: pandas missing; "
                 "expected `pip install pandas`"
             ) from None
-        config = {f"config.{key}": value for key, value in self.record.config.items()}
-        rows = [{"study": self.name, **config, **row} for row in self.to_records()]
+        rows = self.to_rows()
+        config = [f"config.{key}" for key in self.record.config]
         columns = ["study", *config, "repeat", "seed", "status"]
         return pd.DataFrame.from_records(rows, columns=columns if not rows else None)
 
