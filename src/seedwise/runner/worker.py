@@ -188,6 +188,9 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         output = workdir / OUTPUT_LOG
         for notify in _start_listeners:
             notify()
+        # A run's time is the experiment's own: loading and seeding above are not in it.
+        started = time.time()
+        clock = time.perf_counter()
         with _output_to(output), running(context):
             returned = function(context)
         metrics = _result(returned, context, task.settings.metric_patterns, output)
