@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -499,3 +500,22 @@ def test_check_runs_its_fresh_processes_on_the_dask_workers(cluster: Cluster) ->
     assert remote.metrics == local.metrics
     assert str(remote.first_divergence) == str(local.first_divergence)
     assert [cause.kind for cause in remote.causes] == [cause.kind for cause in local.causes]
+
+
+def test_a_scheduler_that_cannot_be_reached_leaves_the_store_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_global_rng: None
+) -> None:
+    # In this process: importing distributed draws from Python's random.
+    from seedwise.cli import main
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = tmp_path / "s.db"
+    argv = ["--executor", "dask", "--scheduler", f"tcp://127.0.0.1:{port}"]
+    frameworks = ["--framework", "python", "--framework", "numpy"]
+    code = main(["run", NOISY, "--store", str(store), *frameworks, *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Cannot reach the Dask scheduler" in err
+    assert not store.exists()

@@ -396,34 +396,43 @@ def run_study(
         runs_per_worker=1 if fresh_process_per_run else None,
     )
     rule = None if until_ci is None else _UntilInterval(until_ci, metric, repeats)
-    with Store(path) as opened:
-        begin_study(opened, spec, allow_code_change=allow_code_change)
-        previous = [
-            r for r in opened.runs(spec.name) if r.status.is_finished and r.repeat < repeats
-        ]
-        if rule is not None:
-            for record in previous:
-                rule.observe(record)
-        if on_start is not None:
-            on_start(previous)
-
-        def observe(record: RunRecord) -> None:
+    # The executor first: a cluster that cannot be reached is refused before the
+    # store is touched. The sweep shuts it down; until the sweep starts, this does.
+    started = factory.create(log_dir=worker_log_dir(path, spec.name))
+    swept = False
+    try:
+        with Store(path) as opened:
+            begin_study(opened, spec, allow_code_change=allow_code_change)
+            previous = [
+                r for r in opened.runs(spec.name) if r.status.is_finished and r.repeat < repeats
+            ]
             if rule is not None:
-                rule.observe(record)
-            if on_record is not None:
-                on_record(record)
+                for record in previous:
+                    rule.observe(record)
+            if on_start is not None:
+                on_start(previous)
 
-        result = sweep(
-            opened,
-            spec,
-            factory.create(log_dir=worker_log_dir(path, spec.name)),
-            list(range(repeats)),
-            retry_failed=retry_failed,
-            max_failures=max_failures,
-            on_record=observe,
-            keep_claiming=None if rule is None else rule.keep_claiming,
-        )
-        runs = [r for r in opened.runs(spec.name) if r.repeat < repeats]
+            def observe(record: RunRecord) -> None:
+                if rule is not None:
+                    rule.observe(record)
+                if on_record is not None:
+                    on_record(record)
+
+            swept = True
+            result = sweep(
+                opened,
+                spec,
+                started,
+                list(range(repeats)),
+                retry_failed=retry_failed,
+                max_failures=max_failures,
+                on_record=observe,
+                keep_claiming=None if rule is None else rule.keep_claiming,
+            )
+            runs = [r for r in opened.runs(spec.name) if r.repeat < repeats]
+    finally:
+        if not swept:
+            started.shutdown()
     outcome = StudyRun(spec=spec, store=path, sweep=result, runs=runs)
     if rule is not None:
         rule.refuse_missing_metric()
