@@ -91,5 +91,5 @@ def test_a_csv_export_that_fails_keeps_the_file_it_would_replace(
     assert output.read_text() == "the previous export\n"
     assert [path.name for path in store.parent.iterdir() if path.name.startswith(".")] == []
     assert main(["export", "@last", "--store", str(store), "-o", str(output)]) == 0
-    assert output.read_text().startswith("repeat,seed,status,value,hash")
+    assert output.read_text().startswith("study,repeat,seed,status,value,hash")
     assert len(output.read_text().splitlines()) == 3
