@@ -131,9 +131,12 @@ def torch_noise(ctx: Any) -> dict[str, float]:
     import torch
 
     generator = torch.Generator().manual_seed(ctx.seed_for("data"))
-    x = torch.randn(16, 4, generator=generator)
+    # Double precision: the final loss of two runs then differs whenever the noise
+    # does (in float32 it rounds to the same value in about 1 run pair in 15).
+    x = torch.randn(16, 4, generator=generator, dtype=torch.float64)
     y = x.sum(dim=1, keepdim=True)
     net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    net = net.double()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
     loss = torch.zeros(())
     for epoch in range(int(ctx.config.get("epochs", 4))):
@@ -144,7 +147,7 @@ def torch_noise(ctx: Any) -> dict[str, float]:
         if epoch >= 2:
             noise = np.random.default_rng().normal(0.0, 1e-6, tuple(net[2].weight.shape))
             with torch.no_grad():
-                net[2].weight += torch.from_numpy(noise.astype(np.float32))
+                net[2].weight += torch.from_numpy(noise)
         ctx.fingerprint("weights", net, step=epoch)
         ctx.log(epoch, loss=float(loss.detach()))
     return {"loss": float(loss.detach())}
