@@ -1,6 +1,6 @@
 """Coverage of the share intervals of ``attribute_variance``, by simulation.
 
-Run: ``.venv/bin/python benchmarks/sim_attribution.py [--samples 400]``.
+Run: ``.venv/bin/python benchmarks/sim_attribution.py [--samples 400] [--runs 10 20 30]``.
 Prints one table (figures in docs/statistics.md, "Attribution"), measured here:
 for each distribution of the sources' effects, runs per study and design,
 how often the 95% interval of each part covers its true value.
@@ -84,7 +84,7 @@ def one_attribution(
     return truth, intervals
 
 
-def coverage_table(samples: int) -> None:
+def coverage_table(samples: int, runs: tuple[int, ...] = (10, 20, 30)) -> None:
     """Coverage of the 95% intervals of every part, by distribution, design and n."""
     parts = ("init", "data", "unnamed", "interactions")
     print(f"\n## coverage of 95% share intervals ({samples} attributions per row)")
@@ -92,7 +92,7 @@ def coverage_table(samples: int) -> None:
     print("|---|---|---|" + "---|" * len(parts))
     for name, draw in DISTRIBUTIONS.items():
         for label, design in DESIGNS.items():
-            for n in (10, 20, 30):
+            for n in runs:
                 g = np.random.default_rng([n, len(name), len(label)])
                 hits = dict.fromkeys(parts, 0)
                 for _ in range(samples):
@@ -108,9 +108,10 @@ def main() -> None:
     """Print the coverage table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--runs", type=int, nargs="+", default=[10, 20, 30], help="runs per study")
     args = parser.parse_args()
     started = time.perf_counter()
-    coverage_table(args.samples)
+    coverage_table(args.samples, tuple(args.runs))
     print(f"\n{time.perf_counter() - started:.1f} s")
 
 

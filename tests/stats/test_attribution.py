@@ -9,7 +9,7 @@ from seedwise.errors import UsageError
 from seedwise.experiment import RunContext
 from seedwise.runner.tasks import StudySettings
 from seedwise.seeding.pins import StreamPins, fixed_key
-from seedwise.stats.attribution import attribute_variance
+from seedwise.stats.attribution import FEW_RUNS, attribute_variance, few_runs_note
 
 
 def _studies(n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -53,7 +53,7 @@ def test_a_source_without_effect_has_share_zero_and_the_rest_says_what_it_holds(
     )
     data = result.share("data")
     assert (data.share, data.low, data.high) == (0.0, 0.0, 0.0)
-    assert data.note == "every run gave the same value: no effect"
+    assert data.note == "every run gave the same value: never drawn, or no effect"
     assert result.share("interactions").note == (
         "interactions and randomness no named stream reaches"
     )
@@ -70,8 +70,45 @@ def test_non_finite_values_are_left_out_and_counted() -> None:
     assert result.share("init").n == 3
     assert result.n_total == 4
     assert result.notes == (
+        few_runs_note(3),
         "total: 1 non-finite values left out",
         "init: 1 non-finite values left out",
+    )
+
+
+def test_shares_from_few_runs_come_with_a_caveat_first() -> None:
+    sources, total, unnamed = _studies(FEW_RUNS, 5)
+    assert not any("few runs" in note for note in attribute_variance(sources, total).notes)
+    small = {name: values[:4] for name, values in sources.items()}
+    result = attribute_variance(small, total, unnamed=unnamed, n_resamples=200)
+    assert result.notes[0].startswith("few runs: 4 in a study. From 4 runs chance alone puts")
+    assert "from 0.065 to 15 times its true value (95%, normal data)" in result.notes[0]
+    assert result.to_dict()["notes"][0] == result.notes[0]
+    assert f"note: {result.notes[0]}" in str(result)
+    assert result.share("unnamed").note == ""
+
+
+@pytest.mark.parametrize("runs", [2, 3, 4, 5, 9])
+def test_the_range_of_chance_contains_one_and_narrows_with_more_runs(runs: int) -> None:
+    def bounds(n: int) -> tuple[float, float]:
+        words = few_runs_note(n).split(" times its true value")[0].split()
+        return float(words[-3]), float(words[-1])
+
+    low, high = bounds(runs)
+    assert low < 1 < high
+    assert low == pytest.approx(1 / high, rel=0.05)  # the same two-sided spread
+    wider = bounds(runs + 1)
+    assert low < wider[0]
+    assert high > wider[1]
+
+
+def test_an_unnamed_study_that_never_varies_says_so() -> None:
+    g = np.random.default_rng(3)
+    result = attribute_variance(
+        {"init": g.normal(size=10)}, g.normal(size=10), unnamed=np.full(10, 1.5)
+    )
+    assert result.share("unnamed").note == (
+        "every run gave the same value: no randomness outside the named streams"
     )
 
 

@@ -95,6 +95,8 @@ def run_command(args: argparse.Namespace) -> int:
         unknown = _unreturned_metric(shown, outcome.runs)
         if unknown is not None:
             print(f"seedwise: warning: {unknown}", file=sys.stderr)
+        if outcome.sweep.identical_lanes is not None:
+            print(f"seedwise: warning: {outcome.sweep.identical_lanes}", file=sys.stderr)
     else:
         _print_summary(console, outcome, progress.metric, args)
     if outcome.sweep.stopped == "max-failures":
@@ -161,7 +163,10 @@ def _print_summary(
     unknown = _unreturned_metric(metric, runs)
     if unknown is not None:
         console.print(f"[yellow]warning[/yellow]: {escape(unknown)}")
-    if outcome.seeds_itself:
+    if result.identical_lanes is not None:
+        # Said instead of "seeds itself": a keyed experiment has no seed to hand on.
+        console.print(f"[yellow]warning[/yellow]: {escape(result.identical_lanes)}", soft_wrap=True)
+    elif outcome.seeds_itself:
         console.print(
             "[yellow]every run returned the same metrics[/yellow]: the code seems to seed "
             "itself with a constant; hand it the run's seed instead, e.g. "

@@ -10,6 +10,7 @@ from typing import Any
 
 from seedwise.errors import SweepInterrupted
 from seedwise.records import RunRecord, RunStatus
+from seedwise.runner.batched import identical_lanes
 from seedwise.runner.executor import Executor
 from seedwise.runner.loop import StopRequest, drive
 from seedwise.runner.spec import StudySpec, run_seed, safe_name
@@ -41,6 +42,9 @@ class SweepResult:
         elsewhere: Repeats another runner on the store holds.
         stopped: Why it stopped early: ``"rule"`` (a stopping rule such as
             ``--until-ci``), ``"max-failures"``, ``"interrupted"``, or None.
+        identical_lanes: For a vectorised study whose every batch returned
+            identical metrics in each of its runs, the warning that says why
+            (randomness drawn outside the key) and how to fix it; else None.
     """
 
     study: str
@@ -50,6 +54,7 @@ class SweepResult:
     counts: dict[str, int] = field(default_factory=RunStatus.counts)
     elsewhere: list[int] = field(default_factory=list)
     stopped: str | None = None
+    identical_lanes: str | None = None
 
     @property
     def failures(self) -> int:
@@ -66,6 +71,7 @@ class SweepResult:
             "counts": dict(self.counts),
             "claimed_by_other_runners": list(self.elsewhere),
             "stopped": self.stopped,
+            "identical_lanes": self.identical_lanes,
         }
 
     def interrupted(self, command: str | None = None) -> SweepInterrupted:
@@ -250,4 +256,9 @@ def sweep(
     result.stopped = looped.stopped or ("rule" if source.stopped_by_rule else None)
     claims = store.claims(spec.name)
     result.elsewhere = sorted(r for r in repeats if r in claims and r not in source.handled)
+    if (spec.settings.vectorize or 1) > 1:
+        covered = set(repeats)
+        result.identical_lanes = identical_lanes(
+            [run for run in store.runs(spec.name) if run.repeat in covered]
+        )
     return result

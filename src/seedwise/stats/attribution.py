@@ -47,7 +47,7 @@ from seedwise.stats._format import format_number, plain_dict
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["REST", "Attribution", "Share", "attribute_variance"]
+__all__ = ["REST", "Attribution", "Share", "attribute_variance", "few_runs_note"]
 
 #: The label of the variance no measured part explains.
 REST = "interactions"
@@ -55,6 +55,14 @@ REST = "interactions"
 _UNNAMED = "unnamed"
 #: The fewest finite values a study needs for an interval.
 MIN_VALUES = 3
+#: Below this many runs in a study the shares come with a caveat (:func:`few_runs_note`):
+#: from 10 runs chance alone moves a variance ratio by up to a factor of 4 either way
+#: (95%, normal data), from 4 runs by a factor of 15.
+FEW_RUNS = 10
+#: The note of a source whose study did not vary: a misspelt source is never drawn.
+NO_EFFECT = "every run gave the same value: never drawn, or no effect"
+#: The note of an unnamed study that did not vary: every draw is wired to a named source.
+NOTHING_UNNAMED = "every run gave the same value: no randomness outside the named streams"
 
 
 @dataclass(frozen=True)
@@ -330,8 +338,39 @@ def attribute_variance(
         rest_draws = 1 - explained / total_draws
     rest_variance = total_variance - sum(part.variance for part in rows)
     rows.append(_rest_row(rest_variance, total_variance, parts, whole, rest_draws, confidence))
+    fewest = min(whole.size, *(values.size for values in parts.values()))
+    if fewest < FEW_RUNS:
+        notes.insert(0, few_runs_note(fewest, confidence))
     return Attribution(
         metric, total_variance, whole.size, tuple(rows), confidence, method, tuple(notes)
+    )
+
+
+def few_runs_note(runs: int, confidence: float = 0.95) -> str:
+    """The caveat for shares from ``runs`` runs per study: how far chance alone moves a share.
+
+    A share is a ratio of two sample variances of ``runs - 1`` degrees of
+    freedom each; for normal data it is off from its true value by a factor
+    of the F distribution's quantiles (``runs=4``: 0.065 to 15 times, 95%).
+
+    Args:
+        runs: Runs in the smallest study, 2 or more.
+        confidence: The level of the range.
+
+    Returns:
+        One line.
+    """
+    from scipy import stats
+
+    tail = (1 - confidence) / 2
+    low, high = (float(stats.f.ppf(q, runs - 1, runs - 1)) for q in (tail, 1 - tail))
+    return (
+        f"few runs: {runs} in a study. From {runs} runs chance alone puts a share anywhere "
+        f"from {low:.2g} to {high:.2g} times its true value ({confidence:.0%}, normal data): "
+        "shares of hundreds of percent and large negative interactions are to be expected, "
+        "and the intervals, which keep their coverage (measured down to 3 runs per study), "
+        f"are that wide. Use {FEW_RUNS} runs per study or more; 30 for a share within a "
+        "factor of about 2"
     )
 
 
@@ -345,9 +384,8 @@ def _share_row(
 ) -> Share:
     share = variance / _variance(whole)
     if variance == 0:
-        return Share(
-            name, 0.0, 0.0, 0.0, 0.0, values.size, "every run gave the same value: no effect"
-        )
+        note = NOTHING_UNNAMED if name == _UNNAMED else NO_EFFECT
+        return Share(name, 0.0, 0.0, 0.0, 0.0, values.size, note)
     if min(values.size, whole.size) < MIN_VALUES:
         return Share(
             name, variance, share, None, None, values.size, f"an interval needs {MIN_VALUES} runs"
