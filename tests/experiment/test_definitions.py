@@ -22,6 +22,8 @@ import pytest
 from seedwise.experiment.definitions import capture_definitions
 from seedwise.experiment.identity import CodeIdentity, code_identity, describe_change
 from seedwise.experiment.source import resolve_experiment
+from seedwise.runner.spec import prepare_study
+from seedwise.store import open_store
 from tests.conftest import ROOT
 
 CELL = """\
@@ -218,3 +220,108 @@ def test_a_study_of_a_function_sent_by_value_resumes_after_its_lines_move(
     assert "The experiment's code changed since study 'by-value' began" in message
     assert "<function train> changed" in message
     assert "allow_code_change=True" in message
+
+
+USING_A_MODULE = """\
+import sys
+
+import numpy as np
+
+import seedwise
+from shifts import offset
+
+
+def train(ctx):
+    return {"v": float(np.sqrt(4.0)) * ctx.repeat + offset()}
+
+
+if __name__ == "__main__":
+    added = []
+    study = seedwise.run(
+        train, repeats=2, workers=1, store=sys.argv[1], frameworks=("python",),
+        on_record=added.append,
+    )
+    print(len(added), study.name, study.metrics("v").tolist())
+"""
+
+SHIFTS = "def offset():\n    return 1.0\n"
+
+
+def test_a_user_module_a_main_function_uses_counts_and_an_installed_package_does_not(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "store.db"
+    (tmp_path / "experiment.py").write_text(USING_A_MODULE)
+
+    def session(shifts: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "shifts.py").write_text(shifts)
+        return python(tmp_path, "experiment.py", str(store))
+
+    first = session(SHIFTS)
+    assert first.returncode == 0, first.stderr[-3000:]
+    added, name, values = first.stdout.split("\n")[0].split(" ", 2)
+    assert (added, values) == ("2", "[1.0, 3.0]")
+    # Named after the script, not __main__; the stored reference stays __main__:train.
+    assert name.startswith("experiment.train-")
+    with open_store(store) as opened:
+        study = opened.get_study(name)
+        assert study.experiment == "__main__:train"
+        # numpy's files do not count, the user's module beside the script does.
+        assert sorted(study.code_files or {}) == ["<function train>", "shifts.py"]
+    commented = session("# The shift of every run.\n" + SHIFTS.replace("1.0", "1.0  # one"))
+    assert commented.returncode == 0, commented.stderr[-3000:]
+    assert commented.stdout.split("\n")[0] == f"0 {name} [1.0, 3.0]"
+    refused = session(SHIFTS.replace("1.0", "2.0"))
+    assert refused.returncode == 1
+    message = refused.stderr.strip().splitlines()[-1]
+    assert f"The experiment's code changed since study {name!r} began: shifts.py changed" in message
+    assert message.index("name='...'") < message.index("allow_code_change=True")
+
+
+def test_a_module_imported_inside_the_function_counts_and_the_standard_library_does_not(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shifts.py").write_text(SHIFTS)
+    cell = (
+        "import json\nimport numpy as np\n\n"
+        "def train(ctx):\n    from shifts import offset\n    import math\n"
+        "    return {'v': float(np.mean([offset(), math.pi])), 'n': len(json.dumps({}))}\n"
+    )
+    texts = dict(capture_definitions(run_cell(cell, 1, monkeypatch, tmp_path)["train"], "train"))
+    assert sorted(texts) == ["<function train>", "shifts.py"]
+    assert texts["shifts.py"] == SHIFTS
+
+
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [
+        ("jupyter", "Data_analysis.train"),
+        ("vscode", "explore.train"),
+        ("console", "__main__.train"),
+        ("unknown", "__main__.train"),
+    ],
+)
+def test_a_notebook_function_is_named_after_its_notebook(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str, name: str
+) -> None:
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    if where == "jupyter":
+        monkeypatch.setenv("JPY_SESSION_NAME", "/home/ada/work/Data analysis.ipynb")
+    if where == "console":
+        monkeypatch.setenv("JPY_SESSION_NAME", "console-1-4f1c2a9e")
+    prefix = "__vsc_ipynb_file__ = '/home/ada/explore.ipynb'\n" if where == "vscode" else ""
+    train = run_cell(prefix + CELL, 1, monkeypatch, tmp_path)["train"]
+    source = resolve_experiment(train)
+    assert (source.reference, source.name) == ("__main__:train", name)
+    spec = prepare_study(
+        train,
+        seed=0,
+        config=None,
+        threads=1,
+        deterministic=True,
+        frameworks=("python",),
+        name=None,
+    )
+    assert spec.name.startswith(f"{name}-")
+    assert len(spec.name) == len(name) + 9

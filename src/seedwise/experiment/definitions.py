@@ -12,10 +12,15 @@ hashes each text's syntax tree, as it hashes a file experiment's files.
 
 What counts, as a file experiment's whole file would: the function's source,
 that of the functions and classes of its notebook or script it uses (and
-those they use), and the immutable literal values (numbers, strings, tuples
-of them) it reads from the notebook's globals or its closure. Other values
-(arrays, data frames, models, lists) do not, as the data a file experiment
-loads does not; nor do the modules it imports.
+those they use), the immutable literal values (numbers, strings, tuples of
+them) it reads from the notebook's globals or its closure, and the files of
+the user's own modules it uses (``from mylib import make_data``, ``import
+mylib``, an import inside the function), with the user's modules they
+import: the same files a file experiment importing them would count
+(:mod:`~seedwise.experiment.user_modules`), read here, since a worker
+imports them from their files. Other values (arrays, data frames, models,
+lists) do not, as the data a file experiment loads does not; nor do the
+standard library and installed packages.
 """
 
 from __future__ import annotations
@@ -23,13 +28,20 @@ from __future__ import annotations
 import ast
 import dis
 import hashlib
+import importlib.util
 import inspect
+import os
+import re
+import sys
 import textwrap
-from collections.abc import Callable, Iterator
-from types import CodeType, FunctionType
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-__all__ = ["MAX_DEFINITIONS", "capture_definitions"]
+from seedwise.experiment.user_modules import search_roots, user_files, user_module_file
+
+__all__ = ["MAX_DEFINITIONS", "capture_definitions", "defined_in"]
 
 #: The most definitions captured for one function (its own included).
 MAX_DEFINITIONS = 200
@@ -51,6 +63,71 @@ def _global_names(code: CodeType) -> set[str]:
         if isinstance(constant, CodeType):
             names |= _global_names(constant)
     return names
+
+
+def _imported_modules(code: CodeType) -> set[str]:
+    """Absolute module names a code object (and the code nested in it) imports as it runs."""
+    names: set[str] = set()
+    constants: list[Any] = [None, None]
+    module: str | None = None
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "IMPORT_NAME":
+            level, fromlist = constants[-2:]
+            module = str(instruction.argval) if level == 0 and instruction.argval else None
+            if module is not None:
+                names.add(module)
+            if fromlist is None:
+                module = None
+        elif instruction.opname == "IMPORT_FROM" and module is not None:
+            names.add(f"{module}.{instruction.argval}")
+        constants.append(instruction.argval if instruction.opname == "LOAD_CONST" else None)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            names |= _imported_modules(constant)
+    return names
+
+
+def _module_of(value: Any) -> str | None:
+    """The module a module, function or class a function uses comes from."""
+    if isinstance(value, ModuleType):
+        return value.__name__
+    if isinstance(value, FunctionType | type):
+        module = getattr(value, "__module__", None)
+        return module if isinstance(module, str) else None
+    return None
+
+
+def _real_file(namespace: dict[str, Any]) -> Path | None:
+    """The file a module's namespace was run from, when it is a real file (not a cell)."""
+    file = namespace.get("__file__")
+    if isinstance(file, str) and file.endswith(".py") and Path(file).is_file():
+        return Path(file).resolve()
+    return None
+
+
+def _module_files(function: FunctionType, modules: Iterable[str]) -> dict[str, str]:
+    """The text of the user's own modules among ``modules``, and of those they import.
+
+    Keyed by the path relative to the function's script's folder (the working
+    directory for a notebook), as a file experiment's identity names them.
+    """
+    script = _real_file(function.__globals__)
+    folder = Path.cwd().resolve() if script is None else script.parent
+    roots = search_roots(folder)
+    found: list[Path] = []
+    for name in sorted(set(modules)):
+        loaded = sys.modules.get(name)
+        start = user_module_file(name, roots, getattr(loaded, "__file__", None))
+        if start is None or start == script:
+            continue
+        found += [file for file in user_files(start, roots) if file not in (*found, script)]
+    texts: dict[str, str] = {}
+    for file in found:
+        try:
+            texts[os.path.relpath(file, folder)] = importlib.util.decode_source(file.read_bytes())
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            continue
+    return texts
 
 
 def _is_literal(value: Any) -> bool:
@@ -182,29 +259,75 @@ def capture_definitions(function: Callable[..., Any], label: str) -> tuple[tuple
         ``(name, text)`` pairs, each text Python source: ``("<function train>",
         "def train(ctx): ...")`` first, then ``<function helper>``, ``<class
         Net>`` and ``<value EPOCHS>`` (``EPOCHS = 10``) for what it uses from
-        its own module, and ``<value train.lr>`` for a literal in its
-        closure. A function whose source cannot be found (one made with
-        ``exec``) stands as the digest of its bytecode, without line numbers.
-        Empty for a callable that is not a Python function.
+        its own module, ``<value train.lr>`` for a literal in its closure,
+        and ``mylib.py`` (its path relative to the script's folder, or to the
+        working directory for a notebook) for each file of the user's own
+        modules it uses. A function whose source cannot be found (one made
+        with ``exec``) stands as the digest of its bytecode, without line
+        numbers. Empty for a callable that is not a Python function.
     """
     if not isinstance(function, FunctionType):
         return ()
     home = function.__module__
     texts: dict[str, str] = {}
+    # A closure made in one of the user's modules counts that module's file.
+    modules = set() if home == "__main__" else {home}
     queue: list[tuple[str, FunctionType | type]] = [(f"<function {label}>", function)]
     seen = {id(inner) for inner in _functions_in(function)}
     while queue and len(texts) < MAX_DEFINITIONS:
         key, item = queue.pop(0)
         texts.setdefault(key, _source_text(item))
         for inner in _functions_in(item):
+            modules |= _imported_modules(inner.__code__)
             for name, value in _used(inner):
                 if id(value) in seen:
                     continue
+                module = _module_of(value)
                 if _is_literal(value):
                     short = name.rpartition(".")[2]
                     texts.setdefault(f"<value {name}>", _literal_text(short, value))
-                elif isinstance(value, FunctionType | type) and value.__module__ == home:
+                elif isinstance(value, FunctionType | type) and module == home:
                     seen.add(id(value))
                     kind = "class" if isinstance(value, type) else "function"
                     queue.append((f"<{kind} {name}>", value))
+                elif module is not None and module != home:
+                    modules.add(module)
+    for path, text in _module_files(function, modules).items():
+        if len(texts) >= MAX_DEFINITIONS:
+            break
+        texts.setdefault(path, text)
     return tuple(texts.items())
+
+
+def defined_in(function: Callable[..., Any]) -> str | None:
+    """The stem of the script or notebook that defines ``function``, for its study's name.
+
+    Call it where the function was defined. Looked for in this order: the
+    notebook VS Code runs (``__vsc_ipynb_file__`` in the function's
+    globals), the script the function's module was run from (its
+    ``__file__``), the notebook a Jupyter server runs the kernel for (its
+    path in ``JPY_SESSION_NAME``).
+
+    Returns:
+        ``analysis`` for ``analysis.py`` or ``analysis.ipynb``, with
+        characters other than letters, digits, ``.``, ``_`` and ``-``
+        replaced by ``_``; None where none is known (``python -c``, a plain
+        IPython shell).
+    """
+    namespace = getattr(function, "__globals__", None)
+    if not isinstance(namespace, dict):
+        return None
+    vscode = namespace.get("__vsc_ipynb_file__")
+    script = _real_file(namespace)
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if isinstance(vscode, str) and vscode:
+        path = Path(vscode)
+    elif script is not None:
+        path = script
+    elif Path(session).suffix:
+        # A console's session has no file name (``console-1-<uuid>``).
+        path = Path(session)
+    else:
+        return None
+    stem = re.sub(r"[^\w.-]+", "_", path.stem).strip("_.")
+    return stem or None

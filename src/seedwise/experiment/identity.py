@@ -6,7 +6,7 @@ what the code does (a statement, a name, a number, a docstring) does. The
 user's own modules are found by reading the imports of each file, without
 running it, and looking for them next to the file, in the working directory
 and on ``sys.path``, leaving out the standard library, installed packages
-and seedwise itself.
+and seedwise itself (:mod:`~seedwise.experiment.user_modules`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ import hashlib
 import importlib.util
 import json
 import os
-import sys
-import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from seedwise.errors import ExperimentError
 from seedwise.experiment.source import ExperimentSource
+from seedwise.experiment.user_modules import is_installed, search_roots, user_files
 
 __all__ = [
     "CodeIdentity",
@@ -33,9 +32,6 @@ __all__ = [
     "is_installed",
     "normalised_digest",
 ]
-
-#: The most files followed from one experiment.
-MAX_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -62,89 +58,6 @@ def normalised_digest(text: str | bytes) -> str:
     return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
 
 
-def _excluded_roots() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots.add(sys.prefix)
-    roots.add(sys.base_prefix)
-    roots.add(str(Path(__file__).resolve().parent.parent))
-    return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
-
-
-def _search_roots(folder: Path) -> list[Path]:
-    excluded = _excluded_roots()
-    roots = [folder, Path.cwd()]
-    for entry in sys.path:
-        path = Path(entry or ".").resolve()
-        if path.is_dir() and not (str(path) + os.sep).startswith(excluded):
-            roots.append(path)
-    unique: list[Path] = []
-    for root in roots:
-        resolved = root.resolve()
-        if resolved not in unique and not (str(resolved) + os.sep).startswith(excluded):
-            unique.append(resolved)
-    return unique
-
-
-def _imported_names(tree: ast.Module, path: Path) -> list[str]:
-    """Absolute module names a file imports (relative imports resolved against its folder)."""
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = path.parent
-                for _ in range(node.level - 1):
-                    base = base.parent
-                prefix = f"{base}{os.sep}"
-                module = (node.module or "").replace(".", os.sep)
-                names.append(prefix + module if module else prefix.rstrip(os.sep))
-                names += [prefix + os.path.join(module, alias.name) for alias in node.names]
-            elif node.module:
-                names.append(node.module)
-                names += [f"{node.module}.{alias.name}" for alias in node.names]
-    return names
-
-
-def _find(name: str, roots: list[Path]) -> Path | None:
-    if os.sep in name:
-        candidates = [Path(name + ".py"), Path(name) / "__init__.py"]
-    else:
-        relative = Path(*name.split("."))
-        candidates = [
-            candidate
-            for root in roots
-            for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py")
-        ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    return None
-
-
-def _files_from(start: Path, roots: list[Path]) -> list[Path]:
-    excluded = _excluded_roots()
-    found: list[Path] = []
-    queue = [start.resolve()]
-    while queue and len(found) < MAX_FILES:
-        path = queue.pop(0)
-        # The experiment's own file counts wherever it lives; what it imports
-        # counts only outside the standard library, installed packages and seedwise.
-        if path in found or (found and (str(path) + os.sep).startswith(excluded)):
-            continue
-        found.append(path)
-        try:
-            tree = ast.parse(path.read_bytes())
-        except (SyntaxError, ValueError, OSError):
-            continue
-        for name in _imported_names(tree, path):
-            module = _find(name, roots)
-            if module is not None and module not in found:
-                queue.append(module)
-    return found
-
-
 def _combine(files: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
 
@@ -169,9 +82,10 @@ def code_identity(source: ExperimentSource) -> CodeIdentity:
     named relative to its folder (so a relative and an absolute path give
     the same identity). For a module: its file and the user's modules it
     imports. For a function serialised by value: the source it carries,
-    read where it was defined (its own, and that of the functions, classes
-    and literal values it uses from its notebook or script); the digest of
-    its pickle when it carries none (a callable that is not a function).
+    read where it was defined (its own, that of the functions, classes and
+    literal values it uses from its notebook or script, and the files of the
+    user's own modules it uses); the digest of its pickle when it carries
+    none (a callable that is not a function).
 
     Raises:
         ExperimentError: The file is gone, or a module has no source file.
@@ -217,13 +131,8 @@ def identity_files(source: ExperimentSource) -> tuple[Path, list[Path], list[Pat
             "expected an existing Python file"
         )
     folder = path.resolve().parent
-    roots = _search_roots(folder)
-    return folder, _files_from(path, roots), roots
-
-
-def is_installed(path: Path) -> bool:
-    """Whether ``path`` lies in the standard library, an installed package or seedwise."""
-    return (os.path.realpath(path) + os.sep).startswith(_excluded_roots())
+    roots = search_roots(folder)
+    return folder, user_files(path, roots), roots
 
 
 def describe_change(old: Mapping[str, str] | None, new: Mapping[str, str]) -> str:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
-from seedwise.experiment.definitions import capture_definitions
+from seedwise.experiment.definitions import capture_definitions, defined_in
 from seedwise.experiment.vectorized import is_keyed
 
 __all__ = [
@@ -68,19 +68,30 @@ class ExperimentSource:
             (``"pickled"`` only; see
             :func:`~seedwise.experiment.definitions.capture_definitions`):
             what its code identity is made of.
+        origin: The stem of the script or notebook that defined it
+            (``"pickled"`` only; see
+            :func:`~seedwise.experiment.definitions.defined_in`), or None
+            where none is known: the start of its short name.
     """
 
     reference: str
     kind: Kind
     payload: bytes | None = None
     definitions: tuple[tuple[str, str], ...] = ()
+    origin: str | None = None
 
     @property
     def name(self) -> str:
-        """A short name: the file's stem and the function, e.g. ``train.fit``."""
+        """A short name: the file's stem and the function, e.g. ``train.fit``.
+
+        A function sent by value is named after the script or notebook that
+        defined it (``analysis.train``), or ``__main__.train`` where none is known.
+        """
         if self.kind == "script":
             return Path(self.script()[0]).stem
         target, _, function = self.reference.rpartition(":")
+        if self.kind == "pickled" and self.origin:
+            return f"{self.origin}.{function}"
         stem = Path(target).stem if target.endswith(".py") else target
         return f"{stem}.{function}"
 
@@ -319,7 +330,9 @@ def _function_reference(fn: Callable[..., Any], config: Mapping[str, Any]) -> Ex
             f"Received: fn={name or fn!r}; expected a function whose globals can be pickled"
         ) from None
     definitions = capture_definitions(fn, label)
-    return ExperimentSource(f"{PICKLED_MODULE}:{label}", "pickled", payload, definitions)
+    return ExperimentSource(
+        f"{PICKLED_MODULE}:{label}", "pickled", payload, definitions, origin=defined_in(fn)
+    )
 
 
 def resolve_experiment(

@@ -95,6 +95,9 @@ def default_study_name(
 ) -> str:
     """``<file>.<function>-<hash>``: the experiment's short name and a hash of the study.
 
+    A function sent by value is named after the script or notebook that
+    defined it (``analysis.train-<hash>``; ``__main__.train-<hash>`` where
+    none is known), so two notebooks sharing a store do not share a study.
     The hash covers the function or the script's arguments, the config, the
     seed and the settings; not the folder the file lies in, so the same study
     has the same name in another checkout.
@@ -167,15 +170,42 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
     if record.code_hash != identity.digest:
         change = describe_change(record.code_files, identity.files)
         if not allow_code_change:
+            received = f"Received: code {identity.digest[:12]}; stored {record.code_hash[:12]}; "
+            fix = (
+                _by_value_fix(spec.source, record.code_files, identity.files)
+                if spec.source.kind == "pickled"
+                else "rerun with --allow-code-change (in Python: seedwise.run(..., "
+                "allow_code_change=True)) to continue the study with the new code, or use a "
+                "new --name (name=...)"
+            )
             raise UsageError(
                 f"The experiment's code changed since study {spec.name!r} began: {change}. "
-                f"Received: code {identity.digest[:12]}; stored {record.code_hash[:12]}; rerun "
-                "with --allow-code-change (in Python: seedwise.run(..., allow_code_change=True)) "
-                "to continue the study with the new code, or use a new --name (name=...) "
-                "(comments, blank lines and formatting do not count as changes)"
+                f"{received}{fix} (comments, blank lines and formatting do not count as changes)"
             )
         store.set_code_hash(spec.name, identity.digest, identity.files)
     return record
+
+
+def _by_value_fix(
+    source: ExperimentSource, stored: Mapping[str, str] | None, new: Mapping[str, str]
+) -> str:
+    """What to do when a function sent by value differs from its study's: a name comes first.
+
+    Two notebooks of one folder share the default store and may give their
+    functions one default name; continuing would mix their runs.
+    """
+    function = source.function_parts()[1]
+    shared = set((stored or {}).values()) & set(new.values())
+    unrelated = (
+        "none of its definitions match the stored ones, so it is likely another experiment; "
+        if stored and not shared and max(len(stored), len(new)) > 1
+        else ""
+    )
+    return (
+        f"{unrelated}if it is another experiment (another notebook or script using this "
+        f"store), give it its own name: seedwise.run({function}, ..., name='...'); to "
+        "continue this study with the new code: seedwise.run(..., allow_code_change=True)"
+    )
 
 
 def _canonical(value: Any) -> str:
