@@ -17,6 +17,7 @@ __all__ = [
     "InvalidSeedError",
     "MissingMetricError",
     "SeedwiseError",
+    "SeedwiseWarning",
     "StoreError",
     "SweepInterrupted",
     "UsageError",
@@ -80,3 +81,11 @@ class SweepInterrupted(SeedwiseError):
     def __init__(self, message: str, result: object = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class SeedwiseWarning(UserWarning):
+    """Something about a study's runs that suggests the experiment is not what it seems.
+
+    For example, every run returned the same metrics although each had its
+    own seed. ``seedwise.run`` warns with it; the command line prints it.
+    """

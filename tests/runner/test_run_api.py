@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import seedwise
-from seedwise.errors import UsageError
+from seedwise.errors import SeedwiseWarning, UsageError
 from seedwise.runner import run_seed
 from tests.runner.conftest import EXPERIMENTS, NOISY, file_digest
 
@@ -204,3 +204,24 @@ def test_a_lambda_is_sent_by_value(store: Path) -> None:
     )
     assert study.metrics("x").tolist() == [0.0, 1.0]
     assert study.record.experiment == "__main__:lambda"
+
+
+def test_code_that_ignores_the_runs_seed_is_warned_about_in_python(tmp_path: Path) -> None:
+    (tmp_path / "constant.py").write_text(
+        "import random\n\ndef train(ctx):\n    return {'v': random.Random(42).random()}\n"
+    )
+    with pytest.warns(SeedwiseWarning, match="seems to seed itself"):
+        study = seedwise.run(
+            f"{tmp_path / 'constant.py'}:train",
+            repeats=2,
+            workers=1,
+            store=tmp_path / "s.db",
+            frameworks=FAST,
+        )
+    assert len(set(study.metrics("v"))) == 1
+    # A study whose runs differ gives no warning.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeedwiseWarning)
+        noisy(repeats=2, store=tmp_path / "n.db")

@@ -95,8 +95,8 @@ def run_command(args: argparse.Namespace) -> int:
         unknown = _unreturned_metric(shown, outcome.runs)
         if unknown is not None:
             print(f"seedwise: warning: {unknown}", file=sys.stderr)
-        if outcome.sweep.identical_lanes is not None:
-            print(f"seedwise: warning: {outcome.sweep.identical_lanes}", file=sys.stderr)
+        for caution in outcome.cautions:
+            print(f"seedwise: warning: {caution}", file=sys.stderr)
     else:
         _print_summary(console, outcome, progress.metric, args)
     if outcome.sweep.stopped == "max-failures":
@@ -163,15 +163,8 @@ def _print_summary(
     unknown = _unreturned_metric(metric, runs)
     if unknown is not None:
         console.print(f"[yellow]warning[/yellow]: {escape(unknown)}")
-    if result.identical_lanes is not None:
-        # Said instead of "seeds itself": a keyed experiment has no seed to hand on.
-        console.print(f"[yellow]warning[/yellow]: {escape(result.identical_lanes)}", soft_wrap=True)
-    elif outcome.seeds_itself:
-        console.print(
-            "[yellow]every run returned the same metrics[/yellow]: the code seems to seed "
-            "itself with a constant; hand it the run's seed instead, e.g. "
-            "seed_everything(ctx.seed) or random_state=ctx.seed"
-        )
+    for caution in outcome.cautions:
+        console.print(f"[yellow]warning[/yellow]: {escape(caution)}", soft_wrap=True)
     failures = [r for r in runs if r.status.is_failure]
     for run in failures[:10]:
         console.print(f"  repeat {run.repeat} {run.status}: {escape(run.error or '')}")

@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 import os
 import struct
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seedwise.errors import MissingMetricError, UsageError
+from seedwise.errors import MissingMetricError, SeedwiseWarning, UsageError
 from seedwise.experiment.loading import loading_reference
 from seedwise.records import Difference, RunRecord, first_difference
 from seedwise.runner.executor import ExecutorFactory
@@ -287,6 +288,20 @@ class StudyRun:
     runs: list[RunRecord] = field(default_factory=list)
     decision: StopDecision | None = None
     metric: str | None = None
+
+    @property
+    def cautions(self) -> list[str]:
+        """What the runs suggest is wrong with the experiment, one line each; often none."""
+        if self.sweep.identical_lanes is not None:
+            # Said instead of "seeds itself": a keyed experiment has no seed to hand on.
+            return [self.sweep.identical_lanes]
+        if self.seeds_itself:
+            return [
+                "every run returned the same metrics: the code seems to seed itself with a "
+                "constant; hand it the run's seed instead, e.g. seed_everything(ctx.seed) or "
+                "random_state=ctx.seed"
+            ]
+        return []
 
     @property
     def seeds_itself(self) -> bool:
@@ -563,4 +578,6 @@ def run(
         vectorize=vectorize,
         on_record=on_record,
     )
+    for caution in outcome.cautions:
+        warnings.warn(caution, SeedwiseWarning, stacklevel=2)
     return open_study(outcome.store, outcome.spec.name)
