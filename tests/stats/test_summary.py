@@ -206,3 +206,17 @@ def test_intervals_contain_their_estimate_and_are_deterministic(
             assert interval.low <= point + 1e-9 * (1 + abs(point))
             assert point <= interval.high + 1e-9 * (1 + abs(point))
     assert summarize(values, n_resamples=200, seed=seed) == s
+
+
+def test_a_mean_interval_far_past_the_values_says_so() -> None:
+    # Nine values near 1 and one of 50: the bootstrap-t reaches far past them.
+    skewed = np.array([1, 1.1, 0.9, 1.05, 0.95, 1.0, 1.02, 0.98, 1.01, 50.0])
+    interval = summarize(skewed, n_resamples=RESAMPLES).mean_ci
+    assert interval.high is not None
+    assert interval.high - skewed.max() > np.ptp(skewed)
+    assert interval.note is not None
+    assert "past the values by more than their range" in str(interval)
+    assert "median" in interval.note
+    # Normal values at n = 10 stay within reach of their range: no note.
+    normal = np.random.default_rng(0).normal(size=10)
+    assert summarize(normal, n_resamples=RESAMPLES).mean_ci.note is None

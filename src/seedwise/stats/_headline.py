@@ -140,7 +140,25 @@ def _hull(
         t = stats.ttest_ind(data[1], data[0], equal_var=False).confidence_interval(confidence)
     low_b, high_b = _bootstrap_t(data, boot_level, n_resamples, rng)
     low, high = min(float(t.low), low_b), max(float(t.high), high_b)
-    return Interval(low, high, confidence, method, size)
+    return Interval(low, high, confidence, method, size, _beyond_the_values(data, low, high))
+
+
+def _beyond_the_values(
+    data: tuple[NDArray[np.float64], ...], low: float, high: float
+) -> str | None:
+    """A caution when a mean's interval reaches past the values by more than their range."""
+    if len(data) != 1:
+        return None
+    x = data[0]
+    smallest, largest = float(x.min()), float(x.max())
+    spread = largest - smallest
+    if high - largest <= spread and smallest - low <= spread:
+        return None
+    return (
+        f"it reaches past the values by more than their range: from {x.shape[0]} values the "
+        "mean is poorly known (a few values far from the rest widen the bootstrap-t); the "
+        "median and its interval say more, and more runs narrow it"
+    )
 
 
 def _bootstrap_t(
