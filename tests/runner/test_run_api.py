@@ -154,6 +154,9 @@ def test_code_change_is_refused_unless_allowed(tmp_path: Path) -> None:
         allow_code_change=True,
     )
     assert study.counts()["ok"] == 2
+    # The two runs were made by two versions of the code: the summary says so.
+    mixed = "study 'study' mixes several code (experiment source) values"
+    assert any(note.startswith(mixed) for note in study.summary("value").notes)
 
 
 def test_a_named_study_refuses_another_config(store: Path) -> None:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["StudyMetrics", "StudySource", "environment_notes", "plan_from_studies"]
 
 # The environment facts whose differences can change a study's numbers.
-_FACTS = ("experiment_hash", "python", "platform", "machine")
+_CODE = "experiment_hash"
+_FACTS = (_CODE, "python", "platform", "machine")
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def environment_notes(environments: Mapping[str, Sequence[Mapping[str, Any]]]) -
     """
     facts = {label: _facts(found) for label, found in environments.items()}
     notes = [
-        f"study {label!r} mixes several {key} values"
+        f"study {label!r} mixes several {_fact_name(key)} values"
+        + (": its runs were made by different versions of the code" if key == _CODE else "")
         for label, merged in facts.items()
         for key, values in merged.items()
         if len(values) > 1
@@ -95,9 +97,12 @@ def environment_notes(environments: Mapping[str, Sequence[Mapping[str, Any]]]) -
     for key in sorted({key for merged in facts.values() for key in merged}):
         seen = {frozenset(merged.get(key, set())) for merged in facts.values()}
         if len(seen) > 1:
-            what = "code (experiment source)" if key == "experiment_hash" else key
-            notes.append(f"the studies differ in {what}: results may not be comparable")
+            notes.append(f"the studies differ in {_fact_name(key)}: results may not be comparable")
     return notes
+
+
+def _fact_name(key: str) -> str:
+    return "code (experiment source)" if key == _CODE else key
 
 
 def _facts(environments: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:

@@ -18,7 +18,7 @@ from seedwise.stats._display import summaries_html, summary_html
 from seedwise.stats._format import format_number, plain_dict
 from seedwise.stats._headline import mean_interval, median_interval
 from seedwise.stats._intervals import Interval, t_interval, undefined
-from seedwise.stats.studies import StudySource
+from seedwise.stats.studies import StudySource, environment_notes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -271,11 +271,13 @@ def summarize(
         check_positive_int(bootstrap_max_n, name="bootstrap_max_n", minimum=1)
     root = root_seed(seed)
     study = None
+    mixed: tuple[str, ...] = ()
     if isinstance(values, StudySource):
         data = values.study_metrics(None if metric is None else [metric])
         study, values = data.name, data.values
         n_failed = data.n_failed if n_failed is None else n_failed
-    options = (confidence, n_resamples, root, n_failed, bootstrap_max_n, study)
+        mixed = tuple(environment_notes({data.name: data.environments}))
+    options = (confidence, n_resamples, root, n_failed, bootstrap_max_n, study, mixed)
     if isinstance(values, Mapping) and metric is None:
         return Summaries(
             {
@@ -297,13 +299,14 @@ def _summarize_one(
     n_failed: int | None,
     bootstrap_max_n: int | None,
     study: str | None,
+    mixed: tuple[str, ...],
 ) -> Summary:
     import numpy as np
 
     sample = to_sample(values, name=metric)  # type: ignore[arg-type]
     x = sample.values
     n = sample.n
-    notes: list[str] = []
+    notes: list[str] = list(mixed)
     if sample.n_nonfinite:
         notes.append(f"{sample.n_nonfinite} non-finite values (NaN or inf) excluded")
     if n == 0:
