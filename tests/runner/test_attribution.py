@@ -146,3 +146,26 @@ def test_the_torch_example_wires_every_random_draw_to_a_source(
     assert mse("unnamed", 1) == mse("unnamed", 2)
     assert mse("dropout", 1) != mse("dropout", 2)
     assert mse("data", 1) != mse("data", 2)
+
+
+def test_the_studies_share_one_set_of_warm_workers_and_the_same_bits(tmp_path: Path) -> None:
+    from seedwise.runner.run import LocalExecutorFactory
+    from seedwise.runner.sweep import runs_root
+
+    options = {"sources": ["init", "data"], "repeats": 4, "frameworks": FAST, "workers": 2}
+    shared = run_attribution(f"{EXPERIMENTS}:two_sources", store=tmp_path / "a.db", **options)
+    # An executor object is used as given: each study gets its own workers, as before.
+    apart = run_attribution(
+        f"{EXPERIMENTS}:two_sources",
+        store=tmp_path / "b.db",
+        executor=LocalExecutorFactory(workers=2),
+        **options,
+    )
+    assert shared.values("y") == apart.values("y")
+    logs = sorted(
+        path.parent.parent.name for path in runs_root(tmp_path / "a.db").glob("*/workers/*.log")
+    )
+    # One folder of worker logs for the attribution, none per study; at most two workers.
+    assert len(set(logs)) == 1
+    assert logs[0].endswith("-attribute")
+    assert 1 <= len(logs) <= 2

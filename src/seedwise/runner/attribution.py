@@ -27,11 +27,12 @@ from typing import Any
 
 from seedwise.errors import UsageError
 from seedwise.records import RunRecord
-from seedwise.runner.run import StudyRun, run_study
+from seedwise.runner.executor import SharedExecutor
+from seedwise.runner.run import StudyRun, choose_executor, run_study, worker_log_dir
 from seedwise.runner.spec import prepare_study
 from seedwise.seeding.pins import ALL, UNNAMED, StreamPins, fixed_key
 from seedwise.stats.attribution import Attribution, attribute_variance
-from seedwise.store import Study
+from seedwise.store import Study, default_store_path
 
 __all__ = [
     "AttributionGroup",
@@ -186,25 +187,56 @@ def run_attribution(
         base = spec.name
     labels = [ALL, *names, *([UNNAMED] if unnamed else [])]
     outcome = AttributionRun(sources=names)
-    for label in labels:
-        study_name = f"{base}-attribute-{label}"
-        if on_study is not None:
-            on_study(label, study_name)
-        result = run_study(
-            fn_or_ref,
-            repeats=repeats,
-            seed=seed,
-            config=config,
-            store=store,
-            name=study_name,
-            pins=StreamPins.for_source(label, names, key),
-            on_start=on_start,
-            on_record=on_record,
-            **options,
-        )
-        outcome.studies[label] = result
-        outcome.store = result.store
+    shared = _shared_executor(options, store, base)
+    try:
+        for label in labels:
+            study_name = f"{base}-attribute-{label}"
+            if on_study is not None:
+                on_study(label, study_name)
+            result = run_study(
+                fn_or_ref,
+                repeats=repeats,
+                seed=seed,
+                config=config,
+                store=store,
+                name=study_name,
+                pins=StreamPins.for_source(label, names, key),
+                on_start=on_start,
+                on_record=on_record,
+                **options,
+            )
+            outcome.studies[label] = result
+            outcome.store = result.store
+    finally:
+        if shared is not None:
+            shared.executor.shutdown()
     return outcome
+
+
+def _shared_executor(
+    options: dict[str, Any], store: str | os.PathLike[str] | None, base: str
+) -> SharedExecutor | None:
+    """One executor for every study of an attribution, in place of one each (and their imports).
+
+    The studies differ only in their streams' keys, so their runs need the
+    same worker environment; warm workers carry the experiment, loaded once,
+    from one study to the next. ``options`` is changed to use it. None when
+    the caller gave an executor object or vectorises (each study sizes its own).
+    """
+    executor = options.get("executor", "local")
+    if not isinstance(executor, str) or options.get("vectorize") is not None:
+        return None
+    factory = choose_executor(
+        executor,
+        options.pop("scheduler", None),
+        workers=options.get("workers"),
+        timeout=options.get("timeout"),
+        runs_per_worker=1 if options.get("fresh_process_per_run") else None,
+    )
+    path = Path(store) if store is not None else default_store_path()
+    shared = SharedExecutor(factory.create(log_dir=worker_log_dir(path, f"{base}-attribute")))
+    options["executor"] = shared
+    return shared
 
 
 #: ``seedwise.attribute``: the public name of :func:`run_attribution`.

@@ -13,7 +13,7 @@ from typing import Protocol
 from seedwise.records import RunRecord
 from seedwise.runner.tasks import RunTask
 
-__all__ = ["Executor", "ExecutorFactory"]
+__all__ = ["Executor", "ExecutorFactory", "SharedExecutor"]
 
 
 class Executor(Protocol):
@@ -53,3 +53,42 @@ class ExecutorFactory(Protocol):
     def create(self, *, workers: int | None = None, log_dir: Path | None = None) -> Executor:
         """A new executor; ``workers`` overrides the factory's size, ``log_dir`` takes output."""
         ...
+
+
+class SharedExecutor:
+    """One executor lent to several sweeps in turn, so that its warm workers serve them all.
+
+    Each sweep's loop shuts down what it was given when it ends; the
+    executor this lends survives that, and its owner shuts it down once, when
+    the last sweep is done (``seedwise attribute`` runs its studies so).
+
+    Args:
+        executor: The executor to lend.
+    """
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def create(self, *, workers: int | None = None, log_dir: Path | None = None) -> Executor:
+        """The shared executor, lent: its ``shutdown`` does nothing."""
+        return _Lent(self.executor)
+
+
+class _Lent:
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    def free_slots(self) -> int:
+        return self._executor.free_slots()
+
+    def submit(self, task: RunTask) -> None:
+        self._executor.submit(task)
+
+    def wait(self, timeout: float) -> list[RunRecord]:
+        return self._executor.wait(timeout)
+
+    def cancel(self) -> list[RunTask]:
+        return self._executor.cancel()
+
+    def shutdown(self) -> None:
+        """Nothing: the owner shuts the shared executor down."""
