@@ -153,7 +153,8 @@ def _doubled_midranks(values: NDArray[np.float64]) -> NDArray[np.int64]:
     import numpy as np
     from scipy import stats
 
-    return np.rint(2.0 * stats.rankdata(values, method="average")).astype(np.int64)
+    midranks: NDArray[np.float64] = stats.rankdata(values, method="average")
+    return np.rint(2.0 * midranks).astype(np.int64)
 
 
 def _sign_flip_counts(doubled: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -191,7 +192,8 @@ def _subset_sum_counts(doubled: NDArray[np.int64], size: int) -> NDArray[np.floa
         rows = min(i + 1, size)
         reach = int(sum(ranks[max(0, i + 1 - size) : i + 1]))
         table[1 : rows + 1, rank : reach + 1] += table[:rows, : reach + 1 - rank]
-    return table[size]
+    counts: NDArray[np.float64] = table[size]
+    return counts
 
 
 def _two_sided(counts: NDArray[np.float64], observed: int) -> float:
