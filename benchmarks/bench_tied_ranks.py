@@ -94,7 +94,7 @@ def main() -> None:
         for name, rounds in results.items():
             seconds = statistics.median(float(r[label]["seconds"]) for r in rounds)  # type: ignore[arg-type]
             first = rounds[0][label]
-            print(f"  {name:>6}: {seconds:8.3f} s   p = {first['p']:.6f}   ({first['method']})")
+            print(f"  {name:>6}: {seconds:8.3f} s   p = {first['p']:.6g}   ({first['method']})")
 
 
 if __name__ == "__main__":
