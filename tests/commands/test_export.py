@@ -3,7 +3,9 @@ and an existing file as it was."""
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import sys
 import types
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from seedwise.cli import main
+from seedwise.commands.studies import csv_cell
 from seedwise.runner.spec import safe_name
 from tests.runner.conftest import FAST, NOISY
 
@@ -93,3 +96,26 @@ def test_a_csv_export_that_fails_keeps_the_file_it_would_replace(
     assert main(["export", "@last", "--store", str(store), "-o", str(output)]) == 0
     assert output.read_text().startswith("study,repeat,seed,status,value,hash")
     assert len(output.read_text().splitlines()) == 3
+
+
+def test_csv_cells_that_start_like_formulas_are_written_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    name = '=HYPERLINK("http://example.com","x")'
+    argv = ["run", NOISY, *FAST, "--store", str(path), "--repeats", "1", "--workers", "1"]
+    config = ["--set", "note=@SUM(A1)", "--set", "tab=\t=1+1", "--set", "plus=+cmd"]
+    assert main([*argv, "--name", name, *config]) == 0
+    capsys.readouterr()
+    assert main(["export", "@last", "--store", str(path)]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert row["study"] == "'" + name
+    assert row["config.note"] == "'@SUM(A1)"
+    assert row["config.tab"] == "'\t=1+1"
+    assert row["config.plus"] == "'+cmd"
+    assert not any(cell.startswith(("=", "+", "@", "\t")) for cell in header + rows[1])
+    # Numbers stay numbers, negative ones included.
+    assert float(row["value"]) == pytest.approx(float(row["value"]))
+    assert csv_cell(-0.5) == -0.5
+    assert csv_cell("-0.5") == "'-0.5"

@@ -215,6 +215,23 @@ def _write_whole(path: Path, write: Callable[[Path], object]) -> None:
         partial.unlink(missing_ok=True)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """``value`` as a CSV cell no spreadsheet runs: text that starts like a formula gets a ``'``.
+
+    Numbers are left as they are (``-0.5`` is a number, not a formula); text
+    that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+    prefixed with a single quote, as OWASP recommends, so that ``=HYPERLINK(...)``
+    in a study name, a config value, a metric name or an error shows as text.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_command(args: argparse.Namespace) -> int:
     """Write a study's runs as CSV, JSON or Parquet."""
     with _open(args) as store:
@@ -239,9 +256,10 @@ def export_command(args: argparse.Namespace) -> int:
     else:
         buffer = io.StringIO()
         fields = list(records[0]) if records else ["study", "repeat", "seed", "status"]
-        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([csv_cell(field) for field in fields])
+        for record in records:
+            writer.writerow([csv_cell(record.get(field, "")) for field in fields])
         text = buffer.getvalue().rstrip("\n")
     if args.output:
         _write_whole(Path(args.output), lambda path: path.write_text(text + "\n"))
