@@ -141,13 +141,17 @@ def test_code_that_seeds_itself_with_a_constant_is_named_a_hazard(tmp_path: Path
 
 
 def test_metrics_printed_with_few_digits_are_named_a_hazard(tmp_path: Path) -> None:
-    script = "import random\nv = random.random()\nprint(f'A: {v:.3f}')\nprint(f'B: {v!r}')\n"
+    script = (
+        "import random\nv = random.random()\nprint(f'A: {v:.3f}')\nprint(f'B: {v!r}')\n"
+        "print('epochs run: 24')\n"
+    )
     (tmp_path / "printed.py").write_text(script)
     result = check(
         str(tmp_path / "printed.py"),
         frameworks=FAST,
-        metric_patterns=[r"a=A: (\S+)", r"b=B: (\S+)"],
+        metric_patterns=[r"a=A: (\S+)", r"b=B: (\S+)", r"epochs=epochs run: (\d+)"],
     )
     assert result.reproducible is True
+    # A whole number printed in full is exact: only 'a' loses digits.
     assert [cause.kind for cause in result.causes] == ["printed metric"]
     assert "'a'" in result.causes[0].detail

@@ -200,11 +200,16 @@ def _seed_ignored(base: RunRecord, other: RunRecord, other_seed: int) -> list[Ca
 
 
 def _printed_metrics(base: RunRecord, settings: StudySettings) -> list[Cause]:
-    """Hazards for metrics read from printed text with too few digits to compare bit for bit."""
+    """Hazards for metrics read from printed text with too few digits to compare bit for bit.
+
+    A whole number (``epochs run: 24``) is exact as printed, so it is no hazard.
+    """
     causes = []
     for name, _ in settings.metric_patterns:
         value = base.metrics.get(name)
         if value is None or not math.isfinite(value) or _significant_digits(value) >= 10:
+            continue
+        if value.is_integer() and abs(value) < 2**53:
             continue
         causes.append(
             Cause(
