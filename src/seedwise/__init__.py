@@ -3,10 +3,16 @@
 ``import seedwise`` imports no machine-learning framework, and none of
 seedwise's own modules either: each public name is imported the first time
 it is used (PEP 562), so the command line and the API start fast.
+
+The public names are listed once, as the imports under ``TYPE_CHECKING``
+below: type checkers read them there, and :func:`_public_names` reads the
+same lines (with :mod:`ast`, without importing them) into the table of
+where each name lives.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -47,55 +53,46 @@ if TYPE_CHECKING:
     from seedwise.store import open_store as open_store
     from seedwise.store import open_study as open_study
 
+
+def _public_names() -> dict[str, tuple[str, str | None]]:
+    """Each public name -> its module and its name there, from the ``TYPE_CHECKING`` imports.
+
+    ``from M import N as N`` names ``N`` of module ``M``; ``from seedwise
+    import N as N`` names the module ``seedwise.N`` itself (the name there is None).
+    """
+    with open(__file__, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    (block,) = (
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    names: dict[str, tuple[str, str | None]] = {}
+    for statement in block.body:
+        if isinstance(statement, ast.ImportFrom):
+            for alias in statement.names:
+                if statement.module == __name__:
+                    names[alias.name] = (f"{__name__}.{alias.name}", None)
+                else:
+                    names[alias.name] = (str(statement.module), alias.name)
+    return names
+
+
 #: Where each public name lives: ``seedwise.<name>`` imports that module on first use.
-_PUBLIC: dict[str, str] = {
-    "errors": "seedwise.errors",
-    "Cause": "seedwise.check",
-    "CheckResult": "seedwise.check",
-    "Divergence": "seedwise.check",
-    "check": "seedwise.check",
-    "RunContext": "seedwise.experiment",
-    "current_context": "seedwise.experiment",
-    "record": "seedwise.experiment",
-    "RunRecord": "seedwise.records",
-    "RunStatus": "seedwise.records",
-    "write_report": "seedwise.report",
-    "run": "seedwise.runner",
-    "attribute": "seedwise.runner.attribution",
-    "FRAMEWORKS": "seedwise.seeding",
-    "MAX_SEED": "seedwise.seeding",
-    "SeedAction": "seedwise.seeding",
-    "SeedReport": "seedwise.seeding",
-    "derive_seed": "seedwise.seeding",
-    "jax_key": "seedwise.seeding",
-    "rng": "seedwise.seeding",
-    "seed_everything": "seedwise.seeding",
-    "seeded": "seedwise.seeding",
-    "Comparison": "seedwise.stats",
-    "Plan": "seedwise.stats",
-    "Summary": "seedwise.stats",
-    "compare": "seedwise.stats",
-    "sample_size": "seedwise.stats",
-    "summarize": "seedwise.stats",
-    "attribute_variance": "seedwise.stats.attribution",
-    "Store": "seedwise.store",
-    "open_store": "seedwise.store",
-    "open_study": "seedwise.store",
-    "Study": "seedwise.store",
-}
+_PUBLIC = _public_names()
 
 __all__ = ["__version__", *sorted(_PUBLIC)]
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _PUBLIC.get(name)
-    if module_name is None:
+    if name not in _PUBLIC:
         raise AttributeError(f"module 'seedwise' has no attribute {name!r}")
+    module_name, attribute = _PUBLIC[name]
     module = importlib.import_module(module_name)
-    value = module if name == "errors" else getattr(module, name)
+    value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+    return list(__all__)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from seedwise.runner import StudyRun, prepare_study, run_study
+from seedwise.runner.options import split_keywords
 from tests.conftest import PROGRAMS
 
 EXPERIMENTS = PROGRAMS / "experiments.py"
@@ -34,3 +37,9 @@ def file_digest(path: Path) -> str | None:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     return tmp_path / "store" / "seedwise.db"
+
+
+def study_run(experiment: str, **keywords: Any) -> StudyRun:
+    """What ``seedwise.run(experiment, **keywords)`` did, as the runner's :class:`StudyRun`."""
+    study, options = split_keywords(keywords)
+    return run_study(prepare_study(experiment, **study), options)

@@ -81,7 +81,7 @@ def test_pinned_streams_keep_their_key_and_a_rerun_resumes(tmp_path: Path) -> No
     assert len(set(values["data"])) == 1  # init is not named: it is unnamed, pinned here
     assert len(set(values["unnamed"])) == 3
     again = run_attribution(f"{EXPERIMENTS}:one_source", sources=["data"], **options)
-    assert all(study.sweep.already_done == 3 for study in again.studies.values())
+    assert all(study.already_done == 3 for study in again.studies.values())
     assert again.values("y") == values
 
 
@@ -149,8 +149,8 @@ def test_the_torch_example_wires_every_random_draw_to_a_source(
 
 
 def test_the_studies_share_one_set_of_warm_workers_and_the_same_bits(tmp_path: Path) -> None:
-    from seedwise.runner.run import LocalExecutorFactory
-    from seedwise.runner.sweep import runs_root
+    from seedwise.runner.folders import runs_root
+    from seedwise.runner.options import LocalExecutorFactory
 
     options = {"sources": ["init", "data"], "repeats": 4, "frameworks": FAST, "workers": 2}
     shared = run_attribution(f"{EXPERIMENTS}:two_sources", store=tmp_path / "a.db", **options)

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner import StudySettings, run_seed, run_study
+from seedwise.runner import StudySettings, run_seed
 from tests.conftest import PROGRAMS, ROOT
-from tests.runner.conftest import NOISY
+from tests.runner.conftest import NOISY, study_run
 
 distributed = pytest.importorskip("distributed")
 
@@ -153,9 +153,9 @@ def stored_so_far(store: Path) -> int:
 def test_dask_runs_are_bit_identical_to_one_local_worker_and_stored_once(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    local = run_study(NOISY, repeats=6, seed=3, workers=1, store=tmp_path / "a.db", frameworks=FAST)
+    local = study_run(NOISY, repeats=6, seed=3, workers=1, store=tmp_path / "a.db", frameworks=FAST)
     arrived: list[int] = []
-    remote = run_study(
+    remote = study_run(
         NOISY,
         repeats=6,
         seed=3,
@@ -182,8 +182,8 @@ def test_settings_hold_on_the_dask_worker(cluster: Cluster, tmp_path: Path) -> N
         "frameworks": (*FAST, "jax"),
         "config": {},
     }
-    local = run_study(PROBE, workers=1, store=tmp_path / "a.db", **options)  # type: ignore[arg-type]
-    remote = run_study(
+    local = study_run(PROBE, workers=1, store=tmp_path / "a.db", **options)  # type: ignore[arg-type]
+    remote = study_run(
         PROBE,
         store=tmp_path / "b.db",
         executor="dask",
@@ -201,7 +201,7 @@ def test_a_run_process_that_dies_or_overruns_is_recorded_and_the_sweep_goes_on(
     cluster: Cluster, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    outcome = run_study(
+    outcome = study_run(
         NOISY,
         repeats=4,
         store=tmp_path / "s.db",
@@ -336,7 +336,7 @@ def test_a_dask_worker_killed_mid_run_has_its_run_rerun_elsewhere(tmp_path: Path
     killer.start()
     try:
         arrived: list[int] = []
-        outcome = run_study(
+        outcome = study_run(
             PROBE,
             repeats=4,
             store=tmp_path / "s.db",
@@ -349,7 +349,7 @@ def test_a_dask_worker_killed_mid_run_has_its_run_rerun_elsewhere(tmp_path: Path
     finally:
         killer.join()
         own.stop()
-    reference = run_study(
+    reference = study_run(
         PROBE, repeats=4, store=tmp_path / "r.db", frameworks=FAST, config=config, workers=1
     )
     assert len(killed) == 1
@@ -414,7 +414,7 @@ def test_kill_9_of_the_runner_then_a_rerun_resumes_the_study(
     second = _seedwise(*command, "--json", env=environment)
     output, _ = second.communicate(timeout=120)
     assert second.returncode == 0, output
-    reference = run_study(
+    reference = study_run(
         NOISY,
         repeats=6,
         store=tmp_path / "r.db",
@@ -455,7 +455,7 @@ def test_the_command_line_runs_on_a_local_dask_cluster(tmp_path: Path) -> None:
     )
     output, _ = process.communicate(timeout=180)
     assert process.returncode == 0, output
-    reference = run_study(NOISY, repeats=4, store=tmp_path / "r.db", frameworks=FAST, workers=1)
+    reference = study_run(NOISY, repeats=4, store=tmp_path / "r.db", frameworks=FAST, workers=1)
     from seedwise.store import open_study
 
     study = open_study(store, reference.spec.name)

@@ -9,9 +9,9 @@ import pytest
 
 from seedwise.cli import main
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner import run_study
 from seedwise.runner.batched import batches_of, identical_lanes
 from tests.conftest import PROGRAMS
+from tests.runner.conftest import study_run
 
 pytest.importorskip("jax")
 
@@ -60,18 +60,18 @@ def test_runs_alike_in_one_metric_but_not_another_are_not_copies() -> None:
 def test_numpy_drawn_at_trace_time_is_named_and_keyed_draws_are_not(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     options = {"repeats": 4, "vectorize": 2, "workers": 1, "store": store}
-    baked = run_study(f"{KEYED}:numpy_draw", **options)
-    keyed = run_study(f"{KEYED}:key_draw", **options)
+    baked = study_run(f"{KEYED}:numpy_draw", **options)
+    keyed = study_run(f"{KEYED}:key_draw", **options)
     values = [run.metrics["x"] for run in baked.runs]
     assert values[0] == values[1]
     assert values[2] == values[3]
-    message = baked.sweep.identical_lanes
+    message = baked.identical_lanes
     assert message is not None
     assert "(2 batches, 4 runs)" in message
     assert "NumPy or Python random" in message
     assert "jax.random.split(key)" in message
     # The count out of 3 may tie within a batch; x from the key does not.
-    assert keyed.sweep.identical_lanes is None
+    assert keyed.identical_lanes is None
     assert len({run.metrics["x"] for run in keyed.runs}) == 4
 
 

@@ -107,11 +107,11 @@ def test_compare_warns_when_studies_come_from_different_code(tmp_path: Path) -> 
 
 
 def test_until_ci_decision_stands_while_runs_in_flight_land() -> None:
-    from seedwise.runner.run import _UntilInterval
+    from seedwise.runner.until_ci import UntilInterval
 
-    rule = _UntilInterval(half_width=1.0, metric="value", most=30)
+    rule = UntilInterval(half_width=1.0, metric="value", most=30)
     rule.values = [0.0, 0.1] * 6
-    assert rule.keep_claiming(in_flight=1) is False
+    assert rule.keep_claiming() is False
     stopped = rule.stopped
     assert stopped is not None
     assert stopped.reason == "target"
@@ -124,8 +124,8 @@ def test_until_ci_decision_stands_while_runs_in_flight_land() -> None:
         "1 run in flight at that decision finished later and is stored, outside the interval"
     )
     # Without a stop during the sweep, the final decision is taken on every value.
-    open_rule = _UntilInterval(half_width=1e-9, metric="value", most=30)
-    assert open_rule.keep_claiming(0) is True
+    open_rule = UntilInterval(half_width=1e-9, metric="value", most=30)
+    assert open_rule.keep_claiming() is True
     assert open_rule.final([0.0, 1.0] * 6).reason == "continue"
 
 

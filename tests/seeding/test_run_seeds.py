@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from seedwise.errors import InvalidSeedError
 from seedwise.experiment import RunContext
 from seedwise.runner import run_seed
-from seedwise.runner.run import run_study
 from seedwise.seeding.streams import MAX_RUN_SEED, repeat_seed
 from tests.conftest import PROGRAMS, ROOT, run_python
+from tests.runner.conftest import study_run
 
 # Pinned when the 32-bit scheme was defined: a change breaks every stored study's seeds.
 PINNED = {
@@ -120,8 +120,8 @@ def test_run_seeds_fit_every_seeding_api_without_losing_bits() -> None:
 def test_identical_metrics_across_runs_say_the_code_seeds_itself(tmp_path: Path) -> None:
     experiments = PROGRAMS / "experiments.py"
     options = {"repeats": 3, "workers": 1, "frameworks": ("python", "numpy")}
-    fixed = run_study(f"{experiments}:self_seeded", store=tmp_path / "a.db", **options)
-    varied = run_study(f"{experiments}:noisy", store=tmp_path / "b.db", **options)
+    fixed = study_run(f"{experiments}:self_seeded", store=tmp_path / "a.db", **options)
+    varied = study_run(f"{experiments}:noisy", store=tmp_path / "b.db", **options)
     assert [run.status for run in fixed.runs] == ["ok"] * 3
     assert fixed.seeds_itself is True
     assert varied.seeds_itself is False

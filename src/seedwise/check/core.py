@@ -52,7 +52,7 @@ from seedwise.runner import (
     run_seed,
 )
 from seedwise.runner.executor import ExecutorFactory
-from seedwise.runner.run import choose_executor
+from seedwise.runner.options import choose_executor
 from seedwise.seeding import check_seed, derive_seed
 
 __all__ = ["check"]

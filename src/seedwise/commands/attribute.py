@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from seedwise.commands import make_console, masked_argv, suggested_command, to_json
-from seedwise.commands.options import (
-    add_output_options,
-    add_run_settings,
-    config_from,
-    frameworks_from,
-    metric_option,
-    positive_int,
-    repeat_count,
-    source_list,
-    store_path,
-)
-from seedwise.commands.options import seed as seed_value
+from seedwise.commands import make_console, suggested_command, to_json
+from seedwise.commands.options import source_list
 from seedwise.commands.progress import SweepProgress
-from seedwise.commands.run import metrics_from
+from seedwise.commands.run import resume_command
+from seedwise.commands.study_options import (
+    add_study_options,
+    metrics_from,
+    run_options_from,
+    study_spec_from,
+)
 from seedwise.errors import (
     EXIT_NEGATIVE,
     EXIT_OK,
@@ -34,8 +27,7 @@ from seedwise.errors import (
     UsageError,
 )
 from seedwise.records import RunRecord
-from seedwise.runner.attribution import AttributionRun, run_attribution
-from seedwise.runner.sweep import SweepResult
+from seedwise.runner.attribution import AttributionRun, run_attribution_of
 from seedwise.stats.attribution import Attribution
 
 __all__ = ["add_attribute_parser", "attribution_table"]
@@ -72,37 +64,21 @@ class _Progress:
 def attribute_command(args: argparse.Namespace) -> int:
     """Run (or resume) the studies of an attribution and print the shares; see ``--help``."""
     console = make_console()
-    shown, patterns = metrics_from(args)
+    shown = metrics_from(args)[0]
     progress = _Progress(console, args.repeats, shown, args.json)
+    options = run_options_from(args, on_start=progress.start, on_record=progress.update)
+    spec = study_spec_from(args)
     try:
-        outcome = run_attribution(
-            args.experiment,
+        outcome = run_attribution_of(
+            spec,
+            options,
             sources=args.sources,
-            repeats=args.repeats,
-            seed=args.seed,
-            config=config_from(args),
             unnamed=not args.no_unnamed,
-            name=args.name,
-            store=store_path(args.store),
             on_study=progress.study,
-            on_start=progress.start,
-            on_record=progress.update,
-            argv=args.argv,
-            metric_patterns=patterns,
-            workers=args.workers,
-            threads=args.threads,
-            timeout=args.timeout,
-            deterministic=not args.no_deterministic,
-            frameworks=frameworks_from(args),
-            retry_failed=args.retry_failed,
-            allow_code_change=args.allow_code_change,
         )
     except SweepInterrupted as interrupted:
         progress.close()
-        command = "seedwise " + shlex.join(masked_argv(sys.argv[1:])) if sys.argv[1:] else None
-        if not isinstance(interrupted.result, SweepResult):
-            raise
-        raise interrupted.result.interrupted(command) from None
+        raise resume_command(interrupted) from None
     progress.close()
     wanted = [name for name, _ in args.metric or []] or outcome.metrics()
     results = _attributions(outcome, wanted)
@@ -205,10 +181,7 @@ def add_attribute_parser(commands: Any) -> None:
         "one where only the randomness no named stream reaches varies; print each source's "
         "share of the total variance with its interval. Re-running the command resumes.",
     )
-    parser.add_argument(
-        "experiment",
-        help="a function (path/to/file.py:fn or package.module:fn) or a script (train.py)",
-    )
+    add_study_options(parser)
     parser.add_argument(
         "--sources",
         type=source_list,
@@ -217,33 +190,9 @@ def add_attribute_parser(commands: Any) -> None:
         help="the named streams to attribute the variance to, e.g. init,data,dropout",
     )
     parser.add_argument(
-        "--repeats", type=repeat_count, default=30, help="runs per study (default 30)"
-    )
-    parser.add_argument("--seed", type=seed_value, default=0, help="the studies' root seed")
-    add_run_settings(parser)
-    parser.add_argument(
-        "--workers", type=positive_int, help="worker processes (default: the cores)"
-    )
-    parser.add_argument(
-        "--name", help="the studies' common prefix (default: experiment and a hash)"
-    )
-    parser.add_argument(
-        "--metric",
-        action="append",
-        type=metric_option,
-        metavar="NAME[=REGEX]",
-        help="the metric to attribute (repeatable; default every metric); NAME=REGEX reads "
-        "it from what each run prints",
-    )
-    parser.add_argument(
         "--no-unnamed",
         action="store_true",
         help="skip the study where only unnamed randomness varies (the rest row then "
         "holds it together with the interactions)",
     )
-    parser.add_argument("--retry-failed", action="store_true", help="rerun failed repeats")
-    parser.add_argument(
-        "--allow-code-change", action="store_true", help="continue after the source changed"
-    )
-    add_output_options(parser)
-    parser.set_defaults(handler=attribute_command, argv=[])
+    parser.set_defaults(handler=attribute_command)

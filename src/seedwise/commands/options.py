@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from seedwise.seeding.streams import MAX_SEED
 from seedwise.store import default_store_path
 
 __all__ = [
+    "IntRange",
     "STORE_HELP",
     "add_output_options",
     "add_run_settings",
@@ -65,28 +67,45 @@ def _integer(text: str) -> int:
 MAX_INDEX = 2**63 - 1
 
 
-def positive_int(text: str) -> int:
-    """An int of 1 or more, e.g. ``--workers``, ``--threads``."""
-    value = _integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive int. Received: {text!r}; expected 1 or more"
-        )
-    if value > MAX_INDEX:
-        raise argparse.ArgumentTypeError(
-            f"is too large. Received: {text!r}; expected at most {MAX_INDEX}"
-        )
-    return value
+@dataclass(frozen=True)
+class IntRange:
+    """An int from ``low`` to ``high``: the one type of every bounded integer option.
+
+    Args:
+        low: The smallest value accepted.
+        high: The largest; by default the largest the store keeps.
+        problem: What the message says of a value outside, e.g. ``"must be
+            a positive int"``.
+
+    Example:
+        >>> IntRange(1, 10, "must be a digit count")("3")
+        3
+    """
+
+    low: int
+    high: int = MAX_INDEX
+    problem: str = "is out of range"
+
+    def __call__(self, text: str) -> int:
+        value = _integer(text)
+        if self.low <= value <= self.high:
+            return value
+        unbounded = self.high == MAX_INDEX and value < self.low
+        expected = f"{self.low} or more" if unbounded else f"{self.low:,} to {self.high:,}"
+        raise argparse.ArgumentTypeError(f"{self.problem}. Received: {text!r}; expected {expected}")
 
 
-def repeat_count(text: str) -> int:
-    """A number of repeats: an int from 1 to :data:`MAX_REPEATS`."""
-    value = _integer(text)
-    if not 1 <= value <= MAX_REPEATS:
-        raise argparse.ArgumentTypeError(
-            f"must be a number of repeats. Received: {text!r}; expected 1 to {MAX_REPEATS:,}"
-        )
-    return value
+#: An int of 1 or more, e.g. ``--workers``, ``--threads``.
+positive_int = IntRange(1, problem="must be a positive int")
+
+#: A number of repeats: an int from 1 to :data:`MAX_REPEATS`.
+repeat_count = IntRange(1, MAX_REPEATS, problem="must be a number of repeats")
+
+#: An int of 0 or more, e.g. a repeat index.
+non_negative_int = IntRange(0, problem="must be 0 or more")
+
+#: A seed: an int in ``[0, 2**63 - 1]``.
+seed = IntRange(0, MAX_SEED)
 
 
 def name(text: str) -> str:
@@ -105,27 +124,6 @@ def path_text(text: str) -> str:
             f"must not be empty. Received: {text!r}; expected a file path"
         )
     return text
-
-
-def non_negative_int(text: str) -> int:
-    """An int of 0 or more, e.g. a repeat index."""
-    value = _integer(text)
-    if not 0 <= value <= MAX_INDEX:
-        raise argparse.ArgumentTypeError(
-            f"must be 0 or more. Received: {text!r}; expected 0, 1, 2, ... up to {MAX_INDEX}"
-        )
-    return value
-
-
-def seed(text: str) -> int:
-    """A seed: an int in ``[0, 2**63 - 1]``."""
-
-    value = _integer(text)
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(
-            f"is out of range. Received: {text!r}; expected an int in [0, {MAX_SEED}]"
-        )
-    return value
 
 
 def positive_number(text: str) -> float:
@@ -274,7 +272,7 @@ def add_goal_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_run_settings(parser: argparse.ArgumentParser) -> None:
-    """The options shared by ``run`` and ``check``: config, threads, timeout, seeding."""
+    """The options of ``run``, ``attribute`` and ``check``: config, threads, timeout, seeding."""
     parser.add_argument(
         "--set",
         action="append",

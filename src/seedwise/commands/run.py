@@ -14,82 +14,49 @@ from rich.markup import escape
 from seedwise.commands import make_console, masked_argv, suggested_command, to_json
 from seedwise.commands.options import (
     add_output_options,
-    add_run_settings,
-    config_from,
-    executor_name,
-    frameworks_from,
-    metric_option,
     non_negative_int,
-    positive_int,
     positive_number,
     repeat_count,
-    scheduler_address,
     store_path,
 )
-from seedwise.commands.options import name as name_option
-from seedwise.commands.options import seed as seed_value
 from seedwise.commands.progress import SweepProgress, running_mean
-from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted
-from seedwise.experiment.source import resolve_experiment
-from seedwise.records import RunRecord, RunStatus
-from seedwise.runner import (
-    LocalExecutorFactory,
-    RepeatCheck,
-    StudyRun,
-    StudySettings,
-    StudySpec,
-    SweepResult,
-    prepare_study,
-    rerun_repeat,
-    run_study,
+from seedwise.commands.study_options import (
+    add_study_options,
+    metrics_from,
+    run_options_from,
+    study_spec_from,
 )
-from seedwise.runner.spec import begin_study
-from seedwise.runner.sweep import run_folder
-from seedwise.store import Store, open_store
+from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted
+from seedwise.records import RunRecord, RunStatus
+from seedwise.runner import RepeatCheck, RunOptions, StudyRun, rerun, run_study
+from seedwise.runner.folders import run_folder
 
-__all__ = ["add_run_parser"]
+__all__ = ["add_run_parser", "resume_command"]
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run (or resume) a study; see ``seedwise run --help``."""
     if args.only_repeat is not None:
-        return _only_repeat(args)
+        check = rerun(study_spec_from(args), args.only_repeat, run_options_from(args))
+        return _print_repeat_check(check, args)
     console = make_console()
+    shown = metrics_from(args)[0]
     repeats = args.max_repeats if args.until_ci is not None else args.repeats
-    shown, patterns = metrics_from(args)
     progress = SweepProgress(console, total=repeats, metric=shown)
+    options = run_options_from(
+        args,
+        repeats=repeats,
+        until_ci=args.until_ci,
+        metric=shown,
+        on_start=progress.start,
+        on_record=progress.update,
+    )
+    spec = study_spec_from(args)
     try:
         with progress:
-            outcome = run_study(
-                args.experiment,
-                argv=args.argv,
-                metric_patterns=patterns,
-                repeats=repeats,
-                seed=args.seed,
-                config=config_from(args),
-                workers=args.workers,
-                executor=args.executor,
-                scheduler=args.scheduler,
-                store=store_path(args.store),
-                name=args.name,
-                threads=args.threads,
-                timeout=args.timeout,
-                deterministic=not args.no_deterministic,
-                frameworks=frameworks_from(args),
-                retry_failed=args.retry_failed,
-                allow_code_change=args.allow_code_change,
-                max_failures=args.max_failures,
-                until_ci=args.until_ci,
-                metric=shown,
-                vectorize=args.vectorize,
-                on_start=progress.start,
-                on_record=progress.update,
-            )
+            outcome = run_study(spec, options)
     except SweepInterrupted as interrupted:
-        command = "seedwise " + shlex.join(masked_argv(sys.argv[1:])) if sys.argv[1:] else None
-        if not isinstance(interrupted.result, SweepResult):
-            raise
-        raise interrupted.result.interrupted(command) from None
+        raise resume_command(interrupted) from None
     if args.json:
         print(to_json(_as_dict(outcome)))
         unknown = _unreturned_metric(shown, outcome.runs)
@@ -99,7 +66,7 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"seedwise: warning: {caution}", file=sys.stderr)
     else:
         _print_summary(console, outcome, progress.metric, args)
-    if outcome.sweep.stopped == "max-failures":
+    if outcome.stopped == "max-failures":
         return EXIT_NEGATIVE
     failed = sum(1 for run in outcome.runs if run.status.is_failure)
     if failed > args.allow_failures:
@@ -109,11 +76,12 @@ def run_command(args: argparse.Namespace) -> int:
     return EXIT_NEGATIVE if unfinished else EXIT_OK
 
 
-def metrics_from(args: argparse.Namespace) -> tuple[str | None, list[tuple[str, str]]]:
-    """The metric ``--metric`` shows first, and the ``NAME=REGEX`` patterns among them."""
-    given: list[tuple[str, str | None]] = args.metric or []
-    shown = given[0][0] if given else None
-    return shown, [(name, regex) for name, regex in given if regex is not None]
+def resume_command(interrupted: SweepInterrupted) -> SweepInterrupted:
+    """``interrupted``, saying the command line that resumes the study."""
+    if not isinstance(interrupted.result, StudyRun):
+        return interrupted
+    command = "seedwise " + shlex.join(masked_argv(sys.argv[1:])) if sys.argv[1:] else None
+    return interrupted.result.interrupted(command)
 
 
 def _unreturned_metric(metric: str | None, runs: Sequence[RunRecord]) -> str | None:
@@ -133,7 +101,7 @@ def _unreturned_metric(metric: str | None, runs: Sequence[RunRecord]) -> str | N
 
 
 def _as_dict(outcome: StudyRun) -> dict[str, Any]:
-    data = outcome.sweep.to_dict()
+    data = outcome.to_dict()
     if outcome.decision is not None:
         data["until_ci"] = outcome.decision.to_dict()
     finished = [r for r in outcome.runs if r.status.is_finished]
@@ -147,15 +115,15 @@ def _as_dict(outcome: StudyRun) -> dict[str, Any]:
 def _print_summary(
     console: Console, outcome: StudyRun, metric: str | None, args: argparse.Namespace
 ) -> None:
-    result, runs = outcome.sweep, outcome.runs
+    runs = outcome.runs
     counts = RunStatus.counts(r.status for r in runs)
     parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     console.print(
-        f"study [bold]{escape(result.study)}[/bold]: {len(runs)} of {result.repeats} runs "
-        f"stored ({parts or 'none'}); {sum(result.counts.values())} ran now, "
-        f"{result.already_done} were already finished",
+        f"study [bold]{escape(outcome.study)}[/bold]: {len(runs)} of {outcome.repeats} runs "
+        f"stored ({parts or 'none'}); {sum(outcome.counts.values())} ran now, "
+        f"{outcome.already_done} were already finished",
     )
-    console.print(f"store: {escape(str(result.store))}")
+    console.print(f"store: {escape(str(outcome.store))}")
     if metric is not None:
         values = [r.metrics[metric] for r in runs if r.status.is_finished and metric in r.metrics]
         if values:
@@ -169,15 +137,15 @@ def _print_summary(
     for run in failures[:10]:
         console.print(f"  repeat {run.repeat} {run.status}: {escape(run.error or '')}")
     if len(failures) > 10:
-        every = suggested_command("show", result.study, store=outcome.store)
+        every = suggested_command("show", outcome.study, store=outcome.store)
         console.print(f"  ... and {len(failures) - 10} more ({escape(every)})", soft_wrap=True)
     if failures:
         console.print("rerun them with --retry-failed")
-    if result.elsewhere:
+    if outcome.elsewhere:
         console.print(
-            f"{len(result.elsewhere)} repeats are being run by another runner on this store"
+            f"{len(outcome.elsewhere)} repeats are being run by another runner on this store"
         )
-    if result.stopped == "max-failures":
+    if outcome.stopped == "max-failures":
         console.print("[red]stopped[/red]: the sweep reached --max-failures")
     if outcome.decision is not None:
         decision = outcome.decision
@@ -192,7 +160,7 @@ def _print_summary(
             f"[red]{failed} runs did not finish[/red]: exit code 1 "
             f"(--allow-failures {failed} accepts them)"
         )
-    output = run_folder(outcome.store, result.study)
+    output = run_folder(outcome.store, outcome.study)
     if failures or any(path.stat().st_size for path in output.glob("*/output.log")):
         console.print(f"what each run printed: {escape(str(output))}/<repeat>/output.log")
         console.print(
@@ -214,45 +182,12 @@ def show_command(outcome: StudyRun, repeat: str) -> str:
     return suggested_command("show", outcome.spec.name, "--repeat", repeat, store=outcome.store)
 
 
-def _only_repeat(args: argparse.Namespace) -> int:
-    _, patterns = metrics_from(args)
-    spec = prepare_study(
-        args.experiment,
-        seed=args.seed,
-        config=config_from(args),
-        threads=args.threads,
-        deterministic=not args.no_deterministic,
-        frameworks=frameworks_from(args),
-        name=args.name,
-        argv=args.argv,
-        metric_patterns=patterns,
-        vectorize=args.vectorize,
-    )
-    factory = LocalExecutorFactory(workers=1, timeout=args.timeout)
-    with Store(store_path(args.store)) as store:
-        begin_study(store, spec, allow_code_change=args.allow_code_change)
-        check = rerun_repeat(store, spec, args.only_repeat, factory)
-    return _print_repeat_check(check, args)
-
-
 def rerun_main(args: argparse.Namespace) -> int:
     """``seedwise rerun STUDY K``: run repeat K of a stored study again, as it was defined."""
-    path = store_path(args.store)
-    with open_store(path) as reader:
-        record = reader.study(args.study).record
-    source = resolve_experiment(record.experiment)
-    spec = StudySpec(
-        source=source,
-        config=record.config,
-        seed=record.seed,
-        settings=StudySettings.from_dict(record.settings),
-        name=record.name,
+    options = RunOptions(
+        store=store_path(args.store), timeout=args.timeout, allow_code_change=args.allow_code_change
     )
-    factory = LocalExecutorFactory(workers=1, timeout=args.timeout)
-    with Store(path) as store:
-        begin_study(store, spec, allow_code_change=args.allow_code_change)
-        check = rerun_repeat(store, spec, args.repeat, factory)
-    return _print_repeat_check(check, args)
+    return _print_repeat_check(rerun(args.study, args.repeat, options), args)
 
 
 def _print_repeat_check(check: RepeatCheck, args: argparse.Namespace) -> int:
@@ -296,52 +231,7 @@ def add_run_parser(commands: Any) -> None:
         description="Run FILE.py:FUNC (or package.module:FUNC) --repeats times; re-running "
         "the same command resumes the study.",
     )
-    parser.add_argument(
-        "experiment",
-        help="a function (path/to/file.py:fn or package.module:fn) or a script (train.py)",
-    )
-    parser.add_argument(
-        "--repeats", type=repeat_count, default=30, help="number of runs (default 30)"
-    )
-    parser.add_argument("--seed", type=seed_value, default=0, help="the study's root seed")
-    add_run_settings(parser)
-    parser.add_argument(
-        "--workers", type=positive_int, help="worker processes (default: the cores)"
-    )
-    parser.add_argument(
-        "--executor",
-        type=executor_name,
-        default="local",
-        help="where runs execute: local (worker processes here) or dask (a local Dask cluster "
-        "of --workers processes, or the cluster of --scheduler); default local",
-    )
-    parser.add_argument(
-        "--scheduler",
-        type=scheduler_address,
-        metavar="tcp://HOST:PORT",
-        help="with --executor dask: join this Dask scheduler's cluster (default "
-        "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
-    )
-    parser.add_argument(
-        "--vectorize",
-        type=positive_int,
-        metavar="K",
-        help="train K repeats per call of a keyed experiment, def train(key, config), under "
-        "jax.vmap; each repeat is still its own run (part of the study's identity; "
-        "default workers: one per batch)",
-    )
-    parser.add_argument(
-        "--name", type=name_option, help="the study's name (default: experiment and a hash)"
-    )
-    parser.add_argument(
-        "--metric",
-        action="append",
-        type=metric_option,
-        metavar="NAME[=REGEX]",
-        help="the metric shown with its running mean (the first given); NAME=REGEX reads "
-        "NAME from what each run prints: the regex's first group on its last matching line "
-        "(repeatable)",
-    )
+    add_study_options(parser)
     parser.add_argument(
         "--allow-failures",
         type=non_negative_int,
@@ -350,12 +240,6 @@ def add_run_parser(commands: Any) -> None:
         help="exit 0 even when up to N of the study's runs did not finish (default 0: any "
         "failed, crashed or timed-out run makes the exit code 1)",
     )
-    add_output_options(parser)
-    parser.add_argument("--retry-failed", action="store_true", help="rerun failed repeats")
-    parser.add_argument(
-        "--allow-code-change", action="store_true", help="continue after the source changed"
-    )
-    parser.add_argument("--max-failures", type=positive_int, help="stop after K runs fail")
     parser.add_argument(
         "--only-repeat",
         type=non_negative_int,
@@ -375,20 +259,20 @@ def add_run_parser(commands: Any) -> None:
         default=100,
         help="the most repeats --until-ci adds (100)",
     )
-    parser.set_defaults(handler=run_command, argv=[])
+    parser.set_defaults(handler=run_command)
 
-    rerun = commands.add_parser(
+    again = commands.add_parser(
         "rerun",
         help="run one repeat of a stored study again and compare it with the stored run",
         description="Rebuild the study from the store (experiment, config, seed, settings) and "
         "run repeat K again in a fresh worker; compare it bit for bit with the stored run. "
         "Exit 1 when they differ.",
     )
-    rerun.add_argument("study", help="the study's name, a unique prefix of it, or @last")
-    rerun.add_argument("repeat", type=non_negative_int, metavar="K", help="the repeat index")
-    rerun.add_argument("--timeout", type=positive_number, help="seconds the run may take")
-    rerun.add_argument(
+    again.add_argument("study", help="the study's name, a unique prefix of it, or @last")
+    again.add_argument("repeat", type=non_negative_int, metavar="K", help="the repeat index")
+    again.add_argument("--timeout", type=positive_number, help="seconds the run may take")
+    again.add_argument(
         "--allow-code-change", action="store_true", help="rerun with the code as it is now"
     )
-    add_output_options(rerun)
-    rerun.set_defaults(handler=rerun_main)
+    add_output_options(again)
+    again.set_defaults(handler=rerun_main)

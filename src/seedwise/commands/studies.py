@@ -27,8 +27,8 @@ from seedwise.commands.options import (
 )
 from seedwise.errors import UsageError
 from seedwise.records import RUN_STATUSES
+from seedwise.runner.folders import repeat_folder
 from seedwise.runner.spec import safe_name
-from seedwise.runner.sweep import repeat_folder
 from seedwise.runner.worker import OUTPUT_LOG
 from seedwise.store import Store, open_store
 

@@ -14,7 +14,7 @@ from seedwise.commands import make_console, suggested_command, to_json
 from seedwise.commands.options import store_path
 from seedwise.demo.story import EXPERIMENT, DemoPlan, DemoResult, run_demo
 from seedwise.records import RunRecord
-from seedwise.runner.sweep import runs_root
+from seedwise.runner.folders import runs_root
 from seedwise.seeding import seeding_gaps
 
 

@@ -1,9 +1,14 @@
-"""Running studies: the one run loop, the sweep that feeds it from the store, executors.
+"""Running studies: the one run loop, the repeats of a study that feed it, executors.
 
 - :mod:`~seedwise.runner.loop`: :func:`drive`, the one run loop;
-- :mod:`~seedwise.runner.sweep`: a study's repeats claimed and stored as they finish;
-- :mod:`~seedwise.runner.run`: ``seedwise.run`` and ``--only-repeat``;
-- :mod:`~seedwise.runner.spec`: what defines a study, checked before anything runs;
+- :mod:`~seedwise.runner.study_loop`: a study's repeats claimed and stored
+  as they finish, and :class:`StudyRun`, what one run of a study did;
+- :mod:`~seedwise.runner.spec`: what a study is (:class:`StudySpec`),
+  checked before anything runs;
+- :mod:`~seedwise.runner.options`: how to run it (:class:`RunOptions`);
+- :mod:`~seedwise.runner.run`: ``seedwise.run``, :func:`run_study` and
+  :func:`rerun` (``--only-repeat``, ``seedwise rerun``);
+- :mod:`~seedwise.runner.folders`: where a study's files go;
 - :mod:`~seedwise.runner.executor`, :mod:`~seedwise.runner.local`,
   :mod:`~seedwise.runner.worker`: where runs execute.
 """
@@ -11,21 +16,21 @@
 from __future__ import annotations
 
 from seedwise.runner.executor import Executor as Executor
+from seedwise.runner.folders import worker_log_dir as worker_log_dir
 from seedwise.runner.local import LocalExecutor as LocalExecutor
 from seedwise.runner.loop import TaskList as TaskList
 from seedwise.runner.loop import drive as drive
-from seedwise.runner.run import LocalExecutorFactory as LocalExecutorFactory
+from seedwise.runner.options import LocalExecutorFactory as LocalExecutorFactory
+from seedwise.runner.options import RunOptions as RunOptions
 from seedwise.runner.run import RepeatCheck as RepeatCheck
-from seedwise.runner.run import StudyRun as StudyRun
-from seedwise.runner.run import rerun_repeat as rerun_repeat
+from seedwise.runner.run import rerun as rerun
 from seedwise.runner.run import run as run
 from seedwise.runner.run import run_study as run_study
-from seedwise.runner.run import worker_log_dir as worker_log_dir
 from seedwise.runner.spec import StudySpec as StudySpec
 from seedwise.runner.spec import check_positive as check_positive
 from seedwise.runner.spec import prepare_study as prepare_study
 from seedwise.runner.spec import run_seed as run_seed
-from seedwise.runner.sweep import SweepResult as SweepResult
+from seedwise.runner.study_loop import StudyRun as StudyRun
 from seedwise.runner.tasks import RunTask as RunTask
 from seedwise.runner.tasks import StudySettings as StudySettings
 
@@ -34,16 +39,16 @@ __all__ = [
     "LocalExecutor",
     "LocalExecutorFactory",
     "RepeatCheck",
+    "RunOptions",
     "RunTask",
     "StudyRun",
     "StudySettings",
     "StudySpec",
-    "SweepResult",
     "TaskList",
     "check_positive",
     "drive",
     "prepare_study",
-    "rerun_repeat",
+    "rerun",
     "run",
     "run_seed",
     "run_study",

@@ -18,21 +18,22 @@ the shares with :func:`seedwise.stats.attribution.attribute_variance`.
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.records import RunRecord
 from seedwise.runner.executor import SharedExecutor
-from seedwise.runner.run import StudyRun, choose_executor, run_study, worker_log_dir
-from seedwise.runner.spec import prepare_study
+from seedwise.runner.folders import worker_log_dir
+from seedwise.runner.options import RunOptions, split_keywords
+from seedwise.runner.run import refuse_inside_loading, run_study
+from seedwise.runner.spec import StudySpec, prepare_study
+from seedwise.runner.study_loop import StudyRun
 from seedwise.seeding.pins import ALL, UNNAMED, StreamPins, fixed_key
 from seedwise.stats.attribution import Attribution, attribute_variance
-from seedwise.store import Study, default_store_path
+from seedwise.store import Study
 
 __all__ = [
     "AttributionGroup",
@@ -42,6 +43,7 @@ __all__ = [
     "attribution_of",
     "check_sources",
     "run_attribution",
+    "run_attribution_of",
 ]
 
 _SOURCE = re.compile(r"[A-Za-z0-9_.-]+")
@@ -132,16 +134,10 @@ def run_attribution(
     fn_or_ref: str | Callable[..., Any],
     *,
     sources: Sequence[str],
-    repeats: int = 30,
-    seed: int = 0,
-    config: Mapping[str, Any] | None = None,
     unnamed: bool = True,
     name: str | None = None,
-    store: str | os.PathLike[str] | None = None,
     on_study: Callable[[str, str], None] | None = None,
-    on_start: Callable[[list[RunRecord]], None] | None = None,
-    on_record: Callable[[RunRecord], None] | None = None,
-    **options: Any,
+    **keywords: Any,
 ) -> AttributionRun:
     """Run (or resume) the studies of an attribution, one after another.
 
@@ -149,18 +145,13 @@ def run_attribution(
         fn_or_ref: The experiment, as for :func:`seedwise.run`.
         sources: The named streams (``ctx.rng(name)``, ``ctx.seed_for(name)``)
             to attribute the variance to.
-        repeats: Runs per study.
-        seed: The root seed of every study; the fixed key derives from it.
-        config: The config every run receives.
         unnamed: Also run the study in which only the rest varies.
         name: The studies' common prefix; default the experiment's name and a
             hash of config, seed and settings.
-        store: The store file.
         on_study: Called with each study's label and name before it runs.
-        on_start: Passed to :func:`run_study` for each study.
-        on_record: Passed to :func:`run_study` for each study.
-        **options: Further arguments of :func:`run_study` (``workers``,
-            ``threads``, ``timeout``, ``frameworks``, ``retry_failed``, ...).
+        **keywords: Those of :func:`seedwise.run` (``repeats``, the runs per
+            study; ``seed``, ``config``, ``store``, ``workers``, ``threads``,
+            ``timeout``, ``frameworks``, ``retry_failed``, ``on_record``, ...).
 
     Returns:
         The :class:`AttributionRun`.
@@ -169,78 +160,74 @@ def run_attribution(
         UsageError: Bad sources or options (nothing has run yet).
         SweepInterrupted: Ctrl-C; the studies' finished runs are kept.
     """
+    refuse_inside_loading()
     names = check_sources(sources)
-    key = fixed_key(seed)
-    base = name
-    if base is None:
-        spec = prepare_study(
-            fn_or_ref,
-            seed=seed,
-            config=config,
-            threads=options.get("threads", 1),
-            deterministic=options.get("deterministic", True),
-            frameworks=options.get("frameworks"),
-            name=None,
-            argv=options.get("argv", ()),
-            metric_patterns=options.get("metric_patterns", ()),
-        )
-        base = spec.name
+    study, options = split_keywords(keywords)
+    base = prepare_study(fn_or_ref, name=name, **study)
+    return run_attribution_of(base, options, sources=names, unnamed=unnamed, on_study=on_study)
+
+
+#: ``seedwise.attribute``: the public name of :func:`run_attribution`.
+attribute = run_attribution
+
+
+def run_attribution_of(
+    base: StudySpec,
+    options: RunOptions,
+    *,
+    sources: Sequence[str],
+    unnamed: bool = True,
+    on_study: Callable[[str, str], None] | None = None,
+) -> AttributionRun:
+    """Run (or resume) the studies of an attribution of ``base``, each as ``options`` say.
+
+    Args:
+        base: The study every stream varies in; its name is the studies' prefix.
+        options: How to run each study (``repeats`` runs each).
+        sources: The named streams to attribute the variance to.
+        unnamed: Also run the study in which only the rest varies.
+        on_study: Called with each study's label and name before it runs.
+
+    Returns:
+        The :class:`AttributionRun`.
+
+    Raises:
+        UsageError: Bad sources.
+        SweepInterrupted: Ctrl-C; the studies' finished runs are kept.
+    """
+    names = check_sources(sources)
+    key = fixed_key(base.seed)
     labels = [ALL, *names, *([UNNAMED] if unnamed else [])]
-    outcome = AttributionRun(sources=names)
-    shared = _shared_executor(options, store, base)
+    outcome = AttributionRun(sources=names, store=options.store)
+    shared = _shared_executor(base, options)
+    if shared is not None:
+        options = replace(options, executor=shared, scheduler=None)
     try:
         for label in labels:
-            study_name = f"{base}-attribute-{label}"
+            study_name = f"{base.name}-attribute-{label}"
             if on_study is not None:
                 on_study(label, study_name)
-            result = run_study(
-                fn_or_ref,
-                repeats=repeats,
-                seed=seed,
-                config=config,
-                store=store,
-                name=study_name,
-                pins=StreamPins.for_source(label, names, key),
-                on_start=on_start,
-                on_record=on_record,
-                **options,
-            )
-            outcome.studies[label] = result
-            outcome.store = result.store
+            spec = base.pinned(StreamPins.for_source(label, names, key), study_name)
+            outcome.studies[label] = run_study(spec, options)
     finally:
         if shared is not None:
             shared.executor.shutdown()
     return outcome
 
 
-def _shared_executor(
-    options: dict[str, Any], store: str | os.PathLike[str] | None, base: str
-) -> SharedExecutor | None:
+def _shared_executor(base: StudySpec, options: RunOptions) -> SharedExecutor | None:
     """One executor for every study of an attribution, in place of one each (and their imports).
 
     The studies differ only in their streams' keys, so their runs need the
     same worker environment; warm workers carry the experiment, loaded once,
-    from one study to the next. ``options`` is changed to use it. None when
-    the caller gave an executor object or vectorises (each study sizes its own).
+    from one study to the next. None when the caller gave an executor object
+    or vectorises (each study sizes its own).
     """
-    executor = options.get("executor", "local")
-    if not isinstance(executor, str) or options.get("vectorize") is not None:
+    if not isinstance(options.executor, str) or base.settings.vectorize is not None:
         return None
-    factory = choose_executor(
-        executor,
-        options.pop("scheduler", None),
-        workers=options.get("workers"),
-        timeout=options.get("timeout"),
-        runs_per_worker=1 if options.get("fresh_process_per_run") else None,
-    )
-    path = Path(store) if store is not None else default_store_path()
-    shared = SharedExecutor(factory.create(log_dir=worker_log_dir(path, f"{base}-attribute")))
-    options["executor"] = shared
-    return shared
-
-
-#: ``seedwise.attribute``: the public name of :func:`run_attribution`.
-attribute = run_attribution
+    factory = options.executor_factory(base)
+    log_dir = worker_log_dir(options.store, f"{base.name}-attribute")
+    return SharedExecutor(factory.create(log_dir=log_dir))
 
 
 @dataclass(frozen=True)

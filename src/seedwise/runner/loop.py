@@ -14,14 +14,13 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from seedwise.records import RunRecord, RunStatus
+from seedwise.records import RunRecord
 from seedwise.runner.executor import Executor
 from seedwise.runner.tasks import RunTask
 
-__all__ = ["LoopResult", "StopRequest", "TaskList", "TaskSource", "drive"]
+__all__ = ["StopRequest", "TaskList", "TaskSource", "drive"]
 
 _POLL_S = 0.25
 
@@ -60,19 +59,6 @@ class TaskList:
 
     def tick(self) -> None:
         """Nothing to keep up."""
-
-
-@dataclass
-class LoopResult:
-    """What one loop did: the runs it finished, by status, and why it stopped early, if it did."""
-
-    counts: dict[str, int] = field(default_factory=RunStatus.counts)
-    stopped: str | None = None
-
-    @property
-    def failures(self) -> int:
-        """Runs of this loop that did not finish."""
-        return sum(n for status, n in self.counts.items() if RunStatus(status).is_failure)
 
 
 class StopRequest:
@@ -120,7 +106,7 @@ def drive(
     max_failures: int | None = None,
     poll: float = _POLL_S,
     stop: StopRequest | None = None,
-) -> LoopResult:
+) -> str | None:
     """Run what ``source`` gives until it gives nothing more and no run is in flight.
 
     Args:
@@ -136,13 +122,14 @@ def drive(
             its own for its duration.
 
     Returns:
-        The counts by status and why the loop stopped early, if it did.
+        Why the loop stopped early (``"max-failures"``), or None.
 
     Raises:
         KeyboardInterrupt: Ctrl-C or SIGTERM; running runs were stopped
             (they are not recorded) and the executor shut down.
     """
-    result = LoopResult()
+    stopped: str | None = None
+    failures = 0
     in_flight = 0
     owned = stop is None
     request = StopRequest() if stop is None else stop
@@ -153,7 +140,7 @@ def drive(
                     raise KeyboardInterrupt
                 source.tick()
                 free = executor.free_slots()
-                if free > 0 and result.stopped is None:
+                if free > 0 and stopped is None:
                     for task in source.take(free):
                         executor.submit(task)
                         in_flight += len(task.chain())
@@ -162,22 +149,17 @@ def drive(
                 for record in executor.wait(poll):
                     in_flight -= 1
                     source.accept(record)
-                    result.counts[record.status.value] += 1
+                    failures += record.status.is_failure
                     if on_record is not None:
                         on_record(record)
-                if (
-                    max_failures is not None
-                    and result.failures >= max_failures
-                    and result.stopped is None
-                ):
-                    result.stopped = "max-failures"
+                if max_failures is not None and failures >= max_failures and stopped is None:
+                    stopped = "max-failures"
                     executor.cancel()
                     in_flight = 0
     except KeyboardInterrupt:
         request.shielded = True
-        result.stopped = "interrupted"
         executor.cancel()
         raise
     finally:
         executor.shutdown()
-    return result
+    return stopped

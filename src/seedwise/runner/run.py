@@ -6,110 +6,35 @@ change the numbers (threads, ``PYTHONHASHSEED``, deterministic ops, the Keras
 backend) are fixed per study and applied identically to every worker, so a
 run's result depends neither on the number of workers nor on the order.
 
-The command line's ``seedwise run`` calls :func:`run_study`, the same
-function ``seedwise.run`` calls, and prints what it returns.
+``seedwise.run`` takes flat keywords and builds two objects once: what the
+study is (:class:`~seedwise.runner.spec.StudySpec`) and how to run it
+(:class:`~seedwise.runner.options.RunOptions`). The command line builds the
+same two and calls :func:`run_study` (a study) or :func:`rerun` (one repeat
+again, ``--only-repeat`` and ``seedwise rerun``) with them.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import struct
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from seedwise.errors import MissingMetricError, SeedwiseWarning, UsageError
+from seedwise.errors import SeedwiseWarning, UsageError
 from seedwise.experiment.loading import loading_reference
 from seedwise.records import Difference, RunRecord, first_difference
+from seedwise.runner.batched import identical_lanes
 from seedwise.runner.executor import ExecutorFactory
-from seedwise.runner.local import LocalExecutor
+from seedwise.runner.folders import run_folder, worker_log_dir
 from seedwise.runner.loop import TaskList, drive
-from seedwise.runner.spec import (
-    MAX_REPEATS,
-    StudySpec,
-    begin_study,
-    check_positive,
-    prepare_study,
-)
-from seedwise.runner.sweep import SweepResult, make_task, run_folder, sweep
-from seedwise.stats import sequential_stop
-from seedwise.store import Store, Study, default_store_path, open_study
+from seedwise.runner.options import LocalExecutorFactory, RunOptions, store_file
+from seedwise.runner.spec import StudySpec, begin_study, prepare_study
+from seedwise.runner.study_loop import StudyRun, make_task, run_repeats
+from seedwise.runner.until_ci import UntilInterval
+from seedwise.store import Store, Study, open_store, open_study
 
-if TYPE_CHECKING:
-    from seedwise.seeding.pins import StreamPins
-    from seedwise.stats import StopDecision
-
-__all__ = [
-    "LocalExecutorFactory",
-    "RepeatCheck",
-    "choose_executor",
-    "StudyRun",
-    "rerun_repeat",
-    "run",
-    "run_study",
-    "worker_log_dir",
-]
-
-#: The fewest runs ``until_ci`` looks at before it may stop.
-UNTIL_CI_MIN_RUNS = 10
-
-
-@dataclass(frozen=True)
-class LocalExecutorFactory:
-    """Makes the local executor for a study: ``workers`` processes, a per-run ``timeout``."""
-
-    workers: int | None = None
-    timeout: float | None = None
-    runs_per_worker: int | None = None
-
-    def create(self, *, workers: int | None = None, log_dir: Path | None = None) -> LocalExecutor:
-        """A new executor; workers print to ``log_dir`` if given."""
-        count = workers or self.workers or os.cpu_count() or 1
-        return LocalExecutor(
-            count, timeout=self.timeout, runs_per_worker=self.runs_per_worker, log_dir=log_dir
-        )
-
-
-def choose_executor(
-    executor: str | ExecutorFactory,
-    scheduler: str | None,
-    *,
-    workers: int | None,
-    timeout: float | None,
-    runs_per_worker: int | None,
-) -> ExecutorFactory:
-    """The executor factory for ``executor``: ``"local"``, ``"dask"`` or a factory object.
-
-    Raises:
-        UsageError: An unknown name, or a scheduler without ``executor="dask"``.
-    """
-    if scheduler is not None and executor != "dask":
-        raise UsageError(
-            "`scheduler` goes with executor='dask'. Received: "
-            f"scheduler={scheduler!r} with executor={executor!r}; expected executor='dask'"
-        )
-    if not isinstance(executor, str):
-        return executor
-    if executor == "dask":
-        from seedwise.runner.dask import dask_factory
-
-        return dask_factory(
-            scheduler, workers=workers, timeout=timeout, runs_per_process=runs_per_worker
-        )
-    if executor != "local":
-        raise UsageError(
-            f"Unknown executor. Received: executor={executor!r}; expected 'local', 'dask' "
-            "or an executor factory"
-        )
-    return LocalExecutorFactory(workers=workers, timeout=timeout, runs_per_worker=runs_per_worker)
-
-
-def worker_log_dir(store: Path, study: str) -> Path:
-    """Where a study's workers write their output: ``<run folder>/workers/``."""
-    return run_folder(store, study) / "workers"
+__all__ = ["RepeatCheck", "refuse_inside_loading", "rerun", "run", "run_study"]
 
 
 @dataclass(frozen=True)
@@ -155,177 +80,59 @@ class RepeatCheck:
         }
 
 
-def rerun_repeat(
-    store: Store, spec: StudySpec, repeat: int, factory: LocalExecutorFactory
-) -> RepeatCheck:
-    """Run exactly one repeat of a study again, in a fresh worker.
+def rerun(study: StudySpec | str, repeat: int, options: RunOptions) -> RepeatCheck:
+    """Run exactly one repeat of a study again, in a fresh local worker.
 
     When the repeat has a finished run in the store, the new run is compared
     with everything stored about it (status, returned metrics, every logged
     step, every fingerprint) bit for bit, and the store is left as it was;
-    otherwise the new run is stored like any other.
+    otherwise the new run is stored like any other. ``--only-repeat`` and
+    ``seedwise rerun`` both come here.
+
+    Args:
+        study: The study's definition, or the name of a stored study (a
+            unique prefix, or ``@last``), rebuilt from the store as it was run.
+        repeat: The repeat to run again.
+        options: Of these, ``store``, ``timeout`` and ``allow_code_change``.
 
     Raises:
-        UsageError: Another runner holds the repeat.
+        UsageError: Another runner holds the repeat, or the code changed.
+        StoreError: No such stored study.
     """
-    stored = store.run(spec.name, repeat)
-    log_dir = worker_log_dir(store.path, spec.name)
-    if stored is None or not stored.status.is_finished:
-        records: list[RunRecord] = []
-        sweep(
-            store,
-            spec,
-            factory.create(workers=1, log_dir=log_dir),
-            [repeat],
-            retry_failed=True,
-            on_record=records.append,
-        )
-        if not records:
-            raise UsageError(
-                f"Repeat {repeat} of study {spec.name!r} is being run by another runner. "
-                f"Received: --only-repeat {repeat}; expected a repeat no other runner holds"
+    if isinstance(study, str):
+        with open_store(options.store) as reader:
+            spec = StudySpec.from_record(reader.study(study).record)
+    else:
+        spec = study
+    factory = LocalExecutorFactory(workers=1, timeout=options.timeout)
+    with Store(options.store) as store:
+        begin_study(store, spec, allow_code_change=options.allow_code_change)
+        stored = store.run(spec.name, repeat)
+        executor = factory.create(log_dir=worker_log_dir(options.store, spec.name))
+        if stored is None or not stored.status.is_finished:
+            records: list[RunRecord] = []
+            run_repeats(
+                store, spec, executor, [repeat], retry_failed=True, on_record=records.append
             )
-        return RepeatCheck(records[0], None, None)
-    workdir = run_folder(store.path, spec.name) / "rerun" / f"{repeat:05d}"
-    task = make_task(spec, repeat, str(workdir))
-    source = TaskList([task])
-    drive(factory.create(workers=1, log_dir=log_dir), source)
+            if not records:
+                raise UsageError(
+                    f"Repeat {repeat} of study {spec.name!r} is being run by another runner. "
+                    f"Received: --only-repeat {repeat}; expected a repeat no other runner holds"
+                )
+            return RepeatCheck(records[0], None, None)
+    workdir = run_folder(options.store, spec.name) / "rerun" / f"{repeat:05d}"
+    source = TaskList([make_task(spec, repeat, str(workdir))])
+    drive(executor, source)
     (record,) = source.records
     return RepeatCheck(record, stored, first_difference(stored, record))
 
 
-class _UntilInterval:
-    """The rule of ``until_ci``: add runs until the metric's confidence sequence is narrow enough.
+def refuse_inside_loading() -> None:
+    """Refuse a study started by an experiment's module while a worker imports it.
 
-    The decision to stop is taken once, before a claim, and then stands: runs
-    in flight at that moment still finish and are stored, but they neither
-    reopen the decision nor enter its interval, so the decision printed at
-    the end is the one the sweep acted on.
+    Raises:
+        UsageError: The experiment's file starts a study at its top level.
     """
-
-    def __init__(self, half_width: float, metric: str | None, most: int) -> None:
-        self.half_width = half_width
-        self.metric = metric
-        self.most = most
-        self.values: list[float] = []
-        self.stopped: StopDecision | None = None
-        #: The first finished run without the metric named by the caller: no run is
-        #: added after it, since the rule could never be met (a misspelt name).
-        self.without_metric: RunRecord | None = None
-
-    def observe(self, record: RunRecord) -> None:
-        if not record.status.is_finished:
-            return
-        if self.metric is not None and self.metric not in record.metrics:
-            self.without_metric = self.without_metric or record
-        if self.metric is None and record.metrics:
-            self.metric = next(iter(record.metrics))
-        if self.metric is not None and self.metric in record.metrics:
-            self.values.append(record.metrics[self.metric])
-
-    def decide(self, values: Sequence[float] | None = None) -> StopDecision:
-        return sequential_stop(
-            list(self.values if values is None else values),
-            self.half_width,
-            min_runs=UNTIL_CI_MIN_RUNS,
-            max_runs=max(self.most, UNTIL_CI_MIN_RUNS),
-        )
-
-    def keep_claiming(self, in_flight: int = 0) -> bool:
-        if self.stopped is not None or self.without_metric is not None:
-            return False
-        decision = self.decide()
-        if decision.stop:
-            self.stopped = decision
-            return False
-        # Runs in flight when the rule stops land afterwards: see final().
-        return in_flight >= 0
-
-    def refuse_missing_metric(self) -> None:
-        """Raise when a finished run did not return the metric the rule follows."""
-        record = self.without_metric
-        if record is None:
-            return
-        returned = ", ".join(record.metrics) or "no metrics"
-        raise MissingMetricError(
-            f"until_ci follows a metric that a finished run did not return; no more runs were "
-            f"started. Received: metric={self.metric!r}, and repeat {record.repeat} returned "
-            f"{returned}; expected one of the names the runs return (--metric NAME)"
-        )
-
-    def final(self, values: Sequence[float]) -> StopDecision:
-        """The decision to report once the sweep is over, given every stored value."""
-        if self.stopped is None:
-            return self.decide(values)
-        late = max(len(values) - self.stopped.n, 0)
-        if not late:
-            return self.stopped
-        runs = "run" if late == 1 else "runs"
-        return replace(
-            self.stopped,
-            late=late,
-            message=f"{self.stopped.message}; {late} {runs} in flight at that decision "
-            f"finished later and {'is' if late == 1 else 'are'} stored, outside the interval",
-        )
-
-
-@dataclass
-class StudyRun:
-    """What :func:`run_study` did: the study, this sweep, and the stopping decision.
-
-    Attributes:
-        spec: The study's definition.
-        store: The store's path.
-        sweep: What this sweep did.
-        runs: The stored runs of the repeats it covered, after it.
-        decision: With ``until_ci``, whether the interval is narrow enough.
-        metric: The metric ``until_ci`` and the progress follow, if any.
-    """
-
-    spec: StudySpec
-    store: Path
-    sweep: SweepResult
-    runs: list[RunRecord] = field(default_factory=list)
-    decision: StopDecision | None = None
-    metric: str | None = None
-
-    @property
-    def cautions(self) -> list[str]:
-        """What the runs suggest is wrong with the experiment, one line each; often none."""
-        if self.sweep.identical_lanes is not None:
-            # Said instead of "seeds itself": a keyed experiment has no seed to hand on.
-            return [self.sweep.identical_lanes]
-        if self.seeds_itself:
-            return [
-                "every run returned the same metrics: the code seems to seed itself with a "
-                "constant; hand it the run's seed instead, e.g. seed_everything(ctx.seed) or "
-                "random_state=ctx.seed"
-            ]
-        return []
-
-    @property
-    def seeds_itself(self) -> bool:
-        """Whether the experiment seems to seed itself and ignore the run's seed.
-
-        True when two or more runs finished and all returned bit-identical
-        metrics although each had its own seed: the code seeds itself with a
-        constant (``L.seed_everything(42)``, ``random_state=0``) or uses no
-        randomness at all. The fix is to seed with ``ctx.seed``.
-        """
-        finished = [run.metrics for run in self.runs if run.status.is_finished]
-        if len(finished) < 2 or not finished[0]:
-            return False
-        first = _metric_bits(finished[0])
-        return all(_metric_bits(metrics) == first for metrics in finished[1:])
-
-
-def _metric_bits(metrics: Mapping[str, float]) -> dict[str, bytes]:
-    """Metrics by their IEEE 754 bits, so that NaN equals NaN and -0.0 differs from 0.0."""
-    return {name: struct.pack("<d", value) for name, value in metrics.items()}
-
-
-def _refuse_inside_loading() -> None:
-    """Refuse a study started by an experiment's module while a worker imports it."""
     loading = loading_reference()
     if loading is not None:
         raise UsageError(
@@ -335,97 +142,49 @@ def _refuse_inside_loading() -> None:
         )
 
 
-def run_study(
-    fn_or_ref: str | Callable[..., Any],
-    *,
-    repeats: int = 30,
-    seed: int = 0,
-    config: Mapping[str, Any] | None = None,
-    workers: int | None = None,
-    store: str | os.PathLike[str] | None = None,
-    name: str | None = None,
-    threads: int = 1,
-    timeout: float | None = None,
-    deterministic: bool = True,
-    frameworks: tuple[str, ...] | None = None,
-    retry_failed: bool = False,
-    allow_code_change: bool = False,
-    max_failures: int | None = None,
-    fresh_process_per_run: bool = False,
-    executor: str | ExecutorFactory = "local",
-    scheduler: str | None = None,
-    until_ci: float | None = None,
-    metric: str | None = None,
-    argv: Sequence[str] = (),
-    metric_patterns: Sequence[str | tuple[str, str]] = (),
-    pins: StreamPins | None = None,
-    vectorize: int | None = None,
-    on_start: Callable[[list[RunRecord]], None] | None = None,
-    on_record: Callable[[RunRecord], None] | None = None,
-) -> StudyRun:
-    """Run (or resume) a study and say what happened; :func:`run` with the details.
+def run_study(spec: StudySpec, options: RunOptions) -> StudyRun:
+    """Run (or resume) the study ``spec`` as ``options`` say, and say what happened.
 
-    Args are those of :func:`run`, and:
-        pins: Named streams held at a fixed key while others vary (the
-            studies of ``seedwise attribute``), or None.
-        on_start: Called once the study is open, before the first run, with
-            the finished runs already stored among the repeats it covers.
+    The executor is made first, so that a cluster that cannot be reached is
+    refused before the store is touched. The study's stored runs are read
+    twice: before, for what is already finished (the resume, the progress,
+    ``until_ci``), and once at the end, for the result.
+
+    Args:
+        spec: What the study is.
+        options: How to run it.
 
     Returns:
         The :class:`StudyRun`.
+
+    Raises:
+        UsageError: The stored study differs from ``spec``, or a bad executor.
+        MissingMetricError: With ``until_ci``, a finished run did not return
+            the metric (no run was started after it).
+        SweepInterrupted: Ctrl-C or SIGTERM; finished runs are kept.
     """
-    _refuse_inside_loading()
-    check_positive(repeats, "repeats")
-    if not isinstance(repeats, int) or repeats > MAX_REPEATS:
-        raise UsageError(
-            f"`repeats` must be an int from 1 to {MAX_REPEATS:,}. Received: repeats={repeats!r}"
-        )
-    check_positive(workers, "workers", allow_none=True)
-    check_positive(timeout, "timeout", allow_none=True)
-    check_positive(max_failures, "max_failures", allow_none=True)
-    check_positive(until_ci, "until_ci", allow_none=True)
-    if until_ci is not None and not math.isfinite(until_ci):
-        raise UsageError(f"`until_ci` must be finite. Received: until_ci={until_ci!r}")
-    spec = prepare_study(
-        fn_or_ref,
-        seed=seed,
-        config=config,
-        threads=threads,
-        deterministic=deterministic,
-        frameworks=frameworks,
-        name=name,
-        argv=argv,
-        metric_patterns=metric_patterns,
-        pins=pins,
-        vectorize=vectorize,
+    repeats = options.repeats
+    rule = (
+        None
+        if options.until_ci is None
+        else UntilInterval(options.until_ci, options.metric, repeats)
     )
-    if vectorize is not None and workers is None:
-        # One batch per worker at most: more workers would start idle processes.
-        workers = min(os.cpu_count() or 1, math.ceil(repeats / vectorize))
-    path = Path(store) if store is not None else default_store_path()
-    factory = choose_executor(
-        executor,
-        scheduler,
-        workers=workers,
-        timeout=timeout,
-        runs_per_worker=1 if fresh_process_per_run else None,
+    on_record = options.on_record
+    started = options.executor_factory(spec).create(
+        log_dir=worker_log_dir(options.store, spec.name)
     )
-    rule = None if until_ci is None else _UntilInterval(until_ci, metric, repeats)
-    # The executor first: a cluster that cannot be reached is refused before the
-    # store is touched. The sweep shuts it down; until the sweep starts, this does.
-    started = factory.create(log_dir=worker_log_dir(path, spec.name))
     swept = False
     try:
-        with Store(path) as opened:
-            begin_study(opened, spec, allow_code_change=allow_code_change)
+        with Store(options.store) as opened:
+            begin_study(opened, spec, allow_code_change=options.allow_code_change)
             previous = [
                 r for r in opened.runs(spec.name) if r.status.is_finished and r.repeat < repeats
             ]
             if rule is not None:
                 for record in previous:
                     rule.observe(record)
-            if on_start is not None:
-                on_start(previous)
+            if options.on_start is not None:
+                options.on_start(previous)
 
             def observe(record: RunRecord) -> None:
                 if rule is not None:
@@ -434,28 +193,30 @@ def run_study(
                     on_record(record)
 
             swept = True
-            result = sweep(
+            outcome = run_repeats(
                 opened,
                 spec,
                 started,
                 list(range(repeats)),
-                retry_failed=retry_failed,
-                max_failures=max_failures,
+                finished={r.repeat for r in previous},
+                retry_failed=options.retry_failed,
+                max_failures=options.max_failures,
                 on_record=observe,
                 keep_claiming=None if rule is None else rule.keep_claiming,
             )
-            runs = [r for r in opened.runs(spec.name) if r.repeat < repeats]
+            outcome.runs = [r for r in opened.runs(spec.name) if r.repeat < repeats]
     finally:
         if not swept:
             started.shutdown()
-    outcome = StudyRun(spec=spec, store=path, sweep=result, runs=runs)
+    if (spec.settings.vectorize or 1) > 1:
+        outcome.identical_lanes = identical_lanes(outcome.runs)
     if rule is not None:
         rule.refuse_missing_metric()
         outcome.metric = rule.metric
         outcome.decision = rule.final(
             [
                 r.metrics[rule.metric]
-                for r in runs
+                for r in outcome.runs
                 if r.status.is_finished and rule.metric is not None and rule.metric in r.metrics
             ]
         )
@@ -553,31 +314,35 @@ def run(
         >>> study = seedwise.run(train, repeats=30, config={"epochs": 100})  # doctest: +SKIP
         >>> study.summary("mse")  # doctest: +SKIP
     """
-    outcome = run_study(
-        fn_or_ref,
+    refuse_inside_loading()
+    options = RunOptions(
         repeats=repeats,
-        seed=seed,
-        config=config,
+        store=store_file(store),
         workers=workers,
-        store=store,
-        name=name,
-        threads=threads,
         timeout=timeout,
-        deterministic=deterministic,
-        frameworks=frameworks,
+        executor=executor,
+        scheduler=scheduler,
+        fresh_process_per_run=fresh_process_per_run,
         retry_failed=retry_failed,
         allow_code_change=allow_code_change,
         max_failures=max_failures,
-        fresh_process_per_run=fresh_process_per_run,
-        executor=executor,
-        scheduler=scheduler,
         until_ci=until_ci,
         metric=metric,
+        on_record=on_record,
+    )
+    spec = prepare_study(
+        fn_or_ref,
+        seed=seed,
+        config=config,
+        threads=threads,
+        deterministic=deterministic,
+        frameworks=frameworks,
+        name=name,
         argv=argv,
         metric_patterns=metric_patterns,
         vectorize=vectorize,
-        on_record=on_record,
     )
+    outcome = run_study(spec, options)
     for caution in outcome.cautions:
         warnings.warn(caution, SeedwiseWarning, stacklevel=2)
     return open_study(outcome.store, outcome.spec.name)

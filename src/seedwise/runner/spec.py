@@ -13,7 +13,7 @@ import os
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,25 @@ class StudySpec:
     def experiment(self) -> str:
         """The experiment's stored reference."""
         return self.source.reference
+
+    @classmethod
+    def from_record(cls, record: StudyRecord) -> StudySpec:
+        """The study as the store defines it: its experiment found again, as it was run.
+
+        Raises:
+            ExperimentError: The stored experiment cannot be found.
+        """
+        return cls(
+            source=resolve_experiment(record.experiment),
+            config=record.config,
+            seed=record.seed,
+            settings=StudySettings.from_dict(record.settings),
+            name=record.name,
+        )
+
+    def pinned(self, pins: StreamPins, name: str) -> StudySpec:
+        """This study with the named streams held as ``pins`` says, under the name ``name``."""
+        return replace(self, settings=replace(self.settings, pins=pins), name=name)
 
 
 def default_study_name(
@@ -232,12 +251,12 @@ def safe_name(study: str) -> str:
 def prepare_study(
     experiment: str | Callable[..., Any] | ExperimentSource,
     *,
-    seed: int,
-    config: Mapping[str, Any] | None,
-    threads: int,
-    deterministic: bool,
-    frameworks: tuple[str, ...] | None,
-    name: str | None,
+    seed: int = 0,
+    config: Mapping[str, Any] | None = None,
+    threads: int = 1,
+    deterministic: bool = True,
+    frameworks: tuple[str, ...] | None = None,
+    name: str | None = None,
     argv: Sequence[str] = (),
     metric_patterns: Sequence[str | tuple[str, str]] = (),
     pins: StreamPins | None = None,

@@ -1,42 +1,42 @@
-"""A study's sweep: claim repeats, run them through the run loop, store each as it arrives."""
+"""The repeats of one study: claim them, run them through the run loop, store each as it ends.
+
+What one run of a study did is one :class:`StudyRun`: the counts of the
+runs it made, why it stopped, and (filled in by
+:func:`seedwise.runner.run.run_study`) the study's stored runs, read once at
+the end.
+"""
 
 from __future__ import annotations
 
+import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seedwise.errors import SweepInterrupted
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner.batched import identical_lanes
 from seedwise.runner.executor import Executor
+from seedwise.runner.folders import repeat_folder
 from seedwise.runner.loop import StopRequest, drive
-from seedwise.runner.spec import StudySpec, run_seed, safe_name
+from seedwise.runner.spec import StudySpec, run_seed
 from seedwise.runner.tasks import RunTask, batch_tasks
+from seedwise.stats import StopDecision
 from seedwise.store import Store, make_owner
 from seedwise.store.claims import CLAIM_RENEW_S
 
-__all__ = [
-    "SweepResult",
-    "make_task",
-    "repeat_folder",
-    "run_folder",
-    "run_workdir",
-    "runs_root",
-    "sweep",
-]
+__all__ = ["StudyRun", "make_task", "run_repeats"]
 
 
 @dataclass
-class SweepResult:
-    """What one sweep did.
+class StudyRun:
+    """What one run of a study did: the runs it made, why it stopped, the runs stored after it.
 
     Attributes:
-        study: The study's name.
+        spec: The study's definition.
         store: The store's path.
-        repeats: How many repeats the sweep covers.
+        repeats: How many repeats the run covers.
         already_done: How many of them had finished before it started.
         counts: The runs it made, by status.
         elsewhere: Repeats another runner on the store holds.
@@ -45,24 +45,30 @@ class SweepResult:
         identical_lanes: For a vectorised study whose every batch returned
             identical metrics in each of its runs, the warning that says why
             (randomness drawn outside the key) and how to fix it; else None.
+        runs: The stored runs of the repeats it covers, read once, after it.
+        decision: With ``until_ci``, whether the interval is narrow enough.
+        metric: The metric ``until_ci`` follows, if any.
     """
 
-    study: str
+    spec: StudySpec
     store: Path
     repeats: int
-    already_done: int
+    already_done: int = 0
     counts: dict[str, int] = field(default_factory=RunStatus.counts)
     elsewhere: list[int] = field(default_factory=list)
     stopped: str | None = None
     identical_lanes: str | None = None
+    runs: list[RunRecord] = field(default_factory=list)
+    decision: StopDecision | None = None
+    metric: str | None = None
 
     @property
-    def failures(self) -> int:
-        """Runs of this sweep that did not finish."""
-        return sum(n for status, n in self.counts.items() if RunStatus(status).is_failure)
+    def study(self) -> str:
+        """The study's name."""
+        return self.spec.name
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict."""
+        """A JSON-serialisable dict of what this run of the study did."""
         return {
             "study": self.study,
             "store": str(self.store),
@@ -75,7 +81,7 @@ class SweepResult:
         }
 
     def interrupted(self, command: str | None = None) -> SweepInterrupted:
-        """The error that says this sweep was interrupted and how to resume it."""
+        """The error that says this run was interrupted and how to resume it."""
         stored = self.already_done + self.counts[RunStatus.OK.value]
         resume = f": {command}" if command else ""
         return SweepInterrupted(
@@ -83,6 +89,40 @@ class SweepResult:
             f"stored in {self.store}; run the same command again to resume{resume}",
             self,
         )
+
+    @property
+    def cautions(self) -> list[str]:
+        """What the runs suggest is wrong with the experiment, one line each; often none."""
+        if self.identical_lanes is not None:
+            # Said instead of "seeds itself": a keyed experiment has no seed to hand on.
+            return [self.identical_lanes]
+        if self.seeds_itself:
+            return [
+                "every run returned the same metrics: the code seems to seed itself with a "
+                "constant; hand it the run's seed instead, e.g. seed_everything(ctx.seed) or "
+                "random_state=ctx.seed"
+            ]
+        return []
+
+    @property
+    def seeds_itself(self) -> bool:
+        """Whether the experiment seems to seed itself and ignore the run's seed.
+
+        True when two or more runs finished and all returned bit-identical
+        metrics although each had its own seed: the code seeds itself with a
+        constant (``L.seed_everything(42)``, ``random_state=0``) or uses no
+        randomness at all. The fix is to seed with ``ctx.seed``.
+        """
+        finished = [run.metrics for run in self.runs if run.status.is_finished]
+        if len(finished) < 2 or not finished[0]:
+            return False
+        first = _metric_bits(finished[0])
+        return all(_metric_bits(metrics) == first for metrics in finished[1:])
+
+
+def _metric_bits(metrics: Mapping[str, float]) -> dict[str, bytes]:
+    """Metrics by their IEEE 754 bits, so that NaN equals NaN and -0.0 differs from 0.0."""
+    return {name: struct.pack("<d", value) for name, value in metrics.items()}
 
 
 def make_task(spec: StudySpec, repeat: int, workdir: str) -> RunTask:
@@ -98,47 +138,22 @@ def make_task(spec: StudySpec, repeat: int, workdir: str) -> RunTask:
     )
 
 
-def runs_root(store: Path) -> Path:
-    """The folder of a store's runs, beside it: ``<store folder>/<store name>-runs/``.
-
-    Named after the store, so that two stores in one folder keep their runs
-    apart (``results.db`` has ``results-runs/``; the default store,
-    ``.seedwise/seedwise.db``, has ``.seedwise/seedwise-runs/``).
-    """
-    path = Path(store)
-    return path.parent / f"{path.stem}-runs"
-
-
-def run_folder(store: Path, study: str) -> Path:
-    """The folder of a study's runs: ``<runs root>/<study>/``."""
-    return runs_root(store) / safe_name(study)
-
-
-def repeat_folder(store: Path, study: str, repeat: int) -> Path:
-    """The folder of one run's artefacts and ``output.log``: ``<run folder>/<repeat, 5 digits>``."""
-    return run_folder(store, study) / f"{repeat:05d}"
-
-
-def run_workdir(store: Store, study: str, repeat: int) -> str:
-    """:func:`repeat_folder` of a run of ``store``, as the task's ``workdir``."""
-    return str(repeat_folder(store.path, study, repeat))
-
-
 class _StoreSource:
-    """The sweep's tasks: repeats claimed from the store as slots free up; records stored."""
+    """The study's tasks: repeats claimed from the store as slots free up; records stored."""
 
     def __init__(
         self,
         store: Store,
-        spec: StudySpec,
+        outcome: StudyRun,
         repeats: list[int],
         handled: set[int],
         *,
         retry_failed: bool,
-        keep_claiming: Callable[[int], bool] | None,
+        keep_claiming: Callable[[], bool] | None,
     ) -> None:
         self.store = store
-        self.spec = spec
+        self.spec = outcome.spec
+        self.outcome = outcome
         self.repeats = repeats
         self.handled = handled
         self.in_flight: set[int] = set()
@@ -148,12 +163,11 @@ class _StoreSource:
         self.keep_claiming = keep_claiming
         self.stopped_by_rule = False
         self.renewed = time.monotonic()
-        self.counts = RunStatus.counts()
 
     def take(self, free: int) -> list[RunTask]:
         if self.stopped_by_rule:
             return []
-        if self.keep_claiming is not None and not self.keep_claiming(len(self.in_flight)):
+        if self.keep_claiming is not None and not self.keep_claiming():
             self.stopped_by_rule = True
             return []
         candidates = [r for r in self.repeats if r not in self.handled and r not in self.in_flight]
@@ -169,10 +183,11 @@ class _StoreSource:
             retry_before=self.started,
         )
         self.in_flight.update(claimed)
-        return batch_tasks(
-            [make_task(self.spec, r, run_workdir(self.store, self.spec.name, r)) for r in claimed],
-            self.spec.settings.vectorize,
-        )
+        tasks = [
+            make_task(self.spec, r, str(repeat_folder(self.store.path, self.spec.name, r)))
+            for r in claimed
+        ]
+        return batch_tasks(tasks, self.spec.settings.vectorize)
 
     def tick(self) -> None:
         now = time.monotonic()
@@ -184,20 +199,21 @@ class _StoreSource:
         self.store.record_run(record)
         self.in_flight.discard(record.repeat)
         self.handled.add(record.repeat)
-        self.counts[record.status.value] += 1
+        self.outcome.counts[record.status.value] += 1
 
 
-def sweep(
+def run_repeats(
     store: Store,
     spec: StudySpec,
     executor: Executor,
     repeats: list[int],
     *,
+    finished: Collection[int] = (),
     retry_failed: bool = False,
     max_failures: int | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
-    keep_claiming: Callable[[int], bool] | None = None,
-) -> SweepResult:
+    keep_claiming: Callable[[], bool] | None = None,
+) -> StudyRun:
     """Run every repeat in ``repeats`` that is not finished yet, storing each as it ends.
 
     Repeats are claimed in small batches, as workers free up, so that several
@@ -206,59 +222,42 @@ def sweep(
     Args:
         store: The writable store; the study must exist in it.
         spec: The study.
-        executor: Where the runs execute; shut down when the sweep ends.
-        repeats: The repeats the sweep covers.
+        executor: Where the runs execute; shut down when the loop ends.
+        repeats: The repeats covered.
+        finished: Those of them whose stored run had finished before.
         retry_failed: Rerun repeats whose stored run did not finish.
-        max_failures: Stop once this many runs of this sweep have not finished.
+        max_failures: Stop once this many runs made now have not finished.
         on_record: Called with each run's record once it is stored.
-        keep_claiming: Asked before each new claim, with the number of runs
-            in flight (claimed, not yet recorded); once it says False, no
+        keep_claiming: Asked before each new claim; once it says False, no
             more repeats start (running ones finish), ``stopped="rule"``.
 
     Returns:
-        What the sweep did.
+        What the runs did; its ``runs`` are left for the caller to read.
 
     Raises:
         SweepInterrupted: Ctrl-C or SIGTERM; running runs were stopped, every
             finished run is stored, the claims are released.
     """
-    finished_before = {
-        run.repeat
-        for run in store.runs(spec.name)
-        if run.status.is_finished and run.repeat in repeats
-    }
-    result = SweepResult(
-        study=spec.name, store=store.path, repeats=len(repeats), already_done=len(finished_before)
-    )
+    handled = set(finished) & set(repeats)
+    outcome = StudyRun(spec=spec, store=store.path, repeats=len(repeats), already_done=len(handled))
     source = _StoreSource(
-        store,
-        spec,
-        repeats,
-        set(finished_before),
-        retry_failed=retry_failed,
-        keep_claiming=keep_claiming,
+        store, outcome, repeats, handled, retry_failed=retry_failed, keep_claiming=keep_claiming
     )
     stop = StopRequest()
     # Installed around the clean-up too: a second SIGTERM must not leave claims behind.
     with stop.installed():
         try:
-            looped = drive(
+            stopped = drive(
                 executor, source, on_record=on_record, max_failures=max_failures, stop=stop
             )
         except KeyboardInterrupt:
             stop.shielded = True
-            result.stopped = "interrupted"
-            raise result.interrupted() from None
+            outcome.stopped = "interrupted"
+            raise outcome.interrupted() from None
         finally:
             stop.shielded = True
-            result.counts = dict(source.counts)
             store.release(spec.name, source.owner)
-    result.stopped = looped.stopped or ("rule" if source.stopped_by_rule else None)
+    outcome.stopped = stopped or ("rule" if source.stopped_by_rule else None)
     claims = store.claims(spec.name)
-    result.elsewhere = sorted(r for r in repeats if r in claims and r not in source.handled)
-    if (spec.settings.vectorize or 1) > 1:
-        covered = set(repeats)
-        result.identical_lanes = identical_lanes(
-            [run for run in store.runs(spec.name) if run.repeat in covered]
-        )
-    return result
+    outcome.elsewhere = sorted(r for r in repeats if r in claims and r not in source.handled)
+    return outcome

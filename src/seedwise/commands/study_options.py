@@ -1,0 +1,141 @@
+"""The options of every command that runs studies (``run``, ``attribute``), declared once.
+
+:func:`add_study_options` adds them to a command's parser;
+:func:`study_spec_from` and :func:`run_options_from` read them into the two
+objects ``seedwise.run`` builds from its keywords: what the study is
+(:class:`~seedwise.runner.spec.StudySpec`) and how to run it
+(:class:`~seedwise.runner.options.RunOptions`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from seedwise.commands.options import (
+    add_output_options,
+    add_run_settings,
+    config_from,
+    executor_name,
+    frameworks_from,
+    metric_option,
+    positive_int,
+    repeat_count,
+    scheduler_address,
+    store_path,
+)
+from seedwise.commands.options import name as name_option
+from seedwise.commands.options import seed as seed_value
+from seedwise.runner.options import RunOptions
+from seedwise.runner.spec import StudySpec, prepare_study
+
+__all__ = ["add_study_options", "metrics_from", "run_options_from", "study_spec_from"]
+
+
+def add_study_options(parser: argparse.ArgumentParser) -> None:
+    """The experiment and the options of what a study is and how it runs, for ``parser``."""
+    parser.add_argument(
+        "experiment",
+        help="a function (path/to/file.py:fn or package.module:fn) or a script (train.py)",
+    )
+    parser.add_argument(
+        "--repeats", type=repeat_count, default=30, help="runs per study (default 30)"
+    )
+    parser.add_argument("--seed", type=seed_value, default=0, help="the root seed (default 0)")
+    add_run_settings(parser)
+    parser.add_argument(
+        "--workers", type=positive_int, help="worker processes (default: the cores)"
+    )
+    parser.add_argument(
+        "--executor",
+        type=executor_name,
+        default="local",
+        help="where runs execute: local (worker processes here) or dask (a local Dask cluster "
+        "of --workers processes, or the cluster of --scheduler); default local",
+    )
+    parser.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="with --executor dask: join this Dask scheduler's cluster (default "
+        "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
+    )
+    parser.add_argument(
+        "--vectorize",
+        type=positive_int,
+        metavar="K",
+        help="train K repeats per call of a keyed experiment, def train(key, config), under "
+        "jax.vmap; each repeat is still its own run (part of the study's identity; "
+        "default workers: one per batch)",
+    )
+    parser.add_argument(
+        "--name",
+        type=name_option,
+        help="the study's name; with attribute, its studies' common prefix (default: "
+        "experiment and a hash)",
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        type=metric_option,
+        metavar="NAME[=REGEX]",
+        help="a metric to follow (repeatable): run shows the first with its running mean, "
+        "attribute attributes each (default every one); NAME=REGEX reads NAME from what "
+        "each run prints: the regex's first group on its last matching line",
+    )
+    parser.add_argument("--retry-failed", action="store_true", help="rerun failed repeats")
+    parser.add_argument(
+        "--allow-code-change", action="store_true", help="continue after the source changed"
+    )
+    parser.add_argument("--max-failures", type=positive_int, help="stop after K runs fail")
+    add_output_options(parser)
+    parser.set_defaults(argv=[])
+
+
+def metrics_from(args: argparse.Namespace) -> tuple[str | None, list[tuple[str, str]]]:
+    """The metric ``--metric`` shows first, and the ``NAME=REGEX`` patterns among them."""
+    given: list[tuple[str, str | None]] = args.metric or []
+    shown = given[0][0] if given else None
+    return shown, [(name, regex) for name, regex in given if regex is not None]
+
+
+def study_spec_from(args: argparse.Namespace) -> StudySpec:
+    """What the study is, from the study options: as ``seedwise.run`` builds it.
+
+    Raises:
+        UsageError: A bad experiment, name or pattern.
+    """
+    return prepare_study(
+        args.experiment,
+        seed=args.seed,
+        config=config_from(args),
+        threads=args.threads,
+        deterministic=not args.no_deterministic,
+        frameworks=frameworks_from(args),
+        name=args.name,
+        argv=args.argv,
+        metric_patterns=metrics_from(args)[1],
+        vectorize=args.vectorize,
+    )
+
+
+def run_options_from(args: argparse.Namespace, **given: Any) -> RunOptions:
+    """How to run the study, from the study options: as ``seedwise.run`` builds it.
+
+    Args:
+        args: The parsed command line.
+        **given: The command's own (``repeats`` with ``--until-ci``,
+            ``until_ci``, ``metric``, the progress callbacks), which win.
+    """
+    shared: dict[str, Any] = {
+        "repeats": args.repeats,
+        "store": store_path(args.store),
+        "workers": args.workers,
+        "timeout": args.timeout,
+        "executor": args.executor,
+        "scheduler": args.scheduler,
+        "retry_failed": args.retry_failed,
+        "allow_code_change": args.allow_code_change,
+        "max_failures": args.max_failures,
+    }
+    return RunOptions(**{**shared, **given})
