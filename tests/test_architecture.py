@@ -217,3 +217,49 @@ def test_public_names_resolve() -> None:
         assert getattr(seedwise, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = seedwise.nope  # type: ignore[attr-defined]
+
+
+def test_the_public_names_are_listed_once_and_each_one_resolves() -> None:
+    """The TYPE_CHECKING imports in seedwise/__init__.py are the one list the lazy table reads."""
+    import importlib
+
+    import seedwise
+
+    source = (ROOT / "src" / "seedwise" / "__init__.py").read_text()
+    (block,) = (
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    listed = {
+        alias.asname or alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert len(listed) == len(block.body) >= 30
+    assert seedwise.__all__ == ["__version__", *sorted(listed)]
+    assert dir(seedwise) == sorted(seedwise.__all__)
+    for name, module in listed.items():
+        owner = importlib.import_module(str(module))
+        expected = (
+            importlib.import_module(f"seedwise.{name}")
+            if module == "seedwise"
+            else getattr(owner, name)
+        )
+        assert getattr(seedwise, name) is expected, name
+    assert source.count('"seedwise.') == 0, "a second list of module names"
+
+
+def test_import_seedwise_imports_no_numpy_and_a_subpackage_never_hides_a_name() -> None:
+    code = (
+        "import sys, seedwise\n"
+        "print('numpy' in sys.modules, len(seedwise.__all__))\n"
+        "seedwise.CheckResult\n"
+        "import seedwise.check.core\n"
+        "print(seedwise.check.__name__, type(seedwise.check).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.split() == ["False", "34", "check", "function"]

@@ -91,3 +91,65 @@ def test_bad_values_are_refused_before_anything_runs(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert shown in err
+
+
+def test_every_bounded_integer_option_is_one_range_type() -> None:
+    """positive_int, repeat_count, non_negative_int, seed: IntRange values, not four functions."""
+    ranges = {
+        "positive_int": (1, options.MAX_INDEX),
+        "repeat_count": (1, 1_000_000),
+        "non_negative_int": (0, options.MAX_INDEX),
+        "seed": (0, 2**63 - 1),
+    }
+    for name, (low, high) in ranges.items():
+        checker = options.CHECKERS[name]
+        assert isinstance(checker, options.IntRange), name
+        assert (checker.low, checker.high) == (low, high)
+        assert checker(str(low)) == low
+        assert checker(str(high)) == high
+        for outside in (low - 1, high + 1):
+            with pytest.raises(argparse.ArgumentTypeError, match="Received: '"):
+                checker(str(outside))
+    with pytest.raises(argparse.ArgumentTypeError) as caught:
+        options.repeat_count("1000001")
+    assert str(caught.value) == (
+        "must be a number of repeats. Received: '1000001'; expected 1 to 1,000,000"
+    )
+
+
+def _options_by_flag(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    return {
+        action.option_strings[0] if action.option_strings else action.dest: action
+        for action in parser._actions
+    }
+
+
+def _described(action: argparse.Action) -> tuple[object, ...]:
+    return (
+        type(action),
+        action.option_strings,
+        action.dest,
+        action.type,
+        action.default,
+        action.help,
+        action.metavar,
+        action.nargs,
+        action.choices,
+        action.required,
+    )
+
+
+def test_the_study_options_of_run_and_attribute_are_the_same_options() -> None:
+    """Declared once: every study option has the same type, default and help in each command."""
+    from seedwise.commands.study_options import add_study_options
+
+    declared = argparse.ArgumentParser(add_help=False)
+    add_study_options(declared)
+    shared = _options_by_flag(declared)
+    assert {"experiment", "--name", "--repeats", "--metric", "--workers", "--store"} <= set(shared)
+    commands = _subparsers(build_parser())
+    for command in ("run", "attribute"):
+        given = _options_by_flag(commands[command])
+        for flag, action in shared.items():
+            assert _described(given[flag]) == _described(action), (command, flag)
+    assert commands["attribute"]._option_string_actions["--name"].type is options.name

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from seedwise._version import __version__ as __version__
@@ -96,3 +98,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return list(__all__)
+
+
+class _PublicModule(types.ModuleType):
+    """``seedwise`` itself: a subpackage, once imported, never hides the public name it shares.
+
+    Importing ``seedwise.check`` (the package) would otherwise set
+    ``seedwise.check`` to the package, in place of the function ``check``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _PUBLIC.get(name, ("", None))[1] is not None:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicModule
