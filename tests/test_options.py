@@ -67,7 +67,7 @@ def test_every_typed_option_is_checked_by_the_options_module() -> None:
     untyped_numbers = []
     for name, sub in _subparsers(build_parser()).items():
         for action in sub._actions:
-            if isinstance(action.type, options.IntRange):
+            if isinstance(action.type, (options.IntRange, options.FloatRange)):
                 continue
             if action.type is not None and action.type not in checked:
                 untyped_numbers.append(f"{name} {action.option_strings or action.dest}")

@@ -9,14 +9,12 @@ from seedwise.check import check
 from seedwise.check.kept import keep_verdict
 from seedwise.commands import to_json
 from seedwise.commands.options import (
-    STORE_HELP,
+    add_executor_options,
+    add_output_options,
     add_run_settings,
     config_from,
-    executor_name,
     frameworks_from,
     metric_option,
-    path_text,
-    scheduler_address,
     store_path,
 )
 from seedwise.commands.options import seed as seed_value
@@ -94,20 +92,7 @@ def add_check_parser(commands: Any) -> None:
         help="the study seed; runs use its repeat 0 (default 0)",
     )
     add_run_settings(parser)
-    parser.add_argument(
-        "--executor",
-        type=executor_name,
-        default="local",
-        help="where the fresh processes run: local, or dask (a fresh run process on a Dask "
-        "worker for every run; a local cluster, or the cluster of --scheduler)",
-    )
-    parser.add_argument(
-        "--scheduler",
-        type=scheduler_address,
-        metavar="tcp://HOST:PORT",
-        help="with --executor dask: the Dask scheduler to join (default "
-        "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
-    )
+    add_executor_options(parser)
     parser.add_argument(
         "--no-probes", action="store_true", help="skip the thread and deterministic-ops probes"
     )
@@ -116,6 +101,5 @@ def add_check_parser(commands: Any) -> None:
         action="store_true",
         help="keep the verdict beside the store, where seedwise report finds it",
     )
-    parser.add_argument("--store", type=path_text, help=STORE_HELP)
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_options(parser)
     parser.set_defaults(handler=check_command, argv=[])

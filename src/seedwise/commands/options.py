@@ -25,8 +25,10 @@ from seedwise.seeding.streams import MAX_SEED
 from seedwise.store import default_store_path
 
 __all__ = [
+    "FloatRange",
     "IntRange",
     "STORE_HELP",
+    "add_executor_options",
     "add_output_options",
     "add_run_settings",
     "config_from",
@@ -126,43 +128,45 @@ def path_text(text: str) -> str:
     return text
 
 
-def positive_number(text: str) -> float:
-    """A finite number above 0, e.g. ``--timeout`` in seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"must be a number above 0. Received: {text!r}; expected e.g. 0.5 or 30"
+@dataclass(frozen=True)
+class FloatRange:
+    """A finite number, above ``above`` and below ``below`` where given (both bounds excluded).
+
+    Args:
+        above: The number every value must exceed, or None.
+        below: The number every value must stay under, or None.
+        problem: What the message says of any other value.
+        example: What the message offers instead, e.g. ``"e.g. 0.5 or 30"``.
+    """
+
+    above: float | None = None
+    below: float | None = None
+    problem: str = "must be a finite number"
+    example: str = "e.g. 0.01 or -2"
+
+    def __call__(self, text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        inside = (self.above is None or value > self.above) and (
+            self.below is None or value < self.below
         )
-    return value
+        if not (math.isfinite(value) and inside):
+            raise argparse.ArgumentTypeError(
+                f"{self.problem}. Received: {text!r}; expected {self.example}"
+            )
+        return value
 
 
-def finite_number(text: str) -> float:
-    """Any finite number, e.g. ``--effect``."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(
-            f"must be a finite number. Received: {text!r}; expected e.g. 0.01 or -2"
-        )
-    return value
+#: A finite number above 0, e.g. ``--timeout`` in seconds.
+positive_number = FloatRange(above=0, problem="must be a number above 0", example="e.g. 0.5 or 30")
 
+#: Any finite number, e.g. ``--effect``.
+finite_number = FloatRange()
 
-def fraction(text: str) -> float:
-    """A number strictly between 0 and 1, e.g. ``--power`` or ``--alpha``."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be between 0 and 1. Received: {text!r}; expected e.g. 0.05 or 0.8"
-        )
-    return value
+#: A number strictly between 0 and 1, e.g. ``--power`` or ``--alpha``.
+fraction = FloatRange(0, 1, "must be between 0 and 1", "e.g. 0.05 or 0.8")
 
 
 def framework(text: str) -> str:
@@ -294,6 +298,25 @@ def add_run_settings(parser: argparse.ArgumentParser) -> None:
         type=framework,
         metavar="NAME",
         help="seed only this framework (repeatable; default: every installed one)",
+    )
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--scheduler``: where runs go (``run``, ``attribute``, ``check``)."""
+    parser.add_argument(
+        "--executor",
+        type=executor_name,
+        default="local",
+        help="where runs execute: local (worker processes here) or dask (a local Dask cluster "
+        "of --workers processes, or the cluster of --scheduler; check starts a fresh process "
+        "on a Dask worker for every run); default local",
+    )
+    parser.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="with --executor dask: join this Dask scheduler's cluster (default "
+        "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
     )
 
 

@@ -13,15 +13,14 @@ import argparse
 from typing import Any
 
 from seedwise.commands.options import (
+    add_executor_options,
     add_output_options,
     add_run_settings,
     config_from,
-    executor_name,
     frameworks_from,
     metric_option,
     positive_int,
     repeat_count,
-    scheduler_address,
     store_path,
 )
 from seedwise.commands.options import name as name_option
@@ -46,20 +45,7 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=positive_int, help="worker processes (default: the cores)"
     )
-    parser.add_argument(
-        "--executor",
-        type=executor_name,
-        default="local",
-        help="where runs execute: local (worker processes here) or dask (a local Dask cluster "
-        "of --workers processes, or the cluster of --scheduler); default local",
-    )
-    parser.add_argument(
-        "--scheduler",
-        type=scheduler_address,
-        metavar="tcp://HOST:PORT",
-        help="with --executor dask: join this Dask scheduler's cluster (default "
-        "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
-    )
+    add_executor_options(parser)
     parser.add_argument(
         "--vectorize",
         type=positive_int,
