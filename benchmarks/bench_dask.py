@@ -41,18 +41,19 @@ def tiny(ctx: Any) -> dict[str, float]:
 
 
 def _tiny_sweep(executor: str, repeats: int, store: Path) -> dict[str, float]:
-    from seedwise.runner import run_study
+    from seedwise.runner import RunOptions, prepare_study, run_study
 
     stamps: list[float] = []
     began = time.perf_counter()
     run_study(
-        f"{Path(__file__).resolve()}:tiny",
-        repeats=repeats,
-        workers=2,
-        store=store,
-        frameworks=("python", "numpy"),
-        executor=executor,
-        on_record=lambda run: stamps.append(time.perf_counter()),
+        prepare_study(f"{Path(__file__).resolve()}:tiny", frameworks=("python", "numpy")),
+        RunOptions(
+            repeats=repeats,
+            workers=2,
+            store=store,
+            executor=executor,
+            on_record=lambda run: stamps.append(time.perf_counter()),
+        ),
     )
     total = time.perf_counter() - began
     gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
