@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from seedwise._version import __version__
 from seedwise.check.kept import KeptVerdict, kept_verdicts
 from seedwise.errors import UsageError
-from seedwise.records import RunRecord, RunStatus
+from seedwise.records import RunRecord
 from seedwise.runner.attribution import attribution_of
 from seedwise.stats import Comparison, Summary, compare, summarize
 from seedwise.stats.goal import Goal, check_goal
@@ -87,13 +87,13 @@ class StudyPart:
     @property
     def failures(self) -> list[RunRecord]:
         """The runs that did not finish, by repeat."""
-        return [run for run in self.runs if RunStatus(run.status).is_failure]
+        return [run for run in self.runs if run.status.is_failure]
 
     def seeds_and_values(self, metric: str) -> tuple[list[int], list[float]]:
         """The seeds and values of ``metric`` over the finished runs that returned it."""
         seeds, values = [], []
         for run in self.runs:
-            if RunStatus(run.status).is_finished and metric in run.metrics:
+            if run.status.is_finished and metric in run.metrics:
                 seeds.append(run.seed)
                 values.append(float(run.metrics[metric]))
         return seeds, values
@@ -233,7 +233,7 @@ def _curves(study: Study, runs: Sequence[RunRecord]) -> dict[str, Curve]:
     import numpy as np
 
     logged: dict[str, dict[int, dict[int, float]]] = {}
-    finished = [run for run in runs if RunStatus(run.status).is_finished]
+    finished = [run for run in runs if run.status.is_finished]
     for index, run in enumerate(finished):
         for record in study.store.steps(study.name, run.repeat):
             logged.setdefault(record.name, {}).setdefault(index, {})[record.step] = record.value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seedwise.records import RUN_STATUSES, RunStatus
+from seedwise.records import RUN_STATUSES
 from seedwise.report.data import MAX_FAILURES_LISTED, FactRow, MetricPart, ReportData
 from seedwise.stats import Comparison, Interval, PairComparison
 from seedwise.stats._display import interval_notes
@@ -225,7 +225,7 @@ def failures_table(data: ReportData) -> tuple[Table, list[str]]:
         for run in failures[:MAX_FAILURES_LISTED]:
             reason = " ".join((run.error or "no reason recorded").split())
             rows.append(
-                (study.name, str(run.repeat), str(run.seed), RunStatus(run.status).value, reason)
+                (study.name, str(run.repeat), str(run.seed), run.status.value, reason)
             )
         if len(failures) > MAX_FAILURES_LISTED:
             more.append(

@@ -280,7 +280,7 @@ class Study(Closing):
             row: dict[str, Any] = {
                 "repeat": run.repeat,
                 "seed": run.seed,
-                "status": RunStatus(run.status).value,
+                "status": run.status.value,
             }
             for name in names:
                 row[name] = run.metrics.get(name)
@@ -347,4 +347,4 @@ class Study(Closing):
 
 
 def _finished(runs: Sequence[RunRecord]) -> list[RunRecord]:
-    return [run for run in runs if RunStatus(run.status).is_finished]
+    return [run for run in runs if run.status.is_finished]
