@@ -224,9 +224,7 @@ def failures_table(data: ReportData) -> tuple[Table, list[str]]:
         failures = study.failures
         for run in failures[:MAX_FAILURES_LISTED]:
             reason = " ".join((run.error or "no reason recorded").split())
-            rows.append(
-                (study.name, str(run.repeat), str(run.seed), run.status.value, reason)
-            )
+            rows.append((study.name, str(run.repeat), str(run.seed), run.status.value, reason))
         if len(failures) > MAX_FAILURES_LISTED:
             more.append(
                 f"{study.name}: {len(failures) - MAX_FAILURES_LISTED} more failed runs not "
