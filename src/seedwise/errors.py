@@ -73,7 +73,7 @@ class SweepInterrupted(SeedwiseError):
     """A sweep was stopped by Ctrl-C or SIGTERM; every finished run is stored.
 
     Attributes:
-        result: What the sweep did before it stopped (a ``SweepResult``).
+        result: What the study's run did before it stopped (a ``seedwise.runner.StudyRun``).
     """
 
     exit_code = EXIT_INTERRUPTED
