@@ -102,8 +102,10 @@ def test_run_options_are_checked_when_made(keywords: dict[str, Any], message: st
         RunOptions(**keywords)
 
 
-def test_the_callbacks_take_no_part_in_equality(tmp_path: Path) -> None:
+def test_the_callbacks_take_no_part_in_equality_and_a_store_is_a_path(tmp_path: Path) -> None:
     assert RunOptions(store=tmp_path, on_record=print) == RunOptions(store=tmp_path)
+    text = RunOptions(store=str(tmp_path / "s.db"))  # type: ignore[arg-type]
+    assert text.store == tmp_path / "s.db"
 
 
 def test_only_repeat_and_rerun_are_one_runner_call(

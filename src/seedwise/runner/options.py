@@ -84,6 +84,8 @@ class RunOptions:
     on_record: Callable[[RunRecord], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        # A path given as text is the same store: equal options either way.
+        object.__setattr__(self, "store", Path(self.store))
         check_positive(self.repeats, "repeats")
         if not isinstance(self.repeats, int) or self.repeats > MAX_REPEATS:
             raise UsageError(
