@@ -188,6 +188,14 @@ def test_the_cycle_finder_finds_cycles() -> None:
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
+def _python(code: str) -> str:
+    """What ``python -c code`` prints, in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return done.stdout
+
+
 @pytest.mark.parametrize(
     "statement",
     ["import seedwise", "seedwise.Study", "seedwise.compare", "seedwise.errors.UsageError"],
@@ -201,10 +209,7 @@ def test_import_seedwise_loads_no_framework(statement: str) -> None:
         "print(','.join(heavy))\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('seedwise'))))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    heavy, loaded = done.stdout.splitlines()
+    heavy, loaded = _python(code).splitlines()
     assert heavy == ""
     if statement == "import seedwise":
         assert loaded.split() == ["seedwise", "seedwise._version"]
@@ -259,7 +264,4 @@ def test_import_seedwise_imports_no_numpy_and_a_subpackage_never_hides_a_name() 
         "import seedwise.check.core\n"
         "print(seedwise.check.__name__, type(seedwise.check).__name__)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert done.stdout.split() == ["False", "34", "check", "function"]
+    assert _python(code).split() == ["False", "34", "check", "function"]

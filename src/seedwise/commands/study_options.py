@@ -12,19 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seedwise.commands.options import (
-    add_executor_options,
-    add_output_options,
-    add_run_settings,
-    config_from,
-    frameworks_from,
-    metric_option,
-    positive_int,
-    repeat_count,
-    store_path,
-)
-from seedwise.commands.options import name as name_option
-from seedwise.commands.options import seed as seed_value
+from seedwise.commands import options
 from seedwise.runner.options import RunOptions
 from seedwise.runner.spec import StudySpec, prepare_study
 
@@ -38,17 +26,17 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
         help="a function (path/to/file.py:fn or package.module:fn) or a script (train.py)",
     )
     parser.add_argument(
-        "--repeats", type=repeat_count, default=30, help="runs per study (default 30)"
+        "--repeats", type=options.repeat_count, default=30, help="runs per study (default 30)"
     )
-    parser.add_argument("--seed", type=seed_value, default=0, help="the root seed (default 0)")
-    add_run_settings(parser)
+    parser.add_argument("--seed", type=options.seed, default=0, help="the root seed (default 0)")
+    options.add_run_settings(parser)
     parser.add_argument(
-        "--workers", type=positive_int, help="worker processes (default: the cores)"
+        "--workers", type=options.positive_int, help="worker processes (default: the cores)"
     )
-    add_executor_options(parser)
+    options.add_executor_options(parser)
     parser.add_argument(
         "--vectorize",
-        type=positive_int,
+        type=options.positive_int,
         metavar="K",
         help="train K repeats per call of a keyed experiment, def train(key, config), under "
         "jax.vmap; each repeat is still its own run (part of the study's identity; "
@@ -56,14 +44,14 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--name",
-        type=name_option,
+        type=options.name,
         help="the study's name; with attribute, its studies' common prefix (default: "
         "experiment and a hash)",
     )
     parser.add_argument(
         "--metric",
         action="append",
-        type=metric_option,
+        type=options.metric_option,
         metavar="NAME[=REGEX]",
         help="a metric to follow (repeatable): run shows the first with its running mean, "
         "attribute attributes each (default every one); NAME=REGEX reads NAME from what "
@@ -73,8 +61,8 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-code-change", action="store_true", help="continue after the source changed"
     )
-    parser.add_argument("--max-failures", type=positive_int, help="stop after K runs fail")
-    add_output_options(parser)
+    parser.add_argument("--max-failures", type=options.positive_int, help="stop after K runs fail")
+    options.add_output_options(parser)
     parser.set_defaults(argv=[])
 
 
@@ -94,10 +82,10 @@ def study_spec_from(args: argparse.Namespace) -> StudySpec:
     return prepare_study(
         args.experiment,
         seed=args.seed,
-        config=config_from(args),
+        config=options.config_from(args),
         threads=args.threads,
         deterministic=not args.no_deterministic,
-        frameworks=frameworks_from(args),
+        frameworks=options.frameworks_from(args),
         name=args.name,
         argv=args.argv,
         metric_patterns=metrics_from(args)[1],
@@ -115,7 +103,7 @@ def run_options_from(args: argparse.Namespace, **given: Any) -> RunOptions:
     """
     shared: dict[str, Any] = {
         "repeats": args.repeats,
-        "store": store_path(args.store),
+        "store": options.store_path(args.store),
         "workers": args.workers,
         "timeout": args.timeout,
         "executor": args.executor,
