@@ -23,8 +23,9 @@ from seedwise.experiment import (
     parse_assignment,
 )
 from seedwise.experiment.calling import plan_call
-from seedwise.experiment.identity import code_identity, describe_change
-from seedwise.experiment.source import resolve_experiment
+from seedwise.experiment.code.identity import code_identity, describe_change
+from seedwise.experiment.reference import FunctionRef, ScriptRef
+from seedwise.experiment.resolve import resolve_experiment
 from seedwise.seeding.streams import derive_seed, rng
 
 GOOD = "def train(ctx):\n    return {'mse': 0.5}\n"
@@ -230,17 +231,17 @@ def test_a_relative_and_an_absolute_path_are_one_experiment(
     monkeypatch.chdir(tmp_path)
     relative = resolve_experiment("exp.py:train")
     assert relative == resolve_experiment(f"{path}:train")
-    assert relative.reference == f"{path.resolve()}:train"
+    assert relative == FunctionRef(str(path.resolve()), "train")
+    assert relative.text == f"{path.resolve()}:train"
     assert code_identity(relative) == code_identity(resolve_experiment(f"{path}:train"))
 
 
 def test_scripts_carry_their_arguments(tmp_path: Path) -> None:
     path = write(tmp_path, "my script.py", "print('hi')\n")
     source = resolve_experiment(str(path), argv=["--lr", "0.1 0.2"])
-    assert source.kind == "script"
-    assert source.script() == (str(path.resolve()), ["--lr", "0.1 0.2"])
+    assert source == ScriptRef(str(path.resolve()), ("--lr", "0.1 0.2"))
     # The stored reference reads back as the same script with the same arguments.
-    assert resolve_experiment(source.reference) == source
+    assert resolve_experiment(source.text) == source
     with pytest.raises(ExperimentError, match="Script arguments go with scripts only"):
         resolve_experiment(f"{path}:main", argv=["--x"])
 

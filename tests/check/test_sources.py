@@ -12,7 +12,7 @@ import numpy as np
 # scikit-learn sets environment variables when first imported: import it here.
 from sklearn.utils import check_random_state
 
-from seedwise.experiment.sources import SourceWatch
+from seedwise.experiment.watch.unseeded import UnseededWatch
 
 
 def _line() -> int:
@@ -25,7 +25,7 @@ def _line() -> int:
 
 
 def test_unseeded_sources_are_recorded_with_the_calling_line() -> None:
-    with SourceWatch() as watch:
+    with UnseededWatch() as watch:
         np.random.default_rng()
         lines = [_line() - 1]
         random.SystemRandom()
@@ -47,7 +47,7 @@ def test_unseeded_sources_are_recorded_with_the_calling_line() -> None:
 
 
 def test_clock_seeds_are_recognised_in_seconds_and_nanoseconds() -> None:
-    with SourceWatch() as watch:
+    with UnseededWatch() as watch:
         np.random.default_rng(int(time.time()))
         np.random.default_rng(time.time_ns() % 2**32)
         np.random.default_rng(12345)
@@ -56,7 +56,7 @@ def test_clock_seeds_are_recognised_in_seconds_and_nanoseconds() -> None:
 
 def test_library_calls_are_ignored_and_everything_is_restored() -> None:
     originals = (np.random.default_rng, os.urandom, random.Random, time.time, secrets.token_hex)
-    with SourceWatch() as watch:
+    with UnseededWatch() as watch:
         import tempfile
 
         # tempfile draws names from an unseeded random.Random: library code.
@@ -71,7 +71,7 @@ def test_library_calls_are_ignored_and_everything_is_restored() -> None:
 def test_generators_made_during_a_watch_still_pickle() -> None:
     import pickle
 
-    with SourceWatch():
+    with UnseededWatch():
         python_rng = pickle.loads(pickle.dumps(random.Random(3)))
         numpy_rng = pickle.loads(pickle.dumps(np.random.RandomState(4)))
     assert python_rng.random() == random.Random(3).random()
@@ -81,7 +81,7 @@ def test_generators_made_during_a_watch_still_pickle() -> None:
 def test_numpy_generators_without_a_seed_are_found_by_the_call_that_made_them() -> None:
     seed = None
     given = 5
-    with SourceWatch() as watch:
+    with UnseededWatch() as watch:
         np.random.RandomState()
         lines = [_line() - 1]
         np.random.RandomState(
@@ -106,7 +106,7 @@ def test_numpy_generators_without_a_seed_are_found_by_the_call_that_made_them() 
 
 
 def test_python_generators_and_clock_seeds_are_found() -> None:
-    with SourceWatch() as watch:
+    with UnseededWatch() as watch:
         random.Random()
         line = _line() - 1
         random.Random(7)
@@ -123,7 +123,7 @@ def test_python_generators_and_clock_seeds_are_found() -> None:
 def test_watching_leaves_every_class_and_type_check_as_it_is() -> None:
     made_before = np.random.RandomState(1)
     classes = (np.random.RandomState, np.random.Generator, random.Random, random.SystemRandom)
-    with SourceWatch():
+    with UnseededWatch():
         assert (
             np.random.RandomState,
             np.random.Generator,
@@ -148,7 +148,7 @@ def test_torch_data_loaders_keep_their_class_and_signature() -> None:
 
     data = torch.arange(8.0)
     signature = inspect.signature(DataLoader.__init__)
-    with SourceWatch() as watch:
+    with UnseededWatch() as watch:
         assert torch.utils.data.DataLoader is DataLoader
         assert inspect.signature(DataLoader.__init__) == signature
         DataLoader(data, batch_size=2, shuffle=True)

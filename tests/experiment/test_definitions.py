@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 
-from seedwise.experiment.definitions import capture_definitions
-from seedwise.experiment.identity import CodeIdentity, code_identity, describe_change
-from seedwise.experiment.source import resolve_experiment
+from seedwise.experiment.code.definitions import capture_definitions
+from seedwise.experiment.code.identity import CodeIdentity, code_identity, describe_change
+from seedwise.experiment.reference import ByValueRef
+from seedwise.experiment.resolve import resolve_experiment
 from seedwise.runner.spec import prepare_study
 from seedwise.store import open_store
 from tests.conftest import ROOT
@@ -54,7 +55,7 @@ def run_cell(
 
 def identity_of(function: Callable[..., Any]) -> CodeIdentity:
     source = resolve_experiment(function)
-    assert source.kind == "pickled"
+    assert isinstance(source, ByValueRef)
     # The identity a worker computes, from the source as it travels.
     assert code_identity(pickle.loads(pickle.dumps(source))) == code_identity(source)
     return code_identity(source)
@@ -313,7 +314,7 @@ def test_a_notebook_function_is_named_after_its_notebook(
     prefix = "__vsc_ipynb_file__ = '/home/ada/explore.ipynb'\n" if where == "vscode" else ""
     train = run_cell(prefix + CELL, 1, monkeypatch, tmp_path)["train"]
     source = resolve_experiment(train)
-    assert (source.reference, source.name) == ("__main__:train", name)
+    assert (source.text, source.name) == ("__main__:train", name)
     spec = prepare_study(
         train,
         seed=0,

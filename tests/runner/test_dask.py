@@ -232,9 +232,9 @@ def _code_folder(root: Path) -> Path:
 def test_code_travels_to_workers_without_the_files_and_is_checked_there(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    from seedwise.experiment.bundle import bundle_code
-    from seedwise.experiment.identity import CodeIdentity, code_identity
-    from seedwise.experiment.source import resolve_experiment
+    from seedwise.experiment.code.bundle import bundle_code
+    from seedwise.experiment.code.identity import CodeIdentity, code_identity
+    from seedwise.experiment.resolve import resolve_experiment
     from seedwise.runner.dask_worker import Payload, run_on_dask_worker
     from seedwise.runner.tasks import RunTask
 
@@ -280,8 +280,8 @@ def test_a_function_sent_by_value_has_the_submitters_code_identity_on_the_worker
 ) -> None:
     import linecache
 
-    from seedwise.experiment.identity import code_identity
-    from seedwise.experiment.source import resolve_experiment
+    from seedwise.experiment.code.identity import code_identity
+    from seedwise.experiment.resolve import resolve_experiment
     from seedwise.runner.dask_worker import Payload, run_on_dask_worker
     from seedwise.runner.tasks import RunTask
 

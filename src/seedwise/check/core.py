@@ -33,7 +33,8 @@ from typing import Any
 from seedwise.check.result import Cause, CheckResult, Divergence
 from seedwise.errors import ExperimentError
 from seedwise.experiment.fingerprint import load_capture
-from seedwise.experiment.source import ExperimentSource, resolve_experiment
+from seedwise.experiment.reference import ExperimentRef
+from seedwise.experiment.resolve import resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.records import (
     Difference,
@@ -64,7 +65,7 @@ _POLL_S = 0.1
 class _Plan:
     """What every task of one check shares."""
 
-    experiment: ExperimentSource
+    experiment: ExperimentRef
     config: dict[str, Any]
     study_seed: int
     seed: int
@@ -93,7 +94,7 @@ class _Plan:
             workdir=str(self.workdir / label),
             capture=capture is not None,
             capture_step=None if capture is None else capture.step,
-            watch_sources=True,
+            watch_unseeded=True,
             warmup=warmup,
         )
 
@@ -483,7 +484,7 @@ def _result(
     started: float,
 ) -> CheckResult:
     return CheckResult(
-        experiment=plan.experiment.reference,
+        experiment=plan.experiment.text,
         seed=plan.study_seed,
         run_seed=plan.seed,
         reproducible=reproducible,

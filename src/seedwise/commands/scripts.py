@@ -14,15 +14,26 @@ import argparse
 import shlex
 
 from seedwise.commands import MASK, is_secret, masked_argv
-from seedwise.errors import UsageError
-from seedwise.experiment.source import is_script_reference, script_reads_context
+from seedwise.errors import ExperimentError, UsageError
+from seedwise.experiment.reference import ScriptRef, parse_reference
+from seedwise.experiment.resolve import script_reads_context
 
 __all__ = ["refuse_config_for_script", "script_arguments_hint"]
 
 
-def _takes_script(args: argparse.Namespace) -> bool:
-    """Whether the command runs an experiment (it has ``argv``) and that is a script."""
-    return hasattr(args, "argv") and is_script_reference(getattr(args, "experiment", ""))
+def _script(args: argparse.Namespace) -> ScriptRef | None:
+    """The script the command runs, when it runs an experiment (it has ``argv``) and that is one.
+
+    None for a function, and for a reference that cannot be read: running it
+    reports that reference's problem.
+    """
+    if not hasattr(args, "argv"):
+        return None
+    try:
+        ref = parse_reference(getattr(args, "experiment", ""))
+    except ExperimentError:
+        return None
+    return ref if isinstance(ref, ScriptRef) else None
 
 
 def _suggestion(words: list[str], script_args: list[str]) -> str:
@@ -55,7 +66,7 @@ def script_arguments_hint(
         ``unrecognized arguments: ...; a script's own arguments go after --:
         seedwise run train.py -- ...``, or None when the experiment is no script.
     """
-    if not _takes_script(args):
+    if _script(args) is None:
         return None
     fixed = _suggestion(_without(words, extras), [*extras, *script_args])
     return (
@@ -98,9 +109,8 @@ def refuse_config_for_script(
         UsageError: ``--set`` with a script that does not read
             ``seedwise.current_context()``; nothing has run or been written.
     """
-    if not getattr(args, "set", None) or not _takes_script(args):
-        return
-    if script_reads_context(args.experiment):
+    script = _script(args) if getattr(args, "set", None) else None
+    if script is None or script_reads_context(script):
         return
     kept, pairs = _split_config(words)
     given = " ".join(shlex.join(["--set", f"{key}={value}"]) for key, value in pairs)

@@ -26,7 +26,7 @@ do locally, whatever environment the Dask worker itself was started with.
   and settings. A run process watches its Dask worker and kills its group
   when the worker is gone, so nothing is left running.
 - Code travels: the experiment's file and the user's modules it imports go
-  with the tasks (:mod:`seedwise.experiment.bundle`); a function from a
+  with the tasks (:mod:`seedwise.experiment.code.bundle`); a function from a
   notebook travels by value. The run process computes the code identity of
   what it is about to run and refuses (a ``failed`` run) code that is not the
   study's. seedwise and the frameworks must be installed on the workers.
@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.experiment.bundle import CodeBundle, bundle_code
-from seedwise.experiment.identity import CodeIdentity, code_identity
+from seedwise.experiment.code.bundle import CodeBundle, bundle_code
+from seedwise.experiment.code.identity import CodeIdentity, code_identity
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.dask_worker import Outcome, Payload, run_on_dask_worker
 from seedwise.runner.tasks import RunTask
@@ -139,7 +139,7 @@ class DaskExecutor:
         return max(self._slots() - len(self._futures), 0)
 
     def _code(self, task: RunTask) -> tuple[CodeBundle | None, CodeIdentity | None]:
-        key = task.experiment.reference
+        key = task.experiment.text
         if key not in self._bundles:
             self._bundles[key] = (bundle_code(task.experiment), code_identity(task.experiment))
         return self._bundles[key]

@@ -28,8 +28,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from seedwise.experiment.bundle import CodeBundle
-from seedwise.experiment.identity import CodeIdentity, code_identity, describe_change
+from seedwise.experiment.code.bundle import CodeBundle
+from seedwise.experiment.code.identity import CodeIdentity, code_identity, describe_change
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.local import describe_exit
 from seedwise.runner.tasks import RunTask, worker_environment
@@ -50,7 +50,7 @@ def _checked_chain(
     from seedwise.errors import ExperimentError
 
     if expected is not None:
-        key = f"identity:{task.experiment.reference}"
+        key = f"identity:{task.experiment.text}"
         try:
             if key not in cache:
                 cache[key] = code_identity(task.experiment)
@@ -258,13 +258,12 @@ def run_on_dask_worker(payload: Payload) -> Outcome:
     environment = worker_environment(task.settings)
     if payload.bundle is not None:
         placed = payload.bundle.place(task.experiment, local / "seedwise-code")
-        run = replace(task.experiment, reference=placed.source.reference)
-        task = _each_run(task, lambda each: replace(each, experiment=run))
+        task = _each_run(task, lambda each: replace(each, experiment=placed.experiment))
         if placed.import_paths:
             inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
             environment["PYTHONPATH"] = os.pathsep.join([*placed.import_paths, *inherited])
     cwd = payload.cwd if os.path.isdir(payload.cwd) else None
-    code = task.experiment.reference
+    code = task.experiment.text
     if payload.identity is not None:
         code += f"@{payload.identity.digest}"
     child = _run_process(environment, cwd, code)

@@ -14,12 +14,12 @@ import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.experiment.identity import code_identity, describe_change
-from seedwise.experiment.source import ExperimentSource, is_keyed_experiment, resolve_experiment
+from seedwise.experiment.code.identity import code_identity, describe_change
+from seedwise.experiment.reference import ByValueRef, ExperimentRef, ScriptRef, same_experiment
+from seedwise.experiment.resolve import is_keyed_experiment, resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.runner.tasks import StudySettings
 from seedwise.seeding import check_seed
@@ -36,7 +36,6 @@ __all__ = [
     "run_seed",
     "safe_name",
     "MAX_REPEATS",
-    "same_experiment",
 ]
 
 
@@ -71,14 +70,14 @@ class StudySpec:
     """What defines a study: the experiment, its config, the root seed and the settings.
 
     Attributes:
-        source: The experiment, found and checked.
+        source: The experiment's reference, found and checked.
         config: The config every run receives.
         seed: The study's root seed.
         settings: The settings every run is made with.
         name: The study's name.
     """
 
-    source: ExperimentSource
+    source: ExperimentRef
     config: dict[str, Any]
     seed: int
     settings: StudySettings
@@ -87,7 +86,7 @@ class StudySpec:
     @property
     def experiment(self) -> str:
         """The experiment's stored reference."""
-        return self.source.reference
+        return self.source.text
 
     @classmethod
     def from_record(cls, record: StudyRecord) -> StudySpec:
@@ -110,7 +109,7 @@ class StudySpec:
 
 
 def default_study_name(
-    source: ExperimentSource, config: dict[str, Any], seed: int, settings: StudySettings
+    source: ExperimentRef, config: dict[str, Any], seed: int, settings: StudySettings
 ) -> str:
     """``<file>.<function>-<hash>``: the experiment's short name and a hash of the study.
 
@@ -121,7 +120,7 @@ def default_study_name(
     seed and the settings; not the folder the file lies in, so the same study
     has the same name in another checkout.
     """
-    what = source.name if source.kind != "script" else shlex.join(source.script()[1])
+    what = shlex.join(source.argv) if isinstance(source, ScriptRef) else source.name
     identity = json.dumps(
         {
             "experiment": what,
@@ -136,20 +135,6 @@ def default_study_name(
     )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
     return f"{source.name}-{digest}"
-
-
-def same_experiment(stored: str, wanted: ExperimentSource) -> bool:
-    """Whether a stored reference names the experiment ``wanted`` names.
-
-    Stored references of earlier versions may hold relative paths: they are
-    resolved against the working directory before the comparison.
-    """
-    if stored == wanted.reference:
-        return True
-    target, colon, function = stored.rpartition(":")
-    if colon and function.isidentifier() and target.endswith(".py"):
-        return f"{Path(target).expanduser().resolve()}:{function}" == wanted.reference
-    return False
 
 
 def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> StudyRecord:
@@ -192,7 +177,7 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
             received = f"Received: code {identity.digest[:12]}; stored {record.code_hash[:12]}; "
             fix = (
                 _by_value_fix(spec.source, record.code_files, identity.files)
-                if spec.source.kind == "pickled"
+                if isinstance(spec.source, ByValueRef)
                 else "rerun with --allow-code-change (in Python: seedwise.run(..., "
                 "allow_code_change=True)) to continue the study with the new code, or use a "
                 "new --name (name=...)"
@@ -206,14 +191,14 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
 
 
 def _by_value_fix(
-    source: ExperimentSource, stored: Mapping[str, str] | None, new: Mapping[str, str]
+    source: ByValueRef, stored: Mapping[str, str] | None, new: Mapping[str, str]
 ) -> str:
     """What to do when a function sent by value differs from its study's: a name comes first.
 
     Two notebooks of one folder share the default store and may give their
     functions one default name; continuing would mix their runs.
     """
-    function = source.function_parts()[1]
+    function = source.function
     shared = set((stored or {}).values()) & set(new.values())
     unrelated = (
         "none of its definitions match the stored ones, so it is likely another experiment; "
@@ -249,7 +234,7 @@ def safe_name(study: str) -> str:
 
 
 def prepare_study(
-    experiment: str | Callable[..., Any] | ExperimentSource,
+    experiment: str | Callable[..., Any] | ExperimentRef,
     *,
     seed: int = 0,
     config: Mapping[str, Any] | None = None,
@@ -290,13 +275,13 @@ def prepare_study(
     config_dict = dict(config or {})
     source = (
         experiment
-        if isinstance(experiment, ExperimentSource)
+        if isinstance(experiment, ExperimentRef)
         else resolve_experiment(experiment, argv=argv, config=config_dict)
     )
     keyed = is_keyed_experiment(source)
     if vectorize is not None and not keyed:
         raise UsageError(
-            f"Only a keyed experiment can be vectorised. Received: {source.reference!r} with "
+            f"Only a keyed experiment can be vectorised. Received: {source.text!r} with "
             f"vectorize={vectorize!r}; expected a function def train(key, config) returning "
             "a dict of scalars (see docs/vectorized.md), or no --vectorize"
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from seedwise.errors import UsageError
-from seedwise.experiment.source import ExperimentSource
+from seedwise.experiment.reference import ExperimentRef
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.records import RunRecord, RunStatus
 from seedwise.seeding import FRAMEWORKS, derive_seed
@@ -161,15 +161,15 @@ class RunTask:
         study: The study's name.
         repeat: The repeat index.
         seed: The run's seed, ``repeat_seed(study_seed, repeat)`` (32 bits).
-        experiment: The experiment: a function, a script, or a function
-            serialised by value.
+        experiment: The experiment's reference: a function, a script, or a
+            function sent by value.
         config: The study's config.
         settings: The study's settings.
         workdir: The folder for this run's artefacts.
         capture: Save every tensor fingerprinted at ``capture_step`` in full,
             as ``.npy`` under ``workdir/capture`` (for ``seedwise check``).
         capture_step: The step to capture (None: tensors fingerprinted without a step).
-        watch_sources: Record the unseeded random sources the run's code uses
+        watch_unseeded: Record the unseeded random sources the run's code uses
             (for ``seedwise check``); they come back in ``RunRecord.unseeded``.
         warmup: Runs to make first, one after another in the same process
             (for ``seedwise check``: a seed right after another seed); their
@@ -182,13 +182,13 @@ class RunTask:
     study: str
     repeat: int
     seed: int
-    experiment: ExperimentSource
+    experiment: ExperimentRef
     config: dict[str, Any]
     settings: StudySettings
     workdir: str
     capture: bool = False
     capture_step: int | None = None
-    watch_sources: bool = False
+    watch_unseeded: bool = False
     warmup: tuple[RunTask, ...] = ()
     batch: tuple[RunTask, ...] = ()
 

@@ -23,13 +23,13 @@ from typing import Any
 
 from seedwise.env import collect_environment
 from seedwise.errors import InvalidResultError
-from seedwise.experiment import RunContext, check_metrics
+from seedwise.experiment import RunContext, ScriptRef, check_metrics, load_experiment
+from seedwise.experiment.calling import call_experiment
+from seedwise.experiment.code.identity import code_identity
 from seedwise.experiment.context import running
 from seedwise.experiment.fingerprint import capture_tensors
-from seedwise.experiment.identity import code_identity
-from seedwise.experiment.loading import prepare_run
-from seedwise.experiment.sources import SourceWatch
 from seedwise.experiment.values import metrics_from_output
+from seedwise.experiment.watch.unseeded import UnseededWatch
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
@@ -164,12 +164,13 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     hooks = contextlib.ExitStack()
     watch = None
     try:
-        if task.watch_sources:
-            watch = hooks.enter_context(SourceWatch())
-        key = task.experiment.reference
-        if key not in cache:
-            cache[key] = (prepare_run(task.experiment), code_identity(task.experiment).digest)
-        function, code_hash = cache[key]
+        if task.watch_unseeded:
+            watch = hooks.enter_context(UnseededWatch())
+        experiment = task.experiment
+        if experiment.text not in cache:
+            cache[experiment.text] = (load_experiment(experiment), code_identity(experiment).digest)
+        function, code_hash = cache[experiment.text]
+        name = None if isinstance(experiment, ScriptRef) else experiment.function
         _clear_framework_sessions()
         pins = task.settings.pins
         seed_everything(
@@ -192,7 +193,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         started = time.time()
         clock = time.perf_counter()
         with _output_to(output), running(context):
-            returned = function(context)
+            returned = call_experiment(function, context, name)
         metrics = _result(returned, context, task.settings.metric_patterns, output)
         status = RunStatus.OK
     except (Exception, SystemExit, KeyboardInterrupt) as caught:
@@ -202,7 +203,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     finally:
         hooks.close()
     duration = time.perf_counter() - clock
-    _, code_hash = cache.get(task.experiment.reference, (None, None))
+    _, code_hash = cache.get(task.experiment.text, (None, None))
     environment = cache.setdefault("__environment__", _Environment())
     return RunRecord(
         study=task.study,

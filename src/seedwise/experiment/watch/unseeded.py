@@ -1,6 +1,6 @@
 """Watch a run for random sources that no seed controls, and say where user code used them.
 
-:class:`SourceWatch` finds, for the length of one run in a worker, the places
+:class:`UnseededWatch` finds, for the length of one run in a worker, the places
 where entropy enters a program: NumPy generators made without a seed
 (``default_rng()``, ``RandomState()``, ``PCG64()``, ``SeedSequence()``, ...),
 ``random.Random()`` without a seed, ``random.SystemRandom``, ``os.urandom``,
@@ -26,7 +26,7 @@ made during a watch pickle as usual. The watch
   every NumPy generator made without a seed calls (and ``RandomState(seed)``
   too, before it applies the seed). Which call of the user's line drew it,
   and what seed that call passed, is read from the source of the calling
-  instruction (:mod:`seedwise.experiment._calls`); a seed given by an
+  instruction (:mod:`seedwise.experiment.watch._calls`); a seed given by an
   expression other than a constant, variable or attribute counts as a seed.
 
 Everything is put back when the watch ends.
@@ -47,10 +47,10 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
-from seedwise.experiment._calls import UNKNOWN, calling_expression
+from seedwise.experiment.watch._calls import UNKNOWN, calling_expression
 from seedwise.records import UnseededUse
 
-__all__ = ["FIXES", "SourceWatch"]
+__all__ = ["FIXES", "UnseededWatch"]
 
 #: One-line fixes, by the kind of an :class:`UnseededUse`.
 FIXES: dict[str, str] = {
@@ -90,11 +90,11 @@ _SECRETS_FUNCTIONS = (
 def _library_roots() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots.add(str(Path(__file__).resolve().parent.parent))
+    roots.add(str(Path(__file__).resolve().parents[2]))  # seedwise itself
     return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
 
 
-class SourceWatch:
+class UnseededWatch:
     """Watch the entropy sources while active; record uses from user code in :attr:`uses`.
 
     Use as a context manager around a run. Frameworks imported after entry
@@ -111,7 +111,7 @@ class SourceWatch:
         self._roots = _library_roots()
         self._user_files: dict[str, bool] = {}
 
-    def __enter__(self) -> SourceWatch:
+    def __enter__(self) -> UnseededWatch:
         import numpy as np
         import numpy.random.bit_generator as bit_generator
 

@@ -5,8 +5,8 @@ One rule for every kind of experiment. A module is the user's own when
 the working directory for a notebook), in the working directory or in a
 folder of ``sys.path``, and that file lies outside the standard library,
 installed packages and seedwise. Files are found by reading imports, never
-by running them. :mod:`~seedwise.experiment.identity` uses the rule for a
-file experiment's imports, :mod:`~seedwise.experiment.definitions` for the
+by running them. :mod:`~seedwise.experiment.code.identity` uses the rule for a
+file experiment's imports, :mod:`~seedwise.experiment.code.definitions` for the
 modules a function sent by value uses.
 """
 
@@ -29,7 +29,7 @@ def _excluded_roots() -> tuple[str, ...]:
     roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
     roots.add(sys.prefix)
     roots.add(sys.base_prefix)
-    roots.add(str(Path(__file__).resolve().parent.parent))
+    roots.add(str(Path(__file__).resolve().parents[2]))  # seedwise itself
     return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
 
 

@@ -1,7 +1,7 @@
 """Code that travels: an experiment's own files, sent to a machine that may not have them.
 
 A cluster's workers need not share the submitting machine's files. A
-:class:`CodeBundle` holds the files :func:`~seedwise.experiment.identity.code_identity`
+:class:`CodeBundle` holds the files :func:`~seedwise.experiment.code.identity.code_identity`
 reads (the experiment's file and the user's own modules it imports; not the
 standard library, installed packages or seedwise, which the workers must
 have installed) with their layout, and the folders they are imported from.
@@ -11,22 +11,21 @@ and otherwise writes the bundle's copies under a folder of its own and
 points the experiment at them. Either way the code identity is then
 computed again where the run executes, and compared with the study's.
 
-A function serialised by value (``"pickled"``) needs no bundle: its bytes
-travel with every task.
+A function sent by value (:class:`~seedwise.experiment.reference.ByValueRef`)
+needs no bundle: its bytes travel with every task.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from seedwise.experiment.identity import identity_files, is_installed
-from seedwise.experiment.source import ExperimentSource
+from seedwise.experiment.code.identity import identity_files, is_installed
+from seedwise.experiment.reference import ByValueRef, ExperimentRef, FunctionRef, ScriptRef
 
 __all__ = ["CodeBundle", "PlacedCode", "bundle_code"]
 
@@ -36,12 +35,12 @@ class PlacedCode:
     """An experiment's code, placed on the machine that runs it.
 
     Attributes:
-        source: The experiment, its reference pointing at the placed file.
+        experiment: The experiment, its reference pointing at the placed file.
         import_paths: Folders to put on ``PYTHONPATH`` so that its imports resolve.
         copied: Whether the bundle's copies are used (False: the original files).
     """
 
-    source: ExperimentSource
+    experiment: ExperimentRef
     import_paths: tuple[str, ...]
     copied: bool
 
@@ -93,11 +92,11 @@ class CodeBundle:
             shutil.rmtree(staging, ignore_errors=True)
         return target
 
-    def place(self, source: ExperimentSource, base: Path) -> PlacedCode:
+    def place(self, experiment: ExperimentRef, base: Path) -> PlacedCode:
         """The experiment as it runs here: on the original files, or on copies under ``base``.
 
         Args:
-            source: The experiment the bundle was made from.
+            experiment: The experiment the bundle was made from.
             base: Where copies go when the original files are not here.
 
         Returns:
@@ -108,30 +107,28 @@ class CodeBundle:
         else:
             root, copied = self.write(base), True
         paths = tuple(str(root / relative) for relative in self.import_roots)
-        if not copied or (source.kind == "function" and source.file() is None):
-            return PlacedCode(source, paths, copied)
-        original = source.file()
-        assert original is not None
+        original = experiment.file
+        if not copied or original is None or isinstance(experiment, ByValueRef):
+            return PlacedCode(experiment, paths, copied)
         placed = str(root / os.path.relpath(original, self.anchor))
-        if source.kind == "script":
-            _, argv = source.script()
-            reference = shlex.join([placed, *argv])
-        else:
-            reference = f"{placed}:{source.function_parts()[1]}"
-        return PlacedCode(replace(source, reference=reference), paths, copied)
+        moved = (
+            replace(experiment, path=placed)
+            if isinstance(experiment, ScriptRef)
+            else replace(experiment, target=placed)
+        )
+        return PlacedCode(moved, paths, copied)
 
 
-def _module_root(source: ExperimentSource, path: Path) -> Path:
+def _module_root(ref: FunctionRef, path: Path) -> Path:
     """The folder a module experiment's dotted name is imported from."""
-    target, _ = source.function_parts()
-    depth = len(target.split("."))
+    depth = len(ref.target.split("."))
     if path.name == "__init__.py":
         depth += 1
     return path.parents[depth - 1]
 
 
-def bundle_code(source: ExperimentSource) -> CodeBundle | None:
-    """The files a worker needs to run ``source``, or None when none need to travel.
+def bundle_code(experiment: ExperimentRef) -> CodeBundle | None:
+    """The files a worker needs to run ``experiment``, or None when none need to travel.
 
     None for a function serialised by value (it travels in the task) and for
     a module of an installed package (the workers must have it installed; its
@@ -140,9 +137,9 @@ def bundle_code(source: ExperimentSource) -> CodeBundle | None:
     Raises:
         ExperimentError: The experiment's file is gone, or a module has no source file.
     """
-    if source.kind == "pickled":
+    if isinstance(experiment, ByValueRef):
         return None
-    folder, files, roots = identity_files(source)
+    folder, files, roots = identity_files(experiment)
     own = [file for index, file in enumerate(files) if index == 0 or not is_installed(file)]
     if is_installed(own[0]):
         own = own[1:]
@@ -150,7 +147,11 @@ def bundle_code(source: ExperimentSource) -> CodeBundle | None:
         return None
     # A file's own folder is searched as it loads; a module's root, and the
     # folders the user's other modules come from, must be on the import path.
-    needed = [] if source.file() is not None else [_module_root(source, files[0])]
+    needed = (
+        [_module_root(experiment, files[0])]
+        if isinstance(experiment, FunctionRef) and not experiment.in_file
+        else []
+    )
     for file in own[1:]:
         holder = next((root for root in roots if file.is_relative_to(root)), None)
         if holder is not None and holder != folder and holder not in needed:

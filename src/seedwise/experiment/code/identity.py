@@ -6,7 +6,7 @@ what the code does (a statement, a name, a number, a docstring) does. The
 user's own modules are found by reading the imports of each file, without
 running it, and looking for them next to the file, in the working directory
 and on ``sys.path``, leaving out the standard library, installed packages
-and seedwise itself (:mod:`~seedwise.experiment.user_modules`).
+and seedwise itself (:mod:`~seedwise.experiment.code.user_modules`).
 """
 
 from __future__ import annotations
@@ -16,18 +16,21 @@ import hashlib
 import importlib.util
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from seedwise.errors import ExperimentError
-from seedwise.experiment.source import ExperimentSource
-from seedwise.experiment.user_modules import is_installed, search_roots, user_files
+from seedwise.experiment.code.user_modules import is_installed, search_roots, user_files
+from seedwise.experiment.reference import ByValueRef, ExperimentRef, FunctionRef, ScriptRef
+from seedwise.experiment.resolve import resolve_experiment
 
 __all__ = [
     "CodeIdentity",
     "code_identity",
     "describe_change",
+    "experiment_source_hash",
     "identity_files",
     "is_installed",
     "normalised_digest",
@@ -75,7 +78,7 @@ def _module_path(target: str) -> Path:
     return Path(spec.origin).resolve()
 
 
-def code_identity(source: ExperimentSource) -> CodeIdentity:
+def code_identity(ref: ExperimentRef) -> CodeIdentity:
     """The identity of the code an experiment runs.
 
     For a file or a script: that file and the user's modules it imports,
@@ -90,16 +93,14 @@ def code_identity(source: ExperimentSource) -> CodeIdentity:
     Raises:
         ExperimentError: The file is gone, or a module has no source file.
     """
-    if source.kind == "pickled":
+    if isinstance(ref, ByValueRef):
         # The source was read where the function was defined: a copy unpickled
         # here has none, and the pickle's bytes hold line numbers.
-        files = {name: normalised_digest(text) for name, text in source.definitions}
+        files = {name: normalised_digest(text) for name, text in ref.definitions}
         if not files:
-            assert source.payload is not None
-            name = f"<function {source.function_parts()[1]}>"
-            files = {name: hashlib.sha256(source.payload).hexdigest()}
+            files = {f"<function {ref.function}>": hashlib.sha256(ref.payload).hexdigest()}
         return CodeIdentity(_combine(files), files)
-    folder, found, _ = identity_files(source)
+    folder, found, _ = identity_files(ref)
     files = {}
     for file in found:
         key = os.path.relpath(file, folder)
@@ -107,11 +108,29 @@ def code_identity(source: ExperimentSource) -> CodeIdentity:
     return CodeIdentity(_combine(files), files)
 
 
-def identity_files(source: ExperimentSource) -> tuple[Path, list[Path], list[Path]]:
+def experiment_source_hash(fn_or_ref: str | Callable[..., Any] | ExperimentRef) -> str:
+    """The hash of the code an experiment runs: ``code_identity(...).digest``.
+
+    Comments and formatting do not change it; the user's own modules the
+    experiment imports do.
+
+    Args:
+        fn_or_ref: A reference, as for ``seedwise.run``, or the function itself.
+
+    Returns:
+        64 hex characters.
+
+    Raises:
+        ExperimentError: The experiment cannot be found.
+    """
+    return code_identity(resolve_experiment(fn_or_ref)).digest
+
+
+def identity_files(ref: FunctionRef | ScriptRef) -> tuple[Path, list[Path], list[Path]]:
     """What :func:`code_identity` reads for a file, script or module experiment.
 
     Args:
-        source: The experiment (not one serialised by value).
+        ref: The experiment (not one sent by value).
 
     Returns:
         The folder the identity names files relative to, the files it reads
@@ -121,13 +140,10 @@ def identity_files(source: ExperimentSource) -> tuple[Path, list[Path], list[Pat
     Raises:
         ExperimentError: The file is gone, or a module has no source file.
     """
-    path = source.file()
-    if path is None:
-        target, _ = source.function_parts()
-        path = _module_path(target)
+    path = ref.file if isinstance(ref, ScriptRef) else ref.file or _module_path(ref.target)
     if not path.is_file():
         raise ExperimentError(
-            f"Experiment file not found: {str(path)!r}. Received: ref={source.reference!r}; "
+            f"Experiment file not found: {str(path)!r}. Received: ref={ref.text!r}; "
             "expected an existing Python file"
         )
     folder = path.resolve().parent

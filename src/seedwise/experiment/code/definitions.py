@@ -17,7 +17,7 @@ them) it reads from the notebook's globals or its closure, and the files of
 the user's own modules it uses (``from mylib import make_data``, ``import
 mylib``, an import inside the function), with the user's modules they
 import: the same files a file experiment importing them would count
-(:mod:`~seedwise.experiment.user_modules`), read here, since a worker
+(:mod:`~seedwise.experiment.code.user_modules`), read here, since a worker
 imports them from their files. Other values (arrays, data frames, models,
 lists) do not, as the data a file experiment loads does not; nor do the
 standard library and installed packages.
@@ -39,7 +39,7 @@ from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-from seedwise.experiment.user_modules import search_roots, user_files, user_module_file
+from seedwise.experiment.code.user_modules import search_roots, user_files, user_module_file
 
 __all__ = ["MAX_DEFINITIONS", "capture_definitions", "defined_in"]
 
