@@ -171,17 +171,31 @@ def _text(text: object, expected: str) -> str:
     return text.strip()
 
 
-def _function(ref: str, *, plain: bool, expected: str) -> FunctionRef | None:
+def _function(ref: str, *, only: bool) -> FunctionRef | None:
     """The function ``ref`` names, or None when it has no ``target:fn`` form.
 
-    With ``plain``, a target with spaces counts only when it is a file: the
-    words of a script and its arguments may hold a colon too.
+    Args:
+        ref: The reference's text, stripped.
+        only: Whether ``ref`` must name a function: it is refused, not
+            None, when it does not. Otherwise a target with spaces counts
+            only when it is a file: a script's arguments may hold a colon too.
     """
+    expected = f"expected {_FUNCTION_FORMS}" if only else _EXPECTED
     # The last colon, so that a Windows drive letter ("C:\\x.py:fn") stays in the path.
-    target, colon, function = ref.rpartition(":")
-    if not (colon and target and function.isidentifier()):
-        return None
-    if plain and any(c.isspace() for c in target) and not Path(target).is_file():
+    target, _, function = ref.rpartition(":")
+    if not target or not function.isidentifier():
+        if not only:
+            return None
+        if target and function:
+            raise ExperimentError(
+                "Experiment function name is not a Python identifier. "
+                f"Received: ref={ref!r} (function {function!r}); {expected}"
+            )
+        raise ExperimentError(
+            f"Experiment reference has no ':fn' part naming the function. Received: "
+            f"ref={ref!r}; {expected}"
+        )
+    if not only and any(c.isspace() for c in target) and not Path(target).is_file():
         return None
     if target == BY_VALUE_MODULE:
         raise ExperimentError(
@@ -211,21 +225,9 @@ def parse_function_reference(text: str) -> FunctionRef:
             function part is not an identifier, its module part is not a
             dotted name, or it names a function sent by value.
     """
-    expected = f"expected {_FUNCTION_FORMS}"
-    ref = _text(text, expected)
-    found = _function(ref, plain=False, expected=expected)
-    if found is not None:
-        return found
-    target, colon, function = ref.rpartition(":")
-    if colon and target and function:
-        raise ExperimentError(
-            "Experiment function name is not a Python identifier. "
-            f"Received: ref={ref!r} (function {function!r}); {expected}"
-        )
-    raise ExperimentError(
-        f"Experiment reference has no ':fn' part naming the function. Received: ref={ref!r}; "
-        f"{expected}"
-    )
+    found = _function(_text(text, f"expected {_FUNCTION_FORMS}"), only=True)
+    assert found is not None  # only=True refuses what is not a function
+    return found
 
 
 def parse_reference(text: str) -> FunctionRef | ScriptRef:
@@ -253,7 +255,7 @@ def parse_reference(text: str) -> FunctionRef | ScriptRef:
         'pkg.train:fit'
     """
     ref = _text(text, _EXPECTED)
-    found = _function(ref, plain=True, expected=_EXPECTED)
+    found = _function(ref, only=False)
     if found is not None:
         return found
     if Path(ref).expanduser().is_file():
