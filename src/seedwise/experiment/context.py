@@ -160,15 +160,7 @@ class RunContext:
                 f"`log` needs at least one metric. Received: step={checked_step} and no "
                 "metrics; expected e.g. ctx.log(step, loss=0.1)"
             )
-        records = []
-        for name, value in metrics.items():
-            number = real_number(value)
-            if number is None:
-                raise UsageError(
-                    f"Metric `{name}` must be a real number. Received: {name}={value!r} "
-                    f"(of type {type(value).__name__}); expected an int or a float"
-                )
-            records.append(StepRecord(checked_step, name, number))
+        records = [StepRecord(checked_step, k, _metric(k, v)) for k, v in metrics.items()]
         self.steps.extend(records)
 
     def record(self, **metrics: float) -> dict[str, float]:
@@ -189,15 +181,7 @@ class RunContext:
                 "`record` needs at least one metric. Received: no metrics; "
                 "expected e.g. seedwise.record(mse=0.1)"
             )
-        checked: dict[str, float] = {}
-        for name, value in metrics.items():
-            number = real_number(value)
-            if number is None:
-                raise UsageError(
-                    f"Metric `{name}` must be a real number. Received: {name}={value!r} "
-                    f"(of type {type(value).__name__}); expected an int or a float"
-                )
-            checked[name] = number
+        checked = {name: _metric(name, value) for name, value in metrics.items()}
         self.recorded.update(checked)
         return checked
 
@@ -304,6 +288,17 @@ def real_number(value: object) -> float | None:
         except (OverflowError, TypeError, ValueError):
             return None
     return None
+
+
+def _metric(name: str, value: object) -> float:
+    """A logged or recorded metric's value as a float, or a UsageError naming it."""
+    number = real_number(value)
+    if number is None:
+        raise UsageError(
+            f"Metric `{name}` must be a real number. Received: {name}={value!r} "
+            f"(of type {type(value).__name__}); expected an int or a float"
+        )
+    return number
 
 
 def _check_step(value: object, *, name: str) -> int:

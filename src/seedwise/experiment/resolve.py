@@ -151,14 +151,11 @@ def signature_from_source(node: ast.FunctionDef | ast.AsyncFunctionDef) -> inspe
         parameters.append(
             inspect.Parameter(arg.arg, kind, default=default, annotation=annotation(arg))
         )
-    if arguments.vararg is not None:
-        parameters.append(
-            inspect.Parameter(
-                arguments.vararg.arg,
-                inspect.Parameter.VAR_POSITIONAL,
-                annotation=annotation(arguments.vararg),
-            )
-        )
+
+    def variadic(arg: ast.arg | None, kind: inspect._ParameterKind) -> list[inspect.Parameter]:
+        return [] if arg is None else [inspect.Parameter(arg.arg, kind, annotation=annotation(arg))]
+
+    parameters += variadic(arguments.vararg, inspect.Parameter.VAR_POSITIONAL)
     for arg, kw_default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
         parameters.append(
             inspect.Parameter(
@@ -168,14 +165,7 @@ def signature_from_source(node: ast.FunctionDef | ast.AsyncFunctionDef) -> inspe
                 annotation=annotation(arg),
             )
         )
-    if arguments.kwarg is not None:
-        parameters.append(
-            inspect.Parameter(
-                arguments.kwarg.arg,
-                inspect.Parameter.VAR_KEYWORD,
-                annotation=annotation(arguments.kwarg),
-            )
-        )
+    parameters += variadic(arguments.kwarg, inspect.Parameter.VAR_KEYWORD)
     return inspect.Signature(parameters)
 
 
