@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from seedwise._html import Html, element, join, notebook_block, table
+from seedwise._json import json_ready, number_from_json
 
 __all__ = ["Cause", "CheckResult", "Divergence"]
 
@@ -108,20 +109,21 @@ class CheckResult:
     duration: float
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict (infinite or NaN numbers become None)."""
-        data: dict[str, Any] = _finite(asdict(self))
+        """A JSON-serialisable dict (NaN and infinities as ``"NaN"``, ``"Infinity"``)."""
+        data: dict[str, Any] = json_ready(asdict(self))
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
-        """Rebuild a result from :meth:`to_dict` output (a number that was NaN stays None).
+        """Rebuild a result from :meth:`to_dict` output (files written before kept NaN as None).
 
         Raises:
             KeyError, TypeError: ``data`` is not what :meth:`to_dict` makes.
         """
         divergence = data["first_divergence"]
         metrics = {
-            str(k): (math.nan if v is None else float(v)) for k, v in data["metrics"].items()
+            str(k): (math.nan if v is None else number_from_json(v))
+            for k, v in data["metrics"].items()
         }
         return cls(
             experiment=str(data["experiment"]),
@@ -178,13 +180,3 @@ class CheckResult:
             lines.append("causes:" if not self.reproducible else "hazards found:")
             lines += [f"  - {cause}" for cause in self.causes]
         return "\n".join(lines)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import shlex
 import sys
@@ -12,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 
+from seedwise._json import json_ready
 from seedwise.store import default_store_path
 
 
@@ -39,19 +39,9 @@ def suggested_command(*words: str, store: Path) -> str:
     return shlex.join(["seedwise", *words, *store_words(store)])
 
 
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(item) for item in value]
-    return value
-
-
 def to_json(value: Any, **options: Any) -> str:
-    """Strict JSON of ``value``: NaN and infinities become the strings the store uses."""
-    return json.dumps(_json_ready(value), allow_nan=False, default=str, **options)
+    """Strict JSON of ``value``: NaN and infinities as ``seedwise._json`` writes them everywhere."""
+    return json.dumps(json_ready(value, default=str), allow_nan=False, **options)
 
 
 #: Words that mark a config key as holding a secret: its value is never printed.

@@ -11,7 +11,7 @@ from typing import Any
 from seedwise.commands import options, to_json
 from seedwise.commands.options import add_goal_option, add_output_options, store_path
 from seedwise.errors import UsageError
-from seedwise.stats import compare, plan_from_studies
+from seedwise.stats import Sample, compare, plan_from_samples
 from seedwise.store import Store, open_store
 from seedwise.store.study import Study
 
@@ -22,11 +22,13 @@ def _open(args: argparse.Namespace) -> Store:
     return open_store(store_path(args.store))
 
 
-def _default_metric(study: Study, metric: str | None) -> str:
-    if metric is not None:
-        return metric
-    names = study.metric_names()
-    return names[0] if names else "value"
+def _samples(studies: list[Study], metric: str | None) -> tuple[str, list[Sample]]:
+    """The metric (default: the first study's first) and each study's sample, runs read once."""
+    runs = [study.runs for study in studies]
+    if metric is None:
+        names = studies[0].metric_names(runs[0])
+        metric = names[0] if names else "value"
+    return metric, [study.sample(metric, found) for study, found in zip(studies, runs, strict=True)]
 
 
 def summary_command(args: argparse.Namespace) -> int:
@@ -36,7 +38,7 @@ def summary_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(result.to_dict()))
     else:
-        print(result)
+        print(result.text(details=args.details))
     return 0
 
 
@@ -49,10 +51,9 @@ def compare_command(args: argparse.Namespace) -> int:
         )
     paired = {"auto": None, "yes": True, "no": False}[args.paired]
     with _open(args) as store:
-        studies = [store.study(name) for name in args.studies]
+        _, samples = _samples([store.study(name) for name in args.studies], args.metric)
         result = compare(
-            *studies,
-            metric=_default_metric(studies[0], args.metric),
+            *samples,
             goal=args.goal,
             baseline=args.baseline,
             correction=args.correction,
@@ -62,7 +63,7 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(result.to_dict()))
     else:
-        print(result)
+        print(result.text(details=args.details))
     return 0
 
 
@@ -74,11 +75,9 @@ def plan_command(args: argparse.Namespace) -> int:
             f"{len(args.studies)} studies; expected STUDY [STUDY_B]"
         )
     with _open(args) as store:
-        studies = [store.study(name) for name in args.studies]
-        metric = _default_metric(studies[0], args.metric)
-        plan = plan_from_studies(
-            studies,
-            metric=metric,
+        metric, samples = _samples([store.study(name) for name in args.studies], args.metric)
+        plan = plan_from_samples(
+            samples,
             effect=args.effect,
             paired=args.paired,
             power=args.power,
@@ -94,10 +93,15 @@ def plan_command(args: argparse.Namespace) -> int:
 def add_stats_parsers(commands: Any) -> None:
     """Add ``summary``, ``compare`` and ``plan`` to the subcommands."""
     summary = commands.add_parser(
-        "summary", help="a study's metrics: mean, spread, and 95%% intervals"
+        "summary", help="a study's metrics as a table: mean, median, their 95%% intervals, spread"
     )
     summary.add_argument("study", help="the study's name (see seedwise ls)")
     summary.add_argument("--metric", help="only this metric")
+    summary.add_argument(
+        "--details",
+        action="store_true",
+        help="add the standard error, the t-interval of the mean and the IQR",
+    )
     summary.add_argument(
         "--seed", type=options.seed, default=0, help="seed of the bootstrap (default 0)"
     )
@@ -112,6 +116,11 @@ def add_stats_parsers(commands: Any) -> None:
     add_goal_option(compare)
     compare.add_argument("--baseline", help="compare every study with this one only")
     compare.add_argument("--correction", choices=("holm", "bh", "none"), default="holm")
+    compare.add_argument(
+        "--details",
+        action="store_true",
+        help="every pair's estimates, tests and warnings, and the ranking",
+    )
     compare.add_argument(
         "--paired",
         choices=("auto", "yes", "no"),

@@ -215,13 +215,12 @@ def run_demo(
             on_record=on_record,
         )
         result.seconds["vectorized"] = time.perf_counter() - started
-        result.summaries["vectorized"] = summarize(result.studies["vectorized"], metric="mse")
+        result.summaries["vectorized"] = summarize(result.studies["vectorized"].sample("mse"))
     step("statistics and the plot")
-    for key in ("short", "long"):
-        result.summaries[key] = summarize(result.studies[key], metric="mse")
-    result.comparison = compare(
-        result.studies["short"], result.studies["long"], metric="mse", goal="min"
-    )
+    samples = {key: result.studies[key].sample("mse") for key in ("short", "long")}
+    for key, sample in samples.items():
+        result.summaries[key] = summarize(sample)
+    result.comparison = compare(samples["short"], samples["long"], goal="min")
 
     result.plot = plot_mse(
         result.studies["short"].runs,

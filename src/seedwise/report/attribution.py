@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from seedwise.report.tables import Table
+from seedwise._document import Table
 from seedwise.stats._format import format_number
 
 if TYPE_CHECKING:

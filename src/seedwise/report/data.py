@@ -1,12 +1,13 @@
 """What a report shows, read from the store once: studies, metrics, statistics, curves, checks.
 
-:func:`gather` computes every number the report prints with the same calls
-and defaults as ``seedwise summary`` and ``seedwise compare``
-(``summarize(study, metric=..., seed=...)``, ``compare(*studies,
-metric=..., goal=..., seed=...)``), so the report and the terminal agree;
-without a goal, each metric's comes from its name, as in ``seedwise compare``.
-The renderers (:mod:`seedwise.report.render_html`,
-:mod:`seedwise.report.render_markdown`) only format what is here.
+:func:`gather` reads each study's runs once, makes one sample per study and metric from
+them (``study.sample(metric, runs)``), and computes every number the report
+prints with the same calls and defaults as ``seedwise summary`` and
+``seedwise compare`` (``summarize(sample, seed=...)``, ``compare(*samples,
+goal=..., seed=...)``), so the report and the terminal agree; without a
+goal, each metric's comes from its name, as in ``seedwise compare``. The
+outline (:mod:`seedwise.report.outline`) and its writers only format what
+is here.
 """
 
 from __future__ import annotations
@@ -283,18 +284,12 @@ def _metric_part(
     ]
     kept = {part.name for _, part in having}
     notes = [f"study {part.name} returned no {name}" for part in parts if part.name not in kept]
-    summaries = tuple(
-        summarize(study, metric=name, seed=seed, n_resamples=n_resamples) for study, _ in having
-    )
+    # One sample per study from the runs read once, never a second read of the store.
+    samples = [study.sample(name, part.runs) for study, part in having]
+    summaries = tuple(summarize(sample, seed=seed, n_resamples=n_resamples) for sample in samples)
     comparison = None
     if len(having) >= 2:
-        comparison = compare(
-            *(study for study, _ in having),
-            metric=name,
-            goal=goal,
-            seed=seed,
-            n_resamples=n_resamples,
-        )
+        comparison = compare(*samples, goal=goal, seed=seed, n_resamples=n_resamples)
     elif len(parts) >= 2:
         notes.append(f"no comparison: fewer than two studies returned {name}")
     return MetricPart(

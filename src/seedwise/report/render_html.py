@@ -10,24 +10,11 @@ from names.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
 
-from seedwise._html import Html, element, join, table
-from seedwise.report.attribution import attribution_notes, attribution_table
+from seedwise._document import Figure, html_blocks
+from seedwise._html import Html, element, join
 from seedwise.report.data import ReportData
-from seedwise.report.tables import (
-    Table,
-    comparison_notes,
-    estimates_table,
-    facts_table,
-    failures_table,
-    interval_methods,
-    overview_table,
-    ranking_table,
-    summary_table,
-    tests_table,
-    verdicts_table,
-)
+from seedwise.report.outline import outline
 
 __all__ = ["DATE_MARK", "render_html"]
 
@@ -53,27 +40,9 @@ code{background:#f4f4f6;padding:0 0.2em}
 """.strip()
 
 
-def _table(found: Table) -> Html:
-    classes: list[str | None] = ["differs" if marked else None for marked in found.highlight]
-    return table(
-        found.header,
-        found.rows,
-        row_classes=classes or None,
-        numeric=found.numeric,
-    )
-
-
-def _notes(lines: Sequence[str]) -> Html:
-    return join(element("p", line, class_="note") for line in lines)
-
-
 def _image(png: bytes, alt: str) -> Html:
     encoded = base64.b64encode(png).decode("ascii")
     return element("img", src=f"data:image/png;base64,{encoded}", alt=alt)
-
-
-def _section(anchor: str, title: str, *body: object) -> Html:
-    return element("section", element("h2", title), *body, id=anchor)
 
 
 def render_html(data: ReportData, figures: dict[str, bytes]) -> str:
@@ -87,98 +56,22 @@ def render_html(data: ReportData, figures: dict[str, bytes]) -> str:
     Returns:
         The document's text.
     """
-    names = tuple(study.name for study in data.studies)
-    contents: list[tuple[str, str]] = [("studies", "Studies")]
-    sections = [
-        _section(
-            "studies",
-            "Studies",
-            _table(overview_table(data)),
-            element("h3", "Definitions"),
-            element("p", "Highlighted rows differ between the studies.", class_="note")
-            if len(names) > 1
-            else None,
-            _table(facts_table(data.definitions, names)),
+
+    def image(figure: Figure) -> Html | None:
+        png = figures.get(figure.key)
+        return None if png is None else _image(png, figure.alt)
+
+    sections = outline(data)
+    contents = [(section.anchor, section.title) for section in sections]
+    body_sections = [
+        element(
+            "section",
+            element("h2", section.title),
+            html_blocks(section.blocks, image),
+            id=section.anchor,
         )
+        for section in sections
     ]
-    for index, metric in enumerate(data.metrics, start=1):
-        anchor = f"metric-{index}"
-        contents.append((anchor, f"Metric {metric.name}"))
-        parts: list[object] = []
-        if anchor in figures:
-            parts.append(_image(figures[anchor], f"{metric.name}: values by seed and intervals"))
-        parts.append(_table(summary_table(metric)))
-        parts.append(_notes(interval_methods(metric)))
-        comparison = metric.comparison
-        if comparison is not None:
-            parts.append(element("h3", "Comparison"))
-            parts.append(_notes(comparison_notes(comparison)))
-            for pair in comparison.pairs:
-                parts.append(
-                    element(
-                        "p",
-                        pair.verdict,
-                        class_="verdict good" if pair.winner is not None else "verdict",
-                    )
-                )
-                parts.append(_table(tests_table(pair)))
-                parts.append(_table(estimates_table(pair)))
-                parts.append(_notes([f"warning: {warning}" for warning in pair.warnings]))
-            parts.append(_table(ranking_table(comparison)))
-            parts.append(_notes([f"warning: {warning}" for warning in comparison.warnings]))
-        sections.append(_section(anchor, f"Metric: {metric.name}", *parts))
-    if data.logged:
-        contents.append(("curves", "Learning curves"))
-        images = [
-            _image(figures[f"curve-{index}"], f"{name} by step")
-            for index, name in enumerate(data.logged, start=1)
-            if f"curve-{index}" in figures
-        ]
-        sections.append(_section("curves", "Learning curves (logged steps)", *images))
-    if data.attributions:
-        contents.append(("attribution", "Variance by source"))
-        shares = []
-        for index, result in enumerate(data.attributions, start=1):
-            alt = f"share of the variance of {result.metric} by source"
-            shares.append(_image(figures[f"attribution-{index}"], alt))
-            shares += [_table(attribution_table(result)), _notes(attribution_notes(result))]
-        sections.append(_section("attribution", "Variance by source", *shares))
-    failures, more = failures_table(data)
-    contents.append(("failures", "Failures"))
-    sections.append(
-        _section(
-            "failures",
-            "Failures",
-            _table(failures) if failures.rows else element("p", "Every run finished."),
-            _notes(more),
-        )
-    )
-    verdicts = verdicts_table(data)
-    contents.append(("check", "Reproducibility check"))
-    sections.append(
-        _section(
-            "check",
-            "Reproducibility check",
-            _table(verdicts)
-            if verdicts.rows
-            else element(
-                "p",
-                "No kept seedwise check verdict for these studies' code and config "
-                "(seedwise check EXPERIMENT --keep keeps one beside the store).",
-            ),
-        )
-    )
-    contents.append(("environment", "Environment"))
-    sections.append(
-        _section(
-            "environment",
-            "Environment",
-            element("p", "Highlighted rows differ between the studies.", class_="note")
-            if len(names) > 1
-            else None,
-            _table(facts_table(data.environments, names)),
-        )
-    )
     navigation = element(
         "nav",
         element(
@@ -206,6 +99,6 @@ def render_html(data: ReportData, figures: dict[str, bytes]) -> str:
         ],
         "\n",
     )
-    body = join([header, navigation, *sections], "\n")
+    body = join([header, navigation, *body_sections], "\n")
     document = ["<!DOCTYPE html>", '<html lang="en">', "<head>", head, "</head>", "<body>", body]
     return "\n".join([*document, "</body>", "</html>", ""])

@@ -1,28 +1,32 @@
 """Statistics over repeated runs: summaries, comparisons, sample sizes, stopping.
 
-Plain arrays (or studies, through the ``StudySource`` protocol) in, typed
-results out; no store needed. SciPy is imported inside
-the functions that use it, so importing this package stays cheap.
+Plain arrays, or one :class:`Sample` (a metric's values with their seeds,
+study name, failed count and environments), in; typed results out. The
+statistics never read a store: ``study.sample(metric)`` makes the sample.
+SciPy is imported inside the functions that use it, so importing this
+package stays cheap.
 """
 
 from __future__ import annotations
 
 from seedwise.stats._data import MissingMetricError
 from seedwise.stats._intervals import Interval
-from seedwise.stats.compare import (
+from seedwise.stats.compare import compare
+from seedwise.stats.corrections import adjust_p_values, holm
+from seedwise.stats.goal import GoalChoice, infer_goal
+from seedwise.stats.power import Plan, sample_size, t_test_power
+from seedwise.stats.results import (
     Comparison,
     EffectSize,
     PairComparison,
     RankEntry,
+    Summaries,
+    Summary,
     TestResult,
-    compare,
 )
-from seedwise.stats.corrections import adjust_p_values, holm
-from seedwise.stats.goal import GoalChoice, infer_goal
-from seedwise.stats.power import Plan, sample_size, t_test_power
+from seedwise.stats.sample import Sample, environment_notes, plan_from_samples
 from seedwise.stats.sequential import StopDecision, sequential_stop
-from seedwise.stats.studies import StudyMetrics, StudySource, environment_notes, plan_from_studies
-from seedwise.stats.summary import BOOTSTRAP_MAX_N, Summaries, Summary, summarize
+from seedwise.stats.summary import BOOTSTRAP_MAX_N, summarize
 
 __all__ = [
     "BOOTSTRAP_MAX_N",
@@ -34,10 +38,9 @@ __all__ = [
     "PairComparison",
     "Plan",
     "RankEntry",
-    "Summaries",
+    "Sample",
     "StopDecision",
-    "StudyMetrics",
-    "StudySource",
+    "Summaries",
     "Summary",
     "TestResult",
     "adjust_p_values",
@@ -45,7 +48,7 @@ __all__ = [
     "environment_notes",
     "holm",
     "infer_goal",
-    "plan_from_studies",
+    "plan_from_samples",
     "sample_size",
     "sequential_stop",
     "summarize",

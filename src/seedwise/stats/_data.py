@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,20 +14,19 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "Finite",
     "MissingMetricError",
-    "Sample",
     "check_level",
     "check_positive_int",
     "generator",
-    "pick_metric",
     "root_seed",
     "to_array",
-    "to_sample",
+    "to_finite",
 ]
 
 
 @dataclass(frozen=True)
-class Sample:
+class Finite:
     """The finite values of one sample, and how many non-finite ones were dropped."""
 
     values: NDArray[np.float64]
@@ -38,37 +36,6 @@ class Sample:
     def n(self) -> int:
         """The number of finite values."""
         return int(self.values.shape[0])
-
-
-def pick_metric(values: object, metric: str | None, *, name: str = "values") -> object:
-    """The array for ``metric`` when ``values`` is a mapping, else ``values``.
-
-    Args:
-        values: An array, or a mapping from metric name to array.
-        metric: The metric to pick from a mapping.
-        name: The argument's name, for error messages.
-
-    Returns:
-        The array-like to analyse.
-
-    Raises:
-        MissingMetricError: ``values`` is a mapping without ``metric``.
-        UsageError: ``values`` is a mapping and ``metric`` is None.
-    """
-    if not isinstance(values, Mapping):
-        return values
-    available = ", ".join(repr(str(key)) for key in values) or "none"
-    if metric is None:
-        raise UsageError(
-            f"`metric` is required when `{name}` maps metric names to values. "
-            f"Received: metric=None; expected one of: {available}"
-        )
-    if metric not in values:
-        raise MissingMetricError(
-            f"The metric {metric!r} is not in `{name}`. Received: metric={metric!r}; "
-            f"expected one of: {available}"
-        )
-    return values[metric]
 
 
 def to_array(values: ArrayLike, *, name: str = "values") -> NDArray[np.float64]:
@@ -103,7 +70,7 @@ def to_array(values: ArrayLike, *, name: str = "values") -> NDArray[np.float64]:
     return array
 
 
-def to_sample(values: ArrayLike, *, name: str = "values") -> Sample:
+def to_finite(values: ArrayLike, *, name: str = "values") -> Finite:
     """The finite values of a one-dimensional numeric array.
 
     Args:
@@ -121,7 +88,7 @@ def to_sample(values: ArrayLike, *, name: str = "values") -> Sample:
 
     array = to_array(values, name=name)
     finite = np.isfinite(array)
-    return Sample(values=array[finite], n_nonfinite=int(array.size - finite.sum()))
+    return Finite(values=array[finite], n_nonfinite=int(array.size - finite.sum()))
 
 
 def check_level(value: float, *, name: str) -> float:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
+
+from seedwise._json import json_ready
 
 __all__ = ["distinct_digits", "format_interval", "format_number", "format_p", "plain", "plain_dict"]
 
@@ -80,9 +81,7 @@ def distinct_digits(*values: float, digits: int = 4, most: int = 15) -> int:
 
 
 def plain(value: Any) -> Any:
-    """``value`` with NumPy scalars and arrays turned into Python values.
-
-    Non-finite floats become None, so that the result is valid JSON.
+    """``value`` as JSON values, NaN and infinities as strings (:func:`seedwise._json.json_ready`).
 
     Args:
         value: A number, string, None, mapping, sequence or NumPy value.
@@ -91,23 +90,10 @@ def plain(value: Any) -> Any:
         The same structure made of ``dict``, ``list``, ``str``, ``int``,
         ``float``, ``bool`` and ``None`` only.
     """
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        # float() because numpy.float64 is a float subclass that JSON encoders keep.
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, Sequence):
-        return [plain(item) for item in value]
-    if hasattr(value, "tolist"):
-        return plain(value.tolist())
-    raise TypeError(f"Cannot convert {type(value).__name__} to a JSON value")
+    return json_ready(value)
 
 
 def plain_dict(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """``plain(mapping)``, typed as the dict it is."""
-    result: dict[str, Any] = plain(mapping)
+    result: dict[str, Any] = json_ready(mapping)
     return result

@@ -1,15 +1,22 @@
-"""The tests, intervals and effect sizes of one pair of samples, before correction."""
+"""One pair of samples: its tests first, then, once corrected, the whole ``PairComparison``.
+
+A comparison of several samples corrects the primary p-values over the
+pairs, and each pair's shift interval is taken at the level the correction
+holds it to. So a pair is made in two steps: :func:`run_pair_tests` runs the
+tests (all that the correction needs), and :func:`finish_pair` builds the
+one :class:`~seedwise.stats.results.PairComparison` from them and the
+corrected values.
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from seedwise.stats import effects
 from seedwise.stats._data import generator
-from seedwise.stats._format import plain_dict
 from seedwise.stats._headline import difference_interval, mean_interval, proportion_interval
 from seedwise.stats._intervals import (
     MIN_INTERVAL_N,
@@ -17,192 +24,218 @@ from seedwise.stats._intervals import (
     bootstrap_intervals,
     undefined,
 )
-from seedwise.stats._shift import rank_sum_test, shift_estimate, signed_rank_test
+from seedwise.stats._shift import rank_sum_test, shift_estimate, shift_interval, signed_rank_test
 from seedwise.stats.goal import Goal
+from seedwise.stats.results import BEATS, CLIFFS_DELTA, EffectSize, PairComparison, TestResult
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["EffectSize", "Goal", "PairAnalysis", "TestResult", "analyse_pair"]
+__all__ = ["PairTests", "finish_pair", "run_pair_tests"]
 
 WILCOXON = "Wilcoxon signed-rank"
 PAIRED_T = "paired t"
 MANN_WHITNEY = "Mann-Whitney U"
 WELCH_T = "Welch t"
 PERMUTATION = "permutation (difference of means)"
-CLIFFS_DELTA = "Cliff's delta (B > A)"
-BEATS = "P(B beats A)"
 NORMALITY_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
-class TestResult:
-    """One hypothesis test of "A and B do not differ".
+class PairTests:
+    """The tests of one pair before correction, and the values they ran on.
 
     Attributes:
-        name: The test, e.g. ``"Wilcoxon signed-rank"``.
-        statistic: The test statistic as SciPy reports it (for
-            ``B`` against ``A``), or None when the test was not run.
-        p_value: The two-sided p-value before correction.
-        p_adjusted: The p-value after the comparison's correction.
-        primary: Whether this test decides the verdict.
-        note: Why the test was not run, or a caution about it.
+        a: A's label.
+        b: B's label.
+        x: A's finite values (for a paired design, aligned with ``y``).
+        y: B's finite values.
+        tests: Every test run, the primary one first (none when no test could run).
+        direction: +1 when B is larger (by the shift, else the primary
+            statistic), -1 smaller, 0 undecided.
+        shift: The Hodges-Lehmann shift of B against A, None without tests.
+        unavailable: Why no test could run, else None.
+        identical: Why there is nothing to test, else None.
+        notes: Warnings found on the way (dropped values, small n, normality).
     """
 
-    name: str
-    statistic: float | None
-    p_value: float | None
-    p_adjusted: float | None = None
-    primary: bool = False
-    note: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The test as JSON-ready values."""
-        return plain_dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class EffectSize:
-    """An effect size of B against A, with its bootstrap interval.
-
-    Attributes:
-        name: ``"Hedges' g"``, ``"Cliff's delta (B > A)"`` (of the values, whatever
-            the goal) or ``"P(B beats A)"`` (B better, respecting the goal).
-        value: The estimate, or None when undefined.
-        interval: Its bootstrap interval.
-        note: Why it is undefined, or how to read it.
-    """
-
-    name: str
-    value: float | None
-    interval: Interval
-    note: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The effect size as JSON-ready values."""
-        return plain_dict(
-            {
-                "name": self.name,
-                "value": self.value,
-                "interval": self.interval.to_dict(),
-                "note": self.note,
-            }
-        )
-
-
-@dataclass(frozen=True)
-class PairAnalysis:
-    """Everything about one pair that does not depend on the other pairs."""
-
-    paired: bool
-    n_a: int
-    n_b: int
-    mean_a: float | None
-    mean_b: float | None
-    difference: float | None
-    difference_ci: Interval
+    a: str
+    b: str
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
     tests: tuple[TestResult, ...]
-    effects: tuple[EffectSize, ...]
     direction: int
     shift: float | None = None
     unavailable: str | None = None
     identical: str | None = None
-    warnings: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def primary_p(self) -> float | None:
+        """The primary test's raw p-value, None when no test ran."""
+        return next((test.p_value for test in self.tests if test.primary), None)
 
 
-def analyse_pair(
-    a: NDArray[np.float64],
-    b: NDArray[np.float64],
+def _stream(root: int, label_a: str, label_b: str, purpose: str) -> np.random.Generator:
+    return generator(root, "compare", label_a, label_b, purpose)
+
+
+def run_pair_tests(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
     *,
     paired: bool,
     label_a: str,
     label_b: str,
+    alpha: float,
+    n_resamples: int,
+    root: int,
+    notes: tuple[str, ...] = (),
+) -> PairTests:
+    """The tests of B (``y``) against A (``x``), before any correction.
+
+    Args:
+        x: A's finite values (for a paired design, aligned with ``y``).
+        y: B's finite values.
+        paired: Whether ``x[i]`` and ``y[i]`` share a seed.
+        label_a: A's name, for messages and for naming the resampling streams.
+        label_b: B's name.
+        alpha: The significance level, for the small-n warnings.
+        n_resamples: Resamples for every permutation test.
+        root: The root seed of the resampling streams.
+        notes: Warnings about the pair found before (values left out).
+
+    Returns:
+        The :class:`PairTests`.
+    """
+    import numpy as np
+
+    n_a, n_b = int(x.shape[0]), int(y.shape[0])
+    too_few = _too_few(n_a, n_b, paired, label_a, label_b)
+    if too_few is not None:
+        return PairTests(label_a, label_b, x, y, (), 0, unavailable=too_few, notes=notes)
+    pooled = np.concatenate([x, y])
+    if float(pooled.min()) == float(pooled.max()):
+        same = f"every value is {float(pooled[0]):.4g} in both"
+        return PairTests(label_a, label_b, x, y, (), 0, identical=same, notes=notes)
+    found: list[str] = list(notes)
+    seed = int(_stream(root, label_a, label_b, "rank test").integers(0, 2**63 - 1))
+    if paired:
+        if not np.any(y - x):
+            same = "the values are identical on every seed"
+            return PairTests(label_a, label_b, x, y, (), 0, identical=same, notes=notes)
+        tests, direction = _paired_tests(x, y, alpha, n_resamples, seed, found)
+    else:
+        permutation = _stream(root, label_a, label_b, "permutation")
+        tests, direction = _unpaired_tests(x, y, alpha, n_resamples, seed, permutation, found)
+    shift = shift_estimate(x, y, paired=paired)
+    if shift != 0.0:
+        direction = 1 if shift > 0 else -1
+    difference = float(np.mean(y)) - float(np.mean(x))
+    if direction and difference * direction < 0:
+        found.append(
+            "the mean difference and the median shift point in opposite directions: "
+            "a few extreme runs pull the mean; look at the distributions"
+        )
+    return PairTests(label_a, label_b, x, y, tests, direction, shift, notes=tuple(found))
+
+
+def finish_pair(
+    tested: PairTests,
+    *,
+    adjusted: tuple[float | None, ...],
+    level: float,
+    correction: str | None,
+    metric: str,
     goal: Goal,
+    paired: bool,
     alpha: float,
     confidence: float,
     n_resamples: int,
     root: int,
-) -> PairAnalysis:
-    """Test, estimate and measure B against A.
+) -> PairComparison:
+    """The one :class:`PairComparison` of a tested pair, with its corrected p-values.
 
     Args:
-        a: A's finite values (for a paired design, aligned with ``b``).
-        b: B's finite values.
-        paired: Whether ``a[i]`` and ``b[i]`` share a seed.
-        label_a: A's name, for messages and for naming the resampling streams.
-        label_b: B's name.
-        goal: ``"min"`` or ``"max"``: which direction is better.
-        alpha: The significance level, for the small-n warnings.
+        tested: The pair's tests (:func:`run_pair_tests`).
+        adjusted: Each test's corrected p-value, in the order of ``tested.tests``.
+        level: The significance level the correction holds this pair to:
+            the shift interval is taken at ``1 - level``.
+        correction: The correction's name when applied over several pairs, else None.
+        metric: The metric compared.
+        goal: ``"min"`` or ``"max"``.
+        paired: Whether the runs are paired by seed.
+        alpha: The significance level of the decision.
         confidence: The confidence level of the intervals.
-        n_resamples: Resamples for every bootstrap and permutation test.
+        n_resamples: Resamples for every bootstrap.
         root: The root seed of the resampling streams.
 
     Returns:
-        The analysis; its ``direction`` is +1 when the primary test's
-        statistic says B is larger, -1 smaller, 0 undecided.
+        The pair, every estimate ``b - a``.
     """
     import numpy as np
 
-    def stream(purpose: str) -> np.random.Generator:
-        return generator(root, "compare", label_a, label_b, purpose)
-
-    n_a, n_b = int(a.shape[0]), int(b.shape[0])
-    mean_a = float(np.mean(a)) if n_a else None
-    mean_b = float(np.mean(b)) if n_b else None
+    a, b, x, y = tested.a, tested.b, tested.x, tested.y
+    n_a, n_b = int(x.shape[0]), int(y.shape[0])
+    mean_a = float(np.mean(x)) if n_a else None
+    mean_b = float(np.mean(y)) if n_b else None
     difference = mean_b - mean_a if mean_a is not None and mean_b is not None else None
-    method = f"BCa bootstrap, {n_resamples} resamples"
+    tests = tuple(
+        replace(test, p_adjusted=value) for test, value in zip(tested.tests, adjusted, strict=True)
+    )
+    primary = next((test for test in tests if test.primary), None)
+    p_value = primary.p_adjusted if primary is not None else None
+    significant = p_value is not None and p_value <= alpha
     size = n_a if paired else n_a + n_b
-    too_few = _too_few(n_a, n_b, paired, label_a, label_b)
-    if too_few is not None:
-        none = undefined(method, size, confidence, too_few)
-        return PairAnalysis(
-            paired, n_a, n_b, mean_a, mean_b, difference, none, (), (), 0, unavailable=too_few
-        )
-    pooled = np.concatenate([a, b])
-    if float(pooled.min()) == float(pooled.max()):
-        same = f"every value is {float(pooled[0]):.4g} in both"
-        none = undefined(method, size, confidence, same)
-        return PairAnalysis(paired, n_a, n_b, mean_a, mean_b, 0.0, none, (), (), 0, identical=same)
-    notes: list[str] = []
-    seed = int(stream("rank test").integers(0, 2**63 - 1))
-    if paired:
-        d = b - a
-        if not np.any(d):
-            same = "the values are identical on every seed"
-            none = undefined(method, size, confidence, same)
-            return PairAnalysis(
-                paired, n_a, n_b, mean_a, mean_b, 0.0, none, (), (), 0, identical=same
-            )
-        tests, direction = _paired_tests(a, b, alpha, n_resamples, seed, notes)
-        difference_ci = mean_interval(d, confidence, n_resamples, stream("difference"))
+    method = f"BCa bootstrap, {n_resamples} resamples"
+    shift_ci = None
+    effect_sizes: tuple[EffectSize, ...] = ()
+    if primary is None:
+        reason = tested.unavailable or tested.identical or "no test"
+        difference_ci = undefined(method, size, confidence, reason)
+        if tested.identical is not None:
+            difference = 0.0
     else:
-        tests, direction = _unpaired_tests(
-            a, b, alpha, n_resamples, seed, stream("permutation"), notes
+        seed = int(_stream(root, a, b, "rank test").integers(2**63 - 1))
+        shift_ci = shift_interval(
+            x, y, paired=paired, confidence=1.0 - level, n_resamples=n_resamples, seed=seed
         )
-        difference_ci = difference_interval(a, b, confidence, n_resamples, stream("difference"))
-    shift = shift_estimate(a, b, paired=paired)
-    if shift != 0.0:
-        direction = 1 if shift > 0 else -1
-    effect_sizes = _effect_sizes(a, b, paired, goal, confidence, n_resamples, stream("effects"))
-    if difference is not None and direction and difference * direction < 0:
-        notes.append(
-            "the mean difference and the median shift point in opposite directions: "
-            "a few extreme runs pull the mean; look at the distributions"
+        difference_rng = _stream(root, a, b, "difference")
+        difference_ci = (
+            mean_interval(y - x, confidence, n_resamples, difference_rng)
+            if paired
+            else difference_interval(x, y, confidence, n_resamples, difference_rng)
         )
-    return PairAnalysis(
-        paired,
-        n_a,
-        n_b,
-        mean_a,
-        mean_b,
-        difference,
-        difference_ci,
-        tests,
-        effect_sizes,
-        direction,
-        shift=shift,
-        warnings=tuple(notes),
+        effect_sizes = _effect_sizes(
+            x, y, paired, goal, confidence, n_resamples, _stream(root, a, b, "effects")
+        )
+    winner = None
+    if significant and tested.direction:
+        winner = b if (tested.direction > 0) == (goal == "max") else a
+    return PairComparison(
+        a=a,
+        b=b,
+        metric=metric,
+        goal=goal,
+        paired=paired,
+        n_a=n_a,
+        n_b=n_b,
+        mean_a=mean_a,
+        mean_b=mean_b,
+        difference=difference,
+        difference_ci=difference_ci,
+        shift=tested.shift,
+        shift_ci=shift_ci,
+        tests=tests,
+        effects=effect_sizes,
+        p_value=p_value,
+        significant=significant,
+        winner=winner,
+        correction=correction,
+        unavailable=tested.unavailable,
+        identical=tested.identical,
+        warnings=tested.notes,
     )
 
 

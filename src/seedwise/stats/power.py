@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import check_level, check_positive_int, root_seed, to_sample
+from seedwise.stats._data import check_level, check_positive_int, root_seed, to_finite
 from seedwise.stats._format import format_number, plain_dict
 
 if TYPE_CHECKING:
@@ -414,7 +414,7 @@ def _std(value: object, name: str) -> tuple[float, int | None]:
                 f"Received: {name}={value!r}; expected a float > 0, or pilot values"
             )
         return std, None
-    sample = to_sample(value, name=name)  # type: ignore[arg-type]
+    sample = to_finite(value, name=name)  # type: ignore[arg-type]
     if sample.n < 2 or float(np.ptp(sample.values)) == 0.0:
         raise UsageError(
             f"`{name}` needs at least 2 finite values that are not all equal to estimate "

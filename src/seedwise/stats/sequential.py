@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import check_level, check_positive_int, to_sample
+from seedwise.stats._data import check_level, check_positive_int, to_finite
 from seedwise.stats._format import format_number, plain_dict
 from seedwise.stats._intervals import Interval, no_interval_reason, undefined
 
@@ -91,7 +91,7 @@ def confidence_sequence(values: ArrayLike, *, min_runs: int, confidence: float) 
     import numpy as np
     from scipy import stats
 
-    x = to_sample(values).values
+    x = to_finite(values).values
     n = int(x.shape[0])
     method = f"confidence sequence (normal mixture, m = {min_runs}, 90% upper bound of the std)"
     reason = no_interval_reason(x)
@@ -153,7 +153,7 @@ def sequential_stop(
     check_positive_int(min_runs, name="min_runs", minimum=3)
     if max_runs is not None:
         check_positive_int(max_runs, name="max_runs", minimum=min_runs)
-    sample = to_sample(values)
+    sample = to_finite(values)
     interval = confidence_sequence(sample.values, min_runs=min_runs, confidence=confidence)
     current = interval.half_width
     n = sample.n

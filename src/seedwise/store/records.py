@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from seedwise._json import is_json_number, json_number, number_from_json
 from seedwise.errors import StoreError
 from seedwise.records import RUN_STATUSES, RunRecord, UnseededUse
 
@@ -29,9 +29,6 @@ __all__ = [
     "encode_unseeded",
     "run_from_row",
 ]
-
-# JSON has no NaN or infinities; metrics keep them as these strings.
-_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 @dataclass(frozen=True)
@@ -125,7 +122,7 @@ def decode_json(text: object, *, where: str) -> Any:
 
 def encode_metrics(metrics: Mapping[str, float]) -> str:
     """Encode metrics as a JSON object, with non-finite values as strings."""
-    encoded = {name: _encode_float(value) for name, value in metrics.items()}
+    encoded = {name: json_number(value) for name, value in metrics.items()}
     return json.dumps(encoded, allow_nan=False, ensure_ascii=False)
 
 
@@ -139,12 +136,9 @@ def decode_metrics(text: object, *, where: str) -> dict[str, float]:
     metrics: dict[str, float] = {}
     if isinstance(data, dict):
         for name, value in data.items():
-            if isinstance(value, str) and value in _NON_FINITE:
-                metrics[name] = _NON_FINITE[value]
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                metrics[name] = float(value)
-            else:
+            if not is_json_number(value):
                 break
+            metrics[name] = number_from_json(value)
         else:
             return metrics
     raise StoreError(
@@ -249,15 +243,6 @@ def decode_real(value: object) -> float:
 def _canonical(value: Any, *, what: str) -> Any:
     # Round-trip through encode_json for its clear error on unencodable values.
     return json.loads(encode_json(dict(value), what=what))
-
-
-def _encode_float(value: float) -> float | str:
-    number = float(value)
-    if math.isnan(number):
-        return "NaN"
-    if math.isinf(number):
-        return "Infinity" if number > 0 else "-Infinity"
-    return number
 
 
 def _short(value: object) -> str:

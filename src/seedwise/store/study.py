@@ -7,11 +7,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from seedwise._html import element, notebook_block, table
+from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
+from seedwise._html import notebook_block
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus
-from seedwise.stats import summarize
-from seedwise.stats.studies import StudyMetrics
+from seedwise.stats import Sample, Summaries, summarize
+from seedwise.stats.results import quick_table
 from seedwise.store._closing import Closing
 from seedwise.store.records import StudyRecord
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
-    from seedwise.stats import Summaries, Summary
     from seedwise.store.core import Store
 
 __all__ = ["Study"]
@@ -35,13 +35,13 @@ class Study(Closing):
     end of a ``with`` block).
     The runs and the record are read again on each access, since a study may
     still be growing; environments, stored under their hash, are read once.
-    ``seedwise.summarize`` and ``seedwise.compare`` accept a Study in place
-    of arrays (it is a :class:`seedwise.stats.StudySource`).
+    :meth:`sample` hands one metric of the finished runs to the statistics
+    (``seedwise.summarize``, ``seedwise.compare``), which never read a store.
 
     Example:
         >>> with seedwise.open_store(".seedwise/seedwise.db") as store:  # doctest: +SKIP
         ...     short, long = store.study("demo-100e"), store.study("demo-1000e")
-        ...     seedwise.compare(short, long, metric="mse", goal="min")
+        ...     seedwise.compare(short.sample("mse"), long.sample("mse"), goal="min")
     """
 
     def __init__(self, store: Store, name: str, *, owns_store: bool = False) -> None:
@@ -68,13 +68,9 @@ class Study(Closing):
         lines = [
             f"study {self.name}: {record.experiment}, seed {record.seed}, "
             f"config {json.dumps(record.config, sort_keys=True, default=str)}",
-            f"  {len(runs)} runs: {counts}",
+            f"{len(runs)} runs: {counts}",
         ]
-        for name, values in self._quick_numbers(runs).items():
-            lines.append(
-                f"  {name}: " + "  ".join(f"{key} {value}" for key, value in values.items())
-            )
-        return "\n".join(lines)
+        return "\n".join([*lines, *text_lines([self._numbers(runs)])])
 
     def _repr_html_(self) -> str:
         """The study's definition, its runs by status and its metrics, as HTML for notebooks.
@@ -83,49 +79,32 @@ class Study(Closing):
         ``study.summary()`` displays those.
         """
         record, runs = self.record, self.runs
-        definition = [
-            ["experiment", record.experiment],
-            ["seed", str(record.seed)],
-            ["config", json.dumps(record.config, sort_keys=True, default=str)],
-            ["settings", json.dumps(record.settings, sort_keys=True, default=str)],
-            ["code (sha256)", record.code_hash[:12]],
-            ["runs", ", ".join(f"{n} {status}" for status, n in self.counts(runs).items())],
-        ]
-        numbers = self._quick_numbers(runs)
-        header = ["metric", "n", "mean", "std", "median", "min", "max"]
-        metrics = [[name, *values.values()] for name, values in numbers.items()]
-        return str(
-            notebook_block(
-                element("div", "study ", element("strong", self.name)),
-                table(["field", "value"], definition),
-                table(header, metrics, numeric=range(1, 7)) if metrics else None,
-                element("div", "study.summary() gives intervals", class_="note"),
-            )
+        definition = Table(
+            ("field", "value"),
+            (
+                ("experiment", record.experiment),
+                ("seed", str(record.seed)),
+                ("config", json.dumps(record.config, sort_keys=True, default=str)),
+                ("settings", json.dumps(record.settings, sort_keys=True, default=str)),
+                ("code (sha256)", record.code_hash[:12]),
+                ("runs", ", ".join(f"{n} {status}" for status, n in self.counts(runs).items())),
+            ),
         )
+        blocks: list[Block] = [
+            Paragraph(f"study {self.name}", "heading"),
+            definition,
+            self._numbers(runs),
+            Paragraph("study.summary() gives intervals", "note"),
+        ]
+        return str(notebook_block(html_blocks(blocks)))
 
-    def _quick_numbers(self, runs: Sequence[RunRecord]) -> dict[str, dict[str, str]]:
+    def _numbers(self, runs: Sequence[RunRecord]) -> Table:
         """n, mean, std, median, min and max of each metric over the finite values."""
         import numpy as np
 
         finished = _finished(runs)
-        numbers = {}
-        for name in self.metric_names(finished):
-            values = self.metrics(name, finished)
-            values = values[np.isfinite(values)]
-            if values.size == 0:
-                numbers[name] = dict.fromkeys(("n", "mean", "std", "median", "min", "max"), "n/a")
-                numbers[name]["n"] = "0"
-                continue
-            std = f"{np.std(values, ddof=1):.4g}" if values.size > 1 else "n/a"
-            numbers[name] = {
-                "n": str(values.size),
-                "mean": f"{np.mean(values):.4g}",
-                "std": std,
-                "median": f"{np.median(values):.4g}",
-                "min": f"{values.min():.4g}",
-                "max": f"{values.max():.4g}",
-            }
-        return numbers
+        values = {name: self.metrics(name, finished) for name in self.metric_names(finished)}
+        return quick_table({name: list(x[np.isfinite(x)]) for name, x in values.items()})
 
     def close(self) -> None:
         """Close the store this study owns; a borrowed store stays open."""
@@ -238,28 +217,30 @@ class Study(Closing):
                 self._environments[env_hash] = self.store.environment(env_hash)
         return [self._environments[env_hash] for env_hash in hashes]
 
-    def study_metrics(self, metrics: Sequence[str] | None = None) -> StudyMetrics:
-        """The finished runs' seeds, metric values and environments, from one read of the runs.
+    def sample(self, metric: str, runs: Sequence[RunRecord] | None = None) -> Sample:
+        """One metric of the finished runs, with their seeds, failures and environments.
 
-        This is what ``seedwise.summarize`` and ``seedwise.compare`` read
-        from a study (see :class:`seedwise.stats.StudySource`).
+        This is what the statistics take: ``seedwise.summarize(study.sample("mse"))``,
+        ``seedwise.compare(a.sample("mse"), b.sample("mse"))``.
 
         Args:
-            metrics: The metrics to read; None for every metric the runs returned.
+            metric: The metric.
+            runs: The runs, when the caller has read them already; default
+                the study's runs, read from the store once.
 
         Returns:
-            The :class:`~seedwise.stats.StudyMetrics` of this study.
+            The :class:`~seedwise.stats.Sample` of this study and metric.
 
         Raises:
-            MissingMetricError: No finished run returned one of ``metrics``.
+            MissingMetricError: No finished run returned ``metric``.
         """
-        runs = self.runs
+        runs = self.runs if runs is None else runs
         finished = _finished(runs)
-        names = self.metric_names(finished) if metrics is None else list(metrics)
-        return StudyMetrics(
+        return Sample(
             name=self.name,
+            metric=metric,
+            values=self.metrics(metric, finished),
             seeds=tuple(run.seed for run in finished),
-            values={name: self.metrics(name, finished) for name in names},
             n_failed=len(runs) - len(finished),
             environments=tuple(self.environments(finished)),
         )
@@ -324,26 +305,32 @@ class Study(Closing):
         columns = ["study", *config, "repeat", "seed", "status"]
         return pd.DataFrame.from_records(rows, columns=columns if not rows else None)
 
-    def summary(self, metric: str | None = None, *, seed: int = 0) -> Summary | Summaries:
-        """Summaries of every metric (or one) over the finished runs.
+    def summary(self, metrics: str | Sequence[str] | None = None, *, seed: int = 0) -> Summaries:
+        """Summaries of every metric (or the ones named) over the finished runs, read once.
 
-        Equivalent to ``seedwise.summarize(study, metric=metric, seed=seed)``.
+        Equivalent to ``seedwise.summarize(study.sample(metric), seed=seed)``
+        for each metric, shown as one table.
 
         Args:
-            metric: The metric; None for every metric.
+            metrics: A metric, several, or None for every metric.
             seed: The seed of the bootstrap.
 
         Returns:
-            A ``Summary`` for one metric, or ``Summaries`` of every metric,
-            labelled with the study's name and its number of failed runs.
+            The ``Summaries``, labelled with the study's name and its number
+            of failed runs.
 
         Raises:
-            MissingMetricError: No finished run returned ``metric``.
+            MissingMetricError: No finished run returned one of ``metrics``.
         """
-
-        if metric is None:
-            return summarize(self, seed=seed)
-        return summarize(self, metric=metric, seed=seed)
+        runs = self.runs
+        if metrics is None:
+            names = self.metric_names(_finished(runs))
+        else:
+            names = [metrics] if isinstance(metrics, str) else list(metrics)
+        return Summaries(
+            {name: summarize(self.sample(name, runs), seed=seed) for name in names},
+            study=self.name,
+        )
 
 
 def _finished(runs: Sequence[RunRecord]) -> list[RunRecord]:

@@ -1,16 +1,18 @@
-"""What the statistics read from a study: its finished runs' seeds and values, and environments.
+"""One sample of runs as the statistics take it: a metric's values, seeds and context.
 
-The statistics sit below the store, so they never open one: a stored study
-(``seedwise.Study``) satisfies :class:`StudySource` and hands over a
-:class:`StudyMetrics`, plain data that ``summarize``, ``compare`` and
-:func:`plan_from_studies` work on.
+The statistics sit below the store and never open one: ``study.sample(metric)``
+(:meth:`seedwise.Study.sample`) reads a stored study once and hands over a
+:class:`Sample`, plain data that ``summarize``, ``compare`` and
+:func:`plan_from_samples` work on. Arrays work as well; a sample adds the
+seeds (for pairing), the study's name (for labels), the runs that failed and
+the environments (for warnings).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
 from seedwise.stats.power import sample_size
@@ -21,53 +23,59 @@ if TYPE_CHECKING:
 
     from seedwise.stats.power import Plan
 
-__all__ = ["StudyMetrics", "StudySource", "environment_notes", "plan_from_studies"]
+__all__ = ["Sample", "check_samples", "environment_notes", "plan_from_samples"]
 
 # The environment facts whose differences can change a study's numbers.
 _CODE = "experiment_hash"
 _FACTS = (_CODE, "python", "platform", "machine")
 
 
-@dataclass(frozen=True)
-class StudyMetrics:
-    """One study's finished runs, as the statistics need them.
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """One metric of one study's finished runs.
 
     Attributes:
-        name: The study's name; comparisons and summaries are labelled with it.
-        seeds: The seed of each finished run, by repeat.
-        values: Metric name -> one value per finished run, aligned with
-            ``seeds`` (NaN where a run did not return that metric).
+        name: The study's name; summaries and comparisons are labelled with it.
+        metric: The metric's name.
+        values: One value per finished run, aligned with ``seeds`` (NaN where
+            a run did not return the metric).
+        seeds: The seed of each finished run, or None when unknown.
         n_failed: Runs that did not finish (failed, crashed, timed out).
         environments: The distinct environments the finished runs ran in.
     """
 
     name: str
-    seeds: tuple[int, ...]
-    values: Mapping[str, NDArray[np.float64]]
+    metric: str
+    values: NDArray[np.float64]
+    seeds: tuple[int, ...] | None = None
     n_failed: int = 0
     environments: tuple[Mapping[str, Any], ...] = field(default=())
 
 
-@runtime_checkable
-class StudySource(Protocol):
-    """A study the statistics can read: ``seedwise.Study`` is one.
+def check_samples(samples: Sequence[object]) -> list[Sample] | None:
+    """The samples when every one is a :class:`Sample`, None when none is.
 
-    ``summarize`` and ``compare`` accept any object with these two members
-    in place of arrays.
+    Raises:
+        UsageError: A mix of samples and arrays, or a study where a sample
+            (``study.sample(metric)``) belongs.
     """
-
-    @property
-    def name(self) -> str:
-        """The study's name."""
-        ...
-
-    def study_metrics(self, metrics: Sequence[str] | None = None) -> StudyMetrics:
-        """The finished runs' seeds and the values of ``metrics`` (None: every metric).
-
-        Raises:
-            MissingMetricError: No finished run returned one of ``metrics``.
-        """
-        ...
+    for item in samples:
+        if not isinstance(item, Sample) and hasattr(item, "sample") and hasattr(item, "store_path"):
+            raise UsageError(
+                "The statistics take arrays or samples, not a study. Received: "
+                f"{type(item).__name__} {getattr(item, 'name', '')!r}; expected "
+                "study.sample(metric)"
+            )
+    found = [item for item in samples if isinstance(item, Sample)]
+    if not found:
+        return None
+    if len(found) != len(samples):
+        kinds = ", ".join(type(item).__name__ for item in samples)
+        raise UsageError(
+            "Samples and arrays do not mix. Received: values of types "
+            f"{kinds}; expected only samples (study.sample(metric)), or only arrays"
+        )
+    return found
 
 
 def environment_notes(environments: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
@@ -117,24 +125,22 @@ def _facts(environments: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
     return merged
 
 
-def plan_from_studies(
-    studies: Sequence[StudySource],
+def plan_from_samples(
+    samples: Sequence[Sample],
     *,
-    metric: str,
     effect: float,
     paired: bool = False,
     power: float = 0.8,
     alpha: float = 0.05,
 ) -> Plan:
-    """Runs needed to detect ``effect``, from one pilot study (or two that share seeds).
+    """Runs needed to detect ``effect``, from one pilot sample (or two that share seeds).
 
     Equivalent to ``sample_size(a_values, effect, pilot_differences=b - a)``
-    with ``b - a`` the per-seed differences over the seeds both studies
-    finished (when there are at least 3 with finite values).
+    with ``b - a`` the per-seed differences over the seeds both samples
+    have (when there are at least 3 with finite values).
 
     Args:
-        studies: One pilot study, or two that share seeds.
-        metric: The metric to plan for.
+        samples: One pilot sample, or two that share seeds.
         effect: The smallest difference in means worth detecting.
         paired: Whether the headline figure is the paired one.
         power: The probability of detecting ``effect``.
@@ -144,25 +150,24 @@ def plan_from_studies(
         The ``Plan``.
 
     Raises:
-        MissingMetricError: A study has no metric ``metric``.
-        UsageError: Not one or two studies, or ``paired`` without two
-            studies that share at least 3 seeds.
+        UsageError: Not one or two samples, or ``paired`` without two
+            samples that share at least 3 seeds.
     """
     import numpy as np
 
-    if len(studies) not in (1, 2):
+    if len(samples) not in (1, 2):
         raise UsageError(
             "A plan takes one pilot study, or two that share seeds. Received: "
-            f"{len(studies)} studies; expected STUDY [STUDY_B]"
+            f"{len(samples)} studies; expected STUDY [STUDY_B]"
         )
-    pilots = [study.study_metrics([metric]) for study in studies]
-    values = pilots[0].values[metric]
+    values = samples[0].values
     differences = None
-    if len(pilots) == 2:
-        other = dict(zip(pilots[1].seeds, pilots[1].values[metric], strict=True))
+    first, *second = samples
+    if second and first.seeds is not None and second[0].seeds is not None:
+        other = dict(zip(second[0].seeds, second[0].values, strict=True))
         common = [
             other[seed] - value
-            for seed, value in zip(pilots[0].seeds, values, strict=True)
+            for seed, value in zip(first.seeds, values, strict=True)
             if seed in other and np.isfinite(value) and np.isfinite(other[seed])
         ]
         if len(common) >= 3:
@@ -170,7 +175,7 @@ def plan_from_studies(
     if paired and differences is None:
         raise UsageError(
             "A paired plan needs per-seed differences. Received: --paired with "
-            f"{len(studies)} study; expected two pilot studies that share seeds"
+            f"{len(samples)} study; expected two pilot studies that share seeds"
         )
     return sample_size(
         values[np.isfinite(values)],

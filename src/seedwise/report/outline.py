@@ -1,0 +1,91 @@
+"""The outline of a report: its sections and their blocks, walked by every writer.
+
+:func:`outline` says once what a report shows and in which order; the HTML
+writer (:mod:`seedwise.report.render_html`) and the Markdown writer
+(:mod:`seedwise.report.render_markdown`) each walk the same sections and
+only decide how a block looks.
+"""
+
+from __future__ import annotations
+
+from seedwise._document import Block, Figure, Paragraph, Section
+from seedwise.report.attribution import attribution_notes, attribution_table
+from seedwise.report.data import MetricPart, ReportData
+from seedwise.report.tables import facts_table, failures_table, overview_table, verdicts_table
+from seedwise.stats.results import comparison_blocks, summary_blocks
+
+__all__ = ["NO_VERDICT", "outline"]
+
+#: What the check section says when no verdict was kept.
+NO_VERDICT = (
+    "No kept seedwise check verdict for these studies' code and config "
+    "(seedwise check EXPERIMENT --keep keeps one beside the store)."
+)
+
+
+def _notes(lines: list[str]) -> list[Block]:
+    return [Paragraph(line, "note") for line in lines]
+
+
+def _metric(index: int, metric: MetricPart) -> Section:
+    blocks: list[Block] = [
+        Figure(f"metric-{index}", f"{metric.name}: values by seed and intervals")
+    ]
+    blocks += summary_blocks(metric.summaries, label="study")
+    blocks += _notes(list(metric.notes))
+    if metric.comparison is not None:
+        blocks.append(Paragraph("Comparison", "heading"))
+        blocks += comparison_blocks(metric.comparison, details=True)
+    return Section(f"metric-{index}", f"Metric: {metric.name}", tuple(blocks))
+
+
+def outline(data: ReportData) -> list[Section]:
+    """The report's sections, in order, with everything each one shows.
+
+    Args:
+        data: What the report shows.
+
+    Returns:
+        Studies, one section per metric, learning curves (when any were
+        logged), variance by source (when attributed), failures, the
+        reproducibility check and the environment. Figures are referred to
+        by key (``metric-1``, ``curve-1``, ``attribution-1``); a writer
+        leaves out a figure it was not given.
+    """
+    names = tuple(study.name for study in data.studies)
+    differ = _notes(["Highlighted rows differ between the studies."] if len(names) > 1 else [])
+    sections = [
+        Section(
+            "studies",
+            "Studies",
+            (
+                overview_table(data),
+                Paragraph("Definitions", "heading"),
+                *differ,
+                facts_table(data.definitions, names),
+            ),
+        )
+    ]
+    sections += [_metric(index, metric) for index, metric in enumerate(data.metrics, start=1)]
+    if data.logged:
+        curves = tuple(
+            Figure(f"curve-{index}", f"{name} by step")
+            for index, name in enumerate(data.logged, start=1)
+        )
+        sections.append(Section("curves", "Learning curves (logged steps)", curves))
+    if data.attributions:
+        shares: list[Block] = []
+        for index, result in enumerate(data.attributions, start=1):
+            alt = f"share of the variance of {result.metric} by source"
+            shares += [Figure(f"attribution-{index}", alt), attribution_table(result)]
+            shares += _notes(attribution_notes(result))
+        sections.append(Section("attribution", "Variance by source", tuple(shares)))
+    failures, more = failures_table(data)
+    listed: Block = failures if failures.rows else Paragraph("Every run finished.")
+    sections.append(Section("failures", "Failures", (listed, *_notes(more))))
+    verdicts = verdicts_table(data)
+    kept: Block = verdicts if verdicts.rows else Paragraph(NO_VERDICT)
+    sections.append(Section("check", "Reproducibility check", (kept,)))
+    environment = (*differ, facts_table(data.environments, names))
+    sections.append(Section("environment", "Environment", environment))
+    return sections

@@ -1,0 +1,718 @@
+"""What the statistics return, and the one place their tables and verdicts are built.
+
+The result types hold data only (numbers, intervals, labels, reasons); the
+functions below build every table of a summary or a comparison once, as
+:mod:`seedwise._document` blocks, and make the one line of prose (the
+verdict). The terminal (``__str__``), notebooks (``_repr_html_``) and the
+report (:mod:`seedwise.report`) all show those blocks, so they show the
+same rows, digits and signs.
+
+Every difference and shift of a pair is ``b - a``: the later sample minus
+the earlier one, which is the baseline when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
+from seedwise._html import notebook_block
+from seedwise.stats._format import format_interval, format_number, format_p, plain_dict
+from seedwise.stats._intervals import Interval
+from seedwise.stats.corrections import Correction, correction_name
+from seedwise.stats.goal import Goal, GoalSource
+
+__all__ = [
+    "BEATS",
+    "CLIFFS_DELTA",
+    "Comparison",
+    "EffectSize",
+    "PairComparison",
+    "RankEntry",
+    "Summaries",
+    "Summary",
+    "TestResult",
+    "comparison_blocks",
+    "estimates_table",
+    "interval_notes",
+    "pair_blocks",
+    "quick_table",
+    "ranking_table",
+    "summary_blocks",
+    "summary_table",
+    "tests_table",
+    "verdict_line",
+]
+
+CLIFFS_DELTA = "Cliff's delta (B > A)"
+BEATS = "P(B beats A)"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One hypothesis test of "A and B do not differ".
+
+    Attributes:
+        name: The test, e.g. ``"Wilcoxon signed-rank"``.
+        statistic: The test statistic as SciPy reports it (for ``B`` against
+            ``A``), or None when the test was not run.
+        p_value: The two-sided p-value before correction.
+        p_adjusted: The p-value after the comparison's correction.
+        primary: Whether this test decides the verdict.
+        note: Why the test was not run, or a caution about it.
+    """
+
+    name: str
+    statistic: float | None
+    p_value: float | None
+    p_adjusted: float | None = None
+    primary: bool = False
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The test as JSON-ready values."""
+        return plain_dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class EffectSize:
+    """An effect size of B against A, with its interval.
+
+    Attributes:
+        name: ``"Hedges' g"``, ``"Cliff's delta (B > A)"`` (of the values, whatever
+            the goal) or ``"P(B beats A)"`` (B better, respecting the goal).
+        value: The estimate, or None when undefined.
+        interval: Its interval.
+        note: Why it is undefined, or how to read it.
+    """
+
+    name: str
+    value: float | None
+    interval: Interval
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The effect size as JSON-ready values."""
+        return plain_dict({**self.__dict__, "interval": self.interval.to_dict()})
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One metric over repeated runs.
+
+    Attributes:
+        metric: The metric's name.
+        n: The number of finished runs with a finite value: every number
+            below rests on these.
+        n_nonfinite: Values that were NaN or infinite, counted and excluded.
+        n_failed: Runs that failed, when known; else None.
+        mean: The arithmetic mean (None when n = 0).
+        std: The sample standard deviation, ddof = 1 (None when n < 2).
+        sem: The standard error of the mean, std / sqrt(n) (None when n < 2).
+        median: The median.
+        q1: The 25th percentile (linear interpolation).
+        q3: The 75th percentile.
+        iqr: ``q3 - q1``.
+        min: The smallest value.
+        max: The largest value.
+        mean_ci: The interval of the mean to quote: the hull of the t-interval
+            and the studentized bootstrap (bootstrap-t) interval, whose
+            coverage was measured (docs/statistics.md); undefined below 5 values.
+        mean_ci_t: The t-interval of the mean (exact for normal data only).
+        median_ci: The order-statistic (binomial) interval of the median,
+            distribution-free; undefined below 6 values at 95%.
+        confidence: The confidence level of the intervals.
+        notes: Why some numbers are missing, and what was excluded.
+        study: The study the runs belong to, when a sample of a study was
+            summarised; else None.
+    """
+
+    metric: str
+    n: int
+    n_nonfinite: int
+    n_failed: int | None
+    mean: float | None
+    std: float | None
+    sem: float | None
+    median: float | None
+    q1: float | None
+    q3: float | None
+    iqr: float | None
+    min: float | None
+    max: float | None
+    mean_ci: Interval
+    mean_ci_t: Interval
+    median_ci: Interval
+    confidence: float
+    notes: tuple[str, ...] = field(default=())
+    study: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready values (intervals as nested dicts)."""
+        result = {key: value for key, value in self.__dict__.items() if key != "study"}
+        for name in ("mean_ci", "mean_ci_t", "median_ci"):
+            result[name] = getattr(self, name).to_dict()
+        return plain_dict({"study": self.study, **result, "notes": list(self.notes)})
+
+    def text(self, *, details: bool = False) -> str:
+        """The summary as terminal text: one table row, then the methods and notes."""
+        return "\n".join(text_lines(summary_blocks([self], details=details)))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table, for notebooks (every label escaped)."""
+        return str(notebook_block(html_blocks(summary_blocks([self], details=True))))
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """Summaries of several metrics of the same runs, by metric name.
+
+    Attributes:
+        metrics: Metric name -> its ``Summary``.
+        study: The study the runs belong to, when known; else None.
+    """
+
+    metrics: dict[str, Summary]
+    study: str | None = None
+
+    def __getitem__(self, metric: str) -> Summary:
+        return self.metrics[metric]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.metrics)
+
+    def __len__(self) -> int:
+        return len(self.metrics)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{metric: summary.to_dict()}``."""
+        return {metric: summary.to_dict() for metric, summary in self.metrics.items()}
+
+    def text(self, *, details: bool = False) -> str:
+        """Every metric as one row of a table, then the methods and notes."""
+        return "\n".join(text_lines(self._blocks(details)))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        """Every metric's summary in one HTML table, for notebooks."""
+        return str(notebook_block(html_blocks(self._blocks(True))))
+
+    def _blocks(self, details: bool) -> list[Block]:
+        summaries = list(self.metrics.values())
+        title = [] if self.study is None else [Paragraph(_study_title(self.study, summaries))]
+        return [*title, *summary_blocks(summaries, details=details)]
+
+
+@dataclass(frozen=True)
+class PairComparison:
+    """B against A: tests, estimates with intervals, effect sizes and the decision.
+
+    Every difference, shift and effect size is of B against A (``b - a``),
+    B the later sample, A the earlier one or the baseline. ``p_value`` is the
+    primary test's p-value after the comparison's correction: Wilcoxon
+    signed-rank for paired samples, Mann-Whitney U for unpaired ones.
+
+    Attributes:
+        a: A's label (the baseline of the pair).
+        b: B's label.
+        metric: The metric compared.
+        goal: ``"min"`` or ``"max"``.
+        paired: Whether runs were paired by seed.
+        n_a: A's finite values used (for a paired comparison, the pairs).
+        n_b: B's finite values used.
+        mean_a: A's mean over the values used.
+        mean_b: B's mean over the values used.
+        difference: ``mean_b - mean_a`` (paired: the mean per-seed difference).
+        difference_ci: The interval of ``difference``: the hull of the t (Welch
+            t) and bootstrap-t intervals, at the comparison's confidence.
+        shift: The Hodges-Lehmann shift of B against A, the estimand of the
+            decision: the median of the Walsh averages of the per-seed
+            differences (paired) or of all differences ``b_j - a_i``.
+        shift_ci: The interval of ``shift`` from inverting the primary test at
+            ``1 - level``, ``level`` being what this pair is held to after the
+            correction: it excludes 0 exactly when the pair is significant.
+        tests: Every test run, the primary one first.
+        effects: Hedges' g and Cliff's delta (B > A), both of the values, and P(B
+            beats A), which respects the goal, with intervals.
+        p_value: The primary test's corrected p-value.
+        significant: Whether ``p_value <= alpha``.
+        winner: The better label when significant, else None.
+        correction: The correction's name when it was applied over several
+            pairs (``"Holm"``), else None.
+        unavailable: Why no test could run (too few values), else None.
+        identical: Why there is nothing to test (the samples are identical), else None.
+        warnings: Small n, non-normal data, disagreements, dropped runs.
+    """
+
+    a: str
+    b: str
+    metric: str
+    goal: Goal
+    paired: bool
+    n_a: int
+    n_b: int
+    mean_a: float | None
+    mean_b: float | None
+    difference: float | None
+    difference_ci: Interval
+    shift: float | None
+    shift_ci: Interval | None
+    tests: tuple[TestResult, ...]
+    effects: tuple[EffectSize, ...]
+    p_value: float | None
+    significant: bool
+    winner: str | None
+    correction: str | None = None
+    unavailable: str | None = None
+    identical: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def primary(self) -> TestResult | None:
+        """The test that decides, or None when none could run."""
+        return next((test for test in self.tests if test.primary), None)
+
+    def effect(self, name: str) -> EffectSize:
+        """The effect size called ``name``, e.g. ``"Cliff's delta"`` or ``"P(B beats A)"``."""
+        for effect in self.effects:
+            if name in (effect.name, effect.name.removesuffix(" (B > A)")):
+                return effect
+        raise KeyError(name)
+
+    def effect_label(self, effect: EffectSize) -> str:
+        """The effect's name with the pair's labels: ``P(tuned beats base)``."""
+        return effect.name.replace(BEATS, f"P({self.b} beats {self.a})").replace(
+            CLIFFS_DELTA, f"Cliff's delta ({self.b} > {self.a})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The pair as JSON-ready values; ``direction`` says which way the differences go."""
+        result = dict(self.__dict__)
+        result["direction"] = f"{self.b} - {self.a}"
+        result["difference_ci"] = self.difference_ci.to_dict()
+        result["shift_ci"] = None if self.shift_ci is None else self.shift_ci.to_dict()
+        result["tests"] = [test.to_dict() for test in self.tests]
+        result["effects"] = [effect.to_dict() for effect in self.effects]
+        result["warnings"] = list(self.warnings)
+        return plain_dict(result)
+
+    def __str__(self) -> str:
+        return "\n".join(text_lines(pair_blocks(self)))
+
+    def _repr_html_(self) -> str:
+        """The pair as HTML, for notebooks (every label escaped)."""
+        return str(notebook_block(html_blocks(pair_blocks(self))))
+
+
+@dataclass(frozen=True)
+class RankEntry:
+    """One sample's place in the ranking by mean."""
+
+    rank: int
+    label: str
+    mean: float | None
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready values."""
+        return plain_dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of ``compare``: every pair, a ranking, and warnings.
+
+    Attributes:
+        metric: The metric compared.
+        goal: ``"min"`` or ``"max"``.
+        paired: Whether runs were paired by seed.
+        correction: ``"holm"``, ``"bh"`` or ``"none"``, applied over the pairs.
+        alpha: The significance level of the decisions.
+        confidence: The confidence level of the intervals.
+        labels: The samples' labels, in the order given.
+        baseline: The label every other sample was compared with, or None
+            for all pairs.
+        pairs: One ``PairComparison`` per pair, each of the later sample
+            against the earlier one (or the baseline).
+        ranking: The samples ordered from best to worst mean.
+        warnings: Warnings for the whole comparison, e.g. environment notes.
+        design: One line saying how the runs were matched: paired on how
+            many seeds, or unpaired and why.
+        dropped_seeds: For a comparison paired on shared seeds, each label's
+            seeds that were left out because another sample lacks them.
+        goal_source: ``"given"``, ``"inferred"`` from the metric's name, or
+            ``"assumed"`` (lower is better) because the name says neither.
+        goal_note: One line saying which direction is better and why.
+    """
+
+    metric: str
+    goal: Goal
+    paired: bool
+    correction: Correction
+    alpha: float
+    confidence: float
+    labels: tuple[str, ...]
+    baseline: str | None
+    pairs: tuple[PairComparison, ...]
+    ranking: tuple[RankEntry, ...]
+    warnings: tuple[str, ...] = field(default=())
+    design: str = ""
+    dropped_seeds: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    goal_source: GoalSource = "given"
+    goal_note: str = ""
+
+    @property
+    def reference(self) -> str:
+        """The label the ranking measures every other against: the baseline, or the first."""
+        return self.baseline if self.baseline is not None else self.labels[0]
+
+    def pair(self, a: str, b: str) -> PairComparison:
+        """The comparison of ``b`` against ``a`` (in either order as computed)."""
+        for pair in self.pairs:
+            if {pair.a, pair.b} == {a, b}:
+                return pair
+        raise KeyError((a, b))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as JSON-ready values."""
+        result = dict(self.__dict__)
+        result["pairs"] = [pair.to_dict() for pair in self.pairs]
+        result["ranking"] = [entry.to_dict() for entry in self.ranking]
+        result["dropped_seeds"] = {k: list(v) for k, v in self.dropped_seeds.items()}
+        return plain_dict(result)
+
+    def text(self, *, details: bool = False) -> str:
+        """The comparison as terminal text; ``details`` adds every pair's tests and estimates."""
+        return "\n".join(text_lines(comparison_blocks(self, details=details)))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        """Every pair, the ranking and the warnings as HTML, for notebooks."""
+        return str(notebook_block(html_blocks(comparison_blocks(self, details=True))))
+
+
+# The rows of every table, built once for every output.
+
+
+def _interval(interval: Interval | None) -> str:
+    if interval is None:
+        return format_interval(None, None, 0.95)
+    return format_interval(interval.low, interval.high, interval.confidence)
+
+
+def _signed(value: float | None, digits: int = 4) -> str:
+    """A difference with its sign always written, so that its direction reads at a glance."""
+    text = format_number(value, digits)
+    return f"+{text}" if value is not None and value > 0 else text
+
+
+def _level(confidence: float) -> str:
+    return f"{100 * confidence:g}%"
+
+
+def _study_title(study: str, summaries: Sequence[Summary]) -> str:
+    failed = next((s.n_failed for s in summaries if s.n_failed is not None), None)
+    return f"study {study}" + ("" if failed is None else f" ({failed} runs did not finish)")
+
+
+def summary_table(
+    summaries: Sequence[Summary],
+    *,
+    label: Literal["metric", "study"] = "metric",
+    details: bool = False,
+) -> Table:
+    """One row per summary: n, mean and its interval, median and its interval, std, min, max.
+
+    Args:
+        summaries: The summaries (of several metrics, or of one metric in several studies).
+        label: ``"metric"`` to label rows by metric, ``"study"`` by study
+            (then a ``failed`` column follows ``n``).
+        details: Add the standard error, the t-interval of the mean and the IQR.
+
+    Returns:
+        The table; :func:`interval_notes` says how its intervals were made.
+    """
+    f = format_number
+    level = _level(summaries[0].confidence) if summaries else "95%"
+    failed = label == "study" and any(s.n_failed is not None for s in summaries)
+    header = [label, "n", *(["failed"] if failed else []), "mean", f"{level} CI of the mean"]
+    header += ["median", f"{level} CI of the median", "std", "min, max"]
+    if details:
+        header += ["se", f"{level} t-interval of the mean", "IQR (25th, 75th)"]
+    rows = []
+    for s in summaries:
+        row = [s.metric if label == "metric" else (s.study or s.metric), str(s.n)]
+        row += [str(s.n_failed) if s.n_failed is not None else ""] if failed else []
+        row += [f(s.mean), _interval(s.mean_ci), f(s.median), _interval(s.median_ci), f(s.std)]
+        row.append("n/a" if s.min is None else f"{f(s.min)}, {f(s.max)}")
+        if details:
+            row += [f(s.sem), _interval(s.mean_ci_t)]
+            row.append("n/a" if s.q1 is None else f"{f(s.q1)}, {f(s.q3)}")
+        rows.append(tuple(row))
+    numbers = {"n", "failed", "mean", "median", "std", "se"}
+    numeric = tuple(index for index, title in enumerate(header) if title in numbers)
+    return Table(tuple(header), tuple(rows), numeric=numeric)
+
+
+def interval_notes(
+    summaries: Sequence[Summary],
+    *,
+    label: Literal["metric", "study"] = "metric",
+    details: bool = False,
+) -> list[str]:
+    """How the intervals of a summary table were made, then each summary's notes."""
+    methods = sorted(
+        {f"mean: {s.mean_ci.method}; median: {s.median_ci.method}" for s in summaries if s.n}
+    )
+    lines = [f"intervals: {method}" for method in methods]
+    if details:
+        lines.append(
+            "the CI of the mean is the one to quote (its coverage was measured, "
+            "docs/statistics.md); the t-interval is exact for normal data only"
+        )
+    for s in summaries:
+        who = s.metric if label == "metric" else (s.study or s.metric)
+        lines.extend(f"{who}: {note}" for note in s.notes)
+        lines.extend(
+            f"{who}: interval of the {what}: {interval.note}"
+            for what, interval in (("mean", s.mean_ci), ("median", s.median_ci))
+            if interval.note and s.n
+        )
+    return lines
+
+
+def summary_blocks(
+    summaries: Sequence[Summary],
+    *,
+    label: Literal["metric", "study"] = "metric",
+    details: bool = False,
+) -> list[Block]:
+    """The summary table and its notes."""
+    notes = interval_notes(summaries, label=label, details=details)
+    table = summary_table(summaries, label=label, details=details)
+    return [table, *(Paragraph(line, "note") for line in notes)]
+
+
+def quick_table(numbers: Mapping[str, Sequence[float]]) -> Table:
+    """Plain numbers of each metric, without intervals: n, mean, std, median, min and max.
+
+    Args:
+        numbers: Metric -> its finite values.
+
+    Returns:
+        The table (``study.summary()`` gives the intervals).
+    """
+    import numpy as np
+
+    rows = []
+    for name, values in numbers.items():
+        x = np.asarray(values, dtype=np.float64)
+        if x.size == 0:
+            rows.append((name, "0", "n/a", "n/a", "n/a", "n/a"))
+            continue
+        std = format_number(float(np.std(x, ddof=1))) if x.size > 1 else "n/a"
+        low, high = format_number(float(x.min())), format_number(float(x.max()))
+        mean, median = format_number(float(np.mean(x))), format_number(float(np.median(x)))
+        rows.append((name, str(x.size), mean, std, median, f"{low}, {high}"))
+    header = ("metric", "n", "mean", "std", "median", "min, max")
+    return Table(header, tuple(rows), numeric=(1, 2, 3, 4))
+
+
+def verdict_line(pair: PairComparison, *, baseline: str | None = None) -> str:
+    """The decision on one pair in one line, the shift as ``b - a`` whoever wins.
+
+    Args:
+        pair: The pair.
+        baseline: The label to mark ``(baseline)``; default the pair's ``a``.
+
+    Returns:
+        E.g. ``long beats short (baseline) on mse: long - short = -0.41 [95% CI
+        -0.52, -0.3] (Hodges-Lehmann shift), p < 0.0001 (Wilcoxon), n = 30 paired``.
+    """
+    base = pair.a if baseline is None else baseline
+
+    def name(label: str) -> str:
+        return f"{label} (baseline)" if label == base else label
+
+    a, b, metric = name(pair.a), name(pair.b), pair.metric
+    if pair.unavailable is not None:
+        return f"cannot compare {b} with {a} on {metric}: {pair.unavailable}"
+    if pair.identical is not None:
+        return f"no difference between {b} and {a} on {metric}: {pair.identical}"
+    sizes = f"n = {pair.n_a} paired" if pair.paired else f"n = {pair.n_a} + {pair.n_b} unpaired"
+    primary = pair.primary
+    test = primary.name.split(" ")[0] if primary is not None else "no test"
+    method = f"{test}, {pair.correction}" if pair.correction else test
+    numbers = (
+        f"{pair.b} - {pair.a} = {_signed(pair.shift)} {_interval(pair.shift_ci)} "
+        f"(Hodges-Lehmann shift), {format_p(pair.p_value)} ({method}), {sizes}"
+    )
+    if pair.winner is not None:
+        first, second = (b, a) if pair.winner == pair.b else (a, b)
+        return f"{first} beats {second} on {metric}: {numbers}"
+    return f"no significant difference between {b} and {a} on {metric}: {numbers}"
+
+
+def tests_table(pair: PairComparison) -> Table:
+    """Every test of one pair: statistic, p-value, corrected p-value, note."""
+    rows = tuple(
+        (
+            test.name + (" (primary)" if test.primary else ""),
+            format_number(test.statistic),
+            format_p(test.p_value),
+            format_p(test.p_adjusted),
+            test.note or "",
+        )
+        for test in pair.tests
+    )
+    return Table(("test", "statistic", "p", "p corrected", "note"), rows, numeric=(1,))
+
+
+def estimates_table(pair: PairComparison) -> Table:
+    """The shift, the difference of means and the effect sizes of one pair, all ``b - a``."""
+    direction = f"{pair.b} - {pair.a}"
+    what = "mean per-seed difference" if pair.paired else "difference of means"
+    shift_method = "" if pair.shift_ci is None else pair.shift_ci.method
+    rows = [
+        (
+            f"shift ({direction}), Hodges-Lehmann",
+            _signed(pair.shift),
+            _interval(pair.shift_ci),
+            shift_method or "no test: no interval",
+        ),
+        (
+            f"{what} ({direction})",
+            _signed(pair.difference),
+            _interval(pair.difference_ci),
+            f"{pair.difference_ci.method}, n = {pair.difference_ci.n}",
+        ),
+    ]
+    for effect in pair.effects:
+        rows.append(
+            (
+                pair.effect_label(effect),
+                format_number(effect.value, 3),
+                _interval(effect.interval),
+                f"{effect.interval.method}, n = {effect.interval.n}",
+            )
+        )
+    return Table(("estimate", "value", "interval", "method"), tuple(rows), numeric=(1,))
+
+
+def pair_blocks(pair: PairComparison, *, baseline: str | None = None) -> list[Block]:
+    """One pair in full: the verdict, the estimates, the tests, the warnings."""
+    style: Literal["good", "verdict"] = "good" if pair.winner is not None else "verdict"
+    blocks: list[Block] = [Paragraph(verdict_line(pair, baseline=baseline), style)]
+    if pair.tests:
+        blocks += [estimates_table(pair), tests_table(pair)]
+    return [*blocks, *(Paragraph(warning, "warning") for warning in pair.warnings)]
+
+
+def ranking_table(comparison: Comparison) -> Table:
+    """The samples from best to worst mean, each measured against the reference.
+
+    The shift, its interval and the corrected p-value of each row are those
+    of its pair with :attr:`Comparison.reference` (``row - reference``).
+    """
+    better = "lowest" if comparison.goal == "min" else "highest"
+    reference = comparison.reference
+    rows = []
+    for entry in comparison.ranking:
+        cells = [str(entry.rank), entry.label, str(entry.n), format_number(entry.mean)]
+        if entry.label == reference:
+            cells += ["", "", "", "reference"]
+        else:
+            pair = comparison.pair(reference, entry.label)
+            sign = 1.0 if pair.b == entry.label else -1.0
+            shift = None if pair.shift is None else sign * pair.shift
+            low, high = (
+                (None, None) if pair.shift_ci is None else (pair.shift_ci.low, pair.shift_ci.high)
+            )
+            if sign < 0:
+                low, high = (None if high is None else -high), (None if low is None else -low)
+            if pair.winner is None:
+                decision = "n/a" if pair.unavailable or pair.identical else "no difference shown"
+            else:
+                decision = "better" if pair.winner == entry.label else "worse"
+            cells += [
+                _signed(shift),
+                format_interval(low, high, pair.shift_ci.confidence if pair.shift_ci else 0.95),
+                format_p(pair.p_value).removeprefix("p = "),
+                decision,
+            ]
+        rows.append(tuple(cells))
+    correction = _corrected_by(comparison)
+    header = (
+        "rank", "study", "n", f"mean ({better} first)", f"shift vs {reference}",
+        "interval", f"p ({correction})" if correction else "p", f"vs {reference}",
+    )  # fmt: skip
+    return Table(header, tuple(rows), numeric=(0, 2, 3, 4))
+
+
+def _corrected_by(comparison: Comparison) -> str | None:
+    if len(comparison.pairs) < 2 or comparison.correction == "none":
+        return None
+    return correction_name(comparison.correction)
+
+
+def _design_line(comparison: Comparison) -> str:
+    correction = _corrected_by(comparison)
+    count = len(comparison.pairs)
+    corrected = (
+        f"p-values corrected over {count} pairs with {correction}"
+        if correction
+        else f"{count} pair{'s' if count != 1 else ''}, p-values not corrected"
+    )
+    return (
+        f"{corrected}; alpha {comparison.alpha:g}; {_level(comparison.confidence)} intervals; "
+        f"every difference is the later study minus the "
+        f"{'baseline' if comparison.baseline else 'earlier one'}"
+    )
+
+
+def comparison_blocks(comparison: Comparison, *, details: bool = False) -> list[Block]:
+    """A comparison: its design, then one verdict (two samples) or a ranking table (more).
+
+    Args:
+        comparison: The comparison.
+        details: Add every pair's estimates, tests and warnings, and the
+            ranking for two samples too.
+
+    Returns:
+        The blocks.
+    """
+    blocks: list[Block] = []
+    if comparison.design:
+        blocks.append(Paragraph(f"design: {comparison.design}", "note"))
+    if comparison.goal_note:
+        blocks.append(Paragraph(f"goal: {comparison.goal_note}", "note"))
+    if details:
+        blocks.append(Paragraph(_design_line(comparison), "note"))
+        for pair in comparison.pairs:
+            blocks += pair_blocks(pair, baseline=comparison.baseline)
+        blocks.append(ranking_table(comparison))
+    elif len(comparison.pairs) == 1:
+        (pair,) = comparison.pairs
+        style: Literal["good", "verdict"] = "good" if pair.winner is not None else "verdict"
+        blocks.append(Paragraph(verdict_line(pair, baseline=comparison.baseline), style))
+        blocks += [Paragraph(warning, "warning") for warning in pair.warnings]
+    else:
+        blocks.append(ranking_table(comparison))
+        warned = sum(1 for pair in comparison.pairs if pair.warnings)
+        if warned:
+            blocks.append(
+                Paragraph(
+                    f"{warned} of {len(comparison.pairs)} pairs carry warnings (in the details)",
+                    "note",
+                )
+            )
+    return [*blocks, *(Paragraph(warning, "warning") for warning in comparison.warnings)]
