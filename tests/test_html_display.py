@@ -13,6 +13,8 @@ from seedwise.check import Cause, CheckResult, Divergence
 from seedwise.check.kept import keep_verdict, kept_verdict, kept_verdicts
 from seedwise.records import RunRecord, RunStatus
 from seedwise.seeding import SeedReport
+from seedwise.stats import Summaries
+from seedwise.stats.results import verdict_line
 from seedwise.store import Store, open_study
 
 SCRIPT = "<script>alert(1)</script>"
@@ -73,12 +75,17 @@ def test_summary_and_summaries_render_escaped_with_their_methods() -> None:
     summary = seedwise.summarize([0.3, 0.1, 0.2, 0.5], metric=SCRIPT, n_resamples=200)
     tags, shown = _shown(summary._repr_html_())
     assert "script" not in tags
-    assert f"{SCRIPT}: n = 4 finished" in shown
-    assert f"{summary.mean_ci.method}, n = 4" in shown
-    assert f"{summary.median_ci.method}, n = 4" in shown
+    assert "".join([SCRIPT, "4", "0.275"]) in shown
+    assert f"intervals: mean: {summary.mean_ci.method}; median: {summary.median_ci.method}" in shown
     assert "[95% CI " in shown
-    assert "0.275" in shown
-    summaries = seedwise.summarize({SCRIPT: [1.0, 2.0, 4.0], BRACKETS: [3.0, 3.0, 3.0]})
+    assert "95% t-interval of the mean" in shown
+    summaries = Summaries(
+        {
+            SCRIPT: seedwise.summarize([1.0, 2.0, 4.0], metric=SCRIPT),
+            BRACKETS: seedwise.summarize([3.0, 3.0, 3.0], metric=BRACKETS),
+        },
+        study=SCRIPT,
+    )
     tags, shown = _shown(summaries._repr_html_())
     assert "script" not in tags
     assert tags.count("tr") == 3
@@ -100,12 +107,13 @@ def test_comparison_renders_every_pair_escaped() -> None:
     )
     tags, shown = _shown(comparison._repr_html_())
     assert "script" not in tags
-    assert comparison.pairs[0].verdict in shown
+    verdict = verdict_line(comparison.pairs[0])
+    assert verdict in shown
     assert f"P({BRACKETS} beats {SCRIPT})" in shown
-    assert "correction" in shown
+    assert "corrected" in shown
     assert "rank" in shown
     tags, shown = _shown(comparison.pairs[0]._repr_html_())
-    assert comparison.pairs[0].verdict in shown
+    assert verdict in shown
     assert "script" not in tags
 
 
@@ -160,8 +168,10 @@ def test_study_renders_its_definition_runs_and_metrics(tmp_path: Path) -> None:
     assert "".join(["m", "2", "0.6"]) in shown
     assert printed.splitlines() == [
         f'study {SCRIPT}: e.py:f, seed 4, config {{"note": "x[/]y"}}',
-        "  4 runs: 3 ok, 1 failed, 0 crashed, 0 timeout",
-        "  m: n 2  mean 0.6  std 0.1414  median 0.6  min 0.5  max 0.7",
+        "4 runs: 3 ok, 1 failed, 0 crashed, 0 timeout",
+        "metric  n  mean     std  median  min, max",
+        "------  -  ----  ------  ------  --------",
+        "m       2   0.6  0.1414     0.6  0.5, 0.7",
     ]
     assert list(frame.columns[:5]) == ["study", "config.note", "repeat", "seed", "status"]
     assert set(frame["study"]) == {SCRIPT}

@@ -79,11 +79,17 @@ Block = Table | Paragraph | Figure
 
 @dataclass(frozen=True)
 class Section:
-    """A titled part of a report, reached by its anchor."""
+    """A titled part of a report, reached by its anchor (``short``: its name in the contents)."""
 
     anchor: str
     title: str
     blocks: tuple[Block, ...]
+    short: str | None = None
+
+    @property
+    def contents_title(self) -> str:
+        """What a table of contents calls the section: ``short``, else the title."""
+        return self.title if self.short is None else self.short
 
 
 def _text_table(found: Table) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,9 @@ from seedwise.report import gather, write_report
 from seedwise.report.render_html import DATE_MARK
 from seedwise.report.render_markdown import DATE_MARK as MARKDOWN_DATE_MARK
 from seedwise.report.render_markdown import markdown_text
+from seedwise.report.outline import outline
 from seedwise.stats import compare, summarize
+from seedwise.stats.results import verdict_line
 from seedwise.store import Store, open_store
 from tests.report.conftest import BRACKETS, ERROR, IMAGE, SCRIPT, STUDIES, add_study
 
@@ -106,15 +109,17 @@ def test_the_report_shows_the_numbers_of_summary_and_compare(
     page = _parse(text)
     with open_store(store_path) as store:
         studies = [store.study(name) for name in STUDIES]
-        expected = compare(*studies, metric="mse", goal="min", n_resamples=RESAMPLES)
-        first = summarize(studies[0], metric="mse", n_resamples=RESAMPLES)
+        samples = [study.sample("mse") for study in studies]
+        expected = compare(*samples, goal="min", n_resamples=RESAMPLES)
+        first = summarize(samples[0], n_resamples=RESAMPLES)
     mse = " ".join(page.sections["metric-1"])
     for pair in expected.pairs:
-        assert pair.verdict in mse
+        # Three studies, all pairs: no pair has a baseline to name.
+        assert verdict_line(pair, baseline="") in mse
     primary = expected.pairs[0].primary
     assert primary is not None
     assert f"{primary.name} (primary)" in mse
-    assert "holm" in mse
+    assert "corrected over 3 pairs with Holm" in mse
     assert f"mean: {first.mean_ci.method}; median: {first.median_ci.method}" in mse
     assert f"{first.mean:.4g}" in mse
     low, high = first.mean_ci.low, first.mean_ci.high
@@ -188,7 +193,7 @@ def test_a_metric_whose_name_says_neither_is_reported_as_assumed(tmp_path: Path)
         "goal: lower is better assumed for metric 'widgets' (its name does not say); "
         "pass --goal max if higher is better"
     ) in widgets
-    assert "few beats many on widgets" in widgets
+    assert "few (baseline) beats many on widgets: many - few = +" in widgets
 
 
 def test_differences_between_studies_are_highlighted(store_path: Path, tmp_path: Path) -> None:
@@ -265,7 +270,7 @@ def test_markdown_report_with_its_figures_beside_it(store_path: Path, tmp_path: 
         "## Studies",
         "## Metric: mse",
         "## Metric: accuracy",
-        "## Learning curves (logged steps)",
+        "## Learning curves \\(logged steps\\)",
         "## Failures",
         "## Reproducibility check",
         "## Environment",
@@ -402,3 +407,67 @@ def test_many_failures_are_counted_not_all_listed(tmp_path: Path) -> None:
     failures = page.sections["failures"]
     assert failures.count(ERROR) == 50
     assert "flaky: 7 more failed runs not listed (seedwise show flaky)" in failures
+
+
+def test_html_and_markdown_walk_the_one_outline(store_path: Path, tmp_path: Path) -> None:
+    with open_store(store_path) as store:
+        data = gather([store.study(name) for name in STUDIES], n_resamples=RESAMPLES)
+    sections = outline(data)
+    page = _parse(_report(store_path, tmp_path / "r.html"))
+    markdown = _report(store_path, tmp_path / "r.md")
+    # The same sections, in the same order, under the same titles.
+    assert list(page.sections) == [section.anchor for section in sections]
+    h2 = [markdown_text(section.title) for section in sections]
+    assert [line[3:] for line in markdown.splitlines() if line.startswith("## ")] == h2
+    for section in sections:
+        assert page.sections[section.anchor][0] == section.title
+    # And the same verdict lines in both.
+    comparison = data.metrics[0].comparison
+    assert comparison is not None
+    for pair in comparison.pairs:
+        line = verdict_line(pair, baseline="")
+        assert line in page.text
+        assert f"**{markdown_text(line)}**" in markdown
+
+
+def test_a_report_reads_each_study_once(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = connect(*args, **kwargs)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    with open_store(store_path) as store:
+        studies = [store.study(name) for name in STUDIES[:2]]
+        statements.clear()
+        data = gather(studies, n_resamples=RESAMPLES)
+    runs = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM runs" in s]
+    # Two studies and two metrics: one read of the runs per study (was five: one more for
+    # each summary and each comparison of each metric).
+    assert len(runs) == 2
+    assert [metric.name for metric in data.metrics] == ["mse", "accuracy"]
+
+
+def test_the_report_shows_one_sign_for_each_pair(store_path: Path, tmp_path: Path) -> None:
+    # mse falls from baseline to the next study: that study minus baseline is negative.
+    with open_store(store_path) as store:
+        studies = [store.study(name) for name in STUDIES[:2]]
+        data = gather(studies, n_resamples=RESAMPLES)
+        write_report(studies, tmp_path / "two.html", n_resamples=RESAMPLES)
+    comparison = data.metrics[0].comparison
+    assert comparison is not None
+    (pair,) = comparison.pairs
+    assert (pair.a, pair.b) == ("baseline", SCRIPT)
+    assert pair.shift is not None
+    assert pair.shift < 0
+    assert pair.difference is not None
+    assert pair.difference < 0
+    mse = " ".join(_parse((tmp_path / "two.html").read_text()).sections["metric-1"])
+    assert f"{SCRIPT} - baseline = {pair.shift:.4g}" in mse
+    assert f"shift ({SCRIPT} - baseline), Hodges-Lehmann {pair.shift:.4g}" in mse
+    assert f"mean per-seed difference ({SCRIPT} - baseline) {pair.difference:.4g}" in mse

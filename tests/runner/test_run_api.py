@@ -156,7 +156,7 @@ def test_code_change_is_refused_unless_allowed(tmp_path: Path) -> None:
     assert study.counts()["ok"] == 2
     # The two runs were made by two versions of the code: the summary says so.
     mixed = "study 'study' mixes several code (experiment source) values"
-    assert any(note.startswith(mixed) for note in study.summary("value").notes)
+    assert any(note.startswith(mixed) for note in study.summary("value")["value"].notes)
 
 
 def test_a_named_study_refuses_another_config(store: Path) -> None:
@@ -171,7 +171,7 @@ def test_study_tables(store: Path) -> None:
     assert list(frame.columns[:6]) == ["study", "repeat", "seed", "status", "value", "hash"]
     assert set(frame["study"]) == {study.name}
     assert frame["value"].to_numpy().tobytes() == study.metrics("value").tobytes()
-    summary = study.summary("value")
+    summary = study.summary("value")["value"]
     assert summary.n == 3
     with pytest.raises(UsageError, match="metric='loss'"):
         study.metrics("loss")

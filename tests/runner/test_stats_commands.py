@@ -31,24 +31,40 @@ def test_summary_command_matches_the_library(
 ) -> None:
     store, base, _ = two_studies
     assert main(["summary", "base", "--store", str(store), "--metric", "value", "--json"]) == 0
-    printed = json.loads(capsys.readouterr().out)
-    expected = seedwise.summarize(base, metric="value")
+    printed = json.loads(capsys.readouterr().out)["value"]
+    expected = seedwise.summarize(base.sample("value"))
     assert printed["mean"] == pytest.approx(float(np.mean(base.metrics("value"))), abs=0)
     assert printed == expected.to_dict()
     assert printed["study"] == "base"
     from_values = seedwise.summarize(base.metrics("value"), metric="value", n_failed=0)
     assert replace(expected, study=None) == from_values
+    # The text is one table: a row per metric, one interval of the mean, the t-interval
+    # only with --details.
+    assert main(["summary", "base", "--store", str(store)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "study base (0 runs did not finish)"
+    assert [cell.strip() for cell in lines[1].split("  ") if cell.strip()] == [
+        "metric", "n", "mean", "95% CI of the mean", "median", "95% CI of the median", "std",
+        "min, max",
+    ]  # fmt: skip
+    low, high = expected.mean_ci.low, expected.mean_ci.high
+    assert any(
+        line.startswith("value ") and f"[95% CI {low:.4g}, {high:.4g}]" in line for line in lines
+    )
+    assert "t-interval" not in "\n".join(lines)
+    assert main(["summary", "base", "--store", str(store), "--details"]) == 0
+    assert "95% t-interval of the mean" in capsys.readouterr().out
 
 
 def test_compare_pairs_by_seed_only_when_seeds_are_shared(
     two_studies: tuple[Path, seedwise.Study, seedwise.Study], tmp_path: Path
 ) -> None:
     store, base, other = two_studies
-    unpaired = seedwise.compare(base, other, metric="value")
+    unpaired = seedwise.compare(base.sample("value"), other.sample("value"))
     assert unpaired.paired is False
     assert unpaired.labels == ("base", "other")
     shifted = seedwise.run(NOISY, repeats=12, workers=2, store=store, frameworks=FAST, name="copy")
-    paired = seedwise.compare(base, shifted, metric="value")
+    paired = seedwise.compare(base.sample("value"), shifted.sample("value"))
     assert paired.paired is True
     # The same seeds give the same values: a difference of exactly zero.
     assert paired.pairs[0].difference == 0.0
@@ -100,10 +116,11 @@ def test_compare_warns_when_studies_come_from_different_code(tmp_path: Path) -> 
     other = seedwise.run(
         f"{changed}:noisy", repeats=6, workers=1, store=store, frameworks=FAST, name="b"
     )
-    result = seedwise.compare(base, other, metric="value")
+    result = seedwise.compare(base.sample("value"), other.sample("value"))
     assert any("differ in code (experiment source)" in w for w in result.warnings)
     same = seedwise.run(NOISY, repeats=6, workers=1, store=store, frameworks=FAST, name="c", seed=3)
-    assert not any("differ in" in w for w in seedwise.compare(base, same, metric="value").warnings)
+    again = seedwise.compare(base.sample("value"), same.sample("value"))
+    assert not any("differ in" in w for w in again.warnings)
 
 
 def test_until_ci_decision_stands_while_runs_in_flight_land() -> None:
@@ -187,10 +204,18 @@ def test_the_compare_command_takes_the_goal_from_the_metric_unless_given(
     assert main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["design: paired by seed on the 10 seeds every sample has", f"goal: {note}"]
+    named = {"worse": "worse (baseline)", "better": "better"}
     loser = "worse" if winner == "better" else "better"
-    assert lines[2].startswith(f"{winner} beats {loser} on {metric}: ")
+    assert lines[2].startswith(
+        f"{named[winner]} beats {named[loser]} on {metric}: better - worse = "
+    )
+    assert len(lines) == 3
     first = "highest" if note.startswith("higher") else "lowest"
-    assert lines[-1].startswith(f"ranking by mean {metric} ({first} first): 1. {winner} (")
+    assert main([*argv, "--details"]) == 0
+    detailed = capsys.readouterr().out.splitlines()
+    ranking = detailed[detailed.index(next(line for line in detailed if line.startswith("rank"))) :]
+    assert f"mean ({first} first)" in ranking[0]
+    assert ranking[2].split()[:2] == ["1", winner]
     assert main([*argv, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     source = "given" if goal else ("assumed" if metric == "widgets" else "inferred")

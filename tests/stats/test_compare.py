@@ -10,9 +10,10 @@ import pytest
 from scipy import stats
 
 from seedwise.errors import UsageError
-from seedwise.stats import MissingMetricError, compare, effects
+from seedwise.stats import compare, effects
 from seedwise.stats._data import generator
 from seedwise.stats._headline import difference_interval, mean_interval
+from seedwise.stats.results import estimates_table, ranking_table, verdict_line
 
 RESAMPLES = 999
 _rng = np.random.default_rng(2024)
@@ -109,10 +110,10 @@ def test_verdict_names_winner_shift_interval_test_and_n() -> None:
     assert ci is not None
     assert ci.high is not None
     assert ci.high < 0
-    assert pair.verdict.startswith(
-        f"B beats A on mse: shift {np.median(walsh):.4g} [95% CI {ci.low:.4g}, {ci.high:.4g}] "
-        "(Hodges-Lehmann), p < 0.0001 (Wilcoxon), n = 30 paired; "
-        f"mean {B.mean():.4g} vs {A.mean():.4g}"
+    assert verdict_line(pair) == (
+        f"B beats A (baseline) on mse: B - A = {np.median(walsh):.4g} "
+        f"[95% CI {ci.low:.4g}, {ci.high:.4g}] (Hodges-Lehmann shift), p < 0.0001 (Wilcoxon), "
+        "n = 30 paired"
     )
     assert [entry.label for entry in result.ranking] == ["B", "A"]
 
@@ -120,7 +121,7 @@ def test_verdict_names_winner_shift_interval_test_and_n() -> None:
 def test_goal_max_reverses_the_winner_and_the_ranking() -> None:
     result = compare(A, B, paired=True, goal="max", n_resamples=RESAMPLES)
     assert result.pairs[0].winner == "A"
-    assert result.pairs[0].verdict.startswith("A beats B on value:")
+    assert verdict_line(result.pairs[0]).startswith("A (baseline) beats B on value: B - A = -")
     assert [entry.label for entry in result.ranking] == ["A", "B"]
 
 
@@ -145,19 +146,25 @@ def test_without_a_goal_the_metric_name_decides_which_is_better(metric: str, goa
     assert (result.goal, result.goal_source, pair.goal) == (goal, "inferred", goal)
     best, worst = ("high", "low") if goal == "max" else ("low", "high")
     assert pair.winner == best
-    assert pair.verdict.startswith(f"{best} beats {worst} on {metric}: ")
+    named = {"low": "low (baseline)", "high": "high"}
+    assert verdict_line(pair).startswith(f"{named[best]} beats {named[worst]} on {metric}: ")
     assert [entry.label for entry in result.ranking] == [best, worst]
     text = str(result).splitlines()
     better = "higher" if goal == "max" else "lower"
     assert text[1] == f"goal: {result.goal_note}"
+    assert text[2] == verdict_line(pair)
     assert result.goal_note.startswith(f"{better} is better (inferred from ")
     first = "highest" if goal == "max" else "lowest"
-    assert text[-1].startswith(f"ranking by mean {metric} ({first} first): 1. {best} (")
+    ranking = ranking_table(result)
+    assert ranking.header[3] == f"mean ({first} first)"
+    assert ranking.rows[0][:2] == ("1", best)
     # "high" is larger on all 12 seeds, so better exactly when higher is better; the
     # Clopper-Pearson bound of 12 in 12 is 0.025 ** (1 / 12) = 0.7354, and 2p - 1 = 0.4707.
-    assert "  Cliff's delta (high > low) = 1 [95% CI 0.4707, 1]" in text
-    beats = "= 1 [95% CI 0.7354, 1]" if goal == "max" else "= 0 [95% CI 0, 0.2646]"
-    assert f"  P(high beats low) {beats}" in text
+    rows = {row[0]: row[1:3] for row in estimates_table(pair).rows}
+    assert rows["Cliff's delta (high > low)"] == ("1", "[95% CI 0.4707, 1]")
+    beats = ("1", "[95% CI 0.7354, 1]") if goal == "max" else ("0", "[95% CI 0, 0.2646]")
+    assert rows["P(high beats low)"] == beats
+    assert "P(high beats low)" in result.text(details=True)
     d = result.to_dict()
     assert (d["goal"], d["goal_source"], d["goal_note"]) == (goal, "inferred", result.goal_note)
 
@@ -187,8 +194,8 @@ def test_an_explicit_goal_overrides_the_name() -> None:
     # Cliff's delta compares values whatever the goal; P(B beats A) follows the goal.
     assert pair.effect("Cliff's delta").value == 1.0
     assert pair.effect("P(B beats A)").value == 0.0
-    assert "  Cliff's delta (high > low) = 1" in str(pair)
-    assert "  P(high beats low) = 0" in str(pair)
+    rows = {row[0]: row[1] for row in estimates_table(pair).rows}
+    assert (rows["Cliff's delta (high > low)"], rows["P(high beats low)"]) == ("1", "0")
     loss = compare(LOW_SCORES, HIGH_SCORES, metric="loss", goal="max", n_resamples=RESAMPLES)
     assert (loss.goal, loss.goal_source, loss.pairs[0].winner) == ("max", "given", "B")
 
@@ -198,8 +205,9 @@ def test_no_significant_difference_is_said_plainly() -> None:
     pair = compare(noise[0], noise[1], n_resamples=RESAMPLES).pairs[0]
     assert not pair.significant
     assert pair.winner is None
-    assert pair.verdict.startswith("no significant difference between B and A on value:")
-    assert "(Mann-Whitney), n = 30 + 30 unpaired" in pair.verdict
+    line = verdict_line(pair)
+    assert line.startswith("no significant difference between B and A (baseline) on value:")
+    assert "(Mann-Whitney), n = 30 + 30 unpaired" in line
 
 
 def test_three_samples_all_pairs_holm_corrected() -> None:
@@ -214,7 +222,7 @@ def test_three_samples_all_pairs_holm_corrected() -> None:
     expected = np.maximum.accumulate([min(1.0, (m - k) * raw[i]) for k, i in enumerate(order)])
     adjusted = [result.pairs[i].p_value for i in order]
     assert adjusted == pytest.approx(list(expected))
-    assert "(Wilcoxon, Holm)" in result.pairs[0].verdict
+    assert "(Wilcoxon, Holm)" in verdict_line(result.pairs[0])
     assert [entry.label for entry in result.ranking] == ["new", "base", "tweak"]
 
 
@@ -229,7 +237,7 @@ def test_baseline_and_benjamini_hochberg() -> None:
     assert [p.p_value for p in result.pairs] == pytest.approx(
         list(stats.false_discovery_control(raw))
     )
-    assert "Benjamini-Hochberg" in result.pairs[0].verdict
+    assert "Benjamini-Hochberg" in verdict_line(result.pairs[0])
 
 
 def test_same_inputs_same_comparison_and_pairs_independent_of_others() -> None:
@@ -268,15 +276,19 @@ def test_nonfinite_values_drop_their_pair() -> None:
 
 def test_degenerate_pairs_do_not_crash_or_mislead() -> None:
     same = compare([1.0] * 5, [1.0] * 5, paired=True).pairs[0]
-    assert same.verdict == "no difference between A and B on value: every value is 1 in both"
+    assert verdict_line(same) == (
+        "no difference between B and A (baseline) on value: every value is 1 in both"
+    )
     assert same.tests == ()
     assert not same.difference_ci.defined
     tied = compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], paired=True).pairs[0]
-    assert "identical on every seed" in tied.verdict
+    assert "identical on every seed" in verdict_line(tied)
     single = compare([1.0], [2.0, 3.0]).pairs[0]
-    assert single.verdict.startswith("cannot compare A and B on value: A has 1 finite value")
+    assert verdict_line(single).startswith(
+        "cannot compare B with A (baseline) on value: A has 1 finite value"
+    )
     empty = compare([], [np.nan, 1.0, 2.0]).pairs[0]
-    assert "A has 0 finite values" in empty.verdict
+    assert "A has 0 finite values" in verdict_line(empty)
     two = compare([1.0, 2.0], [3.0, 5.0], n_resamples=RESAMPLES).pairs[0]
     assert not two.difference_ci.defined
     assert not two.effects[0].interval.defined
@@ -305,20 +317,17 @@ def test_usage_errors_say_what_was_received() -> None:
         compare(A, B, baseline="C")
     with pytest.raises(UsageError, match="labels"):
         compare(A, B, labels=["x", "x"])
-    with pytest.raises(MissingMetricError, match="'loss'"):
-        compare({"mse": A}, {"mse": B}, metric="loss")
-    with pytest.raises(UsageError, match="metric=None"):
-        compare({"mse": A}, {"mse": B})
+    with pytest.raises(UsageError, match="one-dimensional"):
+        compare(np.ones((2, 2)), B)
 
 
-def test_mappings_and_json() -> None:
-    result = compare(
-        {"mse": A, "acc": B}, {"mse": B, "acc": A}, metric="mse", n_resamples=RESAMPLES
-    )
+def test_json_holds_plain_values_and_says_the_direction() -> None:
+    result = compare(A, B, metric="mse", n_resamples=RESAMPLES)
     assert result.metric == "mse"
     d = result.to_dict()
     assert json.loads(json.dumps(d)) == d
-    assert "ranking by mean mse (lowest first)" in str(result)
+    assert d["pairs"][0]["direction"] == "B - A"
+    assert "verdict" not in d["pairs"][0]
 
 
 def _study(n: int, effect: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -353,11 +362,59 @@ def test_a_missing_run_pairs_on_the_shared_seeds_and_says_which_were_dropped() -
     assert "seeds B: 100" in result.design
     assert str(result).startswith("design: paired by seed on the 19 seeds")
     assert result.pairs[0].n_a == 19
-    assert result.pairs[0].verdict.endswith(
-        f"n = 19 paired; mean {b[1:].mean():.4g} vs {a[1:].mean():.4g}"
-    )
+    assert verdict_line(result.pairs[0]).endswith("n = 19 paired")
     assert result.to_dict()["dropped_seeds"] == {"B": [100]}
     # Few shared seeds: unpaired, and the design says why.
     apart = compare(a, b, seeds=[seeds, [s + 15 for s in seeds]], n_resamples=RESAMPLES)
     assert not apart.paired
     assert apart.design == "unpaired (the samples share 5 of their seeds, fewer than half)"
+
+
+def test_one_sign_everywhere_the_later_sample_minus_the_baseline() -> None:
+    # B is lower on every seed and lower is better: B wins, and every B - A is negative.
+    result = compare(A, B, metric="mse", paired=True, labels=["base", "new"], n_resamples=RESAMPLES)
+    pair = result.pairs[0]
+    assert (pair.a, pair.b, pair.winner) == ("base", "new", "new")
+    assert pair.shift is not None
+    assert pair.difference is not None
+    assert pair.shift < 0
+    assert pair.difference < 0
+    line = verdict_line(pair)
+    assert line.startswith(f"new beats base (baseline) on mse: new - base = {pair.shift:.4g} ")
+    rows = {row[0]: row[1] for row in estimates_table(pair).rows}
+    assert rows["shift (new - base), Hodges-Lehmann"] == f"{pair.shift:.4g}"
+    assert rows["mean per-seed difference (new - base)"] == f"{pair.difference:.4g}"
+    printed = json.loads(json.dumps(result.to_dict()))["pairs"][0]
+    assert (printed["direction"], printed["shift"], printed["difference"]) == (
+        "new - base",
+        pair.shift,
+        pair.difference,
+    )
+    assert printed["shift_ci"]["high"] < 0
+    # The baseline losing reads the same way: its shift is positive, said with its sign.
+    worse = compare(B, A, metric="mse", paired=True, labels=["base", "new"], n_resamples=RESAMPLES)
+    assert verdict_line(worse.pairs[0]).startswith(
+        "base (baseline) beats new on mse: new - base = +"
+    )
+
+
+def test_more_than_two_samples_are_one_ranking_table() -> None:
+    rng = np.random.default_rng(7)
+    samples = [A + shift + rng.normal(0.0, 0.001, 30) for shift in np.linspace(0, 0.01, 8)]
+    labels = [f"s{index}" for index in range(8)]
+    result = compare(*samples, labels=labels, paired=True, n_resamples=200)
+    assert len(result.pairs) == 28
+    lines = str(result).splitlines()
+    # design, goal, the table's header and rule, one row per sample, and the warnings' count.
+    table = ranking_table(result)
+    assert len(lines) <= 2 + 2 + 8 + 1 + len(result.warnings)
+    assert table.header[:5] == ("rank", "study", "n", "mean (lowest first)", "shift vs s0")
+    assert [row[1] for row in table.rows] == [entry.label for entry in result.ranking]
+    reference = next(row for row in table.rows if row[1] == "s0")
+    assert reference[-1] == "reference"
+    last = result.pair("s0", "s7")
+    row = next(row for row in table.rows if row[1] == "s7")
+    assert row[4] == f"+{last.shift:.4g}"
+    assert row[-1] == "worse"
+    # The details hold every pair.
+    assert result.text(details=True).count(" on value: ") == 28

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from seedwise.errors import UsageError
-from seedwise.stats import MissingMetricError, Summaries, summarize
+from seedwise.stats import Sample, summarize
 from seedwise.stats._data import generator
 from seedwise.stats._headline import _bootstrap_t, mean_interval
 
@@ -74,8 +76,11 @@ def test_small_samples_say_which_interval_and_why() -> None:
 def test_same_inputs_same_output_and_metrics_independent() -> None:
     first = summarize(FIXED, metric="mse", n_resamples=RESAMPLES, seed=3)
     again = summarize(FIXED.tolist(), metric="mse", n_resamples=RESAMPLES, seed=3)
-    together = summarize({"acc": FIXED[::-1] * 10, "mse": FIXED}, n_resamples=RESAMPLES, seed=3)
-    assert first == again == together["mse"]
+    # Each metric's stream is keyed by its name: another metric of the same runs leaves it be.
+    sample = summarize(Sample("s", "mse", FIXED), n_resamples=RESAMPLES, seed=3)
+    assert first == again == replace(sample, study=None, n_failed=None)
+    other = summarize(FIXED, metric="acc", n_resamples=RESAMPLES, seed=3)
+    assert other.mean_ci != first.mean_ci
     assert summarize(FIXED, n_resamples=RESAMPLES, seed=4).mean_ci != first.mean_ci
 
 
@@ -90,8 +95,8 @@ def test_nonfinite_values_are_counted_excluded_and_reported() -> None:
     s = summarize(values, metric="mse", n_resamples=RESAMPLES, n_failed=2)
     assert (s.n, s.n_nonfinite, s.n_failed) == (20, 3, 2)
     assert s.mean == pytest.approx(FIXED.mean())
-    assert "3 non-finite excluded" in str(s)
-    assert "2 failed" in str(s)
+    assert "mse: 3 non-finite values (NaN or inf) excluded" in str(s)
+    assert s.to_dict()["n_failed"] == 2
 
 
 def test_all_values_equal_gives_no_interval_and_says_why() -> None:
@@ -132,12 +137,6 @@ def test_zero_width_bootstrap_interval_is_not_printed() -> None:
     assert s.mean_ci.defined
 
 
-def test_missing_metric_is_a_usage_error_naming_the_metrics() -> None:
-    with pytest.raises(MissingMetricError, match=r"'loss' is not in .*'mse', 'acc'"):
-        summarize({"mse": FIXED, "acc": FIXED}, metric="loss")
-    assert issubclass(MissingMetricError, UsageError)
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -157,13 +156,27 @@ def test_two_dimensional_values_are_refused() -> None:
         summarize(np.ones((3, 3)))
 
 
-def test_mapping_without_metric_summarises_every_metric() -> None:
-    result = summarize({"mse": FIXED, "acc": 1 - FIXED}, n_resamples=RESAMPLES)
-    assert isinstance(result, Summaries)
-    assert list(result) == ["mse", "acc"]
-    assert result["acc"].mean == pytest.approx(1 - FIXED.mean())
-    text = json.dumps(result.to_dict())
-    assert '"mse"' in text
+def test_the_summary_is_one_table_row_with_one_interval_of_the_mean() -> None:
+    s = summarize(FIXED, metric="mse", n_resamples=RESAMPLES)
+    header, rule, row, *notes = str(s).splitlines()
+    assert header.split("  ")[0] == "metric"
+    columns = [cell.strip() for cell in header.split("  ") if cell.strip()]
+    assert columns == [
+        "metric", "n", "mean", "95% CI of the mean", "median", "95% CI of the median", "std",
+        "min, max",
+    ]  # fmt: skip
+    assert row.split()[:3] == ["mse", "20", f"{s.mean:.4g}"]
+    mean_ci = f"[95% CI {s.mean_ci.low:.4g}, {s.mean_ci.high:.4g}]"
+    assert mean_ci in row
+    assert f"{s.min:.4g}, {s.max:.4g}" in row
+    # The t-interval is the other interval of the mean: only in the details.
+    t_ci = f"[95% CI {s.mean_ci_t.low:.4g}, {s.mean_ci_t.high:.4g}]"
+    assert t_ci not in str(s)
+    assert str(s).count("CI of the mean") == 1
+    detailed = s.text(details=True)
+    assert t_ci in detailed
+    assert "95% t-interval of the mean" in detailed
+    assert notes[0] == f"intervals: mean: {s.mean_ci.method}; median: {s.median_ci.method}"
 
 
 def test_to_dict_holds_plain_python_values() -> None:
@@ -220,3 +233,19 @@ def test_a_mean_interval_far_past_the_values_says_so() -> None:
     # Normal values at n = 10 stay within reach of their range: no note.
     normal = np.random.default_rng(0).normal(size=10)
     assert summarize(normal, n_resamples=RESAMPLES).mean_ci.note is None
+
+
+def test_nonfinite_numbers_have_one_json_form_and_round_trip() -> None:
+    from seedwise._json import json_ready, number_from_json
+
+    values = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "x": 0.5, "none": None}
+    encoded = json_ready(values)
+    assert encoded == {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity", "x": 0.5, "none": None}
+    text = json.dumps(encoded, allow_nan=False)
+    back = {key: None if v is None else number_from_json(v) for key, v in json.loads(text).items()}
+    assert math.isnan(back["nan"])
+    assert back["inf"] == math.inf
+    assert back["-inf"] == -math.inf
+    # to_dict writes the same form: an infinite statistic stays apart from a missing one.
+    assert summarize([1.0, 2.0, math.inf]).to_dict()["n_nonfinite"] == 1
+    assert json_ready(np.float64(math.inf)) == "Infinity"

@@ -1,4 +1,4 @@
-"""Study handles: bound to one open store, read by ``summarize`` and ``compare`` like arrays."""
+"""Study handles: bound to one open store; their samples go to ``summarize`` and ``compare``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 import seedwise
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus
-from seedwise.stats import StudySource, compare, summarize
+from seedwise.stats import Sample, compare, summarize
 from seedwise.store import Store, open_store, open_study
 
 RESAMPLES = 200
@@ -94,8 +94,8 @@ def test_store_study_reads_through_the_same_store(path: Path, connects: list[str
         assert short.record.config == {"epochs": 100, "lr": 0.01}
         assert short.metrics("mse").tolist() == A_MSE
         assert long.counts() == {"ok": 8, "failed": 1, "crashed": 0, "timeout": 0}
-        summarize(short, metric="mse", n_resamples=RESAMPLES)
-        compare(short, long, metric="mse", n_resamples=RESAMPLES)
+        summarize(short.sample("mse"), n_resamples=RESAMPLES)
+        compare(short.sample("mse"), long.sample("mse"), n_resamples=RESAMPLES)
         short.close()  # a borrowed store stays open
         assert len(store.runs("short")) == 8
         assert len(connects) == opens
@@ -130,8 +130,10 @@ def test_open_study_opens_the_store_once(path: Path, connects: list[str]) -> Non
 def test_compare_studies_equals_compare_of_their_values(path: Path) -> None:
     with open_store(path) as store:
         short, long = store.study("short"), store.study("long")
-        assert isinstance(short, StudySource)
-        by_study = compare(short, long, metric="mse", n_resamples=RESAMPLES)
+        sample = short.sample("mse")
+        assert isinstance(sample, Sample)
+        assert (sample.name, sample.metric, sample.seeds) == ("short", "mse", tuple(SEEDS))
+        by_study = compare(sample, long.sample("mse"), n_resamples=RESAMPLES)
     by_values = compare(
         A_MSE,
         B_MSE,
@@ -156,8 +158,9 @@ def test_compare_pairs_studies_by_seed_and_notes_environments(tmp_path: Path) ->
         other_env = {**ENVIRONMENT, "python": "3.12.1"}
         _add_study(store, "b", B_MSE, seeds=list(reversed(SEEDS)), environment=other_env)
         _add_study(store, "c", B_MSE, seeds=[seed + 100 for seed in SEEDS])
-        paired = compare(store.study("a"), store.study("b"), metric="mse", n_resamples=RESAMPLES)
-        unpaired = compare(store.study("a"), store.study("c"), metric="mse", n_resamples=RESAMPLES)
+        a, b, c = (store.study(name).sample("mse") for name in "abc")
+        paired = compare(a, b, n_resamples=RESAMPLES)
+        unpaired = compare(a, c, n_resamples=RESAMPLES)
     # Paired by seed, not by position: b's values are aligned to a's seeds.
     expected = np.array(list(reversed(B_MSE))) - np.array(A_MSE)
     assert paired.paired is True
@@ -172,8 +175,8 @@ def test_compare_pairs_studies_by_seed_and_notes_environments(tmp_path: Path) ->
 def test_summarize_study_equals_summarize_of_its_values(path: Path) -> None:
     with open_store(path) as store:
         long = store.study("long")
-        one = summarize(long, metric="mse", n_resamples=RESAMPLES)
-        every = summarize(long, n_resamples=RESAMPLES)
+        one = summarize(long.sample("mse"), n_resamples=RESAMPLES)
+        every = long.summary()
         method = long.summary("mse")
     assert one.study == "long"
     assert one.n_failed == 1
@@ -182,9 +185,10 @@ def test_summarize_study_equals_summarize_of_its_values(path: Path) -> None:
     )
     assert list(every) == ["mse", "accuracy"]
     assert every.study == "long"
-    assert every["mse"] == one
-    assert method == replace(summarize(B_MSE, metric="mse", n_failed=1), study="long")
-    assert str(one).startswith("mse (study long): n = 8 finished, 1 failed")
+    assert every["mse"] == replace(one, mean_ci=every["mse"].mean_ci)
+    assert list(method) == ["mse"]
+    assert method["mse"] == replace(summarize(B_MSE, metric="mse", n_failed=1), study="long")
+    assert str(every).splitlines()[0] == "study long (1 runs did not finish)"
 
 
 def test_to_pandas_has_study_and_config_columns(path: Path) -> None:
@@ -209,8 +213,8 @@ def test_a_bad_metric_names_the_known_ones(path: Path) -> None:
         short, long = store.study("short"), store.study("long")
         for call in (
             lambda: short.metrics("loss"),
-            lambda: summarize(short, metric="loss"),
-            lambda: compare(short, long, metric="loss"),
+            lambda: short.sample("loss"),
+            lambda: long.summary("loss"),
         ):
             with pytest.raises(MissingMetricError) as error:
                 call()
@@ -220,17 +224,20 @@ def test_a_bad_metric_names_the_known_ones(path: Path) -> None:
 def test_compare_refuses_studies_mixed_with_arrays(path: Path) -> None:
     with open_store(path) as store:
         short = store.study("short")
-        with pytest.raises(UsageError, match="not a mix"):
-            compare(short, B_MSE, metric="mse")
-        with pytest.raises(UsageError, match="expected one of: 'mse', 'accuracy'"):
-            compare(short, store.study("long"))
-        with pytest.raises(UsageError, match="Studies give their own seeds"):
-            compare(short, store.study("long"), metric="mse", seeds=[SEEDS, SEEDS])
+        with pytest.raises(UsageError, match="do not mix"):
+            compare(short.sample("mse"), B_MSE)
+        # A study itself is not a sample: the error says how to make one.
+        with pytest.raises(UsageError, match=r"not a study.*expected study.sample\(metric\)"):
+            compare(short, store.study("long"))  # type: ignore[arg-type]
+        with pytest.raises(UsageError, match="not a study"):
+            summarize(short)  # type: ignore[arg-type]
 
 
 def test_top_level_names_accept_studies(path: Path) -> None:
     with seedwise.open_store(path) as store:
         result = seedwise.compare(
-            store.study("short"), store.study("long"), metric="mse", n_resamples=RESAMPLES
+            store.study("short").sample("mse"),
+            store.study("long").sample("mse"),
+            n_resamples=RESAMPLES,
         )
     assert result.labels == ("short", "long")

@@ -36,7 +36,8 @@ def _metric(index: int, metric: MetricPart) -> Section:
     if metric.comparison is not None:
         blocks.append(Paragraph("Comparison", "heading"))
         blocks += comparison_blocks(metric.comparison, details=True)
-    return Section(f"metric-{index}", f"Metric: {metric.name}", tuple(blocks))
+    anchor = f"metric-{index}"
+    return Section(anchor, f"Metric: {metric.name}", tuple(blocks), f"Metric {metric.name}")
 
 
 def outline(data: ReportData) -> list[Section]:
@@ -72,7 +73,8 @@ def outline(data: ReportData) -> list[Section]:
             Figure(f"curve-{index}", f"{name} by step")
             for index, name in enumerate(data.logged, start=1)
         )
-        sections.append(Section("curves", "Learning curves (logged steps)", curves))
+        title = "Learning curves (logged steps)"
+        sections.append(Section("curves", title, curves, "Learning curves"))
     if data.attributions:
         shares: list[Block] = []
         for index, result in enumerate(data.attributions, start=1):

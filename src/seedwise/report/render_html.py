@@ -62,7 +62,7 @@ def render_html(data: ReportData, figures: dict[str, bytes]) -> str:
         return None if png is None else _image(png, figure.alt)
 
     sections = outline(data)
-    contents = [(section.anchor, section.title) for section in sections]
+    contents = [(section.anchor, section.contents_title) for section in sections]
     body_sections = [
         element(
             "section",

@@ -532,7 +532,8 @@ def verdict_line(pair: PairComparison, *, baseline: str | None = None) -> str:
 
     Args:
         pair: The pair.
-        baseline: The label to mark ``(baseline)``; default the pair's ``a``.
+        baseline: The label to mark ``(baseline)``; default the pair's ``a``;
+            ``""`` marks none (all pairs of more than two samples).
 
     Returns:
         E.g. ``long beats short (baseline) on mse: long - short = -0.41 [95% CI
@@ -646,7 +647,7 @@ def ranking_table(comparison: Comparison) -> Table:
             cells += [
                 _signed(shift),
                 format_interval(low, high, pair.shift_ci.confidence if pair.shift_ci else 0.95),
-                format_p(pair.p_value).removeprefix("p = "),
+                format_p(pair.p_value).removeprefix("p = ").removeprefix("p "),
                 decision,
             ]
         rows.append(tuple(cells))
@@ -695,15 +696,17 @@ def comparison_blocks(comparison: Comparison, *, details: bool = False) -> list[
         blocks.append(Paragraph(f"design: {comparison.design}", "note"))
     if comparison.goal_note:
         blocks.append(Paragraph(f"goal: {comparison.goal_note}", "note"))
+    # The baseline is named where there is one: given, or the first of two samples.
+    marked = comparison.reference if comparison.baseline or len(comparison.labels) == 2 else ""
     if details:
         blocks.append(Paragraph(_design_line(comparison), "note"))
         for pair in comparison.pairs:
-            blocks += pair_blocks(pair, baseline=comparison.baseline)
+            blocks += pair_blocks(pair, baseline=marked)
         blocks.append(ranking_table(comparison))
     elif len(comparison.pairs) == 1:
         (pair,) = comparison.pairs
         style: Literal["good", "verdict"] = "good" if pair.winner is not None else "verdict"
-        blocks.append(Paragraph(verdict_line(pair, baseline=comparison.baseline), style))
+        blocks.append(Paragraph(verdict_line(pair, baseline=marked), style))
         blocks += [Paragraph(warning, "warning") for warning in pair.warnings]
     else:
         blocks.append(ranking_table(comparison))
