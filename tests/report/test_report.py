@@ -11,10 +11,10 @@ import pytest
 from seedwise.cli import main
 from seedwise.errors import UsageError
 from seedwise.report import gather, write_report
+from seedwise.report.outline import outline
 from seedwise.report.render_html import DATE_MARK
 from seedwise.report.render_markdown import DATE_MARK as MARKDOWN_DATE_MARK
 from seedwise.report.render_markdown import markdown_text
-from seedwise.report.outline import outline
 from seedwise.stats import compare, summarize
 from seedwise.stats.results import verdict_line
 from seedwise.store import Store, open_store

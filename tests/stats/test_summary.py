@@ -158,7 +158,7 @@ def test_two_dimensional_values_are_refused() -> None:
 
 def test_the_summary_is_one_table_row_with_one_interval_of_the_mean() -> None:
     s = summarize(FIXED, metric="mse", n_resamples=RESAMPLES)
-    header, rule, row, *notes = str(s).splitlines()
+    header, _rule, row, *notes = str(s).splitlines()
     assert header.split("  ")[0] == "metric"
     columns = [cell.strip() for cell in header.split("  ") if cell.strip()]
     assert columns == [
