@@ -90,6 +90,15 @@ def plan_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_details_and_seed(parser: argparse.ArgumentParser, details: str, seeded: str) -> None:
+    """``--details`` (what it adds), ``--seed`` (of what) and the output options."""
+    parser.add_argument("--details", action="store_true", help=details)
+    parser.add_argument(
+        "--seed", type=options.seed, default=0, help=f"seed of the {seeded} (default 0)"
+    )
+    add_output_options(parser)
+
+
 def add_stats_parsers(commands: Any) -> None:
     """Add ``summary``, ``compare`` and ``plan`` to the subcommands."""
     summary = commands.add_parser(
@@ -97,15 +106,9 @@ def add_stats_parsers(commands: Any) -> None:
     )
     summary.add_argument("study", help="the study's name (see seedwise ls)")
     summary.add_argument("--metric", help="only this metric")
-    summary.add_argument(
-        "--details",
-        action="store_true",
-        help="add the standard error, the t-interval of the mean and the IQR",
+    _add_details_and_seed(
+        summary, "add the standard error, the t-interval of the mean and the IQR", "bootstrap"
     )
-    summary.add_argument(
-        "--seed", type=options.seed, default=0, help="seed of the bootstrap (default 0)"
-    )
-    add_output_options(summary)
     summary.set_defaults(handler=summary_command)
 
     compare = commands.add_parser(
@@ -117,20 +120,14 @@ def add_stats_parsers(commands: Any) -> None:
     compare.add_argument("--baseline", help="compare every study with this one only")
     compare.add_argument("--correction", choices=("holm", "bh", "none"), default="holm")
     compare.add_argument(
-        "--details",
-        action="store_true",
-        help="every pair's estimates, tests and warnings, and the ranking",
-    )
-    compare.add_argument(
         "--paired",
         choices=("auto", "yes", "no"),
         default="auto",
         help="pair runs by seed (auto: when the studies share seeds)",
     )
-    compare.add_argument(
-        "--seed", type=options.seed, default=0, help="seed of the resampling (default 0)"
+    _add_details_and_seed(
+        compare, "every pair's estimates, tests and warnings, and the ranking", "resampling"
     )
-    add_output_options(compare)
     compare.set_defaults(handler=compare_command)
 
     plan = commands.add_parser(

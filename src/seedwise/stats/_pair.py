@@ -214,29 +214,12 @@ def finish_pair(
     if significant and tested.direction:
         winner = b if (tested.direction > 0) == (goal == "max") else a
     return PairComparison(
-        a=a,
-        b=b,
-        metric=metric,
-        goal=goal,
-        paired=paired,
-        n_a=n_a,
-        n_b=n_b,
-        mean_a=mean_a,
-        mean_b=mean_b,
-        difference=difference,
-        difference_ci=difference_ci,
-        shift=tested.shift,
-        shift_ci=shift_ci,
-        tests=tests,
-        effects=effect_sizes,
-        p_value=p_value,
-        significant=significant,
-        winner=winner,
-        correction=correction,
-        unavailable=tested.unavailable,
-        identical=tested.identical,
-        warnings=tested.notes,
-    )
+        a=a, b=b, metric=metric, goal=goal, paired=paired, n_a=n_a, n_b=n_b,
+        mean_a=mean_a, mean_b=mean_b, difference=difference, difference_ci=difference_ci,
+        shift=tested.shift, shift_ci=shift_ci, tests=tests, effects=effect_sizes,
+        p_value=p_value, significant=significant, winner=winner, correction=correction,
+        unavailable=tested.unavailable, identical=tested.identical, warnings=tested.notes,
+    )  # fmt: skip
 
 
 def _too_few(n_a: int, n_b: int, paired: bool, label_a: str, label_b: str) -> str | None:
