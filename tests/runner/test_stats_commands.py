@@ -42,7 +42,7 @@ def test_summary_command_matches_the_library(
     # only with --details.
     assert main(["summary", "base", "--store", str(store)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "study base (0 runs did not finish)"
+    assert lines[0] == "study base (every run finished)"
     assert [cell.strip() for cell in lines[1].split("  ") if cell.strip()] == [
         "metric", "n", "mean", "95% CI of the mean", "median", "95% CI of the median", "std",
         "min, max",

@@ -188,7 +188,7 @@ def test_summarize_study_equals_summarize_of_its_values(path: Path) -> None:
     assert every["mse"] == replace(one, mean_ci=every["mse"].mean_ci)
     assert list(method) == ["mse"]
     assert method["mse"] == replace(summarize(B_MSE, metric="mse", n_failed=1), study="long")
-    assert str(every).splitlines()[0] == "study long (1 runs did not finish)"
+    assert str(every).splitlines()[0] == "study long (1 run did not finish)"
 
 
 def test_to_pandas_has_study_and_config_columns(path: Path) -> None:

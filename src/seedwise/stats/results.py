@@ -421,7 +421,11 @@ def _level(confidence: float) -> str:
 
 def _study_title(study: str, summaries: Sequence[Summary]) -> str:
     failed = next((s.n_failed for s in summaries if s.n_failed is not None), None)
-    return f"study {study}" + ("" if failed is None else f" ({failed} runs did not finish)")
+    if failed is None:
+        return f"study {study}"
+    if failed == 0:
+        return f"study {study} (every run finished)"
+    return f"study {study} ({failed} run{'s' if failed != 1 else ''} did not finish)"
 
 
 def summary_table(
