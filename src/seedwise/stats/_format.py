@@ -7,7 +7,7 @@ from typing import Any
 
 from seedwise._json import json_ready
 
-__all__ = ["distinct_digits", "format_interval", "format_number", "format_p", "plain", "plain_dict"]
+__all__ = ["distinct_digits", "format_interval", "format_number", "format_p", "plain_dict"]
 
 
 def format_number(value: float | None, digits: int = 4) -> str:
@@ -80,20 +80,11 @@ def distinct_digits(*values: float, digits: int = 4, most: int = 15) -> int:
     return digits
 
 
-def plain(value: Any) -> Any:
-    """``value`` as JSON values, NaN and infinities as strings (:func:`seedwise._json.json_ready`).
-
-    Args:
-        value: A number, string, None, mapping, sequence or NumPy value.
-
-    Returns:
-        The same structure made of ``dict``, ``list``, ``str``, ``int``,
-        ``float``, ``bool`` and ``None`` only.
-    """
-    return json_ready(value)
-
-
 def plain_dict(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """``plain(mapping)``, typed as the dict it is."""
+    """``mapping`` as JSON values, NaN and infinities as strings, typed as the dict it is.
+
+    Equivalent to :func:`seedwise._json.json_ready`: NumPy values unwrapped,
+    ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` for the floats JSON cannot hold.
+    """
     result: dict[str, Any] = json_ready(mapping)
     return result

@@ -636,21 +636,15 @@ def ranking_table(comparison: Comparison) -> Table:
         if entry.label == reference:
             cells += ["", "", "", "reference"]
         else:
+            # Every pair of the reference has it as ``a``: the shift is ``row - reference``.
             pair = comparison.pair(reference, entry.label)
-            sign = 1.0 if pair.b == entry.label else -1.0
-            shift = None if pair.shift is None else sign * pair.shift
-            low, high = (
-                (None, None) if pair.shift_ci is None else (pair.shift_ci.low, pair.shift_ci.high)
-            )
-            if sign < 0:
-                low, high = (None if high is None else -high), (None if low is None else -low)
             if pair.winner is None:
                 decision = "n/a" if pair.unavailable or pair.identical else "no difference shown"
             else:
                 decision = "better" if pair.winner == entry.label else "worse"
             cells += [
-                _signed(shift),
-                format_interval(low, high, pair.shift_ci.confidence if pair.shift_ci else 0.95),
+                _signed(pair.shift),
+                _interval(pair.shift_ci),
                 format_p(pair.p_value).removeprefix("p = ").removeprefix("p "),
                 decision,
             ]
