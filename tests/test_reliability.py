@@ -306,8 +306,8 @@ def test_a_full_disk_is_one_line_and_loses_nothing(
         store.ensure_study("s", experiment="x.py:f", config={}, seed=0, settings={}, code_hash="h")
         store.record_run(RunRecord("s", 0, 1, "ok", metrics={"m": 1.0}))
         # SQLite answers "database or disk is full" once the file may not grow.
-        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
-        store._connection.execute(f"PRAGMA max_page_count = {pages}")
+        pages = store._file.connection.execute("PRAGMA page_count").fetchone()[0]
+        store._file.connection.execute(f"PRAGMA max_page_count = {pages}")
         big = {f"metric_{i}": float(i) for i in range(20_000)}
         with pytest.raises(StoreError, match="database or disk is full") as caught:
             store.record_run(RunRecord("s", 1, 2, "ok", metrics=big))

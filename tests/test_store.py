@@ -172,7 +172,7 @@ def test_studies(store: Store) -> None:
         "c0",
     )
     store.set_code_hash("study", "c2")
-    assert store.get_study("study").code_hash == "c2"
+    assert store.study_record("study").code_hash == "c2"
     store.ensure_study("second", experiment="x.py:f", config={}, seed=0, settings={}, code_hash="h")
     store.record_run(ok_run(0))
     store.record_run(RunRecord("study", 1, 101, "failed", error="ValueError: bad"))
@@ -182,7 +182,7 @@ def test_studies(store: Store) -> None:
     assert (summaries["study"].total, summaries["study"].claimed) == (2, 2)
     assert summaries["second"].total == 0
     with pytest.raises(StoreError) as caught:
-        store.get_study("stduy")
+        store.study_record("stduy")
     assert str(caught.value) == (
         "Unknown study. Received: study='stduy'; "
         "expected one of 'study', 'second' (see `seedwise ls`)"
@@ -220,7 +220,7 @@ def test_undecodable_rows_are_reported(store: Store) -> None:
         "A store row cannot be decoded: runs.metrics of study 'study' repeat 4 is not valid JSON"
     )
     with pytest.raises(StoreError, match=r"studies\.config of study 'study' is not a JSON object"):
-        store.get_study("study")
+        store.study_record("study")
 
 
 # Refusals ------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_migrations_run_in_order_and_keep_data(
         )
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, _add_notes])
     with Store(path) as opened:
-        assert opened.get_study("s").config == {"a": 1}
+        assert opened.study_record("s").config == {"a": 1}
         # Opening and reading check the version; only the first write migrates.
         assert opened.schema_version == SCHEMA_VERSION
         opened.set_code_hash("s", "h2")
@@ -481,7 +481,7 @@ def test_claim_rejects_bad_input(store: Store) -> None:
     )
 )
 def test_metrics_encoding_round_trips_every_float(metrics: dict[str, float]) -> None:
-    from seedwise.store.records import decode_metrics, encode_metrics
+    from seedwise.store.rows import decode_metrics, encode_metrics
 
     decoded = decode_metrics(encode_metrics(metrics), where="test")
     assert list(decoded) == list(metrics)

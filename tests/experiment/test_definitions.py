@@ -265,7 +265,7 @@ def test_a_user_module_a_main_function_uses_counts_and_an_installed_package_does
     # Named after the script, not __main__; the stored reference stays __main__:train.
     assert name.startswith("experiment.train-")
     with open_store(store) as opened:
-        study = opened.get_study(name)
+        study = opened.study_record(name)
         assert study.experiment == "__main__:train"
         # numpy's files do not count, the user's module beside the script does.
         assert sorted(study.code_files or {}) == ["<function train>", "shifts.py"]

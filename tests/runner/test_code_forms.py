@@ -213,7 +213,7 @@ def test_a_function_defined_in_main_is_sent_by_value(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     assert outputs[0].startswith("from-main ")
     with open_store(store) as opened:
-        assert opened.get_study("from-main").experiment == "__main__:train"
+        assert opened.study_record("from-main").experiment == "__main__:train"
 
 
 @pytest.mark.parametrize("how", ["file", "stdin"])

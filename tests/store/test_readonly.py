@@ -28,6 +28,7 @@ from seedwise.store import (
     Store,
     make_owner,
     open_store,
+    opening,
     schema,
 )
 
@@ -90,7 +91,7 @@ def test_store_reads_leave_the_file_unchanged(path: Path) -> None:
         (summary,) = store.list_studies()
         assert (summary.name, summary.total, summary.claimed) == (STUDY, 2, 1)
         assert summary.counts["ok"] == summary.counts["failed"] == 1
-        assert store.get_study(STUDY).config == {"epochs": 3}
+        assert store.study_record(STUDY).config == {"epochs": 3}
         runs = store.runs(STUDY)
         assert [(run.repeat, str(run.status), run.metrics) for run in runs] == [
             (0, "ok", {"mse": 0.0}),
@@ -149,8 +150,11 @@ def test_a_blank_sqlite_file_reads_as_no_studies_unchanged(tmp_path: Path) -> No
 def test_a_missing_store_is_an_error_and_nothing_is_created(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"^No seedwise store at this path\. Received: store="):
         open_store(tmp_path / "missing.db")
-    with pytest.raises(StoreError, match="Received: create=True, read_only=True"):
-        Store(tmp_path / "missing.db", create=True, read_only=True)
+    with pytest.raises(StoreError, match=r"^No seedwise store at this path\. Received: store="):
+        Store(tmp_path / "missing.db", create=False)
+    # Reading has one way to open, and it cannot create.
+    with pytest.raises(TypeError, match="create"):
+        open_store(tmp_path / "missing.db", create=True)  # type: ignore[call-arg]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -250,7 +254,7 @@ def test_a_store_in_a_read_only_folder_can_be_listed(path: Path) -> None:
 
 
 def _refuse_mode_ro(calls: list[str]) -> Callable[[Path, str], sqlite3.Connection]:
-    connect = schema._connect
+    connect = opening._connect
 
     def refusing(path: Path, options: str) -> sqlite3.Connection:
         calls.append(options)
@@ -269,7 +273,7 @@ def test_a_read_only_folder_falls_back_to_immutable_only_without_a_log(
     # SQLite's refusal to create the -shm file, simulated where permissions
     # cannot be made effective: the fallback decision itself is what is tested.
     calls: list[str] = []
-    monkeypatch.setattr(schema, "_connect", _refuse_mode_ro(calls))
+    monkeypatch.setattr(opening, "_connect", _refuse_mode_ro(calls))
     with open_store(path) as store:
         assert [summary.name for summary in store.list_studies()] == [STUDY]
     assert calls == ["mode=ro", "immutable=1"]
@@ -374,7 +378,7 @@ def test_a_version_1_store_is_read_as_it_is_and_migrated_by_the_first_write(
         assert fingerprint(path) == before
         store.set_code_hash("old", "h2")
         assert store.schema_version == SCHEMA_VERSION == 3
-        assert store.get_study("old").code_hash == "h2"
+        assert store.study_record("old").code_hash == "h2"
         assert len(store.runs("old")) == 1
     assert "unseeded" in run_columns(path)
 

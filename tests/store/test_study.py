@@ -241,3 +241,25 @@ def test_top_level_names_accept_studies(path: Path) -> None:
             n_resamples=RESAMPLES,
         )
     assert result.labels == ("short", "long")
+
+
+def test_open_study_means_open_store_then_study(path: Path) -> None:
+    with open_store(path) as store:
+        borrowed = store.study("sho")
+        assert borrowed.name == "short"
+        record, repeats = borrowed.record, [run.repeat for run in borrowed.runs]
+        assert store.study_record("short") == record
+        assert store.study_record("short").config == {"epochs": 100, "lr": 0.01}
+        with pytest.raises(StoreError, match="Unknown study"):
+            store.study_record("sho")  # the record takes the exact name
+    with open_study(path, "sho") as owned:
+        assert owned.name == "short"
+        assert owned.record == record
+        assert [run.repeat for run in owned.runs] == repeats == list(range(8))
+
+
+def test_a_store_says_how_it_was_opened(path: Path) -> None:
+    with open_store(path) as reader, Store(path) as writer:
+        assert (reader.read_only, writer.read_only) == (True, False)
+        assert repr(reader) == f"open_store({str(path)!r})"
+        assert repr(writer) == f"Store({str(path)!r})"

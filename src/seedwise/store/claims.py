@@ -1,4 +1,11 @@
-"""Who owns a claim on a repeat, and whether that owner is still alive.
+"""The claim protocol: which runner runs which repeat, and whether its owner is still alive.
+
+Before running repeats, a runner claims them (:func:`claim_repeats`, inside
+one write transaction): a repeat with no finished run (or, when retrying,
+with a failed one) and no claim of a live owner. Recording a run deletes the
+repeat's claim; the runner renews its claims while it runs
+(:func:`renew_claims`) and releases the rest when it stops
+(:func:`release_claims`).
 
 An owner is ``"HOST:PID:TOKEN"``: the host name, the runner's process id and
 a token unique to that runner (a UUID). A claim is stale, and may be taken
@@ -13,9 +20,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from seedwise.records import RunStatus
 
@@ -23,9 +33,15 @@ __all__ = [
     "CLAIM_LEASE_S",
     "CLAIM_RENEW_S",
     "can_take_over",
+    "claim_repeats",
     "claim_state",
+    "delete_claims",
+    "holders",
     "make_owner",
+    "open_claims",
     "owner_is_alive",
+    "release_claims",
+    "renew_claims",
     "select_claimable",
 ]
 
@@ -115,7 +131,7 @@ def select_claimable(
     claimed_at: Mapping[int, float] | None = None,
     now: float | None = None,
 ) -> list[int]:
-    """The candidates ``owner`` may claim, in order; see ``Store.claim``.
+    """The candidates ``owner`` may claim, in order; see :func:`claim_repeats`.
 
     Args:
         candidates: Distinct repeats, in the order to claim them.
@@ -157,6 +173,119 @@ def select_claimable(
                 continue
         claimed.append(repeat)
     return claimed
+
+
+def claim_repeats(
+    connection: sqlite3.Connection,
+    study: str,
+    candidates: Sequence[int],
+    owner: str,
+    *,
+    retry_failed: bool,
+    limit: int | None,
+    retry_before: float | None,
+) -> list[int]:
+    """Claim the repeats of ``study`` that ``owner`` may claim (:func:`select_claimable`).
+
+    Args:
+        connection: A connection inside the write transaction that makes
+            the claims atomic.
+        study: The study's name, checked to exist.
+        candidates: Distinct repeats, in the order to claim them.
+        owner: The claimant, ``"HOST:PID:TOKEN"``.
+        retry_failed: Whether runs that did not finish may be claimed.
+        limit: The most repeats to claim, or None.
+        retry_before: With ``retry_failed``, only runs finished before this.
+
+    Returns:
+        The claimed repeats, in the order given.
+    """
+    runs = {
+        repeat: (status, finished)
+        for repeat, status, finished in connection.execute(
+            "SELECT repeat, status, finished FROM runs WHERE study = ?", (study,)
+        )
+    }
+    rows = connection.execute(
+        "SELECT repeat, owner, claimed FROM claims WHERE study = ?", (study,)
+    ).fetchall()
+    now = time.time()
+    claimed = select_claimable(
+        candidates,
+        runs,
+        {repeat: holder for repeat, holder, _ in rows},
+        owner,
+        retry_failed=retry_failed,
+        limit=limit,
+        retry_before=retry_before,
+        claimed_at={repeat: when for repeat, _, when in rows},
+        now=now,
+    )
+    connection.executemany(
+        "INSERT OR REPLACE INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)",
+        [(study, repeat, owner, now) for repeat in claimed],
+    )
+    return claimed
+
+
+def release_claims(connection: sqlite3.Connection, study: str, owner: str) -> int:
+    """Drop every claim ``owner`` holds on ``study``, in a write transaction; returns how many."""
+    cursor = connection.execute("DELETE FROM claims WHERE study = ? AND owner = ?", (study, owner))
+    return cursor.rowcount
+
+
+def renew_claims(connection: sqlite3.Connection, study: str, owner: str) -> int:
+    """Renew the lease of every claim ``owner`` holds on ``study``; returns how many."""
+    cursor = connection.execute(
+        "UPDATE claims SET claimed = ? WHERE study = ? AND owner = ?",
+        (time.time(), study, owner),
+    )
+    return cursor.rowcount
+
+
+def open_claims(connection: sqlite3.Connection, study: str | None) -> list[dict[str, Any]]:
+    """Every open claim (of one study, or of all): who holds it, since when, and its state.
+
+    Returns:
+        Dicts with ``study``, ``repeat``, ``owner``, ``age`` (seconds since
+        the claim was made or renewed) and ``state`` (see :func:`claim_state`),
+        by study and repeat.
+    """
+    rows = connection.execute(
+        "SELECT study, repeat, owner, claimed FROM claims "
+        + ("WHERE study = ? " if study is not None else "")
+        + "ORDER BY study, repeat",
+        (study,) if study is not None else (),
+    ).fetchall()
+    now = time.time()
+    return [
+        {
+            "study": name,
+            "repeat": repeat,
+            "owner": owner,
+            "age": now - claimed,
+            "state": claim_state(owner, claimed, now),
+        }
+        for name, repeat, owner, claimed in rows
+    ]
+
+
+def delete_claims(connection: sqlite3.Connection, claims: Sequence[Mapping[str, Any]]) -> None:
+    """Delete these claims (as :func:`open_claims` lists them), each only if its owner holds it."""
+    for claim in claims:
+        connection.execute(
+            "DELETE FROM claims WHERE study = ? AND repeat = ? AND owner = ?",
+            (claim["study"], claim["repeat"], claim["owner"]),
+        )
+
+
+def holders(connection: sqlite3.Connection, study: str) -> dict[int, str]:
+    """The open claims of ``study``: repeat -> owner."""
+    return dict(
+        connection.execute(
+            "SELECT repeat, owner FROM claims WHERE study = ? ORDER BY repeat", (study,)
+        )
+    )
 
 
 def _parse(owner: str) -> tuple[str, int | None]:

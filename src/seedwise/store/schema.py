@@ -12,7 +12,6 @@ migrated and a reader never writes.
 from __future__ import annotations
 
 import sqlite3
-import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,10 +22,9 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "check_header",
-    "connect_read_only",
     "has_sqlite_header",
-    "inspect_file",
     "migrate",
+    "not_a_store",
     "read_version",
     "upgrade",
 ]
@@ -128,38 +126,6 @@ MIGRATIONS: list[Migration] = [_create_version_1, _add_unseeded_uses, _add_code_
 #: The schema version this code writes: the number of migrations.
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# SQLite's extended result codes for "cannot create the -shm file next to the
-# database" (a read-only folder) and "cannot open a file".
-_READONLY_DIRECTORY = 1544
-_CANTOPEN = 14
-
-
-def inspect_file(path: Path) -> int | None:
-    """Check, without writing anything, that ``path`` may be opened as a store.
-
-    Reads the first bytes, then opens the file read-only through SQLite
-    (:func:`connect_read_only`).
-
-    Args:
-        path: The store's path.
-
-    Returns:
-        None when there is nothing to protect (no file, an empty file, or an
-        SQLite database with no tables and no application id), else the
-        store's schema version, at most the one this code knows.
-
-    Raises:
-        StoreError: A folder, a file that is not SQLite, an SQLite database of
-            another application, or a store of a newer schema version.
-    """
-    if not has_sqlite_header(path):
-        return None
-    connection = connect_read_only(path)
-    try:
-        return check_header(connection, path)
-    finally:
-        connection.close()
-
 
 def has_sqlite_header(path: Path) -> bool:
     """Whether ``path`` starts with SQLite's header; False for no file or an empty one.
@@ -177,7 +143,7 @@ def has_sqlite_header(path: Path) -> bool:
     with path.open("rb") as handle:
         magic = handle.read(len(_SQLITE_MAGIC))
     if magic != _SQLITE_MAGIC:
-        raise _not_a_store(path, "it is not an SQLite database")
+        raise not_a_store(path, "it is not an SQLite database")
     return True
 
 
@@ -200,87 +166,12 @@ def check_header(connection: sqlite3.Connection, path: Path) -> int | None:
     try:
         application_id, version, tables = _pragmas(connection)
     except sqlite3.DatabaseError as error:
-        raise _not_a_store(path, f"SQLite cannot read it ({error})") from None
+        raise not_a_store(path, f"SQLite cannot read it ({error})") from None
     if application_id == 0 and version == 0 and tables == 0:
         return None
     if application_id != APPLICATION_ID:
-        raise _not_a_store(path, f"its SQLite application_id is {application_id}")
+        raise not_a_store(path, f"its SQLite application_id is {application_id}")
     return _check_version(path, version)
-
-
-def connect_read_only(path: Path) -> sqlite3.Connection:
-    """Open ``path`` for reading only: nothing is written, no lock blocks a writer.
-
-    Equivalent to ``sqlite3.connect("file:PATH?mode=ro", uri=True)``, except
-    that the file is opened with ``immutable=1`` (no locks, no ``-wal`` or
-    ``-shm`` files) when no writer can be using it: when its permission bits
-    allow nobody to write it, or when its folder is read-only (SQLite then
-    cannot create the ``-shm`` file ``mode=ro`` needs, and no writer could
-    create the ``-wal`` file either), and in both cases only while no
-    write-ahead log holds data. ``mode=ro`` on a WAL database in a writable
-    folder creates empty ``-wal`` and ``-shm`` files when they are missing and
-    leaves them behind (the next writer removes them); the main file is never
-    touched.
-
-    Args:
-        path: An existing file.
-
-    Returns:
-        A connection in autocommit mode, already checked to be readable.
-
-    Raises:
-        StoreError: SQLite cannot open the file read-only.
-    """
-    options = "immutable=1" if _nobody_writes(path) else "mode=ro"
-    try:
-        return _connect(path, options)
-    except sqlite3.OperationalError as error:
-        failure = error
-    if options == "mode=ro" and _folder_refused(failure) and not _has_log(path):
-        try:
-            return _connect(path, "immutable=1")
-        except sqlite3.OperationalError as error:
-            failure = error
-    raise StoreError(
-        f"Cannot open the store read-only: {failure}. Received: store={str(path)!r}; "
-        "expected a readable seedwise store (in a read-only folder, one whose write-ahead "
-        "log was checkpointed by a writer with access to the folder)"
-    ) from None
-
-
-def _connect(path: Path, options: str) -> sqlite3.Connection:
-    uri = f"{path.resolve().as_uri()}?{options}"
-    connection = sqlite3.connect(
-        uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False
-    )
-    try:
-        # SQLite opens lazily: the first read is what needs the -shm file.
-        connection.execute("PRAGMA user_version").fetchone()
-    except sqlite3.OperationalError:
-        connection.close()
-        raise
-    except sqlite3.DatabaseError as error:
-        connection.close()
-        raise _not_a_store(path, f"SQLite cannot read it ({error})") from None
-    return connection
-
-
-def _nobody_writes(path: Path) -> bool:
-    # No write permission bit, and no log with data: no seedwise writer can be
-    # using the file (a writable Store refuses such a file), so locking is moot.
-    return stat.S_IMODE(path.stat().st_mode) & 0o222 == 0 and not _has_log(path)
-
-
-def _folder_refused(error: sqlite3.OperationalError) -> bool:
-    # mode=ro on a WAL database must create the -shm file next to it.
-    return getattr(error, "sqlite_errorcode", None) in (_READONLY_DIRECTORY, _CANTOPEN)
-
-
-def _has_log(path: Path) -> bool:
-    # A write-ahead log with frames holds committed data that immutable=1
-    # would not see.
-    log = path.with_name(path.name + "-wal")
-    return log.exists() and log.stat().st_size > 0
 
 
 def migrate(connection: sqlite3.Connection, path: Path) -> int:
@@ -333,7 +224,7 @@ def upgrade(connection: sqlite3.Connection, path: Path) -> int:
     # Checked again under the write lock: another process may have
     # initialised or migrated the file since it was opened.
     if application_id != APPLICATION_ID and (application_id, version, tables) != (0, 0, 0):
-        raise _not_a_store(path, f"its SQLite application_id is {application_id}")
+        raise not_a_store(path, f"its SQLite application_id is {application_id}")
     _check_version(path, version)
     for migration in MIGRATIONS[version:]:
         migration(connection)
@@ -376,7 +267,8 @@ def _check_version(path: Path, version: int) -> int:
     return version
 
 
-def _not_a_store(path: Path, reason: str) -> StoreError:
+def not_a_store(path: Path, reason: str) -> StoreError:
+    """The refusal of a file that is not a seedwise store, for ``reason``; the file is untouched."""
     return StoreError(
         f"Refusing to use a file that is not a seedwise store: {reason}. "
         f"Received: store={str(path)!r}; expected a seedwise store or a new path "

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
 from seedwise._html import notebook_block
 from seedwise.errors import MissingMetricError, StoreError, UsageError
-from seedwise.records import RunRecord, RunStatus
+from seedwise.records import RunRecord, RunStatus, StepRecord
 from seedwise.stats import Sample, Summaries, summarize
 from seedwise.stats.results import quick_table
 from seedwise.store._closing import Closing
@@ -21,18 +22,46 @@ if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
-    from seedwise.store.core import Store
+__all__ = ["Study", "StudyStore"]
 
-__all__ = ["Study"]
+
+class StudyStore(Protocol):
+    """What a :class:`Study` reads through: an open :class:`seedwise.Store`."""
+
+    @property
+    def path(self) -> Path:
+        """The store's file."""
+        ...
+
+    def study_record(self, name: str) -> StudyRecord:
+        """The study's definition."""
+        ...
+
+    def runs(self, study: str) -> list[RunRecord]:
+        """The study's runs, by repeat."""
+        ...
+
+    def steps(self, study: str, repeat: int) -> list[StepRecord]:
+        """The per-step metrics of one run."""
+        ...
+
+    def environment(self, env_hash: str) -> dict[str, Any]:
+        """The environment stored under ``env_hash``."""
+        ...
+
+    def close(self) -> None:
+        """Close the store."""
+        ...
 
 
 class Study(Closing):
     """One study in a store, read through one open connection.
 
-    ``store.study(name)`` borrows that store: closing the study leaves it
-    open. ``open_study(path, name)`` opens the store at ``path`` read-only
-    for the study alone, and the study closes it on :meth:`close` (or at the
-    end of a ``with`` block).
+    Get one with ``store.study(name)``, on a store opened with
+    ``open_store(path)`` (or ``Store(path)``): the study borrows that store,
+    and closing the study leaves it open. ``open_study(path, name)`` is the
+    same on a store opened read-only for the study alone, which the study
+    closes on :meth:`close` (or at the end of a ``with`` block).
     The runs and the record are read again on each access, since a study may
     still be growing; environments, stored under their hash, are read once.
     :meth:`sample` hands one metric of the finished runs to the statistics
@@ -44,16 +73,16 @@ class Study(Closing):
         ...     seedwise.compare(short.sample("mse"), long.sample("mse"), goal="min")
     """
 
-    def __init__(self, store: Store, name: str, *, owns_store: bool = False) -> None:
-        """A study of an open store; prefer ``store.study(name)`` or ``open_study(path, name)``.
+    def __init__(self, store: StudyStore, name: str, *, owns_store: bool = False) -> None:
+        """A study of an open store, made by ``store.study(name)``; not built directly.
 
         Args:
             store: The open store to read through.
-            name: The study's name (not checked here: ``store.study`` checks it).
+            name: The study's full name (not checked here: ``store.study`` resolves it).
             owns_store: Close ``store`` when the study is closed.
         """
         self.store_path = store.path
-        self._store: Store | None = store
+        self._store: StudyStore | None = store
         self._owns_store = owns_store
         self.name = name
         self._lock = threading.Lock()
@@ -114,7 +143,7 @@ class Study(Closing):
                 self._store = None
 
     @property
-    def store(self) -> Store:
+    def store(self) -> StudyStore:
         """The open store the study reads through.
 
         Raises:
@@ -135,7 +164,7 @@ class Study(Closing):
         Raises:
             StoreError: No such study in the store.
         """
-        return self.store.get_study(self.name)
+        return self.store.study_record(self.name)
 
     @property
     def runs(self) -> list[RunRecord]:

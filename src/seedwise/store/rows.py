@@ -1,0 +1,400 @@
+"""Every row the store writes and reads back: each table's encoding beside its decoding.
+
+Structured columns are strict JSON text (never pickle); metrics keep NaN and
+the infinities as the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``;
+REAL columns hold NaN as NULL, since SQLite has no NaN. A row that does not
+decode raises a :class:`~seedwise.errors.StoreError` naming its table,
+column, study and repeat (see docs/store.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from seedwise._json import is_json_number, json_number, number_from_json
+from seedwise.errors import StoreError
+from seedwise.records import (
+    RUN_STATUSES,
+    FingerprintRecord,
+    RunRecord,
+    StepRecord,
+    UnseededUse,
+)
+from seedwise.store.records import StudyRecord
+
+__all__ = [
+    "INSERT_FINGERPRINT",
+    "INSERT_RUN",
+    "INSERT_STEP",
+    "INSERT_STUDY",
+    "decode_json",
+    "decode_metrics",
+    "decode_unseeded",
+    "encode_json",
+    "encode_metrics",
+    "encode_unseeded",
+    "environment_from_row",
+    "environment_hash",
+    "fingerprint_from_row",
+    "fingerprint_rows",
+    "run_columns",
+    "run_from_row",
+    "run_to_row",
+    "step_from_row",
+    "step_rows",
+    "study_columns",
+    "study_config",
+    "study_from_row",
+    "study_to_row",
+]
+
+# Columns -------------------------------------------------------------------
+
+
+def encode_json(value: Any, *, what: str) -> str:
+    """Encode ``value`` as strict JSON (no NaN), keeping the order of dict keys.
+
+    Raises:
+        StoreError: ``value`` holds something JSON cannot represent.
+    """
+    try:
+        return json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise StoreError(
+            f"The {what} cannot be stored as JSON: {error}. Received: {what}={_short(value)}; "
+            "expected str, int, float (finite), bool, None, lists and dicts with str keys"
+        ) from None
+
+
+def decode_json(text: object, *, where: str) -> Any:
+    """Decode a JSON column, reporting a bad row clearly.
+
+    Raises:
+        StoreError: The column does not hold valid JSON.
+    """
+    try:
+        if not isinstance(text, str):
+            raise ValueError(f"a {type(text).__name__}, not text")
+        return json.loads(text)
+    except ValueError as error:
+        raise StoreError(
+            f"A store row cannot be decoded: {where} is not valid JSON ({error}). "
+            f"Received: {_short(text)}; expected JSON text, as seedwise writes it "
+            "(was the store edited by hand?)"
+        ) from None
+
+
+def encode_metrics(metrics: Mapping[str, float]) -> str:
+    """Encode metrics as a JSON object, with non-finite values as strings."""
+    encoded = {name: json_number(value) for name, value in metrics.items()}
+    return json.dumps(encoded, allow_nan=False, ensure_ascii=False)
+
+
+def decode_metrics(text: object, *, where: str) -> dict[str, float]:
+    """Decode what :func:`encode_metrics` wrote.
+
+    Raises:
+        StoreError: The column is not a JSON object of numbers.
+    """
+    data = decode_json(text, where=where)
+    metrics: dict[str, float] = {}
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if not is_json_number(value):
+                break
+            metrics[name] = number_from_json(value)
+        else:
+            return metrics
+    raise StoreError(
+        f"A store row cannot be decoded: {where} is not a JSON object of numbers. "
+        f'Received: {_short(text)}; expected e.g. {{"mse": 0.1}}'
+    )
+
+
+def encode_unseeded(uses: Sequence[UnseededUse]) -> str | None:
+    """The ``runs.unseeded`` column: a JSON list of uses, or NULL when there are none."""
+    if not uses:
+        return None
+    return json.dumps(
+        [{"kind": u.kind, "location": u.location, "fix": u.fix} for u in uses],
+        ensure_ascii=False,
+    )
+
+
+def decode_unseeded(text: object, *, where: str) -> tuple[UnseededUse, ...]:
+    """Decode what :func:`encode_unseeded` wrote (NULL: none).
+
+    Raises:
+        StoreError: The column is not a JSON list of uses.
+    """
+    if text is None:
+        return ()
+    data = decode_json(text, where=where)
+    try:
+        return tuple(UnseededUse(str(u["kind"]), str(u["location"]), str(u["fix"])) for u in data)
+    except (TypeError, KeyError):
+        raise StoreError(
+            f"A store row cannot be decoded: {where} is not a list of unseeded uses. "
+            f"Received: {_short(text)}; expected a JSON list of objects with kind, location, fix"
+        ) from None
+
+
+def _decode_object(text: object, where: str, column: str) -> dict[str, Any]:
+    """A JSON object column; ``where`` names the column's place, formatted with ``column``."""
+    value = decode_json(text, where=where.format(column))
+    if not isinstance(value, dict):
+        raise StoreError(
+            f"A store row cannot be decoded: {where.format(column)} is not a JSON object. "
+            f"Received: {value!r:.80}; expected a JSON object"
+        )
+    return value
+
+
+def _decode_real(value: object) -> float:
+    """A REAL column as a float: NULL is NaN, since SQLite stores NaN as NULL."""
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _has_column(connection: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in connection.execute(f"PRAGMA table_info({table})"))
+
+
+# studies -------------------------------------------------------------------
+
+INSERT_STUDY = (
+    "INSERT OR IGNORE INTO studies (name, experiment, config, seed, settings, "
+    "code_hash, created, code_files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def study_to_row(study: StudyRecord) -> tuple[Any, ...]:
+    """The ``studies`` row of ``study``, in the column order of :data:`INSERT_STUDY`.
+
+    Raises:
+        StoreError: A config, settings or code files that JSON cannot hold.
+    """
+    files = study.code_files
+    return (
+        study.name,
+        study.experiment,
+        encode_json(dict(study.config), what="config"),
+        study.seed,
+        encode_json(dict(study.settings), what="settings"),
+        study.code_hash,
+        study.created,
+        None if files is None else encode_json(dict(files), what="code_files"),
+    )
+
+
+def study_columns(connection: sqlite3.Connection) -> str:
+    """The columns :func:`study_from_row` reads, as a SELECT list for ``connection``'s schema."""
+    # A store of an older schema, read without migrating it, has no code_files.
+    files = "code_files" if _has_column(connection, "studies", "code_files") else "NULL"
+    return f"name, experiment, config, seed, settings, code_hash, created, {files}"
+
+
+def study_from_row(row: Sequence[Any]) -> StudyRecord:
+    """The :class:`StudyRecord` of a row selected with :func:`study_columns`.
+
+    Raises:
+        StoreError: A JSON column that does not decode to an object.
+    """
+    where = f"studies.{{}} of study {row[0]!r}"
+    return StudyRecord(
+        name=row[0],
+        experiment=row[1],
+        config=_decode_object(row[2], where, "config"),
+        seed=row[3],
+        settings=_decode_object(row[4], where, "settings"),
+        code_hash=row[5],
+        created=row[6],
+        code_files=None if row[7] is None else _decode_object(row[7], where, "code_files"),
+    )
+
+
+def study_config(name: str, text: object) -> dict[str, Any]:
+    """The ``studies.config`` column of study ``name``, decoded.
+
+    Raises:
+        StoreError: The column is not a JSON object.
+    """
+    return _decode_object(text, f"studies.{{}} of study {name!r}", "config")
+
+
+# runs ----------------------------------------------------------------------
+
+_RUN_COLUMNS = (
+    "study, repeat, seed, status, metrics, error, traceback, started, finished, "
+    "duration, worker, env_hash, unseeded"
+)
+
+INSERT_RUN = f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+
+
+def run_to_row(run: RunRecord) -> tuple[Any, ...]:
+    """The ``runs`` row of ``run``, in the column order of :data:`INSERT_RUN`.
+
+    Steps, fingerprints and the environment go to their own tables.
+    """
+    return (
+        run.study,
+        run.repeat,
+        run.seed,
+        run.status.value,
+        encode_metrics(run.metrics),
+        run.error,
+        run.traceback,
+        run.started,
+        run.finished,
+        run.duration,
+        run.worker,
+        run.env_hash,
+        encode_unseeded(run.unseeded),
+    )
+
+
+def run_columns(connection: sqlite3.Connection) -> str:
+    """The columns :func:`run_from_row` reads, as a SELECT list for ``connection``'s schema."""
+    # A store of schema version 1, read without migrating it, has no unseeded column.
+    if _has_column(connection, "runs", "unseeded"):
+        return _RUN_COLUMNS
+    return _RUN_COLUMNS.removesuffix(", unseeded")
+
+
+def run_from_row(row: Sequence[Any]) -> RunRecord:
+    """A :class:`RunRecord` from a ``runs`` row: the table's columns in order, then ``unseeded``.
+
+    Steps, fingerprints and the environment are read separately (see ``Store.run``).
+
+    Raises:
+        StoreError: Metrics, a status or unseeded uses that do not decode.
+    """
+    study, repeat, seed, status, metrics = row[:5]
+    error, traceback, started, finished, duration, worker, env_hash = row[5:12]
+    unseeded = row[12] if len(row) > 12 else None
+    where = f"runs.{{}} of study {study!r} repeat {repeat}"
+    if status not in RUN_STATUSES:
+        raise StoreError(
+            f"A store row cannot be decoded: {where.format('status')} is unknown. "
+            f"Received: {_short(status)}; expected one of {', '.join(RUN_STATUSES)}"
+        )
+    return RunRecord(
+        study=study,
+        repeat=repeat,
+        seed=seed,
+        status=status,
+        metrics=decode_metrics(metrics, where=where.format("metrics")),
+        error=error,
+        traceback=traceback,
+        started=started,
+        finished=finished,
+        duration=duration,
+        worker=worker,
+        env_hash=env_hash,
+        unseeded=decode_unseeded(unseeded, where=where.format("unseeded")),
+    )
+
+
+# steps ---------------------------------------------------------------------
+
+INSERT_STEP = (
+    "INSERT INTO steps (study, repeat, position, step, name, value) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def step_rows(run: RunRecord) -> list[tuple[Any, ...]]:
+    """The ``steps`` rows of ``run``, in the order logged, for :data:`INSERT_STEP`."""
+    return [(run.study, run.repeat, i, s.step, s.name, s.value) for i, s in enumerate(run.steps)]
+
+
+def step_from_row(row: Sequence[Any]) -> StepRecord:
+    """The step of a ``(step, name, value)`` row (NULL comes back as NaN)."""
+    step, name, value = row
+    return StepRecord(step, name, _decode_real(value))
+
+
+# fingerprints --------------------------------------------------------------
+
+INSERT_FINGERPRINT = (
+    "INSERT INTO fingerprints (study, repeat, position, step, name, digest, dtype, "
+    "shape, sum, max_abs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def fingerprint_rows(run: RunRecord) -> list[tuple[Any, ...]]:
+    """The ``fingerprints`` rows of ``run``, in the order recorded, for :data:`INSERT_FINGERPRINT`.
+
+    Raises:
+        StoreError: A shape that JSON cannot hold.
+    """
+    return [
+        (
+            run.study,
+            run.repeat,
+            i,
+            f.step,
+            f.name,
+            f.digest,
+            f.dtype,
+            encode_json(list(f.shape), what="shape"),
+            f.sum,
+            f.max_abs,
+        )
+        for i, f in enumerate(run.fingerprints)
+    ]
+
+
+def fingerprint_from_row(row: Sequence[Any], *, where: str) -> FingerprintRecord:
+    """The fingerprint of a ``(step, name, digest, dtype, shape, sum, max_abs)`` row.
+
+    Raises:
+        StoreError: A shape that does not decode; ``where`` names the row.
+    """
+    step, name, digest, dtype, shape, total, max_abs = row
+    return FingerprintRecord(
+        step=step,
+        name=name,
+        digest=digest,
+        dtype=dtype,
+        shape=tuple(decode_json(shape, where=where)),
+        sum=_decode_real(total),
+        max_abs=_decode_real(max_abs),
+    )
+
+
+# environments --------------------------------------------------------------
+
+
+def environment_hash(environment: Mapping[str, Any]) -> str:
+    """The SHA-256 hex of an environment's canonical JSON (sorted keys), its key in the store.
+
+    Raises:
+        StoreError: The environment holds something JSON cannot represent.
+    """
+    canonical = json.dumps(
+        # Round-trip through encode_json for its clear error on unencodable values.
+        json.loads(encode_json(dict(environment), what="environment")),
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def environment_from_row(env_hash: str, data: object) -> dict[str, Any]:
+    """The environment of an ``environments`` row (its ``data`` column is the JSON object).
+
+    Raises:
+        StoreError: The column is not a JSON object.
+    """
+    return _decode_object(data, f"environments.{{}} of {env_hash[:12]}", "data")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,145 @@
+"""Runs in the store: one whole run record written at once, and read back.
+
+Each function runs inside the caller's transaction
+(:mod:`seedwise.store.transactions`), on a study checked to exist; the rows
+themselves are encoded and decoded by :mod:`seedwise.store.rows`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from seedwise.errors import StoreError
+from seedwise.records import FingerprintRecord, RunRecord, StepRecord
+from seedwise.store import rows
+
+__all__ = [
+    "read_environment",
+    "read_fingerprints",
+    "read_run",
+    "read_runs",
+    "read_steps",
+    "write_run",
+]
+
+
+def write_run(connection: sqlite3.Connection, run: RunRecord) -> None:
+    """Store one run with its steps, fingerprints and environment, replacing the repeat's last.
+
+    Deletes the repeat's claim. See ``Store.record_run``.
+
+    Args:
+        connection: A connection inside a write transaction.
+        run: The run; its ``env_hash`` is replaced by the hash of its
+            ``environment`` when that is given.
+
+    Raises:
+        StoreError: An unknown ``env_hash``, or values JSON cannot hold.
+    """
+    key = (run.study, run.repeat)
+    environment = run.environment
+    if environment is not None:
+        run = replace(run, env_hash=rows.environment_hash(environment))
+        connection.execute(
+            "INSERT OR IGNORE INTO environments (hash, data, created) VALUES (?, ?, ?)",
+            (run.env_hash, rows.encode_json(dict(environment), what="environment"), time.time()),
+        )
+    elif (
+        run.env_hash is not None
+        and not connection.execute(
+            "SELECT 1 FROM environments WHERE hash = ?", (run.env_hash,)
+        ).fetchone()
+    ):
+        raise StoreError(
+            f"Unknown environment. Received: env_hash={run.env_hash!r}; expected the hash "
+            "of a stored environment, or the environment itself"
+        )
+    for table in ("steps", "fingerprints", "runs"):
+        connection.execute(f"DELETE FROM {table} WHERE study = ? AND repeat = ?", key)
+    connection.execute(rows.INSERT_RUN, rows.run_to_row(run))
+    connection.executemany(rows.INSERT_STEP, rows.step_rows(run))
+    connection.executemany(rows.INSERT_FINGERPRINT, rows.fingerprint_rows(run))
+    connection.execute("DELETE FROM claims WHERE study = ? AND repeat = ?", key)
+
+
+def read_runs(connection: sqlite3.Connection, study: str) -> list[RunRecord]:
+    """Every run of ``study``, by repeat, without steps, fingerprints or environment.
+
+    Raises:
+        StoreError: A run whose columns do not decode.
+    """
+    found = connection.execute(
+        f"SELECT {rows.run_columns(connection)} FROM runs WHERE study = ? ORDER BY repeat",
+        (study,),
+    ).fetchall()
+    return [rows.run_from_row(row) for row in found]
+
+
+def read_run(
+    connection: sqlite3.Connection, path: Path, study: str, repeat: int
+) -> RunRecord | None:
+    """One run with its steps, fingerprints and environment, or None when it has none.
+
+    Raises:
+        StoreError: Columns that do not decode, or a missing environment.
+    """
+    row = connection.execute(
+        f"SELECT {rows.run_columns(connection)} FROM runs WHERE study = ? AND repeat = ?",
+        (study, repeat),
+    ).fetchone()
+    if row is None:
+        return None
+    record = rows.run_from_row(row)
+    return replace(
+        record,
+        steps=tuple(read_steps(connection, study, repeat)),
+        fingerprints=tuple(read_fingerprints(connection, study, repeat)),
+        environment=(
+            None if record.env_hash is None else read_environment(connection, path, record.env_hash)
+        ),
+    )
+
+
+def read_steps(connection: sqlite3.Connection, study: str, repeat: int) -> list[StepRecord]:
+    """The per-step metrics of one run, in the order logged (NaN comes back as NaN)."""
+    found = connection.execute(
+        "SELECT step, name, value FROM steps WHERE study = ? AND repeat = ? ORDER BY position",
+        (study, repeat),
+    ).fetchall()
+    return [rows.step_from_row(row) for row in found]
+
+
+def read_fingerprints(
+    connection: sqlite3.Connection, study: str, repeat: int
+) -> list[FingerprintRecord]:
+    """The tensor digests of one run, in the order recorded.
+
+    Raises:
+        StoreError: A shape that does not decode.
+    """
+    found = connection.execute(
+        "SELECT step, name, digest, dtype, shape, sum, max_abs FROM fingerprints "
+        "WHERE study = ? AND repeat = ? ORDER BY position",
+        (study, repeat),
+    ).fetchall()
+    where = f"fingerprints.shape of study {study!r} repeat {repeat}"
+    return [rows.fingerprint_from_row(row, where=where) for row in found]
+
+
+def read_environment(connection: sqlite3.Connection, path: Path, env_hash: str) -> dict[str, Any]:
+    """The environment stored under ``env_hash``.
+
+    Raises:
+        StoreError: No such environment, or one that does not decode.
+    """
+    row = connection.execute("SELECT data FROM environments WHERE hash = ?", (env_hash,)).fetchone()
+    if row is None:
+        raise StoreError(
+            f"Unknown environment. Received: env_hash={env_hash!r}; expected the env_hash "
+            f"of a run in {str(path)!r}"
+        )
+    return rows.environment_from_row(env_hash, row[0])
