@@ -14,7 +14,7 @@ from seedwise.check.kept import keep_verdict, kept_verdict, kept_verdicts
 from seedwise.records import RunRecord, RunStatus
 from seedwise.seeding import SeedReport
 from seedwise.stats import Summaries
-from seedwise.stats.results import verdict_line
+from seedwise.stats.comparison_results import verdict_line
 from seedwise.store import Store, open_study
 
 SCRIPT = "<script>alert(1)</script>"

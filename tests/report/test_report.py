@@ -16,7 +16,7 @@ from seedwise.report.render_html import DATE_MARK
 from seedwise.report.render_markdown import DATE_MARK as MARKDOWN_DATE_MARK
 from seedwise.report.render_markdown import markdown_text
 from seedwise.stats import compare, summarize
-from seedwise.stats.results import verdict_line
+from seedwise.stats.comparison_results import verdict_line
 from seedwise.store import Store, open_store
 from tests.report.conftest import BRACKETS, ERROR, IMAGE, SCRIPT, STUDIES, add_study
 

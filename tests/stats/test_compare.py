@@ -13,7 +13,7 @@ from seedwise.errors import UsageError
 from seedwise.stats import compare, effects
 from seedwise.stats._data import generator
 from seedwise.stats._headline import difference_interval, mean_interval
-from seedwise.stats.results import estimates_table, ranking_table, verdict_line
+from seedwise.stats.comparison_results import estimates_table, ranking_table, verdict_line
 
 RESAMPLES = 999
 _rng = np.random.default_rng(2024)

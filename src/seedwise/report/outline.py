@@ -12,7 +12,8 @@ from seedwise._document import Block, Figure, Paragraph, Section
 from seedwise.report.attribution import attribution_notes, attribution_table
 from seedwise.report.data import MetricPart, ReportData
 from seedwise.report.tables import facts_table, failures_table, overview_table, verdicts_table
-from seedwise.stats.results import comparison_blocks, summary_blocks
+from seedwise.stats.comparison_results import comparison_blocks
+from seedwise.stats.summary_results import summary_blocks
 
 __all__ = ["NO_VERDICT", "outline"]
 

@@ -1,7 +1,8 @@
 """The report's own tables (studies, facts, failures, check verdicts) as text cells.
 
-The tables of summaries and comparisons are those of the terminal, built
-in :mod:`seedwise.stats.results`; these are the ones only a report has.
+The tables of summaries and comparisons are those of the terminal, built in
+:mod:`seedwise.stats.summary_results` and :mod:`seedwise.stats.comparison_results`;
+these are the ones only a report has.
 Cells hold raw text from the store; each writer escapes them.
 """
 

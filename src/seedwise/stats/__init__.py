@@ -12,21 +12,20 @@ from __future__ import annotations
 from seedwise.stats._data import MissingMetricError
 from seedwise.stats._intervals import Interval
 from seedwise.stats.compare import compare
-from seedwise.stats.corrections import adjust_p_values, holm
-from seedwise.stats.goal import GoalChoice, infer_goal
-from seedwise.stats.power import Plan, sample_size, t_test_power
-from seedwise.stats.results import (
+from seedwise.stats.comparison_results import (
     Comparison,
     EffectSize,
     PairComparison,
     RankEntry,
-    Summaries,
-    Summary,
     TestResult,
 )
+from seedwise.stats.corrections import adjust_p_values, holm
+from seedwise.stats.goal import GoalChoice, infer_goal
+from seedwise.stats.power import Plan, sample_size, t_test_power
 from seedwise.stats.sample import Sample, environment_notes, plan_from_samples
 from seedwise.stats.sequential import StopDecision, sequential_stop
 from seedwise.stats.summary import BOOTSTRAP_MAX_N, summarize
+from seedwise.stats.summary_results import Summaries, Summary
 
 __all__ = [
     "BOOTSTRAP_MAX_N",

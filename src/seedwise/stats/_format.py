@@ -7,7 +7,15 @@ from typing import Any
 
 from seedwise._json import json_ready
 
-__all__ = ["distinct_digits", "format_interval", "format_number", "format_p", "plain_dict"]
+__all__ = [
+    "distinct_digits",
+    "format_interval",
+    "format_number",
+    "format_p",
+    "level_text",
+    "plain_dict",
+    "signed_number",
+]
 
 
 def format_number(value: float | None, digits: int = 4) -> str:
@@ -88,3 +96,14 @@ def plain_dict(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """
     result: dict[str, Any] = json_ready(mapping)
     return result
+
+
+def signed_number(value: float | None, digits: int = 4) -> str:
+    """A difference with its sign always written, so that its direction reads at a glance."""
+    text = format_number(value, digits)
+    return f"+{text}" if value is not None and value > 0 else text
+
+
+def level_text(confidence: float) -> str:
+    """A confidence level as printed: ``95%``."""
+    return f"{100 * confidence:g}%"

@@ -18,6 +18,7 @@ __all__ = [
     "MIN_INTERVAL_N",
     "Interval",
     "bootstrap_intervals",
+    "interval_cell",
     "no_interval_reason",
     "t_interval",
     "undefined",
@@ -271,3 +272,10 @@ def _join(first: str, second: str | None) -> str:
 
 def _finite(low: float, high: float) -> bool:
     return math.isfinite(low) and math.isfinite(high)
+
+
+def interval_cell(interval: Interval | None) -> str:
+    """An interval as a table cell (``n/a`` when there is none)."""
+    if interval is None:
+        return format_interval(None, None, 0.95)
+    return format_interval(interval.low, interval.high, interval.confidence)

@@ -4,7 +4,7 @@ A comparison of several samples corrects the primary p-values over the
 pairs, and each pair's shift interval is taken at the level the correction
 holds it to. So a pair is made in two steps: :func:`run_pair_tests` runs the
 tests (all that the correction needs), and :func:`finish_pair` builds the
-one :class:`~seedwise.stats.results.PairComparison` from them and the
+one :class:`~seedwise.stats.comparison_results.PairComparison` from them and the
 corrected values.
 """
 
@@ -25,8 +25,14 @@ from seedwise.stats._intervals import (
     undefined,
 )
 from seedwise.stats._shift import rank_sum_test, shift_estimate, shift_interval, signed_rank_test
+from seedwise.stats.comparison_results import (
+    BEATS,
+    CLIFFS_DELTA,
+    EffectSize,
+    PairComparison,
+    TestResult,
+)
 from seedwise.stats.goal import Goal
-from seedwise.stats.results import BEATS, CLIFFS_DELTA, EffectSize, PairComparison, TestResult
 
 if TYPE_CHECKING:
     import numpy as np

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 from seedwise.errors import UsageError
 from seedwise.stats._data import check_level, check_positive_int, root_seed, to_array
 from seedwise.stats._pair import PairTests, finish_pair, run_pair_tests
-from seedwise.stats.corrections import Correction, adjust_p_values, correction_name
-from seedwise.stats.goal import Goal, infer_goal
-from seedwise.stats.results import (
+from seedwise.stats.comparison_results import (
     Comparison,
     EffectSize,
     PairComparison,
     RankEntry,
     TestResult,
 )
+from seedwise.stats.corrections import Correction, adjust_p_values, correction_name
+from seedwise.stats.goal import Goal, infer_goal
 from seedwise.stats.sample import Sample, check_samples
 from seedwise.stats.sample import environment_notes as notes_on_environments
 

@@ -8,8 +8,8 @@ from seedwise.errors import UsageError
 from seedwise.stats._data import check_level, check_positive_int, generator, root_seed, to_finite
 from seedwise.stats._headline import mean_interval, median_interval
 from seedwise.stats._intervals import Interval, t_interval, undefined
-from seedwise.stats.results import Summaries, Summary
 from seedwise.stats.sample import Sample, check_samples, environment_notes
+from seedwise.stats.summary_results import Summaries, Summary
 
 if TYPE_CHECKING:
     import numpy as np

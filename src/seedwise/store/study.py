@@ -13,7 +13,7 @@ from seedwise._html import notebook_block
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus, StepRecord
 from seedwise.stats import Sample, Summaries, summarize
-from seedwise.stats.results import quick_table
+from seedwise.stats.summary_results import quick_table
 from seedwise.store._closing import Closing
 from seedwise.store.records import StudyRecord
 

@@ -1,7 +1,7 @@
-"""What the statistics return, and the one place their tables and verdicts are built.
+"""What a comparison returns, and the one place its tables and verdicts are built.
 
 The result types hold data only (numbers, intervals, labels, reasons); the
-functions below build every table of a summary or a comparison once, as
+functions below build every table of a comparison once, as
 :mod:`seedwise._document` blocks, and make the one line of prose (the
 verdict). The terminal (``__str__``), notebooks (``_repr_html_``) and the
 report (:mod:`seedwise.report`) all show those blocks, so they show the
@@ -13,14 +13,20 @@ the earlier one, which is the baseline when there is one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
 from seedwise._html import notebook_block
-from seedwise.stats._format import format_interval, format_number, format_p, plain_dict
-from seedwise.stats._intervals import Interval
+from seedwise.stats._format import (
+    format_number,
+    format_p,
+    level_text,
+    plain_dict,
+    signed_number,
+)
+from seedwise.stats._intervals import Interval, interval_cell
 from seedwise.stats.corrections import Correction, correction_name
 from seedwise.stats.goal import Goal, GoalSource
 
@@ -31,17 +37,11 @@ __all__ = [
     "EffectSize",
     "PairComparison",
     "RankEntry",
-    "Summaries",
-    "Summary",
     "TestResult",
     "comparison_blocks",
     "estimates_table",
-    "interval_notes",
     "pair_blocks",
-    "quick_table",
     "ranking_table",
-    "summary_blocks",
-    "summary_table",
     "tests_table",
     "verdict_line",
 ]
@@ -96,118 +96,6 @@ class EffectSize:
     def to_dict(self) -> dict[str, Any]:
         """The effect size as JSON-ready values."""
         return plain_dict({**self.__dict__, "interval": self.interval.to_dict()})
-
-
-@dataclass(frozen=True)
-class Summary:
-    """One metric over repeated runs.
-
-    Attributes:
-        metric: The metric's name.
-        n: The number of finished runs with a finite value: every number
-            below rests on these.
-        n_nonfinite: Values that were NaN or infinite, counted and excluded.
-        n_failed: Runs that failed, when known; else None.
-        mean: The arithmetic mean (None when n = 0).
-        std: The sample standard deviation, ddof = 1 (None when n < 2).
-        sem: The standard error of the mean, std / sqrt(n) (None when n < 2).
-        median: The median.
-        q1: The 25th percentile (linear interpolation).
-        q3: The 75th percentile.
-        iqr: ``q3 - q1``.
-        min: The smallest value.
-        max: The largest value.
-        mean_ci: The interval of the mean to quote: the hull of the t-interval
-            and the studentized bootstrap (bootstrap-t) interval, whose
-            coverage was measured (docs/statistics.md); undefined below 5 values.
-        mean_ci_t: The t-interval of the mean (exact for normal data only).
-        median_ci: The order-statistic (binomial) interval of the median,
-            distribution-free; undefined below 6 values at 95%.
-        confidence: The confidence level of the intervals.
-        notes: Why some numbers are missing, and what was excluded.
-        study: The study the runs belong to, when a sample of a study was
-            summarised; else None.
-    """
-
-    metric: str
-    n: int
-    n_nonfinite: int
-    n_failed: int | None
-    mean: float | None
-    std: float | None
-    sem: float | None
-    median: float | None
-    q1: float | None
-    q3: float | None
-    iqr: float | None
-    min: float | None
-    max: float | None
-    mean_ci: Interval
-    mean_ci_t: Interval
-    median_ci: Interval
-    confidence: float
-    notes: tuple[str, ...] = field(default=())
-    study: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The summary as JSON-ready values (intervals as nested dicts)."""
-        result = {key: value for key, value in self.__dict__.items() if key != "study"}
-        for name in ("mean_ci", "mean_ci_t", "median_ci"):
-            result[name] = getattr(self, name).to_dict()
-        return plain_dict({"study": self.study, **result, "notes": list(self.notes)})
-
-    def text(self, *, details: bool = False) -> str:
-        """The summary as terminal text: one table row, then the methods and notes."""
-        return "\n".join(text_lines(summary_blocks([self], details=details)))
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def _repr_html_(self) -> str:
-        """The summary as an HTML table, for notebooks (every label escaped)."""
-        return str(notebook_block(html_blocks(summary_blocks([self], details=True))))
-
-
-@dataclass(frozen=True)
-class Summaries:
-    """Summaries of several metrics of the same runs, by metric name.
-
-    Attributes:
-        metrics: Metric name -> its ``Summary``.
-        study: The study the runs belong to, when known; else None.
-    """
-
-    metrics: dict[str, Summary]
-    study: str | None = None
-
-    def __getitem__(self, metric: str) -> Summary:
-        return self.metrics[metric]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.metrics)
-
-    def __len__(self) -> int:
-        return len(self.metrics)
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{metric: summary.to_dict()}``."""
-        return {metric: summary.to_dict() for metric, summary in self.metrics.items()}
-
-    def text(self, *, details: bool = False) -> str:
-        """Every metric as one row of a table, then the methods and notes."""
-        return "\n".join(text_lines(self._blocks(details)))
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def _repr_html_(self) -> str:
-        """Every metric's summary in one HTML table, for notebooks."""
-        return str(notebook_block(html_blocks(self._blocks(True))))
-
-    def _blocks(self, details: bool) -> list[Block]:
-        summaries = list(self.metrics.values())
-        title = [] if self.study is None else [Paragraph(_study_title(self.study, summaries))]
-        return [*title, *summary_blocks(summaries, details=details)]
 
 
 @dataclass(frozen=True)
@@ -400,135 +288,7 @@ class Comparison:
         return str(notebook_block(html_blocks(comparison_blocks(self, details=True))))
 
 
-# The rows of every table, built once for every output.
-
-
-def _interval(interval: Interval | None) -> str:
-    if interval is None:
-        return format_interval(None, None, 0.95)
-    return format_interval(interval.low, interval.high, interval.confidence)
-
-
-def _signed(value: float | None, digits: int = 4) -> str:
-    """A difference with its sign always written, so that its direction reads at a glance."""
-    text = format_number(value, digits)
-    return f"+{text}" if value is not None and value > 0 else text
-
-
-def _level(confidence: float) -> str:
-    return f"{100 * confidence:g}%"
-
-
-def _study_title(study: str, summaries: Sequence[Summary]) -> str:
-    failed = next((s.n_failed for s in summaries if s.n_failed is not None), None)
-    if failed is None:
-        return f"study {study}"
-    if failed == 0:
-        return f"study {study} (every run finished)"
-    return f"study {study} ({failed} run{'s' if failed != 1 else ''} did not finish)"
-
-
-def summary_table(
-    summaries: Sequence[Summary],
-    *,
-    label: Literal["metric", "study"] = "metric",
-    details: bool = False,
-) -> Table:
-    """One row per summary: n, mean and its interval, median and its interval, std, min, max.
-
-    Args:
-        summaries: The summaries (of several metrics, or of one metric in several studies).
-        label: ``"metric"`` to label rows by metric, ``"study"`` by study
-            (then a ``failed`` column follows ``n``).
-        details: Add the standard error, the t-interval of the mean and the IQR.
-
-    Returns:
-        The table; :func:`interval_notes` says how its intervals were made.
-    """
-    f = format_number
-    level = _level(summaries[0].confidence) if summaries else "95%"
-    failed = label == "study" and any(s.n_failed is not None for s in summaries)
-    header = [label, "n", *(["failed"] if failed else []), "mean", f"{level} CI of the mean"]
-    header += ["median", f"{level} CI of the median", "std", "min, max"]
-    if details:
-        header += ["se", f"{level} t-interval of the mean", "IQR (25th, 75th)"]
-    rows = []
-    for s in summaries:
-        row = [s.metric if label == "metric" else (s.study or s.metric), str(s.n)]
-        row += [str(s.n_failed) if s.n_failed is not None else ""] if failed else []
-        row += [f(s.mean), _interval(s.mean_ci), f(s.median), _interval(s.median_ci), f(s.std)]
-        row.append("n/a" if s.min is None else f"{f(s.min)}, {f(s.max)}")
-        if details:
-            row += [f(s.sem), _interval(s.mean_ci_t)]
-            row.append("n/a" if s.q1 is None else f"{f(s.q1)}, {f(s.q3)}")
-        rows.append(tuple(row))
-    numbers = {"n", "failed", "mean", "median", "std", "se"}
-    numeric = tuple(index for index, title in enumerate(header) if title in numbers)
-    return Table(tuple(header), tuple(rows), numeric=numeric)
-
-
-def interval_notes(
-    summaries: Sequence[Summary],
-    *,
-    label: Literal["metric", "study"] = "metric",
-    details: bool = False,
-) -> list[str]:
-    """How the intervals of a summary table were made, then each summary's notes."""
-    methods = sorted(
-        {f"mean: {s.mean_ci.method}; median: {s.median_ci.method}" for s in summaries if s.n}
-    )
-    lines = [f"intervals: {method}" for method in methods]
-    if details:
-        lines.append(
-            "the CI of the mean is the one to quote (its coverage was measured, "
-            "docs/statistics.md); the t-interval is exact for normal data only"
-        )
-    for s in summaries:
-        who = s.metric if label == "metric" else (s.study or s.metric)
-        lines.extend(f"{who}: {note}" for note in s.notes)
-        lines.extend(
-            f"{who}: interval of the {what}: {interval.note}"
-            for what, interval in (("mean", s.mean_ci), ("median", s.median_ci))
-            if interval.note and s.n
-        )
-    return lines
-
-
-def summary_blocks(
-    summaries: Sequence[Summary],
-    *,
-    label: Literal["metric", "study"] = "metric",
-    details: bool = False,
-) -> list[Block]:
-    """The summary table and its notes."""
-    notes = interval_notes(summaries, label=label, details=details)
-    table = summary_table(summaries, label=label, details=details)
-    return [table, *(Paragraph(line, "note") for line in notes)]
-
-
-def quick_table(numbers: Mapping[str, Sequence[float]]) -> Table:
-    """Plain numbers of each metric, without intervals: n, mean, std, median, min and max.
-
-    Args:
-        numbers: Metric -> its finite values.
-
-    Returns:
-        The table (``study.summary()`` gives the intervals).
-    """
-    import numpy as np
-
-    rows = []
-    for name, values in numbers.items():
-        x = np.asarray(values, dtype=np.float64)
-        if x.size == 0:
-            rows.append((name, "0", "n/a", "n/a", "n/a", "n/a"))
-            continue
-        std = format_number(float(np.std(x, ddof=1))) if x.size > 1 else "n/a"
-        low, high = format_number(float(x.min())), format_number(float(x.max()))
-        mean, median = format_number(float(np.mean(x))), format_number(float(np.median(x)))
-        rows.append((name, str(x.size), mean, std, median, f"{low}, {high}"))
-    header = ("metric", "n", "mean", "std", "median", "min, max")
-    return Table(header, tuple(rows), numeric=(1, 2, 3, 4))
+# The rows of every comparison table, built once for every output.
 
 
 def verdict_line(pair: PairComparison, *, baseline: str | None = None) -> str:
@@ -558,7 +318,7 @@ def verdict_line(pair: PairComparison, *, baseline: str | None = None) -> str:
     test = primary.name.split(" ")[0] if primary is not None else "no test"
     method = f"{test}, {pair.correction}" if pair.correction else test
     numbers = (
-        f"{pair.b} - {pair.a} = {_signed(pair.shift)} {_interval(pair.shift_ci)} "
+        f"{pair.b} - {pair.a} = {signed_number(pair.shift)} {interval_cell(pair.shift_ci)} "
         f"(Hodges-Lehmann shift), {format_p(pair.p_value)} ({method}), {sizes}"
     )
     if pair.winner is not None:
@@ -590,14 +350,14 @@ def estimates_table(pair: PairComparison) -> Table:
     rows = [
         (
             f"shift ({direction}), Hodges-Lehmann",
-            _signed(pair.shift),
-            _interval(pair.shift_ci),
+            signed_number(pair.shift),
+            interval_cell(pair.shift_ci),
             shift_method or "no test: no interval",
         ),
         (
             f"{what} ({direction})",
-            _signed(pair.difference),
-            _interval(pair.difference_ci),
+            signed_number(pair.difference),
+            interval_cell(pair.difference_ci),
             f"{pair.difference_ci.method}, n = {pair.difference_ci.n}",
         ),
     ]
@@ -606,7 +366,7 @@ def estimates_table(pair: PairComparison) -> Table:
             (
                 pair.effect_label(effect),
                 format_number(effect.value, 3),
-                _interval(effect.interval),
+                interval_cell(effect.interval),
                 f"{effect.interval.method}, n = {effect.interval.n}",
             )
         )
@@ -643,8 +403,8 @@ def ranking_table(comparison: Comparison) -> Table:
             else:
                 decision = "better" if pair.winner == entry.label else "worse"
             cells += [
-                _signed(pair.shift),
-                _interval(pair.shift_ci),
+                signed_number(pair.shift),
+                interval_cell(pair.shift_ci),
                 format_p(pair.p_value).removeprefix("p = ").removeprefix("p "),
                 decision,
             ]
@@ -672,7 +432,7 @@ def _design_line(comparison: Comparison) -> str:
         else f"{count} pair{'s' if count != 1 else ''}, p-values not corrected"
     )
     return (
-        f"{corrected}; alpha {comparison.alpha:g}; {_level(comparison.confidence)} intervals; "
+        f"{corrected}; alpha {comparison.alpha:g}; {level_text(comparison.confidence)} intervals; "
         f"every difference is the later study minus the "
         f"{'baseline' if comparison.baseline else 'earlier one'}"
     )
