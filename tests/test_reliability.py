@@ -336,6 +336,7 @@ def test_a_closed_pipe_is_not_a_bug(populated: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_markup_in_names_metrics_and_errors_is_printed_as_text(folder: Path) -> None:
     for name in ("x[/]y", "[red]pwned[/red]"):
         done = seedwise(folder, "run", "exp.py:ok", "--repeats", "1", "--name", name, *FAST)
@@ -352,6 +353,7 @@ def test_markup_in_names_metrics_and_errors_is_printed_as_text(folder: Path) -> 
     assert "[bold]m[/]" in seedwise(folder, "summary", "x[/]y").stdout
 
 
+@pytest.mark.slow
 def test_lost_causes_are_recorded_with_their_reason(folder: Path) -> None:
     reasons = {}
     for function in ("exits", "interrupted", "unprintable", "empty"):
@@ -383,6 +385,7 @@ def test_run_output_never_follows_a_link(folder: Path) -> None:
     assert again.returncode != 0 or "identical" in again.stdout
 
 
+@pytest.mark.slow
 def test_distinct_names_get_distinct_folders_and_secrets_are_masked(folder: Path) -> None:
     for name in ("étude-1", "ötude-1"):
         done = seedwise(folder, "run", "exp.py:ok", "--repeats", "1", "--name", name, *FAST)
@@ -434,6 +437,7 @@ def _claim_rows(path: Path) -> list[tuple[int, str]]:
         connection.close()
 
 
+@pytest.mark.slow
 def test_stale_claims_are_taken_over_and_can_be_listed_and_released(folder: Path) -> None:
     first = seedwise(folder, "run", "exp.py:ok", "--repeats", "1", "--name", "held", *FAST)
     assert first.returncode == 0, first.stderr
@@ -474,6 +478,7 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_workers_die_with_their_runner(folder: Path) -> None:
     marker = f"seedwise-orphan-{os.getpid()}"
@@ -516,6 +521,7 @@ def _zombie(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_sigterm_to_the_group_twice_stops_cleanly(folder: Path) -> None:
     runner = subprocess.Popen(
         [*SLEEPY, "--repeats", "3", "--workers", "2", "--name", "stopped", *FAST],

@@ -20,6 +20,7 @@ def _context() -> RunContext:
     return RunContext(seed=1, repeat=0, config={}, workdir=Path("."))
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("restore_global_rng")
 def test_torch_module_and_optimizer_are_walked_by_state_dict_key() -> None:
     torch = pytest.importorskip("torch")

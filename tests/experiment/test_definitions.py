@@ -194,6 +194,7 @@ def changed(text: str) -> str:
     return text.replace("scale * ctx.repeat", "scale * ctx.repeat + 1")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["__main__", "notebook"])
 def test_a_study_of_a_function_sent_by_value_resumes_after_its_lines_move(
     tmp_path: Path, where: str
@@ -248,6 +249,7 @@ if __name__ == "__main__":
 SHIFTS = "def offset():\n    return 1.0\n"
 
 
+@pytest.mark.slow
 def test_a_user_module_a_main_function_uses_counts_and_an_installed_package_does_not(
     tmp_path: Path,
 ) -> None:

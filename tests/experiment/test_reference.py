@@ -47,6 +47,7 @@ script_refs = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(function_refs, script_refs))
 def test_a_reference_reads_back_from_its_text(ref: FunctionRef | ScriptRef) -> None:

@@ -133,6 +133,7 @@ def test_the_report_shows_the_numbers_of_summary_and_compare(
     assert "none kept" in overview
 
 
+@pytest.mark.slow
 def test_each_metric_gets_the_goal_its_name_says(store_path: Path, tmp_path: Path) -> None:
     # accuracy is 0.8, 0.85 and 0.9 in the three studies, and mse falls from one to the next.
     text = _report(store_path, tmp_path / "report.html")
@@ -196,6 +197,7 @@ def test_a_metric_whose_name_says_neither_is_reported_as_assumed(tmp_path: Path)
     assert "few (baseline) beats many on widgets: many - few = +" in widgets
 
 
+@pytest.mark.slow
 def test_differences_between_studies_are_highlighted(store_path: Path, tmp_path: Path) -> None:
     text = _report(store_path, tmp_path / "report.html")
     page = _parse(text)
@@ -253,6 +255,7 @@ def test_the_same_store_gives_the_same_bytes_but_the_date(store_path: Path, tmp_
     assert first == second
 
 
+@pytest.mark.slow
 def test_markdown_report_with_its_figures_beside_it(store_path: Path, tmp_path: Path) -> None:
     output = tmp_path / "out" / "report.md"
     text = _report(store_path, output)
@@ -300,6 +303,7 @@ def test_markdown_text_is_never_markup(value: str, shown: str) -> None:
     assert markdown_text(value) == shown
 
 
+@pytest.mark.slow
 def test_a_kept_check_verdict_shows_for_its_study(store_path: Path, tmp_path: Path) -> None:
     from seedwise.check import CheckResult
     from seedwise.check.kept import keep_verdict
@@ -409,6 +413,7 @@ def test_many_failures_are_counted_not_all_listed(tmp_path: Path) -> None:
     assert "flaky: 7 more failed runs not listed (seedwise show flaky)" in failures
 
 
+@pytest.mark.slow
 def test_html_and_markdown_walk_the_one_outline(store_path: Path, tmp_path: Path) -> None:
     with open_store(store_path) as store:
         data = gather([store.study(name) for name in STUDIES], n_resamples=RESAMPLES)

@@ -40,6 +40,7 @@ def test_variance_from_one_known_source_is_attributed_to_it(tmp_path: Path) -> N
     assert outcome.values("y")["init"] == outcome.values("y")["all"]
 
 
+@pytest.mark.slow
 def test_two_sources_of_known_variance_get_shares_within_their_intervals(
     tmp_path: Path,
 ) -> None:
@@ -148,6 +149,7 @@ def test_the_torch_example_wires_every_random_draw_to_a_source(
     assert mse("data", 1) != mse("data", 2)
 
 
+@pytest.mark.slow
 def test_the_studies_share_one_set_of_warm_workers_and_the_same_bits(tmp_path: Path) -> None:
     from seedwise.runner.folders import runs_root
     from seedwise.runner.options import LocalExecutorFactory

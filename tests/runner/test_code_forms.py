@@ -123,6 +123,7 @@ def only_study(cwd: Path) -> str:
     return summary.name
 
 
+@pytest.mark.slow
 def test_a_script_runs_as_main_with_its_arguments_and_printed_metrics(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(SCRIPT)
     results = []
@@ -158,6 +159,7 @@ def test_a_script_runs_as_main_with_its_arguments_and_printed_metrics(tmp_path: 
     assert "identical to the stored run, bit for bit" in again.stdout
 
 
+@pytest.mark.slow
 def test_a_script_records_its_metrics_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "record.py").write_text(RECORDING_SCRIPT)
     done = seedwise(tmp_path, "run", "record.py", "--repeats", "3", "--workers", "1", *FAST)
@@ -178,6 +180,7 @@ def test_a_script_records_its_metrics_with_one_line(tmp_path: Path) -> None:
     assert "AttributeError: 'NoneType' object has no attribute 'seed'" in plain.stderr
 
 
+@pytest.mark.slow
 def test_a_function_takes_its_config_as_keyword_parameters(tmp_path: Path) -> None:
     (tmp_path / "kw.py").write_text(KEYWORDS)
     done = seedwise(
@@ -193,6 +196,7 @@ def test_a_function_takes_its_config_as_keyword_parameters(tmp_path: Path) -> No
     assert "train(epochs=3, lr=0.5)" in refused.stderr
 
 
+@pytest.mark.slow
 def test_a_function_defined_in_main_is_sent_by_value(tmp_path: Path) -> None:
     (tmp_path / "notebook_style.py").write_text(MAIN_SCRIPT)
     store = tmp_path / "store.db"
@@ -258,6 +262,7 @@ def test_a_file_that_starts_a_study_when_imported_is_refused_with_the_fix(
         assert 'if __name__ == "__main__":' in (run.error or "")
 
 
+@pytest.mark.slow
 def test_the_parent_never_runs_the_experiments_top_level(tmp_path: Path) -> None:
     marker = tmp_path / "ran.txt"
     (tmp_path / "exp.py").write_text(
@@ -283,6 +288,7 @@ def test_the_parent_never_runs_the_experiments_top_level(tmp_path: Path) -> None
     assert pids[0] != str(process.pid)
 
 
+@pytest.mark.slow
 def test_failures_exit_1_and_show_their_traceback_and_output(tmp_path: Path) -> None:
     (tmp_path / "fails.py").write_text(
         "def train(ctx):\n"
@@ -318,6 +324,7 @@ def test_failures_exit_1_and_show_their_traceback_and_output(tmp_path: Path) -> 
     assert as_json["output_tail"] == ["about to fail at 1"]
 
 
+@pytest.mark.slow
 def test_code_changes_are_named_and_comments_do_not_count(tmp_path: Path) -> None:
     (tmp_path / "helper_module.py").write_text("SCALE = 2.0\n")
     (tmp_path / "exp.py").write_text(
@@ -336,6 +343,7 @@ def test_code_changes_are_named_and_comments_do_not_count(tmp_path: Path) -> Non
     assert "helper_module.py changed" in changed.stderr
 
 
+@pytest.mark.slow
 def test_studies_are_addressed_by_prefix_or_as_the_last_one(tmp_path: Path) -> None:
     (tmp_path / "kw.py").write_text(KEYWORDS)
     for epochs in ("1", "2"):

@@ -29,7 +29,8 @@ from tests.runner.conftest import NOISY, study_run
 
 distributed = pytest.importorskip("distributed")
 
-pytestmark = pytest.mark.cluster
+# Real Dask schedulers and workers: the cluster marker, and slow (seconds each).
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 PROBE = f"{PROGRAMS / 'dask_probe.py'}:settings"
 FAST = ("python", "numpy")

@@ -57,6 +57,7 @@ def test_runs_alike_in_one_metric_but_not_another_are_not_copies() -> None:
     assert identical_lanes([first, second]) is None
 
 
+@pytest.mark.slow
 def test_numpy_drawn_at_trace_time_is_named_and_keyed_draws_are_not(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     options = {"repeats": 4, "vectorize": 2, "workers": 1, "store": store}
@@ -75,6 +76,7 @@ def test_numpy_drawn_at_trace_time_is_named_and_keyed_draws_are_not(tmp_path: Pa
     assert len({run.metrics["x"] for run in keyed.runs}) == 4
 
 
+@pytest.mark.slow
 def test_the_command_says_it_once_in_its_output_and_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

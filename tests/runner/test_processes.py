@@ -57,6 +57,7 @@ def test_a_pool_runs_in_warm_workers_and_agrees_across_worker_counts(tmp_path: P
     assert len(set(one.metrics("pid").tolist())) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
 def test_a_timed_out_run_takes_the_processes_it_started_with_it(tmp_path: Path) -> None:
     study = seedwise.run(
@@ -74,6 +75,7 @@ def test_a_timed_out_run_takes_the_processes_it_started_with_it(tmp_path: Path) 
     assert _gone(_children(tmp_path, 1))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
 def test_processes_left_running_by_a_run_end_with_the_runner(tmp_path: Path) -> None:
     started = time.monotonic()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import seedwise
 from seedwise.store import open_store
 from tests.conftest import PROGRAMS, run_python
@@ -11,6 +13,7 @@ from tests.conftest import PROGRAMS, run_python
 SLOW_START = f"{PROGRAMS / 'slow_start.py'}:train"
 
 
+@pytest.mark.slow
 def test_timeout_counts_the_run_not_the_workers_start_or_imports(tmp_path: Path) -> None:
     # Loading the module takes 2 s, longer than the 1 s timeout; only the
     # run that sleeps times out, and its replacement worker's load does not
@@ -35,6 +38,7 @@ def test_timeout_counts_the_run_not_the_workers_start_or_imports(tmp_path: Path)
     assert runs[1].duration < 1.0
 
 
+@pytest.mark.slow
 def test_worker_output_goes_to_logs_not_the_terminal(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     arguments = ["run", SLOW_START, "--repeats", "2", "--workers", "1", "--store", str(store)]
@@ -50,6 +54,7 @@ def test_worker_output_goes_to_logs_not_the_terminal(tmp_path: Path) -> None:
     assert [path.read_text() for path in outputs] == ["RUN OUTPUT 0\n", "RUN OUTPUT 1\n"]
 
 
+@pytest.mark.slow
 def test_a_scripts_installed_imports_do_not_count_toward_its_timeout(tmp_path: Path) -> None:
     # The package takes 2 s to import; the timeout is 1 s. The worker imports
     # it before the script's first run, so no run times out, and each run

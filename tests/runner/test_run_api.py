@@ -23,6 +23,7 @@ def noisy(store: Path, **options: Any) -> seedwise.Study:
     return seedwise.run(NOISY, store=store, frameworks=FAST, **options)
 
 
+@pytest.mark.slow
 def test_failures_are_recorded_and_the_others_complete(store: Path) -> None:
     study = noisy(
         repeats=6,
@@ -69,6 +70,7 @@ def test_max_failures_stops_a_sweep_that_keeps_failing(store: Path) -> None:
     assert study.counts() == {"ok": 0, "failed": 3, "crashed": 0, "timeout": 0}
 
 
+@pytest.mark.slow
 def test_result_is_independent_of_worker_count_and_resumes(tmp_path: Path) -> None:
     one = noisy(repeats=5, workers=1, store=tmp_path / "a.db")
     two = noisy(repeats=5, workers=2, store=tmp_path / "b.db")

@@ -59,6 +59,7 @@ def table(store: Path) -> list[tuple[int, int, str, dict[str, float]]]:
         return [(r.repeat, r.seed, r.status, r.metrics) for r in opened.runs(study.name)]
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_equals_an_uninterrupted_sweep(tmp_path: Path) -> None:
     killed, clean = tmp_path / "killed.db", tmp_path / "clean.db"
     args = ("--repeats", "8", "--workers", "2", "--set", "delay=0.4", "--name", "s")
@@ -88,6 +89,7 @@ def test_kill_9_then_resume_equals_an_uninterrupted_sweep(tmp_path: Path) -> Non
     assert rows == table(clean)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     runner = start(store, "--repeats", "20", "--workers", "2", "--set", "delay=0.5")
@@ -104,6 +106,7 @@ def test_sigterm_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
         assert opened.claims(study.name) == {}
 
 
+@pytest.mark.slow
 def test_two_concurrent_runners_share_the_work(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     log = tmp_path / "log"
@@ -121,6 +124,7 @@ def test_two_concurrent_runners_share_the_work(tmp_path: Path) -> None:
     assert [row[0] for row in table(store)] == list(range(12))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "shown"),
     [
@@ -180,6 +184,7 @@ def test_syntax_error_and_foreign_store_are_refused(tmp_path: Path) -> None:
 ONLY_REPEAT_1 = ["--only-repeat", "1", "--json"]
 
 
+@pytest.mark.slow
 def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     env = {"SEEDWISE_STORE": str(store)}
@@ -222,6 +227,7 @@ def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
     assert check["metrics"]["value"] == result["metrics"]["value"][1]
 
 
+@pytest.mark.slow
 def test_only_repeat_compares_logged_steps_not_only_returned_metrics(tmp_path: Path) -> None:
     env = {"SEEDWISE_STORE": str(tmp_path / "s.db")}
     reference = NOISY.replace(":noisy", ":step_drift")

@@ -108,6 +108,7 @@ def test_the_callbacks_take_no_part_in_equality_and_a_store_is_a_path(tmp_path: 
     assert text.store == tmp_path / "s.db"
 
 
+@pytest.mark.slow
 def test_only_repeat_and_rerun_are_one_runner_call(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -131,6 +132,7 @@ def test_only_repeat_and_rerun_are_one_runner_call(
     assert by_flag.store == by_name.store == store
 
 
+@pytest.mark.slow
 def test_rerun_compares_with_the_stored_run_or_stores_the_first(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     outcome = study_run(NOISY, repeats=2, workers=1, store=store, frameworks=FAST, name="s")

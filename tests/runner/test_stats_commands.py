@@ -56,6 +56,7 @@ def test_summary_command_matches_the_library(
     assert "95% t-interval of the mean" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_compare_pairs_by_seed_only_when_seeds_are_shared(
     two_studies: tuple[Path, seedwise.Study, seedwise.Study], tmp_path: Path
 ) -> None:
@@ -70,6 +71,7 @@ def test_compare_pairs_by_seed_only_when_seeds_are_shared(
     assert paired.pairs[0].difference == 0.0
 
 
+@pytest.mark.slow
 def test_compare_and_plan_commands(
     two_studies: tuple[Path, seedwise.Study, seedwise.Study], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -34,6 +34,7 @@ LATE_IMPORTS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threads", [1, 2])
 def test_frameworks_imported_inside_a_run_get_the_studys_threads(
     tmp_path: Path, threads: int

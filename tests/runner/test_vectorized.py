@@ -71,6 +71,7 @@ def test_a_keyed_function_takes_any_config_keys() -> None:
     assert (plan.keyed, plan.context, plan.keywords) == (True, None, ())
 
 
+@pytest.mark.slow
 def test_each_lane_is_the_repeat_alone_within_the_documented_tolerance() -> None:
     seeds = [repeat_seed(0, repeat) for repeat in range(4)]
     alone = [call_keyed(train_sequence, seed, SHORT)["mse"] for seed in seeds]
@@ -88,6 +89,7 @@ def test_a_repeat_has_the_same_bits_whatever_shares_its_batch() -> None:
     assert shuffled[1] == full[2]
 
 
+@pytest.mark.slow
 def test_inside_a_batch_each_call_takes_its_own_lane() -> None:
     seeds = [repeat_seed(0, repeat) for repeat in range(3)]
     expected = call_batched(train_sequence, seeds, SHORT, 4)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.conftest import PROGRAMS, run_python
 
 
@@ -24,6 +26,7 @@ def _draws(run: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in run.items() if not k.endswith("_before")}
 
 
+@pytest.mark.slow
 def test_a_framework_first_imported_mid_study_gives_the_bits_of_one_imported_first() -> None:
     middle = _program("study", 1, 0, 1, 2, 1)
     eager = _program("study", 0, 1, 2, 1)
@@ -42,6 +45,7 @@ def test_a_framework_first_imported_mid_study_gives_the_bits_of_one_imported_fir
     assert middle[1]["torch"] != middle[2]["torch"]
 
 
+@pytest.mark.slow
 def test_seeded_leaves_no_trace_of_frameworks_first_imported_inside_it() -> None:
     plain = _program("seeded", 0)
     # The generators seeded with 0 before the block continue as if it had not run.
@@ -56,6 +60,7 @@ def test_seeded_leaves_no_trace_of_frameworks_first_imported_inside_it() -> None
     assert outer["numpy"] == reference["numpy"]
 
 
+@pytest.mark.slow
 def test_report_says_what_was_seeded_at_once_and_on_import() -> None:
     report = _program("report")
     before, after = report["before"], report["after"]

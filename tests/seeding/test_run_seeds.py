@@ -127,6 +127,7 @@ def test_identical_metrics_across_runs_say_the_code_seeds_itself(tmp_path: Path)
     assert varied.seeds_itself is False
 
 
+@pytest.mark.slow
 def test_run_prints_how_to_hand_the_seed_to_self_seeding_code(tmp_path: Path) -> None:
     result = run_python(
         [
