@@ -45,15 +45,16 @@ if TYPE_CHECKING:
     from seedwise.seeding import seeded as seeded
     from seedwise.stats import Comparison as Comparison
     from seedwise.stats import Plan as Plan
+    from seedwise.stats import Sample as Sample
     from seedwise.stats import Summary as Summary
-    from seedwise.stats import compare as compare
     from seedwise.stats import sample_size as sample_size
-    from seedwise.stats import summarize as summarize
     from seedwise.stats.attribution import attribute_variance as attribute_variance
     from seedwise.store import Store as Store
     from seedwise.store import Study as Study
     from seedwise.store import open_store as open_store
     from seedwise.store import open_study as open_study
+    from seedwise.store.analysis import compare as compare
+    from seedwise.store.analysis import summarize as summarize
 
 
 def _public_names() -> dict[str, tuple[str, str | None]]:

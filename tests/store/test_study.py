@@ -234,13 +234,25 @@ def test_compare_refuses_studies_mixed_with_arrays(path: Path) -> None:
 
 
 def test_top_level_names_accept_studies(path: Path) -> None:
+    # seedwise.compare and seedwise.summarize take studies (DESIGN.md's example):
+    # each becomes its sample, read once; seedwise.stats takes samples only.
     with seedwise.open_store(path) as store:
-        result = seedwise.compare(
-            store.study("short").sample("mse"),
-            store.study("long").sample("mse"),
-            n_resamples=RESAMPLES,
-        )
-    assert result.labels == ("short", "long")
+        short, long = store.study("short"), store.study("long")
+        of_studies = seedwise.compare(short, long, metric="mse", n_resamples=RESAMPLES)
+        of_samples = compare(short.sample("mse"), long.sample("mse"), n_resamples=RESAMPLES)
+        summary = seedwise.summarize(short, metric="mse", n_resamples=RESAMPLES)
+        expected = summarize(short.sample("mse"), n_resamples=RESAMPLES)
+        values = seedwise.summarize(A_MSE, metric="mse", n_resamples=RESAMPLES)
+        with pytest.raises(
+            UsageError, match=r"without metric=; expected metric='NAME', one of mse"
+        ):
+            seedwise.compare(short, long)
+    assert of_studies.labels == ("short", "long")
+    assert of_studies.to_dict() == of_samples.to_dict()
+    assert summary.to_dict() == expected.to_dict()
+    assert summary.study == "short"
+    assert values.metric == "mse"
+    assert values.study is None
 
 
 def test_open_study_means_open_store_then_study(path: Path) -> None:
