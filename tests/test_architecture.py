@@ -278,3 +278,14 @@ def test_import_seedwise_imports_no_numpy_and_a_subpackage_never_hides_a_name() 
         "print(seedwise.check.__name__, type(seedwise.check).__name__)\n"
     )
     assert _python(code).split() == ["False", "35", "check", "function"]
+
+
+def test_the_tests_mirror_the_source_tree() -> None:
+    # A newcomer finds the test of seedwise/store/claims.py under tests/store/: every
+    # folder of tests (but the programs they run) is a package of src/seedwise.
+    tests = Path(__file__).resolve().parent
+    package = tests.parent / "src" / "seedwise"
+    folders = sorted(p.name for p in tests.iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert "programs" in folders
+    assert [name for name in folders if name != "programs" and not (package / name).is_dir()] == []
+    assert {"store", "stats", "runner", "experiment", "commands"} <= set(folders)

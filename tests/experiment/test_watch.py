@@ -36,7 +36,7 @@ def test_unseeded_sources_are_recorded_with_the_calling_line() -> None:
         lines.append(_line() - 1)
         np.random.default_rng(42)
         random.Random(7)
-    here = "tests/check/test_sources.py"
+    here = "tests/experiment/test_watch.py"
     assert [(use.kind, use.location) for use in watch.uses] == [
         ("numpy.random.default_rng()", f"{here}:{lines[0]}"),
         ("random.SystemRandom", f"{here}:{lines[1]}"),
@@ -96,7 +96,7 @@ def test_numpy_generators_without_a_seed_are_found_by_the_call_that_made_them() 
         np.random.RandomState(seed=given + 1)
         np.random.Generator(np.random.PCG64(7))
         np.random.SeedSequence(entropy=given)
-    here = "tests/check/test_sources.py"
+    here = "tests/experiment/test_watch.py"
     assert [(use.kind, use.location) for use in watch.uses] == [
         ("numpy.random.RandomState()", f"{here}:{lines[0]}"),
         ("numpy.random.RandomState()", f"{here}:{lines[1]}"),
@@ -113,7 +113,7 @@ def test_python_generators_and_clock_seeds_are_found() -> None:
         clock = int(time.time())
         np.random.RandomState(clock)
         clock_line = _line() - 1
-    here = "tests/check/test_sources.py"
+    here = "tests/experiment/test_watch.py"
     assert [(use.kind, use.location) for use in watch.uses] == [
         ("random.Random()", f"{here}:{line}"),
         ("seed from the clock", f"{here}:{clock_line}"),
@@ -158,5 +158,5 @@ def test_torch_data_loaders_keep_their_class_and_signature() -> None:
         DataLoader(data, batch_size=2)
     assert type(loader) is DataLoader
     assert [(use.kind, use.location) for use in watch.uses] == [
-        ("torch DataLoader without generator", f"tests/check/test_sources.py:{line}")
+        ("torch DataLoader without generator", f"tests/experiment/test_watch.py:{line}")
     ]
