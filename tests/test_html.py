@@ -77,7 +77,8 @@ def test_summary_and_summaries_render_escaped_with_their_methods() -> None:
     assert "script" not in tags
     assert "".join([SCRIPT, "4", "0.275"]) in shown
     assert f"intervals: mean: {summary.mean_ci.method}; median: {summary.median_ci.method}" in shown
-    assert "[95% CI " in shown
+    assert "95% CI of the mean" in shown
+    assert "[95% CI " not in shown  # the header says the level, once
     assert "95% t-interval of the mean" in shown
     summaries = Summaries(
         {

@@ -19,7 +19,7 @@ from rich.progress import (
 from seedwise.records import RunRecord
 from seedwise.stats._intervals import t_interval
 
-__all__ = ["SweepProgress", "running_mean"]
+__all__ = ["SweepProgress", "final_mean", "running_mean"]
 
 
 def running_mean(values: list[float]) -> str:
@@ -36,6 +36,25 @@ def running_mean(values: list[float]) -> str:
     if interval.low is None or interval.high is None:
         return f"{mean:.4g} (n = {len(finite)})"
     return f"{mean:.4g} [95% CI {interval.low:.4g}, {interval.high:.4g}] (n = {len(finite)})"
+
+
+def final_mean(values: list[float], metric: str) -> str:
+    """``mean [95% CI low, high] (n = k)`` with the interval ``seedwise summary`` quotes.
+
+    The headline interval of the mean (``Summary.mean_ci``, whose coverage was
+    measured), so the line a run ends with and the study's summary agree.
+    """
+    from seedwise.stats import summarize
+    from seedwise.stats._format import format_interval
+
+    summary = summarize(values, metric=metric)
+    if summary.mean is None:
+        return ""
+    interval = summary.mean_ci
+    if interval.low is None or interval.high is None:
+        return f"{summary.mean:.4g} (n = {summary.n})"
+    bounds = format_interval(interval.low, interval.high, interval.confidence)
+    return f"{summary.mean:.4g} {bounds} (n = {summary.n})"
 
 
 class SweepProgress:

@@ -19,7 +19,7 @@ from seedwise.commands.options import (
     repeat_count,
     store_path,
 )
-from seedwise.commands.progress import SweepProgress, running_mean
+from seedwise.commands.progress import SweepProgress, final_mean
 from seedwise.commands.study_options import (
     add_study_options,
     metrics_from,
@@ -127,7 +127,7 @@ def _print_summary(
     if metric is not None:
         values = [r.metrics[metric] for r in runs if r.status.is_finished and metric in r.metrics]
         if values:
-            console.print(f"{escape(metric)}: mean {running_mean(values)}")
+            console.print(f"{escape(metric)}: mean {escape(final_mean(values, metric))}")
     unknown = _unreturned_metric(metric, runs)
     if unknown is not None:
         console.print(f"[yellow]warning[/yellow]: {escape(unknown)}")

@@ -274,8 +274,20 @@ def _finite(low: float, high: float) -> bool:
     return math.isfinite(low) and math.isfinite(high)
 
 
-def interval_cell(interval: Interval | None) -> str:
-    """An interval as a table cell (``n/a`` when there is none)."""
+def interval_cell(interval: Interval | None, *, level: bool = True) -> str:
+    """An interval as a table cell: ``[95% CI low, high]``, or without the level.
+
+    Args:
+        interval: The interval; None or an undefined one reads ``n/a``.
+        level: Write the confidence level in the cell; False where the
+            column's header already says it (``95% CI of the mean``).
+    """
     if interval is None:
-        return format_interval(None, None, 0.95)
-    return format_interval(interval.low, interval.high, interval.confidence)
+        return format_interval(None, None, 0.95) if level else "n/a"
+    if level:
+        return format_interval(interval.low, interval.high, interval.confidence)
+    if interval.low is None or interval.high is None:
+        return "n/a"
+    return format_interval(interval.low, interval.high, interval.confidence).replace(
+        f"{100 * interval.confidence:.4g}% CI ", "", 1
+    )

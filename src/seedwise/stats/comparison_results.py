@@ -398,13 +398,15 @@ def ranking_table(comparison: Comparison) -> Table:
         else:
             # Every pair of the reference has it as ``a``: the shift is ``row - reference``.
             pair = comparison.pair(reference, entry.label)
-            if pair.winner is None:
-                decision = "n/a" if pair.unavailable or pair.identical else "no difference shown"
+            if pair.identical:
+                decision = "identical"
+            elif pair.winner is None:
+                decision = "n/a" if pair.unavailable else "no difference shown"
             else:
                 decision = "better" if pair.winner == entry.label else "worse"
             cells += [
-                signed_number(pair.shift),
-                interval_cell(pair.shift_ci),
+                "0" if pair.identical else signed_number(pair.shift),
+                "" if pair.identical else interval_cell(pair.shift_ci),
                 format_p(pair.p_value).removeprefix("p = ").removeprefix("p "),
                 decision,
             ]

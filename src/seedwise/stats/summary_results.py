@@ -178,11 +178,16 @@ def summary_table(
     for s in summaries:
         row = [s.metric if label == "metric" else (s.study or s.metric), str(s.n)]
         row += [str(s.n_failed) if s.n_failed is not None else ""] if failed else []
-        row += [f(s.mean), interval_cell(s.mean_ci), f(s.median), interval_cell(s.median_ci)]
+        row += [
+            f(s.mean),
+            interval_cell(s.mean_ci, level=False),
+            f(s.median),
+            interval_cell(s.median_ci, level=False),
+        ]
         row.append(f(s.std))
         row.append("n/a" if s.min is None else f"{f(s.min)}, {f(s.max)}")
         if details:
-            row += [f(s.sem), interval_cell(s.mean_ci_t)]
+            row += [f(s.sem), interval_cell(s.mean_ci_t, level=False)]
             row.append("n/a" if s.q1 is None else f"{f(s.q1)}, {f(s.q3)}")
         rows.append(tuple(row))
     numbers = {"n", "failed", "mean", "median", "std", "se"}
