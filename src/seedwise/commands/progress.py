@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from types import TracebackType
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from seedwise._closing import Closing
 from seedwise.records import RunRecord
 from seedwise.stats._intervals import t_interval
 
@@ -57,7 +57,7 @@ def final_mean(values: list[float], metric: str) -> str:
     return f"{summary.mean:.4g} {bounds} (n = {summary.n})"
 
 
-class SweepProgress:
+class SweepProgress(Closing):
     """A rich progress bar, shown only on a terminal.
 
     Args:
@@ -95,12 +95,8 @@ class SweepProgress:
         self._progress.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Take the bar off the terminal."""
         self._progress.stop()
 
     def start(self, finished: list[RunRecord]) -> None:

@@ -194,33 +194,21 @@ def bootstrap_intervals(
     with warnings.catch_warnings():
         # Degenerate resamples (zero spread, ties) are handled below, by value.
         warnings.simplefilter("ignore")
+        common: dict[str, Any] = {"vectorized": True, "paired": paired, "axis": -1}
+        common["confidence_level"] = confidence
         result = stats.bootstrap(
-            tuple(data),
-            statistic,
-            n_resamples=n_resamples,
-            batch=batch,
-            vectorized=True,
-            paired=paired,
-            axis=-1,
-            confidence_level=confidence,
-            method="BCa",
-            rng=rng,
-        )
+            tuple(data), statistic, n_resamples=n_resamples, batch=batch, method="BCa", rng=rng,
+            **common,
+        )  # fmt: skip
         lows = np.atleast_1d(result.confidence_interval.low)
         highs = np.atleast_1d(result.confidence_interval.high)
         p_lows, p_highs = lows, highs
         if not all(_finite(lo, hi) for lo, hi in zip(lows, highs, strict=True)):
+            # The percentile interval of the same resamples, where BCa is undefined.
             percentile = stats.bootstrap(
-                tuple(data),
-                statistic,
-                n_resamples=0,
-                vectorized=True,
-                paired=paired,
-                axis=-1,
-                confidence_level=confidence,
-                method="percentile",
-                bootstrap_result=result,
-            )
+                tuple(data), statistic, n_resamples=0, method="percentile",
+                bootstrap_result=result, **common,
+            )  # fmt: skip
             p_lows = np.atleast_1d(percentile.confidence_interval.low)
             p_highs = np.atleast_1d(percentile.confidence_interval.high)
     smallest = min(int(sample.shape[0]) for sample in data)

@@ -30,13 +30,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from seedwise._closing import Closing
 from seedwise.errors import StoreError
 from seedwise.records import FingerprintRecord, RunRecord, StepRecord
 from seedwise.seeding.streams import check_seed
 from seedwise.store import claims as _claims
 from seedwise.store import runs as _runs
 from seedwise.store import studies as _studies
-from seedwise.store._closing import Closing
 from seedwise.store.names import require_study, resolve_name
 from seedwise.store.opening import (
     default_store_path,

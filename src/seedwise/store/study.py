@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from seedwise._closing import Closing
 from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
 from seedwise._html import notebook_block
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus, StepRecord
 from seedwise.stats import Sample, Summaries, summarize
 from seedwise.stats.summary_results import quick_table
-from seedwise.store._closing import Closing
 from seedwise.store.records import StudyRecord
 
 if TYPE_CHECKING:
