@@ -11,7 +11,7 @@ from typing import Any
 from seedwise.commands import options, to_json
 from seedwise.commands.options import add_goal_option, add_output_options, store_path
 from seedwise.errors import UsageError
-from seedwise.stats import Sample, compare, plan_from_samples
+from seedwise.stats import Comparison, Sample, Summaries, compare, plan_from_samples
 from seedwise.store import Store, open_store
 from seedwise.store.study import Study
 
@@ -31,15 +31,20 @@ def _samples(studies: list[Study], metric: str | None) -> tuple[str, list[Sample
     return metric, [study.sample(metric, found) for study, found in zip(studies, runs, strict=True)]
 
 
-def summary_command(args: argparse.Namespace) -> int:
-    """Summaries of a study's metrics with intervals."""
-    with _open(args) as store:
-        result = store.study(args.study).summary(args.metric, seed=args.seed)
+def _print(result: Summaries | Comparison, args: argparse.Namespace) -> int:
+    """A summary or comparison as ``--json``, or as its table (``--details``: every part)."""
     if args.json:
         print(to_json(result.to_dict()))
     else:
         print(result.text(details=args.details))
     return 0
+
+
+def summary_command(args: argparse.Namespace) -> int:
+    """Summaries of a study's metrics with intervals."""
+    with _open(args) as store:
+        result = store.study(args.study).summary(args.metric, seed=args.seed)
+    return _print(result, args)
 
 
 def compare_command(args: argparse.Namespace) -> int:
@@ -60,11 +65,7 @@ def compare_command(args: argparse.Namespace) -> int:
             paired=paired,
             seed=args.seed,
         )
-    if args.json:
-        print(to_json(result.to_dict()))
-    else:
-        print(result.text(details=args.details))
-    return 0
+    return _print(result, args)
 
 
 def plan_command(args: argparse.Namespace) -> int:
