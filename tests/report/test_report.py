@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ import pytest
 
 from seedwise.cli import main
 from seedwise.errors import UsageError
+from seedwise.records import RunRecord, RunStatus
 from seedwise.report import gather, write_report
 from seedwise.report.outline import outline
 from seedwise.report.render_html import DATE_MARK
@@ -477,3 +480,36 @@ def test_the_report_shows_one_sign_for_each_pair(store_path: Path, tmp_path: Pat
     assert f"{SCRIPT} - baseline = {pair.shift:.4g}" in mse
     assert f"shift ({SCRIPT} - baseline), Hodges-Lehmann {pair.shift:.4g}" in mse
     assert f"mean per-seed difference ({SCRIPT} - baseline) {pair.difference:.4g}" in mse
+
+
+def _constant_study(store: Store, name: str, values: Sequence[float]) -> None:
+    store.ensure_study(
+        name, experiment="train.py:train", config={}, seed=0, settings={}, code_hash="c0de" * 16
+    )
+    for repeat, value in enumerate(values):
+        record = RunRecord(name, repeat, 100 + repeat, RunStatus.OK, metrics={"accuracy": value})
+        store.record_run(record)
+
+
+@pytest.mark.parametrize(
+    ("values_a", "values_b", "shown"),
+    [
+        # The same study run twice (--workers 1 and --workers 2): equal on every seed.
+        ([0.5, 0.52, 0.51, 0.5, 0.53], [0.5, 0.52, 0.51, 0.5, 0.53], "identical"),
+        # Runs that diverged: too few finite pairs left to compare.
+        ([0.5, math.inf, math.nan, math.nan, 0.53], [0.6, 0.62, math.nan, 0.7, math.inf], ""),
+    ],
+    ids=["identical", "diverged"],
+)
+def test_pairs_without_an_effect_size_are_reported(
+    tmp_path: Path, values_a: list[float], values_b: list[float], shown: str
+) -> None:
+    path = tmp_path / "seedwise.db"
+    with Store(path) as store:
+        _constant_study(store, "one", values_a)
+        _constant_study(store, "two", values_b)
+    for suffix in ("html", "md"):
+        with open_store(path) as store:
+            studies = [store.study("one"), store.study("two")]
+            write_report(studies, tmp_path / f"r.{suffix}", n_resamples=RESAMPLES)
+        assert shown in (tmp_path / f"r.{suffix}").read_text()

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from seedwise.report.data import Curve, MetricPart, ReportData, StudyPart
+from seedwise.stats.comparison_results import BEATS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -196,12 +197,19 @@ def _improvement(axis: Axes, metric: MetricPart) -> None:
     assert comparison is not None
     labels = []
     for row, pair in enumerate(comparison.pairs):
-        effect = pair.effect("P(B beats A)")
-        interval = effect.interval
-        if interval.low is not None and interval.high is not None:
-            axis.hlines(row, interval.low, interval.high, color="#1f77b4", linewidth=6, alpha=0.6)
-        if effect.value is not None:
-            axis.scatter([effect.value], [row], color="black", s=14, zorder=3)
+        effect = next((effect for effect in pair.effects if effect.name == BEATS), None)
+        if effect is None:
+            # Identical studies, or too few finite pairs: say why instead of drawing a bar.
+            reason = "identical" if pair.identical is not None else "not defined"
+            axis.text(0.5, row, reason, fontsize=7, ha="center", va="center", color="0.35")
+        else:
+            interval = effect.interval
+            if interval.low is not None and interval.high is not None:
+                axis.hlines(
+                    row, interval.low, interval.high, color="#1f77b4", linewidth=6, alpha=0.6
+                )
+            if effect.value is not None:
+                axis.scatter([effect.value], [row], color="black", s=14, zorder=3)
         # Labels above the bars, inside the panel: long names cannot spill into the next one.
         label = f"P({_label(pair.b, 22)} beats {_label(pair.a, 22)})"
         axis.text(0.01, row - 0.22, label, fontsize=7, va="bottom")
