@@ -26,6 +26,7 @@ from seedwise.seeding import check_seed
 from seedwise.seeding.pins import StreamPins
 from seedwise.seeding.streams import repeat_seed
 from seedwise.store import Store, StudyRecord
+from seedwise.store.names import check_new_name
 
 __all__ = [
     "StudySpec",
@@ -305,6 +306,7 @@ def prepare_study(
             f"A study name must be a non-empty str. Received: name={name!r}; "
             "expected e.g. 'baseline'"
         )
+    check_new_name(study_name)
     return StudySpec(
         source=source,
         config=config_dict,

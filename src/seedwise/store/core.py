@@ -37,7 +37,7 @@ from seedwise.seeding.streams import check_seed
 from seedwise.store import claims as _claims
 from seedwise.store import runs as _runs
 from seedwise.store import studies as _studies
-from seedwise.store.names import require_study, resolve_name
+from seedwise.store.names import check_new_name, require_study, resolve_name
 from seedwise.store.opening import (
     default_store_path,
     open_for_reading,
@@ -210,7 +210,8 @@ class Store(Closing):
         (``code_hash`` first) and decides what to do.
 
         Args:
-            name: The study's name, a non-empty str.
+            name: The study's name, a non-empty str that does not start with
+                ``@`` (which marks a selector such as ``@last``).
             experiment: The experiment reference.
             config: The config, JSON-encodable.
             seed: The study's root seed.
@@ -223,9 +224,11 @@ class Store(Closing):
 
         Raises:
             StoreError: A bad name, or a config or settings that JSON cannot hold.
+            UsageError: A name that starts with ``@``.
             InvalidSeedError: A bad seed.
         """
         _check_text(name, "study")
+        check_new_name(name)
         checked_seed = check_seed(seed)
         wanted = StudyRecord(
             name=name,

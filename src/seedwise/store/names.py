@@ -1,8 +1,9 @@
-"""Which study a name means: the exact name, ``@last``, or a prefix of one name.
+"""Which study a name means: ``@last``, the exact name, or a prefix of one name.
 
 So that names need not be copied: ``sequence.train`` finds
 ``sequence.train-1a2b3c4d`` when no other study starts with it, and an
-unknown name is answered with the closest known ones.
+unknown name is answered with the closest known ones. A name that starts
+with ``@`` is a selector, never a study's name (:func:`check_new_name`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,43 @@ import difflib
 import sqlite3
 from pathlib import Path
 
-from seedwise.errors import StoreError
+from seedwise.errors import StoreError, UsageError
 
-__all__ = ["LAST_STUDY", "require_study", "resolve_name", "unknown_study"]
+__all__ = [
+    "LAST_STUDY",
+    "SELECTOR_MARK",
+    "check_new_name",
+    "require_study",
+    "resolve_name",
+    "unknown_study",
+]
 
 #: What :func:`resolve_name` reads as the study that most recently began or stored a run.
 LAST_STUDY = "@last"
 
+#: What a selector starts with, and so what no study's name may start with.
+SELECTOR_MARK = "@"
+
 # How many names an error lists.
 _LISTED = 5
+
+
+def check_new_name(name: str) -> str:
+    """Check that ``name`` may name a new study: it must not read as a selector.
+
+    Returns:
+        ``name``, unchanged.
+
+    Raises:
+        UsageError: ``name`` starts with ``@``.
+    """
+    if name.startswith(SELECTOR_MARK):
+        raise UsageError(
+            f"A study's name must not start with {SELECTOR_MARK!r}, which marks a selector such "
+            f"as {LAST_STUDY}. Received: name={name!r}; expected a name such as 'baseline' or "
+            "'lr-0.1'"
+        )
+    return name
 
 
 def resolve_name(connection: sqlite3.Connection, path: Path, text: str) -> str:
@@ -28,8 +57,10 @@ def resolve_name(connection: sqlite3.Connection, path: Path, text: str) -> str:
     Args:
         connection: A connection inside a read transaction.
         path: The store's file, for messages.
-        text: A study's exact name; else ``@last``, the study that most
-            recently began or stored a run; else a prefix of exactly one name.
+        text: ``@last``, the study that most recently began or stored a
+            run, even where a study has that name (a store written before
+            names were checked); else a study's exact name; else a prefix of
+            exactly one name.
 
     Returns:
         The study's name.
@@ -37,8 +68,6 @@ def resolve_name(connection: sqlite3.Connection, path: Path, text: str) -> str:
     Raises:
         StoreError: No study matches, or several do.
     """
-    if connection.execute("SELECT 1 FROM studies WHERE name = ?", (text,)).fetchone():
-        return text
     if text == LAST_STUDY:
         row = connection.execute(
             "SELECT name FROM studies LEFT JOIN (SELECT study, max(finished) AS last "
@@ -48,6 +77,8 @@ def resolve_name(connection: sqlite3.Connection, path: Path, text: str) -> str:
         if row is None:
             raise unknown_study(connection, path, text)
         return str(row[0])
+    if connection.execute("SELECT 1 FROM studies WHERE name = ?", (text,)).fetchone():
+        return text
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     matches = [
         str(row[0])

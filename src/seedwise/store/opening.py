@@ -1,8 +1,11 @@
 """Opening a store file: for reading (never writes) or for writing (WAL, creates when missing).
 
-A file is first looked at without writing (:func:`inspect_file`): it is
-refused when it is a folder, not SQLite, another application's database, or
-a newer schema. Then:
+A path is first followed to the file it names (:func:`real_file`): symbolic
+links are resolved, so that every name of a store shares one write-ahead log,
+and anything but a regular file with one name is refused. The file is then
+looked at without writing (:func:`inspect_file`): it is refused when it is
+not SQLite, another application's database, a newer schema, or holds objects
+seedwise did not create. Then:
 
 - :func:`open_for_reading` opens it read-only (:func:`connect_read_only`):
   nothing is created, written or locked, and no writer is waited for;
@@ -14,6 +17,7 @@ a newer schema. Then:
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 import stat
 import threading
@@ -32,6 +36,7 @@ __all__ = [
     "inspect_file",
     "open_for_reading",
     "open_for_writing",
+    "real_file",
 ]
 
 #: How long a write waits for another process's transaction before giving up.
@@ -111,13 +116,15 @@ def open_for_reading(path: Path) -> StoreFile:
         The open file; an empty or blank one reads as a store with no studies.
 
     Raises:
-        StoreError: No file at ``path``, a folder, or a file that is not a
-            seedwise store of this or an older schema.
+        StoreError: No file at ``path``, a folder, a file that is not a
+            regular file with one name (see :func:`real_file`), or a file that
+            is not a seedwise store of this or an older schema.
     """
-    has_header = has_sqlite_header(path)
-    if not path.exists():
+    real = real_file(path)
+    if not real.exists():
         raise missing_store(path)
-    connection = connect_read_only(path)
+    has_header = has_sqlite_header(real, path)
+    connection = connect_read_only(real)
     try:
         if has_header:
             check_header(connection, path)
@@ -143,17 +150,19 @@ def open_for_writing(path: Path, *, create: bool) -> StoreFile:
 
     Raises:
         StoreError: A missing file without ``create``, a folder, a file that
-            is not a seedwise store, a newer schema, or a file or folder this
-            user may not write.
+            is not a regular file with one name (see :func:`real_file`), a
+            file that is not a seedwise store, a newer schema, or a file or
+            folder this user may not write.
     """
-    version = _inspect_while_created(path)
-    if not path.exists():
+    real = real_file(path)
+    version = _inspect_while_created(real, path)
+    if not real.exists():
         if not create:
             raise missing_store(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-    _check_writable(path)
+        real.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(real)
     connection = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        real, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
     )
     opened = StoreFile(path, connection, read_only=False)
     try:
@@ -179,14 +188,75 @@ def missing_store(path: Path) -> StoreError:
     )
 
 
-def inspect_file(path: Path) -> int | None:
+def real_file(path: Path) -> Path:
+    """The file ``path`` names, symbolic links resolved, checked to be one SQLite can share.
+
+    SQLite finds a database's write-ahead log, its index (``-shm``) and its
+    rollback journal by the name the database was opened with. Two runners
+    that open one file by two names (hard links) would each see a log of
+    their own, write the file blind of each other and lose finished runs
+    (measured: 59 of 60 repeats ran twice): a file with more than one name is
+    refused, for reading too, since a reader by another name misses what the
+    writers' log holds. A symbolic link is followed here, so that the link
+    and its target share one log. A device, a pipe or a socket is refused
+    without being opened (SQLite would create ``/dev/null-journal``; a pipe
+    would block the read of its first bytes).
+
+    Args:
+        path: The store's path, as given; it need not exist.
+
+    Returns:
+        The absolute path of the file, symbolic links resolved: an existing
+        regular file with one name, or a path where nothing exists.
+
+    Raises:
+        StoreError: A symbolic-link loop, a folder, a file that is not a
+            regular file, or one with several names.
+    """
+    try:
+        real = path.resolve()
+        info = real.stat()
+    except FileNotFoundError:
+        return real
+    except (OSError, RuntimeError) as error:
+        # Python 3.11 raises RuntimeError for a loop, 3.13 OSError.
+        raise StoreError(
+            f"The store path cannot be followed: {getattr(error, 'strerror', None) or error}. "
+            f"Received: store={str(path)!r}; expected a path to a file, through symbolic "
+            "links that end"
+        ) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(
+            f"The store path is a folder. Received: store={str(path)!r}; "
+            "expected a file path such as .seedwise/seedwise.db"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(
+            f"The store path is not a regular file. Received: store={str(path)!r} "
+            f"({_file_kind(info.st_mode)}); expected a regular file, or a path where none "
+            "exists to create a store"
+        )
+    if info.st_nlink > 1:
+        raise StoreError(
+            f"Refusing a store file that has {info.st_nlink} names (hard links): SQLite keeps "
+            "its write-ahead log beside each name, so runners using two names would write the "
+            f"file blind of each other. Received: store={str(path)!r}; expected one path to "
+            f"one file: remove the other names (find / -samefile {shlex.quote(str(real))} "
+            "lists them), or give every runner and reader the same path (a symbolic link is "
+            "fine)"
+        )
+    return real
+
+
+def inspect_file(path: Path, shown: Path | None = None) -> int | None:
     """Check, without writing anything, that ``path`` may be opened as a store.
 
     Reads the first bytes, then opens the file read-only through SQLite
     (:func:`connect_read_only`).
 
     Args:
-        path: The store's path.
+        path: The store's file, as :func:`real_file` returns it.
+        shown: The path the user gave, for messages; None for ``path``.
 
     Returns:
         None when there is nothing to protect (no file, an empty file, or an
@@ -194,14 +264,15 @@ def inspect_file(path: Path) -> int | None:
         store's schema version, at most the one this code knows.
 
     Raises:
-        StoreError: A folder, a file that is not SQLite, an SQLite database of
-            another application, or a store of a newer schema version.
+        StoreError: A file that is not SQLite, an SQLite database of another
+            application, a store of a newer schema version, or one that holds
+            objects seedwise did not create.
     """
-    if not has_sqlite_header(path):
+    if not has_sqlite_header(path, shown or path):
         return None
     connection = connect_read_only(path)
     try:
-        return check_header(connection, path)
+        return check_header(connection, shown or path)
     finally:
         connection.close()
 
@@ -221,7 +292,8 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     touched.
 
     Args:
-        path: An existing file.
+        path: An existing file, as :func:`real_file` returns it: the ``-wal``
+            file that decides between the two modes lies beside the real file.
 
     Returns:
         A connection in autocommit mode, already checked to be readable.
@@ -283,6 +355,16 @@ def _connect(path: Path, options: str) -> sqlite3.Connection:
     return connection
 
 
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), f"file mode {mode:o}")
+
+
 def _nobody_writes(path: Path) -> bool:
     # No write permission bit, and no log with data: no seedwise writer can be
     # using the file (a writable Store refuses such a file), so locking is moot.
@@ -319,7 +401,7 @@ def _check_writable(path: Path) -> None:
     )
 
 
-def _inspect_while_created(path: Path) -> int | None:
+def _inspect_while_created(path: Path, shown: Path) -> int | None:
     """:func:`inspect_file`, waiting out another process that is creating the same store.
 
     A store being created has its tables before it has its application id,
@@ -330,7 +412,7 @@ def _inspect_while_created(path: Path) -> int | None:
     deadline = time.monotonic() + 2.0
     while True:
         try:
-            return inspect_file(path)
+            return inspect_file(path, shown)
         except StoreError as error:
             if "application_id is 0" not in str(error) or time.monotonic() > deadline:
                 raise

@@ -2,8 +2,10 @@
 
 A seedwise store is an SQLite database whose ``PRAGMA application_id`` is
 :data:`APPLICATION_ID` and whose ``PRAGMA user_version`` is its schema
-version. ``MIGRATIONS[n]`` turns version ``n`` into ``n + 1``; version 0 is a
-blank database. Opening a store only checks its version; every pending
+version, and whose tables and indexes are exactly those its migrations made:
+nothing else (a trigger would run inside seedwise's own writes).
+``MIGRATIONS[n]`` turns version ``n`` into ``n + 1``; version 0 is a blank
+database. Opening a store only checks its header and schema; every pending
 migration runs in the first write transaction (``BEGIN IMMEDIATE``), together
 with the two pragmas and the write itself, so a store is never left half
 migrated and a reader never writes.
@@ -11,6 +13,7 @@ migrated and a reader never writes.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +25,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "check_header",
+    "check_objects",
     "has_sqlite_header",
     "migrate",
     "not_a_store",
@@ -127,23 +131,28 @@ MIGRATIONS: list[Migration] = [_create_version_1, _add_unseeded_uses, _add_code_
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def has_sqlite_header(path: Path) -> bool:
-    """Whether ``path`` starts with SQLite's header; False for no file or an empty one.
+def has_sqlite_header(path: Path, shown: Path | None = None) -> bool:
+    """Whether the file ``path`` starts with SQLite's header; False for none or an empty one.
+
+    The first bytes are read, whatever the file's size says: a file of
+    ``/proc`` says 0 bytes and holds text.
+
+    Args:
+        path: A regular file, or a path where none exists.
+        shown: The path the user gave, for messages; None for ``path``.
 
     Raises:
-        StoreError: ``path`` is a folder, or a file that is not SQLite.
+        StoreError: A file that is not SQLite.
     """
-    if path.is_dir():
-        raise StoreError(
-            f"The store path is a folder. Received: store={str(path)!r}; "
-            "expected a file path such as .seedwise/seedwise.db"
-        )
-    if not path.exists() or path.stat().st_size == 0:
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
         return False
-    with path.open("rb") as handle:
-        magic = handle.read(len(_SQLITE_MAGIC))
+    if not magic:
+        return False
     if magic != _SQLITE_MAGIC:
-        raise not_a_store(path, "it is not an SQLite database")
+        raise not_a_store(shown or path, "it is not an SQLite database")
     return True
 
 
@@ -160,18 +169,115 @@ def check_header(connection: sqlite3.Connection, path: Path) -> int | None:
         else the store's schema version, at most the one this code knows.
 
     Raises:
-        StoreError: Another application's database, a newer schema, or a
-            file SQLite cannot read.
+        StoreError: Another application's database, a newer schema, a store
+            that holds objects seedwise did not create (see
+            :func:`check_objects`), or a file SQLite cannot read.
     """
     try:
         application_id, version, tables = _pragmas(connection)
+        if application_id == 0 and version == 0 and tables == 0:
+            return None
+        if application_id != APPLICATION_ID:
+            raise not_a_store(path, f"its SQLite application_id is {application_id}")
+        check_objects(connection, path, _check_version(path, version))
     except sqlite3.DatabaseError as error:
         raise not_a_store(path, f"SQLite cannot read it ({error})") from None
-    if application_id == 0 and version == 0 and tables == 0:
-        return None
-    if application_id != APPLICATION_ID:
-        raise not_a_store(path, f"its SQLite application_id is {application_id}")
-    return _check_version(path, version)
+    return version
+
+
+#: SQLite's own tables, which ``ANALYZE`` makes: statistics, harmless to seedwise.
+_SQLITE_STATISTICS = ("sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4")
+
+# (type, name) -> what must match: the table it belongs to, then a table's
+# columns and foreign keys, an index's kind and columns.
+_Schema = dict[tuple[str, str], tuple[object, ...]]
+
+
+def check_objects(connection: sqlite3.Connection, path: Path, version: int) -> None:
+    """Check that the store holds exactly the schema its migrations made, reading only.
+
+    A trigger, a view, or a table or index seedwise did not create is
+    refused, as are a missing table or index and a table whose columns
+    differ: a trigger runs inside seedwise's own transactions (one that
+    deleted the runs of other studies when a repeat was claimed was found in
+    a store), and a changed index or column changes what a write does. The
+    expected schema is what ``MIGRATIONS[:version]`` makes in an empty
+    in-memory database, so that it is written once, in the migrations.
+    ``ANALYZE``'s statistics tables are accepted.
+
+    Args:
+        connection: A connection to the store, read-only or not.
+        path: The store's path, for messages.
+        version: The store's schema version.
+
+    Raises:
+        StoreError: The first object that is not seedwise's, or is missing.
+    """
+    expected = _schema_of(tuple(MIGRATIONS[:version]))
+    actual = _read_schema(connection)
+    for (kind, name), detail in sorted(actual.items()):
+        if (kind, name) in expected or name in _SQLITE_STATISTICS:
+            continue
+        article = "an" if kind == "index" else "a"
+        on = f" on table {detail[0]!r}" if detail[0] != name else ""
+        what = f"that holds {article} {kind} seedwise did not create: {name!r}{on}"
+        raise _refusal(
+            path, what, version, f"remove it (sqlite3 STORE 'DROP {kind.upper()} \"{name}\"')"
+        )
+    # Tables first: a table that is missing has no indexes either.
+    for kind, name in sorted(expected, key=lambda key: (key[0] != "table", key)):
+        if (kind, name) not in actual:
+            raise _refusal(path, f"whose {kind} {name!r} is missing", version)
+        if actual[kind, name] != expected[kind, name]:
+            raise _refusal(path, f"whose {kind} {name!r} differs from seedwise's", version)
+
+
+def _refusal(
+    path: Path, what: str, version: int, remedy: str = "restore it from a copy"
+) -> StoreError:
+    return StoreError(
+        f"Refusing a store {what}. Received: store={str(path)!r}; expected only the tables "
+        f"and indexes of seedwise's schema version {version}: {remedy}, or use another store "
+        "(the file was not modified)"
+    )
+
+
+@functools.cache
+def _schema_of(migrations: tuple[Migration, ...]) -> _Schema:
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for migration in migrations:
+            migration(connection)
+        return _read_schema(connection)
+    finally:
+        connection.close()
+
+
+def _read_schema(connection: sqlite3.Connection) -> _Schema:
+    # Compared through SQLite's pragmas, not the SQL text, which ALTER TABLE
+    # rewrites and which a store made by another SQLite may space otherwise.
+    schema: _Schema = {}
+    rows = connection.execute("SELECT type, name, tbl_name FROM sqlite_master").fetchall()
+    for kind, name, table in rows:
+        if kind == "table":
+            schema[kind, name] = (
+                table,
+                _rows(connection, "table_xinfo", name),
+                _rows(connection, "foreign_key_list", name),
+            )
+        elif kind == "index":
+            listed = connection.execute(
+                'SELECT "unique", origin, partial FROM pragma_index_list(?) WHERE name = ?',
+                (table, name),
+            ).fetchall()
+            schema[kind, name] = (table, tuple(listed), _rows(connection, "index_xinfo", name))
+        else:
+            schema[kind, name] = (table,)
+    return schema
+
+
+def _rows(connection: sqlite3.Connection, pragma: str, name: str) -> tuple[tuple[object, ...], ...]:
+    return tuple(connection.execute(f"SELECT * FROM pragma_{pragma}(?)", (name,)).fetchall())
 
 
 def migrate(connection: sqlite3.Connection, path: Path) -> int:
