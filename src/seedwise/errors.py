@@ -20,6 +20,7 @@ __all__ = [
     "SeedwiseWarning",
     "StoreError",
     "SweepInterrupted",
+    "UntrustedExperimentError",
     "UsageError",
 ]
 
@@ -57,6 +58,15 @@ class InvalidResultError(ExperimentError):
 
 class MissingMetricError(UsageError):
     """A metric was asked for that the results do not contain."""
+
+
+class UntrustedExperimentError(UsageError):
+    """A study's experiment comes from its store, which the user has not said to trust.
+
+    A store is data: the experiment it names runs only when the user names
+    it, says to trust the store, or its code lies in the store's folder tree
+    (see ``seedwise.experiment.trust``).
+    """
 
 
 class StoreError(SeedwiseError):

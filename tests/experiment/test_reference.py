@@ -24,7 +24,11 @@ from seedwise.experiment import (
 )
 from seedwise.experiment.calling import call_experiment
 from seedwise.experiment.code.identity import code_identity
-from seedwise.experiment.reference import parse_function_reference, same_experiment
+from seedwise.experiment.reference import (
+    named_as_stored,
+    parse_function_reference,
+    same_experiment,
+)
 
 # Parsing ----------------------------------------------------------------------
 
@@ -109,6 +113,30 @@ def test_stored_relative_paths_of_earlier_versions_name_the_same_experiment(
     assert not same_experiment("exp.py:other", wanted)
     assert not same_experiment("__main__:train", wanted)
     assert not same_experiment("exp.py", wanted)
+
+
+def test_an_experiment_named_for_a_stored_study_must_be_its_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "exp.py").write_text("def train(ctx):\n    return {}\n")
+    monkeypatch.chdir(tmp_path)
+    function, script = resolve_experiment("exp.py:train"), resolve_experiment("exp.py")
+    assert isinstance(function, FunctionRef)
+    assert isinstance(script, ScriptRef)
+    assert named_as_stored(f"{tmp_path}/exp.py:train", function) == function
+    assert named_as_stored("exp.py:train", function) == function
+    for other in ("exp.py:other", "subprocess:getoutput", "exp.py", "__main__:train", "x y"):
+        assert named_as_stored(other, function) is None, other
+    assert named_as_stored("pkg.mod:fit", FunctionRef("pkg.mod", "fit")) == FunctionRef(
+        "pkg.mod", "fit"
+    )
+    assert named_as_stored("pkg.mod:fit", FunctionRef("pkg.other", "fit")) is None
+    # A script named without arguments takes the stored ones; with others, it is refused.
+    stored = f"{tmp_path}/exp.py --lr 0.1"
+    assert named_as_stored(stored, script) == ScriptRef(script.path, ("--lr", "0.1"))
+    assert named_as_stored(stored, ScriptRef(script.path, ("--lr", "0.1"))) is not None
+    assert named_as_stored(stored, ScriptRef(script.path, ("--lr", "9"))) is None
+    assert named_as_stored(f"{tmp_path}/exp.py:train", script) is None
 
 
 # Bad references ---------------------------------------------------------------

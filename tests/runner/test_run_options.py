@@ -116,15 +116,16 @@ def test_only_repeat_and_rerun_are_one_runner_call(
     calls: list[tuple[StudySpec | str, int, RunOptions]] = []
     real = run_module.rerun
 
-    def recording(study: StudySpec | str, repeat: int, options: RunOptions) -> Any:
+    def recording(study: StudySpec | str, repeat: int, options: RunOptions, **trust: Any) -> Any:
         calls.append((study, repeat, options))
-        return real(study, repeat, options)
+        return real(study, repeat, options, **trust)
 
     monkeypatch.setattr("seedwise.commands.run.rerun", recording)
     common = ["--store", str(store), "--framework", "python", "--framework", "numpy"]
     assert main(["run", NOISY, "--repeats", "2", "--workers", "1", "--name", "s", *common]) == 0
     assert main(["run", NOISY, "--name", "s", "--only-repeat", "1", "--json", *common]) == 0
-    assert main(["rerun", "s", "1", "--store", str(store), "--json"]) == 0
+    # NOISY lies outside the store's folder: the rerun names it.
+    assert main(["rerun", "s", "1", "--store", str(store), "--experiment", NOISY, "--json"]) == 0
     (spec, first, by_flag), (name, second, by_name) = calls
     assert isinstance(spec, StudySpec)
     assert spec.name == "s"
@@ -137,7 +138,7 @@ def test_rerun_compares_with_the_stored_run_or_stores_the_first(tmp_path: Path) 
     store = tmp_path / "s.db"
     outcome = study_run(NOISY, repeats=2, workers=1, store=store, frameworks=FAST, name="s")
     options = RunOptions(store=store)
-    by_name = rerun("s", 1, options)
+    by_name = rerun("s", 1, options, trust_store=True)
     by_spec = rerun(outcome.spec, 1, options)
     assert by_name.identical is True
     assert by_spec.identical is True

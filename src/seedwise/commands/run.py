@@ -21,6 +21,7 @@ from seedwise.commands.options import (
 )
 from seedwise.commands.progress import SweepProgress, final_mean
 from seedwise.commands.study_options import (
+    add_stored_experiment_options,
     add_study_options,
     metrics_from,
     run_options_from,
@@ -187,7 +188,14 @@ def rerun_main(args: argparse.Namespace) -> int:
     options = RunOptions(
         store=store_path(args.store), timeout=args.timeout, allow_code_change=args.allow_code_change
     )
-    return _print_repeat_check(rerun(args.study, args.repeat, options), args)
+    check = rerun(
+        args.study,
+        args.repeat,
+        options,
+        trust_store=args.trust_store,
+        experiment=args.experiment,
+    )
+    return _print_repeat_check(check, args)
 
 
 def _print_repeat_check(check: RepeatCheck, args: argparse.Namespace) -> int:
@@ -274,5 +282,6 @@ def add_run_parser(commands: Any) -> None:
     again.add_argument(
         "--allow-code-change", action="store_true", help="rerun with the code as it is now"
     )
+    add_stored_experiment_options(again)
     add_output_options(again)
     again.set_defaults(handler=rerun_main)

@@ -1,6 +1,8 @@
 """The options of every command that runs studies (``run``, ``attribute``), declared once.
 
-:func:`add_study_options` adds them to a command's parser;
+:func:`add_study_options` adds them to a command's parser, and
+:func:`add_stored_experiment_options` those of a command that runs a stored
+study's experiment (``rerun``);
 :func:`study_spec_from` and :func:`run_options_from` read them into the two
 objects ``seedwise.run`` builds from its keywords: what the study is
 (:class:`~seedwise.runner.spec.StudySpec`) and how to run it
@@ -16,7 +18,13 @@ from seedwise.commands import options
 from seedwise.runner.options import RunOptions
 from seedwise.runner.spec import StudySpec, prepare_study
 
-__all__ = ["add_study_options", "metrics_from", "run_options_from", "study_spec_from"]
+__all__ = [
+    "add_stored_experiment_options",
+    "add_study_options",
+    "metrics_from",
+    "run_options_from",
+    "study_spec_from",
+]
 
 
 def add_study_options(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +72,26 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-failures", type=options.positive_int, help="stop after K runs fail")
     options.add_output_options(parser)
     parser.set_defaults(argv=[])
+
+
+def add_stored_experiment_options(parser: argparse.ArgumentParser) -> None:
+    """How a command that takes a study's experiment from the store may run it, for ``parser``.
+
+    A store is data: what it names runs only when its code lies in the
+    store's folder tree, unless one of these says so (docs/reliability.md).
+    """
+    parser.add_argument(
+        "--experiment",
+        metavar="REF",
+        help="the study's experiment, named here (path/to/file.py:fn, package.module:fn or "
+        "a script): it runs, and must be the one the study stores",
+    )
+    parser.add_argument(
+        "--trust-store",
+        action="store_true",
+        help="run the experiment the store names even when its code lies outside the "
+        "store's folder (a store you did not write can name any code)",
+    )
 
 
 def metrics_from(args: argparse.Namespace) -> tuple[str | None, list[tuple[str, str]]]:

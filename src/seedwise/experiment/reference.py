@@ -36,6 +36,7 @@ __all__ = [
     "ExperimentRef",
     "FunctionRef",
     "ScriptRef",
+    "named_as_stored",
     "parse_function_reference",
     "parse_reference",
     "same_experiment",
@@ -296,6 +297,41 @@ def same_experiment(stored: str, wanted: ExperimentRef) -> bool:
     except ExperimentError:
         return False
     if isinstance(parsed, FunctionRef) and parsed.target.endswith(".py"):
-        resolved = FunctionRef(str(Path(parsed.target).expanduser().resolve()), parsed.function)
+        resolved = FunctionRef(_resolved(parsed.target), parsed.function)
         return resolved.text == wanted.text
     return False
+
+
+def named_as_stored(stored: str, named: FunctionRef | ScriptRef) -> FunctionRef | ScriptRef | None:
+    """The experiment a user named, when it is the code a study's stored reference names.
+
+    What the user names is the code: the same file (paths resolved) or
+    module, and the same function, or the same script. A script's arguments
+    are the study's, like its config: those the user names, if any, must be
+    the stored ones, and the stored ones are kept.
+
+    Args:
+        stored: The reference text a study holds.
+        named: The experiment the user named, resolved.
+
+    Returns:
+        ``named``, with the stored arguments for a script; None when it
+        names other code, or ``stored`` is no reference.
+    """
+    try:
+        parsed = parse_reference(stored)
+    except ExperimentError:
+        return None
+    if isinstance(parsed, ScriptRef) and isinstance(named, ScriptRef):
+        same = _resolved(parsed.path) == named.path and named.argv in ((), parsed.argv)
+        return ScriptRef(named.path, parsed.argv) if same else None
+    if isinstance(parsed, FunctionRef) and isinstance(named, FunctionRef):
+        target = _resolved(parsed.target) if parsed.in_file else parsed.target
+        same = parsed.in_file == named.in_file and target == named.target
+        return named if same and parsed.function == named.function else None
+    return None
+
+
+def _resolved(path: str) -> str:
+    """A file's path as a resolved reference holds it."""
+    return str(Path(path).expanduser().resolve())

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from seedwise.runner.spec import safe_name
+from seedwise.store.opening import DEFAULT_STORE_FOLDER
 
-__all__ = ["repeat_folder", "run_folder", "runs_root", "worker_log_dir"]
+__all__ = ["repeat_folder", "run_folder", "runs_root", "store_tree", "worker_log_dir"]
 
 
 def runs_root(store: Path) -> Path:
@@ -33,3 +34,15 @@ def repeat_folder(store: Path, study: str, repeat: int) -> Path:
 def worker_log_dir(store: Path, study: str) -> Path:
     """Where a study's workers write their output: ``<run folder>/workers/``."""
     return run_folder(store, study) / "workers"
+
+
+def store_tree(store: Path) -> Path:
+    """The folder tree a store belongs to, where the code of its studies may lie.
+
+    The folder that holds the store; for a store in a ``.seedwise`` folder
+    (the default store, ``.seedwise/seedwise.db``), the folder that holds
+    that one: the project whose experiments it records. Resolved, links
+    followed.
+    """
+    folder = Path(store).expanduser().resolve().parent
+    return folder.parent if folder.name == DEFAULT_STORE_FOLDER else folder

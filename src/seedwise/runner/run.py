@@ -19,20 +19,24 @@ import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from seedwise.errors import SeedwiseWarning, UsageError
+from seedwise.errors import SeedwiseWarning, UntrustedExperimentError, UsageError
 from seedwise.experiment.loading import loading_reference
+from seedwise.experiment.reference import ByValueRef, named_as_stored
+from seedwise.experiment.resolve import resolve_experiment
+from seedwise.experiment.trust import stored_experiment_trusted
 from seedwise.records import Difference, RunRecord, first_difference
 from seedwise.runner.batched import identical_lanes
 from seedwise.runner.executor import ExecutorFactory
-from seedwise.runner.folders import run_folder, worker_log_dir
+from seedwise.runner.folders import run_folder, store_tree, worker_log_dir
 from seedwise.runner.loop import TaskList, drive
 from seedwise.runner.options import LocalExecutorFactory, RunOptions, store_file
 from seedwise.runner.spec import StudySpec, begin_study, prepare_study
 from seedwise.runner.study_loop import StudyRun, make_task, run_repeats
 from seedwise.runner.until_ci import UntilInterval
-from seedwise.store import Store, Study, open_store, open_study
+from seedwise.store import Store, Study, StudyRecord, open_store, open_study
 
 __all__ = ["RepeatCheck", "refuse_inside_loading", "rerun", "run", "run_study"]
 
@@ -80,7 +84,14 @@ class RepeatCheck:
         }
 
 
-def rerun(study: StudySpec | str, repeat: int, options: RunOptions) -> RepeatCheck:
+def rerun(
+    study: StudySpec | str,
+    repeat: int,
+    options: RunOptions,
+    *,
+    trust_store: bool = False,
+    experiment: str | None = None,
+) -> RepeatCheck:
     """Run exactly one repeat of a study again, in a fresh local worker.
 
     When the repeat has a finished run in the store, the new run is compared
@@ -89,19 +100,35 @@ def rerun(study: StudySpec | str, repeat: int, options: RunOptions) -> RepeatChe
     otherwise the new run is stored like any other. ``--only-repeat`` and
     ``seedwise rerun`` both come here.
 
+    A study named by its name takes its experiment from the store, and a
+    store is data: its experiment runs only when ``experiment`` names it,
+    ``trust_store`` is True, or its code lies in the store's folder tree
+    (:func:`~seedwise.experiment.trust.stored_experiment_trusted`).
+
     Args:
         study: The study's definition, or the name of a stored study (a
             unique prefix, or ``@last``), rebuilt from the store as it was run.
         repeat: The repeat to run again.
         options: Of these, ``store``, ``timeout`` and ``allow_code_change``.
+        trust_store: Run the experiment a stored study names, wherever its code lies.
+        experiment: The stored study's experiment, named (``path/to/file.py:fn``,
+            ``package.module:fn``, a script): it runs, and must be the code
+            the study names.
 
     Raises:
-        UsageError: Another runner holds the repeat, or the code changed.
+        UntrustedExperimentError: The stored study's experiment lies outside
+            the store's folder tree, and neither ``trust_store`` nor
+            ``experiment`` says to run it (nothing ran, nothing was written).
+        UsageError: Another runner holds the repeat, the code changed, or
+            ``experiment`` names other code than the study's.
         StoreError: No such stored study.
     """
     if isinstance(study, str):
         with open_store(options.store) as reader:
-            spec = StudySpec.from_record(reader.study(study).record)
+            stored_study = reader.study(study).record
+        spec = _stored_spec(
+            stored_study, options.store, trust_store=trust_store, experiment=experiment
+        )
     else:
         spec = study
     factory = LocalExecutorFactory(workers=1, timeout=options.timeout)
@@ -125,6 +152,38 @@ def rerun(study: StudySpec | str, repeat: int, options: RunOptions) -> RepeatChe
     drive(executor, source)
     (record,) = source.records
     return RepeatCheck(record, stored, first_difference(stored, record))
+
+
+def _stored_spec(
+    record: StudyRecord, store: Path, *, trust_store: bool, experiment: str | None
+) -> StudySpec:
+    """A stored study's definition, its experiment the one named, or one the store may name.
+
+    Raises:
+        UntrustedExperimentError: Neither named nor trusted (nothing imported).
+        UsageError: ``experiment`` names other code than the study's.
+    """
+    if experiment is not None:
+        named = resolve_experiment(experiment)
+        stored = record.experiment
+        source = None if isinstance(named, ByValueRef) else named_as_stored(stored, named)
+        if source is None:
+            raise UsageError(
+                f"The experiment named is not the one study {record.name!r} stores. Received: "
+                f"--experiment {named.text!r}; expected the stored experiment, "
+                f"{record.experiment!r}"
+            )
+        return StudySpec.from_record(record, source)
+    tree = store_tree(store)
+    if not stored_experiment_trusted(record.experiment, tree, trust_store=trust_store):
+        raise UntrustedExperimentError(
+            f"The experiment of study {record.name!r} comes from the store, not from this command "
+            f"line, and its code is not in the store's folder {str(tree)!r}. "
+            f"Received: experiment={record.experiment!r}; expected --trust-store to run the code "
+            "the store names, or the experiment named with --experiment REF (in Python: "
+            "rerun(..., trust_store=True) or experiment=REF)"
+        )
+    return StudySpec.from_record(record)
 
 
 def refuse_inside_loading() -> None:

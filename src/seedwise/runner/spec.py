@@ -90,14 +90,22 @@ class StudySpec:
         return self.source.text
 
     @classmethod
-    def from_record(cls, record: StudyRecord) -> StudySpec:
+    def from_record(cls, record: StudyRecord, source: ExperimentRef | None = None) -> StudySpec:
         """The study as the store defines it: its experiment found again, as it was run.
+
+        Finding a module's experiment imports the packages above it: decide
+        first whether the store may name it
+        (:func:`~seedwise.experiment.trust.stored_experiment_trusted`).
+
+        Args:
+            record: The stored study.
+            source: The experiment, where the user named it; None to find the stored one.
 
         Raises:
             ExperimentError: The stored experiment cannot be found.
         """
         return cls(
-            source=resolve_experiment(record.experiment),
+            source=resolve_experiment(record.experiment) if source is None else source,
             config=record.config,
             seed=record.seed,
             settings=StudySettings.from_dict(record.settings),

@@ -29,6 +29,7 @@ from seedwise.store.schema import check_header, has_sqlite_header, migrate, not_
 
 __all__ = [
     "BUSY_TIMEOUT_S",
+    "DEFAULT_STORE_FOLDER",
     "StoreFile",
     "connect_read_only",
     "default_store_path",
@@ -43,7 +44,9 @@ __all__ = [
 BUSY_TIMEOUT_S = 30.0
 
 _ENV_VARIABLE = "SEEDWISE_STORE"
-_DEFAULT_PATH = Path(".seedwise") / "seedwise.db"
+#: The folder of the default store, in the working directory.
+DEFAULT_STORE_FOLDER = ".seedwise"
+_DEFAULT_PATH = Path(DEFAULT_STORE_FOLDER) / "seedwise.db"
 
 # SQLite's extended result codes for "cannot create the -shm file next to the
 # database" (a read-only folder) and "cannot open a file".
