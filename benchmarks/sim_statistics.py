@@ -10,7 +10,11 @@ four tables (figures in docs/statistics.md), each measured here, none typed in:
    and on rounded (tied) data, and how often verdict and interval disagree;
 3. the real power of studies planned by ``sample_size`` from pilots of
    2 to 20 runs;
-4. coverage of the ``--until-ci`` rule's interval at stopping.
+4. coverage of the ``--until-ci`` rule's interval at stopping;
+5. coverage of the headline interval of the mean, as ``summarize`` prints it,
+   on the shapes seed results have at the edge: runs that mostly share one
+   value (an epoch count that early stopping rarely moves), and accuracies on
+   a test set (k/200) close to 1, with how often an interval leaves [0, 1].
 
 Every draw comes from a seeded ``numpy.random.Generator``.
 """
@@ -25,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from seedwise.stats import compare, sample_size, sequential_stop
+from seedwise.stats import compare, sample_size, sequential_stop, summarize
 from seedwise.stats._headline import mean_interval
 from seedwise.stats._shift import rank_sum_test, signed_rank_test
 from seedwise.stats.power import rank_test_power
@@ -202,18 +206,52 @@ def sequential_table(samples: int) -> None:
             print(f"| {name} | {fixed} | {np.mean(covered):.1%} | {np.median(stop + 1):.0f} |")
 
 
+EDGE_SHAPES: dict[str, tuple[Draw, float]] = {
+    "24 + Bernoulli(0.1) (mostly one value)": (lambda g, s: 24.0 + g.binomial(1, 0.1, s), 24.1),
+    "24 + Bernoulli(0.3)": (lambda g, s: 24.0 + g.binomial(1, 0.3, s), 24.3),
+    "accuracy k/200, p = 0.97": (lambda g, s: g.binomial(200, 0.97, s) / 200.0, 0.97),
+    "accuracy k/200, p = 0.995": (lambda g, s: g.binomial(200, 0.995, s) / 200.0, 0.995),
+}
+
+
+def edge_table(samples: int, resamples: int) -> None:
+    """Table 5: the printed interval of the mean on edge shapes."""
+    print(f"\n## 5. interval of the mean on edge shapes ({samples} samples per cell)")
+    print("| shape | n | coverage | no interval (all runs equal) | outside the values' range |")
+    print("|---|---|---|---|---|")
+    for name, (draw, true_mean) in EDGE_SHAPES.items():
+        for n in (5, 10, 20):
+            x = draw(np.random.default_rng(n), (samples, n))
+            covered = undefined = outside = 0
+            for values in x:
+                interval = summarize(values, metric=name.split()[0], n_resamples=resamples).mean_ci
+                if interval.low is None or interval.high is None:
+                    undefined += 1
+                    continue
+                covered += interval.low <= true_mean <= interval.high
+                proportion = name.startswith("accuracy")
+                outside += interval.low < 0.0 or (proportion and interval.high > 1.0)
+            shown = samples - undefined
+            coverage = f"{covered / shown:.1%}" if shown else "n/a"
+            print(
+                f"| {name} | {n} | {coverage} | {undefined / samples:.1%} | "
+                f"{outside / samples:.1%} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=1_000, help="samples per cell")
     parser.add_argument("--resamples", type=int, default=999, help="bootstrap resamples")
     parser.add_argument("--pilots", type=int, default=100, help="pilots per plan row")
-    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), help="one table")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4, 5), help="one table")
     args = parser.parse_args()
     tables = {
         1: lambda: coverage_table(args.samples, args.resamples),
         2: lambda: null_table(args.samples),
         3: lambda: power_table(args.pilots, 500),
         4: lambda: sequential_table(4 * args.samples),
+        5: lambda: edge_table(args.samples, args.resamples),
     }
     for number, table in tables.items():
         if args.only in (None, number):

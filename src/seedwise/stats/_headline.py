@@ -22,7 +22,13 @@ import math
 import warnings
 from typing import TYPE_CHECKING
 
-from seedwise.stats._intervals import Interval, no_interval_reason, undefined
+from seedwise.stats._intervals import (
+    Interval,
+    no_interval_reason,
+    no_spread,
+    rounding_tolerance,
+    undefined,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,13 +53,14 @@ SMALL_N = 10
 # Elements per vectorised resampling batch.
 _BATCH_ELEMENTS = 2_000_000
 
-# Stands in for the infinite t of a resample with zero spread, so that
-# quantiles of the bootstrap-t distribution stay finite where they should.
-_LARGE_T = 1e12
-
 
 def mean_interval(
-    x: NDArray[np.float64], confidence: float, n_resamples: int, rng: np.random.Generator
+    x: NDArray[np.float64],
+    confidence: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+    *,
+    scale: NDArray[np.float64] | None = None,
 ) -> Interval:
     """The headline interval of the mean of ``x``: the hull of t and bootstrap-t.
 
@@ -68,11 +75,13 @@ def mean_interval(
         confidence: The confidence level.
         n_resamples: Bootstrap resamples.
         rng: The Generator that draws the resamples.
+        scale: The values ``x`` was computed from, when ``x`` holds paired
+            differences: spread at their rounding counts as none.
 
     Returns:
         The interval, or an undefined one with the reason.
     """
-    return _hull((x,), confidence, n_resamples, rng)
+    return _hull((x,), confidence, n_resamples, rng, scale)
 
 
 def difference_interval(
@@ -114,6 +123,7 @@ def _hull(
     confidence: float,
     n_resamples: int,
     rng: np.random.Generator,
+    scale: NDArray[np.float64] | None = None,
 ) -> Interval:
     from scipy import stats
 
@@ -121,11 +131,11 @@ def _hull(
     size = sum(int(x.shape[0]) for x in data)
     method, boot_level = _method(smallest, confidence, n_resamples, len(data) == 2)
     if len(data) == 1:
-        reason = no_interval_reason(data[0])
+        reason = no_interval_reason(data[0], scale=scale)
         if reason is not None:
             return undefined(method, size, confidence, reason)
-    elif all(float(x.max()) == float(x.min()) for x in data if x.shape[0]):
-        return undefined(method, size, confidence, "both samples have zero spread")
+    elif all(no_spread(x) for x in data):
+        return undefined(method, size, confidence, "both samples have no spread")
     if smallest < MIN_MEAN_N:
         return undefined(
             method,
@@ -138,7 +148,18 @@ def _hull(
         t = stats.ttest_1samp(data[0], 0.0).confidence_interval(confidence)
     else:
         t = stats.ttest_ind(data[1], data[0], equal_var=False).confidence_interval(confidence)
-    low_b, high_b = _bootstrap_t(data, boot_level, n_resamples, rng)
+    bootstrap = _bootstrap_t(data, boot_level, n_resamples, rng)
+    if bootstrap is None:
+        # Most runs share one value: many resamples have no spread, and their t
+        # is not a number. The t part alone is what can be said.
+        t_method = f"{'Welch t' if len(data) == 2 else 't'}-interval"
+        note = (
+            f"most runs have the same value, so at least {100 * (1 - boot_level) / 2:g}% of "
+            "bootstrap resamples have no spread and the bootstrap-t is undefined: "
+            f"{t_method} alone, which assumes normal data; more runs make it trustworthy"
+        )
+        return Interval(float(t.low), float(t.high), confidence, t_method, size, note)
+    low_b, high_b = bootstrap
     low, high = min(float(t.low), low_b), max(float(t.high), high_b)
     return Interval(low, high, confidence, method, size, _beyond_the_values(data, low, high))
 
@@ -166,8 +187,12 @@ def _bootstrap_t(
     level: float,
     n_resamples: int,
     rng: np.random.Generator,
-) -> tuple[float, float]:
-    """The studentized bootstrap interval of a mean or a difference of means (Efron 1993, 12.5)."""
+) -> tuple[float, float] | None:
+    """The studentized bootstrap interval of a mean or a difference of means (Efron 1993, 12.5).
+
+    None when so many resamples have no spread (their t is infinite or not a
+    number) that they would decide a bound: with most runs sharing one value.
+    """
     import numpy as np
 
     def moments(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -179,6 +204,9 @@ def _bootstrap_t(
     se = math.sqrt(sum(float(v) for _, v in estimates))
     total = sum(int(x.shape[0]) for x in data)
     batch = max(1, min(n_resamples, _BATCH_ELEMENTS // total))
+    # A resample's standard error at the rounding of the values is none at all:
+    # its t is infinite, on the side its mean lies (0 when it is the estimate).
+    flat = rounding_tolerance(*data) / math.sqrt(total)
     pieces = []
     for start in range(0, n_resamples, batch):
         count = min(batch, n_resamples - start)
@@ -186,11 +214,17 @@ def _bootstrap_t(
         resampled = [moments(x) for x in drawn]
         value = resampled[-1][0] - (resampled[0][0] if len(data) == 2 else 0.0)
         spread = np.sqrt(sum(v for _, v in resampled))
+        away = np.abs(value - estimate) > flat
         with np.errstate(divide="ignore", invalid="ignore"):
-            pieces.append((value - estimate) / spread)
+            t = (value - estimate) / spread
+            side = np.where(away, np.sign(value - estimate) * np.inf, 0.0)
+        pieces.append(np.where(spread > flat, t, side))
     t = np.concatenate(pieces)
-    t = np.clip(t[~np.isnan(t)], -_LARGE_T, _LARGE_T)
     alpha = 1.0 - level
+    # Infinite t's decide a bound once they reach a quantile taken; well short of
+    # that (a quarter of each tail) they only stand beyond it, as they should.
+    if float(np.mean(np.isinf(t))) >= alpha / 4.0:
+        return None
     q_low, q_high = np.quantile(t, [alpha / 2.0, 1.0 - alpha / 2.0])
     return estimate - float(q_high) * se, estimate - float(q_low) * se
 

@@ -18,8 +18,11 @@ __all__ = [
     "MIN_INTERVAL_N",
     "Interval",
     "bootstrap_intervals",
+    "clip_interval",
     "interval_cell",
     "no_interval_reason",
+    "no_spread",
+    "rounding_tolerance",
     "t_interval",
     "undefined",
 ]
@@ -35,6 +38,37 @@ _BATCH_ELEMENTS = 1_000_000
 # Below this many runs, BCa and percentile intervals cover noticeably less than
 # their nominal level (Efron and Tibshirani 1993, ch. 14), so they carry a note.
 _FEW_RUNS = 10
+
+
+# Values that differ by less than this many units in the last place of the
+# largest of them are equal up to float rounding: 0.1 + 0.2 and 0.3 differ by
+# one, a sum of 30 terms by a few dozen at most.
+_ROUNDING_ULPS = 64
+
+
+def rounding_tolerance(*samples: NDArray[np.float64]) -> float:
+    """How far apart values of these samples can be and still be equal up to float rounding."""
+    import numpy as np
+
+    largest = max((float(np.max(np.abs(x))) for x in samples if x.shape[0]), default=0.0)
+    return _ROUNDING_ULPS * float(np.finfo(np.float64).eps) * largest
+
+
+def no_spread(values: NDArray[np.float64], *, scale: NDArray[np.float64] | None = None) -> bool:
+    """Whether ``values`` are all equal up to float rounding.
+
+    Args:
+        values: Finite values.
+        scale: The values ``values`` were computed from, when they are
+            differences (their rounding is that of the larger operands);
+            by default ``values`` themselves.
+    """
+    import numpy as np
+
+    if values.shape[0] == 0:
+        return True
+    spread = float(np.max(values) - np.min(values))
+    return spread <= rounding_tolerance(values if scale is None else scale)
 
 
 @dataclass(frozen=True)
@@ -101,12 +135,18 @@ def undefined(method: str, n: int, confidence: float, reason: str) -> Interval:
     return Interval(None, None, confidence, method, n, reason)
 
 
-def no_interval_reason(values: NDArray[np.float64], *, what: str = "values") -> str | None:
+def no_interval_reason(
+    values: NDArray[np.float64],
+    *,
+    what: str = "values",
+    scale: NDArray[np.float64] | None = None,
+) -> str | None:
     """Why no interval can be computed from ``values``, or None if one can.
 
     Args:
         values: Finite values.
         what: What the values are, for the message ("values", "differences").
+        scale: The values ``values`` were computed from (see :func:`no_spread`).
 
     Returns:
         A sentence for too few values or for values that are all equal.
@@ -116,10 +156,11 @@ def no_interval_reason(values: NDArray[np.float64], *, what: str = "values") -> 
         return f"no finite {what}"
     if n < MIN_INTERVAL_N:
         return f"an interval needs at least {MIN_INTERVAL_N} {what}; got {n}"
-    if float(values.max()) == float(values.min()):
+    if no_spread(values, scale=scale):
+        rounding = "" if float(values.max()) == float(values.min()) else " up to float rounding"
         return (
-            f"all {n} {what} equal {float(values[0]):.4g}: with zero spread the bootstrap "
-            "(BCa) and t intervals are undefined"
+            f"all {n} {what} equal {float(values[0]):.4g}{rounding}: with no spread the "
+            "bootstrap (BCa) and t intervals are undefined"
         )
     return None
 
@@ -252,6 +293,31 @@ def bootstrap_intervals(
         else:
             intervals.append(Interval(low, high, confidence, method, n, note))
     return intervals
+
+
+def clip_interval(interval: Interval, bounds: tuple[float | None, float | None]) -> Interval:
+    """``interval`` cut to the range a mean can lie in; its note says when it was cut.
+
+    Args:
+        interval: An interval of a mean.
+        bounds: The lowest and highest value the metric can take, None where unbounded.
+    """
+    low, high = interval.low, interval.high
+    if low is None or high is None:
+        return interval
+    least, most = bounds
+    cut_low = least is not None and low < least
+    cut_high = most is not None and high > most
+    if not (cut_low or cut_high):
+        return interval
+    low = least if cut_low and least is not None else low
+    high = most if cut_high and most is not None else high
+    if most is None:
+        note = f"cut at {least:g}: every value is at least {least:g}, and so is the mean"
+    else:
+        note = f"cut to [{least:g}, {most:g}]: every value lies there, and so does the mean"
+    joined = note if interval.note is None else f"{interval.note}; {note}"
+    return Interval(low, high, interval.confidence, interval.method, interval.n, joined)
 
 
 def _join(first: str, second: str | None) -> str:

@@ -22,6 +22,8 @@ from seedwise.stats._intervals import (
     MIN_INTERVAL_N,
     Interval,
     bootstrap_intervals,
+    no_spread,
+    rounding_tolerance,
     undefined,
 )
 from seedwise.stats._shift import rank_sum_test, shift_estimate, shift_interval, signed_rank_test
@@ -122,14 +124,16 @@ def run_pair_tests(
     if too_few is not None:
         return PairTests(label_a, label_b, x, y, (), 0, unavailable=too_few, notes=notes)
     pooled = np.concatenate([x, y])
-    if float(pooled.min()) == float(pooled.max()):
-        same = f"every value is {float(pooled[0]):.4g} in both"
+    if no_spread(pooled):
+        rounding = "" if float(pooled.min()) == float(pooled.max()) else " (up to float rounding)"
+        same = f"every value is {float(pooled[0]):.4g} in both{rounding}"
         return PairTests(label_a, label_b, x, y, (), 0, identical=same, notes=notes)
     found: list[str] = list(notes)
     seed = int(_stream(root, label_a, label_b, "rank test").integers(0, 2**63 - 1))
     if paired:
-        if not np.any(y - x):
-            same = "the values are identical on every seed"
+        if float(np.max(np.abs(y - x))) <= rounding_tolerance(x, y):
+            rounding = "" if not np.any(y - x) else " (up to float rounding)"
+            same = f"the values are identical on every seed{rounding}"
             return PairTests(label_a, label_b, x, y, (), 0, identical=same, notes=notes)
         tests, direction = _paired_tests(x, y, alpha, n_resamples, seed, found)
     else:
@@ -207,9 +211,15 @@ def finish_pair(
         shift_ci = shift_interval(
             x, y, paired=paired, confidence=1.0 - level, n_resamples=n_resamples, seed=seed
         )
+        if paired and no_spread(y - x, scale=np.concatenate([x, y])):
+            # One difference on every seed, up to rounding: the shift is that value.
+            constant = float(np.median(y - x))
+            shift_ci = replace(shift_ci, low=constant, high=constant)
         difference_rng = _stream(root, a, b, "difference")
         difference_ci = (
-            mean_interval(y - x, confidence, n_resamples, difference_rng)
+            mean_interval(
+                y - x, confidence, n_resamples, difference_rng, scale=np.concatenate([x, y])
+            )
             if paired
             else difference_interval(x, y, confidence, n_resamples, difference_rng)
         )
@@ -264,12 +274,13 @@ def _paired_tests(
         wilcoxon_note += f"; {floor}"
     ranks = stats.rankdata(np.abs(nonzero))
     direction = int(np.sign(ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()))
-    t_note = _normality_caution((("the differences", d),), notes)
-    if float(np.ptp(d)) == 0.0:
+    if no_spread(d, scale=np.concatenate([a, b])):
+        notes.append(f"every difference is {float(np.median(d)):.4g} (up to float rounding)")
         t_test = TestResult(
             PAIRED_T, None, None, note="every difference is equal: the t statistic is undefined"
         )
     else:
+        t_note = _normality_caution((("the differences", d),), notes)
         result = stats.ttest_rel(b, a)
         t_test = TestResult(PAIRED_T, float(result.statistic), float(result.pvalue), note=t_note)
     primary = TestResult(
@@ -315,7 +326,7 @@ def _unpaired_tests(
     u_b = mann_whitney.statistic
     direction = int(np.sign(u_b - n_a * n_b / 2.0))
     t_note = _normality_caution(((f"sample of {n_a}", a), (f"sample of {n_b}", b)), notes)
-    if float(np.var(a)) == 0.0 and float(np.var(b)) == 0.0:
+    if no_spread(a) and no_spread(b):
         welch = TestResult(
             WELCH_T, None, None, note="both samples have zero spread: the t statistic is undefined"
         )
@@ -339,12 +350,11 @@ def _normality_caution(
     samples: tuple[tuple[str, NDArray[np.float64]], ...], notes: list[str]
 ) -> str | None:
     """A caution for the t results when Shapiro-Wilk rejects normality of a sample."""
-    import numpy as np
     from scipy import stats
 
     rejected = []
     for name, values in samples:
-        if values.shape[0] < 3 or float(np.ptp(values)) == 0.0:
+        if values.shape[0] < 3 or no_spread(values):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -370,6 +380,7 @@ def _effect_sizes(
     n_resamples: int,
     rng: np.random.Generator,
 ) -> tuple[EffectSize, ...]:
+    import numpy as np
 
     n = int(a.shape[0]) if paired else int(a.shape[0] + b.shape[0])
     if paired:
@@ -386,8 +397,11 @@ def _effect_sizes(
         )
         g_value = float(effects.hedges_g(a, b))
     method = f"BCa bootstrap, {n_resamples} resamples"
-    if not math.isfinite(g_value):
-        reason = "undefined: zero spread"
+    flat = (
+        no_spread(b - a, scale=np.concatenate([a, b])) if paired else no_spread(a) and no_spread(b)
+    )
+    if flat or not math.isfinite(g_value):
+        reason = "undefined: no spread (up to float rounding)"
         g = EffectSize(g_name, None, undefined(method, n, confidence, reason), reason)
     elif min(a.shape[0], b.shape[0]) < MIN_INTERVAL_N:
         reason = f"an interval needs at least {MIN_INTERVAL_N} runs per sample"

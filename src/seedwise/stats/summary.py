@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
 from seedwise.stats._data import check_level, check_positive_int, generator, root_seed, to_finite
 from seedwise.stats._headline import mean_interval, median_interval
-from seedwise.stats._intervals import Interval, t_interval, undefined
+from seedwise.stats._intervals import Interval, clip_interval, no_spread, t_interval, undefined
+from seedwise.stats._range import plain_range
 from seedwise.stats.sample import Sample, check_samples, environment_notes
 from seedwise.stats.summary_results import Summaries, Summary
 
@@ -21,6 +23,9 @@ __all__ = ["BOOTSTRAP_MAX_N", "Summaries", "Summary", "summarize"]
 #: cost grows as n_resamples x n, and at such n the bootstrap-t interval of the
 #: mean agrees with the t-interval. See docs/statistics.md.
 BOOTSTRAP_MAX_N = 2_000
+
+# Positive values whose largest is this many times the smallest get a note.
+_ORDERS_OF_MAGNITUDE = 1_000.0
 
 
 def summarize(
@@ -134,11 +139,19 @@ def _summarize_one(
             confidence=confidence, notes=tuple(notes), study=study,
         )  # fmt: skip
     q1, median, q3 = (float(q) for q in np.percentile(x, [25.0, 50.0, 75.0]))
-    std = float(np.std(x, ddof=1)) if n >= 2 else None
+    # A spread at the rounding of the values is no spread: it is printed as 0.
+    std = (0.0 if no_spread(x) else float(np.std(x, ddof=1))) if n >= 2 else None
     sem = std / float(np.sqrt(n)) if std is not None else None
     if n < 2:
         notes.append("one value: no spread and no interval")
-    mean_ci_t = t_interval(x, confidence)
+    elif float(x.min()) > 0.0 and float(x.max()) / float(x.min()) >= _ORDERS_OF_MAGNITUDE:
+        orders = math.floor(math.log10(float(x.max()) / float(x.min())))
+        notes.append(
+            f"the values span {orders} orders of magnitude: the largest runs set the mean; "
+            "the median (its interval assumes nothing of the shape) or a summary of the "
+            "metric's logarithm (the geometric mean) fits such values better"
+        )
+    mean_ci_t = clip_interval(t_interval(x, confidence), plain_range(x, metric))
     mean_ci, median_ci = _location_intervals(
         x, confidence, n_resamples, root, metric, bootstrap_max_n
     )
@@ -175,9 +188,12 @@ def _location_intervals(
 ) -> tuple[Interval, Interval]:
     n = int(x.shape[0])
     median_ci = median_interval(x, confidence)
+    bounds = plain_range(x, metric)
     if bootstrap_max_n is not None and n > bootstrap_max_n:
         t = t_interval(x, confidence)
         note = f"n = {n} > bootstrap_max_n = {bootstrap_max_n}, so no bootstrap: t-interval"
-        return Interval(t.low, t.high, confidence, t.method, n, note), median_ci
+        return clip_interval(Interval(t.low, t.high, confidence, t.method, n, note), bounds), (
+            median_ci
+        )
     mean_ci = mean_interval(x, confidence, n_resamples, generator(root, "summary", metric))
-    return mean_ci, median_ci
+    return clip_interval(mean_ci, bounds), median_ci
