@@ -198,3 +198,56 @@ def test_escape_round_trips_through_a_parser(value: str) -> None:
     tags, shown = _shown(element("p", value))
     assert tags == ["p"]
     assert shown == value
+
+
+class _Printer:
+    """Enough of IPython's ``RepresentationPrinter`` for a ``_repr_pretty_`` that writes text."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def text(self, text: str) -> None:
+        self.written.append(text)
+
+
+def _plain_text(result: object) -> str:
+    """The ``text/plain`` form a notebook shows, by IPython's rule where IPython is absent.
+
+    IPython walks the MRO and takes the first class that defines
+    ``_repr_pretty_`` (called) or ``__repr__`` (``repr``) in its own ``__dict__``.
+    """
+    try:
+        from IPython.lib.pretty import pretty
+    except ImportError:
+        pass
+    else:
+        return str(pretty(result))
+    for cls in type(result).__mro__:
+        if "_repr_pretty_" in cls.__dict__:
+            printer = _Printer()
+            cls.__dict__["_repr_pretty_"](result, printer, False)
+            return "".join(printer.written)
+        if cls is not object and "__repr__" in cls.__dict__:
+            return repr(result)
+    return repr(result)
+
+
+def test_results_show_their_readable_text_in_a_notebook_not_the_dataclass_repr() -> None:
+    summary = seedwise.summarize([0.3, 0.1, 0.2, 0.5], metric="mse", n_resamples=200)
+    comparison = seedwise.compare(
+        [3.1, 2.9, 3.4, 3.0, 3.2, 3.3], [2.1, 2.0, 2.4, 2.2, 1.9, 2.3], n_resamples=200
+    )
+    report = SeedReport(seed=3, deterministic=True)
+    report.add("python", "random.seed(3)", "ok")
+    results = [
+        summary,
+        Summaries({"mse": summary}, study="base"),
+        comparison,
+        comparison.pairs[0],
+        _check_result("train.py"),
+        report,
+    ]
+    for result in results:
+        shown = _plain_text(result)
+        assert shown == str(result), type(result).__name__
+        assert not shown.startswith(f"{type(result).__name__}("), shown

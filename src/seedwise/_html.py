@@ -1,5 +1,8 @@
 """Small HTML builders for notebook display and reports: every value is escaped.
 
+The plain-text display of the same results in a notebook is
+:func:`notebook_text`.
+
 Text from users and from the store (study names, config values, metric
 names, error messages) is never markup. Each builder here escapes what it is
 given with the standard ``html.escape``, except values that are already
@@ -15,8 +18,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-__all__ = ["NOTEBOOK_STYLE", "Html", "element", "escape", "join", "notebook_block", "table"]
+__all__ = [
+    "NOTEBOOK_STYLE",
+    "Html",
+    "element",
+    "escape",
+    "join",
+    "notebook_block",
+    "notebook_text",
+    "table",
+]
 
 #: The style of every notebook display: a compact table that follows the notebook's theme.
 NOTEBOOK_STYLE = (
@@ -140,3 +153,21 @@ def notebook_block(*children: object) -> Html:
     return element(
         "div", Html(f"<style>{NOTEBOOK_STYLE}</style>"), *children, class_="seedwise-display"
     )
+
+
+def notebook_text(self: object, printer: Any, cycle: bool) -> None:
+    """A result's plain-text display in a notebook: its ``str``, not its dataclass repr.
+
+    IPython shows the ``text/plain`` form (a console, nbclient and papermill
+    outputs, notebooks rendered to text) with the ``_repr_pretty_`` of the
+    first class in the MRO that defines either it or ``__repr__``. A
+    dataclass defines ``__repr__``, so a base class's ``_repr_pretty_`` is
+    never reached: each result class names this function itself,
+    ``_repr_pretty_ = notebook_text``.
+
+    Args:
+        self: The result.
+        printer: IPython's ``RepresentationPrinter``.
+        cycle: Whether the result is being printed inside itself.
+    """
+    printer.text(f"{type(self).__name__}(...)" if cycle else str(self))

@@ -4,6 +4,7 @@ line with the command line as it should have been, exit code 2, and nothing writ
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 import seedwise
 from seedwise.cli import main
 from seedwise.errors import ExperimentError
+from seedwise.records import RunRecord
+from seedwise.runner import run_seed
 from seedwise.store import open_store
 from tests.runner.conftest import FAST
 
@@ -100,16 +103,28 @@ def test_set_on_a_script_that_never_reads_it_is_refused_with_the_command_to_use(
     assert not store.exists()
 
 
+def run_script(
+    folder: Path, text: str, options: list[str], script_args: Sequence[str] = ()
+) -> tuple[int, list[RunRecord], str]:
+    """``seedwise run script.py OPTIONS -- SCRIPT_ARGS`` in ``folder`` as the study ``s``.
+
+    Returns the exit code, the study's runs and its stored experiment.
+    """
+    (folder / "script.py").write_text(text)
+    store = folder / "s.db"
+    argv = ["run", "script.py", "--workers", "1", *FAST, "--store", str(store), "--name", "s"]
+    code = main([*argv, *options, "--", *script_args])
+    with open_store(store) as opened:
+        return code, opened.runs("s"), opened.study("s").record.experiment
+
+
 def test_set_reaches_a_script_that_reads_its_context(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "reads.py").write_text(READS_ITS_CONTEXT)
-    store = tmp_path / "s.db"
-    argv = ["run", "reads.py", "--set", "epochs=7", "--repeats", "1", "--workers", "1"]
-    assert main([*argv, *FAST, "--store", str(store), "--name", "ctx"]) == 0, capsys.readouterr()
-    with open_store(store) as opened:
-        assert [run.metrics for run in opened.runs("ctx")] == [{"epochs": 7.0}]
+    code, runs, _ = run_script(tmp_path, READS_ITS_CONTEXT, ["--set", "epochs=7", "--repeats", "1"])
+    assert code == 0
+    assert [run.metrics for run in runs] == [{"epochs": 7.0}]
 
 
 def test_the_python_api_refuses_config_for_a_script_too(script: Path) -> None:
@@ -117,3 +132,96 @@ def test_the_python_api_refuses_config_for_a_script_too(script: Path) -> None:
     with pytest.raises(ExperimentError, match=r"config keys 'epochs' for the script 'train\.py'"):
         seedwise.run("train.py", config={"epochs": 1}, store=store)
     assert not store.exists()
+
+
+SEEDED_SCRIPT = """\
+import argparse
+import sys
+
+import seedwise
+
+# argparse for its options, Hydra-style key=value tokens for the rest.
+parser = argparse.ArgumentParser()
+parser.add_argument("--seed", type=int, required=True)
+parser.add_argument("--init-seed", type=int, required=True)
+parser.add_argument("--repeat", type=int, required=True)
+parser.add_argument("--study", required=True)
+known, overrides = parser.parse_known_args()
+tokens = dict(token.split("=", 1) for token in overrides)
+ctx = seedwise.current_context()
+seedwise.record(
+    seed=known.seed,
+    seed_is_ctx=float(known.seed == ctx.seed),
+    init_is_ctx=float(known.init_seed == ctx.seed_for("init")),
+    repeat=known.repeat,
+    study_is_ctx=float(known.study == ctx.study == "s"),
+    hydra_seed=int(tokens["seed"]),
+    literal=float(tokens["note"] == "{seed}"),
+)
+"""
+
+
+def test_a_scripts_arguments_receive_the_runs_seed_stream_seeds_repeat_and_study(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    script_args = [
+        "--seed", "{seed}", "--init-seed={seed:init}", "--repeat", "{repeat}",
+        "--study", "{study}", "seed={seed}", "note={{seed}}",
+    ]  # fmt: skip
+    code, runs, stored = run_script(tmp_path, SEEDED_SCRIPT, ["--repeats", "2"], script_args)
+    assert code == 0
+    assert [run.metrics for run in runs] == [
+        {
+            "seed": float(run_seed(0, repeat)),
+            "seed_is_ctx": 1.0,
+            "init_is_ctx": 1.0,
+            "repeat": float(repeat),
+            "study_is_ctx": 1.0,
+            "hydra_seed": float(run_seed(0, repeat)),
+            "literal": 1.0,
+        }
+        for repeat in (0, 1)
+    ]
+    # The study keeps its arguments as written: the placeholders are its identity.
+    assert shlex.split(stored)[1:] == script_args
+
+
+def test_an_unknown_placeholder_is_refused_before_anything_runs(
+    script: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = script.parent / "s.db"
+    assert main(["run", "train.py", "--store", str(store), *FAST, "--", "--seed", "{sede}"]) == 2
+    line = one_error_line(capsys)
+    assert "A script's argument '{sede}' cannot be filled for each run: " in line
+    assert "the unknown placeholder {sede}" in line
+    assert "{seed}, {seed:NAME}, {repeat}, {study}, {workdir}" in line
+    assert not store.exists()
+
+
+MULTIRUN = """\
+import seedwise
+
+# Two trainings inside one run, each in its own try, as a Hydra multirun runs its jobs.
+for accuracy in (0.5, 0.75):
+    try:
+        seedwise.record(accuracy=accuracy)
+    except Exception as error:
+        print(f"job failed: {error}")
+"""
+
+
+def test_a_metric_recorded_twice_fails_the_run_even_when_the_error_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, (run,), _ = run_script(tmp_path, MULTIRUN, ["--repeats", "1"])
+    assert code == 1
+    assert run.status == "failed"
+    assert run.metrics == {}
+    assert run.error == (
+        "UsageError: Metric `accuracy` was recorded twice in one run. Received: accuracy=0.75 "
+        "after accuracy=0.5; expected one value per metric and run: record each training's "
+        "result under its own name (e.g. accuracy_1=...), log values over time with "
+        "ctx.log(step, accuracy=...), or make each training a run of its own"
+    )

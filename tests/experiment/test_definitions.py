@@ -301,8 +301,8 @@ def test_a_module_imported_inside_the_function_counts_and_the_standard_library_d
     [
         ("jupyter", "Data_analysis.train"),
         ("vscode", "explore.train"),
-        ("console", "__main__.train"),
-        ("unknown", "__main__.train"),
+        ("console", "train"),
+        ("unknown", "train"),
     ],
 )
 def test_a_notebook_function_is_named_after_its_notebook(

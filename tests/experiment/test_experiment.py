@@ -281,6 +281,23 @@ def test_context_pickles_with_its_records() -> None:
     assert copy.fingerprints == ctx.fingerprints
 
 
+def test_a_context_knows_its_study() -> None:
+    ctx = RunContext(7, 2, {}, Path("/runs/00002"), study="base-1a2b")
+    assert (ctx.study, ctx.repeat, ctx.workdir) == ("base-1a2b", 2, Path("/runs/00002"))
+    assert "study='base-1a2b'" in repr(ctx)
+    assert RunContext(7, 2, {}, Path(".")).study is None
+
+
+def test_a_metric_recorded_twice_is_refused_and_the_first_value_kept() -> None:
+    ctx = RunContext(7, 0, {}, Path("."))
+    ctx.record(loss=0.5, accuracy=0.9)
+    with pytest.raises(UsageError, match=r"^Metric `loss` was recorded twice in one run\. "):
+        ctx.record(f1=0.3, loss=0.4)
+    assert ctx.recorded == {"loss": 0.5, "accuracy": 0.9}
+    assert ctx.recorded_twice is not None
+    assert "loss=0.4 after loss=0.5" in str(ctx.recorded_twice)
+
+
 def test_config_is_copied() -> None:
     config: dict[str, Any] = {"epochs": 2}
     ctx = RunContext(seed=1, repeat=0, config=config, workdir=Path("."))

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from seedwise._html import Html, element, join, notebook_block, table
+from seedwise._html import Html, element, join, notebook_block, notebook_text, table
 from seedwise._json import json_ready, number_from_json
 
 __all__ = ["Cause", "CheckResult", "Divergence"]
@@ -137,6 +137,8 @@ class CheckResult:
             fingerprints=int(data["fingerprints"]),
             duration=float(data["duration"]),
         )
+
+    _repr_pretty_ = notebook_text
 
     def _repr_html_(self) -> str:
         """The verdict, where the runs part and why, as HTML for notebooks."""

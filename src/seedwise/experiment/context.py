@@ -38,8 +38,11 @@ class RunContext:
             ``keras.utils.set_random_seed``, Lightning's ``seed_everything``,
             ``jax.random.key``).
         repeat: This run's index in the study, ``>= 0``.
+        study: The study's name (to name a run's own logs or tracker runs,
+            e.g. ``f"{ctx.study}/{ctx.repeat}"``); None for a context made
+            by hand.
         config: The study's configuration (a fresh dict per run).
-        workdir: A folder for this run's artefacts.
+        workdir: A folder for this run's artefacts, its own in every run.
         steps: The per-step metrics logged so far, in order.
         fingerprints: The tensor digests recorded so far, one per leaf tensor.
 
@@ -58,6 +61,7 @@ class RunContext:
         workdir: Path,
         *,
         pins: StreamPins | None = None,
+        study: str | None = None,
     ) -> None:
         """Create a context.
 
@@ -69,6 +73,7 @@ class RunContext:
             pins: Streams held at a fixed key (``seedwise attribute``): a pinned
                 stream, and ``ctx.seed`` when the rest is pinned, derive from
                 ``pins.key`` instead of ``seed``; None for none.
+            study: The study's name, or None outside a study.
 
         Raises:
             InvalidSeedError: A bad seed.
@@ -79,6 +84,7 @@ class RunContext:
         self._run_seed = checked
         self.seed: int = checked if pins is None else pins.run_seed(checked)
         self.repeat: int = _check_step(repeat, name="repeat")
+        self.study: str | None = study
         if not isinstance(config, dict):
             raise UsageError(
                 f"`config` must be a dict. Received: config={config!r} "
@@ -89,11 +95,14 @@ class RunContext:
         self.steps: list[StepRecord] = []
         self.fingerprints: list[FingerprintRecord] = []
         self.recorded: dict[str, float] = {}
+        #: A second ``record`` of one metric, kept so that the run fails even
+        #: when the code that recorded catches the error and carries on.
+        self.recorded_twice: UsageError | None = None
 
     def __repr__(self) -> str:
         return (
-            f"RunContext(seed={self.seed}, repeat={self.repeat}, config={self.config!r}, "
-            f"workdir={str(self.workdir)!r})"
+            f"RunContext(seed={self.seed}, repeat={self.repeat}, study={self.study!r}, "
+            f"config={self.config!r}, workdir={str(self.workdir)!r})"
         )
 
     def rng(self, name: str) -> np.random.Generator:
@@ -168,13 +177,17 @@ class RunContext:
 
         For scripts and functions that print rather than return: the metrics
         recorded are the run's result (a returned mapping adds to them and
-        wins on a shared name). Recording a name again replaces its value.
+        wins on a shared name). A run has one value per metric: recording a
+        name a second time fails the run, rather than keep one of the two
+        unseen (a loop of trainings inside one run, such as a Hydra
+        multirun, would otherwise store only its last).
 
         Returns:
             The metrics, as floats.
 
         Raises:
-            UsageError: No metrics, or a value that is not a real number.
+            UsageError: No metrics, a value that is not a real number, or a
+                metric this run has recorded already; nothing is recorded.
         """
         if not metrics:
             raise UsageError(
@@ -182,6 +195,16 @@ class RunContext:
                 "expected e.g. seedwise.record(mse=0.1)"
             )
         checked = {name: _metric(name, value) for name, value in metrics.items()}
+        again = next((name for name in checked if name in self.recorded), None)
+        if again is not None:
+            self.recorded_twice = UsageError(
+                f"Metric `{again}` was recorded twice in one run. Received: "
+                f"{again}={checked[again]!r} after {again}={self.recorded[again]!r}; expected "
+                "one value per metric and run: record each training's result under its own "
+                f"name (e.g. {again}_1=...), log values over time with ctx.log(step, "
+                f"{again}=...), or make each training a run of its own"
+            )
+            raise self.recorded_twice
         self.recorded.update(checked)
         return checked
 
@@ -251,7 +274,8 @@ def record(**metrics: float) -> dict[str, float]:
         The metrics as floats.
 
     Raises:
-        UsageError: No metrics, or a value that is not a real number.
+        UsageError: No metrics, a value that is not a real number, or a
+            metric the current run has recorded already.
 
     Example:
         >>> seedwise.record(mse=0.0123)

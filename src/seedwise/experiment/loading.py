@@ -17,7 +17,9 @@
 - a function sent **by value** is unpickled;
 - a **script** is checked, the installed packages it imports at its top
   level are imported (outside the runs' timeouts), and what comes back runs
-  it afresh as ``__main__`` with its arguments for each run.
+  it afresh as ``__main__`` for each run, with its arguments' placeholders
+  (``--seed {seed}``, :mod:`~seedwise.experiment.placeholders`) filled
+  from that run's context.
 
 Call what comes back through :func:`~seedwise.experiment.calling.call_experiment`.
 """
@@ -31,6 +33,7 @@ import importlib
 import importlib.util
 import inspect
 import re
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +43,7 @@ from typing import Any
 
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
+from seedwise.experiment.placeholders import fill_placeholders
 from seedwise.experiment.reference import (
     ByValueRef,
     ExperimentRef,
@@ -243,21 +247,25 @@ class _Script:
     def __call__(self, context: Any) -> None:
         """Run the script once, its folder first on ``sys.path`` meanwhile.
 
+        Its arguments' placeholders are filled from ``context`` first.
+
         Raises:
             ExperimentError: The script exited with a code other than 0.
         """
         import runpy
 
+        argv = fill_placeholders(self.argv, context)
         saved_argv, saved_path = list(sys.argv), list(sys.path)
-        sys.argv = [str(self.path), *self.argv]
+        sys.argv = [str(self.path), *argv]
         sys.path.insert(0, str(self.path.parent))
         try:
             runpy.run_path(str(self.path), run_name="__main__")
         except SystemExit as exit_:
             if exit_.code not in (None, 0):
                 raise ExperimentError(
-                    f"The script exited with code {exit_.code!r}. Received: {self.path.name} "
-                    f"{' '.join(self.argv)}; expected it to finish, or exit with code 0"
+                    f"The script exited with code {exit_.code!r}. Received: "
+                    f"{shlex.join([self.path.name, *argv])}; expected it to finish, or exit "
+                    "with code 0"
                 ) from None
         finally:
             sys.argv, sys.path[:] = saved_argv, saved_path

@@ -154,9 +154,11 @@ class ByValueRef:
     def name(self) -> str:
         """A short name: the defining script or notebook and the function (``analysis.train``).
 
-        ``__main__.train`` where the definer is not known.
+        The function alone (``train``) where the definer is not known: never
+        ``__main__.train``, since a name that starts with ``_`` is one that
+        matplotlib leaves out of a legend.
         """
-        return f"{self.origin or BY_VALUE_MODULE}.{self.function}"
+        return f"{self.origin}.{self.function}" if self.origin else self.function
 
 
 #: An experiment's reference, of one of the three kinds.

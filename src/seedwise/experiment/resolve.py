@@ -25,6 +25,7 @@ from typing import Any
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
 from seedwise.experiment.code.definitions import capture_definitions, defined_in
+from seedwise.experiment.placeholders import check_placeholders
 from seedwise.experiment.reference import (
     BY_VALUE_MODULE,
     REFERENCE_FORMS,
@@ -253,7 +254,10 @@ def _resolve_function(ref: FunctionRef, text: str, config: Mapping[str, Any]) ->
 def _resolve_script(
     ref: ScriptRef, text: str, argv: Sequence[str], config: Mapping[str, Any]
 ) -> ScriptRef:
-    """The script, its path resolved and its arguments joined; config only if it is read."""
+    """The script, its path resolved and its arguments joined and their placeholders checked.
+
+    Config is refused unless the script reads it.
+    """
     path = file_of(ref.path, text)
     tree = _parse(path, text)
     if config and not _reads_run_context(tree):
@@ -264,7 +268,9 @@ def _resolve_script(
             "command line), or a script that reads ctx.config through "
             "seedwise.current_context()"
         )
-    return ScriptRef(str(path), (*ref.argv, *argv))
+    arguments = (*ref.argv, *argv)
+    check_placeholders(arguments)
+    return ScriptRef(str(path), arguments)
 
 
 def resolve_experiment(
@@ -290,8 +296,9 @@ def resolve_experiment(
     Raises:
         ExperimentError: A bad reference, a missing file, module or function,
             a syntax error, a signature the config cannot fill, arguments
-            given to a function, config given to a script that never reads
-            it, or a function that cannot be serialised.
+            given to a function, a script's argument with a placeholder no
+            run fills (``{sede}``), config given to a script that never
+            reads it, or a function that cannot be serialised.
     """
     config = dict(config or {})
     if isinstance(fn_or_ref, ByValueRef):

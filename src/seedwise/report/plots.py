@@ -275,6 +275,9 @@ def curve_figure(name: str, curves: Sequence[tuple[StudyPart, Curve]]) -> bytes:
         figure.subplots_adjust(left=0.1, right=0.98, bottom=0.13, top=0.9)
         axis = figure.subplots()
         samples = []
+        # Given to the legend by hand: matplotlib leaves out of a legend it gathers
+        # itself every label that starts with "_", a study named "_baseline" included.
+        lines, labels = [], []
         for index, (study, curve) in enumerate(curves):
             some = np.isfinite(curve.values).any(axis=0)
             steps, values = curve.steps[some], curve.values[:, some]
@@ -285,13 +288,8 @@ def curve_figure(name: str, curves: Sequence[tuple[StudyPart, Curve]]) -> bytes:
                 low, median, high = np.nanpercentile(values, [25.0, 50.0, 75.0], axis=0)
             runs = int(values.shape[0])
             axis.fill_between(steps, low, high, color=_colour(index), alpha=0.2, linewidth=0)
-            axis.plot(
-                steps,
-                median,
-                color=_colour(index),
-                linewidth=1.5,
-                label=f"{_label(study.name, 40)} ({runs} runs)",
-            )
+            lines += axis.plot(steps, median, color=_colour(index), linewidth=1.5)
+            labels.append(f"{_label(study.name, 40)} ({runs} runs)")
             samples.append(values[np.isfinite(values)])
         if _log_scale(samples):
             axis.set_yscale("log")
@@ -303,5 +301,5 @@ def curve_figure(name: str, curves: Sequence[tuple[StudyPart, Curve]]) -> bytes:
         )
         axis.grid(alpha=0.3)
         if samples:
-            axis.legend(fontsize=8)
+            axis.legend(lines, labels, fontsize=8)
         return _png(figure)

@@ -18,7 +18,13 @@ from typing import Any
 
 from seedwise.errors import UsageError
 from seedwise.experiment.code.identity import code_identity, describe_change
-from seedwise.experiment.reference import ByValueRef, ExperimentRef, ScriptRef, same_experiment
+from seedwise.experiment.reference import (
+    BY_VALUE_MODULE,
+    ByValueRef,
+    ExperimentRef,
+    ScriptRef,
+    same_experiment,
+)
 from seedwise.experiment.resolve import is_keyed_experiment, resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.runner.tasks import StudySettings
@@ -123,13 +129,21 @@ def default_study_name(
     """``<file>.<function>-<hash>``: the experiment's short name and a hash of the study.
 
     A function sent by value is named after the script or notebook that
-    defined it (``analysis.train-<hash>``; ``__main__.train-<hash>`` where
-    none is known), so two notebooks sharing a store do not share a study.
+    defined it (``analysis.train-<hash>``; ``train-<hash>`` where none is
+    known; studies begun before this name was used are ``__main__.train-<hash>``,
+    with the same hash), so two notebooks sharing a store do not share a study.
     The hash covers the function or the script's arguments, the config, the
     seed and the settings; not the folder the file lies in, so the same study
     has the same name in another checkout.
     """
-    what = shlex.join(source.argv) if isinstance(source, ScriptRef) else source.name
+    if isinstance(source, ScriptRef):
+        what = shlex.join(source.argv)
+    elif isinstance(source, ByValueRef) and source.origin is None:
+        # Hashed as it was named before (``__main__.train``), so that a study begun then
+        # keeps its hash: ``__main__.`` plus the new name.
+        what = f"{BY_VALUE_MODULE}.{source.function}"
+    else:
+        what = source.name
     identity = json.dumps(
         {
             "experiment": what,

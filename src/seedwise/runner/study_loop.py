@@ -8,6 +8,7 @@ the end.
 
 from __future__ import annotations
 
+import shlex
 import struct
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.errors import SweepInterrupted
+from seedwise.experiment.reference import ScriptRef
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import Executor
 from seedwise.runner.folders import repeat_folder
@@ -97,10 +99,14 @@ class StudyRun:
             # Said instead of "seeds itself": a keyed experiment has no seed to hand on.
             return [self.identical_lanes]
         if self.seeds_itself:
+            fix = (
+                _script_seed_fix(self.spec.source)
+                if isinstance(self.spec.source, ScriptRef)
+                else "e.g. seed_everything(ctx.seed) or random_state=ctx.seed"
+            )
             return [
                 "every run returned the same metrics: the code seems to seed itself with a "
-                "constant; hand it the run's seed instead, e.g. seed_everything(ctx.seed) or "
-                "random_state=ctx.seed"
+                f"constant; hand it the run's seed instead, {fix}"
             ]
         return []
 
@@ -118,6 +124,29 @@ class StudyRun:
             return False
         first = _metric_bits(finished[0])
         return all(_metric_bits(metrics) == first for metrics in finished[1:])
+
+
+def _script_seed_fix(script: ScriptRef) -> str:
+    """The constant-seed fix for a script: its own seed option, filled by a placeholder.
+
+    A ``--seed VALUE``, ``--seed=VALUE`` or Hydra ``seed=VALUE`` it is given
+    already has its value replaced; else ``--seed {seed}`` is added.
+    """
+    words, index, found = list(script.argv), 0, False
+    while index < len(words):
+        option, equals, _ = words[index].partition("=")
+        if option in ("--seed", "seed") and equals:
+            words[index], found = f"{option}={{seed}}", True
+        elif words[index] == "--seed" and index + 1 < len(words):
+            words[index + 1], found = "{seed}", True
+        index += 1
+    if not found:
+        words += ["--seed", "{seed}"]
+    command = shlex.join(["seedwise", "run", script.file.name, "--", *words])
+    return (
+        f"with the placeholder {{seed}}, filled in by each run: {command} (Hydra: "
+        "seed={seed}), the script seeding itself from that option"
+    )
 
 
 def _metric_bits(metrics: Mapping[str, float]) -> dict[str, bytes]:

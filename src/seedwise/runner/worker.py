@@ -123,8 +123,11 @@ def _result(
 ) -> dict[str, float]:
     """The run's metrics: read from its output, recorded with ``seedwise.record``, returned.
 
-    Later sources win on a shared name; a run with none of the three fails.
+    Later sources win on a shared name; a run with none of the three fails, and so
+    does one that recorded a metric twice, even where its code caught that error.
     """
+    if context.recorded_twice is not None:
+        raise context.recorded_twice
     metrics: dict[str, float] = {}
     if patterns:
         metrics.update(metrics_from_output(output.read_text(errors="replace"), patterns))
@@ -181,7 +184,9 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         _limit_threads(task.settings)
         workdir = Path(task.workdir)
         workdir.mkdir(parents=True, exist_ok=True)
-        context = RunContext(task.seed, task.repeat, task.config, workdir, pins=pins)
+        context = RunContext(
+            task.seed, task.repeat, task.config, workdir, pins=pins, study=task.study
+        )
         if task.capture:
             hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
         if watch is not None:

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from seedwise._html import element, notebook_block, table
+from seedwise._html import element, notebook_block, notebook_text, table
 
 __all__ = ["SeedAction", "SeedReport", "Status"]
 
@@ -123,6 +123,8 @@ class SeedReport:
         return cls(
             seed=int(data["seed"]), deterministic=bool(data["deterministic"]), actions=actions
         )
+
+    _repr_pretty_ = notebook_text
 
     def _repr_html_(self) -> str:
         """The report as an HTML table, for notebooks; warnings stand out."""

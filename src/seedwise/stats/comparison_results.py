@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
-from seedwise._html import notebook_block
+from seedwise._html import notebook_block, notebook_text
 from seedwise.stats._format import (
     format_number,
     format_p,
@@ -194,6 +194,8 @@ class PairComparison:
     def __str__(self) -> str:
         return "\n".join(text_lines(pair_blocks(self)))
 
+    _repr_pretty_ = notebook_text
+
     def _repr_html_(self) -> str:
         """The pair as HTML, for notebooks (every label escaped)."""
         return str(notebook_block(html_blocks(pair_blocks(self))))
@@ -282,6 +284,8 @@ class Comparison:
 
     def __str__(self) -> str:
         return self.text()
+
+    _repr_pretty_ = notebook_text
 
     def _repr_html_(self) -> str:
         """Every pair, the ranking and the warnings as HTML, for notebooks."""

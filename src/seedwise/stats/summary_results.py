@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
-from seedwise._html import notebook_block
+from seedwise._html import notebook_block, notebook_text
 from seedwise.stats._format import format_number, level_text, plain_dict
 from seedwise.stats._intervals import Interval, interval_cell
 
@@ -91,6 +91,8 @@ class Summary:
     def __str__(self) -> str:
         return self.text()
 
+    _repr_pretty_ = notebook_text
+
     def _repr_html_(self) -> str:
         """The summary as an HTML table, for notebooks (every label escaped)."""
         return str(notebook_block(html_blocks(summary_blocks([self], details=True))))
@@ -127,6 +129,8 @@ class Summaries:
 
     def __str__(self) -> str:
         return self.text()
+
+    _repr_pretty_ = notebook_text
 
     def _repr_html_(self) -> str:
         """Every metric's summary in one HTML table, for notebooks."""
