@@ -138,6 +138,9 @@ def test_code_that_seeds_itself_with_a_constant_is_named_a_hazard(tmp_path: Path
     assert result.reproducible is True
     assert [cause.kind for cause in result.causes] == ["seed ignored"]
     assert "ctx.seed" in result.causes[0].fix
+    assert "a script's own option receives it as a placeholder (-- --seed {seed})" in (
+        result.causes[0].fix
+    )
 
 
 def test_metrics_printed_with_few_digits_are_named_a_hazard(tmp_path: Path) -> None:

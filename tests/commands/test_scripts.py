@@ -225,3 +225,16 @@ def test_a_metric_recorded_twice_fails_the_run_even_when_the_error_is_caught(
         "result under its own name (e.g. accuracy_1=...), log values over time with "
         "ctx.log(step, accuracy=...), or make each training a run of its own"
     )
+
+
+def test_a_placeholder_given_to_seedwises_own_seed_says_where_it_goes(
+    script: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = script.parent / "s.db"
+    assert main(["run", "train.py", "--seed", "{seed}", "--store", str(store)]) == 2
+    assert one_error_line(capsys) == (
+        "seedwise: error: argument --seed: not an integer. Received: '{seed}'; expected a "
+        "whole number such as 3 (placeholders such as {seed} go in a script's own arguments, "
+        "after --). Try 'seedwise run --help'"
+    )
+    assert not store.exists()

@@ -194,8 +194,9 @@ def _seed_ignored(base: RunRecord, other: RunRecord, other_seed: int) -> list[Ca
             f"a run with another seed ({other_seed}) gave the same bits, so the code seeds "
             "itself with a constant (seed_everything(42), random_state=0) or uses no "
             "randomness: every repeat of a study would be the same run",
-            "seed from the run's seed: seed_everything(ctx.seed), random_state=ctx.seed, "
-            "or seedwise.current_context().seed in a script",
+            "seed from the run's seed: seed_everything(ctx.seed), random_state=ctx.seed; "
+            "a script's own option receives it as a placeholder (-- --seed {seed}), or it "
+            "reads seedwise.current_context().seed",
         )
     ]
 

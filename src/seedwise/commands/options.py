@@ -60,8 +60,14 @@ def _integer(text: str) -> int:
     try:
         return int(text)
     except ValueError:
+        # `seedwise run train.py --seed {seed}`: the script's own option, given to seedwise.
+        where = (
+            " (placeholders such as {seed} go in a script's own arguments, after --)"
+            if "{" in text
+            else ""
+        )
         raise argparse.ArgumentTypeError(
-            f"not an integer. Received: {text!r}; expected a whole number such as 3"
+            f"not an integer. Received: {text!r}; expected a whole number such as 3{where}"
         ) from None
 
 
