@@ -15,6 +15,7 @@ from seedwise.errors import ExperimentError
 from seedwise.records import RunRecord
 from seedwise.runner import run_seed
 from seedwise.store import open_store
+from tests.conftest import run_python
 from tests.runner.conftest import FAST
 
 SCRIPT = """\
@@ -238,3 +239,28 @@ def test_a_placeholder_given_to_seedwises_own_seed_says_where_it_goes(
         "after --). Try 'seedwise run --help'"
     )
     assert not store.exists()
+
+
+@pytest.mark.slow
+def test_a_script_that_never_imports_seedwise_gets_each_runs_seed_in_a_fresh_process(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "import argparse\n\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--seed', type=int, required=True)\n"
+        "print(f'SEED: {parser.parse_args().seed}')\n"
+    )
+    store = tmp_path / "s.db"
+    command = [
+        "-m", "seedwise", "run", str(script), "--repeats", "2", "--workers", "1", *FAST,
+        "--store", str(store), "--name", "plain", "--metric", "seed=SEED: ([0-9]+)",
+        "--", "--seed", "{seed}",
+    ]  # fmt: skip
+    done = run_python(command)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open_store(store) as opened:
+        assert [run.metrics for run in opened.runs("plain")] == [
+            {"seed": float(run_seed(0, repeat))} for repeat in (0, 1)
+        ]
