@@ -13,7 +13,7 @@ import pytest
 
 from seedwise.stats import compare, sample_size, sequential_stop
 from seedwise.stats._headline import mean_interval, proportion_interval
-from seedwise.stats._shift import signed_rank_test
+from seedwise.stats._shift import rank_sum_test, shift_interval, signed_rank_test
 from seedwise.stats.power import rank_test_power
 
 
@@ -64,6 +64,28 @@ def test_verdict_and_its_interval_always_agree() -> None:
             assert pair.shift_ci is not None
             if pair.shift_ci.defined:
                 assert pair.significant == (not pair.shift_ci.contains(0.0))
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_verdict_and_interval_agree_on_tied_accuracies(paired: bool) -> None:
+    # Accuracies on a 200-example test set: ties everywhere, zero differences when paired.
+    rng = np.random.default_rng(21)
+    checked = 0
+    for index in range(150):
+        base = rng.binomial(200, 0.8, 10) / 200
+        a = base + rng.integers(-2, 3, 10) / 200 if paired else base
+        b = (base if paired else rng.binomial(200, 0.8, 10) / 200) + rng.integers(
+            -2, 3 + index % 3, 10
+        ) / 200
+        if paired:
+            p_value = signed_rank_test(b - a, 0, 0).p_value
+        else:
+            p_value = rank_sum_test(a, b, 0, 0).p_value
+        interval = shift_interval(a, b, paired=paired, confidence=0.95, n_resamples=0, seed=0)
+        if interval.defined:
+            checked += 1
+            assert (p_value <= 0.05) == (not interval.contains(0.0)), (index, str(interval))
+    assert checked > 100
 
 
 def test_until_ci_rule_covers_on_lognormal_data() -> None:

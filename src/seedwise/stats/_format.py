@@ -51,13 +51,22 @@ def format_p(p_value: float | None) -> str:
     return f"p = {p_value:.3f}"
 
 
-def format_interval(low: float | None, high: float | None, confidence: float) -> str:
+def format_interval(
+    low: float | None,
+    high: float | None,
+    confidence: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> str:
     """An interval as ``[95% CI low, high]``, or a note that there is none.
 
     Args:
         low: The lower bound, None when the interval is undefined.
         high: The upper bound, None when the interval is undefined.
         confidence: The confidence level, e.g. 0.95.
+        low_open: The lower bound is not in the interval: printed ``>low``.
+        high_open: The upper bound is not in the interval: printed ``<high``.
 
     Returns:
         The formatted interval.
@@ -65,8 +74,12 @@ def format_interval(low: float | None, high: float | None, confidence: float) ->
     level = f"{100 * confidence:.4g}%"
     if low is None or high is None:
         return f"[{level} CI n/a]"
+    # A bound of -0.0 (a shift of minus nothing) prints as 0.
+    low, high = low + 0.0, high + 0.0
     digits = distinct_digits(low, high)
-    return f"[{level} CI {format_number(low, digits)}, {format_number(high, digits)}]"
+    shown_low = (">" if low_open else "") + format_number(low, digits)
+    shown_high = ("<" if high_open else "") + format_number(high, digits)
+    return f"[{level} CI {shown_low}, {shown_high}]"
 
 
 def distinct_digits(*values: float, digits: int = 4, most: int = 15) -> int:

@@ -83,6 +83,10 @@ class Interval:
             resamples"`` or ``"t-interval, 29 df"``.
         n: The number of values (or pairs) it rests on.
         note: Why the interval is undefined, or a caution about it.
+        low_open: The lower bound itself is outside (printed ``>low``): a
+            rank test's interval on tied data, where the test rejects the
+            bound but not the shifts just above it.
+        high_open: The upper bound itself is outside (printed ``<high``).
     """
 
     low: float | None
@@ -91,6 +95,8 @@ class Interval:
     method: str
     n: int
     note: str | None = None
+    low_open: bool = False
+    high_open: bool = False
 
     @property
     def defined(self) -> bool:
@@ -105,10 +111,12 @@ class Interval:
         return (self.high - self.low) / 2.0
 
     def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the closed interval (False if undefined)."""
+        """Whether ``value`` lies in the interval (False if undefined)."""
         if self.low is None or self.high is None:
             return False
-        return self.low <= value <= self.high
+        above = self.low < value if self.low_open else self.low <= value
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
 
     def to_dict(self) -> dict[str, Any]:
         """The interval as JSON-ready values."""
@@ -120,13 +128,13 @@ class Interval:
                 "method": self.method,
                 "n": self.n,
                 "note": self.note,
+                "low_open": self.low_open,
+                "high_open": self.high_open,
             }
         )
 
     def __str__(self) -> str:
-        text = (
-            f"{format_interval(self.low, self.high, self.confidence)} ({self.method}, n = {self.n})"
-        )
+        text = f"{interval_cell(self)} ({self.method}, n = {self.n})"
         return f"{text}: {self.note}" if self.note else text
 
 
@@ -338,10 +346,11 @@ def interval_cell(interval: Interval | None, *, level: bool = True) -> str:
     """
     if interval is None:
         return format_interval(None, None, 0.95) if level else "n/a"
+    opens = {"low_open": interval.low_open, "high_open": interval.high_open}
     if level:
-        return format_interval(interval.low, interval.high, interval.confidence)
+        return format_interval(interval.low, interval.high, interval.confidence, **opens)
     if interval.low is None or interval.high is None:
         return "n/a"
-    return format_interval(interval.low, interval.high, interval.confidence).replace(
+    return format_interval(interval.low, interval.high, interval.confidence, **opens).replace(
         f"{100 * interval.confidence:.4g}% CI ", "", 1
     )

@@ -269,11 +269,13 @@ def shift_interval(
         return undefined(method, n, confidence, "every difference is the same: no interval")
     mids = np.concatenate([[values[0] - 1.0], (values[:-1] + values[1:]) / 2.0, [values[-1] + 1.0]])
 
-    def p(index: int) -> float:
-        shift = float(mids[index])
+    def p_at(shift: float) -> float:
         if paired:
             return signed_rank_test(b - a - shift, n_resamples, seed).p_value
         return rank_sum_test(a, b - shift, n_resamples, seed).p_value
+
+    def p(index: int) -> float:
+        return p_at(float(mids[index]))
 
     estimate = shift_estimate(a, b, paired=paired)
     center = int(np.searchsorted(mids, estimate))
@@ -291,7 +293,45 @@ def shift_interval(
         return undefined(method, n, confidence, "the test rejects every shift: no interval")
     low = _bisect(p, 0, center, alpha, rising=True)
     high = _bisect(p, center, last, alpha, rising=False)
-    return Interval(float(values[low]), float(values[high]), confidence, method, n)
+    return _closed_where_accepted(
+        p_at, float(values[low]), float(values[high]), estimate, alpha,
+        Interval(float(values[low]), float(values[high]), confidence, method, n),
+    )  # fmt: skip
+
+
+def _closed_where_accepted(
+    p_at: Callable[[float], float],
+    low: float,
+    high: float,
+    estimate: float,
+    alpha: float,
+    interval: Interval,
+) -> Interval:
+    """The interval with each bound open where the test rejects that very shift.
+
+    ``p`` is constant between candidate shifts, but at a candidate itself some
+    differences are zero or tied and its p-value is its own: with ties (test
+    accuracies) the bound can be a shift the test rejects. The bounds are
+    closed only where accepted, and the shift 0 is in the interval exactly
+    when the test of the data as they are keeps p above the level, so the
+    verdict and its interval are one computation.
+    """
+    from dataclasses import replace
+
+    low_open = p_at(low) <= alpha
+    high_open = p_at(high) <= alpha
+    zero_accepted = p_at(0.0) > alpha
+    if zero_accepted and not low <= 0.0 <= high:
+        # An accepted shift of 0 outside the run of accepted gaps: the hull takes it.
+        low, high = min(low, 0.0), max(high, 0.0)
+        low_open, high_open = low_open and low != 0.0, high_open and high != 0.0
+    elif not zero_accepted and low <= 0.0 <= high:
+        # 0 rejected within: the accepted shifts on the estimate's side, 0 excluded.
+        if estimate > 0.0:
+            low, low_open = 0.0, True
+        else:
+            high, high_open = 0.0, True
+    return replace(interval, low=low, high=high, low_open=low_open, high_open=high_open)
 
 
 def _bisect(p: Callable[[int], float], low: int, high: int, alpha: float, *, rising: bool) -> int:
