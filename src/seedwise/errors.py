@@ -19,6 +19,8 @@ __all__ = [
     "SeedwiseError",
     "SeedwiseWarning",
     "StoreError",
+    "StoreRowError",
+    "StoreRowWarning",
     "SweepInterrupted",
     "UntrustedExperimentError",
     "UsageError",
@@ -79,6 +81,14 @@ class StoreError(SeedwiseError):
     exit_code = EXIT_USAGE
 
 
+class StoreRowError(StoreError):
+    """A row of a store does not hold what seedwise writes (the store was edited by hand).
+
+    Raised by the one place that decodes rows, ``seedwise.store.rows``; the
+    message names the table, the column, the study and the repeat.
+    """
+
+
 class SweepInterrupted(SeedwiseError):
     """A sweep was stopped by Ctrl-C or SIGTERM; every finished run is stored.
 
@@ -98,4 +108,12 @@ class SeedwiseWarning(UserWarning):
 
     For example, every run returned the same metrics although each had its
     own seed. ``seedwise.run`` warns with it; the command line prints it.
+    """
+
+
+class StoreRowWarning(SeedwiseWarning):
+    """A listing of the store (``Store.list_studies``) skipped a row it cannot decode.
+
+    The message is that of the :class:`StoreRowError` the row raised; the
+    command line prints it as one warning line and lists the rest.
     """

@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedwise.errors import StoreError
+from seedwise.errors import StoreError, StoreRowError
 from seedwise.records import FingerprintRecord, RunRecord, RunStatus, StepRecord, UnseededUse
 from seedwise.store import rows
 from seedwise.store.records import StudyRecord
@@ -49,7 +51,6 @@ def test_a_study_row_round_trips(connection: sqlite3.Connection) -> None:
         f"SELECT {rows.study_columns(connection)} FROM studies WHERE name = 's'"
     ).fetchone()
     assert rows.study_from_row(row) == STUDY
-    assert rows.study_config("s", row[2]) == {"epochs": 3, "lr": 0.01}
 
 
 def test_the_run_row_keeps_its_on_disk_form() -> None:
@@ -140,7 +141,7 @@ def test_a_run_with_its_steps_and_fingerprints_round_trips(
     stored_steps = connection.execute(
         "SELECT step, name, value FROM steps ORDER BY position"
     ).fetchall()
-    back_steps = [rows.step_from_row(r) for r in stored_steps]
+    back_steps = [rows.step_from_row(r, where="steps.{}") for r in stored_steps]
     assert [(s.step, s.name) for s in back_steps] == [(s.step, s.name) for s in steps]
     # SQLite keeps NaN as NULL, and NULL comes back as NaN; a REAL column keeps
     # -0.0 as 0.0 (metrics, kept as JSON text, keep the sign: checked above).
@@ -152,7 +153,7 @@ def test_a_run_with_its_steps_and_fingerprints_round_trips(
     stored = connection.execute(
         "SELECT step, name, digest, dtype, shape, sum, max_abs FROM fingerprints ORDER BY position"
     ).fetchall()
-    assert [rows.fingerprint_from_row(r, where="test") for r in stored] == fingerprints
+    assert [rows.fingerprint_from_row(r, where="fingerprints.{}") for r in stored] == fingerprints
     connection.close()
 
 
@@ -171,3 +172,52 @@ def test_rows_that_do_not_decode_name_their_place() -> None:
         rows.study_from_row(("s", "e", "{}", 0, "[1]", "h", 0.0, None))
     with pytest.raises(StoreError, match=r"environments\.data of abc is not valid JSON"):
         rows.environment_from_row("abc", "{")
+
+
+RUN_ROW = ("s", 0, 11, "ok", '{"m": 1.0}', None, None, 1.0, 2.0, 1.0, "w1", None, None)
+STUDY_ROW = ("s", "e.py:f", "{}", 7, "{}", "c0de", 1.5, None)
+
+
+def _with(row: tuple[object, ...], index: int, value: object) -> tuple[object, ...]:
+    return (*row[:index], value, *row[index + 1 :])
+
+
+_STEP = partial(rows.step_from_row, where="steps.{} of r")
+_PRINT = partial(rows.fingerprint_from_row, where="fingerprints.{} of r")
+_ENVIRONMENT = partial(rows.environment_from_row, "abc")
+# (decode, row, how the message names the row); the first 11 edit one column each.
+WRONG = [
+    (rows.run_from_row, _with(RUN_ROW, 2, "abc"), "runs.seed of study 's' repeat 0 is text"),
+    (rows.run_from_row, _with(RUN_ROW, 1, 2.5), "runs.repeat of study 's' repeat 2.5 is a real"),
+    (rows.run_from_row, _with(RUN_ROW, 0, None), "runs.study of study None repeat 0 is NULL"),
+    (rows.run_from_row, _with(RUN_ROW, 9, "slow"), "runs.duration of study 's' repeat 0 is text"),
+    (rows.run_from_row, _with(RUN_ROW, 5, b"\0"), "runs.error of study 's' repeat 0 is a blob"),
+    (rows.run_from_row, _with(RUN_ROW, 4, '{"m": 1' + "0" * 400 + "}"), "runs.metrics of study"),
+    (rows.run_from_row, _with(RUN_ROW, 12, '[{"kind": 1}]'), "runs.unseeded of study 's' repeat"),
+    (rows.study_from_row, _with(STUDY_ROW, 3, 1e300), "studies.seed of study 's' is a real"),
+    (rows.study_from_row, _with(STUDY_ROW, 6, None), "studies.created of study 's' is NULL"),
+    (rows.study_from_row, _with(STUDY_ROW, 2, "[" * 99_999), "studies.config of study 's' is not"),
+    (rows.study_from_row, _with(STUDY_ROW, 7, '{"a.py": 1}'), "studies.code_files of study 's'"),
+    (_STEP, ("x", "m", 1.0), "steps.step of r is text"),
+    (_PRINT, (0, "w", "d", "f4", "5", 1.0, 1.0), "fingerprints.shape of r is not a JSON list"),
+    (_PRINT, (0, "w", "d", "f4", "[]", "x", 1.0), "fingerprints.sum of r is text"),
+    (_ENVIRONMENT, '{"packages": [1]}', "environments.data of abc holds 'packages' as list"),
+    (rows.claim_from_row, ("s", 3, "h:1:t", "now"), "claims.claimed of study 's' repeat 3 is"),
+]
+
+
+@pytest.mark.parametrize(("decode", "row", "message"), WRONG)
+def test_a_column_that_does_not_hold_what_seedwise_writes_names_its_row(
+    decode: Callable[[Any], object], row: Any, message: str
+) -> None:
+    # SQLite keeps any value in any column; the decoding is the one check.
+    with pytest.raises(StoreRowError) as caught:
+        decode(row)
+    assert str(caught.value).startswith(f"A store row cannot be decoded: {message}")
+    assert "\n" not in str(caught.value)
+
+
+def test_well_typed_rows_decode() -> None:
+    assert rows.run_from_row(RUN_ROW).duration == 1.0
+    assert rows.study_from_row(_with(STUDY_ROW, 6, 2)).created == 2.0  # an INTEGER is a number
+    assert rows.claim_from_row(("s", 3, "h:1:t", 5)) == ("s", 3, "h:1:t", 5.0)

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from seedwise.commands.options import (
     positive_int,
     store_path,
 )
-from seedwise.errors import UsageError
+from seedwise.errors import StoreRowWarning, UsageError
 from seedwise.records import RUN_STATUSES
 from seedwise.runner.folders import repeat_folder
 from seedwise.runner.spec import safe_name
@@ -48,8 +49,11 @@ def _when(timestamp: float) -> str:
 
 def ls_command(args: argparse.Namespace) -> int:
     """List the studies in the store with their counts by status."""
-    with _open(args) as store:
+    with _open(args) as store, warnings.catch_warnings(record=True) as skipped:
+        warnings.simplefilter("always", StoreRowWarning)
         studies = store.list_studies()
+    for warning in skipped:
+        print(f"seedwise: warning: {warning.message}", file=sys.stderr)
     if args.json:
         rows = [
             {

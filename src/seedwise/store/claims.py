@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.records import RunStatus
+from seedwise.store.rows import claim_from_row
 
 __all__ = [
     "CLAIM_LEASE_S",
@@ -50,6 +51,8 @@ CLAIM_LEASE_S = 120.0
 
 #: How often a running sweep renews its claims.
 CLAIM_RENEW_S = 10.0
+
+_MAX_PID = 2**31 - 1
 
 
 def make_owner() -> str:
@@ -250,13 +253,17 @@ def open_claims(connection: sqlite3.Connection, study: str | None) -> list[dict[
         Dicts with ``study``, ``repeat``, ``owner``, ``age`` (seconds since
         the claim was made or renewed) and ``state`` (see :func:`claim_state`),
         by study and repeat.
+
+    Raises:
+        StoreRowError: A claim row that does not hold what seedwise writes.
     """
-    rows = connection.execute(
+    found = connection.execute(
         "SELECT study, repeat, owner, claimed FROM claims "
         + ("WHERE study = ? " if study is not None else "")
         + "ORDER BY study, repeat",
         (study,) if study is not None else (),
     ).fetchall()
+    rows = [claim_from_row(row) for row in found]
     now = time.time()
     return [
         {
@@ -290,7 +297,8 @@ def holders(connection: sqlite3.Connection, study: str) -> dict[int, str]:
 
 def _parse(owner: str) -> tuple[str, int | None]:
     parts = owner.rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) <= 0:
+    # A pid past the largest pid_t names no process (and os.kill would overflow).
+    if len(parts) != 3 or not parts[1].isdigit() or not 0 < int(parts[1]) <= _MAX_PID:
         return owner, None
     return parts[0], int(parts[1])
 

@@ -289,7 +289,12 @@ class Store(Closing):
             return resolve_name(connection, self.path, text)
 
     def list_studies(self) -> list[StudySummary]:
-        """Every study, by name, with its number of runs per status and of open claims."""
+        """Every study, by name, with its number of runs per status and of open claims.
+
+        A study row that does not decode is skipped with a
+        :class:`~seedwise.errors.StoreRowWarning`, and so are runs that name
+        no stored study; reading the study itself raises the error.
+        """
         with self._read() as connection:
             return _studies.list_studies(connection)
 
@@ -458,14 +463,19 @@ class Store(Closing):
         with self._read() as connection:
             return _runs.read_fingerprints(connection, study, repeat)
 
-    def environment(self, env_hash: str) -> dict[str, Any]:
+    def environment(self, env_hash: str, *, run: str | None = None) -> dict[str, Any]:
         """The environment stored under ``env_hash``.
+
+        Args:
+            env_hash: The environment's hash.
+            run: The run it comes from, for the message when it is missing
+                (``"study 'a' repeat 0"``).
 
         Raises:
             StoreError: No such environment, or one that does not decode.
         """
         with self._read() as connection:
-            return _runs.read_environment(connection, self.path, env_hash)
+            return _runs.read_environment(connection, self.path, env_hash, run=run)
 
 
 def _check_repeat(repeat: object) -> int:

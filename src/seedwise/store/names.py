@@ -111,7 +111,7 @@ def require_study(connection: sqlite3.Connection, path: Path, study: str) -> Non
 
 def unknown_study(connection: sqlite3.Connection, path: Path, name: object) -> StoreError:
     """The error for a study the store does not hold, listing the closest known names."""
-    names = [row[0] for row in connection.execute("SELECT name FROM studies ORDER BY name")]
+    names = [str(row[0]) for row in connection.execute("SELECT name FROM studies ORDER BY name")]
     if not names:
         known = f"{str(path)!r} holds no studies yet"
     else:

@@ -2,8 +2,11 @@
 
 Structured columns are strict JSON text (never pickle); metrics keep NaN and
 the infinities as the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``;
-REAL columns hold NaN as NULL, since SQLite has no NaN. A row that does not
-decode raises a :class:`~seedwise.errors.StoreError` naming its table,
+REAL columns hold NaN as NULL, since SQLite has no NaN. SQLite lets any
+value into any column, so every column read back is checked here, and only
+here, against what seedwise writes: a row that does not hold it (text in an
+INTEGER column, NULL where seedwise never writes one, JSON that does not
+parse) raises a :class:`~seedwise.errors.StoreRowError` naming its table,
 column, study and repeat (see docs/store.md).
 """
 
@@ -16,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seedwise._json import is_json_number, json_number, number_from_json
-from seedwise.errors import StoreError
+from seedwise.errors import StoreError, StoreRowError
 from seedwise.records import (
     RUN_STATUSES,
     FingerprintRecord,
@@ -24,13 +27,14 @@ from seedwise.records import (
     StepRecord,
     UnseededUse,
 )
-from seedwise.store.records import StudyRecord
+from seedwise.store.records import StudyRecord, StudySummary
 
 __all__ = [
     "INSERT_FINGERPRINT",
     "INSERT_RUN",
     "INSERT_STEP",
     "INSERT_STUDY",
+    "claim_from_row",
     "decode_json",
     "decode_metrics",
     "decode_unseeded",
@@ -47,7 +51,7 @@ __all__ = [
     "step_from_row",
     "step_rows",
     "study_columns",
-    "study_config",
+    "study_summary_from_row",
     "study_from_row",
     "study_to_row",
 ]
@@ -74,15 +78,16 @@ def decode_json(text: object, *, where: str) -> Any:
     """Decode a JSON column, reporting a bad row clearly.
 
     Raises:
-        StoreError: The column does not hold valid JSON.
+        StoreRowError: The column does not hold valid JSON.
     """
     try:
         if not isinstance(text, str):
-            raise ValueError(f"a {type(text).__name__}, not text")
+            raise ValueError(f"{_kind(text)}, not text")
         return json.loads(text)
-    except ValueError as error:
-        raise StoreError(
-            f"A store row cannot be decoded: {where} is not valid JSON ({error}). "
+    except (ValueError, RecursionError) as error:
+        problem = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise StoreRowError(
+            f"A store row cannot be decoded: {where} is not valid JSON ({problem}). "
             f"Received: {_short(text)}; expected JSON text, as seedwise writes it "
             "(was the store edited by hand?)"
         ) from None
@@ -98,18 +103,18 @@ def decode_metrics(text: object, *, where: str) -> dict[str, float]:
     """Decode what :func:`encode_metrics` wrote.
 
     Raises:
-        StoreError: The column is not a JSON object of numbers.
+        StoreRowError: The column is not a JSON object of numbers.
     """
     data = decode_json(text, where=where)
     metrics: dict[str, float] = {}
     if isinstance(data, dict):
         for name, value in data.items():
-            if not is_json_number(value):
+            if not is_json_number(value) or not _fits_a_float(value):
                 break
             metrics[name] = number_from_json(value)
         else:
             return metrics
-    raise StoreError(
+    raise StoreRowError(
         f"A store row cannot be decoded: {where} is not a JSON object of numbers. "
         f'Received: {_short(text)}; expected e.g. {{"mse": 0.1}}'
     )
@@ -129,34 +134,92 @@ def decode_unseeded(text: object, *, where: str) -> tuple[UnseededUse, ...]:
     """Decode what :func:`encode_unseeded` wrote (NULL: none).
 
     Raises:
-        StoreError: The column is not a JSON list of uses.
+        StoreRowError: The column is not a JSON list of uses.
     """
     if text is None:
         return ()
     data = decode_json(text, where=where)
-    try:
-        return tuple(UnseededUse(str(u["kind"]), str(u["location"]), str(u["fix"])) for u in data)
-    except (TypeError, KeyError):
-        raise StoreError(
-            f"A store row cannot be decoded: {where} is not a list of unseeded uses. "
-            f"Received: {_short(text)}; expected a JSON list of objects with kind, location, fix"
-        ) from None
+    fields = ("kind", "location", "fix")
+    if isinstance(data, list) and all(
+        isinstance(use, dict) and all(isinstance(use.get(f), str) for f in fields) for use in data
+    ):
+        return tuple(UnseededUse(use["kind"], use["location"], use["fix"]) for use in data)
+    raise StoreRowError(
+        f"A store row cannot be decoded: {where} is not a list of unseeded uses. "
+        f"Received: {_short(text)}; expected a JSON list of objects with kind, location, fix"
+    )
 
 
 def _decode_object(text: object, where: str, column: str) -> dict[str, Any]:
     """A JSON object column; ``where`` names the column's place, formatted with ``column``."""
     value = decode_json(text, where=where.format(column))
     if not isinstance(value, dict):
-        raise StoreError(
+        raise StoreRowError(
             f"A store row cannot be decoded: {where.format(column)} is not a JSON object. "
             f"Received: {value!r:.80}; expected a JSON object"
         )
     return value
 
 
-def _decode_real(value: object) -> float:
+def _decode_real(value: object, where: str) -> float:
     """A REAL column as a float: NULL is NaN, since SQLite stores NaN as NULL."""
-    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+    return float("nan") if value is None else _real(value, where)
+
+
+# What a column holds, checked: SQLite keeps text in an INTEGER column, and a
+# blob or NULL anywhere, where seedwise writes neither.
+
+
+def _integer(value: object, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _wrong_type(where, value, "an integer")
+
+
+def _integer_or_none(value: object, where: str) -> int | None:
+    return None if value is None else _integer(value, where)
+
+
+def _real(value: object, where: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and _fits_a_float(value):
+        return float(value)
+    raise _wrong_type(where, value, "a number")
+
+
+def _real_or_none(value: object, where: str) -> float | None:
+    return None if value is None else _real(value, where)
+
+
+def _text(value: object, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise _wrong_type(where, value, "text")
+
+
+def _text_or_none(value: object, where: str) -> str | None:
+    return None if value is None else _text(value, where)
+
+
+def _fits_a_float(value: object) -> bool:
+    """Whether an int converts to a float (SQLite and JSON hold integers past 1.8e308)."""
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _kind(value: object) -> str:
+    """What SQLite handed back, in its own words."""
+    kinds = {str: "text", bytes: "a blob", int: "an integer", float: "a real", type(None): "NULL"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _wrong_type(where: str, value: object, expected: str) -> StoreRowError:
+    return StoreRowError(
+        f"A store row cannot be decoded: {where} is {_kind(value)}. Received: {_short(value)}; "
+        f"expected {expected}, as seedwise writes it (was the store edited by hand?)"
+    )
 
 
 def _has_column(connection: sqlite3.Connection, table: str, column: str) -> bool:
@@ -201,28 +264,45 @@ def study_from_row(row: Sequence[Any]) -> StudyRecord:
     """The :class:`StudyRecord` of a row selected with :func:`study_columns`.
 
     Raises:
-        StoreError: A JSON column that does not decode to an object.
+        StoreRowError: A column that does not hold what seedwise writes.
     """
     where = f"studies.{{}} of study {row[0]!r}"
+    files = None if row[7] is None else _decode_object(row[7], where, "code_files")
+    if files is not None and not all(isinstance(digest, str) for digest in files.values()):
+        raise StoreRowError(
+            f"A store row cannot be decoded: {where.format('code_files')} is not an object of "
+            f'digests. Received: {_short(row[7])}; expected e.g. {{"train.py": "ab12..."}}'
+        )
     return StudyRecord(
-        name=row[0],
-        experiment=row[1],
+        name=_text(row[0], where.format("name")),
+        experiment=_text(row[1], where.format("experiment")),
         config=_decode_object(row[2], where, "config"),
-        seed=row[3],
+        seed=_integer(row[3], where.format("seed")),
         settings=_decode_object(row[4], where, "settings"),
-        code_hash=row[5],
-        created=row[6],
-        code_files=None if row[7] is None else _decode_object(row[7], where, "code_files"),
+        code_hash=_text(row[5], where.format("code_hash")),
+        created=_real(row[6], where.format("created")),
+        code_files=files,
     )
 
 
-def study_config(name: str, text: object) -> dict[str, Any]:
-    """The ``studies.config`` column of study ``name``, decoded.
+def study_summary_from_row(
+    row: Sequence[Any], counts: dict[str, int], claimed: int
+) -> StudySummary:
+    """The :class:`StudySummary` of a row selected with :func:`study_columns`, for ``ls``.
 
     Raises:
-        StoreError: The column is not a JSON object.
+        StoreRowError: A column that does not hold what seedwise writes.
     """
-    return _decode_object(text, f"studies.{{}} of study {name!r}", "config")
+    study = study_from_row(row)
+    return StudySummary(
+        name=study.name,
+        experiment=study.experiment,
+        seed=study.seed,
+        created=study.created,
+        counts=counts,
+        claimed=claimed,
+        config=study.config,
+    )
 
 
 # runs ----------------------------------------------------------------------
@@ -271,30 +351,30 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
     Steps, fingerprints and the environment are read separately (see ``Store.run``).
 
     Raises:
-        StoreError: Metrics, a status or unseeded uses that do not decode.
+        StoreRowError: A column that does not hold what seedwise writes.
     """
     study, repeat, seed, status, metrics = row[:5]
     error, traceback, started, finished, duration, worker, env_hash = row[5:12]
     unseeded = row[12] if len(row) > 12 else None
-    where = f"runs.{{}} of study {study!r} repeat {repeat}"
+    where = f"runs.{{}} of study {study!r} repeat {repeat!r}"
     if status not in RUN_STATUSES:
-        raise StoreError(
+        raise StoreRowError(
             f"A store row cannot be decoded: {where.format('status')} is unknown. "
             f"Received: {_short(status)}; expected one of {', '.join(RUN_STATUSES)}"
         )
     return RunRecord(
-        study=study,
-        repeat=repeat,
-        seed=seed,
+        study=_text(study, where.format("study")),
+        repeat=_integer(repeat, where.format("repeat")),
+        seed=_integer(seed, where.format("seed")),
         status=status,
         metrics=decode_metrics(metrics, where=where.format("metrics")),
-        error=error,
-        traceback=traceback,
-        started=started,
-        finished=finished,
-        duration=duration,
-        worker=worker,
-        env_hash=env_hash,
+        error=_text_or_none(error, where.format("error")),
+        traceback=_text_or_none(traceback, where.format("traceback")),
+        started=_real_or_none(started, where.format("started")),
+        finished=_real_or_none(finished, where.format("finished")),
+        duration=_real_or_none(duration, where.format("duration")),
+        worker=_text_or_none(worker, where.format("worker")),
+        env_hash=_text_or_none(env_hash, where.format("env_hash")),
         unseeded=decode_unseeded(unseeded, where=where.format("unseeded")),
     )
 
@@ -311,10 +391,19 @@ def step_rows(run: RunRecord) -> list[tuple[Any, ...]]:
     return [(run.study, run.repeat, i, s.step, s.name, s.value) for i, s in enumerate(run.steps)]
 
 
-def step_from_row(row: Sequence[Any]) -> StepRecord:
-    """The step of a ``(step, name, value)`` row (NULL comes back as NaN)."""
+def step_from_row(row: Sequence[Any], *, where: str) -> StepRecord:
+    """The step of a ``(step, name, value)`` row (NULL comes back as NaN).
+
+    Raises:
+        StoreRowError: A column that does not hold what seedwise writes;
+            ``where`` names the row (``steps.{} of study 'a' repeat 0``).
+    """
     step, name, value = row
-    return StepRecord(step, name, _decode_real(value))
+    return StepRecord(
+        _integer(step, where.format("step")),
+        _text(name, where.format("name")),
+        _decode_real(value, where.format("value")),
+    )
 
 
 # fingerprints --------------------------------------------------------------
@@ -352,17 +441,26 @@ def fingerprint_from_row(row: Sequence[Any], *, where: str) -> FingerprintRecord
     """The fingerprint of a ``(step, name, digest, dtype, shape, sum, max_abs)`` row.
 
     Raises:
-        StoreError: A shape that does not decode; ``where`` names the row.
+        StoreRowError: A column that does not hold what seedwise writes;
+            ``where`` names the row (``fingerprints.{} of study 'a' repeat 0``).
     """
     step, name, digest, dtype, shape, total, max_abs = row
+    dimensions = decode_json(shape, where=where.format("shape"))
+    if not isinstance(dimensions, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in dimensions
+    ):
+        raise StoreRowError(
+            f"A store row cannot be decoded: {where.format('shape')} is not a JSON list of "
+            f"sizes. Received: {_short(shape)}; expected e.g. [3, 4], as seedwise writes it"
+        )
     return FingerprintRecord(
-        step=step,
-        name=name,
-        digest=digest,
-        dtype=dtype,
-        shape=tuple(decode_json(shape, where=where)),
-        sum=_decode_real(total),
-        max_abs=_decode_real(max_abs),
+        step=_integer_or_none(step, where.format("step")),
+        name=_text(name, where.format("name")),
+        digest=_text(digest, where.format("digest")),
+        dtype=_text(dtype, where.format("dtype")),
+        shape=tuple(dimensions),
+        sum=_decode_real(total, where.format("sum")),
+        max_abs=_decode_real(max_abs, where.format("max_abs")),
     )
 
 
@@ -390,9 +488,40 @@ def environment_from_row(env_hash: str, data: object) -> dict[str, Any]:
     """The environment of an ``environments`` row (its ``data`` column is the JSON object).
 
     Raises:
-        StoreError: The column is not a JSON object.
+        StoreRowError: The column is not a JSON object.
     """
-    return _decode_object(data, f"environments.{{}} of {env_hash[:12]}", "data")
+    where = f"environments.{{}} of {env_hash[:12]}"
+    environment = _decode_object(data, where, "data")
+    # The parts that readers walk (env diff, the notes of compare and report) must
+    # have the shape seedwise.env gives them.
+    shapes = {"packages": dict, "variables": dict, "settings": dict, "threadpools": list}
+    for key, shape in shapes.items():
+        if key in environment and not isinstance(environment[key], shape):
+            raise StoreRowError(
+                f"A store row cannot be decoded: {where.format('data')} holds {key!r} as "
+                f"{type(environment[key]).__name__}. Received: {_short(environment[key])}; "
+                f"expected a JSON {'object' if shape is dict else 'list'}, as seedwise writes it"
+            )
+    return environment
+
+
+# claims --------------------------------------------------------------------
+
+
+def claim_from_row(row: Sequence[Any]) -> tuple[str, int, str, float]:
+    """A ``claims`` row ``(study, repeat, owner, claimed)``, each column checked.
+
+    Raises:
+        StoreRowError: A column that does not hold what seedwise writes.
+    """
+    study, repeat, owner, claimed = row
+    where = f"claims.{{}} of study {study!r} repeat {repeat!r}"
+    return (
+        _text(study, where.format("study")),
+        _integer(repeat, where.format("repeat")),
+        _text(owner, where.format("owner")),
+        _real(claimed, where.format("claimed")),
+    )
 
 
 def _short(value: object) -> str:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from seedwise.errors import StoreError
+from seedwise.errors import StoreError, StoreRowError
 from seedwise.records import FingerprintRecord, RunRecord, StepRecord
 from seedwise.store import rows
 
@@ -99,18 +99,27 @@ def read_run(
         steps=tuple(read_steps(connection, study, repeat)),
         fingerprints=tuple(read_fingerprints(connection, study, repeat)),
         environment=(
-            None if record.env_hash is None else read_environment(connection, path, record.env_hash)
+            None
+            if record.env_hash is None
+            else read_environment(
+                connection, path, record.env_hash, run=f"study {study!r} repeat {repeat}"
+            )
         ),
     )
 
 
 def read_steps(connection: sqlite3.Connection, study: str, repeat: int) -> list[StepRecord]:
-    """The per-step metrics of one run, in the order logged (NaN comes back as NaN)."""
+    """The per-step metrics of one run, in the order logged (NaN comes back as NaN).
+
+    Raises:
+        StoreRowError: A row that does not hold what seedwise writes.
+    """
     found = connection.execute(
         "SELECT step, name, value FROM steps WHERE study = ? AND repeat = ? ORDER BY position",
         (study, repeat),
     ).fetchall()
-    return [rows.step_from_row(row) for row in found]
+    where = f"steps.{{}} of study {study!r} repeat {repeat}"
+    return [rows.step_from_row(row, where=where) for row in found]
 
 
 def read_fingerprints(
@@ -119,24 +128,41 @@ def read_fingerprints(
     """The tensor digests of one run, in the order recorded.
 
     Raises:
-        StoreError: A shape that does not decode.
+        StoreRowError: A row that does not hold what seedwise writes.
     """
     found = connection.execute(
         "SELECT step, name, digest, dtype, shape, sum, max_abs FROM fingerprints "
         "WHERE study = ? AND repeat = ? ORDER BY position",
         (study, repeat),
     ).fetchall()
-    where = f"fingerprints.shape of study {study!r} repeat {repeat}"
+    where = f"fingerprints.{{}} of study {study!r} repeat {repeat}"
     return [rows.fingerprint_from_row(row, where=where) for row in found]
 
 
-def read_environment(connection: sqlite3.Connection, path: Path, env_hash: str) -> dict[str, Any]:
+def read_environment(
+    connection: sqlite3.Connection, path: Path, env_hash: str, *, run: str | None = None
+) -> dict[str, Any]:
     """The environment stored under ``env_hash``.
 
+    Args:
+        connection: A connection inside a read transaction.
+        path: The store's file, for messages.
+        env_hash: The environment's hash.
+        run: The run whose ``env_hash`` this is (``"study 'a' repeat 0"``),
+            when it comes from a run: a run naming no stored environment is
+            a row that does not hold what seedwise writes.
+
     Raises:
-        StoreError: No such environment, or one that does not decode.
+        StoreError: No such environment, or one that does not decode
+            (a :class:`~seedwise.errors.StoreRowError` when ``run`` is given).
     """
     row = connection.execute("SELECT data FROM environments WHERE hash = ?", (env_hash,)).fetchone()
+    if row is None and run is not None:
+        raise StoreRowError(
+            f"A store row cannot be decoded: runs.env_hash of {run} names an environment the "
+            f"store does not hold. Received: env_hash={env_hash!r}; expected the hash of a "
+            "stored environment, as seedwise writes it (was the store edited by hand?)"
+        )
     if row is None:
         raise StoreError(
             f"Unknown environment. Received: env_hash={env_hash!r}; expected the env_hash "

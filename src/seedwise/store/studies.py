@@ -8,9 +8,11 @@ decoded by :mod:`seedwise.store.rows`.
 from __future__ import annotations
 
 import sqlite3
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+from seedwise.errors import StoreRowError, StoreRowWarning
 from seedwise.records import RUN_STATUSES
 from seedwise.store import rows
 from seedwise.store.names import unknown_study
@@ -44,30 +46,45 @@ def read_study(connection: sqlite3.Connection, path: Path, name: str) -> StudyRe
 
 
 def list_studies(connection: sqlite3.Connection) -> list[StudySummary]:
-    """Every study, by name, with its number of runs per status and of open claims."""
+    """Every study, by name, with its number of runs per status and of open claims.
+
+    A study row that does not decode, and runs that name no stored study,
+    are skipped with a :class:`~seedwise.errors.StoreRowWarning` each: one
+    damaged row does not hide the rest of the store.
+    """
     studies = connection.execute(
-        "SELECT name, experiment, seed, created, config FROM studies ORDER BY name"
+        f"SELECT {rows.study_columns(connection)} FROM studies ORDER BY name"
     ).fetchall()
-    counts: dict[str, dict[str, int]] = {row[0]: dict.fromkeys(RUN_STATUSES, 0) for row in studies}
+    counts: dict[object, dict[str, int]] = {
+        row[0]: dict.fromkeys(RUN_STATUSES, 0) for row in studies
+    }
     for study, status, count in connection.execute(
         "SELECT study, status, count(*) FROM runs GROUP BY study, status"
     ):
-        counts[study][status] = count
+        if study in counts and status in RUN_STATUSES:
+            counts[study][status] = count
+        else:
+            _skipped(
+                f"A store row cannot be decoded: runs.study of {count} run(s) names no study "
+                f"in the store. Received: study={study!r}, status={status!r}; expected a study "
+                "of the studies table (was the store edited by hand?)"
+            )
     claimed = dict(
         connection.execute("SELECT study, count(*) FROM claims GROUP BY study").fetchall()
     )
-    return [
-        StudySummary(
-            name=name,
-            experiment=experiment,
-            seed=seed,
-            created=created,
-            counts=counts[name],
-            claimed=claimed.get(name, 0),
-            config=rows.study_config(name, config),
-        )
-        for name, experiment, seed, created, config in studies
-    ]
+    summaries = []
+    for row in studies:
+        try:
+            summaries.append(
+                rows.study_summary_from_row(row, counts[row[0]], claimed.get(row[0], 0))
+            )
+        except StoreRowError as error:
+            _skipped(str(error))
+    return summaries
+
+
+def _skipped(message: str) -> None:
+    warnings.warn(f"skipped: {message}", StoreRowWarning, stacklevel=3)
 
 
 def write_code_hash(

@@ -45,8 +45,8 @@ class StudyStore(Protocol):
         """The per-step metrics of one run."""
         ...
 
-    def environment(self, env_hash: str) -> dict[str, Any]:
-        """The environment stored under ``env_hash``."""
+    def environment(self, env_hash: str, *, run: str | None = None) -> dict[str, Any]:
+        """The environment stored under ``env_hash`` (``run`` names the run it comes from)."""
         ...
 
     def close(self) -> None:
@@ -240,10 +240,14 @@ class Study(Closing):
             StoreError: An environment is missing or does not decode.
         """
         runs = self.runs if runs is None else runs
-        hashes = sorted({run.env_hash for run in runs if run.env_hash is not None})
+        first = {}
+        for run in reversed(runs):
+            if run.env_hash is not None:
+                first[run.env_hash] = f"study {self.name!r} repeat {run.repeat}"
+        hashes = sorted(first)
         for env_hash in hashes:
             if env_hash not in self._environments:
-                self._environments[env_hash] = self.store.environment(env_hash)
+                self._environments[env_hash] = self.store.environment(env_hash, run=first[env_hash])
         return [self._environments[env_hash] for env_hash in hashes]
 
     def sample(self, metric: str, runs: Sequence[RunRecord] | None = None) -> Sample:
