@@ -5,7 +5,9 @@ blocks: :class:`Table`, :class:`Paragraph`, :class:`Figure`, grouped in
 :class:`Section`\\ s. Each output walks the same blocks: :func:`text_lines`
 for the terminal, :func:`html_blocks` for notebooks and HTML reports,
 :func:`markdown_lines` for Markdown reports. Cells and paragraphs hold raw
-text; each writer escapes it for its output.
+text; each writer escapes it for its output, and each shows control
+characters (terminal escape sequences) as their escapes
+(:func:`seedwise._user_text.visible`).
 
 Example:
     >>> table = Table(("metric", "n"), (("mse", "30"),), numeric=(1,))
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from seedwise._html import Html, element, join, table
+from seedwise._user_text import visible
 
 __all__ = [
     "Block",
@@ -93,9 +96,9 @@ class Section:
 
 
 def _text_table(found: Table) -> list[str]:
-    widths = [
-        max(len(cell) for cell in column) for column in zip(found.header, *found.rows, strict=True)
-    ]
+    header = tuple(map(visible, found.header))
+    rows = [tuple(map(visible, row)) for row in found.rows]
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
         padded = [
@@ -104,11 +107,14 @@ def _text_table(found: Table) -> list[str]:
         ]
         return "  ".join(padded).rstrip()
 
-    return [line(found.header), "  ".join("-" * width for width in widths), *map(line, found.rows)]
+    return [line(header), "  ".join("-" * width for width in widths), *map(line, rows)]
 
 
 def text_lines(blocks: Sequence[Block]) -> list[str]:
     """The blocks as terminal lines: tables in aligned columns, figures left out.
+
+    Control characters in cells and paragraphs are shown as their escapes, so
+    that no escape sequence from a name or a message reaches the terminal.
 
     Args:
         blocks: What to show.
@@ -122,7 +128,7 @@ def text_lines(blocks: Sequence[Block]) -> list[str]:
             lines.extend(_text_table(block) if block.rows else [])
         elif isinstance(block, Paragraph):
             prefix = "warning: " if block.style == "warning" else ""
-            lines.append(prefix + block.text)
+            lines.append(prefix + visible(block.text))
     return lines
 
 
@@ -178,7 +184,8 @@ def markdown_text(value: object) -> str:
     Returns:
         One line of escaped text.
     """
-    text = " ".join(str(value).split())
+    # Control characters made visible first: str.split takes some (\x1c-\x1f, \x85) for spaces.
+    text = " ".join(visible(str(value)).split())
     # Backslashes first: escaping after html.escape would break its entities.
     return html.escape(_SYNTAX.sub(r"\\\1", text), quote=False)
 

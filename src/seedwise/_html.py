@@ -20,6 +20,8 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from seedwise._user_text import visible
+
 __all__ = [
     "NOTEBOOK_STYLE",
     "Html",
@@ -56,8 +58,10 @@ class Html(str):
 def escape(value: object) -> Html:
     """``value`` as text that a browser shows as written, never as markup.
 
-    Equivalent to ``html.escape(str(value), quote=True)``, except that an
-    :class:`Html` value is returned unchanged.
+    Equivalent to ``html.escape(str(value), quote=True)`` of the value with its
+    control characters made visible (:func:`seedwise._user_text.visible`: a
+    terminal escape sequence or a bidirectional override is shown, not
+    obeyed), except that an :class:`Html` value is returned unchanged.
 
     Args:
         value: Anything; it is converted with ``str``.
@@ -67,7 +71,7 @@ def escape(value: object) -> Html:
     """
     if isinstance(value, Html):
         return value
-    return Html(html.escape(str(value), quote=True))
+    return Html(html.escape(visible(str(value)), quote=True))
 
 
 def join(parts: Iterable[object], separator: str = "") -> Html:
@@ -170,4 +174,5 @@ def notebook_text(self: object, printer: Any, cycle: bool) -> None:
         printer: IPython's ``RepresentationPrinter``.
         cycle: Whether the result is being printed inside itself.
     """
-    printer.text(f"{type(self).__name__}(...)" if cycle else str(self))
+    # IPython's terminal console writes it to a terminal: control characters made visible.
+    printer.text(f"{type(self).__name__}(...)" if cycle else visible(str(self)))

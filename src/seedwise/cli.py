@@ -14,6 +14,7 @@ import traceback
 import warnings
 from collections.abc import Sequence
 
+from seedwise._user_text import visible
 from seedwise._version import __version__
 from seedwise.commands import options
 from seedwise.commands.attribute import add_attribute_parser
@@ -138,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
         return code
     except SeedwiseError as error:
-        print(f"seedwise: error: {error}", file=sys.stderr)
+        # One line, whatever the message quotes (a name, a path, an exception's text).
+        print(f"seedwise: error: {visible(str(error), one_line=True)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("seedwise: interrupted", file=sys.stderr)
@@ -154,8 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _internal_error()
         # A path the user named cannot be read or written: bad input, in one line.
         print(
-            f"seedwise: error: {error.strerror or error}. Received: {error.filename!s}; "
-            "expected a path seedwise can read or write",
+            visible(
+                f"seedwise: error: {error.strerror or error}. Received: {error.filename!s}; "
+                "expected a path seedwise can read or write",
+                one_line=True,
+            ),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -164,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _internal_error() -> int:
-    traceback.print_exc()
+    print(visible(traceback.format_exc()), end="", file=sys.stderr)
     print(
         "seedwise: internal error (a bug in seedwise: please report it with the traceback above)",
         file=sys.stderr,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from seedwise._user_text import visible
 from seedwise.check import check
 from seedwise.check.kept import keep_verdict
 from seedwise.commands import to_json
@@ -56,9 +57,9 @@ def check_command(args: argparse.Namespace) -> int:
         print(to_json(result.to_dict()))
     else:
         # Plain print: the report's lines are meant to be read whole in CI logs, not wrapped.
-        print(result)
+        print(visible(str(result)))
         if args.keep:
-            print(f"verdict kept in {kept} (seedwise report shows it)")
+            print(visible(f"verdict kept in {kept} (seedwise report shows it)"))
     return EXIT_OK if result.reproducible else EXIT_NEGATIVE
 
 

@@ -16,6 +16,7 @@ from rich.progress import (
 )
 
 from seedwise._closing import Closing
+from seedwise._user_text import visible
 from seedwise.records import RunRecord
 from seedwise.stats._intervals import t_interval
 
@@ -89,7 +90,8 @@ class SweepProgress(Closing):
     def _metric_text(self) -> str:
         if self.metric is None or not self.values:
             return ""
-        return f"{self.metric} {running_mean(self.values)}"
+        # The bar is drawn outside the console's hook: the name is made visible here.
+        return f"{visible(self.metric)} {running_mean(self.values)}"
 
     def __enter__(self) -> SweepProgress:
         self._progress.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -11,7 +10,14 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from seedwise.commands import make_console, masked_argv, suggested_command, to_json
+from seedwise._user_text import visible
+from seedwise.commands import (
+    make_console,
+    masked_argv,
+    shell_join,
+    suggested_command,
+    to_json,
+)
 from seedwise.commands.options import (
     add_output_options,
     non_negative_int,
@@ -62,9 +68,9 @@ def run_command(args: argparse.Namespace) -> int:
         print(to_json(_as_dict(outcome)))
         unknown = _unreturned_metric(shown, outcome.runs)
         if unknown is not None:
-            print(f"seedwise: warning: {unknown}", file=sys.stderr)
+            print(f"seedwise: warning: {visible(unknown)}", file=sys.stderr)
         for caution in outcome.cautions:
-            print(f"seedwise: warning: {caution}", file=sys.stderr)
+            print(f"seedwise: warning: {visible(caution)}", file=sys.stderr)
     else:
         _print_summary(console, outcome, progress.metric, args)
     if outcome.stopped == "max-failures":
@@ -81,7 +87,7 @@ def resume_command(interrupted: SweepInterrupted) -> SweepInterrupted:
     """``interrupted``, saying the command line that resumes the study."""
     if not isinstance(interrupted.result, StudyRun):
         return interrupted
-    command = "seedwise " + shlex.join(masked_argv(sys.argv[1:])) if sys.argv[1:] else None
+    command = shell_join(["seedwise", *masked_argv(sys.argv[1:])]) if sys.argv[1:] else None
     return interrupted.result.interrupted(command)
 
 

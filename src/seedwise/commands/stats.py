@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from seedwise._user_text import visible
 from seedwise.commands import options, to_json
 from seedwise.commands.options import add_goal_option, add_output_options, store_path
 from seedwise.errors import UsageError
@@ -36,7 +37,7 @@ def _print(result: Summaries | Comparison, args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(result.to_dict()))
     else:
-        print(result.text(details=args.details))
+        print(result.text(details=args.details))  # its writer makes control characters visible
     return 0
 
 
@@ -87,7 +88,7 @@ def plan_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(plan.to_dict()))
     else:
-        print(f"{metric}: {plan}")
+        print(visible(f"{metric}: {plan}"))
     return 0
 
 

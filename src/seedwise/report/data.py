@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seedwise._user_text import masked
 from seedwise._version import __version__
 from seedwise.check.kept import KeptVerdict, kept_verdicts
 from seedwise.errors import UsageError
@@ -224,7 +225,9 @@ def _environment_facts(environments: Sequence[Mapping[str, Any]]) -> dict[str, s
 
 def _definition_facts(record: StudyRecord) -> dict[str, str]:
     facts = {"experiment": record.experiment, "seed": str(record.seed)}
-    facts.update(flatten(record.config, "config") if record.config else {"config": "{}"})
+    # Secrets as `seedwise show` prints them: a report is made to be shared.
+    config = masked(record.config)
+    facts.update(flatten(config, "config") if config else {"config": "{}"})
     facts.update(flatten(record.settings, "settings") if record.settings else {})
     facts["code (sha256)"] = record.code_hash
     return facts

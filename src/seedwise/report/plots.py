@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from seedwise._user_text import visible
 from seedwise.report.data import Curve, MetricPart, ReportData, StudyPart
 from seedwise.stats.comparison_results import BEATS
 
@@ -38,7 +39,8 @@ _LOG_RATIO = 1e3
 
 
 def _label(text: str, length: int = _LABEL_LENGTH) -> str:
-    """Text for matplotlib as written: ``$`` would start mathtext."""
+    """Text for matplotlib as written: ``$`` would start mathtext; control characters shown."""
+    text = visible(text, one_line=True)
     short = text if len(text) <= length else text[: length - 1] + "\u2026"
     return short.replace("$", r"\$")
 
