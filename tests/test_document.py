@@ -61,3 +61,25 @@ def test_markdown_escapes_cells_keeps_notes_together_and_links_figures() -> None
     notes = lines.index("_one note_  ")
     assert lines[notes + 1 : notes + 3] == ["_warning: small n_  ", ""]
     assert lines[-2:] == ["![mse by seed](files/metric-1.png)", ""]
+
+
+CONTROL = Table(("metric", "n"), (("\x1b[31mred", "3"), ("ok\u202e", "30")), numeric=(1,))
+
+
+def test_every_writer_shows_control_characters_as_their_escapes() -> None:
+    blocks = [Paragraph("study \x1b]0;pwn\x07", "warning"), CONTROL]
+    assert text_lines(blocks) == [
+        "warning: study \\x1b]0;pwn\\x07",
+        # Aligned on the escaped text, the one the terminal shows.
+        "metric        n",
+        "-----------  --",
+        "\\x1b[31mred   3",
+        "ok\\u202e     30",
+    ]
+    markdown = "\n".join(markdown_lines(blocks))
+    html = str(html_blocks(blocks))
+    for written in (markdown, html):
+        assert not any(character in written for character in "\x1b\x07\u202e")
+    # Markdown escapes the backslash and the bracket, so that they show as written.
+    assert "| \\\\x1b\\[31mred | 3 |" in markdown
+    assert "<td>\\x1b[31mred</td>" in html

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import seedwise
-from seedwise._html import Html, element, escape, table
+from seedwise._html import Html, element, escape, notebook_text, table
 from seedwise.check import Cause, CheckResult, Divergence
 from seedwise.check.kept import keep_verdict, kept_verdict, kept_verdicts
 from seedwise.records import RunRecord, RunStatus
@@ -251,3 +251,17 @@ def test_results_show_their_readable_text_in_a_notebook_not_the_dataclass_repr()
         shown = _plain_text(result)
         assert shown == str(result), type(result).__name__
         assert not shown.startswith(f"{type(result).__name__}("), shown
+
+
+def test_escape_shows_control_characters_as_their_escapes() -> None:
+    assert escape("a\x1b[2J<b>\u202e") == "a\\x1b[2J&lt;b&gt;\\u202e"
+    tags, shown = _shown(element("pre", "line 1\n\tline 2"))
+    assert (tags, shown) == (["pre"], "line 1\n\tline 2")
+
+
+def test_the_notebook_text_shows_control_characters_as_their_escapes() -> None:
+    printer = _Printer()
+    notebook_text(_check_result("t\x1b[2J.py"), printer, False)
+    written = "".join(printer.written)
+    assert "\x1b" not in written
+    assert "t\\x1b[2J.py" in written
