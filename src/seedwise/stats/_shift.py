@@ -307,24 +307,21 @@ def _closed_where_accepted(
     alpha: float,
     interval: Interval,
 ) -> Interval:
-    """The interval with each bound open where the test rejects that very shift.
+    """The interval, with the shift 0 in it exactly when the test keeps the data's p above the level.
 
     ``p`` is constant between candidate shifts, but at a candidate itself some
-    differences are zero or tied and its p-value is its own: with ties (test
-    accuracies) the bound can be a shift the test rejects. The bounds are
-    closed only where accepted, and the shift 0 is in the interval exactly
-    when the test of the data as they are keeps p above the level, so the
-    verdict and its interval are one computation.
+    differences are zero or tied and its p-value is its own. With ties (test
+    accuracies) 0 is often a candidate, and the interval's bound: the test
+    then decides whether 0 is in, and a bound of 0 it rejects is printed open
+    (``>0``), so that the verdict and its interval are one computation.
     """
     from dataclasses import replace
 
-    low_open = p_at(low) <= alpha
-    high_open = p_at(high) <= alpha
     zero_accepted = p_at(0.0) > alpha
+    low_open = high_open = False
     if zero_accepted and not low <= 0.0 <= high:
-        # An accepted shift of 0 outside the run of accepted gaps: the hull takes it.
+        # An accepted shift of 0 beside the run of accepted gaps: the hull takes it.
         low, high = min(low, 0.0), max(high, 0.0)
-        low_open, high_open = low_open and low != 0.0, high_open and high != 0.0
     elif not zero_accepted and low <= 0.0 <= high:
         # 0 rejected within: the accepted shifts on the estimate's side, 0 excluded.
         if estimate > 0.0:
