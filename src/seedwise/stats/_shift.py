@@ -307,7 +307,7 @@ def _closed_where_accepted(
     alpha: float,
     interval: Interval,
 ) -> Interval:
-    """The interval, with the shift 0 in it exactly when the test keeps the data's p above the level.
+    """The interval, with 0 in it exactly when the test keeps the p of the data above the level.
 
     ``p`` is constant between candidate shifts, but at a candidate itself some
     differences are zero or tied and its p-value is its own. With ties (test
