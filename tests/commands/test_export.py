@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import json
 import sys
 import types
 from pathlib import Path
@@ -15,7 +16,9 @@ import pytest
 
 from seedwise.cli import main
 from seedwise.commands.studies import csv_cell
+from seedwise.records import RunRecord
 from seedwise.runner.spec import safe_name
+from seedwise.store import Store
 from tests.runner.conftest import FAST, NOISY
 
 
@@ -119,3 +122,55 @@ def test_csv_cells_that_start_like_formulas_are_written_as_text(
     assert float(row["value"]) == pytest.approx(float(row["value"]))
     assert csv_cell(-0.5) == -0.5
     assert csv_cell("-0.5") == "'-0.5"
+
+
+# A store made elsewhere (an import, another tool) may hold metrics named like the
+# columns of a run's row; runs made by seedwise cannot return them.
+COLLIDING = {"mse": 0.5, "seed": 9.0, "error": 0.25, "study": 1.0, "status": 2.0}
+COLLIDING |= {"repeat": 3.0, "config.lr": 4.0, "metric.seed": 5.0}
+
+
+def colliding_store(path: Path) -> Path:
+    with Store(path) as store:
+        store.ensure_study(
+            "s", experiment="e.py:f", config={"lr": 0.1}, seed=1, settings={}, code_hash="c0"
+        )
+        store.record_run(RunRecord("s", 0, 77, "ok", dict(COLLIDING), duration=1.5))
+    return path
+
+
+def test_metrics_named_like_columns_keep_their_values_and_leave_the_columns_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = colliding_store(tmp_path / "s.db")
+    expected = {
+        "study": "s",
+        "config.lr": 0.1,
+        "repeat": 0,
+        "seed": 77,
+        "status": "ok",
+        "mse": 0.5,
+        "metric.seed": 9.0,
+        "metric.error": 0.25,
+        "metric.study": 1.0,
+        "metric.status": 2.0,
+        "metric.repeat": 3.0,
+        "metric.config.lr": 4.0,
+        "metric.metric.seed": 5.0,
+        "duration": 1.5,
+        "worker": None,
+        "error": None,
+    }
+    assert main(["export", "s", "--format", "json", "--store", str(store)]) == 0
+    assert json.loads(capsys.readouterr().out) == [expected]
+    assert main(["export", "s", "--format", "csv", "--store", str(store)]) == 0
+    (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert row == {key: "" if value is None else str(value) for key, value in expected.items()}
+    assert main(["show", "s", "--json", "--store", str(store)]) == 0
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    assert (run["seed"], run["metric.seed"], run["error"], run["metric.error"]) == (
+        77,
+        9,
+        None,
+        0.25,
+    )

@@ -151,10 +151,10 @@ known, overrides = parser.parse_known_args()
 tokens = dict(token.split("=", 1) for token in overrides)
 ctx = seedwise.current_context()
 seedwise.record(
-    seed=known.seed,
+    seed_arg=known.seed,
     seed_is_ctx=float(known.seed == ctx.seed),
     init_is_ctx=float(known.init_seed == ctx.seed_for("init")),
-    repeat=known.repeat,
+    repeat_arg=known.repeat,
     study_is_ctx=float(known.study == ctx.study == "s"),
     hydra_seed=int(tokens["seed"]),
     literal=float(tokens["note"] == "{seed}"),
@@ -174,10 +174,10 @@ def test_a_scripts_arguments_receive_the_runs_seed_stream_seeds_repeat_and_study
     assert code == 0
     assert [run.metrics for run in runs] == [
         {
-            "seed": float(run_seed(0, repeat)),
+            "seed_arg": float(run_seed(0, repeat)),
             "seed_is_ctx": 1.0,
             "init_is_ctx": 1.0,
-            "repeat": float(repeat),
+            "repeat_arg": float(repeat),
             "study_is_ctx": 1.0,
             "hydra_seed": float(run_seed(0, repeat)),
             "literal": 1.0,

@@ -26,6 +26,7 @@ from seedwise.experiment.calling import plan_call
 from seedwise.experiment.code.identity import code_identity, describe_change
 from seedwise.experiment.reference import FunctionRef, ScriptRef
 from seedwise.experiment.resolve import resolve_experiment
+from seedwise.experiment.values import parse_metric_pattern
 from seedwise.seeding.streams import derive_seed, rng
 
 GOOD = "def train(ctx):\n    return {'mse': 0.5}\n"
@@ -427,6 +428,10 @@ def test_check_metrics_converts_to_floats_in_order() -> None:
         ({"m": "0.5"}, "Metric 'm' must be a real number. Received: m='0.5' (of type str)"),
         ({"m": np.ones(2)}, "Metric 'm' must be a real number. Received: m=array"),
         ({1: 0.5}, "A metric name must be a non-empty str. Received: key=1 (of type int)"),
+        ({"mse": 1, "seed": 2}, "Metric name 'seed' is reserved: a run's row in export and"),
+        ({"error": 0.1}, "Metric name 'error' is reserved: a run's row in export and"),
+        ({"config.lr": 0.1}, "Metric name 'config.lr' is reserved: a run's row in export"),
+        ({"metric.x": 0.1}, "Metric name 'metric.x' is reserved: a run's row in export"),
     ],
 )
 def test_check_metrics_rejects(value: object, start: str) -> None:
@@ -466,3 +471,22 @@ def test_parse_assignment_rejects(text: str) -> None:
         "expected key=value"
     )
     assert caught.value.exit_code == EXIT_USAGE
+
+
+def test_a_reserved_metric_name_is_refused_in_one_line_naming_the_reserved_names() -> None:
+    with pytest.raises(InvalidResultError) as caught:
+        check_metrics({"status": 1.0})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "expected a name other than study, repeat, seed, status, duration, worker, error, " in (
+        message
+    )
+    assert "not starting with 'config.' or 'metric.' (e.g. 'status_value')" in message
+    # --metric NAME=REGEX is refused while parsing, before anything runs.
+    with pytest.raises(UsageError, match="Metric name 'seed' is reserved"):
+        parse_metric_pattern("seed=seed: ([0-9]+)")
+    assert check_metrics({"seeds": 1, "errors": 2, "configured": 3}) == {
+        "seeds": 1.0,
+        "errors": 2.0,
+        "configured": 3.0,
+    }

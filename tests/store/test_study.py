@@ -275,3 +275,31 @@ def test_a_store_says_how_it_was_opened(path: Path) -> None:
         assert (reader.read_only, writer.read_only) == (True, False)
         assert repr(reader) == f"open_store({str(path)!r})"
         assert repr(writer) == f"Store({str(path)!r})"
+
+
+def test_to_pandas_gives_metrics_named_like_columns_their_own_columns(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    with Store(tmp_path / "s.db") as store:
+        store.ensure_study(
+            "s", experiment="e.py:f", config={"lr": 0.1}, seed=1, settings={}, code_hash="c0"
+        )
+        # Written past the run loop, as a store made elsewhere may hold them.
+        metrics = {"seed": 9.0, "error": 0.25, "config.lr": 4.0, "study": 1.0}
+        store.record_run(RunRecord("s", 0, 77, "ok", metrics))
+        frame = store.study("s").to_pandas()
+    assert frame.to_dict("records") == [
+        {
+            "study": "s",
+            "config.lr": 0.1,
+            "repeat": 0,
+            "seed": 77,
+            "status": "ok",
+            "metric.seed": 9.0,
+            "metric.error": 0.25,
+            "metric.config.lr": 4.0,
+            "metric.study": 1.0,
+            "duration": None,
+            "worker": None,
+            "error": None,
+        }
+    ]

@@ -27,7 +27,7 @@ from seedwise.commands.options import (
     store_path,
 )
 from seedwise.errors import StoreRowWarning, UsageError
-from seedwise.records import RUN_STATUSES
+from seedwise.records import RUN_STATUSES, metric_column
 from seedwise.runner.folders import repeat_folder
 from seedwise.runner.spec import safe_name
 from seedwise.runner.worker import OUTPUT_LOG
@@ -183,9 +183,10 @@ def show_command(args: argparse.Namespace) -> int:
     counts = study.counts(runs)
     console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
     names = study.metric_names(runs)
-    table = Table("repeat", "seed", "status", *names, "seconds", "error")
+    table = Table("repeat", "seed", "status", *map(metric_column, names), "seconds", "error")
     for row in records:
-        metrics = ["" if row[name] is None else f"{row[name]:.6g}" for name in names]
+        values = [row[metric_column(name)] for name in names]
+        metrics = ["" if value is None else f"{value:.6g}" for value in values]
         duration = "" if row["duration"] is None else f"{row['duration']:.2f}"
         error = (row["error"] or "").splitlines()[0] if row["error"] else ""
         table.add_row(

@@ -10,8 +10,10 @@ from typing import Any
 
 from seedwise.errors import InvalidResultError, UsageError
 from seedwise.experiment.context import real_number
+from seedwise.records import CONFIG_COLUMN, METRIC_COLUMN, RUN_COLUMNS, is_reserved_metric
 
 __all__ = [
+    "check_metric_name",
     "check_metrics",
     "metric_patterns_from",
     "metrics_from_output",
@@ -20,6 +22,29 @@ __all__ = [
 ]
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+def check_metric_name(name: str) -> str:
+    """Refuse a metric name that would take the place of another column of a run's row.
+
+    The reserved names are those of ``seedwise.records.RUN_COLUMNS``, and
+    names that start with ``config.`` or ``metric.``.
+
+    Raises:
+        InvalidResultError: ``name`` is reserved.
+
+    Example:
+        >>> check_metric_name("mse")
+        'mse'
+    """
+    if is_reserved_metric(name):
+        raise InvalidResultError(
+            f"Metric name {name!r} is reserved: a run's row in export and to_pandas has a "
+            f"column of that name. Received: metric={name!r}; expected a name other than "
+            f"{', '.join(RUN_COLUMNS)}, not starting with {CONFIG_COLUMN!r} or "
+            f"{METRIC_COLUMN!r} (e.g. {name.replace('.', '_') + '_value'!r})"
+        )
+    return name
 
 
 def check_metrics(value: object) -> dict[str, float]:
@@ -36,9 +61,9 @@ def check_metrics(value: object) -> dict[str, float]:
         default one), every value a float.
 
     Raises:
-        InvalidResultError: Not a mapping, a key that is not a non-empty str,
-            or a value that is not a real number; the message names the key
-            and the type received.
+        InvalidResultError: Not a mapping, a key that is not a non-empty str
+            or is reserved (:func:`check_metric_name`), or a value that is not
+            a real number; the message names the key and the type received.
 
     Example:
         >>> check_metrics({"mse": 1})
@@ -59,6 +84,7 @@ def check_metrics(value: object) -> dict[str, float]:
                 f"Received: key={key!r} (of type {type(key).__name__}); "
                 "expected a dict such as {'mse': 0.1}"
             )
+        check_metric_name(key)
         number = real_number(item)
         if number is None:
             raise InvalidResultError(
@@ -143,7 +169,7 @@ def parse_metric_pattern(text: str) -> tuple[str, str]:
     number; the last line that matches wins.
 
     Raises:
-        UsageError: No ``=``, a bad name, or a regex that does not compile.
+        UsageError: No ``=``, a bad or reserved name, or a regex that does not compile.
 
     Example:
         >>> parse_metric_pattern(r"mse=MSE: ([0-9.e+-]+)")
@@ -156,6 +182,7 @@ def parse_metric_pattern(text: str) -> tuple[str, str]:
             f"A metric pattern must be NAME=REGEX. Received: {text!r}; "
             r"expected e.g. mse='MSE: ([0-9.e+-]+)'"
         )
+    check_metric_name(name)
     try:
         re.compile(pattern)
     except re.error as error:

@@ -9,12 +9,17 @@ from typing import Any
 from seedwise.errors import UsageError
 
 __all__ = [
+    "CONFIG_COLUMN",
+    "METRIC_COLUMN",
+    "RUN_COLUMNS",
     "RUN_STATUSES",
     "FingerprintRecord",
     "RunRecord",
     "RunStatus",
     "StepRecord",
     "UnseededUse",
+    "is_reserved_metric",
+    "metric_column",
 ]
 
 
@@ -53,6 +58,39 @@ class RunStatus(str, enum.Enum):
 
 #: Every status a stored run can have, in display order.
 RUN_STATUSES: tuple[str, ...] = tuple(status.value for status in RunStatus)
+
+
+#: The columns of a run's flat row (``export``, ``show --json``, ``Study.to_pandas``)
+#: besides its metrics and its study's config: no metric may take one of these names.
+RUN_COLUMNS: tuple[str, ...] = ("study", "repeat", "seed", "status", "duration", "worker", "error")
+#: The prefix of the columns made from the config (``config.lr``).
+CONFIG_COLUMN = "config."
+#: The prefix of a metric's column when its name is reserved (a store made elsewhere).
+METRIC_COLUMN = "metric."
+
+
+def is_reserved_metric(name: str) -> bool:
+    """Whether a metric called ``name`` would take another column's place in a run's row.
+
+    True for the names of :data:`RUN_COLUMNS` and for names that start with
+    :data:`CONFIG_COLUMN` or :data:`METRIC_COLUMN`. Runs may not return such
+    a name (``seedwise.experiment.values.check_metric_name``).
+    """
+    return name in RUN_COLUMNS or name.startswith((CONFIG_COLUMN, METRIC_COLUMN))
+
+
+def metric_column(name: str) -> str:
+    """The column of metric ``name`` in a run's row: its name, or ``metric.NAME`` when reserved.
+
+    Runs never return a reserved name, but a store made elsewhere may hold
+    one: its column is prefixed, so that it neither replaces the run's own
+    ``seed`` or ``error`` nor is lost. Distinct names keep distinct columns.
+
+    Example:
+        >>> metric_column("mse"), metric_column("seed")
+        ('mse', 'metric.seed')
+    """
+    return METRIC_COLUMN + name if is_reserved_metric(name) else name
 
 
 @dataclass(frozen=True)

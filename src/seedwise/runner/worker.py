@@ -131,7 +131,7 @@ def _result(
     metrics: dict[str, float] = {}
     if patterns:
         metrics.update(metrics_from_output(output.read_text(errors="replace"), patterns))
-    metrics.update(context.recorded)
+    metrics.update(check_metrics(context.recorded))
     if returned is not None or not metrics:
         if returned is None or (isinstance(returned, Mapping) and not returned and not metrics):
             raise InvalidResultError(

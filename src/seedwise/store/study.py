@@ -12,7 +12,7 @@ from seedwise._closing import Closing
 from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
 from seedwise._html import notebook_block
 from seedwise.errors import MissingMetricError, StoreError, UsageError
-from seedwise.records import RunRecord, RunStatus, StepRecord
+from seedwise.records import CONFIG_COLUMN, RunRecord, RunStatus, StepRecord, metric_column
 from seedwise.stats import Sample, Summaries, summarize
 from seedwise.stats.summary_results import quick_table
 from seedwise.store.records import StudyRecord
@@ -281,6 +281,11 @@ class Study(Closing):
     def to_records(self, runs: Sequence[RunRecord] | None = None) -> list[dict[str, Any]]:
         """One flat dict per run: repeat, seed, status, each metric, duration, worker, error.
 
+        Each metric's column is :func:`seedwise.records.metric_column` of its
+        name: the name itself, or ``metric.NAME`` for a name that a column of
+        the row already has (``seed``, ``error``, ``config.lr``), which runs
+        may not return but a store made elsewhere may hold.
+
         Args:
             runs: The runs; default the study's runs, read from the store.
 
@@ -297,7 +302,7 @@ class Study(Closing):
                 "status": run.status.value,
             }
             for name in names:
-                row[name] = run.metrics.get(name)
+                row[metric_column(name)] = run.metrics.get(name)
             row.update({"duration": run.duration, "worker": run.worker, "error": run.error})
             rows.append(row)
         return rows
@@ -312,7 +317,7 @@ class Study(Closing):
                 line passes it with secrets masked).
         """
         shown = self.record.config if config is None else config
-        columns = {f"config.{key}": value for key, value in shown.items()}
+        columns = {f"{CONFIG_COLUMN}{key}": value for key, value in shown.items()}
         return [{"study": self.name, **columns, **row} for row in self.to_records()]
 
     def to_pandas(self) -> pd.DataFrame:
@@ -334,7 +339,7 @@ class Study(Closing):
                 "expected `pip install pandas`"
             ) from None
         rows = self.to_rows()
-        config = [f"config.{key}" for key in self.record.config]
+        config = [f"{CONFIG_COLUMN}{key}" for key in self.record.config]
         columns = ["study", *config, "repeat", "seed", "status"]
         return pd.DataFrame.from_records(rows, columns=columns if not rows else None)
 
