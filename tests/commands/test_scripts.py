@@ -255,12 +255,12 @@ def test_a_script_that_never_imports_seedwise_gets_each_runs_seed_in_a_fresh_pro
     store = tmp_path / "s.db"
     command = [
         "-m", "seedwise", "run", str(script), "--repeats", "2", "--workers", "1", *FAST,
-        "--store", str(store), "--name", "plain", "--metric", "seed=SEED: ([0-9]+)",
+        "--store", str(store), "--name", "plain", "--metric", "got_seed=SEED: ([0-9]+)",
         "--", "--seed", "{seed}",
     ]  # fmt: skip
     done = run_python(command)
     assert done.returncode == 0, done.stdout + done.stderr
     with open_store(store) as opened:
         assert [run.metrics for run in opened.runs("plain")] == [
-            {"seed": float(run_seed(0, repeat))} for repeat in (0, 1)
+            {"got_seed": float(run_seed(0, repeat))} for repeat in (0, 1)
         ]
