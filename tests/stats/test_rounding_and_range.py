@@ -85,3 +85,27 @@ def test_a_range_is_not_assumed_for_a_metric_with_negative_values() -> None:
     summary = summarize(values, metric="reward", n_resamples=RESAMPLES)
     assert summary.mean_ci.low is not None
     assert summary.mean_ci.low < -0.1
+
+
+def test_numerical_warnings_do_not_reach_the_user() -> None:
+    import warnings
+
+    from seedwise.stats import sample_size, sequential_stop
+
+    rng = np.random.default_rng(0)
+    near = np.full(8, 1000.0) + rng.normal(0.0, 1e-10, 8)
+    shifted = np.random.default_rng(1).uniform(0.2, 0.8, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summarize(near, metric="x", n_resamples=RESAMPLES)
+        compare(shifted, shifted + 0.1 + rng.normal(0.0, 1e-14, 8), paired=True)
+        compare(near, near[::-1], n_resamples=RESAMPLES)
+        compare(np.array([1.0, np.inf, 2.0, 3.0]), np.array([np.nan, 1.0, 2.0, 2.5]))
+        sample_size(np.array([1.0, 1.0, 1.0 + 1e-9, 1.0]), 0.5, n_simulations=200)
+        sequential_stop(np.full(12, 3.0), 0.1)
+        # Values near the largest float: their spread overflows.
+        huge = np.array([1e308, -1e308, 1e308, 1e308, -1e308])
+        overflowed = summarize(huge, metric="x", n_resamples=RESAMPLES)
+        compare(np.array([1.0, 1.0, 2.0, 3.0, 2.0]), huge, n_resamples=RESAMPLES)
+    assert overflowed.mean is None
+    assert overflowed.mean_ci.low is None

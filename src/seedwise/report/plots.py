@@ -49,7 +49,11 @@ def _label(text: str, length: int = _LABEL_LENGTH) -> str:
 def _style() -> Iterator[None]:
     import matplotlib.style
 
-    with matplotlib.style.context("default"):
+    with matplotlib.style.context("default"), warnings.catch_warnings():
+        # What a figure leaves out (an empty legend, a glyph the font lacks) the
+        # report's own text says; matplotlib's warnings are not for the user.
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"matplotlib\.")
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(numpy|matplotlib)\.")
         yield
 
 

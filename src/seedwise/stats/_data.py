@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from seedwise.errors import MissingMetricError, UsageError
 from seedwise.seeding.streams import Key, check_seed, rng
@@ -19,10 +22,35 @@ __all__ = [
     "check_level",
     "check_positive_int",
     "generator",
+    "own_words",
     "root_seed",
     "to_array",
     "to_finite",
 ]
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def own_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` with NumPy's and SciPy's numerical warnings kept from the user.
+
+    What such a warning is about (precision lost on values with no spread, a
+    degenerate resample, a division by zero spread) is decided and said by the
+    statistics themselves, in their notes and reasons, in seedwise's words.
+    """
+
+    @functools.wraps(function)
+    def quiet(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", category=RuntimeWarning, module=r"(numpy|scipy|seedwise\.stats)\."
+            )
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"scipy\.")
+            return function(*args, **kwargs)
+
+    return quiet
 
 
 @dataclass(frozen=True)

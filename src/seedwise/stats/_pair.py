@@ -282,7 +282,7 @@ def _paired_tests(
     else:
         t_note = _normality_caution((("the differences", d),), notes)
         result = stats.ttest_rel(b, a)
-        t_test = TestResult(PAIRED_T, float(result.statistic), float(result.pvalue), note=t_note)
+        t_test = _numeric_test(PAIRED_T, result.statistic, result.pvalue, t_note)
     primary = TestResult(
         WILCOXON, wilcoxon.statistic, wilcoxon.p_value, primary=True, note=wilcoxon_note
     )
@@ -332,7 +332,7 @@ def _unpaired_tests(
         )
     else:
         result = stats.ttest_ind(b, a, equal_var=False)
-        welch = TestResult(WELCH_T, float(result.statistic), float(result.pvalue), note=t_note)
+        welch = _numeric_test(WELCH_T, result.statistic, result.pvalue, t_note)
     primary = TestResult(MANN_WHITNEY, u_b, mann_whitney.p_value, primary=True, note=mw_note)
     total = math.comb(n_a + n_b, n_a)
     perm_note = (
@@ -340,10 +340,18 @@ def _unpaired_tests(
         if total <= n_resamples
         else f"{n_resamples} random splits; p = (1 + as extreme) / (1 + {n_resamples})"
     )
-    perm = TestResult(
-        PERMUTATION, float(permutation.statistic), float(permutation.pvalue), note=perm_note
-    )
+    perm = _numeric_test(PERMUTATION, permutation.statistic, permutation.pvalue, perm_note)
     return (primary, welch, perm), direction
+
+
+def _numeric_test(name: str, statistic: object, p_value: object, note: str | None) -> TestResult:
+    """A t or permutation test's result, undefined where its arithmetic overflowed."""
+    value, p = float(statistic), float(p_value)  # type: ignore[arg-type]
+    if math.isfinite(value) and math.isfinite(p):
+        return TestResult(name, value, p, note=note)
+    return TestResult(
+        name, None, None, note="undefined: the values are too large for its arithmetic (overflow)"
+    )
 
 
 def _normality_caution(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import check_level, check_positive_int, root_seed, to_array
+from seedwise.stats._data import check_level, check_positive_int, own_words, root_seed, to_array
 from seedwise.stats._pair import PairTests, finish_pair, run_pair_tests
 from seedwise.stats.comparison_results import (
     Comparison,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Comparison", "EffectSize", "PairComparison", "RankEntry", "TestResult", "compare"]
 
 
+@own_words
 def compare(
     a: ArrayLike | Sample,
     b: ArrayLike | Sample,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import check_level, check_positive_int, root_seed, to_finite
+from seedwise.stats._data import check_level, check_positive_int, own_words, root_seed, to_finite
 from seedwise.stats._format import format_number, plain_dict
 
 if TYPE_CHECKING:
@@ -170,6 +170,7 @@ def _rests_on(n: int | None, what: str, std: float | None, assurance: float | No
     )
 
 
+@own_words
 def sample_size(
     pilot: float | ArrayLike,
     effect: float,

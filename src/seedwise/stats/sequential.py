@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import check_level, check_positive_int, to_finite
+from seedwise.stats._data import check_level, check_positive_int, own_words, to_finite
 from seedwise.stats._format import format_number, plain_dict
 from seedwise.stats._intervals import Interval, no_interval_reason, undefined
 
@@ -104,6 +104,7 @@ def confidence_sequence(values: ArrayLike, *, min_runs: int, confidence: float) 
     return Interval(mean - width, mean + width, confidence, method, n)
 
 
+@own_words
 def sequential_stop(
     values: ArrayLike,
     half_width: float,

@@ -6,7 +6,14 @@ import math
 from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import check_level, check_positive_int, generator, root_seed, to_finite
+from seedwise.stats._data import (
+    check_level,
+    check_positive_int,
+    generator,
+    own_words,
+    root_seed,
+    to_finite,
+)
 from seedwise.stats._headline import mean_interval, median_interval
 from seedwise.stats._intervals import Interval, clip_interval, no_spread, t_interval, undefined
 from seedwise.stats._range import plain_range
@@ -28,6 +35,7 @@ BOOTSTRAP_MAX_N = 2_000
 _ORDERS_OF_MAGNITUDE = 1_000.0
 
 
+@own_words
 def summarize(
     values: ArrayLike | Sample,
     *,
@@ -155,12 +163,19 @@ def _summarize_one(
     mean_ci, median_ci = _location_intervals(
         x, confidence, n_resamples, root, metric, bootstrap_max_n
     )
+    mean: float | None = float(np.mean(x))
+    if not (math.isfinite(mean) and (std is None or math.isfinite(std))):  # type: ignore[arg-type]
+        # Finite values near the largest float whose sum or squares overflow.
+        overflow = "the values are too large for float arithmetic (their sum overflows)"
+        notes.append(f"{overflow}: no mean, spread or interval of the mean")
+        mean = std = sem = None
+        mean_ci = mean_ci_t = undefined(mean_ci.method, n, confidence, overflow)
     return Summary(
         metric=metric,
         n=n,
         n_nonfinite=finite.n_nonfinite,
         n_failed=n_failed,
-        mean=float(np.mean(x)),
+        mean=mean,
         std=std,
         sem=sem,
         median=median,
