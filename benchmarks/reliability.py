@@ -264,6 +264,146 @@ def bad_inputs() -> str:
     )
 
 
+HAND_EDITED_EXPERIMENT = """\
+import numpy as np
+
+
+def work(ctx):
+    value = float(ctx.rng("x").normal())
+    ctx.log(step=0, value=value)
+    ctx.fingerprint("weights", np.arange(4) * value, step=0)
+    if ctx.config.get("fail") == ctx.repeat:
+        raise ValueError("boom")
+    return {"value": value, "other": value * 2}
+"""
+
+# Hand edits that SQLite lets in but seedwise never writes: one UPDATE or INSERT each.
+_WRONG_VALUES = {
+    "INTEGER": ["'abc'", "1.5", "1e300", "x'00ff'"],
+    "REAL": ["'slow'", "x'00'", "'1e999'"],
+    "TEXT": ["x'00ff'", "12", "-1.5"],
+    "JSON": ["'{bad'", "'[1]'", "'5'", "'null'", "'" + "[" * 50_000 + "'", "x'7b7d'"],
+}
+_COLUMNS = {
+    "runs": {
+        "seed": "INTEGER", "repeat": "INTEGER", "metrics": "JSON", "error": "TEXT",
+        "traceback": "TEXT", "started": "REAL", "duration": "REAL", "worker": "TEXT",
+        "env_hash": "TEXT", "unseeded": "JSON", "study": "TEXT",
+    },
+    "studies": {
+        "seed": "INTEGER", "created": "REAL", "experiment": "TEXT", "config": "JSON",
+        "settings": "JSON", "code_hash": "TEXT", "code_files": "JSON", "name": "TEXT",
+    },
+    "steps": {"step": "INTEGER", "name": "TEXT", "value": "REAL"},
+    "fingerprints": {"step": "INTEGER", "shape": "JSON", "sum": "REAL", "digest": "TEXT"},
+    "environments": {"data": "JSON"},
+    "claims": {"repeat": "INTEGER", "owner": "TEXT", "claimed": "REAL"},
+}  # fmt: skip
+_WHERE = {
+    "runs": "study = 'a' AND repeat = 1",
+    "studies": "name = 'a'",
+    "steps": "study = 'a' AND repeat = 0",
+    "fingerprints": "study = 'a' AND repeat = 0",
+    "environments": "1",
+    "claims": "study = 'a'",
+}
+_JSON_SHAPES = [
+    "UPDATE runs SET metrics = '{\"value\": \"x\"}' WHERE study = 'a'",
+    'UPDATE runs SET metrics = \'{"value": 1' + "0" * 400 + "}' WHERE study = 'a'",
+    "UPDATE runs SET unseeded = '[{\"kind\": 1}]' WHERE study = 'a'",
+    "UPDATE fingerprints SET shape = '[\"a\"]' WHERE study = 'a'",
+    "UPDATE studies SET code_files = '{\"a.py\": 1}' WHERE name = 'a'",
+    'UPDATE environments SET data = \'{"packages": [1], "variables": 5}\'',
+    "UPDATE runs SET env_hash = 'missing' WHERE study = 'a' AND repeat = 0",
+    "UPDATE runs SET study = 'ghost' WHERE study = 'a' AND repeat = 0",
+    "INSERT INTO claims VALUES ('ghost', 1, 'h:1:t', 1.0)",
+]
+
+
+def hand_edited_statements() -> list[str]:
+    """Every edit: each column of each table given each wrong value of its kind, then shapes."""
+    import socket
+
+    statements = [
+        f"UPDATE {table} SET {column} = {value} WHERE {_WHERE[table]}"
+        for table, columns in _COLUMNS.items()
+        for column, kind in columns.items()
+        for value in _WRONG_VALUES[kind]
+    ]
+    pids = ["99999999999999999999999", "0", "-5"]
+    owners = [f"{socket.gethostname()}:{pid}:token" for pid in pids]
+    statements += [f"INSERT INTO claims VALUES ('a', 7, '{owner}', 1.0)" for owner in owners]
+    return statements + _JSON_SHAPES
+
+
+def hand_edited_stores() -> str:
+    """Every read command on stores edited by hand: tracebacks, and what else they gave."""
+    import contextlib
+    import io
+    import shutil
+
+    from seedwise.cli import main as seedwise
+
+    folder = fresh_folder()
+    (folder / "exp.py").write_text(HAND_EDITED_EXPERIMENT)
+    store = folder / "pristine.db"
+    for name, extra in (("a", ["--set", "fail=1"]), ("b", [])):
+        run = [*command(folder), "--repeats", "3", "--workers", "1", "--name", name, *extra]
+        subprocess.run(run, cwd=folder, env=environment(folder), capture_output=True, check=False)
+    shutil.copy(folder / "s.db", store)
+    reads = [
+        ["ls"], ["ls", "--json"], ["show", "a"], ["show", "a", "--json"],
+        ["show", "a", "--repeat", "0"], ["show", "a", "--repeat", "1", "--json"],
+        ["claims"], ["claims", "--json"], ["export", "a", "--format", "csv"],
+        ["export", "a", "--format", "json"], ["summary", "a"], ["summary", "a", "--json"],
+        ["compare", "a", "b"], ["compare", "a", "b", "--json"], ["plan", "a", "--effect", "0.1"],
+        ["report", "a", "b", "-o", "r.html"], ["report", "a", "-o", "r.md"],
+        ["show", "nothing-like-it"],
+    ]  # fmt: skip
+    counts = {"traceback": 0, "one line, exit 2": 0, "exit 0": 0, "other": 0}
+    statements = hand_edited_statements()
+    refused_edits = 0
+    for statement in statements:
+        edited = folder / "edited.db"
+        shutil.copy(store, edited)
+        connection = sqlite3.connect(edited)
+        try:
+            connection.execute(statement)
+            connection.commit()
+        except sqlite3.Error:
+            refused_edits += 1  # a CHECK or NOT NULL constraint kept it out
+            continue
+        finally:
+            connection.close()
+        for argv in reads:
+            out, err = io.StringIO(), io.StringIO()
+            with (
+                contextlib.chdir(folder),
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(err),
+            ):
+                code = seedwise([*argv, "--store", str(edited)])
+            lines = err.getvalue().strip().splitlines()
+            if "Traceback" in err.getvalue() or code == 3:
+                counts["traceback"] += 1
+                print(f"  traceback: {statement[:80]} | {' '.join(argv)}", flush=True)
+            elif code == 2 and len(lines) == 1:
+                counts["one line, exit 2"] += 1
+            elif code == 0 and all(line.startswith("seedwise: warning: ") for line in lines):
+                counts["exit 0"] += 1
+            else:
+                counts["other"] += 1
+                print(f"  other ({code}): {statement[:80]} | {' '.join(argv)}", flush=True)
+    edits = len(statements) - refused_edits
+    total = sum(counts.values())
+    figures = ", ".join(f"{n} {what}" for what, n in counts.items())
+    return (
+        f"{edits} hand edits x {len(reads)} read commands, in process ({refused_edits} more "
+        f"refused by the schema's constraints): tracebacks: {counts['traceback']} of {total}; "
+        f"{figures}"
+    )
+
+
 def main() -> None:
     """Run every attack and print one line of figures for each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -271,7 +411,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-kills", action="store_true", help="leave out the kill -9 trials")
+    parser.add_argument("--only", help="run one attack, by its function's name")
     args = parser.parse_args()
+    if args.only:
+        print(globals()[args.only](), flush=True)
+        return
     rng = random.Random(args.seed)
     if not args.skip_kills:
         print(kill_runner(args.trials, args.repeats, rng), flush=True)
@@ -279,6 +423,7 @@ def main() -> None:
     print(concurrent(max(1, args.trials // 4), 4), flush=True)
     print(orphans(max(1, args.trials // 4)), flush=True)
     print(bad_inputs(), flush=True)
+    print(hand_edited_stores(), flush=True)
 
 
 if __name__ == "__main__":
