@@ -64,6 +64,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store
 
 
+@pytest.mark.slow  # the report draws its figures: about 4 s
 def test_every_reading_command_reads_the_store_as_written(
     pristine: Path,
     tmp_path: Path,
