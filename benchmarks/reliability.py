@@ -13,6 +13,10 @@ whose runs take a few tens of milliseconds, then checks the store directly:
   twice): exit 130, claims left behind, runs wrongly recorded;
 - several runners on one study at once: duplicates and lock errors;
 - kill -9 of the runner: its workers still alive 5 s later;
+- two runners on two hard links of one store: refused, in one line each;
+- copies while a runner writes: ``cp`` of the file against ``Store.backup``
+  (what ``seedwise backup`` does), each checked against a backup taken just
+  before it;
 - every bad input of the short suite: exit 2 in one line, store unchanged.
 
 Prints one line per attack with its figures; docs/reliability.md quotes them.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -183,6 +188,83 @@ def concurrent(rounds: int, runners: int) -> str:
     return (
         f"{runners} runners at once on one study x {rounds} rounds: {duplicates} duplicates, "
         f"{errors} lock errors or tracebacks, {incomplete} incomplete studies"
+    )
+
+
+def hard_links(rounds: int = 2) -> str:
+    refused = ran = 0
+    for _ in range(rounds):
+        folder = fresh_folder()
+        first = command(folder, "--repeats", "1", "--name", "s", "--workers", "1")
+        subprocess.run(first, cwd=folder, env=environment(folder), capture_output=True, check=True)
+        os.link(folder / "s.db", folder / "t.db")
+        processes = [
+            subprocess.Popen(
+                [*command(folder, "--repeats", "30", "--name", "s", "--workers", "1"), *store],
+                cwd=folder,
+                env=environment(folder),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for store in ([], ["--store", str(folder / "t.db")])
+        ]
+        for process in processes:
+            _, err = process.communicate(timeout=600)
+            lines = err.strip().splitlines()
+            refused += process.returncode == 2 and len(lines) == 1 and "hard links" in lines[0]
+        rows, _ = table(folder, "s")
+        ran += len(rows) - 1
+    return (
+        f"2 runners on two hard links of one store x {rounds} rounds: {refused} of "
+        f"{2 * rounds} refused in one line, {ran} repeats run"
+    )
+
+
+def copies(trials: int = 2) -> str:
+    from seedwise.store import open_store
+
+    def runs_in(path: Path) -> int:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            return connection.execute("SELECT count(*) FROM runs").fetchone()[0] if tables else 0
+        finally:
+            connection.close()
+
+    plain_short = plain_total = backups_bad = backups = 0
+    for _ in range(trials):
+        folder = fresh_folder()
+        runner = subprocess.Popen(
+            command(folder, "--repeats", "100", "--name", "s", "--workers", "1"),
+            cwd=folder,
+            env=environment(folder),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        index = 0
+        while runner.poll() is None:
+            time.sleep(0.3)
+            if not (folder / "s.db").exists():
+                continue
+            index += 1
+            # Everything the backup holds was committed before the plain copy began.
+            with open_store(folder / "s.db") as store:
+                copy = store.backup(folder / f"backup-{index}.db")
+            plain = folder / f"cp-{index}" / "s.db"
+            plain.parent.mkdir()
+            shutil.copyfile(folder / "s.db", plain)
+            backups += 1
+            connection = sqlite3.connect(copy.path)
+            intact = connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            connection.close()
+            backups_bad += not intact or runs_in(copy.path) != copy.runs
+            plain_total += 1
+            plain_short += runs_in(plain) < copy.runs
+    return (
+        f"copies while a runner writes ({trials} trials): {plain_short} of {plain_total} "
+        f"plain cp copies lack runs that a backup taken just before held; {backups_bad} of "
+        f"{backups} backups fail integrity_check or their count"
     )
 
 
@@ -422,6 +504,8 @@ def main() -> None:
     print(signals(max(1, args.trials // 10)), flush=True)
     print(concurrent(max(1, args.trials // 4), 4), flush=True)
     print(orphans(max(1, args.trials // 4)), flush=True)
+    print(hard_links(max(1, args.trials // 4)), flush=True)
+    print(copies(max(1, args.trials // 4)), flush=True)
     print(bad_inputs(), flush=True)
     print(hand_edited_stores(), flush=True)
 

@@ -18,6 +18,7 @@ from seedwise._user_text import visible
 from seedwise._version import __version__
 from seedwise.commands import options
 from seedwise.commands.attribute import add_attribute_parser
+from seedwise.commands.backup import add_backup_parser
 from seedwise.commands.check import add_check_parser
 from seedwise.commands.report import add_report_parser
 from seedwise.commands.run import add_run_parser
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(commands)
     add_study_parsers(commands)
+    add_backup_parser(commands)
     add_stats_parsers(commands)
     add_check_parser(commands)
     add_report_parser(commands)

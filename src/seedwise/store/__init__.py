@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from seedwise.records import RUN_STATUSES as RUN_STATUSES
 from seedwise.records import RunRecord as RunRecord
+from seedwise.store.backup import StoreCopy as StoreCopy
 from seedwise.store.claims import make_owner as make_owner
 from seedwise.store.claims import owner_is_alive as owner_is_alive
 from seedwise.store.core import Store as Store
@@ -30,6 +31,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "RunRecord",
     "Store",
+    "StoreCopy",
     "Study",
     "StudyRecord",
     "StudySummary",

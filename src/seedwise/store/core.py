@@ -37,6 +37,7 @@ from seedwise.seeding.streams import check_seed
 from seedwise.store import claims as _claims
 from seedwise.store import runs as _runs
 from seedwise.store import studies as _studies
+from seedwise.store.backup import StoreCopy, backup_store
 from seedwise.store.names import check_new_name, require_study, resolve_name
 from seedwise.store.opening import (
     default_store_path,
@@ -184,6 +185,32 @@ class Store(Closing):
     def close(self) -> None:
         """Close the connection; the store stays on disk."""
         self._file.close()
+
+    def backup(self, destination: str | os.PathLike[str]) -> StoreCopy:
+        """Copy the store to ``destination`` as one consistent snapshot, while runners write.
+
+        The one correct way to copy a store that may be in use: a plain copy
+        of the file misses the runs its write-ahead log holds. Works on a
+        store opened either way; never waits for a writer, never blocks one.
+        See :func:`~seedwise.store.backup.backup_store`.
+
+        Args:
+            destination: The copy's path, where no file may exist yet.
+
+        Returns:
+            The copy's path and its counts of studies and runs.
+
+        Raises:
+            StoreError: A file at ``destination``, a folder that is missing
+                or may not be written, or a copy that SQLite could not
+                write or check; nothing is left at ``destination`` then.
+
+        Example:
+            >>> with seedwise.open_store(".seedwise/seedwise.db") as store:  # doctest: +SKIP
+            ...     store.backup("backups/2026-01-31.db")
+            StoreCopy(path=PosixPath('backups/2026-01-31.db'), studies=3, runs=98)
+        """
+        return backup_store(self._file, Path(destination).expanduser())
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         return write_transaction(self._file)
