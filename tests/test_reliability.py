@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from seedwise.cli import main
 from seedwise.errors import StoreError
 from seedwise.records import RunRecord
 from seedwise.store import Store, open_store
+from seedwise.store.owners import Owner
 from tests.conftest import ROOT
 
 FAST = ["--framework", "python", "--framework", "numpy"]
@@ -443,15 +443,16 @@ def test_stale_claims_are_taken_over_and_can_be_listed_and_released(folder: Path
     assert first.returncode == 0, first.stderr
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])
     time.sleep(1.0)  # it exits; not reaped yet, so it is a zombie
-    host = socket.gethostname()
     with Store(folder / "s.db") as store:
         with store._write() as connection:
             rows = [
                 ("held", 1, f"other-host:4242:{'a' * 32}", time.time() - 3600),
-                ("held", 2, f"{host}:{zombie.pid}:{'b' * 32}", time.time()),
+                ("held", 2, str(Owner.here(zombie.pid, "b" * 32)), time.time()),
                 ("held", 3, f"other-host:4343:{'c' * 32}", time.time()),
             ]
-            connection.executemany("INSERT INTO claims VALUES (?, ?, ?, ?)", rows)
+            connection.executemany(
+                "INSERT INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)", rows
+            )
         states = {claim["repeat"]: claim["state"] for claim in store.claim_details("held")}
     assert states == {1: "expired", 2: "dead", 3: "unknown"}
     listed = seedwise(folder, "claims", "--json")

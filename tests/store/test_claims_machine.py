@@ -1,8 +1,9 @@
 """Claims under many runners: a stateful test of claim, record, release, renew and expiry.
 
 Runners live on this host or on others; one is dead (its process is gone);
-claims age past the lease. Three connections to one store (two that write,
-one that reads) must agree with a simple model at every step.
+claims age past the lease; runs are recorded under claims that may have been
+taken over since (a runner that was frozen). Three connections to one store
+(two that write, one that reads) must agree with a simple model at every step.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from seedwise.records import RunRecord, RunStatus
-from seedwise.store import Store, open_store
+from seedwise.store import Claim, Store, open_store
 from seedwise.store.claims import CLAIM_LEASE_S
+from seedwise.store.owners import Owner
 
 STUDY = "study"
 
@@ -33,8 +35,8 @@ def _dead_pid() -> int:
 
 
 HOST = socket.gethostname()
-DEAD = f"{HOST}:{_dead_pid()}:{'d' * 32}"
-OWNERS = ("other-host:1:first", "other-host:2:second", f"{HOST}:1:{'i' * 32}", DEAD)
+DEAD = str(Owner.here(_dead_pid(), "d" * 32))
+OWNERS = ("other-host:1:first", "other-host:2:second", str(Owner.here(1, "i" * 32)), DEAD)
 CLAIMANTS = OWNERS[:3]
 
 
@@ -51,8 +53,11 @@ class ManyRunners(RuleBasedStateMachine):
         )
         self.reader = open_store(location)
         self.claimed: dict[int, str] = {}
+        self.tokens: dict[int, int | None] = {}
+        self.issued: list[Claim] = []
         self.expired: set[int] = set()
         self.finished: set[int] = set()
+        self.recorded: set[int] = set()
 
     def _free_for(self, repeat: int, owner: str) -> bool:
         holder = self.claimed.get(repeat)
@@ -67,23 +72,27 @@ class ManyRunners(RuleBasedStateMachine):
         expected = [
             repeat
             for repeat in dict.fromkeys(repeats)
-            if repeat not in self.finished and self._free_for(repeat, owner)
+            if repeat not in self.recorded and self._free_for(repeat, owner)
         ]
-        got = self.stores[connection].claim(STUDY, repeats, owner, retry_failed=False)
-        assert got == expected
-        for repeat in got:
-            self.claimed[repeat] = owner
-            self.expired.discard(repeat)
+        got = self.stores[connection].claim_with_tokens(STUDY, repeats, owner, retry_failed=False)
+        assert [claim.repeat for claim in got] == expected
+        for claim in got:
+            self.claimed[claim.repeat] = owner
+            self.tokens[claim.repeat] = claim.token
+            self.expired.discard(claim.repeat)
+        self.issued.extend(got)
 
     @rule(repeat=st.integers(0, 5))
     def a_dead_runner_held_it(self, repeat: int) -> None:
-        if repeat in self.finished or repeat in self.claimed:
+        if repeat in self.recorded or repeat in self.claimed:
             return
         with self.stores[0]._write() as connection:
             connection.execute(
-                "INSERT INTO claims VALUES (?, ?, ?, ?)", (STUDY, repeat, DEAD, time.time())
+                "INSERT INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)",
+                (STUDY, repeat, DEAD, time.time()),
             )
         self.claimed[repeat] = DEAD
+        self.tokens[repeat] = None
 
     @rule(repeat=st.integers(0, 5))
     def the_lease_runs_out(self, repeat: int) -> None:
@@ -106,7 +115,31 @@ class ManyRunners(RuleBasedStateMachine):
     def record(self, connection: int, repeat: int) -> None:
         run = RunRecord(STUDY, repeat, repeat, RunStatus.OK, metrics={"m": 1.0})
         self.stores[connection].record_run(run)
-        self.finished.add(repeat)
+        self._stored(repeat)
+
+    @rule(connection=st.integers(0, 1), pick=st.integers(0, 99), status=st.sampled_from(RunStatus))
+    def record_under_a_claim(self, connection: int, pick: int, status: RunStatus) -> None:
+        if not self.issued:
+            return
+        # Any claim ever made, perhaps taken over or ended since: a frozen runner's.
+        claim = self.issued[pick % len(self.issued)]
+        held = (
+            claim.repeat not in self.finished
+            and self.claimed.get(claim.repeat) == claim.owner
+            and self.tokens.get(claim.repeat) == claim.token
+        )
+        metrics = {"m": 1.0} if status.is_finished else {}
+        run = RunRecord(STUDY, claim.repeat, claim.repeat, status, metrics=metrics)
+        assert self.stores[connection].record_run(run, claim=claim) is held
+        if held:
+            self._stored(claim.repeat, finished=status.is_finished)
+
+    def _stored(self, repeat: int, *, finished: bool = True) -> None:
+        self.recorded.add(repeat)
+        if finished:
+            self.finished.add(repeat)
+        else:
+            self.finished.discard(repeat)
         self.claimed.pop(repeat, None)
         self.expired.discard(repeat)
 
@@ -122,7 +155,9 @@ class ManyRunners(RuleBasedStateMachine):
     def every_connection_agrees_with_the_model(self) -> None:
         for store in (*self.stores, self.reader):
             assert store.claims(STUDY) == self.claimed
-            assert {run.repeat for run in store.runs(STUDY)} == self.finished
+            runs = store.runs(STUDY)
+            assert {run.repeat for run in runs} == self.recorded
+            assert {run.repeat for run in runs if run.status.is_finished} == self.finished
         states = {c["repeat"]: c["state"] for c in self.reader.claim_details(STUDY)}
         for repeat, holder in self.claimed.items():
             if holder == DEAD:

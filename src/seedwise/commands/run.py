@@ -69,6 +69,8 @@ def run_command(args: argparse.Namespace) -> int:
         unknown = _unreturned_metric(shown, outcome.runs)
         if unknown is not None:
             print(f"seedwise: warning: {visible(unknown)}", file=sys.stderr)
+        if outcome.taken_over_line is not None:
+            print(f"seedwise: warning: {outcome.taken_over_line}", file=sys.stderr)
         for caution in outcome.cautions:
             print(f"seedwise: warning: {visible(caution)}", file=sys.stderr)
     else:
@@ -131,6 +133,8 @@ def _print_summary(
         f"{outcome.already_done} were already finished",
     )
     console.print(f"store: {escape(str(outcome.store))}")
+    if outcome.taken_over_line is not None:
+        console.print(f"[yellow]warning[/yellow]: {escape(outcome.taken_over_line)}")
     if metric is not None:
         values = [r.metrics[metric] for r in runs if r.status.is_finished and metric in r.metrics]
         if values:

@@ -32,8 +32,13 @@ class TaskSource(Protocol):
         """At most ``free`` tasks to start now; empty when there is nothing to start."""
         ...
 
-    def accept(self, record: RunRecord) -> None:
-        """Keep one finished run (store it, collect it); called as soon as it arrives."""
+    def accept(self, record: RunRecord) -> bool:
+        """Keep one finished run (store it, collect it); called as soon as it arrives.
+
+        Returns:
+            False when the run was dropped instead (its claim was lost to
+            another runner): it then counts for nothing, not even as a failure.
+        """
         ...
 
     def tick(self) -> None:
@@ -53,9 +58,10 @@ class TaskList:
         taken, self._waiting = self._waiting[:free], self._waiting[free:]
         return taken
 
-    def accept(self, record: RunRecord) -> None:
+    def accept(self, record: RunRecord) -> bool:
         """Collect ``record``."""
         self.records.append(record)
+        return True
 
     def tick(self) -> None:
         """Nothing to keep up."""
@@ -148,7 +154,8 @@ def drive(
                     break
                 for record in executor.wait(poll):
                     in_flight -= 1
-                    source.accept(record)
+                    if not source.accept(record):
+                        continue
                     failures += record.status.is_failure
                     if on_record is not None:
                         on_record(record)

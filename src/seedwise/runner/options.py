@@ -22,6 +22,7 @@ from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.local import LocalExecutor
 from seedwise.runner.spec import MAX_REPEATS, StudySpec, check_positive
 from seedwise.store import default_store_path
+from seedwise.store.claims import claim_lease_s
 
 __all__ = [
     "LocalExecutorFactory",
@@ -98,6 +99,8 @@ class RunOptions:
         check_positive(self.until_ci, "until_ci", allow_none=True)
         if self.until_ci is not None and not math.isfinite(self.until_ci):
             raise UsageError(f"`until_ci` must be finite. Received: until_ci={self.until_ci!r}")
+        # Read by the claims of the store, once the study has been written: checked first.
+        claim_lease_s()
 
     def executor_factory(self, spec: StudySpec) -> ExecutorFactory:
         """The factory of the executors that run ``spec``'s repeats.

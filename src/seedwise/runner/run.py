@@ -138,12 +138,13 @@ def rerun(
         executor = factory.create(log_dir=worker_log_dir(options.store, spec.name))
         if stored is None or not stored.status.is_finished:
             records: list[RunRecord] = []
-            run_repeats(
+            outcome = run_repeats(
                 store, spec, executor, [repeat], retry_failed=True, on_record=records.append
             )
             if not records:
+                held = outcome.taken_over_line or f"repeat {repeat} is being run by another runner"
                 raise UsageError(
-                    f"Repeat {repeat} of study {spec.name!r} is being run by another runner. "
+                    f"In study {spec.name!r}, {held}. "
                     f"Received: --only-repeat {repeat}; expected a repeat no other runner holds"
                 )
             return RepeatCheck(records[0], None, None)
@@ -402,6 +403,6 @@ def run(
         vectorize=vectorize,
     )
     outcome = run_study(spec, options)
-    for caution in outcome.cautions:
+    for caution in filter(None, [outcome.taken_over_line, *outcome.cautions]):
         warnings.warn(caution, SeedwiseWarning, stacklevel=2)
     return open_study(outcome.store, outcome.spec.name)

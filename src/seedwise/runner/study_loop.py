@@ -25,8 +25,8 @@ from seedwise.runner.loop import StopRequest, drive
 from seedwise.runner.spec import StudySpec, run_seed
 from seedwise.runner.tasks import RunTask, batch_tasks
 from seedwise.stats import StopDecision
-from seedwise.store import Store, make_owner
-from seedwise.store.claims import CLAIM_RENEW_S
+from seedwise.store import Claim, Store, make_owner
+from seedwise.store.claims import claim_renew_s
 
 __all__ = ["StudyRun", "make_task", "run_repeats"]
 
@@ -42,6 +42,9 @@ class StudyRun:
         already_done: How many of them had finished before it started.
         counts: The runs it made, by status.
         elsewhere: Repeats another runner on the store holds.
+        taken_over: Repeats this run ran but could not store: another runner
+            took over their claims (this runner's lease ran out while it was
+            frozen), so their results were dropped and not counted.
         stopped: Why it stopped early: ``"rule"`` (a stopping rule such as
             ``--until-ci``), ``"max-failures"``, ``"interrupted"``, or None.
         identical_lanes: For a vectorised study whose every batch returned
@@ -58,6 +61,7 @@ class StudyRun:
     already_done: int = 0
     counts: dict[str, int] = field(default_factory=RunStatus.counts)
     elsewhere: list[int] = field(default_factory=list)
+    taken_over: list[int] = field(default_factory=list)
     stopped: str | None = None
     identical_lanes: str | None = None
     runs: list[RunRecord] = field(default_factory=list)
@@ -78,6 +82,7 @@ class StudyRun:
             "already_done": self.already_done,
             "counts": dict(self.counts),
             "claimed_by_other_runners": list(self.elsewhere),
+            "taken_over_by_other_runners": list(self.taken_over),
             "stopped": self.stopped,
             "identical_lanes": self.identical_lanes,
         }
@@ -90,6 +95,21 @@ class StudyRun:
             f"Interrupted: {stored} of {self.repeats} runs of study {self.study!r} are "
             f"stored in {self.store}; run the same command again to resume{resume}",
             self,
+        )
+
+    @property
+    def taken_over_line(self) -> str | None:
+        """One line saying which results were dropped because their claims were lost, or None."""
+        if not self.taken_over:
+            return None
+        if len(self.taken_over) == 1:
+            return (
+                f"repeat {self.taken_over[0]} was taken over by another runner after this "
+                "runner's lease expired; its result was not stored"
+            )
+        return (
+            f"repeats {', '.join(map(str, self.taken_over))} were taken over by other runners "
+            "after this runner's lease expired; their results were not stored"
         )
 
     @property
@@ -186,7 +206,9 @@ class _StoreSource:
         self.repeats = repeats
         self.handled = handled
         self.in_flight: set[int] = set()
+        self.held: dict[int, Claim] = {}
         self.owner = make_owner()
+        self.renew_every = claim_renew_s()
         self.started = time.time()
         self.retry_failed = retry_failed
         self.keep_claiming = keep_claiming
@@ -202,7 +224,7 @@ class _StoreSource:
         candidates = [r for r in self.repeats if r not in self.handled and r not in self.in_flight]
         if not candidates:
             return []
-        claimed = self.store.claim(
+        claims = self.store.claim_with_tokens(
             self.spec.name,
             candidates,
             self.owner,
@@ -211,24 +233,33 @@ class _StoreSource:
             limit=free * (self.spec.settings.vectorize or 1),
             retry_before=self.started,
         )
-        self.in_flight.update(claimed)
+        self.held.update((claim.repeat, claim) for claim in claims)
+        self.in_flight.update(claim.repeat for claim in claims)
         tasks = [
-            make_task(self.spec, r, str(repeat_folder(self.store.path, self.spec.name, r)))
-            for r in claimed
+            make_task(
+                self.spec, c.repeat, str(repeat_folder(self.store.path, self.spec.name, c.repeat))
+            )
+            for c in claims
         ]
         return batch_tasks(tasks, self.spec.settings.vectorize)
 
     def tick(self) -> None:
         now = time.monotonic()
-        if self.in_flight and now - self.renewed >= CLAIM_RENEW_S:
+        if self.in_flight and now - self.renewed >= self.renew_every:
             self.store.renew(self.spec.name, self.owner)
             self.renewed = now
 
-    def accept(self, record: RunRecord) -> None:
-        self.store.record_run(record)
+    def accept(self, record: RunRecord) -> bool:
+        claim = self.held.pop(record.repeat, None)
+        stored = claim is not None and self.store.record_run(record, claim=claim)
         self.in_flight.discard(record.repeat)
+        # Handled either way: a repeat whose claim was lost is another runner's now.
         self.handled.add(record.repeat)
-        self.outcome.counts[record.status.value] += 1
+        if stored:
+            self.outcome.counts[record.status.value] += 1
+        else:
+            self.outcome.taken_over.append(record.repeat)
+        return stored
 
 
 def run_repeats(

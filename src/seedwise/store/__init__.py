@@ -10,13 +10,14 @@ from __future__ import annotations
 from seedwise.records import RUN_STATUSES as RUN_STATUSES
 from seedwise.records import RunRecord as RunRecord
 from seedwise.store.backup import StoreCopy as StoreCopy
-from seedwise.store.claims import make_owner as make_owner
-from seedwise.store.claims import owner_is_alive as owner_is_alive
+from seedwise.store.claims import Claim as Claim
 from seedwise.store.core import Store as Store
 from seedwise.store.core import open_store as open_store
 from seedwise.store.core import open_study as open_study
 from seedwise.store.opening import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
 from seedwise.store.opening import default_store_path as default_store_path
+from seedwise.store.owners import make_owner as make_owner
+from seedwise.store.owners import owner_is_alive as owner_is_alive
 from seedwise.store.records import StudyRecord as StudyRecord
 from seedwise.store.records import StudySummary as StudySummary
 from seedwise.store.rows import environment_hash as environment_hash
@@ -29,6 +30,7 @@ __all__ = [
     "BUSY_TIMEOUT_S",
     "RUN_STATUSES",
     "SCHEMA_VERSION",
+    "Claim",
     "RunRecord",
     "Store",
     "StoreCopy",

@@ -1,125 +1,123 @@
-"""The claim protocol: which runner runs which repeat, and whether its owner is still alive.
+"""The claim protocol: which runner runs which repeat, and whether its result may be stored.
 
 Before running repeats, a runner claims them (:func:`claim_repeats`, inside
 one write transaction): a repeat with no finished run (or, when retrying,
-with a failed one) and no claim of a live owner. Recording a run deletes the
-repeat's claim; the runner renews its claims while it runs
-(:func:`renew_claims`) and releases the rest when it stops
+with a failed one) and no claim of a live owner. Each claim gets a fencing
+token, drawn anew whenever a repeat is claimed, taken over or not. The
+runner renews its claims while it runs (:func:`renew_claims`), records each
+run under its claim, and releases the rest when it stops
 (:func:`release_claims`).
 
-An owner is ``"HOST:PID:TOKEN"``: the host name, the runner's process id and
-a token unique to that runner (a UUID). A claim is stale, and may be taken
-over, when its owner ran on this host and its process no longer exists (a
-zombie counts as gone), or when its owner has not renewed it for
-:data:`CLAIM_LEASE_S` seconds: a running sweep renews its claims every few
-seconds, so a claim left by a runner on another host (a container restarted
-under a new host name, a node that died) expires after the lease.
+A run is stored only under the claim it was run under (:func:`still_holds`,
+checked in the write transaction that stores it): the repeat's claim must
+still be the runner's, with the same token, and the repeat must have no
+finished run. A runner frozen past its lease (``SIGSTOP``, ``docker pause``,
+a laptop asleep) whose claim another runner took over, and perhaps finished,
+finds its result refused when it wakes, instead of replacing the other's.
+
+A claim is stale, and may be taken over, when its owner is known to be gone
+(:mod:`seedwise.store.owners`: its pid, in this PID namespace, names no
+process), or when its owner has not renewed it for :func:`claim_lease_s`
+seconds: a running sweep renews its claims every few seconds, so a claim
+left by a runner elsewhere (another host, container or boot) expires after
+the lease.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import socket
+import secrets
 import sqlite3
 import time
-import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from seedwise.errors import UsageError
 from seedwise.records import RunStatus
+from seedwise.store.owners import can_take_over, owner_state
 from seedwise.store.rows import claim_from_row
 
 __all__ = [
     "CLAIM_LEASE_S",
     "CLAIM_RENEW_S",
-    "can_take_over",
+    "LEASE_VARIABLE",
+    "Claim",
+    "claim_lease_s",
+    "claim_renew_s",
     "claim_repeats",
     "claim_state",
     "delete_claims",
     "holders",
-    "make_owner",
     "open_claims",
-    "owner_is_alive",
     "release_claims",
     "renew_claims",
     "select_claimable",
+    "still_holds",
 ]
 
-#: A claim not renewed for this long is stale, whoever holds it.
+#: A claim not renewed for this long is stale, whoever holds it (the default lease).
 CLAIM_LEASE_S = 120.0
 
-#: How often a running sweep renews its claims.
+#: How often a running sweep renews its claims (at most; see :func:`claim_renew_s`).
 CLAIM_RENEW_S = 10.0
 
-_MAX_PID = 2**31 - 1
+#: The environment variable that sets another lease, in seconds: for tests and benchmarks.
+LEASE_VARIABLE = "SEEDWISE_CLAIM_LEASE_S"
 
 
-def make_owner() -> str:
-    """A new owner id for this process: ``"HOST:PID:UUID"``."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+class Claim(NamedTuple):
+    """One claim as its runner holds it: the repeat, its owner and its fencing token."""
+
+    study: str
+    repeat: int
+    owner: str
+    token: int
 
 
-def owner_is_alive(owner: str) -> bool:
-    """Whether the runner that ``owner`` names may still be running.
+def claim_lease_s() -> float:
+    """The lease of a claim, in seconds: ``$SEEDWISE_CLAIM_LEASE_S``, else :data:`CLAIM_LEASE_S`.
 
-    Equivalent to ``os.kill(pid, 0)`` succeeding, for an owner on this host;
-    a process of another user counts as alive, and so does any owner on
-    another host or of another form.
+    A short lease makes a frozen runner lose its claims sooner, which tests
+    and benchmarks of that case need; in use, a lease shorter than a pause
+    a runner may survive (a laptop asleep) costs that runner its results.
 
-    Args:
-        owner: ``"HOST:PID:TOKEN"``.
-
-    Returns:
-        False only when the owner is known to be gone.
+    Raises:
+        UsageError: The variable is set to something other than a positive
+            number of seconds.
     """
-    host, pid = _parse(owner)
-    if pid is None or host != socket.gethostname():
-        return True
-    if pid == os.getpid():
-        return True
-    return _process_exists(pid)
+    text = os.environ.get(LEASE_VARIABLE, "")
+    if not text:
+        return CLAIM_LEASE_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(
+            f"{LEASE_VARIABLE} must be a positive number of seconds. Received: "
+            f"{LEASE_VARIABLE}={text!r}; expected e.g. 120 (the default, when it is unset)"
+        )
+    return value
+
+
+def claim_renew_s() -> float:
+    """How often a running sweep renews its claims: :data:`CLAIM_RENEW_S`, or a quarter lease."""
+    return min(CLAIM_RENEW_S, claim_lease_s() / 4)
 
 
 def claim_state(owner: str, claimed: float, now: float) -> str:
     """What is known of a claim's owner: ``"alive"``, ``"dead"``, ``"expired"`` or ``"unknown"``.
 
-    ``dead``: its process on this host is gone; ``expired``: not renewed for
-    :data:`CLAIM_LEASE_S`; ``unknown``: on another host and renewed lately.
+    ``dead``: its pid names no process of this PID namespace
+    (:func:`~seedwise.store.owners.owner_state`); ``expired``: not renewed for
+    :func:`claim_lease_s`; ``unknown``: elsewhere (another host, boot or PID
+    namespace, or an owner of the old form) and renewed lately.
     """
-    host, pid = _parse(owner)
-    here = pid is not None and host == socket.gethostname() and pid != os.getpid()
-    if here and pid is not None and not _process_exists(pid):
-        return "dead"
-    if now - claimed > CLAIM_LEASE_S:
+    state = owner_state(owner)
+    if state != "dead" and now - claimed > claim_lease_s():
         return "expired"
-    if pid is None or host != socket.gethostname():
-        return "unknown"
-    return "alive"
-
-
-def can_take_over(holder: str, claimant: str) -> bool:
-    """Whether ``claimant`` may take over a claim held by ``holder``.
-
-    Args:
-        holder: The owner of the existing claim.
-        claimant: The owner asking for the repeat.
-
-    Returns:
-        True when the claim is the claimant's own, or its holder is gone:
-        its process is dead, or it names the claimant's own pid (this
-        process) with another token, as an earlier runner whose pid was
-        reused does after a container restart.
-    """
-    if holder == claimant:
-        return True
-    host, pid = _parse(holder)
-    if pid is None or host != socket.gethostname():
-        return False
-    _, claimant_pid = _parse(claimant)
-    if pid == os.getpid() and claimant_pid == pid:
-        return True
-    return not _process_exists(pid)
+    return state
 
 
 def select_claimable(
@@ -141,7 +139,7 @@ def select_claimable(
         runs: The study's stored runs: repeat -> (status, finished).
         holders: The study's claims: repeat -> owner.
         claimed_at: When each claim was made or last renewed; a claim older
-            than :data:`CLAIM_LEASE_S` is taken over whoever holds it.
+            than :func:`claim_lease_s` is taken over whoever holds it.
         now: The time to judge leases by.
         owner: The claimant.
         retry_failed: Whether runs that did not finish may be claimed.
@@ -153,6 +151,7 @@ def select_claimable(
     """
     verdicts: dict[str, bool] = {}
     claimed: list[int] = []
+    lease = claim_lease_s()
     for repeat in candidates:
         if limit is not None and len(claimed) >= limit:
             break
@@ -167,7 +166,7 @@ def select_claimable(
             claimed_at is not None
             and now is not None
             and repeat in claimed_at
-            and now - claimed_at[repeat] > CLAIM_LEASE_S
+            and now - claimed_at[repeat] > lease
         )
         if holder is not None and not expired:
             if holder not in verdicts:
@@ -187,21 +186,25 @@ def claim_repeats(
     retry_failed: bool,
     limit: int | None,
     retry_before: float | None,
-) -> list[int]:
+) -> list[Claim]:
     """Claim the repeats of ``study`` that ``owner`` may claim (:func:`select_claimable`).
+
+    Each claim, new or taken again, gets a new fencing token (63 random
+    bits), so that a run begun under an earlier claim of the repeat, by
+    another owner or by this one, is never stored under this claim.
 
     Args:
         connection: A connection inside the write transaction that makes
             the claims atomic.
         study: The study's name, checked to exist.
         candidates: Distinct repeats, in the order to claim them.
-        owner: The claimant, ``"HOST:PID:TOKEN"``.
+        owner: The claimant (:func:`~seedwise.store.owners.make_owner`).
         retry_failed: Whether runs that did not finish may be claimed.
         limit: The most repeats to claim, or None.
         retry_before: With ``retry_failed``, only runs finished before this.
 
     Returns:
-        The claimed repeats, in the order given.
+        The claims, in the order given.
     """
     runs = {
         repeat: (status, finished)
@@ -224,11 +227,40 @@ def claim_repeats(
         claimed_at={repeat: when for repeat, _, when in rows},
         now=now,
     )
+    claims = [Claim(study, repeat, owner, secrets.randbits(63)) for repeat in claimed]
     connection.executemany(
-        "INSERT OR REPLACE INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)",
-        [(study, repeat, owner, now) for repeat in claimed],
+        "INSERT OR REPLACE INTO claims (study, repeat, owner, claimed, token) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(study, claim.repeat, owner, now, claim.token) for claim in claims],
     )
-    return claimed
+    return claims
+
+
+def still_holds(connection: sqlite3.Connection, claim: Claim) -> bool:
+    """Whether a run made under ``claim`` may be stored now: the fence of every runner's write.
+
+    True when the repeat's claim is still ``claim`` (its owner, with its
+    token) and the repeat has no finished run. False when the claim was
+    taken over (its lease expired while its runner was frozen, or its
+    owner was judged gone), released by hand, or ended by another write.
+
+    Args:
+        connection: A connection inside the write transaction that would
+            store the run, so that nothing changes between this check and
+            the write.
+        claim: The claim the run was made under.
+    """
+    held = connection.execute(
+        "SELECT owner, token FROM claims WHERE study = ? AND repeat = ?",
+        (claim.study, claim.repeat),
+    ).fetchone()
+    if held is None or tuple(held) != (claim.owner, claim.token):
+        return False
+    finished = connection.execute(
+        "SELECT 1 FROM runs WHERE study = ? AND repeat = ? AND status = ?",
+        (claim.study, claim.repeat, RunStatus.OK.value),
+    ).fetchone()
+    return finished is None
 
 
 def release_claims(connection: sqlite3.Connection, study: str, owner: str) -> int:
@@ -293,35 +325,3 @@ def holders(connection: sqlite3.Connection, study: str) -> dict[int, str]:
             "SELECT repeat, owner FROM claims WHERE study = ? ORDER BY repeat", (study,)
         )
     )
-
-
-def _parse(owner: str) -> tuple[str, int | None]:
-    parts = owner.rsplit(":", 2)
-    # A pid past the largest pid_t names no process (and os.kill would overflow).
-    if len(parts) != 3 or not parts[1].isdigit() or not 0 < int(parts[1]) <= _MAX_PID:
-        return owner, None
-    return parts[0], int(parts[1])
-
-
-def _process_exists(pid: int) -> bool:
-    if os.name == "nt":
-        # os.kill(pid, 0) terminates the process on Windows: never ask there.
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        # PermissionError: it exists, under another user.
-        return True
-    return not _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    """Whether ``pid`` has exited but not been reaped (Linux ``/proc``; False elsewhere)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # The state follows the command name, which is in parentheses and may hold spaces.
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]

@@ -349,19 +349,40 @@ class Store(Closing):
         limit: int | None = None,
         retry_before: float | None = None,
     ) -> list[int]:
-        """Atomically claim repeats of ``study`` for the runner ``owner``.
+        """Atomically claim repeats of ``study`` for the runner ``owner``; returns the repeats.
+
+        Equivalent to :meth:`claim_with_tokens`, without the fencing tokens:
+        for a caller that records its runs without them.
+        """
+        claims = self.claim_with_tokens(
+            study, repeats, owner, retry_failed=retry_failed, limit=limit, retry_before=retry_before
+        )
+        return [claim.repeat for claim in claims]
+
+    def claim_with_tokens(
+        self,
+        study: str,
+        repeats: Sequence[int],
+        owner: str,
+        *,
+        retry_failed: bool,
+        limit: int | None = None,
+        retry_before: float | None = None,
+    ) -> list[_claims.Claim]:
+        """Atomically claim repeats of ``study`` for ``owner``, each with its fencing token.
 
         A repeat is claimed when it has no ``ok`` run, has no ``failed``,
         ``crashed`` or ``timeout`` run unless ``retry_failed``, and has no
-        claim of a live owner (a claim of a dead process on this host, see
-        :mod:`seedwise.store.claims`, is taken over; the owner's own claims
-        are returned again). :meth:`record_run` deletes a repeat's claim,
-        :meth:`release` an owner's remaining ones.
+        claim of a live owner (a claim whose owner is known to be gone, or
+        whose lease expired, see :mod:`seedwise.store.claims`, is taken over;
+        the owner's own claims are returned again, with new tokens).
+        :meth:`record_run` with the claim stores the repeat's run and deletes
+        its claim; :meth:`release` drops an owner's remaining ones.
 
         Args:
             study: The study's name.
             repeats: The candidate repeats, in the order to claim them.
-            owner: The runner's id, ``"HOST:PID:TOKEN"`` (see ``make_owner``).
+            owner: The runner's id (see ``make_owner``).
             retry_failed: Claim repeats whose stored run did not finish.
             limit: Claim at most this many; None for all that qualify.
             retry_before: With ``retry_failed``, retry only runs that
@@ -370,10 +391,11 @@ class Store(Closing):
                 another runner is retrying too.
 
         Returns:
-            The claimed repeats, in the order given.
+            The claims, in the order of the repeats given.
 
         Raises:
             StoreError: No such study, a bad owner, repeat or limit.
+            UsageError: A bad ``$SEEDWISE_CLAIM_LEASE_S``.
         """
         _check_text(owner, "owner")
         candidates = list(dict.fromkeys(_check_repeat(repeat) for repeat in repeats))
@@ -432,26 +454,47 @@ class Store(Closing):
 
     # Runs (seedwise.store.runs; their rows: seedwise.store.rows) -----------
 
-    def record_run(self, run: RunRecord) -> None:
+    def record_run(self, run: RunRecord, *, claim: _claims.Claim | None = None) -> bool:
         """Store one run, with its steps, fingerprints and unseeded uses, in one transaction.
 
         Replaces any earlier run of the same repeat (with its steps and
         fingerprints), adds the run's environment if it is new, and deletes
         the repeat's claim.
 
+        A runner records under the claim the run was made under: the run is
+        then stored only if that claim is still held, with its token, and
+        the repeat has no finished run (:func:`~seedwise.store.claims.still_holds`,
+        checked in the same transaction); otherwise nothing is written. A
+        finished run is thus never replaced by a runner; only a write
+        without a claim, made on purpose, replaces it.
+
         Args:
             run: The run. When its ``environment`` is given, its ``env_hash``
                 is replaced by :func:`environment_hash` of it; otherwise
                 ``env_hash`` must name a stored environment, or be None.
+            claim: The claim the run was made under (from
+                :meth:`claim_with_tokens`), or None for a write that needs none.
+
+        Returns:
+            True when the run was stored; False when its claim was no longer held.
 
         Raises:
-            StoreError: No such study, a bad status or repeat, an unknown
-                ``env_hash``, or values JSON cannot hold.
+            StoreError: No such study, a bad status or repeat, a claim of
+                another repeat, an unknown ``env_hash``, or values JSON cannot hold.
         """
         _check_repeat(run.repeat)
+        if claim is not None and (claim.study, claim.repeat) != (run.study, run.repeat):
+            raise StoreError(
+                f"A run is recorded under the claim of its own repeat. Received: claim of "
+                f"study {claim.study!r} repeat {claim.repeat} for a run of study "
+                f"{run.study!r} repeat {run.repeat}; expected the claim of that run's repeat"
+            )
         with self._write() as connection:
             require_study(connection, self.path, run.study)
+            if claim is not None and not _claims.still_holds(connection, claim):
+                return False
             _runs.write_run(connection, run)
+        return True
 
     def runs(self, study: str) -> list[RunRecord]:
         """Every stored run of ``study``, by repeat, without steps, fingerprints or environment.

@@ -122,10 +122,21 @@ def _add_code_files(connection: sqlite3.Connection) -> None:
     connection.execute("ALTER TABLE studies ADD COLUMN code_files TEXT")
 
 
+def _add_claim_tokens(connection: sqlite3.Connection) -> None:
+    # The fencing token of each claim (seedwise.store.claims): a run is
+    # stored only under the claim, and the token, it was run under.
+    connection.execute("ALTER TABLE claims ADD COLUMN token INTEGER")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: ``MIGRATIONS[n]`` migrates schema version ``n`` to ``n + 1``. Append only.
-MIGRATIONS: list[Migration] = [_create_version_1, _add_unseeded_uses, _add_code_files]
+MIGRATIONS: list[Migration] = [
+    _create_version_1,
+    _add_unseeded_uses,
+    _add_code_files,
+    _add_claim_tokens,
+]
 
 #: The schema version this code writes: the number of migrations.
 SCHEMA_VERSION = len(MIGRATIONS)
