@@ -84,7 +84,9 @@ def test_the_hint_of_claims_names_the_store_and_works_when_pasted(
     assert main([*argv, "--name", "held"]) == 0
     with Store(store) as opened, opened._write() as connection:
         gone = ("held", 1, f"other-host:4242:{'a' * 32}", time.time() - 3600)
-        connection.execute("INSERT INTO claims VALUES (?, ?, ?, ?)", gone)
+        connection.execute(
+            "INSERT INTO claims (study, repeat, owner, claimed) VALUES (?, ?, ?, ?)", gone
+        )
     capsys.readouterr()
     assert main(["claims", "--store", str(store)]) == 0
     release = suggestion(capsys.readouterr().out, "release the claims of runners that are gone: ")
