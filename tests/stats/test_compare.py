@@ -418,3 +418,39 @@ def test_more_than_two_samples_are_one_ranking_table() -> None:
     assert row[-1] == "worse"
     # The details hold every pair.
     assert result.text(details=True).count(" on value: ") == 28
+
+
+def test_at_five_seeds_the_t_test_decides_what_the_rank_test_cannot() -> None:
+    ppo = np.array([210.0, 250.0, 180.0, 230.0, 240.0])
+    a2c = ppo - np.array([47.0, 30.0, 55.0, 60.0, 40.0])
+    result = compare(ppo, a2c, paired=True, labels=("ppo", "a2c"), metric="reward")
+    pair = result.pairs[0]
+    assert pair.undecided is not None
+    assert "at least 6 pairs" in pair.undecided
+    assert pair.winner == "ppo"
+    assert pair.t_interval is not None
+    assert pair.t_interval.high is not None
+    assert pair.t_interval.high < 0.0
+    line = verdict_line(pair)
+    assert line.startswith("ppo (baseline) beats a2c on reward")
+    assert "(paired t)" in line
+    assert "Shapiro-Wilk finds no sign against it" in line
+
+
+def test_three_runs_each_of_far_apart_accuracies_are_decided() -> None:
+    low, high = np.array([0.30, 0.31, 0.29]), np.array([0.97, 0.96, 0.98])
+    pair = compare(low, high, labels=("x", "y"), metric="accuracy").pairs[0]
+    assert pair.winner == "y"
+    assert pair.undecided is not None
+    assert "at least 4 runs per study" in pair.undecided
+
+
+def test_at_five_seeds_non_normal_differences_are_not_decided() -> None:
+    a = np.array([1.0, 1.0, 1.0, 1.0, 9.0])
+    b = np.array([2.0, 2.0, 2.0, 2.0, 30.0])
+    pair = compare(a, b, paired=True, metric="reward").pairs[0]
+    assert pair.winner is None
+    assert pair.t_interval is None
+    assert verdict_line(pair).startswith("cannot decide between B and A (baseline) on reward")
+    assert pair.undecided is not None
+    assert "normality assumption fails" in pair.undecided

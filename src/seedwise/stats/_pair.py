@@ -226,16 +226,76 @@ def finish_pair(
         effect_sizes = _effect_sizes(
             x, y, paired, goal, confidence, n_resamples, _stream(root, a, b, "effects")
         )
+    direction = tested.direction
+    undecided, t_ci = None, None
+    if primary is not None:
+        undecided = _undecided(primary.name, x, y, paired, level)
+    if undecided is not None:
+        # The rank test cannot reach the level at this n: the t-test decides
+        # when its assumption holds (it ran, and Shapiro-Wilk did not reject).
+        t_test = tests[1]
+        significant = False
+        p_value = t_test.p_adjusted
+        if t_test.p_adjusted is not None and t_test.note is None and difference is not None:
+            t_ci = _t_interval(x, y, paired, 1.0 - level)
+            significant = t_test.p_adjusted <= alpha
+            direction = 1 if difference > 0 else -1 if difference < 0 else 0
+        else:
+            reason = "its normality assumption fails" if t_test.note else "it cannot run"
+            undecided += f", and the {t_test.name} test cannot stand in: {reason}"
     winner = None
-    if significant and tested.direction:
-        winner = b if (tested.direction > 0) == (goal == "max") else a
+    if significant and direction:
+        winner = b if (direction > 0) == (goal == "max") else a
     return PairComparison(
         a=a, b=b, metric=metric, goal=goal, paired=paired, n_a=n_a, n_b=n_b,
         mean_a=mean_a, mean_b=mean_b, difference=difference, difference_ci=difference_ci,
         shift=tested.shift, shift_ci=shift_ci, tests=tests, effects=effect_sizes,
         p_value=p_value, significant=significant, winner=winner, correction=correction,
         unavailable=tested.unavailable, identical=tested.identical, warnings=tested.notes,
+        undecided=undecided, t_interval=t_ci,
     )  # fmt: skip
+
+
+def _undecided(
+    test: str, x: NDArray[np.float64], y: NDArray[np.float64], paired: bool, level: float
+) -> str | None:
+    """Why the rank test cannot reach ``level`` at this n, or None when it can."""
+    import numpy as np
+
+    if paired:
+        k = int(np.count_nonzero(y - x))
+        smallest = 2.0 / 2.0**k
+        needed = math.ceil(math.log2(2.0 / level))
+        runs = f"{k} non-zero differences" if k < x.shape[0] else f"n = {k}"
+        need = f"at least {needed} pairs with a non-zero difference are needed"
+    else:
+        n_a, n_b = int(x.shape[0]), int(y.shape[0])
+        smallest = 2.0 / math.comb(n_a + n_b, n_a)
+        needed = next(n for n in range(2, 60) if 2.0 / math.comb(2 * n, n) <= level)
+        runs = f"n = {n_a} + {n_b}"
+        need = f"at least {needed} runs per study are needed"
+    if smallest <= level:
+        return None
+    return (
+        f"the {test} test cannot decide at {runs} (its smallest possible p is "
+        f"{smallest:.3g}, above {level:.3g}; {need})"
+    )
+
+
+def _t_interval(
+    x: NDArray[np.float64], y: NDArray[np.float64], paired: bool, confidence: float
+) -> Interval:
+    """The t (paired) or Welch t interval of the mean difference ``y - x``."""
+    from scipy import stats
+
+    if paired:
+        result = stats.ttest_rel(y, x).confidence_interval(confidence)
+        method = f"paired t-interval, {int(x.shape[0]) - 1} df"
+    else:
+        result = stats.ttest_ind(y, x, equal_var=False).confidence_interval(confidence)
+        method = "Welch t-interval"
+    n = int(x.shape[0]) if paired else int(x.shape[0] + y.shape[0])
+    return Interval(float(result.low), float(result.high), confidence, method, n)
 
 
 def _too_few(n_a: int, n_b: int, paired: bool, label_a: str, label_b: str) -> str | None:

@@ -137,6 +137,12 @@ class PairComparison:
         unavailable: Why no test could run (too few values), else None.
         identical: Why there is nothing to test (the samples are identical), else None.
         warnings: Small n, non-normal data, disagreements, dropped runs.
+        undecided: Why the rank test cannot decide at this n (its smallest
+            possible p-value is above the level), else None. The t-test then
+            decides if its normality assumption holds (``t_interval`` is set
+            and ``p_value`` is its corrected p-value); otherwise nothing does.
+        t_interval: The t (Welch t) interval of ``difference`` at the level
+            the pair is held to, when the t-test decides; else None.
     """
 
     a: str
@@ -161,6 +167,8 @@ class PairComparison:
     unavailable: str | None = None
     identical: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    undecided: str | None = None
+    t_interval: Interval | None = None
 
     @property
     def primary(self) -> TestResult | None:
@@ -186,6 +194,7 @@ class PairComparison:
         result["direction"] = f"{self.b} - {self.a}"
         result["difference_ci"] = self.difference_ci.to_dict()
         result["shift_ci"] = None if self.shift_ci is None else self.shift_ci.to_dict()
+        result["t_interval"] = None if self.t_interval is None else self.t_interval.to_dict()
         result["tests"] = [test.to_dict() for test in self.tests]
         result["effects"] = [effect.to_dict() for effect in self.effects]
         result["warnings"] = list(self.warnings)
@@ -325,6 +334,18 @@ def verdict_line(pair: PairComparison, *, baseline: str | None = None) -> str:
         f"{pair.b} - {pair.a} = {signed_number(pair.shift)} {interval_cell(pair.shift_ci)} "
         f"(Hodges-Lehmann shift), {format_p(pair.p_value)} ({method}), {sizes}"
     )
+    if pair.undecided is not None:
+        if pair.t_interval is None:
+            return f"cannot decide between {b} and {a} on {metric}: {pair.undecided}"
+        t_test = pair.tests[1].name
+        t_method = f"{t_test}, {pair.correction}" if pair.correction else t_test
+        what = "the differences" if pair.paired else "each sample"
+        numbers = (
+            f"{pair.b} - {pair.a} = {signed_number(pair.difference)} "
+            f"{interval_cell(pair.t_interval)} (mean difference), {format_p(pair.p_value)} "
+            f"({t_method}), {sizes}; {pair.undecided}, so the {t_test} test decides: it "
+            f"assumes {what} normal, and Shapiro-Wilk finds no sign against it"
+        )
     if pair.winner is not None:
         first, second = (b, a) if pair.winner == pair.b else (a, b)
         return f"{first} beats {second} on {metric}: {numbers}"
