@@ -100,3 +100,44 @@ def test_pytest_plugin_fixture_and_marker(tmp_path: Path) -> None:
     )
     assert "1 failed, 1 passed" in done.stdout, done.stdout + done.stderr
     assert "order in the process" in done.stdout
+
+
+TAKES_A_RATE = """\
+import argparse
+
+import seedwise
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=0.1)
+seedwise.record(loss=parser.parse_args().lr * 2)
+"""
+
+
+@pytest.mark.slow
+def test_a_kept_verdict_of_a_script_with_arguments_is_found_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, elsewhere = tmp_path / "code", tmp_path / "elsewhere"
+    code.mkdir()
+    elsewhere.mkdir()
+    (code / "train.py").write_text(TAKES_A_RATE)
+    store = str(tmp_path / "store" / "seedwise.db")
+    monkeypatch.chdir(code)
+    for rate in ("0.1", "0.2"):
+        check = ["check", "train.py", "--keep", "--no-probes", "--store", store]
+        assert main([*check, *FRAMEWORK_ARGS, "--", "--lr", rate]) == 0
+    run = ["run", "train.py", "--repeats", "2", "--name", "slow", "--store", store]
+    assert main([*run, *FRAMEWORK_ARGS, "--", "--lr", "0.2"]) == 0
+    # Two arguments, two verdicts: neither overwrote the other.
+    kept = sorted((tmp_path / "store" / "checks").glob("*.json"))
+    assert len(kept) == 2
+    assert {json.loads(path.read_text())["inputs"]["argv"][-1] for path in kept} == {"0.1", "0.2"}
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["report", "slow", "--store", store, "--output", "report.html"]) == 0
+    page = (elsewhere / "report.html").read_text()
+    assert "none kept" not in page
+    assert "reproducible (seed 0)" in page
+    # Only the verdict of the study's own arguments.
+    assert "--lr 0.2" in page
+    assert "--lr 0.1" not in page

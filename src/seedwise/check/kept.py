@@ -5,8 +5,14 @@ settings, so its verdict can be kept and reused while those stay the same.
 Each verdict is one JSON file in the ``checks`` folder beside the store
 file, named after a digest of its inputs::
 
-    {"inputs": {"experiment": ..., "code": ..., "seed": ..., "config": ..., ...},
+    {"inputs": {"experiment": ..., "argv": [...], "code": ..., "seed": ...,
+                "config": ..., ...},
      "result": CheckResult.to_dict(), "text": str(result)}
+
+The experiment is keyed as a study stores it, resolved (see
+:func:`verdict_inputs`): an absolute path, and a script's arguments, which
+are part of what it runs. A verdict is then found from any folder, and two
+checks of one script with other arguments keep two verdicts.
 
 A file that does not decode is treated as absent, never as an error.
 """
@@ -23,8 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.check.result import CheckResult
+from seedwise.experiment.code.identity import code_identity
+from seedwise.experiment.reference import ExperimentRef, ScriptRef
 
-__all__ = ["CHECKS_FOLDER", "KeptVerdict", "keep_verdict", "kept_verdict", "kept_verdicts"]
+__all__ = [
+    "CHECKS_FOLDER",
+    "KeptVerdict",
+    "keep_verdict",
+    "kept_verdict",
+    "kept_verdicts",
+    "verdict_inputs",
+]
 
 #: The folder beside the store file that holds the kept verdicts.
 CHECKS_FOLDER = "checks"
@@ -36,8 +51,10 @@ class KeptVerdict:
 
     Attributes:
         path: The file it was read from.
-        inputs: What the check ran: ``experiment``, ``code`` (the source's
-            sha256), ``seed``, ``config`` and the settings that change numbers.
+        inputs: What the check ran: ``experiment`` (the resolved reference,
+            as a study stores it), ``argv`` (a script's arguments), ``code``
+            (the code identity's digest), ``seed``, ``config`` and the
+            settings that change numbers.
         result: The check's result.
     """
 
@@ -49,8 +66,9 @@ class KeptVerdict:
         """Whether this verdict checked the same code with the same config.
 
         Args:
-            experiment: The study's experiment reference.
-            code_hash: The study's source hash.
+            experiment: The study's stored experiment reference (resolved, with
+                a script's arguments).
+            code_hash: The study's code hash.
             config: The study's config.
 
         Returns:
@@ -61,6 +79,40 @@ class KeptVerdict:
             and self.inputs.get("code") == code_hash
             and _canonical(self.inputs.get("config")) == _canonical(dict(config))
         )
+
+
+def verdict_inputs(
+    experiment: ExperimentRef,
+    *,
+    seed: int,
+    config: Mapping[str, Any],
+    settings: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What a kept verdict is keyed by: the study's resolved identity and the check's settings.
+
+    Args:
+        experiment: The experiment, resolved (``resolve_experiment``), so that
+            its text is the one a study of it stores, whichever folder the
+            check ran from.
+        seed: The study seed checked.
+        config: The config checked.
+        settings: The settings that change numbers (threads, deterministic
+            ops, frameworks); JSON-encodable.
+
+    Returns:
+        The inputs, for :func:`keep_verdict` and :func:`kept_verdict`.
+
+    Raises:
+        ExperimentError: The experiment's code cannot be read.
+    """
+    return {
+        "experiment": experiment.text,
+        "argv": list(experiment.argv) if isinstance(experiment, ScriptRef) else [],
+        "code": code_identity(experiment).digest,
+        "seed": seed,
+        "config": dict(config),
+        **settings,
+    }
 
 
 def _canonical(value: Any) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from seedwise._user_text import visible
 from seedwise.check import check
-from seedwise.check.kept import keep_verdict
+from seedwise.check.kept import keep_verdict, verdict_inputs
 from seedwise.commands import to_json
 from seedwise.commands.options import (
     add_executor_options,
@@ -20,7 +20,7 @@ from seedwise.commands.options import (
 )
 from seedwise.commands.options import seed as seed_value
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
-from seedwise.experiment import experiment_source_hash
+from seedwise.experiment.resolve import resolve_experiment
 
 __all__ = ["add_check_parser", "check_command"]
 
@@ -28,12 +28,25 @@ __all__ = ["add_check_parser", "check_command"]
 def check_command(args: argparse.Namespace) -> int:
     """Check one seed of an experiment; exit 0 when it reproduces, 1 when not."""
 
+    config = config_from(args)
+    if args.keep:
+        # Keyed before the check runs: the verdict is about the code as it was checked.
+        inputs = verdict_inputs(
+            resolve_experiment(args.experiment, argv=args.argv, config=config),
+            seed=args.seed,
+            config=config,
+            settings={
+                "frameworks": list(frameworks_from(args) or ()),
+                "threads": args.threads,
+                "deterministic": not args.no_deterministic,
+            },
+        )
     result = check(
         args.experiment,
         argv=args.argv,
         metric_patterns=[(name, regex) for name, regex in args.metric or [] if regex],
         seed=args.seed,
-        config=config_from(args),
+        config=config,
         threads=args.threads,
         deterministic=not args.no_deterministic,
         frameworks=frameworks_from(args),
@@ -43,15 +56,6 @@ def check_command(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
     )
     if args.keep:
-        inputs = {
-            "experiment": args.experiment,
-            "code": experiment_source_hash(args.experiment),
-            "seed": args.seed,
-            "config": config_from(args),
-            "frameworks": list(frameworks_from(args) or ()),
-            "threads": args.threads,
-            "deterministic": not args.no_deterministic,
-        }
         kept = keep_verdict(store_path(args.store), inputs, result)
     if args.json:
         print(to_json(result.to_dict()))

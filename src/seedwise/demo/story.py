@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.check import check
-from seedwise.check.kept import keep_verdict, kept_verdict
+from seedwise.check.kept import keep_verdict, kept_verdict, verdict_inputs
 from seedwise.demo.plot import plot_mse
 from seedwise.experiment import experiment_source_hash
+from seedwise.experiment.resolve import resolve_experiment
 from seedwise.records import RunRecord
 from seedwise.report import write_report
 from seedwise.runner import run
@@ -249,14 +250,12 @@ def _checked(plan: DemoPlan, store: Path) -> tuple[Path, dict[str, Any]]:
     stored verdict for the same inputs is reused when the demo runs again.
     """
 
-    inputs = {
-        "experiment": EXPERIMENT,
-        "code": experiment_source_hash(EXPERIMENT),
-        "seed": SEEDED_SEED,
-        "config": {"epochs": plan.epochs},
-        "frameworks": list(plan.frameworks),
-        "backend": plan.backend,
-    }
+    inputs = verdict_inputs(
+        resolve_experiment(EXPERIMENT),
+        seed=SEEDED_SEED,
+        config={"epochs": plan.epochs},
+        settings={"frameworks": list(plan.frameworks), "backend": plan.backend},
+    )
     kept = kept_verdict(store, inputs)
     if kept is not None:
         return kept.path, kept.result.to_dict()
