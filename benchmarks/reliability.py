@@ -17,7 +17,11 @@ whose runs take a few tens of milliseconds, then checks the store directly:
 - copies while a runner writes: ``cp`` of the file against ``Store.backup``
   (what ``seedwise backup`` does), each checked against a backup taken just
   before it;
-- every bad input of the short suite: exit 2 in one line, store unchanged.
+- every bad input of the short suite: exit 2 in one line, store unchanged;
+- a runner frozen (SIGSTOP) past a short claim lease while another finishes
+  the study, then woken: finished runs replaced, repeats lost;
+- a runner in another PID namespace with this host name beside one of this
+  namespace (``unshare``): repeats executed twice.
 
 Prints one line per attack with its figures; docs/reliability.md quotes them.
 """
@@ -486,6 +490,145 @@ def hand_edited_stores() -> str:
     )
 
 
+LOGGED = """\
+import os
+import time
+
+
+def work(ctx, pause=1.0, log=""):
+    # One line per execution, so that a repeat run twice shows, whatever is stored.
+    with open(log, "a") as handle:
+        handle.write(f"{ctx.repeat}\\n")
+    time.sleep(pause)
+    return {"runner": float(os.getppid())}
+"""
+
+
+def _logged_folder() -> tuple[Path, list[str]]:
+    """A folder with the experiment that logs each execution, and the ``--set`` naming the log."""
+    folder = fresh_folder()
+    (folder / "exp.py").write_text(LOGGED)
+    return folder, ["--set", f"log={folder / 'executions.log'}"]
+
+
+def _executions(folder: Path) -> dict[int, int]:
+    """How many times each repeat was executed."""
+    log = folder / "executions.log"
+    lines = log.read_text().split() if log.exists() else []
+    counts: dict[int, int] = {}
+    for line in lines:
+        counts[int(line)] = counts.get(int(line), 0) + 1
+    return counts
+
+
+def _runner_rows(folder: Path) -> dict[int, tuple[str, str | None]]:
+    """The stored runs: repeat -> (status, the pid of the runner that made it)."""
+    connection = sqlite3.connect(f"file:{folder / 's.db'}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = connection.execute(
+            "SELECT repeat, status, json_extract(metrics, '$.runner') FROM runs ORDER BY repeat"
+        ).fetchall()
+    finally:
+        connection.close()
+    return {repeat: (status, runner) for repeat, status, runner in rows}
+
+
+def frozen_runner(trials: int = 2, lease: float = 2.0) -> str:
+    """A runner frozen (SIGSTOP) past its lease while another finishes the study, then woken.
+
+    Two cases: the runner and its worker frozen (Ctrl-Z, ``docker pause``),
+    and the runner alone (its worker finishes the repeat meanwhile, so the
+    repeat runs twice). Counts the finished runs of the second runner that
+    the first replaced, repeats left without an ``ok`` run, and whether the
+    first said in one line that its result was dropped.
+    """
+    figures = []
+    for case in ("runner and worker", "runner only"):
+        replaced = lost = said = twice = faults = 0
+        for _ in range(trials):
+            folder, log = _logged_folder()
+            env = dict(environment(folder), SEEDWISE_CLAIM_LEASE_S=str(lease))
+            args = command(folder, "--repeats", "3", "--name", "s", "--workers", "1", *log)
+            frozen = subprocess.Popen(
+                args, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            deadline = time.time() + 120
+            while time.time() < deadline and not _executions(folder):
+                time.sleep(0.02)
+            stopped = [frozen.pid]
+            if case == "runner and worker":
+                stopped += _children(frozen.pid)
+            for pid in stopped:
+                os.kill(pid, signal.SIGSTOP)
+            time.sleep(2 * lease)
+            other = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True)
+            before = _runner_rows(folder)
+            for pid in reversed(stopped):
+                os.kill(pid, signal.SIGCONT)
+            out, err = frozen.communicate(timeout=300)
+            after = _runner_rows(folder)
+            replaced += sum(1 for repeat, row in before.items() if after.get(repeat) != row)
+            lost += sum(1 for repeat in range(3) if after.get(repeat, ("",))[0] != "ok")
+            said += "was taken over by another runner" in out
+            twice += sum(1 for count in _executions(folder).values() if count > 1)
+            outputs = out + err + other.stdout + other.stderr
+            faults += (frozen.returncode, other.returncode) != (0, 0) or "Traceback" in outputs
+            shutil.rmtree(folder, ignore_errors=True)
+        figures.append(
+            f"{case} frozen ({trials} trials): {replaced} finished runs replaced, {lost} repeats "
+            f"lost, {said} of {trials} runners said their result was dropped, {twice} repeats "
+            f"executed twice, {faults} exit codes other than 0 or tracebacks"
+        )
+    return f"frozen runner past a {lease:g} s lease: " + "; ".join(figures)
+
+
+def pid_namespaces(trials: int = 2) -> str:
+    """A runner in another PID namespace with this host name, beside a runner of this one.
+
+    Equivalent to a container run with ``--uts=host`` (``unshare --pid
+    --fork --mount-proc``, which needs root or user namespaces). Counts the
+    repeats executed twice: each one a live claim judged dead.
+    """
+    probe = subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True
+    )
+    if probe.returncode != 0:
+        return "PID namespaces: skipped (unshare --pid is not allowed here)"
+    twice = incomplete = faults = 0
+    for _ in range(trials):
+        folder, log = _logged_folder()
+        args = command(folder, "--repeats", "6", "--name", "s", "--workers", "2", *log)
+        args += ["--set", "pause=3"]
+        env = environment(folder)
+        host = subprocess.Popen(
+            args, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.time() + 120
+        while time.time() < deadline and sum(_executions(folder).values()) < 2:
+            time.sleep(0.05)
+        container = subprocess.run(
+            ["unshare", "--pid", "--fork", "--mount-proc", *args],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        out, err = host.communicate(timeout=300)
+        twice += sum(1 for count in _executions(folder).values() if count > 1)
+        rows = _runner_rows(folder)
+        incomplete += sorted(r for r, (status, _) in rows.items() if status == "ok") != list(
+            range(6)
+        )
+        outputs = out + err + container.stdout + container.stderr
+        faults += (host.returncode, container.returncode) != (0, 0) or "Traceback" in outputs
+        shutil.rmtree(folder, ignore_errors=True)
+    return (
+        f"a runner in another PID namespace with this host name ({trials} trials, 6 repeats): "
+        f"{twice} repeats executed twice, {incomplete} incomplete studies, {faults} exit codes "
+        "other than 0 or tracebacks"
+    )
+
+
 def main() -> None:
     """Run every attack and print one line of figures for each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -508,6 +651,8 @@ def main() -> None:
     print(copies(max(1, args.trials // 4)), flush=True)
     print(bad_inputs(), flush=True)
     print(hand_edited_stores(), flush=True)
+    print(frozen_runner(max(1, args.trials // 4)), flush=True)
+    print(pid_namespaces(max(1, args.trials // 4)), flush=True)
 
 
 if __name__ == "__main__":
