@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +55,54 @@ def test_python_dash_m_is_the_same_command() -> None:
         "seedwise: error: argument seed: not an integer. Received: 'x'; "
         "expected a whole number such as 3. Try 'seedwise seed --help'"
     ]
+
+
+# Put on PYTHONPATH as sitecustomize: holds the command line's loading open for 3 s
+# (while seedwise.demo is looked for) and says when it has begun.
+HOLD_LOADING = """\
+import importlib.abc
+import os
+import sys
+import time
+from pathlib import Path
+
+
+class HoldLoading(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "seedwise.demo":
+            Path(os.environ["SEEDWISE_TEST_LOADING"]).write_text("loading")
+            time.sleep(3)
+        return None
+
+
+sys.meta_path.insert(0, HoldLoading())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_a_signal_while_the_command_line_loads_is_one_line_and_exit_130(
+    tmp_path: Path, signum: int
+) -> None:
+    (tmp_path / "sitecustomize.py").write_text(HOLD_LOADING)
+    search = [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+    environment = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(search),
+        SEEDWISE_TEST_LOADING=str(tmp_path / "loading"),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seedwise", "ls", "--store", str(tmp_path / "s.db")],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "loading").exists():
+        assert process.poll() is None
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (130, "", "seedwise: interrupted\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import sys
 import traceback
 import warnings
@@ -180,7 +181,13 @@ def _internal_error() -> int:
 
 
 def run() -> None:
-    """Entry point of the ``seedwise`` script."""
+    """Run the command line in this process, then exit with its code.
+
+    SIGTERM (``docker stop``, systemd, ``kill``) stops a command as Ctrl-C
+    does: a sweep stops cleanly and says how to resume, anything else ends
+    with one line; exit code 130 either way.
+    """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     sys.exit(main())
 
 

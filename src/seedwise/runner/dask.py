@@ -43,17 +43,21 @@ import contextlib
 import itertools
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from seedwise.errors import UsageError
 from seedwise.experiment.code.bundle import CodeBundle, bundle_code
 from seedwise.experiment.code.identity import CodeIdentity, code_identity
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner.dask_worker import Outcome, Payload, run_on_dask_worker
+from seedwise.runner.dask_worker import Outcome, Payload, end_run_processes, run_on_dask_worker
 from seedwise.runner.tasks import RunTask
 
 __all__ = [
@@ -85,6 +89,88 @@ def check_scheduler_address(address: str) -> str:
             "tcp://HOST:PORT (or tls://, ws://, wss://), as `dask scheduler` prints it"
         )
     return text
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold SIGINT and SIGTERM while a Dask client or cluster starts or closes; deliver after.
+
+    Dask's start-up and close wait in the main thread for its event loop's
+    thread. A ``KeyboardInterrupt`` raised into that wait is swallowed
+    there or leaves a half-started cluster behind (its threads, and an exit
+    that fails on it), and the default SIGTERM ends the runner before it
+    can say how to resume. So the first signal that arrives meanwhile is
+    kept and raised again once Dask is done, into whatever handler was
+    there before: the run loop's stop request, which stops the sweep at its
+    first poll, or Python's own. Yields the signals held so far, for a
+    wait that can end early on one (see :func:`_connect`).
+    """
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield held
+    except Exception:
+        # A start that failed after a signal (a scheduler that never answered): the
+        # signal says what the user wants now, not the error.
+        if held:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if held:
+        signal.raise_signal(held[0])
+
+
+def _connect(distributed: Any, address: str, held: list[int]) -> Any:
+    """A client on the scheduler at ``address``, connected within the connect timeout.
+
+    The client connects in a thread of its own while this one waits: a
+    scheduler that accepts the connection and never answers holds
+    ``distributed.Client`` past its own ``timeout``, and a signal in
+    ``held`` ends the wait at once (nothing of the cluster's is on this
+    machine to clean up). A client that connects after the wait was given
+    up is closed.
+
+    Raises:
+        TimeoutError: No answer within the connect timeout.
+        KeyboardInterrupt: A signal arrived meanwhile.
+    """
+    made: list[Any] = []
+    failed: list[BaseException] = []
+    given_up = threading.Event()
+
+    def connect() -> None:
+        try:
+            client = distributed.Client(address, timeout=_CONNECT_TIMEOUT_S, set_as_default=False)
+        except BaseException as error:  # handed to the waiting thread
+            failed.append(error)
+            return
+        made.append(client)
+        if given_up.is_set():
+            with contextlib.suppress(Exception):
+                client.close()
+
+    thread = threading.Thread(target=connect, name="seedwise-dask-connect", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _CONNECT_TIMEOUT_S
+    while thread.is_alive() and not held and time.monotonic() < deadline:
+        thread.join(0.05)
+    if thread.is_alive():
+        given_up.set()
+        if held:
+            raise KeyboardInterrupt
+        raise TimeoutError(f"no answer within {_CONNECT_TIMEOUT_S:g} s")
+    if failed:
+        raise failed[0]
+    return made[0]
 
 
 def _first_line(error: BaseException) -> str:
@@ -220,13 +306,29 @@ class DaskExecutor:
         return stopped
 
     def shutdown(self) -> None:
-        """Stop what is in flight, then close the client and the cluster this executor made."""
-        self.cancel()
-        with contextlib.suppress(Exception):
+        """Stop what is in flight, close the client and the cluster this executor made.
+
+        A local cluster's run processes are this process's children; they
+        are killed once its workers have closed.
+        """
+        with _signals_held():
+            self.cancel()
+            workers = self._local_workers()
             if self._close_client:
-                self._client.close()
+                with contextlib.suppress(Exception):
+                    self._client.close()
             if self._cluster is not None:
-                self._cluster.close()
+                with contextlib.suppress(Exception):
+                    self._cluster.close()
+            end_run_processes(workers)
+
+    def _local_workers(self) -> set[str]:
+        """The names the workers of the local cluster this executor made give their runs."""
+        if self._cluster is None:
+            return set()
+        with contextlib.suppress(Exception):
+            return {f"dask:{worker.address}" for worker in self._cluster.workers.values()}
+        return set()
 
 
 @dataclass(frozen=True)
@@ -289,11 +391,22 @@ class DaskExecutorFactory:
             ) from None
         if self.client is not None:
             return self._executor(self.client)
+        started: DaskExecutor | None = None
+        try:
+            with _signals_held() as held:
+                started = self._start(distributed, workers, held)
+        except BaseException:
+            # The held signal, delivered to Python's own handler, raised: nothing runs yet.
+            if started is not None:
+                started.shutdown()
+            raise
+        return started
+
+    def _start(self, distributed: Any, workers: int | None, held: list[int]) -> DaskExecutor:
+        """A client on the scheduler, or a local cluster and its client."""
         if self.scheduler is not None:
             try:
-                client = distributed.Client(
-                    self.scheduler, timeout=_CONNECT_TIMEOUT_S, set_as_default=False
-                )
+                client = _connect(distributed, self.scheduler, held)
             except (OSError, TimeoutError) as error:
                 raise UsageError(
                     f"Cannot reach the Dask scheduler: {_first_line(error)}. Received: "
@@ -302,10 +415,13 @@ class DaskExecutorFactory:
                 ) from None
             return self._executor(client, close_client=True)
         count = workers or self.workers or os.cpu_count() or 1
+        # Workers as threads of this process: each run still runs in a run process of its
+        # own, which leads its own process group, so a Ctrl-C at the terminal (SIGINT to
+        # the whole foreground group) reaches this runner only, as with local workers.
         cluster = distributed.LocalCluster(
             n_workers=count,
             threads_per_worker=1,
-            processes=True,
+            processes=False,
             dashboard_address=":0",
             silence_logs=logging.ERROR,
         )

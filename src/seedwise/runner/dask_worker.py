@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -35,7 +35,7 @@ from seedwise.runner.local import describe_exit
 from seedwise.runner.tasks import RunTask, worker_environment
 from seedwise.runner.worker import execute_chain, watch_parent
 
-__all__ = ["Outcome", "Payload", "child_main", "run_on_dask_worker"]
+__all__ = ["Outcome", "Payload", "child_main", "end_run_processes", "run_on_dask_worker"]
 
 _POLL_S = 0.2
 _STOP_CHECK_S = 1.0
@@ -96,16 +96,22 @@ class _RunProcess:
     process: subprocess.Popen[bytes]
     connection: Connection
     environment: tuple[tuple[str, str], ...]
+    worker: str
     runs: int = 0
 
-    def end(self) -> None:
-        """Kill the run process's group and reap it."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            self.connection.close()
+    def kill(self) -> None:
+        """Kill the run process's group and reap it (safe from any thread, and twice)."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         _LIVE.discard(self)
+
+    def end(self) -> None:
+        """Kill the run process's group, reap it and close the socket to it."""
+        self.kill()
+        with contextlib.suppress(OSError):
+            self.connection.close()
 
     def __hash__(self) -> int:
         return id(self)
@@ -121,7 +127,21 @@ def _end_live() -> None:
         child.end()
 
 
-def _start(environment: dict[str, str], cwd: str | None, code: str) -> _RunProcess:
+def end_run_processes(workers: Collection[str]) -> None:
+    """Kill the run processes that the Dask workers named ``workers`` started in this process.
+
+    A local cluster's workers are threads of the runner, and their run
+    processes its children: closing the cluster ends the threads, not the
+    processes, which would otherwise wait, warm and idle, until the runner
+    exits. Only killed and reaped here: the socket belongs to the worker
+    thread, which may still be polling it, and sees it close.
+    """
+    for child in list(_LIVE):
+        if child.worker in workers:
+            child.kill()
+
+
+def _start(environment: dict[str, str], cwd: str | None, code: str, worker: str) -> _RunProcess:
     parent, child = socket.socketpair()
     command = f"from seedwise.runner.dask_worker import child_main; child_main({child.fileno()})"
     try:
@@ -136,12 +156,14 @@ def _start(environment: dict[str, str], cwd: str | None, code: str) -> _RunProce
     finally:
         child.close()
     connection = Connection(parent.detach())
-    started = _RunProcess(process, connection, (*sorted(environment.items()), ("", code)))
+    started = _RunProcess(process, connection, (*sorted(environment.items()), ("", code)), worker)
     _LIVE.add(started)
     return started
 
 
-def _run_process(environment: dict[str, str], cwd: str | None, code: str) -> _RunProcess:
+def _run_process(
+    environment: dict[str, str], cwd: str | None, code: str, worker: str
+) -> _RunProcess:
     """This thread's warm run process for ``environment`` and ``code``, started if it has none.
 
     A run process serves one experiment's code, as a local worker serves one
@@ -154,7 +176,7 @@ def _run_process(environment: dict[str, str], cwd: str | None, code: str) -> _Ru
         current.end()
         current = None
     if current is None:
-        current = _start(environment, cwd, code)
+        current = _start(environment, cwd, code, worker)
         _THREAD.child = current
     return current
 
@@ -266,7 +288,7 @@ def run_on_dask_worker(payload: Payload) -> Outcome:
     code = task.experiment.text
     if payload.identity is not None:
         code += f"@{payload.identity.digest}"
-    child = _run_process(environment, cwd, code)
+    child = _run_process(environment, cwd, code, worker)
     try:
         child.connection.send((task, payload.identity, worker))
     except OSError:

@@ -29,9 +29,9 @@ from seedwise.experiment.resolve import resolve_experiment
 from seedwise.experiment.trust import stored_experiment_trusted
 from seedwise.records import Difference, RunRecord, first_difference
 from seedwise.runner.batched import identical_lanes
-from seedwise.runner.executor import ExecutorFactory
+from seedwise.runner.executor import Executor, ExecutorFactory
 from seedwise.runner.folders import run_folder, store_tree, worker_log_dir
-from seedwise.runner.loop import TaskList, drive
+from seedwise.runner.loop import StopRequest, TaskList, drive
 from seedwise.runner.options import LocalExecutorFactory, RunOptions, store_file
 from seedwise.runner.spec import StudySpec, begin_study, prepare_study
 from seedwise.runner.study_loop import StudyRun, make_task, run_repeats
@@ -202,6 +202,56 @@ def refuse_inside_loading() -> None:
         )
 
 
+def _sweep(
+    spec: StudySpec,
+    options: RunOptions,
+    executor: Executor,
+    rule: UntilInterval | None,
+    stop: StopRequest,
+) -> StudyRun:
+    """Begin (or resume) the study in the store and run its repeats on ``executor``."""
+    on_record = options.on_record
+    swept = False
+    try:
+        with Store(options.store) as opened:
+            begin_study(opened, spec, allow_code_change=options.allow_code_change)
+            previous = [
+                r
+                for r in opened.runs(spec.name)
+                if r.status.is_finished and r.repeat < options.repeats
+            ]
+            if rule is not None:
+                for record in previous:
+                    rule.observe(record)
+            if options.on_start is not None:
+                options.on_start(previous)
+
+            def observe(record: RunRecord) -> None:
+                if rule is not None:
+                    rule.observe(record)
+                if on_record is not None:
+                    on_record(record)
+
+            swept = True
+            outcome = run_repeats(
+                opened,
+                spec,
+                executor,
+                list(range(options.repeats)),
+                finished={r.repeat for r in previous},
+                retry_failed=options.retry_failed,
+                max_failures=options.max_failures,
+                on_record=observe,
+                keep_claiming=None if rule is None else rule.keep_claiming,
+                stop=stop,
+            )
+            outcome.runs = [r for r in opened.runs(spec.name) if r.repeat < options.repeats]
+    finally:
+        if not swept:
+            executor.shutdown()
+    return outcome
+
+
 def run_study(spec: StudySpec, options: RunOptions) -> StudyRun:
     """Run (or resume) the study ``spec`` as ``options`` say, and say what happened.
 
@@ -229,45 +279,14 @@ def run_study(spec: StudySpec, options: RunOptions) -> StudyRun:
         if options.until_ci is None
         else UntilInterval(options.until_ci, options.metric, repeats)
     )
-    on_record = options.on_record
-    started = options.executor_factory(spec).create(
-        log_dir=worker_log_dir(options.store, spec.name)
-    )
-    swept = False
-    try:
-        with Store(options.store) as opened:
-            begin_study(opened, spec, allow_code_change=options.allow_code_change)
-            previous = [
-                r for r in opened.runs(spec.name) if r.status.is_finished and r.repeat < repeats
-            ]
-            if rule is not None:
-                for record in previous:
-                    rule.observe(record)
-            if options.on_start is not None:
-                options.on_start(previous)
-
-            def observe(record: RunRecord) -> None:
-                if rule is not None:
-                    rule.observe(record)
-                if on_record is not None:
-                    on_record(record)
-
-            swept = True
-            outcome = run_repeats(
-                opened,
-                spec,
-                started,
-                list(range(repeats)),
-                finished={r.repeat for r in previous},
-                retry_failed=options.retry_failed,
-                max_failures=options.max_failures,
-                on_record=observe,
-                keep_claiming=None if rule is None else rule.keep_claiming,
-            )
-            outcome.runs = [r for r in opened.runs(spec.name) if r.repeat < repeats]
-    finally:
-        if not swept:
-            started.shutdown()
+    stop = StopRequest()
+    # Installed before the executor starts: a signal while workers or a cluster start
+    # stops the sweep at its first poll, with the line that says how to resume.
+    with stop.installed():
+        executor = options.executor_factory(spec).create(
+            log_dir=worker_log_dir(options.store, spec.name)
+        )
+        outcome = _sweep(spec, options, executor, rule, stop)
     if (spec.settings.vectorize or 1) > 1:
         outcome.identical_lanes = identical_lanes(outcome.runs)
     if rule is not None:

@@ -273,6 +273,7 @@ def run_repeats(
     max_failures: int | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
     keep_claiming: Callable[[], bool] | None = None,
+    stop: StopRequest | None = None,
 ) -> StudyRun:
     """Run every repeat in ``repeats`` that is not finished yet, storing each as it ends.
 
@@ -290,6 +291,9 @@ def run_repeats(
         on_record: Called with each run's record once it is stored.
         keep_claiming: Asked before each new claim; once it says False, no
             more repeats start (running ones finish), ``stopped="rule"``.
+        stop: A stop request the caller installed before making ``executor``
+            (a signal while a cluster starts then stops the sweep at its
+            first poll); by default one installed here.
 
     Returns:
         What the runs did; its ``runs`` are left for the caller to read.
@@ -303,7 +307,7 @@ def run_repeats(
     source = _StoreSource(
         store, outcome, repeats, handled, retry_failed=retry_failed, keep_claiming=keep_claiming
     )
-    stop = StopRequest()
+    stop = StopRequest() if stop is None else stop
     # Installed around the clean-up too: a second SIGTERM must not leave claims behind.
     with stop.installed():
         try:
