@@ -21,7 +21,10 @@ whose runs take a few tens of milliseconds, then checks the store directly:
 - a runner frozen (SIGSTOP) past a short claim lease while another finishes
   the study, then woken: finished runs replaced, repeats lost;
 - a runner in another PID namespace with this host name beside one of this
-  namespace (``unshare``): repeats executed twice.
+  namespace (``unshare``): repeats executed twice;
+- one SIGINT or SIGTERM at a random moment to ``run --executor dask`` (a
+  local cluster), cluster start-up included: exit 130, tracebacks, claims
+  left, runs wrongly recorded, processes alive 5 s after the runner ended.
 
 Prints one line per attack with its figures; docs/reliability.md quotes them.
 """
@@ -37,6 +40,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,7 +66,9 @@ def command(folder: Path, *args: str) -> list[str]:
 
 
 def environment(folder: Path) -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(ROOT), SEEDWISE_STORE=str(folder / "s.db"))
+    # ROOT for the tests' helpers; an inherited PYTHONPATH (a checkout's src) kept after it.
+    search = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return dict(os.environ, PYTHONPATH=search, SEEDWISE_STORE=str(folder / "s.db"))
 
 
 def table(folder: Path, study: str) -> tuple[list[tuple[int, str, float | None]], int]:
@@ -82,6 +88,19 @@ def table(folder: Path, study: str) -> tuple[list[tuple[int, str, float | None]]
     finally:
         connection.close()
     return rows, claims
+
+
+def start_in_a_group(folder: Path, args: list[str]) -> subprocess.Popen[str]:
+    """``args`` run in ``folder``, leading a process group of their own; stderr kept."""
+    return subprocess.Popen(
+        args,
+        cwd=folder,
+        env=environment(folder),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def fresh_folder() -> Path:
@@ -137,14 +156,9 @@ def signals(trials: int) -> str:
                 bad = 0
                 for _ in range(trials):
                     folder = fresh_folder()
-                    runner = subprocess.Popen(
+                    runner = start_in_a_group(
+                        folder,
                         command(folder, "--repeats", "400", "--name", "s", "--workers", "2"),
-                        cwd=folder,
-                        env=environment(folder),
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.PIPE,
-                        text=True,
-                        start_new_session=True,
                     )
                     deadline = time.time() + 120
                     while time.time() < deadline and not list(folder.glob("runs/s/*")):
@@ -313,6 +327,71 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def dask_signals(trials: int = 20, rng: random.Random | None = None) -> str:
+    """One signal at a random moment to ``seedwise run --executor dask`` on a local cluster.
+
+    ``--only dask_signals`` runs 20 trials drawn from ``random.Random(1)``.
+    """
+    rng = random.Random(1) if rng is None else rng
+    kinds = [(name, group) for name in ("SIGINT", "SIGTERM") for group in (False, True)]
+    faults = {"exit code": 0, "traceback": 0, "claims": 0, "not ok": 0, "left running": 0}
+    resumed = 0
+    for _ in range(trials):
+        folder = fresh_folder()
+        name, group = rng.choice(kinds)
+        args = command(folder, "--repeats", "10", "--name", "s", "--workers", "2")
+        runner = start_in_a_group(folder, [*args, "--set", "pause=2", "--executor", "dask"])
+        seen: set[int] = set()
+
+        def watch(process: subprocess.Popen[str] = runner, found: set[int] = seen) -> None:
+            while process.poll() is None:
+                found.update(_descendants(process.pid))
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        time.sleep(rng.uniform(0.2, 8.0))
+        sig = getattr(signal, name)
+        if group:
+            os.killpg(runner.pid, sig)
+        else:
+            runner.send_signal(sig)
+        _, err = runner.communicate(timeout=180)
+        watcher.join()
+        time.sleep(5.0)
+        rows, claims = table(folder, "s")
+        resumed += "run the same command again to resume" in err
+        faults["exit code"] += runner.returncode != 130
+        faults["traceback"] += "Traceback" in err
+        faults["claims"] += claims
+        faults["not ok"] += sum(1 for row in rows if row[1] != "ok")
+        faults["left running"] += sum(1 for pid in seen if _alive(pid))
+    counted = ", ".join(f"{what} {count}" for what, count in faults.items())
+    return (
+        f"one SIGINT or SIGTERM, to the runner or its group, at a random moment in the first "
+        f"8 s of `run --executor dask` ({trials} trials): faults: {counted}; the resume line "
+        f"in {resumed} of {trials} (the others stopped before the study began)"
+    )
+
+
+def _descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rpartition(")")[2].split()[1]
+                )
+            except OSError:
+                continue
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
 
 
 def bad_inputs() -> str:
@@ -653,6 +732,7 @@ def main() -> None:
     print(hand_edited_stores(), flush=True)
     print(frozen_runner(max(1, args.trials // 4)), flush=True)
     print(pid_namespaces(max(1, args.trials // 4)), flush=True)
+    print(dask_signals(max(1, args.trials // 2), rng), flush=True)
 
 
 if __name__ == "__main__":

@@ -165,6 +165,10 @@ def _connect(distributed: Any, address: str, held: list[int]) -> Any:
         thread.join(0.05)
     if thread.is_alive():
         given_up.set()
+        # Checked on both sides: whichever of the two threads comes second closes it.
+        for late in made:
+            with contextlib.suppress(Exception):
+                late.close()
         if held:
             raise KeyboardInterrupt
         raise TimeoutError(f"no answer within {_CONNECT_TIMEOUT_S:g} s")
