@@ -166,6 +166,7 @@ BAD_INPUTS = [
     ["run", "exp.py:ok", "--framework", ""],
     ["run", "exp.py:ok", "--name", ""],
     ["run", "exp.py:ok", "--name", "   "],
+    ["run", "exp.py:ok", "--name", "n" * 300],
     ["run", "exp.py:ok", "--max-failures", "0"],
     ["run", "exp.py:ok", "--only-repeat", "-1"],
     ["run", "exp.py:ok", "--only-repeat", str(10**30)],

@@ -20,6 +20,8 @@ from seedwise.commands import options
         ("positive_number", "0.5", 0.5),
         ("finite_number", "-2", -2.0),
         ("fraction", "0.05", 0.05),
+        ("name", "b" * 100, "b" * 100),
+        ("name", "étude [1]", "étude [1]"),
     ],
 )
 def test_accepted_values(checker: str, text: str, value: object) -> None:
@@ -40,6 +42,12 @@ def test_accepted_values(checker: str, text: str, value: object) -> None:
         ("finite_number", "nan", "must be a finite number. Received: 'nan'"),
         ("fraction", "1", "must be between 0 and 1. Received: '1'"),
         ("fraction", "x", "must be between 0 and 1. Received: 'x'"),
+        ("name", "  ", "A study name must be a str of 1 to 100 characters, not only spaces"),
+        (
+            "name",
+            "a" * 10_000,
+            "Received: name='aaaaaaaaaaaaaaaaaaaa'... (10000 characters); expected a name such",
+        ),
     ],
 )
 def test_refused_values_name_the_value_and_what_is_accepted(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seedwise.runner.folders import runs_root, store_tree
+import pytest
+
+from seedwise.runner.folders import repeat_folder, runs_root, store_tree
 
 
 def test_a_store_s_tree_is_its_folder_or_the_project_of_a_default_store(tmp_path: Path) -> None:
@@ -18,3 +20,11 @@ def test_a_store_s_tree_is_its_folder_or_the_project_of_a_default_store(tmp_path
     (tmp_path / "link").symlink_to(tmp_path / "real")
     assert store_tree(tmp_path / "link" / "s.db") == (tmp_path / "real").resolve()
     assert runs_root(tmp_path / "results" / "s.db") == tmp_path / "results" / "s-runs"
+
+
+def test_the_folders_of_a_relative_store_are_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert runs_root(Path("c/s.db")) == tmp_path / "c" / "s-runs"
+    assert repeat_folder(Path("s.db"), "a", 3) == tmp_path / "s-runs" / "a" / "00003"

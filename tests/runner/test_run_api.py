@@ -230,3 +230,11 @@ def test_code_that_ignores_the_runs_seed_is_warned_about_in_python(tmp_path: Pat
     with warnings.catch_warnings():
         warnings.simplefilter("error", SeedwiseWarning)
         noisy(repeats=2, store=tmp_path / "n.db")
+
+
+def test_a_name_too_long_for_a_folder_is_refused_before_the_store_is_made(store: Path) -> None:
+    with pytest.raises(
+        UsageError, match=r"1 to 100 characters, not only spaces. Received: name='x+'\.\.\. \(300"
+    ):
+        noisy(store, repeats=1, name="x" * 300)
+    assert not store.exists()

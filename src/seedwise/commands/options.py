@@ -23,6 +23,7 @@ from seedwise.runner.spec import MAX_REPEATS
 from seedwise.seeding import FRAMEWORKS
 from seedwise.seeding.streams import MAX_SEED
 from seedwise.store import default_store_path
+from seedwise.store.names import check_study_name
 
 __all__ = [
     "FloatRange",
@@ -117,12 +118,11 @@ seed = IntRange(0, MAX_SEED)
 
 
 def name(text: str) -> str:
-    """A name that is not empty (``--name``): what the user types is kept as it is."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(
-            f"must not be empty. Received: {text!r}; expected a name such as baseline"
-        )
-    return text
+    """A study's name (``--name``), as ``check_study_name`` accepts: kept as the user typed it."""
+    try:
+        return check_study_name(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def path_text(text: str) -> str:

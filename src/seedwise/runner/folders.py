@@ -16,8 +16,12 @@ def runs_root(store: Path) -> Path:
     Named after the store, so that two stores in one folder keep their runs
     apart (``results.db`` has ``results-runs/``; the default store,
     ``.seedwise/seedwise.db``, has ``.seedwise/seedwise-runs/``).
+
+    Absolute, resolved against the working folder when it is called (in the
+    runner, before any worker starts): a worker's run may move to another
+    folder, and a relative path would follow it there.
     """
-    path = Path(store)
+    path = Path(store).absolute()
     return path.parent / f"{path.stem}-runs"
 
 

@@ -16,7 +16,12 @@ scikit-learn's ``n_jobs``). Each worker leads its own process group, and
 whenever the executor kills or retires a worker it signals the whole group:
 the processes an experiment started go with the worker that started them.
 When the executor is shut down (or, failing that, when this process exits)
-no worker and no process of a worker's group is left running.
+no worker and no process of a worker's group is left running. Should this
+process be killed outright (SIGKILL, the OOM killer), a small watcher
+process of its own, which needs no interpreter lock of the runner or of a
+worker, kills every worker's group within 0.2 s; a worker started by the
+main thread is also killed by the kernel itself the moment the runner dies
+(see :func:`seedwise.runner.worker.watch_parent`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -43,15 +49,13 @@ from seedwise.runner.worker import RUN_STARTED, worker_main
 __all__ = ["LocalExecutor"]
 
 _STOP_GRACE_S = 5.0
+# How long a worker whose pipe closed may take to exit by itself.
+_EXIT_GRACE_S = 1.0
 # A run's timeout counts from the moment its experiment starts. Before that a
 # worker may still be starting, importing and loading the experiment's module
 # (TensorFlow alone takes seconds): that gets this much more, so a module that
 # hangs on import is still stopped.
 _LOAD_ALLOWANCE_S = 300.0
-
-# Process groups of the workers this process started and has not cleaned up,
-# killed at exit should an executor never be shut down.
-_LIVE_GROUPS: set[int] = set()
 
 
 def _kill_group(pgid: int) -> None:
@@ -60,18 +64,128 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+# The watcher: told of each worker's group as it starts and ends, it kills the groups
+# it still holds once this process is gone (its pipe closes or it is re-parented).
+# A separate process, so that nothing of it waits for an interpreter lock held by a
+# runner frozen in C or killed, or by a worker spinning in a regex.
+_WATCHER = """
+import os, select, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+runner, groups, pending = int(sys.argv[1]), set(), b""
+while True:
+    if select.select([0], [], [], 0.2)[0]:
+        chunk = os.read(0, 4096)
+        if not chunk:
+            break
+        *lines, pending = (pending + chunk).split(b"\\n")
+        for line in lines:
+            (groups.add if line[:1] == b"+" else groups.discard)(int(line[1:]))
+    elif os.getppid() != runner:
+        break
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+class _LiveGroups:
+    """The process groups of the workers this process started and has not cleaned up.
+
+    Killed at exit should an executor never be shut down, and by the watcher
+    process should this process die without cleaning up. The watcher runs
+    while there is a group to watch.
+    """
+
+    def __init__(self) -> None:
+        self._groups: set[int] = set()
+        self._watcher: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.add(pgid)
+            if self._watcher is None:
+                self._watcher = _start_watcher()
+            self._tell(f"+{pgid}")
+
+    def discard(self, pgid: int) -> None:
+        with self._lock:
+            if pgid not in self._groups:
+                return
+            self._groups.discard(pgid)
+            self._tell(f"-{pgid}")
+            if not self._groups:
+                self._stop_watcher()
+
+    def kill_all(self) -> None:
+        with self._lock:
+            for pgid in list(self._groups):
+                _kill_group(pgid)
+            self._groups.clear()
+            self._stop_watcher()
+
+    def _tell(self, line: str) -> None:
+        watcher = self._watcher
+        if watcher is None or watcher.stdin is None:
+            return
+        try:
+            watcher.stdin.write(f"{line}\n".encode())
+            watcher.stdin.flush()
+        except OSError:
+            # The watcher is gone; each worker's own watch remains.
+            self._watcher = None
+
+    def _stop_watcher(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is None:
+            return
+        with contextlib.suppress(OSError):
+            if watcher.stdin is not None:
+                watcher.stdin.close()
+        try:
+            watcher.wait(_STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            watcher.wait()
+
+
+def _start_watcher() -> subprocess.Popen[bytes] | None:
+    """Start the watcher process, in a session of its own; None where it cannot start."""
+    if not sys.executable or not hasattr(os, "killpg"):
+        return None
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _WATCHER, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # Out of this process's group: `kill -9 -PGID` of the runner must not take it.
+            start_new_session=True,
+        )
+    except OSError:
+        return None
+
+
+_LIVE_GROUPS = _LiveGroups()
+
+
 @atexit.register
 def _kill_live_groups() -> None:
     # Registered after multiprocessing's own exit handler, so it runs first:
     # that handler joins non-daemonic children, which would wait forever for
     # a worker blocked on its pipe.
-    for pgid in list(_LIVE_GROUPS):
-        _kill_group(pgid)
-    _LIVE_GROUPS.clear()
+    _LIVE_GROUPS.kill_all()
 
 
 def _worker_entry(
-    connection: Connection, worker: str, log_path: str | None, start_method: str | None
+    connection: Connection,
+    worker: str,
+    log_path: str | None,
+    start_method: str | None,
+    parent: int,
+    main_thread_parent: bool,
 ) -> None:
     """Lead a new process group, then serve tasks (the target of every worker process).
 
@@ -89,10 +203,13 @@ def _worker_entry(
             inherit spawn, and an experiment's ``Pool()`` or
             ``DataLoader(num_workers=2)`` could not import a file experiment's
             module in its children. An experiment may still choose its own.
+        parent: The executor's process id.
+        main_thread_parent: Whether the executor's main thread started the
+            worker (see :func:`seedwise.runner.worker.watch_parent`).
     """
     os.setpgid(0, 0)
     multiprocessing.set_start_method(start_method, force=True)
-    worker_main(connection, worker, log_path)
+    worker_main(connection, worker, log_path, parent=parent, main_thread_parent=main_thread_parent)
 
 
 @contextlib.contextmanager
@@ -209,7 +326,16 @@ class LocalExecutor:
             target=_worker_entry,
             # The platform's default for the experiment's own processes, whatever this
             # process chose: a spawned child cannot import a file experiment's module.
-            args=(child, name, log_path, None),
+            # The kernel's parent-death signal follows the thread that starts the worker:
+            # asked for only when that is the main thread, which ends with this process.
+            args=(
+                child,
+                name,
+                log_path,
+                None,
+                os.getpid(),
+                threading.current_thread() is threading.main_thread(),
+            ),
             name=f"seedwise-{name}",
             daemon=False,
         )
@@ -281,7 +407,13 @@ class LocalExecutor:
                         if self._timeout is not None:
                             worker.deadline = now + self._timeout
                         continue
-                    records.extend(message)
+                    received = task.received(message, worker=worker.name)
+                    records.extend(received)
+                    if received != message:
+                        # Something else spoke on its pipe: the worker is not to be trusted.
+                        self._kill(worker)
+                        self._discard(worker)
+                        continue
                     worker.task = None
                     worker.runs += 1
                     self._retire_if_done(worker)
@@ -289,6 +421,9 @@ class LocalExecutor:
                 except (EOFError, OSError):
                     pass
             if worker.connection in ready or worker.process.sentinel in ready:
+                # A worker that is ending by itself (its pipe closes first) is let finish,
+                # so that its exit code, not the SIGKILL below, says how it ended.
+                wait([worker.process.sentinel], timeout=_EXIT_GRACE_S)
                 # What the crashed worker started dies with it.
                 self._end_group(worker.process)
                 worker.process.join(_STOP_GRACE_S)

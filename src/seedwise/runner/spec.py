@@ -32,7 +32,7 @@ from seedwise.seeding import check_seed
 from seedwise.seeding.pins import StreamPins
 from seedwise.seeding.streams import repeat_seed
 from seedwise.store import Store, StudyRecord
-from seedwise.store.names import check_new_name
+from seedwise.store.names import check_new_name, check_study_name
 
 __all__ = [
     "StudySpec",
@@ -321,13 +321,10 @@ def prepare_study(
         vectorize=vectorize,
     )
     study_name = (
-        default_study_name(source, config_dict, study_seed, settings) if name is None else name
+        default_study_name(source, config_dict, study_seed, settings)
+        if name is None
+        else check_study_name(name)
     )
-    if not isinstance(study_name, str) or not study_name.strip():
-        raise UsageError(
-            f"A study name must be a non-empty str. Received: name={name!r}; "
-            "expected e.g. 'baseline'"
-        )
     check_new_name(study_name)
     return StudySpec(
         source=source,

@@ -224,6 +224,56 @@ class RunTask:
             for run in self.chain()
         ]
 
+    def received(self, records: object, *, worker: str) -> list[RunRecord]:
+        """Exactly one record per run of the chain, from what a worker sent for this task.
+
+        A worker answers a task with its chain's records, in order. Anything
+        else (a record of another run, one missing, something not a record:
+        what a process forked by the experiment could send in the worker's
+        name) is not taken on trust: the records that belong to the chain
+        are kept, the rest dropped, and each run of the chain left without
+        one is recorded ``crashed``, saying so. A repeat the runner expected
+        and never received is a failure, never silence.
+
+        Args:
+            records: What the worker sent.
+            worker: The worker's name.
+        """
+        chain = self.chain()
+        sent = list(records) if isinstance(records, (list, tuple)) else []
+        key = _run_key
+        if len(sent) == len(chain) and all(
+            isinstance(record, RunRecord) and key(record) == key(run)
+            for record, run in zip(sent, chain, strict=True)
+        ):
+            return sent
+        waiting = [record for record in sent if isinstance(record, RunRecord)]
+        kept: list[RunRecord] = []
+        for run in chain:
+            match = next((record for record in waiting if key(record) == key(run)), None)
+            if match is not None:
+                waiting.remove(match)
+                kept.append(match)
+                continue
+            kept += replace(run, warmup=(), batch=()).ended(
+                RunStatus.CRASHED,
+                f"the worker sent no record for this run (it sent {_described(records)}); "
+                "if the experiment forks, its child must end with os._exit",
+                worker=worker,
+            )
+        return kept
+
+
+def _run_key(run: RunTask | RunRecord) -> tuple[str, int, int]:
+    return run.study, run.repeat, run.seed
+
+
+def _described(records: object) -> str:
+    if not isinstance(records, (list, tuple)):
+        return f"a {type(records).__name__}"
+    runs = [f"repeat {r.repeat}" for r in records if isinstance(r, RunRecord)]
+    return f"records of {', '.join(runs)}" if runs else "no record"
+
 
 def batch_tasks(tasks: Sequence[RunTask], size: int | None) -> list[RunTask]:
     """Group ``tasks`` into tasks of at most ``size`` runs each (None: one run per task).

@@ -3,8 +3,14 @@
 A worker imports the frameworks once (on its first run, through
 ``seed_everything``) and keeps them for every later run. Before each run it
 clears the Keras session, reseeds everything with the run's seed and applies
-the study's thread count, so a run's result does not depend on what the
-worker ran before.
+the study's thread count; after each run it restores the working folder and
+the environment variables the run began with. So a run's result does not
+depend on what the worker ran before.
+
+A worker reads nothing from its runner's terminal: its standard input is
+``/dev/null``. A process an experiment forks never speaks for the worker: if
+it returns from the experiment (instead of calling ``os._exit``), it exits
+there and then, and only the worker's own record goes back.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
 from seedwise.seeding import seed_everything
 
-__all__ = ["execute", "execute_chain", "watch_parent", "worker_main"]
+__all__ = ["detach_stdin", "execute", "execute_chain", "watch_parent", "worker_main"]
 
 
 def _limit_threads(settings: StudySettings) -> None:
@@ -146,6 +152,45 @@ def _result(
 #: What a worker sends its executor when an experiment starts: a run's timeout counts from here.
 RUN_STARTED = "run-started"
 
+
+def _leave_if_forked(worker_pid: int, code: int) -> None:
+    """End a process the experiment forked, should it come back out of the experiment.
+
+    Such a child holds a copy of the worker, its pipe to the runner included;
+    were it to go on, it would send a record for the run, or take the next
+    task, in the worker's name. It exits at once, without the worker's
+    clean-up (``os._exit``), once what it printed is flushed.
+    """
+    if os.getpid() == worker_pid:
+        return
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+@contextlib.contextmanager
+def _same_folder_and_environment() -> Iterator[None]:
+    """Undo a run's ``os.chdir`` and its changes to ``os.environ`` once it ends.
+
+    A warm worker's next run must start where and as the first one did: a
+    relative path in a later run would otherwise resolve in the folder an
+    earlier run moved to. Variables set while the run imported a framework are
+    undone too: every run begins with the environment the worker began with.
+    """
+    folder = os.getcwd()
+    environment = dict(os.environ)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            # The folder may be gone (the run removed it); the run's paths are absolute.
+            os.chdir(folder)
+        if dict(os.environ) != environment:
+            os.environ.clear()
+            os.environ.update(environment)
+
+
 # Called right before each experiment starts (after loading and seeding).
 _start_listeners: list[Callable[[], None]] = []
 
@@ -166,7 +211,9 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     context = None
     hooks = contextlib.ExitStack()
     watch = None
+    worker_pid = os.getpid()
     try:
+        hooks.enter_context(_same_folder_and_environment())
         if task.watch_unseeded:
             watch = hooks.enter_context(UnseededWatch())
         experiment = task.experiment
@@ -198,7 +245,12 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         started = time.time()
         clock = time.perf_counter()
         with _output_to(output), running(context):
-            returned = call_experiment(function, context, name)
+            try:
+                returned = call_experiment(function, context, name)
+            except BaseException:
+                _leave_if_forked(worker_pid, 1)
+                raise
+            _leave_if_forked(worker_pid, 0)
         metrics = _result(returned, context, task.settings.metric_patterns, output)
         status = RunStatus.OK
     except (Exception, SystemExit, KeyboardInterrupt) as caught:
@@ -286,33 +338,107 @@ def _redirect_output(log_path: str) -> None:
     os.close(descriptor)
 
 
-def watch_parent(period: float = 0.2) -> None:
+# prctl's option that asks the kernel for a signal when the parent ends (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent_thread() -> bool:
+    """Ask Linux to SIGKILL this process the moment the thread that started it ends.
+
+    The kernel delivers it, so it works while the experiment holds the
+    interpreter lock (a C loop, a catastrophic regex), when no Python thread
+    can run. The signal follows the *thread* that forked this process, not
+    the process: only a process started by its parent's main thread, which
+    ends only with the process, should ask for it.
+
+    Returns:
+        Whether the kernel took the request (False off Linux).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def watch_parent(
+    parent: int | None = None, *, period: float = 0.2, main_thread_parent: bool = False
+) -> None:
     """Kill this process's group (its experiment's children too) once its parent dies.
 
     A runner (or Dask worker) killed with SIGKILL cannot stop its workers; each
     notices that its parent is gone (it is re-parented) within ``period``
-    seconds, kills the group it leads and exits.
+    seconds, kills the group it leads and exits. That watch is a thread, and
+    waits for the interpreter lock; with ``main_thread_parent`` on Linux the
+    kernel also kills this process the moment its parent ends, lock or not
+    (the runner's watcher, in :mod:`seedwise.runner.local`, then ends the
+    rest of the group).
+
+    Args:
+        parent: The parent's pid as the parent knows it; None for the current
+            parent. A process whose parent is already gone exits at once.
+        period: Seconds between two looks at the parent.
+        main_thread_parent: This process was started by its parent's main
+            thread (see :func:`_die_with_parent_thread`).
     """
-    parent = os.getppid()
+    if parent is None:
+        parent = os.getppid()
+    if main_thread_parent:
+        _die_with_parent_thread()
+
+    def leave() -> None:
+        try:
+            if os.getpgrp() == os.getpid():  # only a group this worker leads
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+        finally:
+            os._exit(1)
+
+    # The parent may have died before the request above was made: nothing would signal it.
+    if os.getppid() != parent:
+        leave()
 
     def watch() -> None:
         while True:
             time.sleep(period)
             if os.getppid() != parent:
-                try:
-                    if os.getpgrp() == os.getpid():  # only a group this worker leads
-                        os.killpg(os.getpgrp(), signal.SIGKILL)
-                finally:
-                    os._exit(1)
+                leave()
 
     threading.Thread(target=watch, name="seedwise-parent-watch", daemon=True).start()
 
 
-def worker_main(connection: Connection, worker: str, log_path: str | None = None) -> None:
+def detach_stdin() -> None:
+    """Give this process ``/dev/null`` as its standard input, at the descriptor level.
+
+    A run that reads stdin (``input()``, ``sys.stdin.read()``, a ``cat`` it
+    starts) gets end-of-file at once, instead of waiting on the runner's
+    terminal, where a background process is stopped by SIGTTIN.
+    """
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.dup2(null, 0)
+    finally:
+        os.close(null)
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - fd 0 stays open
+
+
+def worker_main(
+    connection: Connection,
+    worker: str,
+    log_path: str | None = None,
+    *,
+    parent: int | None = None,
+    main_thread_parent: bool = False,
+) -> None:
     """Serve tasks from ``connection`` until it sends ``None`` or closes.
 
     With ``log_path``, everything the worker prints (the experiment's output,
-    framework logs) goes to that file instead of the terminal.
+    framework logs) goes to that file instead of the terminal; a log that
+    cannot be opened fails every run given to the worker, with the reason.
+    ``parent`` and ``main_thread_parent`` go to :func:`watch_parent`.
     """
     # Ctrl-C reaches the whole foreground process group; the runner decides what stops
     # (it kills this worker's group when it must). SIGTERM keeps its default: a worker
@@ -320,9 +446,15 @@ def worker_main(connection: Connection, worker: str, log_path: str | None = None
     # an ignored SIGTERM would be inherited by the experiment's own processes, which
     # multiprocessing stops with SIGTERM (Pool.terminate).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    watch_parent()
+    watch_parent(parent, main_thread_parent=main_thread_parent)
+    detach_stdin()
+    refusal = None
     if log_path is not None:
-        _redirect_output(log_path)
+        try:
+            _redirect_output(log_path)
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            refusal = f"the worker could not write its log {log_path}: {reason}"
     _start_listeners.append(lambda: connection.send(RUN_STARTED))
     cache: dict[str, Any] = {}
     while True:
@@ -332,4 +464,7 @@ def worker_main(connection: Connection, worker: str, log_path: str | None = None
             return
         if task is None:
             return
+        if refusal is not None:
+            connection.send(task.ended(RunStatus.FAILED, refusal, worker=worker))
+            continue
         connection.send(execute_chain(task, worker, cache))

@@ -16,8 +16,10 @@ from seedwise.errors import StoreError, UsageError
 
 __all__ = [
     "LAST_STUDY",
+    "MAX_STUDY_NAME",
     "SELECTOR_MARK",
     "check_new_name",
+    "check_study_name",
     "require_study",
     "resolve_name",
     "unknown_study",
@@ -31,6 +33,33 @@ SELECTOR_MARK = "@"
 
 # How many names an error lists.
 _LISTED = 5
+
+#: The most characters a study's name may have: its runs' folder is named after it,
+#: and a file system refuses names past 255 bytes (4 bytes a character at worst).
+MAX_STUDY_NAME = 100
+
+
+def check_study_name(name: object) -> str:
+    """``name``, if it may name a new study: a str of 1 to 100 characters, not only spaces.
+
+    The names a user gives (``--name``, ``seedwise.run(name=...)``) are checked
+    here; :func:`check_new_name`, which every new study passes, is applied
+    too. Any other character is accepted; the folder of the study's runs is
+    made safe from the name (``seedwise.runner.spec.safe_name``). Names that
+    seedwise makes from a given one (``seedwise attribute``'s) may be longer.
+
+    Raises:
+        UsageError: Anything else, named in one line (a long name cut short).
+    """
+    if isinstance(name, str) and name.strip() and len(name) <= MAX_STUDY_NAME:
+        return check_new_name(name)
+    shown = repr(name)
+    if isinstance(name, str) and len(name) > MAX_STUDY_NAME:
+        shown = f"{name[:20]!r}... ({len(name)} characters)"
+    raise UsageError(
+        f"A study name must be a str of 1 to {MAX_STUDY_NAME} characters, not only spaces. "
+        f"Received: name={shown}; expected a name such as 'baseline'"
+    )
 
 
 def check_new_name(name: str) -> str:
