@@ -46,7 +46,7 @@ def moves(ctx: Any) -> dict[str, float]:
     os.chdir(ctx.config["away"])
     os.environ[LEAKED] = str(ctx.repeat)
     print("written after moving")
-    return {"home": float(started_home), "clean": float(clean), "repeat": float(ctx.repeat)}
+    return {"home": float(started_home), "clean": float(clean), "index": float(ctx.repeat)}
 
 
 def spins(ctx: Any) -> dict[str, float]:

@@ -85,7 +85,7 @@ def test_each_run_starts_in_the_same_folder_and_environment(
         config={"home": str(tmp_path), "away": str(away)},
     )
     assert [run.metrics for run in study.runs] == [
-        {"home": 1.0, "clean": 1.0, "repeat": float(r)} for r in range(3)
+        {"home": 1.0, "clean": 1.0, "index": float(r)} for r in range(3)
     ]
     folder = run_folder(tmp_path / "c" / "s.db", study.name)
     logs = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("output.log"))
