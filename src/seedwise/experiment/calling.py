@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedwise.errors import ExperimentError
+from seedwise.experiment.child_imports import main_module_of
 from seedwise.experiment.vectorized import call_keyed, is_keyed, key_data
 
 __all__ = ["CallPlan", "call_experiment", "plan_call"]
@@ -149,17 +150,22 @@ def plan_call(name: str, signature: inspect.Signature, config_keys: Iterable[str
 def call_experiment(function: Callable[..., Any], context: Any, name: str | None = None) -> Any:
     """Call ``function`` with the run context and its config, as :func:`plan_call` decides.
 
+    A function sent by value from a script runs with that script as
+    ``__main__`` (:func:`~seedwise.experiment.child_imports.main_module_of`),
+    so that the processes it starts can unpickle what the script defines.
+
     Raises:
         ExperimentError: The function cannot be called with this config.
     """
     label = name or str(getattr(function, "__name__", "experiment"))
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        return function(context)
-    plan = plan_call(label, signature, context.config)
-    if plan.keyed:
-        context.fingerprint("key", key_data(context.seed))
-        return call_keyed(function, context.seed, context.config)
-    args, kwargs = plan.arguments(context, context.config)
-    return function(*args, **kwargs)
+    with main_module_of(function):
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):
+            return function(context)
+        plan = plan_call(label, signature, context.config)
+        if plan.keyed:
+            context.fingerprint("key", key_data(context.seed))
+            return call_keyed(function, context.seed, context.config)
+        args, kwargs = plan.arguments(context, context.config)
+        return function(*args, **kwargs)

@@ -9,7 +9,10 @@
   module is registered in ``sys.modules`` under that name so that
   dataclasses, pickling and ``inspect`` work on what it defines. The file's
   folder is put at the front of ``sys.path`` only while the file executes,
-  then removed, so loading leaves the caller's import path as it was.
+  then removed. The processes the experiment starts with the spawn or
+  forkserver start method import it under the same name, through a module
+  :func:`~seedwise.experiment.child_imports.importable_in_children` writes
+  (its folder is the one entry loading adds to ``sys.path``, at the end).
   Sibling modules the file imports at top level stay imported and keep
   working; a sibling imported lazily, inside the experiment function, is
   not found: import helpers at the top of the file;
@@ -43,6 +46,7 @@ from typing import Any
 
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
+from seedwise.experiment.child_imports import importable_in_children
 from seedwise.experiment.placeholders import fill_placeholders
 from seedwise.experiment.reference import (
     ByValueRef,
@@ -169,6 +173,7 @@ def _load_file(ref: FunctionRef) -> ModuleType:
         # Remove our entry only: the file may itself have edited sys.path.
         if folder in sys.path:
             sys.path.remove(folder)
+    importable_in_children(name, path)
     return module
 
 

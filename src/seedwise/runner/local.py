@@ -199,10 +199,10 @@ def _worker_entry(
         log_path: The file the worker's output goes to, or None.
         start_method: The ``multiprocessing`` start method for the processes
             the experiment starts, or None for the platform's default (fork
-            on Linux before Python 3.14). A spawned worker would otherwise
-            inherit spawn, and an experiment's ``Pool()`` or
-            ``DataLoader(num_workers=2)`` could not import a file experiment's
-            module in its children. An experiment may still choose its own.
+            on Linux before Python 3.14), as under ``python train.py``; a
+            spawned worker would otherwise inherit spawn. An experiment may
+            still choose its own: every start method's children can import
+            its code (:mod:`~seedwise.experiment.child_imports`).
         parent: The executor's process id.
         main_thread_parent: Whether the executor's main thread started the
             worker (see :func:`seedwise.runner.worker.watch_parent`).
@@ -325,7 +325,7 @@ class LocalExecutor:
         process = self._context.Process(
             target=_worker_entry,
             # The platform's default for the experiment's own processes, whatever this
-            # process chose: a spawned child cannot import a file experiment's module.
+            # process chose, as under ``python train.py``.
             # The kernel's parent-death signal follows the thread that starts the worker:
             # asked for only when that is the main thread, which ends with this process.
             args=(
