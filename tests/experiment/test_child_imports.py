@@ -138,19 +138,25 @@ def test_a_data_loader_s_spawned_workers_draw_the_run_s_numbers(
     tmp_path: Path,
 ) -> None:
     pytest.importorskip("torch")
-    draws = {}
-    for method in ("spawn", "fork"):
-        study = seedwise.run(
-            f"{PROGRAM}:loader_draws",
-            repeats=2,
-            config={"method": method},
-            store=tmp_path / f"{method}.db",
-            frameworks=("python", "numpy", "torch"),
-            timeout=120,
-        )
-        assert [(run.status, run.error) for run in study.runs] == [("ok", None)] * 2
-        draws[method] = [sorted(run.metrics.items()) for run in study.runs]
+    study = seedwise.run(
+        f"{PROGRAM}:loader_draws",
+        repeats=2,
+        config={"methods": ["spawn", "fork"]},
+        store=tmp_path / "s.db",
+        frameworks=("python", "numpy", "torch"),
+        timeout=120,
+    )
+    runs = sorted(study.runs, key=lambda run: run.repeat)
+    assert [(run.status, run.error) for run in runs] == [("ok", None)] * 2
+    draws = [
+        {
+            method: [run.metrics[f"{method}_{index}"] for index in range(4)]
+            for method in ("spawn", "fork")
+        }
+        for run in runs
+    ]
     # The workers' seeds come from the loader's generator, seeded from the run's seed:
     # the same numbers whichever start method made the workers, and others for another seed.
-    assert draws["spawn"] == draws["fork"]
-    assert draws["spawn"][0] != draws["spawn"][1]
+    assert [run["spawn"] for run in draws] == [run["fork"] for run in draws]
+    assert draws[0]["spawn"] != draws[1]["spawn"]
+    assert len(set(draws[0]["spawn"])) == 4

@@ -52,19 +52,22 @@ class Noise:
 
 
 def loader_draws(ctx: Any) -> dict[str, float]:
-    """Items drawn by two loader workers of the start method ``ctx.config["method"]``.
+    """For each start method in ``ctx.config["methods"]``, items drawn by two loader workers.
 
-    The loader's generator is seeded from the run's seed, so the workers'
+    Each loader's generator is seeded from the run's seed, so its workers'
     seeds (the loader's base seed plus the worker's index) are the run's.
     """
     import torch
 
-    loader = torch.utils.data.DataLoader(
-        Noise(),
-        batch_size=1,
-        num_workers=2,
-        multiprocessing_context=ctx.config["method"],
-        generator=torch.Generator().manual_seed(ctx.seed_for("data")),
-    )
-    draws = torch.cat(list(loader)).flatten().tolist()
-    return {f"draw{index}": float(value) for index, value in enumerate(draws)}
+    metrics: dict[str, float] = {}
+    for method in ctx.config["methods"]:
+        loader = torch.utils.data.DataLoader(
+            Noise(),
+            batch_size=1,
+            num_workers=2,
+            multiprocessing_context=method,
+            generator=torch.Generator().manual_seed(ctx.seed_for("data")),
+        )
+        draws = torch.cat(list(loader)).flatten().tolist()
+        metrics.update({f"{method}_{index}": float(value) for index, value in enumerate(draws)})
+    return metrics
