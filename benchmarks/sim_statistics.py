@@ -10,14 +10,20 @@ four tables (figures in docs/statistics.md), each measured here, none typed in:
    and on rounded (tied) data, and how often verdict and interval disagree;
 3. the real power of studies planned by ``sample_size`` from pilots of
    2 to 20 runs;
-4. coverage of the ``--until-ci`` rule's interval at stopping;
+4. coverage of the ``--until-ci`` rule's interval at stopping, with its
+   17-run minimum and (before) the 10-run one, also where one run in five
+   diverges;
 5. coverage of the headline interval of the mean, as ``summarize`` prints it,
    on the shapes seed results have at the edge: runs that mostly share one
    value (an epoch count that early stopping rarely moves), and accuracies on
    a test set (k/200) close to 1, with how often an interval leaves [0, 1];
 6. verdicts at 3 to 5 seeds, where the rank test cannot reach p <= 0.05 and
    the t-test decides when Shapiro-Wilk finds no sign against normality: the
-   false-positive rate under the null and the power against a large effect.
+   false-positive rate under the null and the power against a large effect;
+7. the interval of the mean of accuracies where one run in five diverges (to
+   chance level) and of unimodal accuracies, as ``summarize`` prints it now
+   and before (the t / bootstrap-t hull cut to [0, 1]), with the betting
+   interval for bounded values on every sample as the alternative weighed.
 
 Every draw comes from a seeded ``numpy.random.Generator``.
 """
@@ -33,9 +39,12 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from seedwise.stats import compare, sample_size, sequential_stop, summarize
+from seedwise.stats._bounded import betting_interval
 from seedwise.stats._headline import mean_interval
+from seedwise.stats._intervals import clip_interval
 from seedwise.stats._shift import rank_sum_test, signed_rank_test
 from seedwise.stats.power import rank_test_power
+from seedwise.stats.sequential import MIN_RUNS
 
 Draw = Callable[[np.random.Generator, tuple[int, ...]], NDArray[np.float64]]
 
@@ -197,33 +206,57 @@ def power_table(pilots: int, simulations: int) -> None:
             )
 
 
+def _bimodal(g: np.random.Generator, s: tuple[int, ...]) -> NDArray[np.float64]:
+    """Accuracies on a 200-example test set where one run in five diverges to chance level."""
+    diverged = g.random(s) < 0.2
+    return np.where(diverged, g.binomial(200, 0.1, s), g.binomial(200, 0.9, s)) / 200.0
+
+
+BIMODAL = "1 in 5 diverge (k/200: p = 0.9, else 0.1)"
+
+
 def sequential_table(samples: int) -> None:
     """Table 4: coverage of the ``--until-ci`` interval at stopping."""
     print(f"\n## 4. --until-ci: coverage at stopping ({samples} studies per cell)")
-    print("| distribution | fixed-design n for the target | coverage | median runs at stop |")
-    print("|---|---|---|---|")
+    print(
+        "| distribution | fixed-design n for the target | coverage | median runs at stop | "
+        "stopped before a diverged run | before (10-run minimum): coverage | "
+        "before: stopped before a diverged run |"
+    )
+    print("|---|---|---|---|---|---|---|")
     most = 2_000
     n = np.arange(1, most + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         bound = np.sqrt((n - 1) / stats.chi2.ppf(0.1, n - 1))
         factor = np.sqrt((n + 10) * np.log((n + 10) / (10 * 0.05**2))) / n
-    for name, (draw, true_mean, std) in DISTRIBUTIONS.items():
+    shapes = {name: (draw, mean, std) for name, (draw, mean, std) in DISTRIBUTIONS.items()}
+    shapes[BIMODAL] = (_bimodal, 0.74, float(np.sqrt(0.16 * 0.8**2 + 0.09 * 0.9 / 200)))
+    for name, (draw, true_mean, std) in shapes.items():
         for fixed in (15, 30, 100):
             target = 1.96 * std / np.sqrt(fixed)
             x = draw(np.random.default_rng(fixed), (samples, most))
             mean = np.cumsum(x, axis=1) / n
             with np.errstate(divide="ignore", invalid="ignore"):
-                var = (np.cumsum(x * x, axis=1) - n * mean**2) / (n - 1)
+                var = np.maximum((np.cumsum(x * x, axis=1) - n * mean**2) / (n - 1), 0.0)
                 half = np.sqrt(var) * bound * factor
-            meets = (half <= target) & (n >= 10)
-            stop = np.where(meets.any(axis=1), meets.argmax(axis=1), most - 1)
             rows = np.arange(samples)
-            # The vectorised rule is the library's: check one study against it.
-            decision = sequential_stop(x[0, : stop[0] + 1], target, max_runs=most)
-            assert decision.n == stop[0] + 1
-            assert np.isclose(decision.half_width, half[0, stop[0]])  # type: ignore[arg-type]
-            covered = np.abs(mean[rows, stop] - true_mean) <= half[rows, stop]
-            print(f"| {name} | {fixed} | {np.mean(covered):.1%} | {np.median(stop + 1):.0f} |")
+            cells = []
+            for minimum in (MIN_RUNS, 10):
+                meets = (half <= target) & (n >= minimum)
+                stop = np.where(meets.any(axis=1), meets.argmax(axis=1), most - 1)
+                if minimum == MIN_RUNS:
+                    # The vectorised rule is the library's: check one study against it.
+                    decision = sequential_stop(x[0, : stop[0] + 1], target, max_runs=most)
+                    assert decision.n == stop[0] + 1
+                    assert np.isclose(decision.half_width, half[0, stop[0]])  # type: ignore[arg-type]
+                covered = np.abs(mean[rows, stop] - true_mean) <= half[rows, stop]
+                unseen = "n/a"
+                if name == BIMODAL:
+                    seen = np.minimum.accumulate(x, axis=1)[rows, stop] < 0.5
+                    unseen = f"{1.0 - np.mean(seen):.1%}"
+                cells.append((f"{np.mean(covered):.1%}", f"{np.median(stop + 1):.0f}", unseen))
+            (now, runs, unseen), (old, _, old_unseen) = cells
+            print(f"| {name} | {fixed} | {now} | {runs} | {unseen} | {old} | {old_unseen} |")
 
 
 EDGE_SHAPES: dict[str, tuple[Draw, float]] = {
@@ -294,12 +327,57 @@ def few_seeds_table(samples: int) -> None:
             )
 
 
+ACCURACY_SHAPES: dict[str, tuple[Draw, float]] = {
+    BIMODAL: (_bimodal, 0.74),
+    "unimodal k/200, p = 0.9": (lambda g, s: g.binomial(200, 0.9, s) / 200.0, 0.9),
+    "unimodal uniform(0.5, 0.9)": (lambda g, s: g.uniform(0.5, 0.9, s), 0.7),
+}
+
+
+def mixed_table(samples: int, resamples: int) -> None:
+    """Table 7: the interval of the mean of accuracies with diverged runs, before and after."""
+    print(f"\n## 7. accuracies with diverged runs ({samples} samples per cell)")
+    print(
+        "| shape | n | coverage | median width | no interval | before: coverage | "
+        "before: median width | betting always: coverage | betting always: median width |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, (draw, true_mean) in ACCURACY_SHAPES.items():
+        for n in (5, 10, 20, 30):
+            x = draw(np.random.default_rng(70 + n), (samples, n))
+            now, before, betting = [], [], []
+            undefined = 0
+            for index, values in enumerate(x):
+                interval = summarize(values, metric="accuracy", n_resamples=resamples).mean_ci
+                if interval.low is None or interval.high is None:
+                    undefined += 1
+                else:
+                    now.append((interval.low, interval.high))
+                old = clip_interval(
+                    mean_interval(values, 0.95, resamples, np.random.default_rng(index)),
+                    (0.0, 1.0),
+                )
+                if old.low is not None and old.high is not None:
+                    before.append((old.low, old.high))
+                betting.append(betting_interval(values, 0.0, 1.0, 0.95))
+            cells = []
+            for bounds in (now, before, betting):
+                b = np.array(bounds).reshape(-1, 2)
+                covered = _covers(b[:, 0], b[:, 1], true_mean) if len(b) else float("nan")
+                width = float(np.median(b[:, 1] - b[:, 0])) if len(b) else float("nan")
+                cells.append(f"{covered:.1%} | {width:.3g}")
+            print(
+                f"| {name} | {n} | {cells[0]} | {undefined / samples:.1%} | {cells[1]} | "
+                f"{cells[2]} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=1_000, help="samples per cell")
     parser.add_argument("--resamples", type=int, default=999, help="bootstrap resamples")
     parser.add_argument("--pilots", type=int, default=100, help="pilots per plan row")
-    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4, 5, 6), help="one table")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4, 5, 6, 7), help="one table")
     args = parser.parse_args()
     tables = {
         1: lambda: coverage_table(args.samples, args.resamples),
@@ -308,6 +386,7 @@ def main() -> None:
         4: lambda: sequential_table(4 * args.samples),
         5: lambda: edge_table(args.samples, args.resamples),
         6: lambda: few_seeds_table(args.samples),
+        7: lambda: mixed_table(args.samples, args.resamples),
     }
     for number, table in tables.items():
         if args.only in (None, number):

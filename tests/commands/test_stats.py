@@ -96,11 +96,11 @@ def test_until_ci_stops_at_the_target_or_the_maximum(
     assert main([*common, "--until-ci", "100", "--max-repeats", "30", "--json"]) == 0
     wide = json.loads(capsys.readouterr().out)
     assert wide["until_ci"]["reason"] == "target"
-    assert 10 <= wide["counts"]["ok"] <= 12
-    assert main([*common, "--until-ci", "0.0001", "--max-repeats", "14", "--json"]) == 0
+    assert 17 <= wide["counts"]["ok"] <= 19
+    assert main([*common, "--until-ci", "0.0001", "--max-repeats", "20", "--json"]) == 0
     narrow = json.loads(capsys.readouterr().out)
     assert narrow["until_ci"]["reason"] == "max_runs"
-    assert narrow["already_done"] + narrow["counts"]["ok"] == 14
+    assert narrow["already_done"] + narrow["counts"]["ok"] == 20
 
 
 def test_compare_warns_when_studies_come_from_different_code(tmp_path: Path) -> None:
@@ -127,15 +127,15 @@ def test_until_ci_decision_stands_while_runs_in_flight_land() -> None:
     from seedwise.runner.until_ci import UntilInterval
 
     rule = UntilInterval(half_width=1.0, metric="value", most=30)
-    rule.values = [0.0, 0.1] * 6
+    rule.values = [0.0, 0.1] * 9
     assert rule.keep_claiming() is False
     stopped = rule.stopped
     assert stopped is not None
     assert stopped.reason == "target"
-    assert stopped.n == 12
+    assert stopped.n == 18
     # The run in flight lands far away: the decision and its interval stand.
     final = rule.final([*rule.values, 50.0])
-    assert (final.stop, final.reason, final.n, final.late) == (True, "target", 12, 1)
+    assert (final.stop, final.reason, final.n, final.late) == (True, "target", 18, 1)
     assert final.interval == stopped.interval
     assert final.message.endswith(
         "1 run in flight at that decision finished later and is stored, outside the interval"
@@ -226,3 +226,24 @@ def test_the_compare_command_takes_the_goal_from_the_metric_unless_given(
     # P(B beats A) is 1 exactly when B, "better", wins.
     assert effects["Cliff's delta (B > A)"] == (-1.0 if metric == "val_loss" else 1.0)
     assert effects["P(B beats A)"] == (1.0 if winner == "better" else 0.0)
+
+
+def test_a_declared_range_bounds_summary_and_compare_and_refuses_values_outside(
+    scored_studies: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = ["--store", scored_studies, "--metric", "accuracy"]
+    assert main(["summary", "better", *store, "--range", "0.8,0.83", "--json"]) == 0
+    interval = json.loads(capsys.readouterr().out)["accuracy"]["mean_ci"]
+    assert 0.8 <= interval["low"] <= interval["high"] <= 0.83
+    assert main(["compare", "worse", "better", *store, "--range", "0,1"]) == 0
+    assert "better beats worse" in capsys.readouterr().out
+    report = ["report", "worse", "better", "-o", str(tmp_path / "r.html")]
+    for command in (["summary", "better"], ["compare", "worse", "better"], report):
+        assert main([*command, *store, "--range", "0,0.5"]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        (line,) = captured.err.strip().splitlines()
+        assert "lies outside its declared range" in line
+        assert "expected values in [0, 0.5]" in line
+    assert main(["summary", "better", *store, "--range", "1,0"]) == 2
+    assert "Received: '1,0'; expected e.g. 0,1" in capsys.readouterr().err

@@ -281,6 +281,36 @@ def add_goal_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def value_range(text: str) -> tuple[float, float]:
+    """``LOW,HIGH``: the values a metric can take, e.g. ``0,1`` for an accuracy."""
+    parts = text.split(",")
+    try:
+        low, high = (float(part) for part in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        low = high = math.nan
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise argparse.ArgumentTypeError(
+            f"must be LOW,HIGH, two finite numbers with LOW below HIGH. Received: {text!r}; "
+            "expected e.g. 0,1"
+        )
+    return low, high
+
+
+def add_range_option(parser: argparse.ArgumentParser) -> None:
+    """``--range LOW,HIGH``, default None: the range the values make plain."""
+    parser.add_argument(
+        "--range",
+        type=value_range,
+        default=None,
+        metavar="LOW,HIGH",
+        help=(
+            "the values the metric can take, e.g. 0,1: intervals stay inside, a value outside "
+            "is an error, and runs in separate clusters (diverged) get the interval for "
+            "bounded values (default: at least 0 where every value is; 0,1 for accuracy, f1, ...)"
+        ),
+    )
+
+
 def add_run_settings(parser: argparse.ArgumentParser) -> None:
     """The options of ``run``, ``attribute`` and ``check``: config, threads, timeout, seeding."""
     parser.add_argument(

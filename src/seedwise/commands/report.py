@@ -6,7 +6,12 @@ import argparse
 from typing import Any
 
 from seedwise.commands import make_console, options
-from seedwise.commands.options import add_goal_option, add_output_options, store_path
+from seedwise.commands.options import (
+    add_goal_option,
+    add_output_options,
+    add_range_option,
+    store_path,
+)
 from seedwise.report import write_report
 from seedwise.store import open_store
 
@@ -18,7 +23,12 @@ def report_command(args: argparse.Namespace) -> int:
     with open_store(store_path(args.store)) as store:
         studies = [store.study(name) for name in args.studies]
         path = write_report(
-            studies, args.output, metrics=args.metrics, goal=args.goal, seed=args.seed
+            studies,
+            args.output,
+            metrics=args.metrics,
+            goal=args.goal,
+            seed=args.seed,
+            value_range=args.range,
         )
     console = make_console()
     console.print(f"report: {path}", markup=False)
@@ -55,6 +65,7 @@ def add_report_parser(commands: Any) -> None:
         help="only this metric (repeatable; default: every metric)",
     )
     add_goal_option(parser)
+    add_range_option(parser)
     parser.add_argument(
         "--seed", type=options.seed, default=0, help="seed of the resampling (default 0)"
     )

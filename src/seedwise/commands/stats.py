@@ -10,7 +10,12 @@ from typing import Any
 
 from seedwise._user_text import visible
 from seedwise.commands import options, to_json
-from seedwise.commands.options import add_goal_option, add_output_options, store_path
+from seedwise.commands.options import (
+    add_goal_option,
+    add_output_options,
+    add_range_option,
+    store_path,
+)
 from seedwise.errors import UsageError
 from seedwise.stats import Comparison, Sample, Summaries, compare, plan_from_samples
 from seedwise.store import Store, open_store
@@ -44,7 +49,9 @@ def _print(result: Summaries | Comparison, args: argparse.Namespace) -> int:
 def summary_command(args: argparse.Namespace) -> int:
     """Summaries of a study's metrics with intervals."""
     with _open(args) as store:
-        result = store.study(args.study).summary(args.metric, seed=args.seed)
+        result = store.study(args.study).summary(
+            args.metric, seed=args.seed, value_range=args.range
+        )
     return _print(result, args)
 
 
@@ -65,6 +72,7 @@ def compare_command(args: argparse.Namespace) -> int:
             correction=args.correction,
             paired=paired,
             seed=args.seed,
+            value_range=args.range,
         )
     return _print(result, args)
 
@@ -108,6 +116,7 @@ def add_stats_parsers(commands: Any) -> None:
     )
     summary.add_argument("study", help="the study's name (see seedwise ls)")
     summary.add_argument("--metric", help="only this metric")
+    add_range_option(summary)
     _add_details_and_seed(
         summary, "add the standard error, the t-interval of the mean and the IQR", "bootstrap"
     )
@@ -118,6 +127,7 @@ def add_stats_parsers(commands: Any) -> None:
     )
     compare.add_argument("studies", nargs="+", metavar="STUDY", help="two or more studies")
     compare.add_argument("--metric", help="the metric (default: the first one returned)")
+    add_range_option(compare)
     add_goal_option(compare)
     compare.add_argument("--baseline", help="compare every study with this one only")
     compare.add_argument("--correction", choices=("holm", "bh", "none"), default="holm")

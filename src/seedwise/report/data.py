@@ -279,6 +279,7 @@ def _metric_part(
     goal: Goal | None,
     seed: int,
     n_resamples: int,
+    value_range: tuple[float, float] | None = None,
 ) -> MetricPart:
     having = [
         (study, part)
@@ -289,10 +290,15 @@ def _metric_part(
     notes = [f"study {part.name} returned no {name}" for part in parts if part.name not in kept]
     # One sample per study from the runs read once, never a second read of the store.
     samples = [study.sample(name, part.runs) for study, part in having]
-    summaries = tuple(summarize(sample, seed=seed, n_resamples=n_resamples) for sample in samples)
+    summaries = tuple(
+        summarize(sample, seed=seed, n_resamples=n_resamples, value_range=value_range)
+        for sample in samples
+    )
     comparison = None
     if len(having) >= 2:
-        comparison = compare(*samples, goal=goal, seed=seed, n_resamples=n_resamples)
+        comparison = compare(
+            *samples, goal=goal, seed=seed, n_resamples=n_resamples, value_range=value_range
+        )
     elif len(parts) >= 2:
         notes.append(f"no comparison: fewer than two studies returned {name}")
     return MetricPart(
@@ -312,6 +318,7 @@ def gather(
     seed: int = 0,
     n_resamples: int = 10_000,
     now: float | None = None,
+    value_range: tuple[float, float] | None = None,
 ) -> ReportData:
     """Read everything a report of ``studies`` shows, and compute its statistics.
 
@@ -324,6 +331,8 @@ def gather(
         seed: The seed of the bootstraps and permutation tests.
         n_resamples: Resamples of each bootstrap and permutation test.
         now: The time to print on the report's date line (default: now).
+        value_range: ``(low, high)``, the values every reported metric can
+            take (``seedwise.stats.summarize``); None: what the values make plain.
 
     Returns:
         The :class:`ReportData`.
@@ -369,7 +378,8 @@ def gather(
         store=store_path,
         studies=tuple(parts),
         metrics=tuple(
-            _metric_part(name, studies, parts, goal, seed, n_resamples) for name in chosen
+            _metric_part(name, studies, parts, goal, seed, n_resamples, value_range)
+            for name in chosen
         ),
         goal=goal,
         seed=seed,

@@ -78,6 +78,7 @@ def write_report(
     goal: Goal | None = None,
     seed: int = 0,
     n_resamples: int = 10_000,
+    value_range: tuple[float, float] | None = None,
 ) -> Path:
     """Write a report of ``studies``: HTML (one self-contained file) or Markdown and PNGs.
 
@@ -100,6 +101,8 @@ def write_report(
             lower; a name that says neither: lower, and the report says so).
         seed: The seed of the bootstraps and permutation tests.
         n_resamples: Resamples of each bootstrap and permutation test.
+        value_range: ``(low, high)``, the values every reported metric can
+            take (``seedwise.summarize``); None: what the values make plain.
 
     Returns:
         The report's path.
@@ -114,7 +117,14 @@ def write_report(
     """
     output = Path(path)
     kind = report_format(output)
-    data = gather(studies, metrics=metrics, goal=goal, seed=seed, n_resamples=n_resamples)
+    data = gather(
+        studies,
+        metrics=metrics,
+        goal=goal,
+        seed=seed,
+        n_resamples=n_resamples,
+        value_range=value_range,
+    )
     figures = draw_figures(data)
     output.parent.mkdir(parents=True, exist_ok=True)
     if kind == "html":

@@ -8,11 +8,12 @@ from dataclasses import replace
 from seedwise.errors import MissingMetricError
 from seedwise.records import RunRecord
 from seedwise.stats import StopDecision, sequential_stop
+from seedwise.stats.sequential import MIN_RUNS
 
 __all__ = ["UNTIL_CI_MIN_RUNS", "UntilInterval"]
 
-#: The fewest runs ``until_ci`` looks at before it may stop.
-UNTIL_CI_MIN_RUNS = 10
+#: The fewest runs ``until_ci`` looks at before it may stop (the rule's own minimum).
+UNTIL_CI_MIN_RUNS = MIN_RUNS
 
 
 class UntilInterval:

@@ -22,11 +22,13 @@ import math
 import warnings
 from typing import TYPE_CHECKING
 
+from seedwise.stats._bounded import MIXED_MIN_N, betting_interval, looks_mixed
 from seedwise.stats._intervals import (
     Interval,
     no_interval_reason,
     no_spread,
     rounding_tolerance,
+    t_interval,
     undefined,
 )
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_MEAN_N",
     "SMALL_N",
+    "clustered_interval",
     "difference_interval",
     "mean_interval",
     "median_interval",
@@ -82,6 +85,59 @@ def mean_interval(
         The interval, or an undefined one with the reason.
     """
     return _hull((x,), confidence, n_resamples, rng, scale)
+
+
+def clustered_interval(
+    x: NDArray[np.float64], low: float, high: float, confidence: float
+) -> Interval | None:
+    """The interval of the mean of runs in ``[low, high]`` that fall in two clusters, or None.
+
+    None when the values do not fall in two clusters (``_bounded.looks_mixed``):
+    the t / bootstrap-t hull is the answer then. Otherwise the hull of the
+    t-interval and the betting interval for bounded values, which holds its
+    level whatever the shape, cut to the range; below ``MIXED_MIN_N`` runs
+    no interval, and the reason says why.
+
+    Args:
+        x: Finite values inside ``[low, high]``.
+        low: The lowest value the metric can take.
+        high: The highest.
+        confidence: The confidence level.
+    """
+    n = int(x.shape[0])
+    method = f"hull of t and betting interval for values in [{low:g}, {high:g}]"
+    if no_interval_reason(x) is not None:
+        return None
+    mixed = looks_mixed(x, low, high)
+    if mixed is None:
+        return None
+    far, gap = mixed
+    runs = f"{far} of {n} runs {'lies' if far == 1 else 'lie'} {gap:.3g} away from the rest"
+    if n < MIXED_MIN_N:
+        return undefined(
+            method,
+            n,
+            confidence,
+            f"{runs} (diverged or failed runs?): from {n} runs that include such runs the mean "
+            f"cannot be pinned down, since it rests on how often they happen; at least "
+            f"{MIXED_MIN_N} runs are needed, and the median and the runs' values say more",
+        )
+    t = t_interval(x, confidence)
+    bet_low, bet_high = betting_interval(x, low, high, confidence)
+    if t.low is None or t.high is None:
+        return None
+    note = (
+        f"{runs} (diverged or failed runs?): the mean rests on how often they happen; this "
+        "interval holds its level for any values in the range, whatever their shape"
+    )
+    return Interval(
+        max(low, min(t.low, bet_low)),
+        min(high, max(t.high, bet_high)),
+        confidence,
+        method,
+        n,
+        note,
+    )
 
 
 def difference_interval(

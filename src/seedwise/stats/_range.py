@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["PROPORTIONS", "plain_range"]
+__all__ = ["PROPORTIONS", "check_range", "metric_range", "plain_range"]
 
 #: Words of a metric's name that make it a proportion, in [0, 1].
 PROPORTIONS = (
@@ -43,3 +43,50 @@ def plain_range(values: NDArray[np.float64], metric: str) -> tuple[float | None,
     words = set(_WORDS.findall(metric.lower().replace("-", "_")))
     proportion = float(values.max()) <= 1.0 and bool(words & set(PROPORTIONS))
     return 0.0, (1.0 if proportion else None)
+
+
+def check_range(value_range: object) -> tuple[float, float] | None:
+    """A declared ``value_range`` as two finite floats, low below high, or None.
+
+    Raises:
+        UsageError: Not a pair of finite numbers with the first below the second.
+    """
+    if value_range is None:
+        return None
+    import math
+
+    from seedwise.errors import UsageError
+
+    try:
+        low, high = (float(bound) for bound in value_range)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        low = high = math.nan
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise UsageError(
+            f"A value range is two finite numbers, the lower first. Received: "
+            f"value_range={value_range!r}; expected e.g. (0, 1)"
+        )
+    return low, high
+
+
+def metric_range(
+    values: NDArray[np.float64], metric: str, declared: tuple[float, float] | None
+) -> tuple[float | None, float | None]:
+    """The bounds of a metric: the declared ones, else the plain ones (:func:`plain_range`).
+
+    Raises:
+        UsageError: A value lies outside the declared range; the message names it.
+    """
+    if declared is None:
+        return plain_range(values, metric)
+    from seedwise.errors import UsageError
+
+    low, high = declared
+    outside = values[(values < low) | (values > high)]
+    if outside.shape[0]:
+        raise UsageError(
+            f"A value of {metric!r} lies outside its declared range. Received: "
+            f"{float(outside[0])!r} ({outside.shape[0]} of {values.shape[0]} values outside); "
+            f"expected values in [{low:g}, {high:g}]"
+        )
+    return low, high

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
 from seedwise.stats._data import check_level, check_positive_int, own_words, root_seed, to_array
+from seedwise.stats._intervals import Interval, clip_interval
 from seedwise.stats._pair import PairTests, finish_pair, run_pair_tests
+from seedwise.stats._range import check_range, metric_range
 from seedwise.stats.comparison_results import (
     Comparison,
     EffectSize,
@@ -46,6 +48,7 @@ def compare(
     n_resamples: int = 10_000,
     seed: int | np.random.Generator = 0,
     environment_notes: Sequence[str] = (),
+    value_range: tuple[float, float] | None = None,
 ) -> Comparison:
     """Compare two or more samples of runs on one metric.
 
@@ -111,6 +114,9 @@ def compare(
         seed: An int, or a ``numpy.random.Generator`` that supplies one.
         environment_notes: Differences between the samples' code or
             environments, reported among the warnings.
+        value_range: ``(low, high)``, the values the metric can take: every
+            value must lie there, and the intervals of differences stay
+            within ``+/-(high - low)``.
 
     Returns:
         The ``Comparison``.
@@ -150,6 +156,12 @@ def compare(
         to_array(sample, name=label)  # type: ignore[arg-type]
         for sample, label in zip(samples, names, strict=True)
     ]
+    declared = check_range(value_range)
+    if declared is not None:
+        import numpy as np
+
+        for array in arrays:
+            metric_range(array[np.isfinite(array)], metric_name, declared)
     pairing = _pairing(arrays, names, paired, seeds, warnings)
     is_paired, arrays = pairing.paired, pairing.arrays
     tested: list[PairTests] = []
@@ -187,6 +199,8 @@ def compare(
         )
         for index, item in enumerate(tested)
     )
+    if declared is not None:
+        pairs = tuple(_within(pair, declared[1] - declared[0]) for pair in pairs)
     return Comparison(
         metric=metric_name,
         goal=goal,
@@ -203,6 +217,21 @@ def compare(
         dropped_seeds=pairing.dropped,
         goal_source=choice.source,
         goal_note=choice.note,
+    )
+
+
+def _within(pair: PairComparison, width: float) -> PairComparison:
+    """``pair`` with its intervals of differences cut to ``+/-width``, as far as values reach."""
+    from dataclasses import replace
+
+    def cut(interval: Interval | None) -> Interval | None:
+        return None if interval is None else clip_interval(interval, (-width, width))
+
+    return replace(
+        pair,
+        difference_ci=clip_interval(pair.difference_ci, (-width, width)),
+        shift_ci=cut(pair.shift_ci),
+        t_interval=cut(pair.t_interval),
     )
 
 

@@ -14,9 +14,9 @@ from seedwise.stats._data import (
     root_seed,
     to_finite,
 )
-from seedwise.stats._headline import mean_interval, median_interval
+from seedwise.stats._headline import clustered_interval, mean_interval, median_interval
 from seedwise.stats._intervals import Interval, clip_interval, no_spread, t_interval, undefined
-from seedwise.stats._range import plain_range
+from seedwise.stats._range import check_range, metric_range
 from seedwise.stats.sample import Sample, check_samples, environment_notes
 from seedwise.stats.summary_results import Summaries, Summary
 
@@ -45,6 +45,7 @@ def summarize(
     seed: int | np.random.Generator = 0,
     n_failed: int | None = None,
     bootstrap_max_n: int | None = BOOTSTRAP_MAX_N,
+    value_range: tuple[float, float] | None = None,
 ) -> Summary:
     """Summarise one metric over repeated runs, with intervals that say their method.
 
@@ -78,13 +79,18 @@ def summarize(
             default the sample's count.
         bootstrap_max_n: Above this many values, report the t-interval for
             the mean instead of bootstrapping; None always bootstraps.
+        value_range: ``(low, high)``, the values the metric can take: the
+            intervals of the mean stay inside it, and runs that fall in
+            separate clusters (some diverged) get the betting interval for
+            bounded values. Default: the range the values make plain
+            (at least 0; [0, 1] for a proportion such as accuracy).
 
     Returns:
         The ``Summary``.
 
     Raises:
-        UsageError: A bad value, level, count or seed, or a ``metric`` that
-            is not the sample's.
+        UsageError: A bad value, level, count, seed or range, a value outside
+            the declared range, or a ``metric`` that is not the sample's.
 
     Example:
         >>> s = summarize([0.31, 0.29, 0.35, 0.30, 0.33], metric="mse")
@@ -98,11 +104,12 @@ def summarize(
     if bootstrap_max_n is not None:
         check_positive_int(bootstrap_max_n, name="bootstrap_max_n", minimum=1)
     root = root_seed(seed)
+    declared = check_range(value_range)
     samples = check_samples([values])
     if samples is None:
         return _summarize_one(
             values, metric or "value", confidence, n_resamples, root, n_failed,
-            bootstrap_max_n, None, (),
+            bootstrap_max_n, None, (), declared,
         )  # fmt: skip
     (sample,) = samples
     if metric is not None and metric != sample.metric:
@@ -114,6 +121,7 @@ def summarize(
     return _summarize_one(
         sample.values, sample.metric, confidence, n_resamples, root,
         sample.n_failed if n_failed is None else n_failed, bootstrap_max_n, sample.name, mixed,
+        declared,
     )  # fmt: skip
 
 
@@ -127,12 +135,14 @@ def _summarize_one(
     bootstrap_max_n: int | None,
     study: str | None,
     mixed: tuple[str, ...],
+    declared: tuple[float, float] | None,
 ) -> Summary:
     import numpy as np
 
     finite = to_finite(values, name=metric)  # type: ignore[arg-type]
     x = finite.values
     n = finite.n
+    bounds = metric_range(x, metric, declared)
     notes: list[str] = list(mixed)
     if finite.n_nonfinite:
         notes.append(f"{finite.n_nonfinite} non-finite values (NaN or inf) excluded")
@@ -159,9 +169,9 @@ def _summarize_one(
             "the median (its interval assumes nothing of the shape) or a summary of the "
             "metric's logarithm (the geometric mean) fits such values better"
         )
-    mean_ci_t = clip_interval(t_interval(x, confidence), plain_range(x, metric))
+    mean_ci_t = clip_interval(t_interval(x, confidence), bounds)
     mean_ci, median_ci = _location_intervals(
-        x, confidence, n_resamples, root, metric, bootstrap_max_n
+        x, confidence, n_resamples, root, metric, bootstrap_max_n, bounds
     )
     mean: float | None = float(np.mean(x))
     if not (math.isfinite(mean) and (std is None or math.isfinite(std))):  # type: ignore[arg-type]
@@ -200,15 +210,20 @@ def _location_intervals(
     root: int,
     metric: str,
     bootstrap_max_n: int | None,
+    bounds: tuple[float | None, float | None],
 ) -> tuple[Interval, Interval]:
     n = int(x.shape[0])
     median_ci = median_interval(x, confidence)
-    bounds = plain_range(x, metric)
     if bootstrap_max_n is not None and n > bootstrap_max_n:
         t = t_interval(x, confidence)
         note = f"n = {n} > bootstrap_max_n = {bootstrap_max_n}, so no bootstrap: t-interval"
         return clip_interval(Interval(t.low, t.high, confidence, t.method, n, note), bounds), (
             median_ci
         )
+    low, high = bounds
+    if low is not None and high is not None:
+        clustered = clustered_interval(x, low, high, confidence)
+        if clustered is not None:
+            return clustered, median_ci
     mean_ci = mean_interval(x, confidence, n_resamples, generator(root, "summary", metric))
     return clip_interval(mean_ci, bounds), median_ci

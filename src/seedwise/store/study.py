@@ -343,7 +343,13 @@ class Study(Closing):
         columns = ["study", *config, "repeat", "seed", "status"]
         return pd.DataFrame.from_records(rows, columns=columns if not rows else None)
 
-    def summary(self, metrics: str | Sequence[str] | None = None, *, seed: int = 0) -> Summaries:
+    def summary(
+        self,
+        metrics: str | Sequence[str] | None = None,
+        *,
+        seed: int = 0,
+        value_range: tuple[float, float] | None = None,
+    ) -> Summaries:
         """Summaries of every metric (or the ones named) over the finished runs, read once.
 
         Equivalent to ``seedwise.summarize(study.sample(metric), seed=seed)``
@@ -352,6 +358,8 @@ class Study(Closing):
         Args:
             metrics: A metric, several, or None for every metric.
             seed: The seed of the bootstrap.
+            value_range: ``(low, high)``, the values every metric summarised
+                can take (``seedwise.summarize``); None: what the values make plain.
 
         Returns:
             The ``Summaries``, labelled with the study's name and its number
@@ -366,7 +374,10 @@ class Study(Closing):
         else:
             names = [metrics] if isinstance(metrics, str) else list(metrics)
         return Summaries(
-            {name: summarize(self.sample(name, runs), seed=seed) for name in names},
+            {
+                name: summarize(self.sample(name, runs), seed=seed, value_range=value_range)
+                for name in names
+            },
             study=self.name,
         )
 
