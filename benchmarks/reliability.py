@@ -24,7 +24,11 @@ whose runs take a few tens of milliseconds, then checks the store directly:
   namespace (``unshare``): repeats executed twice;
 - one SIGINT or SIGTERM at a random moment to ``run --executor dask`` (a
   local cluster), cluster start-up included: exit 130, tracebacks, claims
-  left, runs wrongly recorded, processes alive 5 s after the runner ended.
+  left, runs wrongly recorded, processes alive 5 s after the runner ended;
+- kill -9 of the runner while its worker holds the interpreter lock in a
+  regex and a child of the run sleeps: how long each takes to go;
+- experiments that fork a child which returns from the experiment: repeats
+  lost, results taken from the child, the count printed, the exit code.
 
 Prints one line per attack with its figures; docs/reliability.md quotes them.
 """
@@ -373,6 +377,127 @@ def dask_signals(trials: int = 20, rng: random.Random | None = None) -> str:
         f"one SIGINT or SIGTERM, to the runner or its group, at a random moment in the first "
         f"8 s of `run --executor dask` ({trials} trials): faults: {counted}; the resume line "
         f"in {resumed} of {trials} (the others stopped before the study began)"
+    )
+
+
+WORKER_ATTACKS = """\
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def spins(ctx, log=""):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    Path(log, "pids.txt").write_text(f"{os.getpid()} {child.pid}")
+    return {"value": float(re.match(r"(a+)+$", "a" * 40 + "b") is not None)}
+
+
+def forks(ctx):
+    child = os.fork()
+    if child == 0:
+        return {"value": -1.0}
+    time.sleep(0.2)
+    os.waitpid(child, 0)
+    return {"value": float(ctx.repeat)}
+"""
+
+
+def gil_worker(trials: int = 10, rng: random.Random | None = None) -> str:
+    """kill -9 of the runner while its worker spins in a regex, holding the interpreter lock.
+
+    The run has started a child that sleeps; both must go. Measures the time
+    from the runner's death until each is gone (given up on at 10 s; what is
+    left then is killed here).
+    """
+    rng = rng or random.Random(2)
+    gone: list[float] = []
+    left = 0
+    for _ in range(trials):
+        folder = fresh_folder()
+        (folder / "attacks.py").write_text(WORKER_ATTACKS)
+        runner = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "seedwise",
+                "run",
+                "attacks.py:spins",
+                "--repeats",
+                "1",
+                "--set",
+                f"log={folder}",
+                *FAST,
+            ],
+            cwd=folder,
+            env=environment(folder),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        pids_file = folder / "pids.txt"
+        deadline = time.time() + 120
+        while time.time() < deadline and not (pids_file.exists() and pids_file.read_text()):
+            time.sleep(0.05)
+        pids = [int(pid) for pid in pids_file.read_text().split()]
+        time.sleep(rng.uniform(0.2, 2.0))
+        runner.kill()
+        runner.wait()
+        killed = time.monotonic()
+        while any(_alive(pid) for pid in pids) and time.monotonic() - killed < 10:
+            time.sleep(0.01)
+        gone.append(time.monotonic() - killed)
+        for pid in pids:
+            if _alive(pid):
+                left += 1
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(folder, ignore_errors=True)
+    return (
+        f"kill -9 of the runner while its worker holds the GIL ({trials} trials): "
+        f"{left} of {2 * trials} processes (worker, run's child) alive 10 s later; all gone "
+        f"after at most {max(gone):.2f} s (median {sorted(gone)[len(gone) // 2]:.2f} s)"
+    )
+
+
+def forking_runs(trials: int = 5, repeats: int = 8) -> str:
+    """Experiments whose forked child returns: repeats lost, child results, count, exit code."""
+    lost = childish = wrong_counts = zero_exits = 0
+    for _ in range(trials):
+        folder = fresh_folder()
+        (folder / "attacks.py").write_text(WORKER_ATTACKS)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "seedwise",
+                "run",
+                "attacks.py:forks",
+                "--repeats",
+                str(repeats),
+                "--workers",
+                "2",
+                "--name",
+                "f",
+                *FAST,
+            ],
+            cwd=folder,
+            env=environment(folder),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        rows, _ = table(folder, "f")
+        ok = {repeat: value for repeat, status, value in rows if status == "ok"}
+        lost += repeats - len(rows)
+        childish += sum(1 for repeat, value in ok.items() if value != float(repeat))
+        wrong_counts += f"; {len(rows)} ran now," not in done.stdout
+        zero_exits += done.returncode == 0 and len(ok) < repeats
+        shutil.rmtree(folder, ignore_errors=True)
+    return (
+        f"forked children that return ({trials} trials of {repeats} repeats, 2 workers): "
+        f"{lost} repeats never stored, {childish} results taken from a child, "
+        f"{wrong_counts} wrong counts printed, {zero_exits} exits 0 with a repeat not ok"
     )
 
 
@@ -733,6 +858,8 @@ def main() -> None:
     print(frozen_runner(max(1, args.trials // 4)), flush=True)
     print(pid_namespaces(max(1, args.trials // 4)), flush=True)
     print(dask_signals(max(1, args.trials // 2), rng), flush=True)
+    print(gil_worker(max(1, args.trials // 2), rng), flush=True)
+    print(forking_runs(max(1, args.trials // 4)), flush=True)
 
 
 if __name__ == "__main__":
