@@ -158,3 +158,23 @@ def test_metrics_printed_with_few_digits_are_named_a_hazard(tmp_path: Path) -> N
     # A whole number printed in full is exact: only 'a' loses digits.
     assert [cause.kind for cause in result.causes] == ["printed metric"]
     assert "'a'" in result.causes[0].detail
+
+
+def test_the_advice_for_a_torch_run_names_the_torch_helper_not_the_keras_callback() -> None:
+    result = check(reference("torch_process_seeded"), frameworks=(*FAST, "torch"), probes=False)
+    assert result.reproducible is False
+    (cause,) = result.causes
+    assert cause.kind == "nondeterminism"
+    assert "seedwise.integrations.torch.fingerprint_every(ctx, model, optimizer)" in cause.fix
+    assert "FingerprintCallback" not in cause.fix
+
+
+def test_os_entropy_drawn_inside_a_library_names_the_users_line_that_called_it() -> None:
+    result = check(reference("library_entropy"), frameworks=FAST, probes=False)
+    assert result.reproducible is False
+    line = line_of("stats.Normal().sample(3)", after="def library_entropy")
+    assert [(c.kind, c.location) for c in result.causes] == [
+        ("OS entropy inside a library", f"tests/programs/broken.py:{line}")
+    ]
+    assert "scipy" in result.causes[0].fix
+    assert f"broken.py:{line}" in str(result)

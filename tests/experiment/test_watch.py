@@ -12,7 +12,7 @@ import numpy as np
 # scikit-learn sets environment variables when first imported: import it here.
 from sklearn.utils import check_random_state
 
-from seedwise.experiment.watch.unseeded import UnseededWatch
+from seedwise.experiment.watch.unseeded import LIBRARY_ENTROPY, WATCHED_FRAMEWORKS, UnseededWatch
 
 
 def _line() -> int:
@@ -160,3 +160,31 @@ def test_torch_data_loaders_keep_their_class_and_signature() -> None:
     assert [(use.kind, use.location) for use in watch.uses] == [
         ("torch DataLoader without generator", f"tests/experiment/test_watch.py:{line}")
     ]
+
+
+def test_os_entropy_drawn_inside_a_library_is_recorded_at_the_users_line() -> None:
+    from scipy import stats
+
+    with UnseededWatch() as watch:
+        stats.Normal().sample(3)
+        line = _line() - 1
+        # Seeded, or drawn by the standard library: nothing to record.
+        stats.Normal().sample(3, rng=np.random.default_rng(1))
+        check_random_state(np.random.RandomState(2)).random()
+        import tempfile
+
+        tempfile.mktemp()
+    assert [(use.kind, use.location) for use in watch.uses] == [
+        (LIBRARY_ENTROPY, f"tests/experiment/test_watch.py:{line}")
+    ]
+    assert "the call into scipy on this line" in watch.uses[0].fix
+    assert ".sample" in watch.uses[0].fix
+
+
+def test_a_watched_run_says_which_frameworks_it_imported() -> None:
+    import torch  # noqa: F401
+
+    with UnseededWatch() as watch:
+        pass
+    assert "torch" in watch.frameworks()
+    assert set(watch.frameworks()) <= set(WATCHED_FRAMEWORKS)

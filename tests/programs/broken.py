@@ -185,3 +185,23 @@ def jax_clean(ctx: Any) -> dict[str, float]:
         params = jax.tree_util.tree_map(lambda p, g: p - 0.1 * g, params, grad(params))
         fingerprint_params(ctx, params, step)
     return {"loss": float(loss_fn(params))}
+
+
+def torch_process_seeded(ctx: Any) -> dict[str, float]:
+    """Defect: torch's generator is seeded from the process id, a source no watch sees."""
+    import os
+
+    import torch
+
+    torch.manual_seed(os.getpid())
+    weights = torch.randn(4, dtype=torch.float64)
+    ctx.fingerprint("weights", weights, step=0)
+    return {"loss": float(weights.sum())}
+
+
+def library_entropy(ctx: Any) -> dict[str, float]:
+    """Defect: scipy draws OS entropy inside itself, for a sample asked for without an rng."""
+    from scipy import stats
+
+    draw = stats.Normal().sample(3)
+    return {"loss": float(draw.sum())}

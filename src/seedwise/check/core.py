@@ -36,6 +36,7 @@ from seedwise.experiment.fingerprint import load_capture
 from seedwise.experiment.reference import ExperimentRef
 from seedwise.experiment.resolve import resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
+from seedwise.experiment.watch.unseeded import LIBRARY_ENTROPY
 from seedwise.records import (
     Difference,
     RunRecord,
@@ -159,11 +160,18 @@ def _size(
     )
 
 
-def _source_causes(outcomes: list[RunRecord]) -> list[Cause]:
+def _source_causes(outcomes: list[RunRecord], *, parted: bool) -> list[Cause]:
+    """The unseeded sources the runs used, as causes (or hazards when the runs agreed).
+
+    OS entropy drawn inside a library is named only when the runs parted:
+    libraries draw entropy for things that do not reach results too (a
+    temporary name, an id), and a run that reproduced shows it did not.
+    """
     uses: dict[tuple[str, str], UnseededUse] = {}
     for outcome in outcomes:
         for use in outcome.unseeded:
-            uses.setdefault((use.kind, use.location), use)
+            if parted or use.kind != LIBRARY_ENTROPY:
+                uses.setdefault((use.kind, use.location), use)
     return [
         Cause(
             use.kind,
@@ -181,7 +189,34 @@ _SOURCE_DETAILS = {
     "os.urandom": "OS entropy, which cannot be seeded, used",
     "secrets": "OS entropy, which cannot be seeded, used",
     "torch DataLoader without generator": "shuffles with torch's global generator, built",
+    LIBRARY_ENTROPY: "OS entropy, which cannot be seeded, drawn inside an installed library called",
 }
+
+#: Where to record fingerprints more often, for each framework a run imported, in order:
+#: the first that applies wins (Keras on the torch backend imports torch too).
+_FINGERPRINT_HELPERS = (
+    ("keras", "model.fit(..., callbacks=[seedwise.keras.FingerprintCallback(ctx, every='batch')])"),
+    (
+        "stable_baselines3",
+        "seedwise.integrations.torch.fingerprint_every(ctx, model.policy, "
+        "model.policy.optimizer) before model.learn(...)",
+    ),
+    ("torch", "seedwise.integrations.torch.fingerprint_every(ctx, model, optimizer)"),
+    ("jax", "seedwise.integrations.jax.fingerprint_params(ctx, params, step) after each step"),
+)
+
+
+def _fingerprint_advice(outcomes: list[RunRecord]) -> str:
+    """How to fingerprint more often, with the helper of the framework the runs imported."""
+    imported = {name for outcome in outcomes for name in outcome.frameworks}
+    helper = next(
+        (helper for name, helper in _FINGERPRINT_HELPERS if name in imported),
+        "ctx.fingerprint('weights', model, step=step) after each step",
+    )
+    return (
+        f"fingerprint more often ({helper}) to find the op that parts, and look for "
+        "randomness drawn inside a framework or a library"
+    )
 
 
 def _seed_ignored(base: RunRecord, other: RunRecord, other_seed: int) -> list[Cause]:
@@ -418,7 +453,9 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
     outcomes = [base, other, warm]
     difference = first_difference(base, warm)
     if difference is None:
-        hazards = _source_causes(outcomes) + _seed_ignored(base, other, plan.other_seed)
+        hazards = _source_causes(outcomes, parted=False) + _seed_ignored(
+            base, other, plan.other_seed
+        )
         hazards += _printed_metrics(base, settings)
         return _result(plan, base, True, None, hazards, runs, started)
 
@@ -461,15 +498,14 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
         )
     causes = _factor_causes(base, fresh, warm, control) if controlled else []
     causes += _probe_causes(base, probed, settings)
-    sources = _source_causes(outcomes)
+    sources = _source_causes(outcomes, parted=True)
     if not controlled and not sources:
         causes.append(
             Cause(
                 "nondeterminism",
                 "two fresh processes with identical settings differ, and no unseeded source "
                 "was seen in the experiment's code",
-                "fingerprint more often (FingerprintCallback(ctx, every='batch')) to find the "
-                "op that parts, and look for randomness drawn inside a framework or a library",
+                _fingerprint_advice(outcomes),
             )
         )
     return _result(plan, base, False, divergence, causes + sources, runs, started)

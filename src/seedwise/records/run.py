@@ -173,6 +173,10 @@ class RunRecord:
             the store only on request: many runs share one).
         unseeded: The random sources no seed controls that its code used
             (recorded when the run watched for them, as ``check`` does).
+        frameworks: The frameworks its process had imported when it ended
+            (``keras``, ``torch``, ...: ``WATCHED_FRAMEWORKS`` of
+            ``seedwise.experiment.watch.unseeded``), recorded by watched runs
+            only, for advice that fits the code; not stored.
     """
 
     study: str
@@ -191,6 +195,7 @@ class RunRecord:
     fingerprints: tuple[FingerprintRecord, ...] = ()
     environment: dict[str, Any] | None = None
     unseeded: tuple[UnseededUse, ...] = ()
+    frameworks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, RunStatus):
@@ -200,7 +205,7 @@ class RunRecord:
                     f"expected one of {', '.join(RUN_STATUSES)}"
                 )
             object.__setattr__(self, "status", RunStatus(self.status))
-        for name in ("steps", "fingerprints", "unseeded"):
+        for name in ("steps", "fingerprints", "unseeded", "frameworks"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))

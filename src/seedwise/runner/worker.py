@@ -278,6 +278,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         fingerprints=() if context is None else tuple(context.fingerprints),
         environment=environment.get(task, code_hash),
         unseeded=() if watch is None else tuple(watch.uses),
+        frameworks=() if watch is None else watch.frameworks(),
     )
 
 

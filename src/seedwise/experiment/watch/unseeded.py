@@ -6,9 +6,14 @@ where entropy enters a program: NumPy generators made without a seed
 ``random.Random()`` without a seed, ``random.SystemRandom``, ``os.urandom``,
 the ``secrets`` functions, seeds taken from the clock (a value read from
 ``time.time`` / ``time.time_ns`` and passed to a seeding call), and torch
-``DataLoader`` built without a ``generator``. A use is recorded only when the
+``DataLoader`` built without a ``generator``. A use is recorded when the
 caller is user code (not the standard library, an installed package or
-seedwise), with the caller's file and line.
+seedwise), with the caller's file and line. OS entropy drawn inside an
+installed package (gymnasium's ``env.reset(seed=None)``, a sampler asked for
+no ``rng``) is recorded as ``OS entropy inside a library``, at the user's
+line that called into the package, unless the draw happens while a module is
+being imported or the standard library made it (temporary file names,
+``uuid``): those do not reach results.
 
 Watching never changes what code sees: no class is replaced, so every
 ``isinstance`` and ``type(...) is`` test of user code and libraries
@@ -50,7 +55,14 @@ from typing import Any
 from seedwise.experiment.watch._calls import UNKNOWN, calling_expression
 from seedwise.records import UnseededUse
 
-__all__ = ["FIXES", "UnseededWatch"]
+__all__ = ["FIXES", "LIBRARY_ENTROPY", "WATCHED_FRAMEWORKS", "UnseededWatch"]
+
+#: The kind of an :class:`UnseededUse` of OS entropy drawn inside an installed package.
+LIBRARY_ENTROPY = "OS entropy inside a library"
+
+#: The modules whose import a watched run reports (``RunRecord.frameworks``): those
+#: with a fingerprint helper, and the libraries built on them that change its advice.
+WATCHED_FRAMEWORKS = ("keras", "tensorflow", "torch", "jax", "stable_baselines3")
 
 #: One-line fixes, by the kind of an :class:`UnseededUse`.
 FIXES: dict[str, str] = {
@@ -71,6 +83,19 @@ FIXES: dict[str, str] = {
     ),
 }
 
+#: The kinds that draw OS entropy: followed into installed packages (see ``_library_use``).
+_ENTROPY_KINDS = frozenset(
+    {
+        "numpy.random.default_rng()",
+        "numpy.random.RandomState()",
+        "numpy generator without a seed",
+        "random.Random()",
+        "random.SystemRandom",
+        "os.urandom",
+        "secrets",
+    }
+)
+
 #: The kind of an unseeded NumPy generator, by the name of the function or class called.
 _NUMPY_KINDS = {
     "default_rng": "numpy.random.default_rng()",
@@ -87,11 +112,13 @@ _SECRETS_FUNCTIONS = (
 )
 
 
-def _library_roots() -> tuple[str, ...]:
+def _roots(*keys: str) -> tuple[str, ...]:
     paths = sysconfig.get_paths()
-    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots.add(str(Path(__file__).resolve().parents[2]))  # seedwise itself
-    return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
+    return tuple(sorted({os.path.realpath(paths[key]) + os.sep for key in keys if key in paths}))
+
+
+#: seedwise's own files.
+_SEEDWISE_ROOT = os.path.realpath(Path(__file__).resolve().parents[2]) + os.sep
 
 
 class UnseededWatch:
@@ -108,8 +135,9 @@ class UnseededWatch:
         self._seen: set[tuple[str, str]] = set()
         self._saved: list[tuple[Any, str, Any]] = []
         self._clock_readings: list[int | float] = []
-        self._roots = _library_roots()
-        self._user_files: dict[str, bool] = {}
+        self._standard = _roots("stdlib", "platstdlib")
+        self._installed = _roots("purelib", "platlib")
+        self._files: dict[str, str] = {}
 
     def __enter__(self) -> UnseededWatch:
         import numpy as np
@@ -138,6 +166,10 @@ class UnseededWatch:
         for owner, name, original in reversed(self._saved):
             setattr(owner, name, original)
         self._saved.clear()
+
+    def frameworks(self) -> tuple[str, ...]:
+        """Which of :data:`WATCHED_FRAMEWORKS` this process has imported."""
+        return tuple(name for name in WATCHED_FRAMEWORKS if name in sys.modules)
 
     def patch_frameworks(self) -> None:
         """Watch the seeding calls and data loaders of frameworks imported since entry."""
@@ -169,24 +201,66 @@ class UnseededWatch:
         frame: FrameType | None = sys._getframe(depth + 1)
         if frame is None:
             return None
-        filename = frame.f_code.co_filename
-        user = self._user_files.get(filename)
-        if user is None:
+        return frame if self._is_user(frame.f_code.co_filename) else None
+
+    def _is_user(self, filename: str) -> bool:
+        return self._where(filename) == "user"
+
+    def _where(self, filename: str) -> str:
+        """Whose code a file is: ``user``, ``seedwise``, ``installed``, ``standard``,
+        ``import`` (the import machinery) or ``other``."""
+        where = self._files.get(filename)
+        if where is None:
             real = os.path.realpath(filename)
-            user = not filename.startswith("<") and not real.startswith(self._roots)
-            self._user_files[filename] = user
-        return frame if user else None
+            if filename.startswith("<"):
+                where = "import" if filename.startswith("<frozen importlib") else "other"
+            elif real.startswith(_SEEDWISE_ROOT):
+                where = "seedwise"
+            elif real.startswith(self._installed):
+                where = "installed"
+            elif real.startswith(self._standard):
+                where = "standard"
+            else:
+                where = "user"
+            self._files[filename] = where
+        return where
 
     def _record(self, kind: str, depth: int) -> None:
         frame = self._caller(depth + 1)
         if frame is not None:
             self._record_at(kind, frame)
+        elif kind in _ENTROPY_KINDS:
+            self._library_use(sys._getframe(depth + 1))
 
-    def _record_at(self, kind: str, frame: FrameType) -> None:
+    def _record_at(self, kind: str, frame: FrameType, fix: str | None = None) -> None:
         location = f"{_display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
         if (kind, location) not in self._seen:
             self._seen.add((kind, location))
-            self.uses.append(UnseededUse(kind, location, FIXES[kind]))
+            self.uses.append(UnseededUse(kind, location, FIXES[kind] if fix is None else fix))
+
+    def _library_use(self, frame: FrameType | None) -> None:
+        """Record OS entropy drawn inside an installed package, at the user's line that called it.
+
+        ``frame`` is the innermost frame of the draw. Frames are followed
+        outwards past seedwise and the package's own frames to the first of
+        the user's; a draw made by the standard library or while importing
+        is left out.
+        """
+        drawn: FrameType | None = None
+        entered: FrameType | None = None
+        while frame is not None:
+            where = self._where(frame.f_code.co_filename)
+            if where == "user":
+                break
+            if where == "import" or (where == "standard" and drawn is None):
+                return
+            if where == "installed":
+                drawn = drawn or frame
+                entered = frame
+            frame = frame.f_back
+        if frame is None or drawn is None or entered is None:
+            return
+        self._record_at(LIBRARY_ENTROPY, frame, _library_fix(entered, drawn))
 
     def _wrap_seeded(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
         @functools.wraps(original)
@@ -225,6 +299,8 @@ class UnseededWatch:
             frame = self._caller(1)
             if frame is not None:
                 self._numpy_call(frame)
+            else:
+                self._library_draw(sys._getframe(1))
             return original(*args, **kwargs)
 
         return wrapper
@@ -239,6 +315,18 @@ class UnseededWatch:
             self._record_at(_NUMPY_KINDS.get(name, "numpy generator without a seed"), frame)
         elif seed is not UNKNOWN and self._from_clock(seed):
             self._record_at("seed from the clock", frame)
+
+    def _library_draw(self, frame: FrameType) -> None:
+        """A NumPy generator made inside a package: recorded when its call passes no seed.
+
+        A ``default_rng`` call reaches here through the watch's own wrapper,
+        which has judged it already.
+        """
+        if self._where(frame.f_code.co_filename) == "seedwise":
+            return
+        call = calling_expression(frame)
+        if call is not None and call[1] is None:
+            self._library_use(frame)
 
     def _wrap_always(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
         @functools.wraps(original)
@@ -299,6 +387,25 @@ class UnseededWatch:
             original(instance, *args, **kwargs)
 
         return __init__
+
+
+def _module_function(frame: FrameType) -> str:
+    code = frame.f_code
+    name = getattr(code, "co_qualname", code.co_name)
+    return f"{frame.f_globals.get('__name__', '?')}.{name}"
+
+
+def _library_fix(entered: FrameType, drawn: FrameType) -> str:
+    """The fix for OS entropy drawn in ``drawn``, in the package the user called at ``entered``."""
+    package = str(entered.f_globals.get("__name__", "?")).partition(".")[0]
+    inside = _module_function(drawn)
+    through = "" if entered is drawn else f", through {_module_function(entered)}"
+    return (
+        f"the call into {package} on this line drew OS entropy in {inside}{through}, "
+        "which no seed controls: pass that call a seed (its seed=, rng= or random_state= "
+        "argument: ctx.seed_for('name') or ctx.rng('name'); gymnasium: "
+        "env.reset(seed=ctx.seed_for('env')))"
+    )
 
 
 def _display_path(filename: str) -> str:
