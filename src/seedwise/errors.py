@@ -13,6 +13,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "ExperimentError",
+    "IdenticalRunsWarning",
     "InvalidResultError",
     "InvalidSeedError",
     "MissingMetricError",
@@ -108,6 +109,17 @@ class SeedwiseWarning(UserWarning):
 
     For example, every run returned the same metrics although each had its
     own seed. ``seedwise.run`` warns with it; the command line prints it.
+    """
+
+
+class IdenticalRunsWarning(SeedwiseWarning):
+    """Every run of a study returned the same metrics although each had its own seed.
+
+    The code seems to seed itself with a constant, or a vectorised study's
+    batches repeat themselves. Code whose runs are the same on purpose (a
+    demonstration that seeding works) silences it, and only it, with
+    ``warnings.catch_warnings()`` and
+    ``warnings.simplefilter("ignore", IdenticalRunsWarning)``.
     """
 
 

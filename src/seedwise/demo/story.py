@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.util import find_spec
@@ -27,6 +28,7 @@ from typing import Any
 from seedwise.check import check
 from seedwise.check.kept import keep_verdict, kept_verdict, verdict_inputs
 from seedwise.demo.plot import plot_mse
+from seedwise.errors import IdenticalRunsWarning
 from seedwise.experiment import experiment_source_hash
 from seedwise.experiment.resolve import resolve_experiment
 from seedwise.records import RunRecord
@@ -35,7 +37,7 @@ from seedwise.runner import run
 from seedwise.stats import compare, summarize
 from seedwise.store.study import Study
 
-__all__ = ["DemoPlan", "DemoResult", "EXPERIMENT", "RECIPES", "run_demo"]
+__all__ = ["DemoPlan", "DemoResult", "EXPERIMENT", "RECIPES", "run_demo", "seeded_study"]
 
 EXPERIMENT = "seedwise.demo.network:sequence"
 RECIPES = "seedwise.demo.network:recipes"
@@ -150,6 +152,27 @@ def _recipe_study(
     )
 
 
+def seeded_study(
+    plan: DemoPlan, store: Path, on_record: Callable[[RunRecord], None] | None
+) -> Study:
+    """The step after ``seed_everything(SEEDED_SEED)``: runs that are the same on purpose.
+
+    Its runs all take one seed, to show that seeding makes them identical, so
+    the warning that every run returned the same metrics (the sign of code
+    that seeds itself) is not said about it; every other warning is.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdenticalRunsWarning)
+        return _recipe_study(
+            plan,
+            store,
+            "seeded",
+            plan.seeded,
+            {"recipe": "seedwise", "seed": SEEDED_SEED},
+            on_record,
+        )
+
+
 def _repeated_study(
     plan: DemoPlan, store: Path, epochs: int, on_record: Callable[[RunRecord], None] | None
 ) -> Study:
@@ -191,9 +214,7 @@ def run_demo(
         plan, store, "tutorial", plan.tutorial, {"recipe": "tutorial"}, on_record
     )
     step(f"seed_everything({SEEDED_SEED}), each run in a fresh process")
-    result.studies["seeded"] = _recipe_study(
-        plan, store, "seeded", plan.seeded, {"recipe": "seedwise", "seed": SEEDED_SEED}, on_record
-    )
+    result.studies["seeded"] = seeded_study(plan, store, on_record)
     step(f"seedwise check {EXPERIMENT}, in fresh processes")
     result.check_path, result.check = _checked(plan, store)
     step(f"{plan.repeats} repeats, {plan.epochs} epochs")

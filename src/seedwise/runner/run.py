@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seedwise.errors import SeedwiseWarning, UntrustedExperimentError, UsageError
+from seedwise.errors import (
+    IdenticalRunsWarning,
+    SeedwiseWarning,
+    UntrustedExperimentError,
+    UsageError,
+)
 from seedwise.experiment.loading import loading_reference
 from seedwise.experiment.reference import ByValueRef, named_as_stored
 from seedwise.experiment.resolve import resolve_experiment
@@ -422,6 +427,8 @@ def run(
         vectorize=vectorize,
     )
     outcome = run_study(spec, options)
-    for caution in filter(None, [outcome.taken_over_line, *outcome.cautions]):
-        warnings.warn(caution, SeedwiseWarning, stacklevel=2)
+    if outcome.taken_over_line is not None:
+        warnings.warn(outcome.taken_over_line, SeedwiseWarning, stacklevel=2)
+    for caution in outcome.cautions:
+        warnings.warn(caution, IdenticalRunsWarning, stacklevel=2)
     return open_study(outcome.store, outcome.spec.name)
