@@ -9,7 +9,10 @@ copied to :data:`SCREENSHOT`, where CI can keep it.
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -100,6 +103,56 @@ def test_chromium_renders_the_report_offline(store_path: Path, tmp_path: Path) -
     # The highlighted rows of the definitions table (studies differ in config.lr).
     highlight = (np.abs(pixels - np.array([255, 243, 196])).max(axis=2) <= 3).sum()
     assert highlight > 1000
+
+
+#: Appended to a copy of the report (whose policy allows no script): every word of every
+#: table cell that the browser laid out on more than one line, as JSON in #broken. A word
+#: is a run of letters, digits and dots: "median", "0.007139"; breaking at a hyphen or
+#: a slash, as "signed-|rank" or "</|script>", is not breaking a word.
+MEASURE_WORDS = """
+<pre id="broken"></pre>
+<script>
+const broken = [];
+for (const cell of document.querySelectorAll("th, td")) {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/[\\w.]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+      if (lines.size > 1) broken.push(`${cell.tagName} ${match[0]}`);
+    }
+  }
+}
+document.getElementById("broken").textContent = JSON.stringify(broken);
+</script>
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_no_table_cell_breaks_a_word_at_the_widths_users_open_it(
+    width: int, store_path: Path, tmp_path: Path
+) -> None:
+    browser = _browser()
+    studies = [open_study(store_path, name) for name in STUDIES]
+    try:
+        report = write_report(studies, tmp_path / "report.html", n_resamples=200)
+    finally:
+        for study in studies:
+            study.close()
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", report.read_text())
+    measured = tmp_path / "measured.html"
+    measured.write_text(page.replace("</body>", MEASURE_WORDS + "</body>"))
+    dom = _run(
+        browser, tmp_path / "profile", f"--window-size={width},2400", "--dump-dom",
+        measured.resolve().as_uri(),
+    )  # fmt: skip
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<pre id="broken">(.*?)</pre>', dom.stdout, re.DOTALL)
+    assert found is not None, dom.stdout[-2000:]
+    # Headers ("failed", "median", "statistic") and numbers stay whole; wide tables scroll.
+    assert json.loads(html.unescape(found.group(1))) == []
 
 
 def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:

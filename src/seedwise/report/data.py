@@ -229,7 +229,9 @@ def _definition_facts(record: StudyRecord) -> dict[str, str]:
     config = masked(record.config)
     facts.update(flatten(config, "config") if config else {"config": "{}"})
     facts.update(flatten(record.settings, "settings") if record.settings else {})
-    facts["code (sha256)"] = record.code_hash
+    # Its first 12 hex digits, as `seedwise show` prints them: enough to tell codes apart,
+    # short enough for a column of a table that shows every study side by side.
+    facts["code (sha256)"] = record.code_hash[:12]
     return facts
 
 

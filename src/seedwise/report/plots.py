@@ -36,6 +36,11 @@ _LABEL_LENGTH = 32
 # Above this ratio of the largest to the smallest positive value, a linear
 # axis squeezes all but one study into a line: the axis is logarithmic.
 _LOG_RATIO = 1e3
+# The probability-of-improvement panel: a bar's thickness and its label's size, in points.
+_BAR_POINTS = 6.0
+_LABEL_POINTS = 7.0
+# The metric figure's margins below the panels (tick labels) and above (titles), in inches.
+_MARGINS = (0.84, 0.59)
 
 
 def _label(text: str, length: int = _LABEL_LENGTH) -> str:
@@ -142,8 +147,14 @@ def _points(axis: Axes, metric: MetricPart, studies: dict[str, StudyPart]) -> No
     axis.grid(axis="y", alpha=0.3)
 
 
-def _intervals(axis: Axes, metric: MetricPart) -> None:
-    """The mean and the median of each study, each with its interval."""
+def _intervals(axis: Axes, metric: MetricPart, limits: tuple[float, float], log: bool) -> None:
+    """The mean and the median of each study, each with its interval.
+
+    On a log axis a bound at or below 0 has no place: the interval is drawn
+    down to the axis's edge, where a triangle marks that it goes on below,
+    and the legend says so.
+    """
+    cut = False
     for index, summary in enumerate(metric.summaries):
         for offset, point, interval, marker, what in (
             (-0.12, summary.mean, summary.mean_ci, "o", "mean"),
@@ -155,9 +166,15 @@ def _intervals(axis: Axes, metric: MetricPart) -> None:
             if index == 0:
                 label = textwrap.fill(_label(f"{what}, {interval.method}", 90), 48)
             if interval.low is not None and interval.high is not None:
-                axis.vlines(
-                    index + offset, interval.low, interval.high, color=_colour(index), linewidth=2
-                )
+                low, high = interval.low, interval.high
+                if log and low <= 0:
+                    low, cut = limits[0], True
+                    axis.scatter(
+                        [index + offset], [low], marker="v", s=36, color=_colour(index),
+                        edgecolors="black", linewidths=0.6, zorder=4, clip_on=False,
+                    )  # fmt: skip
+                if high > low:
+                    axis.vlines(index + offset, low, high, color=_colour(index), linewidth=2)
             axis.scatter(
                 [index + offset],
                 [point],
@@ -174,6 +191,12 @@ def _intervals(axis: Axes, metric: MetricPart) -> None:
     _ticks(axis, metric.studies)
     axis.set_xlim(-0.6, len(metric.studies) - 0.4)
     axis.grid(axis="y", alpha=0.3)
+    if cut:
+        # A legend entry of its own, drawn nowhere: the triangles at the edge are the marks.
+        axis.scatter(
+            [], [], marker="v", s=36, color="0.6", edgecolors="black", linewidths=0.6,
+            label="interval reaches 0 or below the axis (log scale): cut at its edge",
+        )  # fmt: skip
     if metric.summaries:
         axis.legend(fontsize=6, loc="upper center")
 
@@ -197,10 +220,22 @@ def _shared_limits(
     return low - 0.05 * span, high + 0.5 * span
 
 
-def _improvement(axis: Axes, metric: MetricPart) -> None:
-    """P(B beats A) of each pair with its interval, as rliable draws probability of improvement."""
+def _improvement(axis: Axes, metric: MetricPart, figure: Figure) -> None:
+    """P(B beats A) of each pair with its interval, as rliable draws probability of improvement.
+
+    Each label sits a fixed distance above its bar, in points, so that it
+    clears the bar however many pairs share the panel (the figure grows with
+    them, see :func:`_figure_height`), and names are shortened to the
+    panel's width.
+    """
+    from matplotlib.transforms import offset_copy
+
     comparison = metric.comparison
     assert comparison is not None
+    above = offset_copy(axis.transData, figure, y=_BAR_POINTS / 2 + 2, units="points")
+    width_points = axis.get_position().width * figure.get_figwidth() * 72
+    # DejaVu Sans averages about 0.6 em a character; the rest is "P( beats )".
+    name_length = max(6, int((width_points - 4) / (0.62 * _LABEL_POINTS) - 10) // 2)
     labels = []
     for row, pair in enumerate(comparison.pairs):
         effect = next((effect for effect in pair.effects if effect.name == BEATS), None)
@@ -212,13 +247,20 @@ def _improvement(axis: Axes, metric: MetricPart) -> None:
             interval = effect.interval
             if interval.low is not None and interval.high is not None:
                 axis.hlines(
-                    row, interval.low, interval.high, color="#1f77b4", linewidth=6, alpha=0.6
+                    row,
+                    interval.low,
+                    interval.high,
+                    color="#1f77b4",
+                    linewidth=_BAR_POINTS,
+                    alpha=0.6,
                 )
             if effect.value is not None:
-                axis.scatter([effect.value], [row], color="black", s=14, zorder=3)
-        # Labels above the bars, inside the panel: long names cannot spill into the next one.
-        label = f"P({_label(pair.b, 22)} beats {_label(pair.a, 22)})"
-        axis.text(0.01, row - 0.22, label, fontsize=7, va="bottom")
+                # Not clipped: a probability of 0 or 1 sits on the panel's edge.
+                axis.scatter([effect.value], [row], color="black", s=14, zorder=3, clip_on=False)
+        label = f"P({_label(pair.b, name_length)} beats {_label(pair.a, name_length)})"
+        axis.text(
+            0.01, row, label, fontsize=_LABEL_POINTS, va="bottom", transform=above, clip_on=True
+        )
         labels.append(label)
     axis.axvline(0.5, color="0.5", linestyle="--", linewidth=0.8)
     axis.set_xlim(0, 1)
@@ -227,6 +269,18 @@ def _improvement(axis: Axes, metric: MetricPart) -> None:
     better = "lower" if comparison.goal == "min" else "higher"
     axis.set_title(f"probability of improvement ({better} is better)", fontsize=9)
     axis.grid(axis="x", alpha=0.3)
+
+
+def _figure_height(metric: MetricPart) -> float:
+    """The metric figure's height in inches: room for every pair's label and bar.
+
+    A pair's row needs its label, the bar and a gap: about 30 pixels at the
+    report's resolution, below the title and above the tick labels
+    (:data:`_MARGINS`).
+    """
+    pairs = 0 if metric.comparison is None else len(metric.comparison.pairs)
+    row = (_LABEL_POINTS * 1.5 + _BAR_POINTS + 8) / 72
+    return max(4.2, sum(_MARGINS) + row * (pairs + 1.2))
 
 
 def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
@@ -245,20 +299,25 @@ def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
     panels = 3 if metric.comparison is not None else 2
     width = 3.2 + 2.0 * min(len(metric.studies), 4)
     with _style():
-        figure = Figure(figsize=(width * panels / 2, 4.2), dpi=_DPI)
-        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.2, top=0.86, wspace=0.25)
+        figure = Figure(figsize=(width * panels / 2, _figure_height(metric)), dpi=_DPI)
+        height = figure.get_figheight()
+        below, above = _MARGINS
+        figure.subplots_adjust(
+            left=0.07, right=0.98, bottom=below / height, top=1 - above / height, wspace=0.25
+        )
         ratios = [1.0, 1.0, 1.0][:panels]
         axes = figure.subplots(1, panels, width_ratios=ratios)
         _points(axes[0], metric, studies)
-        _intervals(axes[1], metric)
         # The same scale and range for points and intervals, so that the two compare by
         # eye: wide enough for every interval, with room above for the legend.
+        log = axes[0].get_yscale() == "log"
+        limits = _shared_limits(axes[0].get_ylim(), metric, log)
         axes[1].set_yscale(axes[0].get_yscale())
-        limits = _shared_limits(axes[0].get_ylim(), metric, axes[0].get_yscale() == "log")
+        _intervals(axes[1], metric, limits, log)
         for axis in axes[:2]:
             axis.set_ylim(limits)
         if metric.comparison is not None:
-            _improvement(axes[2], metric)
+            _improvement(axes[2], metric, figure)
         figure.suptitle(_label(metric.name, 80), fontsize=11)
         return _png(figure)
 

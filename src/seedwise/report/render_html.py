@@ -28,10 +28,12 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-se
 margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d1d1f;background:#fff;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:0.2em}h2{margin-top:1.6em;border-bottom:2px solid #ddd}
 h3{margin-bottom:0.3em}
-table{border-collapse:collapse;margin:0.5em 0 1em;font-size:0.9em}
+table{border-collapse:collapse;margin:0.5em 0 1em;font-size:0.9em;display:block;
+max-width:100%;overflow-x:auto}
 th,td{padding:0.25em 0.7em;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}
-th{background:#f4f4f6}td.number{text-align:right;font-variant-numeric:tabular-nums}
+word-break:normal;overflow-wrap:break-word}
+th{background:#f4f4f6;white-space:nowrap;overflow-wrap:normal}
+td.number{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.differs td{background:#fff3c4}tr.differs td:first-child{font-weight:bold}
 img{max-width:100%;height:auto;border:1px solid #eee}
 .generated,.note{color:#555;font-size:0.9em}.verdict{font-weight:bold;margin-top:0.8em}
