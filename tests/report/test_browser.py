@@ -66,14 +66,19 @@ def _run(browser: str, profile: Path, *arguments: str) -> subprocess.CompletedPr
     )
 
 
-def test_chromium_renders_the_report_offline(store_path: Path, tmp_path: Path) -> None:
-    browser = _browser()
+def _report_of(store_path: Path, path: Path) -> Path:
+    """The HTML report of the three studies of ``store_path``, written to ``path``."""
     studies = [open_study(store_path, name) for name in STUDIES]
     try:
-        report = write_report(studies, tmp_path / "report.html", n_resamples=200)
+        return write_report(studies, path, n_resamples=200)
     finally:
         for study in studies:
             study.close()
+
+
+def test_chromium_renders_the_report_offline(store_path: Path, tmp_path: Path) -> None:
+    browser = _browser()
+    report = _report_of(store_path, tmp_path / "report.html")
     url = report.resolve().as_uri()
     profile = tmp_path / "profile"
 
@@ -135,12 +140,7 @@ def test_no_table_cell_breaks_a_word_at_the_widths_users_open_it(
     width: int, store_path: Path, tmp_path: Path
 ) -> None:
     browser = _browser()
-    studies = [open_study(store_path, name) for name in STUDIES]
-    try:
-        report = write_report(studies, tmp_path / "report.html", n_resamples=200)
-    finally:
-        for study in studies:
-            study.close()
+    report = _report_of(store_path, tmp_path / "report.html")
     page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", report.read_text())
     measured = tmp_path / "measured.html"
     measured.write_text(page.replace("</body>", MEASURE_WORDS + "</body>"))
