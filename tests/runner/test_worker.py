@@ -127,3 +127,28 @@ def test_a_worker_holding_the_interpreter_lock_dies_with_its_runner(tmp_path: Pa
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         runner.communicate()
+
+
+def test_a_run_s_moves_are_undone_but_the_variables_seeding_sets_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedwise.runner.worker import _same_folder_and_environment
+    from seedwise.seeding import SEEDING_VARIABLES
+
+    monkeypatch.chdir(tmp_path)
+    for name in SEEDING_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SEEDWISE_TEST_CHANGED", "before")
+    (tmp_path / "away").mkdir()
+    with _same_folder_and_environment():
+        os.chdir(tmp_path / "away")
+        os.environ["SEEDWISE_TEST_CHANGED"] = "during"
+        os.environ["SEEDWISE_TEST_ADDED"] = "during"
+        # What seeding sets when a framework is first imported inside a run.
+        for name in SEEDING_VARIABLES:
+            os.environ[name] = "set by seeding"
+    assert Path.cwd() == tmp_path
+    assert os.environ["SEEDWISE_TEST_CHANGED"] == "before"
+    assert "SEEDWISE_TEST_ADDED" not in os.environ
+    kept = {name: os.environ.pop(name) for name in SEEDING_VARIABLES}
+    assert kept == dict.fromkeys(SEEDING_VARIABLES, "set by seeding")

@@ -39,7 +39,7 @@ from seedwise.experiment.watch.unseeded import UnseededWatch
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
-from seedwise.seeding import seed_everything
+from seedwise.seeding import SEEDING_VARIABLES, seed_everything
 
 __all__ = ["detach_stdin", "execute", "execute_chain", "watch_parent", "worker_main"]
 
@@ -176,7 +176,9 @@ def _same_folder_and_environment() -> Iterator[None]:
     A warm worker's next run must start where and as the first one did: a
     relative path in a later run would otherwise resolve in the folder an
     earlier run moved to. Variables set while the run imported a framework are
-    undone too: every run begins with the environment the worker began with.
+    undone too, except those seeding sets for deterministic ops
+    (``SEEDING_VARIABLES``): a framework's backend reads them once, when it
+    starts, and later runs of the worker use that backend.
     """
     folder = os.getcwd()
     environment = dict(os.environ)
@@ -186,9 +188,10 @@ def _same_folder_and_environment() -> Iterator[None]:
         with contextlib.suppress(OSError):
             # The folder may be gone (the run removed it); the run's paths are absolute.
             os.chdir(folder)
-        if dict(os.environ) != environment:
+        kept = {name: os.environ[name] for name in SEEDING_VARIABLES if name in os.environ}
+        if dict(os.environ) != {**environment, **kept}:
             os.environ.clear()
-            os.environ.update(environment)
+            os.environ.update({**environment, **kept})
 
 
 # Called right before each experiment starts (after loading and seeding).

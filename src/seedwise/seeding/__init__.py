@@ -23,6 +23,7 @@ from seedwise.seeding.streams import MAX_SEED, check_seed, derive_seed, rng
 __all__ = [
     "FRAMEWORKS",
     "MAX_SEED",
+    "SEEDING_VARIABLES",
     "SeedAction",
     "SeedReport",
     "check_seed",
@@ -41,7 +42,9 @@ jax_key = _jax.jax_key
 # set to the full seed.
 _MODULES: tuple[ModuleType, ...] = (_keras, _python, _numpy, _tensorflow, _torch, _jax)
 FRAMEWORKS: tuple[str, ...] = tuple(module.NAME for module in _MODULES)
-_ENVIRONMENT_VARIABLES = (_torch.CUBLAS_VARIABLE, _jax.XLA_VARIABLE)
+#: The environment variables seeding sets for deterministic ops (read once, when a
+#: framework's backend starts): ``seeded`` restores them; a warm worker keeps them.
+SEEDING_VARIABLES = (_torch.CUBLAS_VARIABLE, _jax.XLA_VARIABLE)
 
 
 def _select(frameworks: Iterable[str] | None) -> list[ModuleType]:
@@ -209,7 +212,7 @@ def seeded(
         selected = [m for m in _MODULES if m in selected or m in (_python, _numpy)]
     present = [m for m in selected if m.installed() and _plan.imported(m)]
     states = [(module, module.get_state()) for module in present]
-    environment = {name: os.environ.get(name) for name in _ENVIRONMENT_VARIABLES}
+    environment = {name: os.environ.get(name) for name in SEEDING_VARIABLES}
     level = _plan.push()
     try:
         yield seed_everything(seed, deterministic=deterministic, frameworks=frameworks)
