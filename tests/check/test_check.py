@@ -178,3 +178,9 @@ def test_os_entropy_drawn_inside_a_library_names_the_users_line_that_called_it()
     ]
     assert "scipy" in result.causes[0].fix
     assert f"broken.py:{line}" in str(result)
+
+
+def test_os_entropy_inside_a_library_that_never_reaches_the_result_is_no_hazard() -> None:
+    result = check(reference("library_entropy_unused"), frameworks=FAST, probes=False)
+    assert result.reproducible is True
+    assert result.causes == []

@@ -205,3 +205,11 @@ def library_entropy(ctx: Any) -> dict[str, float]:
 
     draw = stats.Normal().sample(3)
     return {"loss": float(draw.sum())}
+
+
+def library_entropy_unused(ctx: Any) -> dict[str, float]:
+    """Clean: scipy draws OS entropy for a sample that never reaches the result."""
+    from scipy import stats
+
+    stats.Normal().sample(3)
+    return {"loss": float(ctx.rng("data").normal())}
