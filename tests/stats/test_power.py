@@ -112,3 +112,32 @@ def test_bad_inputs_are_refused(
 ) -> None:
     with pytest.raises(UsageError, match=message):
         sample_size(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_small_pilot_that_saw_no_failure_does_not_promise_a_tiny_plan() -> None:
+    # Five accuracies that all trained, from a metric where one run in five diverges:
+    # their spread (0.03) says 4 runs per group; such a study's real power is about 0.4.
+    pilot = np.array([0.79, 0.815, 0.77, 0.8, 0.83])
+    plan = sample_size(pilot, 0.1, n_simulations=300)
+    assert plan.runs == 17
+    (rests,) = (note for note in plan.notes if note.startswith("the power assumes"))
+    assert rests == (
+        "the power assumes the spread seen in the 5 pilot runs; they miss a failure mode of "
+        "1 in 5 (diverged runs) with probability 33%, so the plan asks for at least 17 runs, "
+        "which see one with probability 97.7%"
+    )
+    paired = sample_size(pilot, 0.1, paired=True, pilot_differences=pilot - 0.8)
+    assert paired.runs == 17
+    assert any("5 pilot pairs" in note for note in paired.notes)
+
+
+def test_a_large_pilot_or_a_given_std_keeps_its_plan_and_names_what_it_assumes() -> None:
+    pilot = np.random.default_rng(2).normal(0.8, 0.03, 20)
+    plan = sample_size(pilot, 0.1, n_simulations=300)
+    assert plan.runs is not None
+    assert plan.runs < 17
+    assert any("rarer than 1 in 6 could hide" in note for note in plan.notes)
+    given = sample_size(0.03, 0.1, n_simulations=300)
+    assert given.runs is not None
+    assert given.runs < 17
+    assert not any("the power assumes" in note for note in given.notes)

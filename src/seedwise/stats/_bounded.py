@@ -28,7 +28,16 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["MIXED_MIN_N", "betting_interval", "looks_mixed"]
+__all__ = ["MIXED_MIN_N", "RARE_MODE", "SEEN", "SEE_RUNS", "betting_interval", "looks_mixed"]
+
+#: A failure mode this common (one run in five diverges) ...
+RARE_MODE = 0.2
+#: ... is seen with this probability by ``SEE_RUNS`` runs: the runs a stopping
+#: rule waits for and a plan asks for at least, before a small spread is
+#: believed (``sequential``, ``power``).
+SEEN = 0.975
+#: ``ceil(log(1 - SEEN) / log(1 - RARE_MODE))``: 17 runs, which see it with probability 97.7%.
+SEE_RUNS = math.ceil(math.log(1.0 - SEEN) / math.log(1.0 - RARE_MODE))
 
 #: Fewer runs than this that fall in separate clusters give no interval of
 #: the mean: one run in the far cluster of 5 stands for a rate anywhere from

@@ -7,6 +7,14 @@ on normal data (a seeded Generator). A pilot's standard deviation is itself
 uncertain: the plan uses its upper confidence bound at ``assurance``
 (chi-square), so that the planned study reaches the asked power with about
 that probability, and says how many pilot runs it rests on.
+
+A pilot's spread is also only what its runs showed: 5 runs miss a failure
+mode of one run in five (diverged runs) with probability 0.8**5 = 33%, and
+a plan from the small spread of the runs that trained promised power 0.9
+where the real power was 0.4. So a plan from a pilot of fewer than
+``SEE_RUNS = 17`` runs asks for at least 17 (they see such a failure mode
+with probability 97.7%, and the rank test then copes with it), and every
+plan names the assumption it rests on.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
+from seedwise.stats._bounded import RARE_MODE, SEE_RUNS, SEEN
 from seedwise.stats._data import check_level, check_positive_int, own_words, root_seed, to_finite
 from seedwise.stats._format import format_number, plain_dict
 
@@ -253,13 +262,15 @@ def sample_size(
     std_u = _upper(std, pilot_n, assurance)
     notes: list[str] = []
     options = (power, alpha, max_runs, n_simulations, root)
-    unpaired_n, unpaired_power = _plan(effect, std_u, False, *options, notes)
+    unpaired_n, unpaired_power = _plan(effect, std_u, False, *options, notes, _least(pilot_n))
     std_d = std_d_u = paired_n = paired_power = pairs = None
     if pilot_differences is not None:
         std_d, pairs = _std(pilot_differences, "pilot_differences")
         std_d_u = _upper(std_d, pairs, assurance)
-        paired_n, paired_power = _plan(effect, std_d_u, True, *options, notes)
+        paired_n, paired_power = _plan(effect, std_d_u, True, *options, notes, _least(pairs))
     rests = pairs if paired else pilot_n
+    if rests is not None:
+        notes.append(_assumption(rests, "pairs" if paired else "runs"))
     if rests is not None and rests < 10:
         notes.append(
             f"the pilot has {rests} {'pairs' if paired else 'runs'}: its std is uncertain "
@@ -296,6 +307,28 @@ def sample_size(
         std_upper=std_u,
         std_differences_upper=std_d_u,
         t_test_runs=naive,
+    )
+
+
+def _least(pilot: int | None) -> int:
+    """The fewest runs a plan from a pilot of ``pilot`` runs may ask for (see the module)."""
+    return SEE_RUNS if pilot is not None and pilot < SEE_RUNS else 0
+
+
+def _assumption(pilot: int, what: str) -> str:
+    """What a plan from ``pilot`` runs assumes about failure modes the pilot did not show."""
+    rests = f"the power assumes the spread seen in the {pilot} pilot {what}"
+    if pilot >= SEE_RUNS:
+        missed = 1.0 - (1.0 - SEEN) ** (1.0 / pilot)
+        return (
+            f"{rests}; a failure mode (diverged runs) rarer than 1 in {round(1.0 / missed)} "
+            "could hide from them"
+        )
+    return (
+        f"{rests}; they miss a failure mode of 1 in {round(1 / RARE_MODE)} (diverged runs) "
+        f"with probability {(1.0 - RARE_MODE) ** pilot:.0%}, so the plan asks for at least "
+        f"{SEE_RUNS} {what}, which see one with probability "
+        f"{1.0 - (1.0 - RARE_MODE) ** SEE_RUNS:.1%}"
     )
 
 
@@ -374,13 +407,14 @@ def _plan(
     n_simulations: int,
     root: int,
     notes: list[str],
+    least: int = 0,
 ) -> tuple[int | None, float | None]:
     from seedwise.stats._data import generator
 
     t_n = _solve(effect, std, power, alpha, max_runs, paired=paired, notes=notes)
     if t_n is None:
         return None, None
-    n = max(t_n, smallest_reachable_n(paired, alpha))
+    n = max(t_n, smallest_reachable_n(paired, alpha), min(least, max_runs))
     if n > _SIMULATE_UP_TO:
         scaled = math.ceil(n * math.pi / 3.0)
         if scaled > max_runs:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from seedwise.errors import UsageError
+from seedwise.stats._bounded import SEE_RUNS
 from seedwise.stats._data import check_level, check_positive_int, own_words, to_finite
 from seedwise.stats._format import format_number, plain_dict
 from seedwise.stats._intervals import Interval, no_interval_reason, undefined
@@ -41,12 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MIN_RUNS", "MIXTURE_RUNS", "StopDecision", "confidence_sequence", "sequential_stop"]
 
-#: A failure mode this common is seen before the rule stops with probability ``SEEN``.
-RARE_MODE = 0.2
-SEEN = 0.975
-
-#: The fewest finite values before the rule may stop for the target: 17.
-MIN_RUNS = math.ceil(math.log(1.0 - SEEN) / math.log(1.0 - RARE_MODE))
+#: The fewest finite values before the rule may stop for the target: 17, which
+#: see a failure mode of 1 in 5 with probability 97.7% (``_bounded.SEE_RUNS``).
+MIN_RUNS = SEE_RUNS
 
 #: The ``m`` Robbins' normal mixture is tuned to.
 MIXTURE_RUNS = 10
