@@ -50,7 +50,12 @@ def test_the_hints_of_run_and_show_name_the_store_and_work_when_pasted(
     show_run = suggestion(out, "a run's traceback and output: ")
     assert show_run == ["seedwise", "show", "hinted", "--repeat", "K", "--store", str(store)]
     rerun = suggestion(out, "rerun one repeat exactly: ")
-    assert rerun == ["seedwise", "rerun", "hinted", "K", "--store", str(store)]
+    # The experiment lies outside the store's folder: the hint names it (a store is data).
+    assert rerun == [
+        "seedwise", "rerun", "hinted", "K", "--experiment", NOISY, "--store", str(store)
+    ]  # fmt: skip
+    assert main([word.replace("K", "0") for word in rerun[1:]]) == 0
+    assert "identical to the stored run" in capsys.readouterr().out
 
     assert main(["show", "hinted", "--store", str(store)]) == 0
     show = suggestion(capsys.readouterr().out, "a run's traceback and output: ")

@@ -33,10 +33,11 @@ from seedwise.commands.study_options import (
     run_options_from,
     study_spec_from,
 )
-from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted
+from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, ExperimentError, SweepInterrupted
+from seedwise.experiment.trust import stored_experiment_trusted
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner import RepeatCheck, RunOptions, StudyRun, rerun, run_study
-from seedwise.runner.folders import run_folder
+from seedwise.runner.folders import run_folder, store_tree
 
 __all__ = ["add_run_parser", "resume_command"]
 
@@ -184,8 +185,20 @@ def _print_summary(
 
 
 def rerun_command(outcome: StudyRun, repeat: str) -> str:
-    """The command that reruns one repeat of the study, as it can be pasted."""
-    return suggested_command("rerun", outcome.spec.name, repeat, store=outcome.store)
+    """The command that reruns one repeat of the study, as it can be pasted.
+
+    An experiment outside the store's folder tree runs again only when named
+    (docs/reliability.md): the command names it, as this run was given it.
+    """
+    words = ["rerun", outcome.spec.name, repeat]
+    text = outcome.spec.source.text
+    try:
+        trusted = stored_experiment_trusted(text, store_tree(outcome.store))
+    except ExperimentError:
+        trusted = True  # a function sent by value: no command line can name it
+    if not trusted:
+        words += ["--experiment", text]
+    return suggested_command(*words, store=outcome.store)
 
 
 def show_command(outcome: StudyRun, repeat: str) -> str:
