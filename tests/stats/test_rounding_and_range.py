@@ -109,3 +109,12 @@ def test_numerical_warnings_do_not_reach_the_user() -> None:
         compare(np.array([1.0, 1.0, 2.0, 3.0, 2.0]), huge, n_resamples=RESAMPLES)
     assert overflowed.mean is None
     assert overflowed.mean_ci.low is None
+
+
+def test_means_equal_up_to_rounding_differ_by_zero() -> None:
+    # Accuracies on a 36-example test set; B's runs are A's in another order.
+    a = np.array([30, 34, 35, 35, 33]) / 36
+    b = np.array([35, 35, 33, 34, 30]) / 36
+    pair = compare(a, b, paired=True, metric="accuracy", n_resamples=RESAMPLES).pairs[0]
+    assert float(np.mean(b)) - float(np.mean(a)) != 0.0  # the sums round apart
+    assert pair.difference == 0.0

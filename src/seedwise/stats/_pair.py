@@ -191,6 +191,8 @@ def finish_pair(
     mean_a = float(np.mean(x)) if n_a else None
     mean_b = float(np.mean(y)) if n_b else None
     difference = mean_b - mean_a if mean_a is not None and mean_b is not None else None
+    if difference is not None and abs(difference) <= rounding_tolerance(x, y):
+        difference = 0.0  # equal means, up to the rounding of their sums
     tests = tuple(
         replace(test, p_adjusted=value) for test, value in zip(tested.tests, adjusted, strict=True)
     )
