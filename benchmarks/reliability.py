@@ -213,6 +213,60 @@ def concurrent(rounds: int, runners: int) -> str:
     )
 
 
+def runners_with_readers(rounds: int = 3, runners: int = 8, readers: int = 2) -> str:
+    """``runners`` runners on one study, read meanwhile by ``readers`` loops of reading commands."""
+    import threading
+
+    reads = (["ls"], ["show", "s"], ["summary", "s"], ["export", "s", "--format", "json"])
+    duplicates = incomplete = runner_faults = 0
+    read_faults: list[bool] = []
+
+    def read(folder: Path, first: int, running: list[subprocess.Popen[str]]) -> None:
+        turn = first
+        while any(process.poll() is None for process in running):
+            done = subprocess.run(
+                [sys.executable, "-m", "seedwise", *reads[turn % len(reads)]],
+                cwd=folder, env=environment(folder), capture_output=True, text=True,
+                timeout=120,
+            )  # fmt: skip
+            turn += 1
+            # Before the study exists a read says so in one line (exit 2); never more.
+            read_faults.append(
+                "Traceback" in done.stderr
+                or "locked" in done.stderr
+                or done.returncode not in (0, 2)
+                or (done.returncode == 2 and done.stderr.count("\n") != 1)
+            )
+
+    for _ in range(rounds):
+        folder = fresh_folder()
+        processes = [
+            start_in_a_group(folder, command(folder, "--repeats", "60", "--name", "s"))
+            for _ in range(runners)
+        ]
+        loops = [
+            threading.Thread(target=read, args=(folder, index, processes))
+            for index in range(readers)
+        ]
+        for loop in loops:
+            loop.start()
+        for process in processes:
+            _, err = process.communicate(timeout=600)
+            runner_faults += process.returncode != 0 or "Traceback" in err or "locked" in err
+        for loop in loops:
+            loop.join()
+        rows, _ = table(folder, "s")
+        repeats = [row[0] for row in rows]
+        duplicates += len(repeats) - len(set(repeats))
+        incomplete += sorted(repeats) != list(range(60))
+    return (
+        f"{runners} runners and {readers} readers at once on one study x {rounds} rounds: "
+        f"{duplicates} duplicates, {incomplete} incomplete studies, {runner_faults} runners "
+        f"failing or with tracebacks, {sum(read_faults)} of {len(read_faults)} reads with a "
+        "traceback, a lock error or more than one line of error"
+    )
+
+
 def hard_links(rounds: int = 2) -> str:
     refused = ran = 0
     for _ in range(rounds):
@@ -850,6 +904,7 @@ def main() -> None:
         print(kill_runner(args.trials, args.repeats, rng), flush=True)
     print(signals(max(1, args.trials // 10)), flush=True)
     print(concurrent(max(1, args.trials // 4), 4), flush=True)
+    print(runners_with_readers(max(1, args.trials // 10)), flush=True)
     print(orphans(max(1, args.trials // 4)), flush=True)
     print(hard_links(max(1, args.trials // 4)), flush=True)
     print(copies(max(1, args.trials // 4)), flush=True)
