@@ -66,6 +66,8 @@ def test_environment_notes_name_mixed_and_differing_facts() -> None:
         "study 'a' mixes several package numpy values",
         "the studies differ in package numpy: results may not be comparable",
     ]
+    # A study whose runs all failed recorded no environment: it differs in nothing.
+    assert environment_notes({"a": [old], "b": []}) == []
 
 
 def test_plan_from_samples_uses_per_seed_differences() -> None:

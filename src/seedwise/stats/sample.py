@@ -94,7 +94,8 @@ def environment_notes(environments: Mapping[str, Sequence[Mapping[str, Any]]]) -
         >>> environment_notes({"a": [{"python": "3.11"}], "b": [{"python": "3.12"}]})
         ['the studies differ in python: results may not be comparable']
     """
-    facts = {label: _facts(found) for label, found in environments.items()}
+    # A study none of whose runs recorded an environment (every run failed) says nothing.
+    facts = {label: _facts(found) for label, found in environments.items() if found}
     notes = [
         f"study {label!r} mixes several {_fact_name(key)} values"
         + (": its runs were made by different versions of the code" if key == _CODE else "")
