@@ -22,6 +22,7 @@ from seedwise.stats.comparison_results import (
 from seedwise.stats.corrections import adjust_p_values, holm
 from seedwise.stats.goal import GoalChoice, infer_goal
 from seedwise.stats.power import Plan, sample_size, t_test_power
+from seedwise.stats.ranking import Ranking, rank
 from seedwise.stats.sample import Sample, environment_notes, plan_from_samples
 from seedwise.stats.sequential import StopDecision, sequential_stop
 from seedwise.stats.summary import BOOTSTRAP_MAX_N, summarize
@@ -37,6 +38,7 @@ __all__ = [
     "PairComparison",
     "Plan",
     "RankEntry",
+    "Ranking",
     "Sample",
     "StopDecision",
     "Summaries",
@@ -48,6 +50,7 @@ __all__ = [
     "holm",
     "infer_goal",
     "plan_from_samples",
+    "rank",
     "sample_size",
     "sequential_stop",
     "summarize",
