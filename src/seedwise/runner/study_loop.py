@@ -28,7 +28,7 @@ from seedwise.stats import StopDecision
 from seedwise.store import Claim, Store, make_owner
 from seedwise.store.claims import claim_renew_s
 
-__all__ = ["StudyRun", "make_task", "run_repeats"]
+__all__ = ["StoreSource", "StudyRun", "make_task", "run_repeats"]
 
 
 @dataclass
@@ -187,7 +187,7 @@ def make_task(spec: StudySpec, repeat: int, workdir: str) -> RunTask:
     )
 
 
-class _StoreSource:
+class StoreSource:
     """The study's tasks: repeats claimed from the store as slots free up; records stored."""
 
     def __init__(
@@ -222,6 +222,11 @@ class _StoreSource:
             self.stopped_by_rule = True
             return []
         candidates = [r for r in self.repeats if r not in self.handled and r not in self.in_flight]
+        # A vectorised study's task holds a batch of repeats.
+        return self.claim(candidates, free * (self.spec.settings.vectorize or 1))
+
+    def claim(self, candidates: list[int], limit: int) -> list[RunTask]:
+        """The tasks of at most ``limit`` of ``candidates``, claimed from the store now."""
         if not candidates:
             return []
         claims = self.store.claim_with_tokens(
@@ -229,8 +234,7 @@ class _StoreSource:
             candidates,
             self.owner,
             retry_failed=self.retry_failed,
-            # A vectorised study's task holds a batch of repeats.
-            limit=free * (self.spec.settings.vectorize or 1),
+            limit=limit,
             retry_before=self.started,
         )
         self.held.update((claim.repeat, claim) for claim in claims)
@@ -304,7 +308,7 @@ def run_repeats(
     """
     handled = set(finished) & set(repeats)
     outcome = StudyRun(spec=spec, store=store.path, repeats=len(repeats), already_done=len(handled))
-    source = _StoreSource(
+    source = StoreSource(
         store, outcome, repeats, handled, retry_failed=retry_failed, keep_claiming=keep_claiming
     )
     stop = StopRequest() if stop is None else stop

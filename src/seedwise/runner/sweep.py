@@ -1,0 +1,395 @@
+"""``seedwise.sweep``: a grid of configurations, one study per cell, every cell on the same seeds.
+
+Every cell is a study of its own, named ``SWEEP/KEY=V,KEY2=V2``, with the
+sweep's seed: repeat ``i`` of every cell runs with the same seed, so any
+two cells are compared pair by pair. The runs go through the one run loop
+(:func:`~seedwise.runner.loop.drive`) on one set of warm workers, taken
+seed by seed across the cells (every cell's repeat 0, then every cell's
+repeat 1, ...), so that a sweep stopped part way has as many runs in every
+cell, give or take one round. Each cell's repeats are claimed from the store
+like a study's (:class:`~seedwise.runner.study_loop.StoreSource`): resuming,
+several runners on one store, failures and ``timeout`` follow ``run``'s rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from seedwise.errors import SweepInterrupted, UsageError
+from seedwise.records import RunRecord, RunStatus
+from seedwise.runner.executor import ExecutorFactory
+from seedwise.runner.folders import worker_log_dir
+from seedwise.runner.loop import StopRequest, drive
+from seedwise.runner.options import RunOptions, split_keywords
+from seedwise.runner.run import refuse_inside_loading
+from seedwise.runner.spec import StudySpec, begin_study, default_study_name, prepare_study
+from seedwise.runner.study_loop import StoreSource, StudyRun
+from seedwise.runner.tasks import RunTask
+from seedwise.store import Store, Study, open_study
+from seedwise.store.names import MAX_STUDY_NAME, check_study_name
+
+__all__ = [
+    "MAX_CELLS",
+    "SweepRun",
+    "cell_name",
+    "grid_cells",
+    "prepare_sweep",
+    "run_sweep",
+    "sweep",
+]
+
+#: The most cells one sweep may have.
+MAX_CELLS = 10_000
+
+# The longest sweep name: room is left for "/", a cell and the hash of a cut name.
+_MAX_SWEEP_NAME = 60
+
+# sweep()'s own keywords; the others are run()'s, split as run() splits them.
+_SWEEP_KEYWORDS = ("fn_or_ref", "grid", "config", "name")
+
+# Characters of the hash that ends a cell's name cut to fit MAX_STUDY_NAME.
+_HASH_CHARS = 10
+
+
+def _value_text(value: Any) -> str:
+    """A grid value as a cell's name shows it: a str as it is, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def cell_name(sweep: str, cell: Mapping[str, Any]) -> str:
+    """``SWEEP/KEY=V,KEY2=V2``: the study name of one cell of sweep ``sweep``.
+
+    A name longer than a study's name may be (100 characters) is cut, and a
+    hash of the whole name ends it (``SWEEP/lr=0.1,...~1a2b3c4d5e``): stable,
+    and distinct for distinct cells.
+    """
+    full = f"{sweep}/" + ",".join(f"{key}={_value_text(value)}" for key, value in cell.items())
+    if len(full) <= MAX_STUDY_NAME:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:_HASH_CHARS]
+    return f"{full[: MAX_STUDY_NAME - _HASH_CHARS - 1]}~{digest}"
+
+
+def grid_cells(
+    grid: Mapping[str, Sequence[Any]], config: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Every cell of ``grid``: one value of each key, in the grid's order (the last key fastest).
+
+    Raises:
+        UsageError: No key, a key with no values (or values not in a list),
+            a key also in ``config``, or more than 10,000 cells.
+    """
+    if not isinstance(grid, Mapping) or not grid:
+        raise UsageError(
+            f"A sweep needs a grid of at least one key. Received: grid={grid!r}; expected "
+            "--grid KEY=V1,V2 (in Python: grid={'lr': [0.01, 0.1]})"
+        )
+    for key, values in grid.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+            raise UsageError(
+                f"Grid key {key!r} needs a list of one or more values. Received: {values!r}; "
+                f"expected --grid {key}=V1,V2 (in Python: grid={{{key!r}: [V1, V2]}})"
+            )
+        if config is not None and key in config:
+            raise UsageError(
+                f"Key {key!r} is given both in the grid and in the config. Received: "
+                f"--grid {key}=... and --set {key}=...; expected each key once"
+            )
+    cells = math.prod(len(values) for values in grid.values())
+    if cells > MAX_CELLS:
+        sizes = " x ".join(str(len(values)) for values in grid.values())
+        raise UsageError(
+            f"A sweep may have at most {MAX_CELLS:,} cells. Received: a grid of {sizes} = "
+            f"{cells:,} cells; expected fewer keys or values"
+        )
+    keys = list(grid)
+    return [dict(zip(keys, chosen, strict=True)) for chosen in itertools.product(*grid.values())]
+
+
+def prepare_sweep(
+    fn_or_ref: str | Callable[..., Any],
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    config: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    **study: Any,
+) -> tuple[str, list[StudySpec]]:
+    """The sweep's name and the spec of every cell, checked (touches no store, runs no code).
+
+    Args:
+        fn_or_ref: The experiment, as ``seedwise.run`` takes it.
+        grid: Each swept key and its values.
+        config: The config every cell shares.
+        name: The sweep's name; default the experiment's name, ``-sweep-``
+            and a hash of grid, config, seed and settings.
+        **study: The other keywords of
+            :func:`~seedwise.runner.spec.prepare_study` (``seed``,
+            ``threads``, ``frameworks``, ...), the same for every cell.
+
+    Raises:
+        UsageError: A bad grid (:func:`grid_cells`), name or setting, or
+            ``vectorize`` (a sweep claims one repeat of a cell at a time).
+        ExperimentError: An experiment that cannot be called with a cell's config.
+    """
+    if study.get("vectorize") is not None:
+        raise UsageError(
+            f"A sweep runs each repeat alone. Received: vectorize={study['vectorize']!r}; "
+            "expected no --vectorize (vectorise with seedwise run, one cell at a time)"
+        )
+    shared = dict(config or {})
+    cells = grid_cells(grid, shared)
+    if name is not None:
+        check_study_name(name)
+        if len(name) > _MAX_SWEEP_NAME:
+            raise UsageError(
+                f"A sweep's name may have at most {_MAX_SWEEP_NAME} characters, so that its "
+                f"cells' names can start with it. Received: name={name[:20]!r}... "
+                f"({len(name)} characters); expected a shorter name"
+            )
+    if name is None:
+        first = prepare_study(fn_or_ref, config={**shared, **cells[0]}, **study)
+        whole = {"config": shared, "grid": {key: list(values) for key, values in grid.items()}}
+        head, _, digest = default_study_name(
+            first.source, whole, first.seed, first.settings
+        ).rpartition("-")
+        name = f"{head}-sweep-{digest}"
+    sweep_name = name
+    return sweep_name, [
+        prepare_study(
+            fn_or_ref, config={**shared, **cell}, name=cell_name(sweep_name, cell), **study
+        )
+        for cell in cells
+    ]
+
+
+@dataclass
+class SweepRun:
+    """What one run of a sweep did: one :class:`StudyRun` per cell, in the grid's order.
+
+    Attributes:
+        name: The sweep's name (the cells' names start with it and ``/``).
+        cells: What each cell's study did, its ``runs`` read after the sweep.
+        stopped: ``"max-failures"``, ``"interrupted"`` or None.
+    """
+
+    name: str
+    cells: list[StudyRun] = field(default_factory=list)
+    stopped: str | None = None
+
+    def interrupted(self, command: str | None = None) -> SweepInterrupted:
+        """The error that says this sweep was interrupted and how to resume it."""
+        stored = sum(cell.already_done + cell.counts[RunStatus.OK.value] for cell in self.cells)
+        total = sum(cell.repeats for cell in self.cells)
+        resume = f": {command}" if command else ""
+        store = self.cells[0].store if self.cells else ""
+        return SweepInterrupted(
+            f"Interrupted: {stored} of {total} runs of sweep {self.name!r} "
+            f"({len(self.cells)} cells) are stored in {store}; run the same command again "
+            f"to resume{resume}",
+            self,
+        )
+
+
+class _Rounds:
+    """Every cell's repeats, taken seed by seed: each cell's repeat 0, then repeat 1, ...
+
+    A repeat another runner holds is passed over (it is that runner's), as
+    ``run`` passes it over; the rounds after it go on.
+    """
+
+    def __init__(self, sources: list[StoreSource], repeats: int) -> None:
+        self.sources = sources
+        self.repeats = repeats
+        self.by_study = {source.spec.name: source for source in sources}
+        self.floor = 0  # every round below it is handled in every cell
+
+    def _pending(self) -> Iterator[tuple[StoreSource, int]]:
+        whole = True
+        for repeat in range(self.floor, self.repeats):
+            for source in self.sources:
+                if repeat in source.handled:
+                    continue
+                whole = False
+                if repeat not in source.in_flight:
+                    yield source, repeat
+            if whole:
+                self.floor = repeat + 1
+
+    def take(self, free: int) -> list[RunTask]:
+        tasks: list[RunTask] = []
+        pending = self._pending()
+        while len(tasks) < free:
+            chunk = list(itertools.islice(pending, free - len(tasks)))
+            if not chunk:
+                break
+            wanted: dict[str, list[int]] = {}
+            for source, repeat in chunk:
+                wanted.setdefault(source.spec.name, []).append(repeat)
+            for study, repeats in wanted.items():
+                tasks += self.by_study[study].claim(repeats, len(repeats))
+        return tasks
+
+    def tick(self) -> None:
+        for source in self.sources:
+            source.tick()
+
+    def accept(self, record: RunRecord) -> bool:
+        return self.by_study[record.study].accept(record)
+
+
+def run_sweep(specs: Sequence[StudySpec], options: RunOptions, name: str) -> SweepRun:
+    """Run (or resume) every cell of a sweep on one set of warm workers, seed by seed.
+
+    Every cell is begun in the store before any run starts, so that a cell
+    that differs from its stored study is refused with nothing run.
+
+    Args:
+        specs: The cells (:func:`prepare_sweep`).
+        options: How to run them; ``until_ci`` is not taken.
+        name: The sweep's name.
+
+    Raises:
+        UsageError: A stored cell differs from its spec, ``until_ci``, or a bad executor.
+        SweepInterrupted: Ctrl-C or SIGTERM; finished runs are kept, claims released.
+    """
+    if options.until_ci is not None:
+        raise UsageError(
+            f"A sweep runs a fixed number of repeats per cell. Received: "
+            f"until_ci={options.until_ci!r}; expected repeats=N and no until_ci"
+        )
+    outcome = SweepRun(name=name)
+    stop = StopRequest()
+    with stop.installed():
+        executor = options.executor_factory(specs[0]).create(
+            log_dir=worker_log_dir(options.store, name)
+        )
+        with Store(options.store) as store:
+            sources: list[StoreSource] = []
+            previous: list[RunRecord] = []
+            try:
+                for spec in specs:
+                    begin_study(store, spec, allow_code_change=options.allow_code_change)
+                for spec in specs:
+                    done = [
+                        r
+                        for r in store.runs(spec.name)
+                        if r.status.is_finished and r.repeat < options.repeats
+                    ]
+                    previous += done
+                    handled = {r.repeat for r in done}
+                    cell = StudyRun(
+                        spec=spec,
+                        store=store.path,
+                        repeats=options.repeats,
+                        already_done=len(handled),
+                    )
+                    outcome.cells.append(cell)
+                    sources.append(
+                        StoreSource(
+                            store,
+                            cell,
+                            list(range(options.repeats)),
+                            handled,
+                            retry_failed=options.retry_failed,
+                            keep_claiming=None,
+                        )
+                    )
+            except BaseException:
+                executor.shutdown()
+                raise
+            if options.on_start is not None:
+                options.on_start(previous)
+            try:
+                outcome.stopped = drive(
+                    executor,
+                    _Rounds(sources, options.repeats),
+                    on_record=options.on_record,
+                    max_failures=options.max_failures,
+                    stop=stop,
+                )
+            except KeyboardInterrupt:
+                stop.shielded = True
+                outcome.stopped = "interrupted"
+                raise outcome.interrupted() from None
+            finally:
+                stop.shielded = True
+                for source in sources:
+                    store.release(source.spec.name, source.owner)
+            for source, cell in zip(sources, outcome.cells, strict=True):
+                cell.stopped = outcome.stopped
+                claims = store.claims(cell.study)
+                cell.elsewhere = sorted(
+                    r for r in source.repeats if r in claims and r not in source.handled
+                )
+                cell.runs = [r for r in store.runs(cell.study) if r.repeat < options.repeats]
+    return outcome
+
+
+def sweep(
+    fn_or_ref: str | Callable[..., Any],
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    config: Mapping[str, Any] | None = None,
+    repeats: int = 30,
+    seed: int = 0,
+    name: str | None = None,
+    workers: int | None = None,
+    store: str | os.PathLike[str] | None = None,
+    threads: int = 1,
+    timeout: float | None = None,
+    deterministic: bool = True,
+    frameworks: tuple[str, ...] | None = None,
+    retry_failed: bool = False,
+    allow_code_change: bool = False,
+    max_failures: int | None = None,
+    fresh_process_per_run: bool = False,
+    executor: str | ExecutorFactory = "local",
+    scheduler: str | None = None,
+    on_record: Callable[[RunRecord], None] | None = None,
+) -> dict[str, Study]:
+    """Run ``fn_or_ref`` over every cell of ``grid``, ``repeats`` times each, on shared seeds.
+
+    One study per cell, named ``NAME/KEY=V,KEY2=V2`` (cut, with a hash, past
+    100 characters), each with the study seed ``seed``: repeat ``i`` of every
+    cell runs with the same seed. The runs go seed by seed across the cells
+    on one set of warm workers. Calling it again resumes, as ``seedwise.run``.
+
+    Args:
+        fn_or_ref: The experiment, as ``seedwise.run`` takes it.
+        grid: Each swept config key and its values, e.g. ``{"lr": [0.01, 0.1]}``.
+        config: The config every cell shares; no key of it may be in ``grid``.
+        repeats: Runs per cell.
+        seed: The seed of every cell's study.
+        name: The sweep's name; default the experiment's name, ``-sweep-``
+            and a hash of grid, config, seed and settings.
+        workers, store, threads, timeout, deterministic, frameworks,
+            retry_failed, allow_code_change, max_failures,
+            fresh_process_per_run, executor, scheduler, on_record: As in
+            ``seedwise.run``; ``max_failures`` counts over the whole sweep.
+
+    Returns:
+        Each cell's :class:`Study` by its name, in the grid's order.
+
+    Raises:
+        UsageError: Bad input: an empty value list, a key in both ``grid``
+            and ``config``, more than 10,000 cells (nothing is stored).
+        SweepInterrupted: Ctrl-C or SIGTERM; finished runs are kept.
+
+    Example:
+        >>> studies = seedwise.sweep(train, grid={"lr": [0.01, 0.1]}, repeats=10)  # doctest: +SKIP
+    """
+    refuse_inside_loading()
+    given = {key: value for key, value in locals().items() if key not in _SWEEP_KEYWORDS}
+    study, options = split_keywords(given)
+    sweep_name, specs = prepare_sweep(fn_or_ref, grid, config=config, name=name, **study)
+    outcome = run_sweep(specs, options, sweep_name)
+    return {cell.study: open_study(options.store, cell.study) for cell in outcome.cells}
