@@ -1,4 +1,4 @@
-"""``seedwise summary``, ``compare`` and ``plan``: statistics over stored studies.
+"""``seedwise summary``, ``compare``, ``rank`` and ``plan``: statistics over stored studies.
 
 Each command opens the store once and reads every study through it.
 """
@@ -17,7 +17,15 @@ from seedwise.commands.options import (
     store_path,
 )
 from seedwise.errors import UsageError
-from seedwise.stats import Comparison, Sample, Summaries, compare, plan_from_samples
+from seedwise.stats import (
+    Comparison,
+    Ranking,
+    Sample,
+    Summaries,
+    compare,
+    plan_from_samples,
+    rank,
+)
 from seedwise.store import Store, open_store
 from seedwise.store.study import Study
 
@@ -37,10 +45,12 @@ def _samples(studies: list[Study], metric: str | None) -> tuple[str, list[Sample
     return metric, [study.sample(metric, found) for study, found in zip(studies, runs, strict=True)]
 
 
-def _print(result: Summaries | Comparison, args: argparse.Namespace) -> int:
-    """A summary or comparison as ``--json``, or as its table (``--details``: every part)."""
+def _print(result: Summaries | Comparison | Ranking, args: argparse.Namespace) -> int:
+    """A result as ``--json``, or as its table (``--details``: every part)."""
     if args.json:
         print(to_json(result.to_dict()))
+    elif isinstance(result, Ranking):
+        print(result.text())
     else:
         print(result.text(details=args.details))  # its writer makes control characters visible
     return 0
@@ -77,6 +87,23 @@ def compare_command(args: argparse.Namespace) -> int:
     return _print(result, args)
 
 
+def rank_command(args: argparse.Namespace) -> int:
+    """Rank studies run on the same seeds: the table, the Friedman test, the best group."""
+    if len(args.studies) < 2:
+        raise UsageError(
+            f"rank needs two or more studies. Received: {len(args.studies)}; expected A B [C ...]"
+        )
+    if len(set(args.studies)) != len(args.studies):
+        raise UsageError(
+            f"rank takes each study once. Received: {' '.join(args.studies)}; "
+            "expected distinct study names"
+        )
+    with _open(args) as store:
+        _, samples = _samples([store.study(name) for name in args.studies], args.metric)
+        result = rank(*samples, goal=args.goal, seed=args.seed)
+    return _print(result, args)
+
+
 def plan_command(args: argparse.Namespace) -> int:
     """How many runs are needed to detect an effect, from pilot studies."""
     if len(args.studies) > 2:
@@ -110,7 +137,7 @@ def _add_details_and_seed(parser: argparse.ArgumentParser, details: str, seeded:
 
 
 def add_stats_parsers(commands: Any) -> None:
-    """Add ``summary``, ``compare`` and ``plan`` to the subcommands."""
+    """Add ``summary``, ``compare``, ``rank`` and ``plan`` to the subcommands."""
     summary = commands.add_parser(
         "summary", help="a study's metrics as a table: mean, median, their 95%% intervals, spread"
     )
@@ -141,6 +168,19 @@ def add_stats_parsers(commands: Any) -> None:
         compare, "every pair's estimates, tests and warnings, and the ranking", "resampling"
     )
     compare.set_defaults(handler=compare_command)
+
+    ranking = commands.add_parser(
+        "rank",
+        help="rank studies run on the same seeds: means, mean ranks, Friedman, tied for best",
+    )
+    ranking.add_argument("studies", nargs="+", metavar="STUDY", help="two or more studies")
+    ranking.add_argument("--metric", help="the metric (default: the first one returned)")
+    add_goal_option(ranking)
+    ranking.add_argument(
+        "--seed", type=options.seed, default=0, help="seed of the bootstrap (default 0)"
+    )
+    add_output_options(ranking)
+    ranking.set_defaults(handler=rank_command)
 
     plan = commands.add_parser(
         "plan", help="how many runs are needed to detect an effect, from a pilot study"
