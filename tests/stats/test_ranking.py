@@ -10,7 +10,7 @@ from scipy import stats
 
 from seedwise._json import json_ready
 from seedwise.errors import UsageError
-from seedwise.stats import Sample
+from seedwise.stats import Sample, compare
 from seedwise.stats._shift import shift_estimate, signed_rank_test
 from seedwise.stats.corrections import adjust_p_values
 from seedwise.stats.ranking import pairwise_signed_rank, rank
@@ -91,6 +91,8 @@ def test_two_cells_has_no_friedman_and_points_to_compare() -> None:
     assert "seedwise compare" in str(result.friedman.reason)
     expected = signed_rank_test(GRID[:, 4] - GRID[:, 0], 0, 0).p_value
     assert result.cells[1].p_vs_best == pytest.approx(expected)  # one pair: no correction
+    pair = compare(GRID[:, 0], GRID[:, 4], goal="max", paired=True, n_resamples=RESAMPLES)
+    assert result.cells[1].p_vs_best == pair.pairs[0].p_value
 
 
 def test_all_equal_is_not_tested_and_all_tie() -> None:
