@@ -26,6 +26,7 @@ from seedwise.commands.run import add_run_parser
 from seedwise.commands.scripts import refuse_config_for_script, script_arguments_hint
 from seedwise.commands.stats import add_stats_parsers
 from seedwise.commands.studies import add_study_parsers
+from seedwise.commands.sweep import add_sweep_parser
 from seedwise.demo.cli import demo_main
 from seedwise.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, SeedwiseError, UsageError
 from seedwise.seeding import seed_everything
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(handler=_seed_command)
 
     add_run_parser(commands)
+    add_sweep_parser(commands)
     add_study_parsers(commands)
     add_backup_parser(commands)
     add_stats_parsers(commands)

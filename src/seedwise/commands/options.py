@@ -193,6 +193,49 @@ def _assignment(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def grid_option(text: str) -> tuple[str, list[Any]]:
+    """``--grid KEY=V1,V2,...``: a key and its values, each parsed as ``--set`` parses a value.
+
+    The commas that split values are those outside brackets, braces and
+    quotes, so that ``layers=[1,2],[3,4]`` is two lists.
+    """
+    key, equals, rest = text.partition("=")
+    values: list[Any] = []
+    if equals and rest:
+        for item in _top_level_split(rest):
+            if not item:
+                raise argparse.ArgumentTypeError(
+                    f"an empty value. Received: {text!r}; expected KEY=V1,V2,... with no "
+                    "empty value between commas"
+                )
+            values.append(_assignment(f"{key}={item}")[1])
+    else:
+        _assignment(text)  # the key's own error, if the key is bad
+        raise argparse.ArgumentTypeError(
+            f"no values. Received: {text!r}; expected KEY=V1,V2,... with one value at least"
+        )
+    return key, values
+
+
+def _top_level_split(text: str) -> list[str]:
+    """``text`` split at its commas outside ``[]``, ``{}`` and double quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(text):
+        if quoted:
+            quoted = char != '"' or text[index - 1] == "\\"
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
 def report_output(text: str) -> Path:
     """Where a report goes: a path ending in ``.html``/``.htm`` or ``.md``/``.markdown``."""
     if not text or Path(text).suffix.lower() not in REPORT_SUFFIXES:

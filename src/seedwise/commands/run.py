@@ -38,6 +38,7 @@ from seedwise.experiment.trust import stored_experiment_trusted
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner import RepeatCheck, RunOptions, StudyRun, rerun, run_study
 from seedwise.runner.folders import run_folder, store_tree
+from seedwise.runner.sweep import SweepRun
 
 __all__ = ["add_run_parser", "resume_command"]
 
@@ -88,7 +89,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def resume_command(interrupted: SweepInterrupted) -> SweepInterrupted:
     """``interrupted``, saying the command line that resumes the study."""
-    if not isinstance(interrupted.result, StudyRun):
+    if not isinstance(interrupted.result, (StudyRun, SweepRun)):
         return interrupted
     command = shell_join(["seedwise", *masked_argv(sys.argv[1:])]) if sys.argv[1:] else None
     return interrupted.result.interrupted(command)

@@ -24,6 +24,7 @@ __all__ = [
     "metrics_from",
     "run_options_from",
     "study_spec_from",
+    "study_spec_keywords",
 ]
 
 
@@ -107,18 +108,21 @@ def study_spec_from(args: argparse.Namespace) -> StudySpec:
     Raises:
         UsageError: A bad experiment, name or pattern.
     """
-    return prepare_study(
-        args.experiment,
-        seed=args.seed,
-        config=options.config_from(args),
-        threads=args.threads,
-        deterministic=not args.no_deterministic,
-        frameworks=options.frameworks_from(args),
-        name=args.name,
-        argv=args.argv,
-        metric_patterns=metrics_from(args)[1],
-        vectorize=args.vectorize,
-    )
+    return prepare_study(args.experiment, name=args.name, **study_spec_keywords(args))
+
+
+def study_spec_keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of ``prepare_study`` the study options give, but the experiment and name."""
+    return {
+        "seed": args.seed,
+        "config": options.config_from(args),
+        "threads": args.threads,
+        "deterministic": not args.no_deterministic,
+        "frameworks": options.frameworks_from(args),
+        "argv": args.argv,
+        "metric_patterns": metrics_from(args)[1],
+        "vectorize": args.vectorize,
+    }
 
 
 def run_options_from(args: argparse.Namespace, **given: Any) -> RunOptions:

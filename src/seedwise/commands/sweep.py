@@ -1,0 +1,131 @@
+"""``seedwise sweep``: a grid of configurations, one study per cell, with one progress bar."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from seedwise.commands import make_console, to_json
+from seedwise.commands.options import grid_option
+from seedwise.commands.progress import SweepProgress, final_mean
+from seedwise.commands.run import resume_command
+from seedwise.commands.study_options import (
+    add_study_options,
+    metrics_from,
+    run_options_from,
+    study_spec_keywords,
+)
+from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted, UsageError
+from seedwise.records import RunStatus
+from seedwise.runner.sweep import SweepRun, grid_cells, prepare_sweep, run_sweep
+
+__all__ = ["add_sweep_parser"]
+
+
+def grid_from(args: argparse.Namespace) -> dict[str, list[Any]]:
+    """The ``--grid`` options as one grid, each key once.
+
+    Raises:
+        UsageError: A key given twice.
+    """
+    grid: dict[str, list[Any]] = {}
+    for key, values in args.grid:
+        if key in grid:
+            raise UsageError(
+                f"Grid key {key!r} is given twice. Received: --grid {key}=... twice; expected "
+                f"each key once, with all its values: --grid {key}=V1,V2,..."
+            )
+        grid[key] = values
+    return grid
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    """Run (or resume) a sweep; see ``seedwise sweep --help``."""
+    grid = grid_from(args)
+    keywords = study_spec_keywords(args)
+    grid_cells(grid, keywords["config"])  # a bad grid is refused before any experiment is read
+    name, specs = prepare_sweep(args.experiment, grid, name=args.name, **keywords)
+    console = make_console()
+    shown = metrics_from(args)[0]
+    progress = SweepProgress(console, total=args.repeats * len(specs), metric=shown)
+    options = run_options_from(args, on_start=progress.start, on_record=progress.update)
+    try:
+        with progress:
+            outcome = run_sweep(specs, options, name)
+    except SweepInterrupted as interrupted:
+        raise resume_command(interrupted) from None
+    if args.json:
+        print(to_json(_as_dict(outcome)))
+    else:
+        _print_summary(console, outcome, progress.metric)
+    if outcome.stopped == "max-failures":
+        return EXIT_NEGATIVE
+    failed = any(run.status.is_failure for cell in outcome.cells for run in cell.runs)
+    return EXIT_NEGATIVE if failed else EXIT_OK
+
+
+def _as_dict(outcome: SweepRun) -> dict[str, Any]:
+    cells = []
+    for cell in outcome.cells:
+        data = cell.to_dict()
+        data["config"] = cell.spec.config
+        finished = [r for r in cell.runs if r.status.is_finished]
+        data["metrics"] = {
+            name: [r.metrics.get(name) for r in finished]
+            for name in dict.fromkeys(n for r in cell.runs for n in r.metrics)
+        }
+        cells.append(data)
+    return {"sweep": outcome.name, "stopped": outcome.stopped, "cells": cells}
+
+
+def _print_summary(console: Console, outcome: SweepRun, metric: str | None) -> None:
+    runs = [run for cell in outcome.cells for run in cell.runs]
+    counts = RunStatus.counts(r.status for r in runs)
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    total = sum(cell.repeats for cell in outcome.cells)
+    console.print(
+        f"sweep [bold]{escape(outcome.name)}[/bold]: {len(outcome.cells)} cells, {len(runs)} of "
+        f"{total} runs stored ({parts or 'none'}), every cell on the same seeds"
+    )
+    if outcome.cells:
+        console.print(f"store: {escape(str(outcome.cells[0].store))}")
+    for cell in outcome.cells:
+        failed = sum(1 for r in cell.runs if r.status.is_failure)
+        shown = ""
+        if metric is not None:
+            values = [
+                r.metrics[metric] for r in cell.runs if r.status.is_finished and metric in r.metrics
+            ]
+            if values:
+                shown = f"{escape(metric)}: mean {escape(final_mean(values, metric))}"
+        note = f" ({failed} did not finish)" if failed else ""
+        console.print(f"  {escape(cell.study)}: {len(cell.runs)} runs{note}  {shown}".rstrip())
+    if outcome.stopped == "max-failures":
+        console.print("[red]stopped[/red]: the sweep reached --max-failures")
+    if any(r.status.is_failure for r in runs):
+        console.print("rerun the runs that did not finish with --retry-failed")
+
+
+def add_sweep_parser(commands: Any) -> None:
+    """Add ``seedwise sweep`` to the subcommands."""
+    parser = commands.add_parser(
+        "sweep",
+        help="run an experiment over a grid of configs, one study per cell, on shared seeds",
+        description="Run FILE.py:FUNC over every cell of the --grid options, --repeats times "
+        "each, every cell with the same seeds, seed by seed across the cells on one set of "
+        "warm workers; each cell is a study named SWEEP/KEY=V,... Re-running the same "
+        "command resumes the sweep.",
+    )
+    add_study_options(parser)
+    parser.add_argument(
+        "--grid",
+        action="append",
+        type=grid_option,
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="a config key and its values (repeatable; each value parsed as --set parses it)",
+    )
+    parser.set_defaults(handler=sweep_command)

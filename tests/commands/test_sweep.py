@@ -1,0 +1,99 @@
+"""``seedwise sweep``: cells on shared seeds, one summary, bad grids refused with nothing stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from seedwise.cli import main
+from seedwise.commands.options import grid_option
+from seedwise.store import open_store
+from tests.runner.conftest import FAST, NOISY
+
+
+def test_a_sweep_makes_one_study_per_cell_on_the_same_seeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "s.db")
+    common = ["--store", store, *FAST, "--workers", "1", "--repeats", "2", "--name", "g"]
+    grid = ["--grid", "lr=0.1,1e-3", "--grid", "opt=adam,sgd", "--set", "depth=2"]
+    assert main(["sweep", NOISY, *grid, *common, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    names = [cell["study"] for cell in result["cells"]]
+    assert names == [
+        "g/lr=0.1,opt=adam",
+        "g/lr=0.1,opt=sgd",
+        "g/lr=0.001,opt=adam",
+        "g/lr=0.001,opt=sgd",
+    ]
+    assert result["cells"][2]["config"] == {"depth": 2, "lr": 0.001, "opt": "adam"}
+    with open_store(store) as opened:
+        seeds = {tuple(r.seed for r in opened.runs(name)) for name in names}
+    assert len(seeds) == 1
+    # Run again: resumed, nothing new; the human summary names every cell.
+    assert main(["sweep", NOISY, *grid, *common]) == 0
+    out = capsys.readouterr().out
+    assert "4 cells, 8 of 8 runs stored (8 ok)" in out
+    assert "g/lr=0.001,opt=sgd: 2 runs" in out
+    # A cell is a study: every command takes it by its name.
+    assert main(["show", "g/lr=0.1,opt=sgd", "--store", store, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["runs"]) == 2
+
+
+def test_a_failed_run_makes_exit_code_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "s.db")
+    args = ["sweep", NOISY, "--grid", "fail=0,-1", "--repeats", "2", "--workers", "1"]
+    assert main([*args, "--store", store, *FAST]) == 1
+    out = capsys.readouterr().out
+    assert "fail=0: 2 runs (1 did not finish)" in out
+    assert "with --retry-failed" in out
+
+
+def _train_file(tmp_path: Path) -> str:
+    path = tmp_path / "train.py"
+    path.write_text("def train(lr, depth=1):\n    return {'loss': lr * depth}\n")
+    return f"{path}:train"
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["--grid", "lr=1", "--grid", "lr=2"], "'lr' is given twice"),
+        (["--grid", "lr=1,2", "--set", "lr=3"], "both in the grid and in the config"),
+        (["--grid", "lr="], "--grid: no values"),
+        (["--grid", "lr=1,,2"], "--grid: an empty value"),
+        (["--grid", "lr=1", "--grid", "width=1,2"], "width"),
+        (
+            [
+                "--grid",
+                "lr=" + ",".join(map(str, range(101))),
+                "--grid",
+                "depth=" + ",".join(map(str, range(100))),
+            ],
+            "at most 10,000 cells",
+        ),
+        (["--grid", "lr=1", "--vectorize", "2"], "A sweep runs each repeat alone"),
+        (["--grid", "lr=1", "--name", "@x"], "must not start with '@'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], shown: str
+) -> None:
+    store = tmp_path / "s.db"
+    code = main(["sweep", _train_file(tmp_path), *args, "--store", str(store), *FAST])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("seedwise: error: ")
+    assert shown in lines[0]
+    assert not store.exists()
+
+
+def test_grid_values_parse_as_set_values_with_commas_inside_brackets() -> None:
+    assert grid_option('layers=[1,2],[3],{"a":1},"x,y",name') == (
+        "layers",
+        [[1, 2], [3], {"a": 1}, "x,y", "name"],
+    )
