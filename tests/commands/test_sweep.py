@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from seedwise.cli import main
 from seedwise.commands.options import grid_option
+from seedwise.errors import EXIT_INTERRUPTED
 from seedwise.store import open_store
+from tests.commands.test_run import wait_for
+from tests.conftest import ROOT
 from tests.runner.conftest import FAST, NOISY
 
 
@@ -97,3 +103,46 @@ def test_grid_values_parse_as_set_values_with_commas_inside_brackets() -> None:
         "layers",
         [[1, 2], [3], {"a": 1}, "x,y", "name"],
     )
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_sweep_balanced_and_the_same_command_resumes_it(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    command = [
+        sys.executable,
+        "-m",
+        "seedwise",
+        "sweep",
+        NOISY,
+        "--grid",
+        "cell=1,2,3",
+        "--set",
+        "delay=0.2",
+        "--repeats",
+        "8",
+        "--workers",
+        "1",
+        "--name",
+        "g",
+        "--store",
+        str(store),
+        *FAST,
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    wait_for(store, 5)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == EXIT_INTERRUPTED, err
+    assert "Interrupted: " in err
+    assert "run the same command again to resume: seedwise sweep" in err
+    with open_store(store) as opened:
+        names = [study.name for study in opened.list_studies()]
+        counts = [len(opened.runs(name)) for name in names]
+        assert not any(opened.claims(name) for name in names)
+    # Seed by seed: no cell is more than one run ahead of another.
+    assert max(counts) - min(counts) <= 1, counts
+    assert sum(counts) < 24
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with open_store(store) as opened:
+        assert [len(opened.runs(name)) for name in names] == [8, 8, 8]
