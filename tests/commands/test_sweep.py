@@ -43,6 +43,17 @@ def test_a_sweep_makes_one_study_per_cell_on_the_same_seeds(
     out = capsys.readouterr().out
     assert "4 cells, 8 of 8 runs stored (8 ok)" in out
     assert "g/lr=0.001,opt=sgd: 2 runs" in out
+    # ls lists the cells under one line that names the sweep; --json says each cell's sweep.
+    assert main(["run", NOISY, "--store", store, *FAST, "--repeats", "1", "--name", "solo"]) == 0
+    capsys.readouterr()
+    assert main(["ls", "--store", store]) == 0
+    listed = capsys.readouterr().out
+    assert "g/ (4 cells)" in listed
+    assert "  lr=0.001,opt=sgd " in listed
+    assert main(["ls", "--store", store, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = {**dict.fromkeys(names, "g"), "solo": None}
+    assert {row["name"]: row["sweep"] for row in rows} == expected
     # A cell is a study: every command takes it by its name.
     assert main(["show", "g/lr=0.1,opt=sgd", "--store", store, "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["runs"]) == 2
@@ -82,6 +93,7 @@ def _train_file(tmp_path: Path) -> str:
         ),
         (["--grid", "lr=1", "--vectorize", "2"], "A sweep runs each repeat alone"),
         (["--grid", "lr=1", "--name", "@x"], "must not start with '@'"),
+        (["--grid", "lr=1", "--name", "a/b"], "must not hold '/'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_stored(

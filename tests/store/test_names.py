@@ -10,7 +10,7 @@ import pytest
 import seedwise
 from seedwise.errors import EXIT_USAGE, UsageError
 from seedwise.store import Store, open_store
-from seedwise.store.names import LAST_STUDY, check_new_name
+from seedwise.store.names import LAST_STUDY, check_new_name, sweep_of
 from tests.runner.conftest import NOISY
 
 DEFINITION = {"experiment": "e.py:f", "config": {}, "seed": 0, "settings": {}, "code_hash": "h"}
@@ -58,3 +58,20 @@ def test_at_last_is_the_selector_even_where_a_study_has_that_name(tmp_path: Path
     with open_store(path) as store:
         assert store.resolve_name(LAST_STUDY) == "newest"
         assert store.study(LAST_STUDY).name == "newest"
+
+
+@pytest.mark.parametrize(
+    ("name", "sweep"),
+    [
+        ("lr-grid/lr=0.1,opt=adam", "lr-grid"),
+        ("g/model=mmmm~1a2b3c4d5e", "g"),
+        ("g/path=a/b", "g"),
+        ("baseline", None),
+        ("runs/2024", None),
+        ("/lr=0.1", None),
+        ("g/=1", None),
+        ("g/1x=2", None),
+    ],
+)
+def test_a_sweep_cell_is_known_by_its_name(name: str, sweep: str | None) -> None:
+    assert sweep_of(name) == sweep

@@ -11,6 +11,7 @@ import os
 import stat
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from seedwise.runner.folders import repeat_folder
 from seedwise.runner.spec import safe_name
 from seedwise.runner.worker import OUTPUT_LOG
 from seedwise.store import Store, open_store
+from seedwise.store.names import SWEEP_SEPARATOR, sweep_of
 
 __all__ = ["add_study_parsers"]
 
@@ -64,6 +66,7 @@ def ls_command(args: argparse.Namespace) -> int:
                 "created": s.created,
                 "counts": s.counts,
                 "running": s.claimed,
+                "sweep": sweep_of(s.name),
             }
             for s in studies
         ]
@@ -74,9 +77,17 @@ def ls_command(args: argparse.Namespace) -> int:
         console.print(f"no studies in {store_path(args.store)}", markup=False)
         return 0
     table = Table("study", "experiment", "config", "seed", *RUN_STATUSES, "created")
+    cells = Counter(sweep_of(s.name) for s in studies)
+    shown: str | None = None
     for s in studies:
+        sweep = sweep_of(s.name)
+        if sweep is not None and sweep != shown:
+            # Listed by name, a sweep's cells follow each other: one line names the sweep.
+            table.add_row(Text(f"{sweep}{SWEEP_SEPARATOR} ({cells[sweep]} cells)", style="bold"))
+        shown = sweep
+        label = s.name if sweep is None else "  " + s.name[len(sweep) + len(SWEEP_SEPARATOR) :]
         table.add_row(
-            Text(s.name),
+            Text(label),
             Text(_short_experiment(s.experiment)),
             Text(
                 json.dumps(masked(s.config), sort_keys=True, ensure_ascii=False) if s.config else ""

@@ -13,6 +13,7 @@ from seedwise.experiment.context import real_number
 from seedwise.records import CONFIG_COLUMN, METRIC_COLUMN, RUN_COLUMNS, is_reserved_metric
 
 __all__ = [
+    "CONFIG_KEY",
     "check_metric_name",
     "check_metrics",
     "metric_patterns_from",
@@ -21,7 +22,8 @@ __all__ = [
     "parse_metric_pattern",
 ]
 
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+#: A config key, as ``--set`` and ``--grid`` take it.
+CONFIG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
 def check_metric_name(name: str) -> str:
@@ -124,7 +126,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         )
     key, equals, raw = text.partition("=")
     key = key.strip()
-    if not equals or not _KEY.match(key):
+    if not equals or not CONFIG_KEY.match(key):
         raise UsageError(
             f"A --set assignment must be key=value with a name-like key. Received: {text!r}; "
             "expected key=value, the key made of letters, digits, '_', '-' and '.', "
@@ -177,7 +179,7 @@ def parse_metric_pattern(text: str) -> tuple[str, str]:
     """
     name, equals, pattern = text.partition("=")
     name = name.strip()
-    if not equals or not name or not _KEY.match(name) or not pattern:
+    if not equals or not name or not CONFIG_KEY.match(name) or not pattern:
         raise UsageError(
             f"A metric pattern must be NAME=REGEX. Received: {text!r}; "
             r"expected e.g. mse='MSE: ([0-9.e+-]+)'"

@@ -33,7 +33,7 @@ from seedwise.runner.spec import StudySpec, begin_study, default_study_name, pre
 from seedwise.runner.study_loop import StoreSource, StudyRun
 from seedwise.runner.tasks import RunTask
 from seedwise.store import Store, Study, open_study
-from seedwise.store.names import MAX_STUDY_NAME, check_study_name
+from seedwise.store.names import MAX_STUDY_NAME, SWEEP_SEPARATOR, check_study_name
 
 __all__ = [
     "MAX_CELLS",
@@ -72,7 +72,11 @@ def cell_name(sweep: str, cell: Mapping[str, Any]) -> str:
     hash of the whole name ends it (``SWEEP/lr=0.1,...~1a2b3c4d5e``): stable,
     and distinct for distinct cells.
     """
-    full = f"{sweep}/" + ",".join(f"{key}={_value_text(value)}" for key, value in cell.items())
+    full = (
+        sweep
+        + SWEEP_SEPARATOR
+        + ",".join(f"{key}={_value_text(value)}" for key, value in cell.items())
+    )
     if len(full) <= MAX_STUDY_NAME:
         return full
     digest = hashlib.sha256(full.encode()).hexdigest()[:_HASH_CHARS]
@@ -149,6 +153,11 @@ def prepare_sweep(
     cells = grid_cells(grid, shared)
     if name is not None:
         check_study_name(name)
+        if SWEEP_SEPARATOR in name:
+            raise UsageError(
+                f"A sweep's name must not hold {SWEEP_SEPARATOR!r}, which ends it in its cells' "
+                f"names. Received: name={name!r}; expected a name such as 'lr-grid'"
+            )
         if len(name) > _MAX_SWEEP_NAME:
             raise UsageError(
                 f"A sweep's name may have at most {_MAX_SWEEP_NAME} characters, so that its "

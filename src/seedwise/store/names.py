@@ -13,8 +13,10 @@ import sqlite3
 from pathlib import Path
 
 from seedwise.errors import StoreError, UsageError
+from seedwise.experiment.values import CONFIG_KEY
 
 __all__ = [
+    "SWEEP_SEPARATOR",
     "LAST_STUDY",
     "MAX_STUDY_NAME",
     "SELECTOR_MARK",
@@ -22,6 +24,7 @@ __all__ = [
     "check_study_name",
     "require_study",
     "resolve_name",
+    "sweep_of",
     "unknown_study",
 ]
 
@@ -37,6 +40,21 @@ _LISTED = 5
 #: The most characters a study's name may have: its runs' folder is named after it,
 #: and a file system refuses names past 255 bytes (4 bytes a character at worst).
 MAX_STUDY_NAME = 100
+
+
+#: What ends a sweep's name in the name of each of its cells: ``SWEEP/KEY=V,KEY2=V2``.
+SWEEP_SEPARATOR = "/"
+
+
+def sweep_of(name: str) -> str | None:
+    """The sweep whose cell the study ``name`` is (``SWEEP/KEY=V,...``), or None.
+
+    Read from the name alone: a sweep's name holds no ``/``, and its cell's
+    part starts with a config key and ``=``.
+    """
+    sweep, separator, cell = name.partition(SWEEP_SEPARATOR)
+    key, equals, _ = cell.partition("=")
+    return sweep if separator and sweep and equals and CONFIG_KEY.match(key) else None
 
 
 def check_study_name(name: object) -> str:
