@@ -16,7 +16,7 @@ from seedwise.errors import EXIT_INTERRUPTED
 from seedwise.store import open_store
 from tests.commands.test_run import wait_for
 from tests.conftest import ROOT
-from tests.runner.conftest import FAST, NOISY
+from tests.runner.conftest import FAST, NOISY, file_digest
 
 
 def test_a_sweep_makes_one_study_per_cell_on_the_same_seeds(
@@ -66,6 +66,19 @@ def test_a_failed_run_makes_exit_code_1(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "fail=0: 2 runs (1 did not finish)" in out
     assert "with --retry-failed" in out
+
+
+def test_a_changed_config_is_refused_before_any_new_cell_is_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "s.db"
+    common = [NOISY, "--store", str(store), *FAST, "--repeats", "1", "--name", "g"]
+    assert main(["sweep", *common, "--grid", "lr=1", "--set", "depth=1"]) == 0
+    before = file_digest(store)
+    # The new cell lr=2 comes first in the grid; the stored cell lr=1 differs in its config.
+    assert main(["sweep", *common, "--grid", "lr=2,1", "--set", "depth=2"]) == 2
+    assert "already exists with another config" in capsys.readouterr().err
+    assert file_digest(store) == before
 
 
 def _train_file(tmp_path: Path) -> str:

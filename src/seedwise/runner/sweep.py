@@ -285,7 +285,10 @@ def run_sweep(specs: Sequence[StudySpec], options: RunOptions, name: str) -> Swe
             sources: list[StoreSource] = []
             previous: list[RunRecord] = []
             try:
-                for spec in specs:
+                # The cells already stored first: only they can differ from their spec, and
+                # one that does is refused before any new cell is written.
+                stored = {study.name for study in store.list_studies()}
+                for spec in sorted(specs, key=lambda spec: spec.name not in stored):
                     begin_study(store, spec, allow_code_change=options.allow_code_change)
                 for spec in specs:
                     done = [
