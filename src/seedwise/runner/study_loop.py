@@ -11,24 +11,24 @@ from __future__ import annotations
 import shlex
 import struct
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from seedwise.errors import SweepInterrupted
 from seedwise.experiment.reference import ScriptRef
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import Executor
 from seedwise.runner.folders import repeat_folder
-from seedwise.runner.loop import StopRequest, drive
+from seedwise.runner.loop import StopRequest, TaskSource, drive
 from seedwise.runner.spec import StudySpec, run_seed
 from seedwise.runner.tasks import RunTask, batch_tasks
 from seedwise.stats import StopDecision
 from seedwise.store import Claim, Store, make_owner
 from seedwise.store.claims import claim_renew_s
 
-__all__ = ["StoreSource", "StudyRun", "make_task", "run_repeats"]
+__all__ = ["StoreSource", "StudyRun", "drive_claims", "make_task", "run_repeats"]
 
 
 @dataclass
@@ -266,6 +266,59 @@ class StoreSource:
         return stored
 
 
+class _Interruptible(Protocol):
+    stopped: str | None
+
+    def interrupted(self, command: str | None = None) -> SweepInterrupted: ...
+
+
+def drive_claims(
+    executor: Executor,
+    source: TaskSource,
+    claimed: Sequence[StoreSource],
+    outcome: Callable[[], _Interruptible],
+    *,
+    on_record: Callable[[RunRecord], None] | None = None,
+    max_failures: int | None = None,
+    stop: StopRequest | None = None,
+) -> str | None:
+    """:func:`~seedwise.runner.loop.drive` the runs of ``source``, then release every claim.
+
+    Args:
+        executor: Where the runs execute; shut down when the loop ends.
+        source: What to run: one study's :class:`StoreSource`, or a sweep's
+            cells, each its own.
+        claimed: The sources whose claims are released when the loop ends,
+            however it ends.
+        outcome: What the run did, asked for when it is interrupted.
+        on_record: Called with each run's record once it is stored.
+        max_failures: Stop once this many runs made now have not finished.
+        stop: A stop request installed before ``executor`` was made, or None.
+
+    Returns:
+        Why the loop stopped early (``"max-failures"``), or None.
+
+    Raises:
+        SweepInterrupted: Ctrl-C or SIGTERM, with ``outcome()`` marked ``"interrupted"``.
+    """
+    stop = StopRequest() if stop is None else stop
+    # Installed around the clean-up too: a second SIGTERM must not leave claims behind.
+    with stop.installed():
+        try:
+            return drive(
+                executor, source, on_record=on_record, max_failures=max_failures, stop=stop
+            )
+        except KeyboardInterrupt:
+            stop.shielded = True
+            interrupted = outcome()
+            interrupted.stopped = "interrupted"
+            raise interrupted.interrupted() from None
+        finally:
+            stop.shielded = True
+            for held in claimed:
+                held.store.release(held.spec.name, held.owner)
+
+
 def run_repeats(
     store: Store,
     spec: StudySpec,
@@ -311,20 +364,15 @@ def run_repeats(
     source = StoreSource(
         store, outcome, repeats, handled, retry_failed=retry_failed, keep_claiming=keep_claiming
     )
-    stop = StopRequest() if stop is None else stop
-    # Installed around the clean-up too: a second SIGTERM must not leave claims behind.
-    with stop.installed():
-        try:
-            stopped = drive(
-                executor, source, on_record=on_record, max_failures=max_failures, stop=stop
-            )
-        except KeyboardInterrupt:
-            stop.shielded = True
-            outcome.stopped = "interrupted"
-            raise outcome.interrupted() from None
-        finally:
-            stop.shielded = True
-            store.release(spec.name, source.owner)
+    stopped = drive_claims(
+        executor,
+        source,
+        [source],
+        lambda: outcome,
+        on_record=on_record,
+        max_failures=max_failures,
+        stop=stop,
+    )
     outcome.stopped = stopped or ("rule" if source.stopped_by_rule else None)
     claims = store.claims(spec.name)
     outcome.elsewhere = sorted(r for r in repeats if r in claims and r not in source.handled)

@@ -26,11 +26,11 @@ from seedwise.errors import SweepInterrupted, UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.folders import worker_log_dir
-from seedwise.runner.loop import StopRequest, drive
+from seedwise.runner.loop import StopRequest
 from seedwise.runner.options import RunOptions, split_keywords
 from seedwise.runner.run import refuse_inside_loading
 from seedwise.runner.spec import StudySpec, begin_study, default_study_name, prepare_study
-from seedwise.runner.study_loop import StoreSource, StudyRun
+from seedwise.runner.study_loop import StoreSource, StudyRun, drive_claims
 from seedwise.runner.tasks import RunTask
 from seedwise.store import Store, Study, open_study
 from seedwise.store.names import MAX_STUDY_NAME, SWEEP_SEPARATOR, check_study_name
@@ -320,22 +320,15 @@ def run_sweep(specs: Sequence[StudySpec], options: RunOptions, name: str) -> Swe
                 raise
             if options.on_start is not None:
                 options.on_start(previous)
-            try:
-                outcome.stopped = drive(
-                    executor,
-                    _Rounds(sources, options.repeats),
-                    on_record=options.on_record,
-                    max_failures=options.max_failures,
-                    stop=stop,
-                )
-            except KeyboardInterrupt:
-                stop.shielded = True
-                outcome.stopped = "interrupted"
-                raise outcome.interrupted() from None
-            finally:
-                stop.shielded = True
-                for source in sources:
-                    store.release(source.spec.name, source.owner)
+            outcome.stopped = drive_claims(
+                executor,
+                _Rounds(sources, options.repeats),
+                sources,
+                lambda: outcome,
+                on_record=options.on_record,
+                max_failures=options.max_failures,
+                stop=stop,
+            )
             for source, cell in zip(sources, outcome.cells, strict=True):
                 cell.stopped = outcome.stopped
                 claims = store.claims(cell.study)
