@@ -122,3 +122,18 @@ def test_a_long_cell_name_is_cut_with_a_stable_hash() -> None:
     assert cell_name("s", {"lr": 0.1, "opt": "adam", "layers": [1, 2]}) == (
         "s/lr=0.1,opt=adam,layers=[1,2]"
     )
+
+
+def test_a_run_past_the_timeout_costs_that_run_only(tmp_path: Path) -> None:
+    studies = sweep(
+        NOISY,
+        grid={"delay": [0, 30]},
+        repeats=2,
+        name="t",
+        workers=1,
+        timeout=0.5,
+        frameworks=FRAMEWORKS,
+        store=tmp_path / "s.db",
+    )
+    statuses = {name: [r.status.value for r in s.runs] for name, s in studies.items()}
+    assert statuses == {"t/delay=0": ["ok", "ok"], "t/delay=30": ["timeout", "timeout"]}
