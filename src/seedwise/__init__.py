@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from seedwise.seeding import seeded as seeded
     from seedwise.stats import Comparison as Comparison
     from seedwise.stats import Plan as Plan
+    from seedwise.stats import Ranking as Ranking
     from seedwise.stats import Sample as Sample
     from seedwise.stats import Summary as Summary
     from seedwise.stats import sample_size as sample_size
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from seedwise.store import open_store as open_store
     from seedwise.store import open_study as open_study
     from seedwise.store.analysis import compare as compare
+    from seedwise.store.analysis import rank as rank
     from seedwise.store.analysis import summarize as summarize
 
 

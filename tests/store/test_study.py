@@ -14,7 +14,7 @@ import pytest
 import seedwise
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import RunRecord, RunStatus
-from seedwise.stats import Sample, compare, summarize
+from seedwise.stats import Sample, compare, rank, summarize
 from seedwise.store import Store, open_store, open_study
 
 RESAMPLES = 200
@@ -253,6 +253,17 @@ def test_top_level_names_accept_studies(path: Path) -> None:
     assert summary.study == "short"
     assert values.metric == "mse"
     assert values.study is None
+
+
+def test_top_level_rank_takes_studies(path: Path) -> None:
+    with seedwise.open_store(path) as store:
+        short, long = store.study("short"), store.study("long")
+        of_studies = seedwise.rank(short, long, metric="mse", n_resamples=RESAMPLES)
+        of_samples = rank(short.sample("mse"), long.sample("mse"), n_resamples=RESAMPLES)
+        with pytest.raises(UsageError, match=r"without metric=; expected metric='NAME'"):
+            seedwise.rank(short, long)
+    assert {cell.label for cell in of_studies.cells} == {"short", "long"}
+    assert of_studies.to_dict() == of_samples.to_dict()
 
 
 def test_open_study_means_open_store_then_study(path: Path) -> None:

@@ -1,7 +1,7 @@
-"""``seedwise.summarize`` and ``seedwise.compare``: the statistics, on studies as well as arrays.
+"""``seedwise.summarize``, ``compare`` and ``rank``: the statistics, on studies as well as arrays.
 
 The statistics (:mod:`seedwise.stats`) take arrays or one plain
-:class:`~seedwise.stats.Sample` and never read a store. These two functions
+:class:`~seedwise.stats.Sample` and never read a store. These functions
 are the public face that also takes stored studies: each ``Study`` becomes
 its sample of ``metric`` here, read once, and everything else goes to the
 statistics unchanged. So ``seedwise.compare(study_a, study_b, metric="mse")``
@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
 from seedwise.stats import compare as compare_samples
+from seedwise.stats import rank as rank_samples
 from seedwise.stats import summarize as summarize_sample
 from seedwise.store.study import Study
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-    from seedwise.stats import Comparison, Sample, Summary
+    from seedwise.stats import Comparison, Ranking, Sample, Summary
 
-__all__ = ["compare", "summarize"]
+__all__ = ["compare", "rank", "summarize"]
 
 
 def _sample(value: Study | Sample | ArrayLike, metric: str | None) -> Sample | ArrayLike:
@@ -79,3 +80,21 @@ def compare(
     """
     samples = [_sample(value, metric) for value in (a, b, *more)]
     return compare_samples(*samples, metric=metric, **options)
+
+
+def rank(*values: Study | Sample | ArrayLike, metric: str | None = None, **options: Any) -> Ranking:
+    """Rank k studies, samples or arrays run on the same seeds, on one metric.
+
+    Equivalent to ``seedwise.stats.rank(*samples, metric=metric, **options)``
+    with each ``Study`` replaced by ``study.sample(metric)``; the options
+    (``goal``, ``seeds``, ``labels``, ``alpha``, ``confidence``,
+    ``n_resamples``, ``seed``) are that function's.
+
+    Example:
+        >>> seedwise.rank(study_a, study_b, study_c, metric="accuracy")  # doctest: +SKIP
+
+    Raises:
+        UsageError: A study without ``metric``, or bad options.
+    """
+    samples = [_sample(value, metric) for value in values]
+    return rank_samples(*samples, metric=metric, **options)
