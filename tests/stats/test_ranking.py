@@ -164,3 +164,13 @@ def test_samples_pair_on_shared_seeds_and_say_which_were_dropped() -> None:
 def test_bad_input_one_clear_error(arguments: tuple[list[float], ...], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         rank(*arguments, n_resamples=RESAMPLES)
+
+
+def test_labels_are_text_in_every_output() -> None:
+    labels = ["<script>alert(1)</script>", "red\x1b[31m", "plain"]
+    result = rank(*GRID[:, :3].T, labels=labels, goal="max", n_resamples=RESAMPLES)
+    page = result._repr_html_()
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "\x1b" not in result.text()
+    assert "red\\x1b[31m" in result.text()
