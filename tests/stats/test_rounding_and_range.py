@@ -118,3 +118,11 @@ def test_means_equal_up_to_rounding_differ_by_zero() -> None:
     pair = compare(a, b, paired=True, metric="accuracy", n_resamples=RESAMPLES).pairs[0]
     assert float(np.mean(b)) - float(np.mean(a)) != 0.0  # the sums round apart
     assert pair.difference == 0.0
+
+
+def test_a_shift_at_the_rounding_of_the_values_is_zero() -> None:
+    # Accuracies on a 54-example test set: the Walsh averages round to -5.6e-17.
+    a = np.array([53, 50, 54, 53, 50, 53]) / 54
+    b = np.array([52, 50, 54, 53, 51, 50]) / 54
+    pair = compare(a, b, paired=True, metric="accuracy", n_resamples=RESAMPLES).pairs[0]
+    assert pair.shift == 0.0

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from seedwise.stats._intervals import Interval, undefined
+from seedwise.stats._intervals import Interval, rounding_tolerance, undefined
 
 if TYPE_CHECKING:
     import numpy as np
@@ -225,7 +225,9 @@ def shift_estimate(a: NDArray[np.float64], b: NDArray[np.float64], *, paired: bo
     """
     import numpy as np
 
-    return float(np.median(_candidates(a, b, paired)))
+    shift = float(np.median(_candidates(a, b, paired)))
+    # A shift at the rounding of the values (sums of k/n accuracies) is none.
+    return 0.0 if abs(shift) <= rounding_tolerance(a, b) else shift
 
 
 def shift_interval(
