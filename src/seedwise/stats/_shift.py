@@ -295,19 +295,12 @@ def shift_interval(
         return undefined(method, n, confidence, "the test rejects every shift: no interval")
     low = _bisect(p, 0, center, alpha, rising=True)
     high = _bisect(p, center, last, alpha, rising=False)
-    return _closed_where_accepted(
-        p_at, float(values[low]), float(values[high]), estimate, alpha,
-        Interval(float(values[low]), float(values[high]), confidence, method, n),
-    )  # fmt: skip
+    interval = Interval(float(values[low]), float(values[high]), confidence, method, n)
+    return _closed_where_accepted(p_at, interval, estimate, alpha)
 
 
 def _closed_where_accepted(
-    p_at: Callable[[float], float],
-    low: float,
-    high: float,
-    estimate: float,
-    alpha: float,
-    interval: Interval,
+    p_at: Callable[[float], float], interval: Interval, estimate: float, alpha: float
 ) -> Interval:
     """The interval, with 0 in it exactly when the test keeps the p of the data above the level.
 
@@ -319,6 +312,7 @@ def _closed_where_accepted(
     """
     from dataclasses import replace
 
+    low, high = float(interval.low), float(interval.high)  # type: ignore[arg-type]
     zero_accepted = p_at(0.0) > alpha
     low_open = high_open = False
     if zero_accepted and not low <= 0.0 <= high:
