@@ -171,3 +171,51 @@ def test_ctrl_c_stops_a_sweep_balanced_and_the_same_command_resumes_it(tmp_path:
     assert done.returncode == 0, done.stderr
     with open_store(store) as opened:
         assert [len(opened.runs(name)) for name in names] == [8, 8, 8]
+
+
+def _sweep_runs(store: Path) -> dict[str, list[tuple[int, int, str, dict[str, float]]]]:
+    """Each cell's stored runs: repeat, seed, status and metrics."""
+    with open_store(store) as opened:
+        return {
+            study.name: [
+                (r.repeat, r.seed, r.status.value, r.metrics) for r in opened.runs(study.name)
+            ]
+            for study in opened.list_studies()
+        }
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_sweep_loses_no_run_and_the_same_command_resumes_it_balanced(
+    tmp_path: Path,
+) -> None:
+    store, clean = tmp_path / "s.db", tmp_path / "clean.db"
+    command = [sys.executable, "-m", "seedwise", "sweep", NOISY, "--grid", "cell=1,2,3"]
+    command += ["--set", "delay=0.2", "--repeats", "6", "--workers", "2", "--name", "g", *FAST]
+    process = subprocess.Popen([*command, "--store", str(store)], stderr=subprocess.PIPE, cwd=ROOT)
+    wait_for(store, 4)
+    process.send_signal(signal.SIGKILL)  # no clean-up: claims stay, runs in flight are lost
+    process.wait(30)
+    before = _sweep_runs(store)
+    counts = [len(runs) for runs in before.values()]
+    assert 4 <= sum(counts) < 18
+    # Seed by seed, two workers: every cell within one round of the others.
+    assert max(counts) - min(counts) <= 1, counts
+    done = subprocess.run(
+        [*command, "--store", str(store)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    after = _sweep_runs(store)
+    # Nothing stored before the kill is lost or replaced, and every repeat is stored once.
+    for name, runs in before.items():
+        assert [run for run in after[name] if run[0] in {r[0] for r in runs}] == runs
+    assert {name: [r[0] for r in runs] for name, runs in after.items()} == {
+        name: list(range(6)) for name in before
+    }
+    with open_store(store) as opened:
+        assert not any(opened.claims(name) for name in after)
+    # The same numbers as a sweep never interrupted.
+    untouched = subprocess.run(
+        [*command, "--store", str(clean)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert untouched.returncode == 0, untouched.stderr
+    assert _sweep_runs(clean) == after

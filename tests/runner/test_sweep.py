@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from seedwise.errors import UsageError
+from seedwise.errors import StoreError, UsageError
 from seedwise.runner.spec import run_seed
 from seedwise.runner.sweep import MAX_CELLS, cell_name, grid_cells, prepare_sweep, sweep
 from seedwise.store import open_store
@@ -137,3 +138,39 @@ def test_a_run_past_the_timeout_costs_that_run_only(tmp_path: Path) -> None:
     )
     statuses = {name: [r.status.value for r in s.runs] for name, s in studies.items()}
     assert statuses == {"t/delay=0": ["ok", "ok"], "t/delay=30": ["timeout", "timeout"]}
+
+
+def _open_files(path: Path) -> int:
+    """How many of this process's file descriptors are open on ``path`` (or its -wal, -shm)."""
+    count = 0
+    for entry in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(entry)
+        except OSError:
+            continue  # closed since it was listed
+        count += target.startswith(str(path))
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_the_studies_of_a_sweep_share_one_connection_closed_with_them(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    studies = sweep(
+        NOISY,
+        grid={"cell": list(range(12))},
+        repeats=1,
+        name="g",
+        workers=1,
+        frameworks=FRAMEWORKS,
+        store=store,
+    )
+    assert [len(study.runs) for study in studies.values()] == [1] * 12
+    # One read-only connection: the file, and at most its -wal and -shm (12 before).
+    assert 1 <= _open_files(store) <= 3
+    studies["g/cell=0"].close()  # a study borrows the store: the others still read
+    assert len(studies["g/cell=1"].runs) == 1
+    with studies:
+        pass
+    assert _open_files(store) == 0
+    with pytest.raises(StoreError, match="closed"):
+        _ = studies["g/cell=1"].runs

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from seedwise._closing import Closing
 from seedwise.errors import SweepInterrupted, UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import ExecutorFactory
@@ -32,12 +33,13 @@ from seedwise.runner.run import refuse_inside_loading
 from seedwise.runner.spec import StudySpec, begin_study, default_study_name, prepare_study
 from seedwise.runner.study_loop import StoreSource, StudyRun, drive_claims
 from seedwise.runner.tasks import RunTask
-from seedwise.store import Store, Study, open_study
+from seedwise.store import Store, Study, open_store
 from seedwise.store.names import MAX_STUDY_NAME, SWEEP_SEPARATOR, check_study_name
 
 __all__ = [
     "MAX_CELLS",
     "SweepRun",
+    "SweepStudies",
     "cell_name",
     "grid_cells",
     "prepare_sweep",
@@ -208,6 +210,29 @@ class SweepRun:
         )
 
 
+class SweepStudies(dict[str, Study], Closing):
+    """Each cell's :class:`Study` by its name, in the grid's order, read through one open store.
+
+    What :func:`sweep` returns. Every study borrows the one read-only store
+    (as ``store.study(name)`` does), so a grid of any size holds one
+    connection; :meth:`close`, or the end of a ``with`` block, closes it,
+    and closing one study leaves it open for the others.
+
+    Example:
+        >>> with seedwise.sweep(train, grid={"lr": [0.01, 0.1]}) as studies:  # doctest: +SKIP
+        ...     studies["train-sweep-1a2b3c4d/lr=0.1"].summary()
+    """
+
+    def __init__(self, store: Store, names: Sequence[str]) -> None:
+        """The studies ``names`` of ``store``, which they share and :meth:`close` closes."""
+        super().__init__((name, store.study(name)) for name in names)
+        self.store = store
+
+    def close(self) -> None:
+        """Close the store every study reads through."""
+        self.store.close()
+
+
 class _Rounds:
     """Every cell's repeats, taken seed by seed: each cell's repeat 0, then repeat 1, ...
 
@@ -360,7 +385,7 @@ def sweep(
     executor: str | ExecutorFactory = "local",
     scheduler: str | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
-) -> dict[str, Study]:
+) -> SweepStudies:
     """Run ``fn_or_ref`` over every cell of ``grid``, ``repeats`` times each, on shared seeds.
 
     One study per cell, named ``NAME/KEY=V,KEY2=V2`` (cut, with a hash, past
@@ -382,7 +407,9 @@ def sweep(
             ``seedwise.run``; ``max_failures`` counts over the whole sweep.
 
     Returns:
-        Each cell's :class:`Study` by its name, in the grid's order.
+        Each cell's :class:`Study` by its name, in the grid's order, all
+        read through one open store (:class:`SweepStudies`; close it, or use
+        it in a ``with`` block).
 
     Raises:
         UsageError: Bad input: an empty value list, a key in both ``grid``
@@ -397,4 +424,9 @@ def sweep(
     study, options = split_keywords(given)
     sweep_name, specs = prepare_sweep(fn_or_ref, grid, config=config, name=name, **study)
     outcome = run_sweep(specs, options, sweep_name)
-    return {cell.study: open_study(options.store, cell.study) for cell in outcome.cells}
+    reader = open_store(options.store)
+    try:
+        return SweepStudies(reader, [cell.study for cell in outcome.cells])
+    except BaseException:
+        reader.close()
+        raise
