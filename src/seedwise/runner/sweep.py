@@ -13,9 +13,7 @@ several runners on one store, failures and ``timeout`` follow ``run``'s rules.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,7 +32,7 @@ from seedwise.runner.spec import StudySpec, begin_study, default_study_name, pre
 from seedwise.runner.study_loop import StoreSource, StudyRun, drive_claims
 from seedwise.runner.tasks import RunTask
 from seedwise.store import Store, Study, open_store
-from seedwise.store.names import MAX_STUDY_NAME, SWEEP_SEPARATOR, check_study_name
+from seedwise.store.names import SWEEP_SEPARATOR, cell_name, check_study_name
 
 __all__ = [
     "MAX_CELLS",
@@ -55,34 +53,6 @@ _MAX_SWEEP_NAME = 60
 
 # sweep()'s own keywords; the others are run()'s, split as run() splits them.
 _SWEEP_KEYWORDS = ("fn_or_ref", "grid", "config", "name")
-
-# Characters of the hash that ends a cell's name cut to fit MAX_STUDY_NAME.
-_HASH_CHARS = 10
-
-
-def _value_text(value: Any) -> str:
-    """A grid value as a cell's name shows it: a str as it is, anything else as JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def cell_name(sweep: str, cell: Mapping[str, Any]) -> str:
-    """``SWEEP/KEY=V,KEY2=V2``: the study name of one cell of sweep ``sweep``.
-
-    A name longer than a study's name may be (100 characters) is cut, and a
-    hash of the whole name ends it (``SWEEP/lr=0.1,...~1a2b3c4d5e``): stable,
-    and distinct for distinct cells.
-    """
-    full = (
-        sweep
-        + SWEEP_SEPARATOR
-        + ",".join(f"{key}={_value_text(value)}" for key, value in cell.items())
-    )
-    if len(full) <= MAX_STUDY_NAME:
-        return full
-    digest = hashlib.sha256(full.encode()).hexdigest()[:_HASH_CHARS]
-    return f"{full[: MAX_STUDY_NAME - _HASH_CHARS - 1]}~{digest}"
 
 
 def grid_cells(

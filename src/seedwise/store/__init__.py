@@ -20,6 +20,8 @@ from seedwise.store.owners import make_owner as make_owner
 from seedwise.store.owners import owner_is_alive as owner_is_alive
 from seedwise.store.records import StudyRecord as StudyRecord
 from seedwise.store.records import StudySummary as StudySummary
+from seedwise.store.records import SweepCell as SweepCell
+from seedwise.store.records import SweepGrid as SweepGrid
 from seedwise.store.rows import environment_hash as environment_hash
 from seedwise.store.schema import APPLICATION_ID as APPLICATION_ID
 from seedwise.store.schema import SCHEMA_VERSION as SCHEMA_VERSION
@@ -37,6 +39,8 @@ __all__ = [
     "Study",
     "StudyRecord",
     "StudySummary",
+    "SweepCell",
+    "SweepGrid",
     "default_store_path",
     "environment_hash",
     "make_owner",

@@ -6,24 +6,30 @@ are the public face that also takes stored studies: each ``Study`` becomes
 its sample of ``metric`` here, read once, and everything else goes to the
 statistics unchanged. So ``seedwise.compare(study_a, study_b, metric="mse")``
 is ``seedwise.stats.compare(study_a.sample("mse"), study_b.sample("mse"))``.
+``rank`` also takes names: a sweep's name ranks its cells
+(:func:`rank_sweep`), and any other name is a study in the store.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from typing import TYPE_CHECKING, Any
 
-from seedwise.errors import UsageError
+from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.stats import compare as compare_samples
 from seedwise.stats import rank as rank_samples
 from seedwise.stats import summarize as summarize_sample
+from seedwise.store.core import Store, open_store
 from seedwise.store.study import Study
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
     from seedwise.stats import Comparison, Ranking, Sample, Summary
+    from seedwise.store.records import SweepGrid
 
-__all__ = ["compare", "rank", "summarize"]
+__all__ = ["compare", "rank", "rank_sweep", "summarize"]
 
 
 def _sample(value: Study | Sample | ArrayLike, metric: str | None) -> Sample | ArrayLike:
@@ -82,19 +88,134 @@ def compare(
     return compare_samples(*samples, metric=metric, **options)
 
 
-def rank(*values: Study | Sample | ArrayLike, metric: str | None = None, **options: Any) -> Ranking:
-    """Rank k studies, samples or arrays run on the same seeds, on one metric.
+def rank(
+    *values: Study | Sample | ArrayLike | str,
+    metric: str | None = None,
+    store: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Ranking:
+    """Rank k studies, samples or arrays run on the same seeds, or a sweep's cells, on one metric.
 
     Equivalent to ``seedwise.stats.rank(*samples, metric=metric, **options)``
     with each ``Study`` replaced by ``study.sample(metric)``; the options
     (``goal``, ``seeds``, ``labels``, ``alpha``, ``confidence``,
-    ``n_resamples``, ``seed``) are that function's.
+    ``n_resamples``, ``seed``) are that function's. A name (a str) is read
+    from ``store`` (default: ``SEEDWISE_STORE`` or ``.seedwise/seedwise.db``):
+    one sweep's name ranks every cell of the sweep (:func:`rank_sweep`);
+    other names are studies (an exact name, a unique prefix or ``@last``).
 
     Example:
         >>> seedwise.rank(study_a, study_b, study_c, metric="accuracy")  # doctest: +SKIP
+        >>> seedwise.rank("lr-opt", metric="accuracy")  # doctest: +SKIP
 
     Raises:
         UsageError: A study without ``metric``, or bad options.
+        StoreError: A name that is neither a sweep nor a study.
     """
-    samples = [_sample(value, metric) for value in values]
-    return rank_samples(*samples, metric=metric, **options)
+    if not any(isinstance(value, str) for value in values):
+        samples = [_sample(value, metric) for value in values]
+        return rank_samples(*samples, metric=metric, **options)
+    with open_store(store) as opened:
+        if len(values) == 1:
+            return rank_sweep(opened, str(values[0]), _needed(metric, values[0]), **options)
+        studies = [opened.study(value) if isinstance(value, str) else value for value in values]
+        samples = [_sample(value, metric) for value in studies]
+        return rank_samples(*samples, metric=metric, **options)
+
+
+def _needed(metric: str | None, name: object) -> str:
+    if metric is None:
+        raise UsageError(
+            f"A sweep is ranked on one metric. Received: sweep {name!r} without metric=; "
+            "expected metric='NAME'"
+        )
+    return metric
+
+
+def rank_sweep(store: Store, name: str, metric: str | None = None, **options: Any) -> Ranking:
+    """Rank every cell of the sweep ``name`` on ``metric``: ``rank`` of its cells' samples.
+
+    The cells come in the grid's order (:meth:`Store.sweep`). A cell with
+    no finished run of ``metric`` is left out, and so is a study named as a
+    cell but not made from its config; each is named in the ranking's
+    warnings, as is every cell of the grid that has no study.
+
+    Args:
+        store: The open store.
+        name: The sweep's name (``SWEEP`` or ``SWEEP/``).
+        metric: The metric; default the first cell's first metric.
+        **options: :func:`seedwise.stats.rank`'s options.
+
+    Raises:
+        StoreError: No such sweep; the message lists the closest sweeps
+            (and a study of that name is pointed to ``rank A B``).
+        UsageError: Fewer than two cells with runs of ``metric``, or bad options.
+        MissingMetricError: No cell has a finished run of ``metric``.
+    """
+    try:
+        grid = store.sweep(name)
+    except StoreError as error:
+        if not _is_study(store, name):
+            raise StoreError(f"{error}, or two or more studies (A B [C ...])") from None
+        raise UsageError(
+            f"rank of one name ranks a sweep's cells; {name!r} is a study, not a sweep. "
+            f"Received: {name!r}; expected a sweep's name (see seedwise ls), or two or more "
+            "studies: seedwise rank A B [C ...]"
+        ) from error
+    studies = [Study(store, study) for study in grid.studies]
+    runs = [study.runs for study in studies]
+    if metric is None:
+        found = studies[0].metric_names(runs[0])
+        metric = found[0] if found else "value"
+    samples: list[Sample] = []
+    left_out: list[str] = []
+    first_error: MissingMetricError | None = None
+    for study, cell_runs in zip(studies, runs, strict=True):
+        try:
+            sample = study.sample(metric, cell_runs)
+        except MissingMetricError as error:
+            first_error = first_error or error
+            left_out.append(study.name)
+            continue
+        if sample.values.size:
+            samples.append(sample)
+        else:
+            left_out.append(study.name)
+    if not samples and first_error is not None:
+        raise first_error
+    if len(samples) < 2:
+        raise UsageError(
+            f"rank of sweep {grid.name!r} needs two or more cells with a finished run of "
+            f"{metric!r}. Received: {len(samples)} of {len(studies)} cells; expected a sweep "
+            "with runs in two or more cells"
+        )
+    result = rank_samples(*samples, metric=metric, **options)
+    notes = _grid_notes(grid, left_out, metric)
+    return dataclasses.replace(result, warnings=(*notes, *result.warnings))
+
+
+def _is_study(store: Store, name: str) -> bool:
+    try:
+        store.resolve_name(name)
+    except StoreError:
+        return False
+    return True
+
+
+def _grid_notes(grid: SweepGrid, left_out: list[str], metric: str) -> list[str]:
+    """What of the sweep's grid the ranking does not rest on, one line for each kind."""
+    notes = []
+    if grid.missing:
+        shown = "; ".join(",".join(f"{k}={v}" for k, v in cell.items()) for cell in grid.missing)
+        notes.append(f"{len(grid.missing)} cell(s) of the grid have no study: {shown}")
+    if left_out:
+        notes.append(
+            f"{len(left_out)} cell(s) with no finished run of {metric!r} left out: "
+            + ", ".join(left_out)
+        )
+    if grid.unmatched:
+        notes.append(
+            f"{len(grid.unmatched)} study(ies) named as cells of {grid.name!r} but not made from "
+            "their config left out: " + ", ".join(grid.unmatched)
+        )
+    return notes

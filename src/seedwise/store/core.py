@@ -15,7 +15,8 @@ transaction and hands the job to its module: opening the file
 (:mod:`~seedwise.store.transactions`), the schema and its migrations
 (:mod:`~seedwise.store.schema`), each table's rows
 (:mod:`~seedwise.store.rows`), the queries of studies and runs
-(:mod:`~seedwise.store.studies`, :mod:`~seedwise.store.runs`), what a
+(:mod:`~seedwise.store.studies`, :mod:`~seedwise.store.runs`), a sweep's
+cells (:mod:`~seedwise.store.sweeps`), what a
 study's name means (:mod:`~seedwise.store.names`) and the claim protocol
 (:mod:`~seedwise.store.claims`).
 """
@@ -37,6 +38,7 @@ from seedwise.seeding.streams import check_seed
 from seedwise.store import claims as _claims
 from seedwise.store import runs as _runs
 from seedwise.store import studies as _studies
+from seedwise.store import sweeps as _sweeps
 from seedwise.store.backup import StoreCopy, backup_store
 from seedwise.store.names import check_new_name, require_study, resolve_name
 from seedwise.store.opening import (
@@ -44,7 +46,7 @@ from seedwise.store.opening import (
     open_for_reading,
     open_for_writing,
 )
-from seedwise.store.records import StudyRecord, StudySummary
+from seedwise.store.records import StudyRecord, StudySummary, SweepGrid
 from seedwise.store.schema import read_version
 from seedwise.store.study import Study
 from seedwise.store.transactions import read_transaction, write_transaction
@@ -324,6 +326,29 @@ class Store(Closing):
         """
         with self._read() as connection:
             return _studies.list_studies(connection)
+
+    def sweep(self, name: str) -> SweepGrid:
+        """The sweep ``name``: its grid's keys and values, and its cells in the grid's order.
+
+        Read from the cells (studies named ``SWEEP/KEY=V,...``) and their
+        configs; see :mod:`seedwise.store.sweeps`.
+
+        Example:
+            >>> grid = store.sweep("lr-opt")  # doctest: +SKIP
+            >>> [(cell.study, cell.values) for cell in grid.cells]  # doctest: +SKIP
+            [('lr-opt/lr=0.1,opt=adam', {'lr': 0.1, 'opt': 'adam'}), ...]
+
+        Raises:
+            StoreError: No study is a cell of ``name``; the message lists
+                the closest sweeps.
+        """
+        with self._read() as connection:
+            return _sweeps.read_sweep(connection, self.path, name)
+
+    def sweeps(self) -> list[str]:
+        """The name of every sweep in the store, sorted."""
+        with self._read() as connection:
+            return _sweeps.list_sweeps(connection)
 
     def set_code_hash(
         self, study: str, code_hash: str, code_files: Mapping[str, str] | None = None

@@ -9,8 +9,12 @@ with ``@`` is a selector, never a study's name (:func:`check_new_name`).
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from seedwise.errors import StoreError, UsageError
 from seedwise.experiment.values import CONFIG_KEY
@@ -20,12 +24,15 @@ __all__ = [
     "LAST_STUDY",
     "MAX_STUDY_NAME",
     "SELECTOR_MARK",
+    "cell_name",
     "check_new_name",
     "check_study_name",
+    "closest_names",
     "require_study",
     "resolve_name",
     "sweep_of",
     "unknown_study",
+    "value_text",
 ]
 
 #: What :func:`resolve_name` reads as the study that most recently began or stored a run.
@@ -55,6 +62,35 @@ def sweep_of(name: str) -> str | None:
     sweep, separator, cell = name.partition(SWEEP_SEPARATOR)
     key, equals, _ = cell.partition("=")
     return sweep if separator and sweep and equals and CONFIG_KEY.match(key) else None
+
+
+# Characters of the hash that ends a cell's name cut to fit MAX_STUDY_NAME.
+_HASH_CHARS = 10
+
+
+def value_text(value: Any) -> str:
+    """A grid value as a cell's name shows it: a str as it is, anything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def cell_name(sweep: str, cell: Mapping[str, Any]) -> str:
+    """``SWEEP/KEY=V,KEY2=V2``: the study name of one cell of sweep ``sweep``.
+
+    A name longer than a study's name may be (100 characters) is cut, and a
+    hash of the whole name ends it (``SWEEP/lr=0.1,...~1a2b3c4d5e``): stable,
+    and distinct for distinct cells.
+    """
+    full = (
+        sweep
+        + SWEEP_SEPARATOR
+        + ",".join(f"{key}={value_text(value)}" for key, value in cell.items())
+    )
+    if len(full) <= MAX_STUDY_NAME:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:_HASH_CHARS]
+    return f"{full[: MAX_STUDY_NAME - _HASH_CHARS - 1]}~{digest}"
 
 
 def check_study_name(name: object) -> str:
@@ -159,11 +195,19 @@ def require_study(connection: sqlite3.Connection, path: Path, study: str) -> Non
 def unknown_study(connection: sqlite3.Connection, path: Path, name: object) -> StoreError:
     """The error for a study the store does not hold, listing the closest known names."""
     names = [str(row[0]) for row in connection.execute("SELECT name FROM studies ORDER BY name")]
-    if not names:
-        known = f"{str(path)!r} holds no studies yet"
-    else:
-        close = difflib.get_close_matches(str(name), names, n=_LISTED, cutoff=0.5)
-        listed = close + [n for n in names if n not in close][: _LISTED - len(close)]
-        more = f" and {len(names) - len(listed)} more" if len(names) > len(listed) else ""
-        known = f"one of {', '.join(map(repr, listed))}{more} (see `seedwise ls`)"
+    known = closest_names(str(name), names) or f"{str(path)!r} holds no studies yet"
     return StoreError(f"Unknown study. Received: study={name!r}; expected {known}")
+
+
+def closest_names(name: str, names: list[str]) -> str:
+    """``one of 'a', 'b' and 3 more (see `seedwise ls`)``: the known names closest to ``name``.
+
+    Returns:
+        The phrase, or ``""`` when ``names`` is empty.
+    """
+    if not names:
+        return ""
+    close = difflib.get_close_matches(name, names, n=_LISTED, cutoff=0.5)
+    listed = close + [n for n in names if n not in close][: _LISTED - len(close)]
+    more = f" and {len(names) - len(listed)} more" if len(names) > len(listed) else ""
+    return f"one of {', '.join(map(repr, listed))}{more} (see `seedwise ls`)"

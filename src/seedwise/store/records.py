@@ -1,4 +1,4 @@
-"""The store's own records: a study's definition, and a study with its counts for ``ls``.
+"""The store's own records: a study's definition, a study with its counts for ``ls``, a sweep.
 
 Runs are :class:`seedwise.records.RunRecord`; :mod:`seedwise.store.rows`
 encodes and decodes every row.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["StudyRecord", "StudySummary"]
+__all__ = ["StudyRecord", "StudySummary", "SweepCell", "SweepGrid"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,52 @@ class StudySummary:
     def total(self) -> int:
         """The number of stored runs, whatever their status."""
         return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class SweepCell:
+    """One cell of a sweep: its study and its value of each grid key.
+
+    Attributes:
+        study: The cell's study name (``SWEEP/KEY=V,...``).
+        values: Its value of each grid key, in the grid's key order, as
+            stored in its config (typed: ``0.1``, ``"adam"``, ``[64, 64]``).
+        labels: The same values as the cell's name shows them (``"0.1"``,
+            ``"adam"``, ``"[64,64]"``).
+    """
+
+    study: str
+    values: dict[str, Any]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SweepGrid:
+    """A sweep as its cells in the store show it: the grid's keys, values and cells.
+
+    Attributes:
+        name: The sweep's name.
+        keys: The grid's keys, in the order of the cells' names.
+        values: Each key's values (as the names show them), in the grid's
+            order: the order of the cells' creation, which is the grid's
+            order for a sweep run once.
+        cells: The cells, in the grid's order (the last key fastest).
+        missing: Each combination of the keys' values with no cell, as
+            ``{key: label}`` (a value no cell has is not known).
+        unmatched: Studies named as cells of the sweep whose name is not
+            made from their config by the grid's keys (a ``run --name`` that
+            looks like a cell, or a cell of another grid of the same name);
+            they are not cells.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    values: dict[str, tuple[str, ...]]
+    cells: tuple[SweepCell, ...]
+    missing: tuple[dict[str, str], ...] = ()
+    unmatched: tuple[str, ...] = ()
+
+    @property
+    def studies(self) -> list[str]:
+        """The cells' study names, in the grid's order."""
+        return [cell.study for cell in self.cells]
