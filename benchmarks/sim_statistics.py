@@ -25,7 +25,10 @@ four tables (figures in docs/statistics.md), each measured here, none typed in:
    and before (the t / bootstrap-t hull cut to [0, 1]), with the betting
    interval for bounded values on every sample as the alternative weighed;
 8. plans from pilots of accuracies where one run in five diverges, with the
-   power they claim and the real power of the planned study.
+   power they claim and the real power of the planned study;
+9. the geometric mean's interval (``summarize(..., geometric=True)``) on
+   positive values that span orders of magnitude, beside the interval of the
+   arithmetic mean, each against its own true value.
 
 Every draw comes from a seeded ``numpy.random.Generator``.
 """
@@ -421,12 +424,59 @@ def plan_shapes_table(pilots: int) -> None:
             )
 
 
+_LOG_MIX = 0.8 * np.log(1e-4) + 0.2 * np.log(1e-1)
+POSITIVE_SHAPES: dict[str, tuple[Draw, float, float]] = {
+    # name: (draw, true geometric mean, true mean)
+    "lognormal(0, 1)": (lambda g, s: g.lognormal(0.0, 1.0, s), 1.0, float(np.exp(0.5))),
+    "lognormal(0, 3)": (lambda g, s: g.lognormal(0.0, 3.0, s), 1.0, float(np.exp(4.5))),
+    "log-uniform on [1e-5, 1e-1]": (
+        lambda g, s: 10.0 ** g.uniform(-5.0, -1.0, s),
+        1e-3,
+        float((1e-1 - 1e-5) / (4.0 * np.log(10.0))),
+    ),
+    "MSE: 1 in 5 runs at 1e-1, else 1e-4 (lognormal, sd 0.3)": (
+        lambda g, s: np.where(g.random(s) < 0.2, 1e-1, 1e-4) * g.lognormal(0.0, 0.3, s),
+        float(np.exp(_LOG_MIX)),
+        float((0.2 * 1e-1 + 0.8 * 1e-4) * np.exp(0.045)),
+    ),
+}
+
+
+def geometric_table(samples: int, resamples: int) -> None:
+    """Table 9: the geometric mean's interval and the arithmetic mean's, each on its own truth."""
+    print(f"\n## 9. positive values over orders of magnitude ({samples} samples per cell)")
+    print(
+        "| shape | n | geometric mean: coverage | median width / geometric mean "
+        "| mean: coverage | median width / mean | no interval |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, (draw, true_geometric, true_mean) in POSITIVE_SHAPES.items():
+        for n in (5, 10, 20, 30):
+            x = draw(np.random.default_rng(n), (samples, n))
+            summaries = [
+                summarize(values, metric="mse", n_resamples=resamples, geometric=True)
+                for values in x
+            ]
+            cells = []
+            for truth, part in ((true_geometric, "geometric_mean_ci"), (true_mean, "mean_ci")):
+                intervals = [getattr(s, part) for s in summaries]
+                shown = [i for i in intervals if i.low is not None and i.high is not None]
+                if not shown:
+                    cells.append("n/a | n/a")
+                    continue
+                covered = np.mean([i.low <= truth <= i.high for i in shown])
+                width = np.median([(i.high - i.low) / truth for i in shown])
+                cells.append(f"{covered:.1%} | {width:.3g}")
+            none = np.mean([s.mean_ci.low is None for s in summaries])
+            print(f"| {name} | {n} | {cells[0]} | {cells[1]} | {none:.1%} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=1_000, help="samples per cell")
     parser.add_argument("--resamples", type=int, default=999, help="bootstrap resamples")
     parser.add_argument("--pilots", type=int, default=100, help="pilots per plan row")
-    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4, 5, 6, 7, 8), help="one table")
+    parser.add_argument("--only", type=int, choices=tuple(range(1, 10)), help="one table")
     args = parser.parse_args()
     tables = {
         1: lambda: coverage_table(args.samples, args.resamples),
@@ -437,6 +487,7 @@ def main() -> None:
         6: lambda: few_seeds_table(args.samples),
         7: lambda: mixed_table(args.samples, args.resamples),
         8: lambda: plan_shapes_table(args.pilots),
+        9: lambda: geometric_table(args.samples, args.resamples),
     }
     for number, table in tables.items():
         if args.only in (None, number):

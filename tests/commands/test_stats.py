@@ -247,3 +247,19 @@ def test_a_declared_range_bounds_summary_and_compare_and_refuses_values_outside(
         assert "expected values in [0, 0.5]" in line
     assert main(["summary", "better", *store, "--range", "1,0"]) == 2
     assert "Received: '1,0'; expected e.g. 0,1" in capsys.readouterr().err
+
+
+def test_summary_takes_the_geometric_mean_and_the_interval_for_any_shape(
+    scored_studies: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--store", scored_studies, "--metric", "accuracy"]
+    assert main(["summary", "better", *store, "--geometric", "--any-shape", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)["accuracy"]
+    assert printed["geometric_mean_ci"]["method"].startswith("exp of the interval of the mean")
+    assert printed["mean_ci"]["method"] == "betting interval for values in [0, 1], any shape"
+    assert main(["summary", "better", *store]) == 0
+    assert "geometric mean" not in capsys.readouterr().out
+    assert main(["summary", "better", *store, "--metric", "widgets", "--any-shape"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "An interval for any shape needs the range of 'widgets'" in captured.err

@@ -96,3 +96,32 @@ def test_compare_keeps_differences_within_the_declared_range() -> None:
         assert -1.0 <= interval.low <= interval.high <= 1.0
     with pytest.raises(UsageError, match=r"Received: -0\.5"):
         compare(a, np.append(b[:-1], -0.5), metric="score", value_range=(0, 1))
+
+
+def test_any_shape_covers_means_that_rest_on_failures_a_sample_did_not_show() -> None:
+    # One run in five diverges to chance level (true mean 0.74): 10.7% of 10-run samples
+    # see no diverged run and look trained, so the default interval covers about 90%.
+    rng = np.random.default_rng(11)
+    diverged = rng.random((200, 10)) < 0.2
+    x = np.where(diverged, rng.binomial(200, 0.1, (200, 10)), rng.binomial(200, 0.9, (200, 10)))
+    samples = x / 200.0
+    chosen = [summarize(v, metric="accuracy", any_shape=True).mean_ci for v in samples]
+    assert all("any shape" in interval.method for interval in chosen)
+    covered = [interval.contains(0.74) for interval in chosen]
+    assert np.mean(covered) >= 0.95
+    clean = samples[~diverged.any(axis=1)]
+    assert clean.shape[0] > 5  # samples that look trained, and are covered all the same
+    assert all(
+        summarize(v, metric="accuracy", any_shape=True).mean_ci.contains(0.74) for v in clean
+    )
+
+
+def test_any_shape_needs_a_range_with_both_bounds() -> None:
+    with pytest.raises(UsageError, match="Received: a lower bound of 0 only"):
+        summarize([1.0, 2.0, 3.0, 4.0, 5.0], metric="loss", any_shape=True)
+    with pytest.raises(UsageError, match="Received: no bounds"):
+        summarize([-1.0, 2.0, 3.0, 4.0, 5.0], metric="reward", any_shape=True)
+    declared = summarize([1.0, 2.0, 3.0, 4.0, 5.0], value_range=(0, 10), any_shape=True)
+    assert declared.mean_ci.method == "betting interval for values in [0, 10], any shape"
+    with pytest.raises(UsageError, match="any_shape is True or False"):
+        summarize(MIXED, metric="accuracy", any_shape=1)  # type: ignore[arg-type]

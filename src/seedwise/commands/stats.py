@@ -60,7 +60,11 @@ def summary_command(args: argparse.Namespace) -> int:
     """Summaries of a study's metrics with intervals."""
     with _open(args) as store:
         result = store.study(args.study).summary(
-            args.metric, seed=args.seed, value_range=args.range
+            args.metric,
+            seed=args.seed,
+            value_range=args.range,
+            geometric=args.geometric,
+            any_shape=args.any_shape,
         )
     return _print(result, args)
 
@@ -144,6 +148,24 @@ def add_stats_parsers(commands: Any) -> None:
     summary.add_argument("study", help="the study's name (see seedwise ls)")
     summary.add_argument("--metric", help="only this metric")
     add_range_option(summary)
+    summary.add_argument(
+        "--geometric",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "add the geometric mean and its interval for positive metrics (default: where the "
+            "values span 3 orders of magnitude; --no-geometric: never)"
+        ),
+    )
+    summary.add_argument(
+        "--any-shape",
+        action="store_true",
+        help=(
+            "the interval of the mean that holds for any distribution in the range (the "
+            "betting interval): it covers means that rest on rare diverged runs, at several "
+            "times the width; needs a range (--range, or 0,1 for accuracy, ...)"
+        ),
+    )
     _add_details_and_seed(
         summary, "add the standard error, the t-interval of the mean and the IQR", "bootstrap"
     )

@@ -28,7 +28,15 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["MIXED_MIN_N", "RARE_MODE", "SEEN", "SEE_RUNS", "betting_interval", "looks_mixed"]
+__all__ = [
+    "MIXED_MIN_N",
+    "RARE_MODE",
+    "SEEN",
+    "SEE_RUNS",
+    "betting_interval",
+    "looks_mixed",
+    "orders_apart",
+]
 
 #: A failure mode this common (one run in five diverges) ...
 RARE_MODE = 0.2
@@ -49,6 +57,10 @@ MIXED_MIN_N = 10
 _GAP_OF_RANGE = 0.25
 _GAP_OF_SPREAD = 8.0
 
+# Positive values with no upper bound are clusters when the gap between
+# them, on the log scale, is at least one order of magnitude.
+_GAP_OF_ORDERS = 1.0
+
 # Candidate means per unit of the range, and the bets' truncation (WSR: c).
 _GRID = 4_000
 _TRUNCATE = 0.5
@@ -68,6 +80,26 @@ def looks_mixed(x: NDArray[np.float64], low: float, high: float) -> tuple[int, f
         low: The lowest value the metric can take.
         high: The highest.
     """
+    return _clusters(x, _GAP_OF_RANGE * (high - low))
+
+
+def orders_apart(x: NDArray[np.float64]) -> tuple[int, float] | None:
+    """Whether positive values fall in two clusters orders of magnitude apart, or None.
+
+    :func:`looks_mixed` on the base-10 logarithms, with a gap of at least
+    one order of magnitude: a loss that diverged to 0.1 beside runs at
+    1e-4. Returns ``(runs in the smaller cluster, the gap in orders of
+    magnitude)``.
+
+    Args:
+        x: Finite values above 0, at least 2.
+    """
+    import numpy as np
+
+    return _clusters(np.log10(x), _GAP_OF_ORDERS)
+
+
+def _clusters(x: NDArray[np.float64], min_gap: float) -> tuple[int, float] | None:
     import numpy as np
 
     ordered = np.sort(x)
@@ -80,7 +112,7 @@ def looks_mixed(x: NDArray[np.float64], low: float, high: float) -> tuple[int, f
     spread = max(
         float(np.std(part, ddof=1)) if part.shape[0] > 1 else 0.0 for part in (below, above)
     )
-    if gap < _GAP_OF_RANGE * (high - low) or gap < _GAP_OF_SPREAD * spread:
+    if gap < min_gap or gap < _GAP_OF_SPREAD * spread:
         return None
     return min(below.shape[0], above.shape[0]), gap
 

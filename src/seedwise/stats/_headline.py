@@ -22,7 +22,7 @@ import math
 import warnings
 from typing import TYPE_CHECKING
 
-from seedwise.stats._bounded import MIXED_MIN_N, betting_interval, looks_mixed
+from seedwise.stats._bounded import MIXED_MIN_N, betting_interval, looks_mixed, orders_apart
 from seedwise.stats._intervals import (
     Interval,
     no_interval_reason,
@@ -41,6 +41,7 @@ __all__ = [
     "SMALL_N",
     "clustered_interval",
     "difference_interval",
+    "few_runs_orders_apart",
     "mean_interval",
     "median_interval",
     "proportion_interval",
@@ -85,6 +86,34 @@ def mean_interval(
         The interval, or an undefined one with the reason.
     """
     return _hull((x,), confidence, n_resamples, rng, scale)
+
+
+def few_runs_orders_apart(x: NDArray[np.float64]) -> str | None:
+    """Why positive values give no interval of their mean: clusters orders apart, few runs.
+
+    None unless every value is above 0, there are fewer than ``MIXED_MIN_N``
+    and they fall in two clusters at least an order of magnitude apart
+    (``_bounded.orders_apart``): a loss that diverged beside runs that
+    trained. The mean (and the geometric mean) then rests on how often the
+    far cluster turns up, which so few runs cannot say, and the bootstrap-t
+    of such a sample reaches hundreds of times past its largest value.
+
+    Args:
+        x: Finite values.
+    """
+    n = int(x.shape[0])
+    if n >= MIXED_MIN_N or n < 2 or float(x.min()) <= 0.0:
+        return None
+    apart = orders_apart(x)
+    if apart is None:
+        return None
+    far, orders = apart
+    return (
+        f"{far} of {n} runs {'lies' if far == 1 else 'lie'} {orders:.2g} orders of magnitude "
+        f"away from the rest (diverged or failed runs?): from {n} runs that include such runs "
+        f"the mean cannot be pinned down, since it rests on how often they happen; at least "
+        f"{MIXED_MIN_N} runs are needed, and the median and the runs' values say more"
+    )
 
 
 def clustered_interval(

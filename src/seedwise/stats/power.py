@@ -11,10 +11,13 @@ that probability, and says how many pilot runs it rests on.
 A pilot's spread is also only what its runs showed: 5 runs miss a failure
 mode of one run in five (diverged runs) with probability 0.8**5 = 33%, and
 a plan from the small spread of the runs that trained promised power 0.9
-where the real power was 0.4. So a plan from a pilot of fewer than
-``SEE_RUNS = 17`` runs asks for at least 17 (they see such a failure mode
-with probability 97.7%, and the rank test then copes with it), and every
-plan names the assumption it rests on.
+where the real power was 0.4. A plan of 4 runs from a 20-run pilot that
+saw no failure had a real power of 0.43 where such failures were 1 in 5.
+So a plan from pilot runs asks for at least ``SEE_RUNS = 17`` runs (they
+see such a failure mode with probability 97.7%, and the rank test then
+copes with it), whatever the pilot's size, and every plan names the
+assumption it rests on. A plan from a standard deviation the user gives
+has no pilot runs to doubt, and no minimum.
 """
 
 from __future__ import annotations
@@ -312,7 +315,7 @@ def sample_size(
 
 def _least(pilot: int | None) -> int:
     """The fewest runs a plan from a pilot of ``pilot`` runs may ask for (see the module)."""
-    return SEE_RUNS if pilot is not None and pilot < SEE_RUNS else 0
+    return SEE_RUNS if pilot is not None else 0
 
 
 def _assumption(pilot: int, what: str) -> str:
@@ -322,7 +325,9 @@ def _assumption(pilot: int, what: str) -> str:
         missed = 1.0 - (1.0 - SEEN) ** (1.0 / pilot)
         return (
             f"{rests}; a failure mode (diverged runs) rarer than 1 in {round(1.0 / missed)} "
-            "could hide from them"
+            f"could hide from them, so the plan asks for at least {SEE_RUNS} {what}, which see "
+            f"a failure mode of 1 in {round(1 / RARE_MODE)} with probability "
+            f"{1.0 - (1.0 - RARE_MODE) ** SEE_RUNS:.1%}"
         )
     return (
         f"{rests}; they miss a failure mode of 1 in {round(1 / RARE_MODE)} (diverged runs) "

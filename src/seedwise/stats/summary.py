@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
+from seedwise.stats._bounded import betting_interval
 from seedwise.stats._data import (
     check_level,
     check_positive_int,
@@ -14,7 +15,12 @@ from seedwise.stats._data import (
     root_seed,
     to_finite,
 )
-from seedwise.stats._headline import clustered_interval, mean_interval, median_interval
+from seedwise.stats._headline import (
+    clustered_interval,
+    few_runs_orders_apart,
+    mean_interval,
+    median_interval,
+)
 from seedwise.stats._intervals import Interval, clip_interval, no_spread, t_interval, undefined
 from seedwise.stats._range import check_range, metric_range
 from seedwise.stats.sample import Sample, check_samples, environment_notes
@@ -46,6 +52,8 @@ def summarize(
     n_failed: int | None = None,
     bootstrap_max_n: int | None = BOOTSTRAP_MAX_N,
     value_range: tuple[float, float] | None = None,
+    geometric: bool | None = None,
+    any_shape: bool = False,
 ) -> Summary:
     """Summarise one metric over repeated runs, with intervals that say their method.
 
@@ -84,13 +92,27 @@ def summarize(
             separate clusters (some diverged) get the betting interval for
             bounded values. Default: the range the values make plain
             (at least 0; [0, 1] for a proportion such as accuracy).
+        geometric: Add the geometric mean (the exponential of the mean of
+            the logarithms) and its interval (the same method, on the
+            logarithms, measured in docs/statistics.md, table 9). None adds
+            it where every value is positive and the largest is at least
+            1,000 times the smallest; True wherever every value is positive;
+            False never.
+        any_shape: The interval of the mean is the betting interval for
+            bounded values on every sample, which holds its level for every
+            distribution in the range, whatever its shape: it covers a mean
+            that rests on rare diverged runs a sample did not show, at 7 to
+            18 times the width on unimodal accuracies (docs/statistics.md,
+            table 7). Needs a range with both bounds, declared or plain.
 
     Returns:
         The ``Summary``.
 
     Raises:
         UsageError: A bad value, level, count, seed or range, a value outside
-            the declared range, or a ``metric`` that is not the sample's.
+            the declared range, a ``geometric`` that is not a bool or None,
+            ``any_shape`` without a range of two bounds, or a ``metric`` that
+            is not the sample's.
 
     Example:
         >>> s = summarize([0.31, 0.29, 0.35, 0.30, 0.33], metric="mse")
@@ -103,13 +125,20 @@ def summarize(
         check_positive_int(n_failed, name="n_failed", minimum=0)
     if bootstrap_max_n is not None:
         check_positive_int(bootstrap_max_n, name="bootstrap_max_n", minimum=1)
+    if geometric is not None and not isinstance(geometric, bool):
+        raise UsageError(
+            f"geometric is True, False or None. Received: geometric={geometric!r}; expected "
+            "None (where positive values span 3 orders of magnitude), True or False"
+        )
+    if not isinstance(any_shape, bool):
+        raise UsageError(f"any_shape is True or False. Received: any_shape={any_shape!r}")
     root = root_seed(seed)
     declared = check_range(value_range)
     samples = check_samples([values])
     if samples is None:
         return _summarize_one(
             values, metric or "value", confidence, n_resamples, root, n_failed,
-            bootstrap_max_n, None, (), declared,
+            bootstrap_max_n, None, (), declared, geometric, any_shape,
         )  # fmt: skip
     (sample,) = samples
     if metric is not None and metric != sample.metric:
@@ -121,7 +150,7 @@ def summarize(
     return _summarize_one(
         sample.values, sample.metric, confidence, n_resamples, root,
         sample.n_failed if n_failed is None else n_failed, bootstrap_max_n, sample.name, mixed,
-        declared,
+        declared, geometric, any_shape,
     )  # fmt: skip
 
 
@@ -136,6 +165,8 @@ def _summarize_one(
     study: str | None,
     mixed: tuple[str, ...],
     declared: tuple[float, float] | None,
+    geometric: bool | None,
+    any_shape: bool,
 ) -> Summary:
     import numpy as np
 
@@ -143,6 +174,12 @@ def _summarize_one(
     x = finite.values
     n = finite.n
     bounds = metric_range(x, metric, declared)
+    if any_shape and x.shape[0] and None in bounds:
+        raise UsageError(
+            f"An interval for any shape needs the range of {metric!r}. Received: "
+            f"{'no bounds' if bounds == (None, None) else 'a lower bound of 0 only'}; expected "
+            "a declared range, value_range=(LOW, HIGH) (--range LOW,HIGH)"
+        )
     notes: list[str] = list(mixed)
     if finite.n_nonfinite:
         notes.append(f"{finite.n_nonfinite} non-finite values (NaN or inf) excluded")
@@ -160,19 +197,28 @@ def _summarize_one(
     # A spread at the rounding of the values is no spread: it is printed as 0.
     std = (0.0 if no_spread(x) else float(np.std(x, ddof=1))) if n >= 2 else None
     sem = std / float(np.sqrt(n)) if std is not None else None
+    wide = n >= 2 and float(x.min()) > 0.0
+    wide = wide and float(x.max()) / float(x.min()) >= _ORDERS_OF_MAGNITUDE
     if n < 2:
         notes.append("one value: no spread and no interval")
-    elif float(x.min()) > 0.0 and float(x.max()) / float(x.min()) >= _ORDERS_OF_MAGNITUDE:
+    elif wide:
         orders = math.floor(math.log10(float(x.max()) / float(x.min())))
         notes.append(
             f"the values span {orders} orders of magnitude: the largest runs set the mean; "
-            "the median (its interval assumes nothing of the shape) or a summary of the "
-            "metric's logarithm (the geometric mean) fits such values better"
+            "the geometric mean (of the logarithms, exponentiated) and the median fit such "
+            "values better"
         )
+    geometric_mean, geometric_ci = None, None
+    if (geometric or (geometric is None and wide)) and n >= 1 and float(x.min()) > 0.0:
+        geometric_mean, geometric_ci = _geometric(x, confidence, n_resamples, root, metric)
+    elif geometric and n:
+        notes.append("no geometric mean: it needs every value above 0")
     mean_ci_t = clip_interval(t_interval(x, confidence), bounds)
     mean_ci, median_ci = _location_intervals(
         x, confidence, n_resamples, root, metric, bootstrap_max_n, bounds
     )
+    if any_shape:
+        mean_ci = _any_shape(x, bounds, confidence)
     mean: float | None = float(np.mean(x))
     if not (math.isfinite(mean) and (std is None or math.isfinite(std))):  # type: ignore[arg-type]
         # Finite values near the largest float whose sum or squares overflow.
@@ -200,7 +246,44 @@ def _summarize_one(
         confidence=confidence,
         notes=tuple(notes),
         study=study,
+        geometric_mean=geometric_mean,
+        geometric_mean_ci=geometric_ci,
     )
+
+
+def _geometric(
+    x: NDArray[np.float64], confidence: float, n_resamples: int, root: int, metric: str
+) -> tuple[float, Interval]:
+    """The geometric mean and its interval: the headline interval of the logarithms' mean."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    logs = np.log(x)
+    on_logs = mean_interval(logs, confidence, n_resamples, generator(root, "summary-log", metric))
+    method = f"exp of the interval of the mean of the logarithms ({on_logs.method})"
+    apart = few_runs_orders_apart(x)
+    if apart is not None:
+        method = "exp of the interval of the mean of the logarithms (hull of t and bootstrap-t)"
+        return float(np.exp(np.mean(logs))), undefined(method, on_logs.n, confidence, apart)
+    changes: dict[str, object] = {"method": method}
+    if on_logs.defined:
+        changes.update(low=float(np.exp(on_logs.low)), high=float(np.exp(on_logs.high)))  # type: ignore[arg-type]
+    elif logs.shape[0] >= 2 and no_spread(logs):
+        changes.update(note="the values have no spread: no interval")
+    return float(np.exp(np.mean(logs))), replace(on_logs, **changes)  # type: ignore[arg-type]
+
+
+def _any_shape(
+    x: NDArray[np.float64], bounds: tuple[float | None, float | None], confidence: float
+) -> Interval:
+    """The betting interval for bounded values, on any sample: valid for every shape."""
+    low, high = bounds
+    assert low is not None
+    assert high is not None
+    method = f"betting interval for values in [{low:g}, {high:g}], any shape"
+    bet_low, bet_high = betting_interval(x, low, high, confidence)
+    return Interval(bet_low, bet_high, confidence, method, int(x.shape[0]))
 
 
 def _location_intervals(
@@ -225,5 +308,10 @@ def _location_intervals(
         clustered = clustered_interval(x, low, high, confidence)
         if clustered is not None:
             return clustered, median_ci
+    elif low is not None:
+        apart = few_runs_orders_apart(x)
+        if apart is not None:
+            method = "hull of t and bootstrap-t"
+            return undefined(method, n, confidence, apart), median_ci
     mean_ci = mean_interval(x, confidence, n_resamples, generator(root, "summary", metric))
     return clip_interval(mean_ci, bounds), median_ci

@@ -55,6 +55,11 @@ class Summary:
         notes: Why some numbers are missing, and what was excluded.
         study: The study the runs belong to, when a sample of a study was
             summarised; else None.
+        geometric_mean: The exponential of the mean of the logarithms, when
+            asked for or when positive values span 3 orders of magnitude;
+            else None.
+        geometric_mean_ci: Its interval: the interval of the mean of the
+            logarithms, exponentiated (coverage in docs/statistics.md, table 9).
     """
 
     metric: str
@@ -76,12 +81,15 @@ class Summary:
     confidence: float
     notes: tuple[str, ...] = field(default=())
     study: str | None = None
+    geometric_mean: float | None = None
+    geometric_mean_ci: Interval | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready values (intervals as nested dicts)."""
         result = {key: value for key, value in self.__dict__.items() if key != "study"}
-        for name in ("mean_ci", "mean_ci_t", "median_ci"):
-            result[name] = getattr(self, name).to_dict()
+        for name in ("mean_ci", "mean_ci_t", "median_ci", "geometric_mean_ci"):
+            interval = getattr(self, name)
+            result[name] = None if interval is None else interval.to_dict()
         return plain_dict({"study": self.study, **result, "notes": list(self.notes)})
 
     def text(self, *, details: bool = False) -> str:
@@ -176,6 +184,9 @@ def summary_table(
     failed = label == "study" and any(s.n_failed is not None for s in summaries)
     header = [label, "n", *(["failed"] if failed else []), "mean", f"{level} CI of the mean"]
     header += ["median", f"{level} CI of the median", "std", "min, max"]
+    geometric = any(s.geometric_mean_ci is not None for s in summaries)
+    if geometric:
+        header += ["geometric mean", f"{level} CI of the geometric mean"]
     if details:
         header += ["se", f"{level} t-interval of the mean", "IQR (25th, 75th)"]
     rows = []
@@ -190,11 +201,13 @@ def summary_table(
         ]
         row.append(f(s.std))
         row.append("n/a" if s.min is None else f"{f(s.min)}, {f(s.max)}")
+        if geometric:
+            row += [f(s.geometric_mean), interval_cell(s.geometric_mean_ci, level=False)]
         if details:
             row += [f(s.sem), interval_cell(s.mean_ci_t, level=False)]
             row.append("n/a" if s.q1 is None else f"{f(s.q1)}, {f(s.q3)}")
         rows.append(tuple(row))
-    numbers = {"n", "failed", "mean", "median", "std", "se"}
+    numbers = {"n", "failed", "mean", "median", "std", "se", "geometric mean"}
     numeric = tuple(index for index, title in enumerate(header) if title in numbers)
     return Table(tuple(header), tuple(rows), numeric=numeric)
 
@@ -210,6 +223,9 @@ def interval_notes(
         {f"mean: {s.mean_ci.method}; median: {s.median_ci.method}" for s in summaries if s.n}
     )
     lines = [f"intervals: {method}" for method in methods]
+    lines += sorted(
+        {f"geometric mean: {s.geometric_mean_ci.method}" for s in summaries if s.geometric_mean_ci}
+    )
     if details:
         lines.append(
             "the CI of the mean is the one to quote (its coverage was measured, "
@@ -218,9 +234,12 @@ def interval_notes(
     for s in summaries:
         who = s.metric if label == "metric" else (s.study or s.metric)
         lines.extend(f"{who}: {note}" for note in s.notes)
+        located = [("mean", s.mean_ci), ("median", s.median_ci)]
+        if s.geometric_mean_ci is not None:
+            located.append(("geometric mean", s.geometric_mean_ci))
         lines.extend(
             f"{who}: interval of the {what}: {interval.note}"
-            for what, interval in (("mean", s.mean_ci), ("median", s.median_ci))
+            for what, interval in located
             if interval.note and s.n
         )
     return lines

@@ -349,6 +349,8 @@ class Study(Closing):
         *,
         seed: int = 0,
         value_range: tuple[float, float] | None = None,
+        geometric: bool | None = None,
+        any_shape: bool = False,
     ) -> Summaries:
         """Summaries of every metric (or the ones named) over the finished runs, read once.
 
@@ -360,6 +362,11 @@ class Study(Closing):
             seed: The seed of the bootstrap.
             value_range: ``(low, high)``, the values every metric summarised
                 can take (``seedwise.summarize``); None: what the values make plain.
+            geometric: Add the geometric mean: True for every metric with
+                positive values, False never, None where positive values
+                span 3 orders of magnitude (``seedwise.summarize``).
+            any_shape: The interval of the mean that holds for any shape in
+                the range (``seedwise.summarize``).
 
         Returns:
             The ``Summaries``, labelled with the study's name and its number
@@ -375,7 +382,13 @@ class Study(Closing):
             names = [metrics] if isinstance(metrics, str) else list(metrics)
         return Summaries(
             {
-                name: summarize(self.sample(name, runs), seed=seed, value_range=value_range)
+                name: summarize(
+                    self.sample(name, runs),
+                    seed=seed,
+                    value_range=value_range,
+                    geometric=geometric,
+                    any_shape=any_shape,
+                )
                 for name in names
             },
             study=self.name,
