@@ -22,6 +22,7 @@ from seedwise._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from seedwise import errors as errors
+    from seedwise import optuna as optuna
     from seedwise.check import Cause as Cause
     from seedwise.check import CheckResult as CheckResult
     from seedwise.check import Divergence as Divergence

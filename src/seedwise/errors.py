@@ -23,6 +23,7 @@ __all__ = [
     "StoreRowError",
     "StoreRowWarning",
     "SweepInterrupted",
+    "TrialFailedError",
     "UntrustedExperimentError",
     "UsageError",
 ]
@@ -87,6 +88,14 @@ class StoreRowError(StoreError):
 
     Raised by the one place that decodes rows, ``seedwise.store.rows``; the
     message names the table, the column, the study and the repeat.
+    """
+
+
+class TrialFailedError(SeedwiseError):
+    """Every run of a tuner's trial failed, so the trial has no value to return.
+
+    Raised by ``seedwise.optuna``'s objective: Optuna marks the trial failed
+    and stops ``optimize`` unless told to go on (``catch=(TrialFailedError,)``).
     """
 
 

@@ -64,6 +64,10 @@ class RunOptions:
         on_start: Called once the study is open, before the first run, with
             the finished runs already stored among the repeats covered.
         on_record: Called with each run's record once it is stored.
+        keep_claiming: Asked before each new claim, with ``until_ci``'s rule
+            if any; once either says False, no more repeats start (running
+            ones finish and are stored). A tuner's stopping rule
+            (``seedwise.optuna``'s racing) comes in here.
 
     Raises:
         UsageError: A value out of range.
@@ -83,6 +87,7 @@ class RunOptions:
     metric: str | None = None
     on_start: Callable[[list[RunRecord]], None] | None = field(default=None, compare=False)
     on_record: Callable[[RunRecord], None] | None = field(default=None, compare=False)
+    keep_claiming: Callable[[], bool] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # A path given as text is the same store: equal options either way.

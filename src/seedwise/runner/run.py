@@ -247,7 +247,7 @@ def _sweep(
                 retry_failed=options.retry_failed,
                 max_failures=options.max_failures,
                 on_record=observe,
-                keep_claiming=None if rule is None else rule.keep_claiming,
+                keep_claiming=_keep_claiming(rule, options.keep_claiming),
                 stop=stop,
             )
             outcome.runs = [r for r in opened.runs(spec.name) if r.repeat < options.repeats]
@@ -255,6 +255,18 @@ def _sweep(
         if not swept:
             executor.shutdown()
     return outcome
+
+
+def _keep_claiming(
+    rule: UntilInterval | None, given: Callable[[], bool] | None
+) -> Callable[[], bool] | None:
+    """The question asked before each claim: ``until_ci``'s rule and the caller's, both."""
+    asked = [ask for ask in (None if rule is None else rule.keep_claiming, given) if ask]
+    if not asked:
+        return None
+    if len(asked) == 1:
+        return asked[0]
+    return lambda: all(ask() for ask in asked)
 
 
 def run_study(spec: StudySpec, options: RunOptions) -> StudyRun:

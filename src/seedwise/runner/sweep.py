@@ -39,6 +39,7 @@ __all__ = [
     "SweepRun",
     "SweepStudies",
     "cell_name",
+    "check_sweep_name",
     "grid_cells",
     "prepare_sweep",
     "run_sweep",
@@ -53,6 +54,27 @@ _MAX_SWEEP_NAME = 60
 
 # sweep()'s own keywords; the others are run()'s, split as run() splits them.
 _SWEEP_KEYWORDS = ("fn_or_ref", "grid", "config", "name")
+
+
+def check_sweep_name(name: object) -> str:
+    """``name``, if it may name a sweep: a study's name of at most 60 characters, without ``/``.
+
+    Raises:
+        UsageError: Anything else, named in one line.
+    """
+    name = check_study_name(name)
+    if SWEEP_SEPARATOR in name:
+        raise UsageError(
+            f"A sweep's name must not hold {SWEEP_SEPARATOR!r}, which ends it in its cells' "
+            f"names. Received: name={name!r}; expected a name such as 'lr-grid'"
+        )
+    if len(name) > _MAX_SWEEP_NAME:
+        raise UsageError(
+            f"A sweep's name may have at most {_MAX_SWEEP_NAME} characters, so that its "
+            f"cells' names can start with it. Received: name={name[:20]!r}... "
+            f"({len(name)} characters); expected a shorter name"
+        )
+    return name
 
 
 def grid_cells(
@@ -124,18 +146,7 @@ def prepare_sweep(
     shared = dict(config or {})
     cells = grid_cells(grid, shared)
     if name is not None:
-        check_study_name(name)
-        if SWEEP_SEPARATOR in name:
-            raise UsageError(
-                f"A sweep's name must not hold {SWEEP_SEPARATOR!r}, which ends it in its cells' "
-                f"names. Received: name={name!r}; expected a name such as 'lr-grid'"
-            )
-        if len(name) > _MAX_SWEEP_NAME:
-            raise UsageError(
-                f"A sweep's name may have at most {_MAX_SWEEP_NAME} characters, so that its "
-                f"cells' names can start with it. Received: name={name[:20]!r}... "
-                f"({len(name)} characters); expected a shorter name"
-            )
+        check_sweep_name(name)
     if name is None:
         first = prepare_study(fn_or_ref, config={**shared, **cells[0]}, **study)
         whole = {"config": shared, "grid": {key: list(values) for key, values in grid.items()}}
