@@ -41,11 +41,12 @@ from seedwise.runner.options import RunOptions, split_keywords
 from seedwise.runner.run import refuse_inside_loading, run_study
 from seedwise.runner.spec import prepare_study
 from seedwise.runner.study_loop import StudyRun
-from seedwise.runner.sweep import cell_name, check_sweep_name
+from seedwise.runner.sweep import check_sweep_name
 from seedwise.runner.tasks import StudySettings
 from seedwise.seeding import check_seed
 from seedwise.stats._data import check_level
 from seedwise.stats.sequential import MIXTURE_RUNS, confidence_sequence
+from seedwise.store.names import cell_name
 
 if TYPE_CHECKING:
     import os
