@@ -7,12 +7,17 @@ from pathlib import Path
 
 import pytest
 
+import seedwise
 from seedwise.cli import main
+from seedwise.runner.sweep import grid_cells
 from seedwise.stats import rank
 from seedwise.store import Store
+from seedwise.store.names import cell_name
 from tests.report.conftest import add_study
 
 NAMES = ("lr-small", "lr-mid", "lr-big")
+GRID = {"lr": [0.1, 0.01], "opt": ["sgd", "adam"]}
+CELLS = [cell_name("grid", cell) for cell in grid_cells(GRID)]
 
 
 @pytest.fixture
@@ -22,7 +27,42 @@ def store_path(tmp_path: Path) -> Path:
     with Store(path) as store:
         for index, name in enumerate(NAMES):
             add_study(store, name, index, runs=8, failed=[7] if index == 1 else ())
+        # A 2 x 2 sweep, begun in the grid's order; by name lr=0.01 would come first.
+        for index, cell in enumerate(grid_cells(GRID)):
+            add_study(store, CELLS[index], index, runs=6, config={"epochs": 3, **cell})
     return path
+
+
+def test_rank_of_a_sweep_ranks_its_cells(
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["rank", "grid", "--store", str(store_path), "--metric", "mse", "--json"]
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with Store(store_path) as store:
+        expected = rank(*(store.study(name).sample("mse") for name in CELLS))
+        assert store.sweep("grid").studies == CELLS
+    assert printed == json.loads(json.dumps(expected.to_dict()))
+    assert [cell["label"] for cell in printed["cells"]] == CELLS[::-1]
+    # The same from Python, by the sweep's name.
+    again = seedwise.rank("grid/", metric="mse", store=store_path)
+    assert json.loads(json.dumps(again.to_dict())) == printed
+
+
+def test_rank_of_an_incomplete_sweep_names_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        for index, cell in enumerate(grid_cells(GRID)[:3]):
+            # The third cell has only failed runs: no value of mse.
+            failed = range(4) if index == 2 else ()
+            add_study(store, CELLS[index], index, runs=4, config=cell, failed=failed)
+    assert main(["rank", "grid", "--store", str(path), "--metric", "mse"]) == 0
+    out = capsys.readouterr().out
+    assert "1 cell(s) of the grid have no study: lr=0.01,opt=adam" in out
+    assert "1 cell(s) with no finished run of 'mse' left out: grid/lr=0.01,opt=sgd" in out
+    assert "grid/lr=0.1,opt=adam" in out
 
 
 def test_rank_json_is_the_library_ranking(
@@ -57,7 +97,9 @@ def test_rank_text_has_the_table_the_test_and_the_best(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["lr-small"], "rank needs two or more studies. Received: 1"),
+        (["lr-small"], "'lr-small' is a study, not a sweep"),
+        (["nope"], "Unknown sweep. Received: sweep='nope'; expected one of 'grid'"),
+        (["grid", "--metric", "f1"], "f1"),
         (["lr-small", "lr-small"], "rank takes each study once"),
         (["lr-small", "nope"], "nope"),
         (["lr-small", "lr-big", "--metric", "f1"], "f1"),

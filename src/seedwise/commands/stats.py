@@ -27,6 +27,7 @@ from seedwise.stats import (
     rank,
 )
 from seedwise.store import Store, open_store
+from seedwise.store.analysis import rank_sweep
 from seedwise.store.study import Study
 
 __all__ = ["add_stats_parsers"]
@@ -92,11 +93,11 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def rank_command(args: argparse.Namespace) -> int:
-    """Rank studies run on the same seeds: the table, the Friedman test, the best group."""
-    if len(args.studies) < 2:
-        raise UsageError(
-            f"rank needs two or more studies. Received: {len(args.studies)}; expected A B [C ...]"
-        )
+    """Rank a sweep's cells, or studies run on the same seeds: the table, Friedman, the best."""
+    if len(args.studies) == 1:
+        with _open(args) as store:
+            result = rank_sweep(store, args.studies[0], args.metric, goal=args.goal, seed=args.seed)
+        return _print(result, args)
     if len(set(args.studies)) != len(args.studies):
         raise UsageError(
             f"rank takes each study once. Received: {' '.join(args.studies)}; "
@@ -193,9 +194,12 @@ def add_stats_parsers(commands: Any) -> None:
 
     ranking = commands.add_parser(
         "rank",
-        help="rank studies run on the same seeds: means, mean ranks, Friedman, tied for best",
+        help="rank a sweep's cells, or studies run on the same seeds: means, mean ranks, "
+        "Friedman, tied for best",
     )
-    ranking.add_argument("studies", nargs="+", metavar="STUDY", help="two or more studies")
+    ranking.add_argument(
+        "studies", nargs="+", metavar="NAME", help="a sweep, or two or more studies"
+    )
     ranking.add_argument("--metric", help="the metric (default: the first one returned)")
     add_goal_option(ranking)
     ranking.add_argument(
