@@ -40,10 +40,16 @@ def test_rank_of_a_sweep_ranks_its_cells(
     assert main(args) == 0
     printed = json.loads(capsys.readouterr().out)
     with Store(store_path) as store:
-        expected = rank(*(store.study(name).sample("mse") for name in CELLS))
+        labels = [{key: str(value) for key, value in cell.items()} for cell in grid_cells(GRID)]
+        expected = rank(*(store.study(name).sample("mse") for name in CELLS), grid=labels)
         assert store.sweep("grid").studies == CELLS
     assert printed == json.loads(json.dumps(expected.to_dict()))
     assert [cell["label"] for cell in printed["cells"]] == CELLS[::-1]
+    # mse falls with the cell's index: lr=0.01 and opt=adam are the best values.
+    assert [(e["key"], e["best"]) for e in printed["marginals"]] == [
+        ("lr", "0.01"),
+        ("opt", "adam"),
+    ]
     # The same from Python, by the sweep's name.
     again = seedwise.rank("grid/", metric="mse", store=store_path)
     assert json.loads(json.dumps(again.to_dict())) == printed
@@ -63,6 +69,9 @@ def test_rank_of_an_incomplete_sweep_names_what_is_missing(
     assert "1 cell(s) of the grid have no study: lr=0.01,opt=adam" in out
     assert "1 cell(s) with no finished run of 'mse' left out: grid/lr=0.01,opt=sgd" in out
     assert "grid/lr=0.1,opt=adam" in out
+    # Only lr=0.1 has cells with runs: lr has no effect to measure; opt is measured at lr=0.1.
+    assert "lr: one value (0.1): no effect to measure" in out
+    assert "opt: tied for best: adam, sgd" in out  # 4 seeds cannot tell them apart
 
 
 def test_rank_json_is_the_library_ranking(
@@ -100,6 +109,7 @@ def test_rank_text_has_the_table_the_test_and_the_best(
         (["lr-small"], "'lr-small' is a study, not a sweep"),
         (["nope"], "Unknown sweep. Received: sweep='nope'; expected one of 'grid'"),
         (["grid", "--metric", "f1"], "f1"),
+        (["grid", "--posthoc", "tukey"], "invalid choice: 'tukey'"),
         (["lr-small", "lr-small"], "rank takes each study once"),
         (["lr-small", "nope"], "nope"),
         (["lr-small", "lr-big", "--metric", "f1"], "f1"),
@@ -116,3 +126,16 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(captured.err.strip().splitlines()) == 1
     assert message in captured.err
     assert store_path.read_bytes() == before
+
+
+def test_rank_takes_nemenyi_as_its_posthoc(
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["rank", *NAMES, "--store", str(store_path), "--metric", "mse", "--posthoc", "nemenyi"]
+    assert main([*args, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with Store(store_path) as store:
+        samples = [store.study(name).sample("mse") for name in NAMES]
+    assert printed == json.loads(json.dumps(rank(*samples, posthoc="nemenyi").to_dict()))
+    assert main(args) == 0
+    assert "vs best (Nemenyi)" in capsys.readouterr().out

@@ -26,6 +26,7 @@ from seedwise.stats import (
     plan_from_samples,
     rank,
 )
+from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.store import Store, open_store
 from seedwise.store.analysis import rank_sweep
 from seedwise.store.study import Study
@@ -96,7 +97,10 @@ def rank_command(args: argparse.Namespace) -> int:
     """Rank a sweep's cells, or studies run on the same seeds: the table, Friedman, the best."""
     if len(args.studies) == 1:
         with _open(args) as store:
-            result = rank_sweep(store, args.studies[0], args.metric, goal=args.goal, seed=args.seed)
+            result = rank_sweep(
+                store, args.studies[0], args.metric, goal=args.goal, seed=args.seed,
+                posthoc=args.posthoc,
+            )  # fmt: skip
         return _print(result, args)
     if len(set(args.studies)) != len(args.studies):
         raise UsageError(
@@ -105,7 +109,7 @@ def rank_command(args: argparse.Namespace) -> int:
         )
     with _open(args) as store:
         _, samples = _samples([store.study(name) for name in args.studies], args.metric)
-        result = rank(*samples, goal=args.goal, seed=args.seed)
+        result = rank(*samples, goal=args.goal, seed=args.seed, posthoc=args.posthoc)
     return _print(result, args)
 
 
@@ -202,6 +206,13 @@ def add_stats_parsers(commands: Any) -> None:
     )
     ranking.add_argument("--metric", help="the metric (default: the first one returned)")
     add_goal_option(ranking)
+    ranking.add_argument(
+        "--posthoc",
+        choices=POSTHOC_TESTS,
+        default=POSTHOC_TESTS[0],
+        help="which cells tie with the best: every pair's Wilcoxon signed-rank test, "
+        "Holm-corrected (default), or the Nemenyi test of mean ranks",
+    )
     ranking.add_argument(
         "--seed", type=options.seed, default=0, help="seed of the bootstrap (default 0)"
     )

@@ -11,17 +11,30 @@ covers whichever cell the data make best.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
 from seedwise.stats._data import check_level, check_positive_int, own_words, root_seed, to_array
-from seedwise.stats._intervals import Interval, t_interval
-from seedwise.stats._shift import shift_estimate, shift_interval, signed_rank_test
 from seedwise.stats.compare import _from_samples, _labels, _pairing
-from seedwise.stats.corrections import adjust_p_values
 from seedwise.stats.goal import Goal, infer_goal
-from seedwise.stats.ranking_results import FriedmanTest, Margin, RankedCell, Ranking
+from seedwise.stats.ranking_marginals import check_grid, marginal_effects
+from seedwise.stats.ranking_posthoc import (
+    Posthoc,
+    adjusted_vs_best,
+    check_posthoc,
+    few_seeds_note,
+    paired_advantage,
+    pairwise_signed_rank,
+)
+from seedwise.stats.ranking_results import (
+    FriedmanTest,
+    Margin,
+    MarginalEffect,
+    MarginalValue,
+    RankedCell,
+    Ranking,
+)
 from seedwise.stats.sample import Sample, check_samples
 from seedwise.stats.summary import summarize
 
@@ -29,7 +42,16 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["FriedmanTest", "Margin", "RankedCell", "Ranking", "pairwise_signed_rank", "rank"]
+__all__ = [
+    "FriedmanTest",
+    "MarginalEffect",
+    "MarginalValue",
+    "Margin",
+    "RankedCell",
+    "Ranking",
+    "pairwise_signed_rank",
+    "rank",
+]
 
 # SciPy's caution on friedmanchisquare: the chi-square p-value is reliable above 10 blocks.
 _FRIEDMAN_RELIABLE_N = 10
@@ -42,6 +64,8 @@ def rank(
     goal: Goal | None = None,
     seeds: Sequence[Sequence[int]] | None = None,
     labels: Sequence[str] | None = None,
+    grid: Sequence[Mapping[str, str]] | None = None,
+    posthoc: Posthoc = "wilcoxon-holm",
     alpha: float = 0.05,
     confidence: float = 0.95,
     n_resamples: int = 10_000,
@@ -57,10 +81,13 @@ def rank(
     best, ties sharing their midrank). The Friedman test
     (``scipy.stats.friedmanchisquare``, seeds as blocks) needs 3 cells and 3
     seeds. The cells tied for best are those whose pair with the best has a
-    Holm-adjusted Wilcoxon signed-rank p-value above ``alpha``. The margin
+    Holm-adjusted Wilcoxon signed-rank p-value above ``alpha`` (or, with
+    ``posthoc="nemenyi"``, a Nemenyi p above it). The margin
     of the best over the runner-up is their paired Hodges-Lehmann shift with
     the inverted signed-rank interval, or the paired t-interval where too
-    few seeds leave the former unbounded.
+    few seeds leave the former unbounded. With ``grid`` (each cell's value
+    of each grid key), each key's marginal effect is computed on the same
+    seeds (:mod:`seedwise.stats.ranking_marginals`).
 
     Args:
         *samples: Two or more samples (``study.sample(metric)``) or arrays.
@@ -68,6 +95,10 @@ def rank(
         goal: ``"min"`` or ``"max"``; None infers it from the metric's name.
         seeds: Each array's per-run seeds; default: arrays pair by position.
         labels: The cells' names; default the studies' names, or ``"A"``, ...
+        grid: Each cell's grid values as text, ``{key: value}``, the same
+            keys for every cell; None: no marginal effects.
+        posthoc: ``"wilcoxon-holm"`` (every pair's signed-rank test, Holm
+            over all pairs) or ``"nemenyi"`` (the Nemenyi test of mean ranks).
         alpha: The family-wise level of the post-hoc comparisons.
         confidence: The level of every interval.
         n_resamples: Bootstrap resamples of the intervals of the mean.
@@ -92,6 +123,7 @@ def rank(
         raise UsageError(
             f"rank needs two or more samples. Received: {len(samples)}; expected A B [C ...]"
         )
+    posthoc = check_posthoc(posthoc)
     alpha = check_level(alpha, name="alpha")
     confidence = check_level(confidence, name="confidence")
     check_positive_int(n_resamples, name="n_resamples", minimum=100)
@@ -104,6 +136,7 @@ def rank(
     metric_name = metric or "value"
     choice = infer_goal(metric_name, goal)
     names = _labels(labels, len(values))
+    cells_grid, keys = check_grid(grid, len(names)) if grid is not None else ((), ())
     arrays = [to_array(v, name=n) for v, n in zip(values, names, strict=True)]  # type: ignore[arg-type]
     pairing = _pairing(arrays, names, True, seeds, warnings)
     table = np.column_stack(pairing.arrays) if pairing.arrays[0].size else np.empty((0, len(names)))
@@ -130,7 +163,7 @@ def rank(
     means = table.mean(axis=0)
     order = sorted(range(len(names)), key=lambda i: (sign * means[i], mean_ranks[i], i))
     best = order[0]
-    adjusted = _adjusted_vs_best(table, best)
+    adjusted = adjusted_vs_best(table, best, posthoc)
     cells = []
     for i in order:
         summary = summarize(
@@ -154,13 +187,9 @@ def rank(
                 tied_with_best=i == best or (p is not None and p > alpha),
             )
         )
-    smallest = 2.0 / 2.0**n
-    pairs = len(names) * (len(names) - 1) // 2
-    if smallest > alpha / pairs:
-        warnings.append(
-            f"with {n} seeds no pair can be told apart after Holm over {pairs} pairs (the "
-            f"smallest Wilcoxon p is {smallest:.3g}); add seeds"
-        )
+    few = few_seeds_note(n, len(names), alpha, posthoc)
+    if few is not None:
+        warnings.append(few)
     margin = _margin(table, order, names, choice.goal, confidence, n_resamples, root)
     warnings.append(
         "the best cell was chosen on the same seeds that measured it: its mean and margin "
@@ -181,58 +210,12 @@ def rank(
         design=design,
         dropped_seeds=pairing.dropped,
         warnings=tuple(warnings),
-    )
-
-
-def _adjusted_vs_best(table: NDArray[np.float64], best: int) -> dict[int, float]:
-    """Each cell's Holm-adjusted p-value of its pair with ``best``, Holm over every pair."""
-    k = int(table.shape[1])
-    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
-    raw = pairwise_signed_rank(table, pairs)
-    adjusted = adjust_p_values(raw, "holm") if len(raw) > 1 else raw
-    found = {}
-    for (i, j), p in zip(pairs, adjusted, strict=True):
-        if best in (i, j):
-            found[j if i == best else i] = float(p)
-    return found
-
-
-def pairwise_signed_rank(
-    table: NDArray[np.float64], pairs: Sequence[tuple[int, int]]
-) -> list[float]:
-    """The Wilcoxon signed-rank p-value of each pair of columns of ``table`` (seeds x cells).
-
-    Each is :func:`seedwise.stats._shift.signed_rank_test` of
-    ``table[:, j] - table[:, i]``. Without ties or zeros (up to 50 seeds)
-    that test's p depends only on the sum of the positive ranks, so it is
-    computed once for each sum that occurs: all pairs of 100 cells cost
-    tens of tests, not thousands.
-    """
-    import numpy as np
-
-    if not pairs:
-        return []
-    first = np.array([i for i, _ in pairs])
-    second = np.array([j for _, j in pairs])
-    differences = table[:, second] - table[:, first]
-    n = int(table.shape[0])
-    size = np.sort(np.abs(differences), axis=0)
-    plain = (size[0] > 0) & (np.diff(size, axis=0) > 0).all(axis=0)
-    if n > 50:
-        plain[:] = False
-    ranks = np.abs(differences).argsort(axis=0).argsort(axis=0) + 1
-    positive_sums = np.where(differences > 0, ranks, 0).sum(axis=0)
-    known: dict[int, float] = {}
-    result = []
-    for column in range(differences.shape[1]):
-        if not plain[column]:
-            result.append(signed_rank_test(differences[:, column], 0, 0).p_value)
-            continue
-        key = int(positive_sums[column])
-        if key not in known:
-            known[key] = signed_rank_test(differences[:, column], 0, 0).p_value
-        result.append(known[key])
-    return result
+        posthoc=posthoc,
+        marginals=marginal_effects(
+            table, cells_grid, keys, goal=choice.goal, posthoc=posthoc, alpha=alpha,
+            confidence=confidence, n_resamples=n_resamples, seed=root, metric=metric_name,
+        ) if keys else (),
+    )  # fmt: skip
 
 
 def _friedman(table: NDArray[np.float64]) -> FriedmanTest:
@@ -269,16 +252,7 @@ def _margin(
     root: int,
 ) -> Margin:
     """The best cell's paired shift over the runner-up, positive when the best is better."""
-    best, runner = table[:, order[0]], table[:, order[1]]
-    a, b = (runner, best) if goal == "max" else (best, runner)
-    estimate = shift_estimate(a, b, paired=True)
-    interval = shift_interval(
-        a, b, paired=True, confidence=confidence, n_resamples=n_resamples, seed=root
+    estimate, interval = paired_advantage(
+        table[:, order[0]], table[:, order[1]], goal, confidence, n_resamples, root
     )
-    if not interval.defined:
-        fallback = t_interval(b - a, confidence)
-        interval = Interval(
-            fallback.low, fallback.high, confidence, f"paired {fallback.method}", fallback.n,
-            fallback.note or f"the rank interval is unbounded at {fallback.n} seeds",
-        )  # fmt: skip
-    return Margin(names[order[0]], names[order[1]], float(estimate), interval)
+    return Margin(names[order[0]], names[order[1]], estimate, interval)

@@ -16,7 +16,15 @@ from seedwise.stats._format import format_number, format_p, level_text, plain_di
 from seedwise.stats._intervals import Interval, interval_cell
 from seedwise.stats.goal import Goal, GoalSource
 
-__all__ = ["FriedmanTest", "Margin", "RankedCell", "Ranking", "ranking_blocks"]
+__all__ = [
+    "FriedmanTest",
+    "MarginalEffect",
+    "MarginalValue",
+    "Margin",
+    "RankedCell",
+    "Ranking",
+    "ranking_blocks",
+]
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,76 @@ class Margin:
 
 
 @dataclass(frozen=True)
+class MarginalValue:
+    """One value of a grid key: the metric averaged, seed by seed, over the other keys.
+
+    Attributes:
+        value: The value, as the cells' names show it.
+        n: The seeds its numbers rest on (those of the ranking).
+        cells: The cells averaged on each seed (one per combination of the other keys).
+        mean: The mean over seeds of the per-seed average.
+        mean_ci: Its interval (``summarize``'s ``mean_ci`` of the per-seed averages).
+        p_vs_best: The post-hoc p-value of its pair with the key's best value
+            (None for the best); the key's values are one family.
+        tied_with_best: Whether it cannot be told apart from the best value.
+        advantage: How much the best value beats it, seed by seed (the
+            paired Hodges-Lehmann shift, positive when the best is better);
+            None for the best.
+        advantage_ci: The interval of ``advantage`` (None for the best).
+    """
+
+    value: str
+    n: int
+    cells: int
+    mean: float | None
+    mean_ci: Interval
+    p_vs_best: float | None
+    tied_with_best: bool
+    advantage: float | None = None
+    advantage_ci: Interval | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The value as JSON-ready values."""
+        result = dict(self.__dict__)
+        result["mean_ci"] = self.mean_ci.to_dict()
+        result["advantage_ci"] = None if self.advantage_ci is None else self.advantage_ci.to_dict()
+        return plain_dict(result)
+
+
+@dataclass(frozen=True)
+class MarginalEffect:
+    """The marginal effect of one grid key: each of its values over the other keys.
+
+    Attributes:
+        key: The grid key.
+        values: Its values, in the grid's order.
+        best: The best value by the mean (None when there is no effect to measure).
+        tied_for_best: The best value, then those that cannot be told apart from it
+            (in the grid's order).
+        combinations: The combinations of the other keys averaged over.
+        left_out: Combinations of the other keys left out because they lack
+            a cell for some value (each says which).
+        note: Why there is no effect to measure, or a caution about the tests.
+    """
+
+    key: str
+    values: tuple[MarginalValue, ...]
+    best: str | None
+    tied_for_best: tuple[str, ...]
+    combinations: int
+    left_out: tuple[str, ...] = ()
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The effect as JSON-ready values."""
+        result = dict(self.__dict__)
+        result["values"] = [value.to_dict() for value in self.values]
+        result["tied_for_best"] = list(self.tied_for_best)
+        result["left_out"] = list(self.left_out)
+        return plain_dict(result)
+
+
+@dataclass(frozen=True)
 class Ranking:
     """k cells ordered on one metric, paired by seed.
 
@@ -119,6 +197,9 @@ class Ranking:
         design: How the cells were paired, and what was left out.
         dropped_seeds: Per cell, the seeds left out because another cell lacks them.
         warnings: Cautions: runs left out, too few seeds, selection.
+        posthoc: The post-hoc test of ``p_vs_best``: ``"wilcoxon-holm"`` or ``"nemenyi"``.
+        marginals: Per grid key, the marginal effect of each value (a sweep's
+            ranking; empty when the cells have no grid).
     """
 
     metric: str
@@ -135,6 +216,8 @@ class Ranking:
     design: str
     dropped_seeds: dict[str, tuple[int, ...]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    posthoc: str = "wilcoxon-holm"
+    marginals: tuple[MarginalEffect, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ranking as JSON-ready values."""
@@ -145,6 +228,7 @@ class Ranking:
         result["tied_for_best"] = list(self.tied_for_best)
         result["dropped_seeds"] = {k: list(v) for k, v in self.dropped_seeds.items()}
         result["warnings"] = list(self.warnings)
+        result["marginals"] = [effect.to_dict() for effect in self.marginals]
         return plain_dict(result)
 
     def text(self) -> str:
@@ -181,19 +265,78 @@ def _margin_line(margin: Margin, goal: Goal) -> str:
     )
 
 
+_POSTHOC_NAMES = {"wilcoxon-holm": "Holm", "nemenyi": "Nemenyi"}
+
+
+def _versus(best: bool, p: float | None, tied: bool) -> str:
+    """The ``vs best`` cell: ``best``, ``tied (p = ...)`` or ``worse (p = ...)``."""
+    if best:
+        return "best"
+    if p is None:
+        return "n/a"
+    return f"{'tied' if tied else 'worse'} ({format_p(p)})"
+
+
+def _marginal_blocks(ranking: Ranking) -> list[Block]:
+    """The marginal effect of each grid key: one table of every key's values, then its words."""
+    level = level_text(ranking.confidence)
+    posthoc = _POSTHOC_NAMES.get(ranking.posthoc, ranking.posthoc)
+    rows = []
+    for effect in ranking.marginals:
+        for place, value in enumerate(effect.values):
+            rows.append(
+                (
+                    effect.key if place == 0 else "",
+                    value.value,
+                    str(value.cells),
+                    format_number(value.mean),
+                    interval_cell(value.mean_ci, level=False),
+                    _versus(value.value == effect.best, value.p_vs_best, value.tied_with_best),
+                    "" if value.advantage is None else signed_number(value.advantage),
+                    "" if value.advantage_ci is None
+                    else interval_cell(value.advantage_ci, level=False),
+                )
+            )  # fmt: skip
+    header = (
+        "key", "value", "cells", "mean", f"{level} CI", f"vs best ({posthoc})",
+        "best's advantage", f"{level} CI",
+    )  # fmt: skip
+    blocks: list[Block] = [
+        Paragraph(
+            f"marginal effects: each value's mean over the other keys' values, seed by seed "
+            f"({ranking.n_seeds} seeds; each key's values one family; advantage: paired "
+            "Hodges-Lehmann shift, positive when the best value is better)"
+        ),
+    ]
+    if rows:
+        blocks.append(Table(header, tuple(rows), numeric=(2, 3, 6)))
+    for effect in ranking.marginals:
+        if len(effect.tied_for_best) > 1:
+            blocks.append(
+                Paragraph(f"{effect.key}: tied for best: {', '.join(effect.tied_for_best)}")
+            )
+        elif effect.best is not None:
+            blocks.append(Paragraph(f"{effect.key}: best: {effect.best}"))
+        if effect.left_out:
+            blocks.append(
+                Paragraph(
+                    f"{effect.key}: {len(effect.left_out)} combination(s) of the other keys "
+                    f"left out, lacking a value: {'; '.join(effect.left_out)}",
+                    "warning",
+                )
+            )
+        if effect.note:
+            blocks.append(Paragraph(f"{effect.key}: {effect.note}", "warning"))
+    return blocks
+
+
 def ranking_blocks(ranking: Ranking) -> list[Block]:
     """A ranking: its design, the table of cells, the test, the best group, the margin."""
     level = level_text(ranking.confidence)
     better = "lowest" if ranking.goal == "min" else "highest"
     rows = []
     for place, cell in enumerate(ranking.cells, 1):
-        if place == 1:
-            versus = "best"
-        elif cell.p_vs_best is None:
-            versus = "n/a"
-        else:
-            word = "tied" if cell.tied_with_best else "worse"
-            versus = f"{word} ({format_p(cell.p_vs_best)})"
+        versus = _versus(place == 1, cell.p_vs_best, cell.tied_with_best)
         rows.append(
             (
                 str(place),
@@ -209,7 +352,7 @@ def ranking_blocks(ranking: Ranking) -> list[Block]:
         )
     header = (
         "rank", "study", "n", f"mean ({better} first)", f"{level} CI", "median", f"{level} CI",
-        "mean rank", "vs best (Holm)",
+        "mean rank", f"vs best ({_POSTHOC_NAMES.get(ranking.posthoc, ranking.posthoc)})",
     )  # fmt: skip
     blocks: list[Block] = [
         Paragraph(f"design: {ranking.design}", "note"),
@@ -224,4 +367,6 @@ def ranking_blocks(ranking: Ranking) -> list[Block]:
         blocks.append(Paragraph(f"best: {ranking.tied_for_best[0]}", "good"))
     if ranking.margin is not None:
         blocks.append(Paragraph(_margin_line(ranking.margin, ranking.goal)))
+    if ranking.marginals:
+        blocks += _marginal_blocks(ranking)
     return [*blocks, *(Paragraph(warning, "warning") for warning in ranking.warnings)]

@@ -135,10 +135,12 @@ def _needed(metric: str | None, name: object) -> str:
 def rank_sweep(store: Store, name: str, metric: str | None = None, **options: Any) -> Ranking:
     """Rank every cell of the sweep ``name`` on ``metric``: ``rank`` of its cells' samples.
 
-    The cells come in the grid's order (:meth:`Store.sweep`). A cell with
-    no finished run of ``metric`` is left out, and so is a study named as a
-    cell but not made from its config; each is named in the ranking's
-    warnings, as is every cell of the grid that has no study.
+    The cells come in the grid's order (:meth:`Store.sweep`), with their
+    grid values, so the ranking carries each key's marginal effect
+    (``Ranking.marginals``). A cell with no finished run of ``metric`` is
+    left out, and so is a study named as a cell but not made from its
+    config; each is named in the ranking's warnings, as is every cell of the
+    grid that has no study.
 
     Args:
         store: The open store.
@@ -168,9 +170,10 @@ def rank_sweep(store: Store, name: str, metric: str | None = None, **options: An
         found = studies[0].metric_names(runs[0])
         metric = found[0] if found else "value"
     samples: list[Sample] = []
+    labels: list[dict[str, str]] = []
     left_out: list[str] = []
     first_error: MissingMetricError | None = None
-    for study, cell_runs in zip(studies, runs, strict=True):
+    for cell, study, cell_runs in zip(grid.cells, studies, runs, strict=True):
         try:
             sample = study.sample(metric, cell_runs)
         except MissingMetricError as error:
@@ -179,6 +182,7 @@ def rank_sweep(store: Store, name: str, metric: str | None = None, **options: An
             continue
         if sample.values.size:
             samples.append(sample)
+            labels.append(cell.labels)
         else:
             left_out.append(study.name)
     if not samples and first_error is not None:
@@ -189,7 +193,7 @@ def rank_sweep(store: Store, name: str, metric: str | None = None, **options: An
             f"{metric!r}. Received: {len(samples)} of {len(studies)} cells; expected a sweep "
             "with runs in two or more cells"
         )
-    result = rank_samples(*samples, metric=metric, **options)
+    result = rank_samples(*samples, metric=metric, grid=labels, **options)
     notes = _grid_notes(grid, left_out, metric)
     return dataclasses.replace(result, warnings=(*notes, *result.warnings))
 

@@ -1,0 +1,179 @@
+"""The post-hoc comparisons of a ranking: which columns differ from the best, and by how much.
+
+Columns of a table of seeds x cells (or seeds x values of a grid key):
+the Wilcoxon signed-rank test of every pair, Holm-corrected over all pairs
+(the default), or the Nemenyi test on the mean ranks; and the paired shift
+of the best over another column with its interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from seedwise.errors import UsageError
+from seedwise.stats._intervals import Interval, t_interval
+from seedwise.stats._shift import shift_estimate, shift_interval, signed_rank_test
+from seedwise.stats.corrections import adjust_p_values
+from seedwise.stats.goal import Goal
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = [
+    "POSTHOC_TESTS",
+    "Posthoc",
+    "adjusted_vs_best",
+    "check_posthoc",
+    "few_seeds_note",
+    "paired_advantage",
+    "pairwise_signed_rank",
+]
+
+#: How the cells that cannot be told apart from the best are found.
+Posthoc = Literal["wilcoxon-holm", "nemenyi"]
+
+#: Every ``posthoc`` that :func:`adjusted_vs_best` takes; the first is the default.
+POSTHOC_TESTS: tuple[Posthoc, ...] = ("wilcoxon-holm", "nemenyi")
+
+
+def check_posthoc(posthoc: object) -> Posthoc:
+    """``posthoc``, if it names a post-hoc test of :data:`POSTHOC_TESTS`.
+
+    Raises:
+        UsageError: Anything else.
+    """
+    for known in POSTHOC_TESTS:
+        if posthoc == known:
+            return known
+    raise UsageError(
+        f"Unknown post-hoc test. Received: posthoc={posthoc!r}; expected one of "
+        f"{', '.join(POSTHOC_TESTS)}"
+    )
+
+
+def few_seeds_note(n: int, k: int, alpha: float, posthoc: Posthoc, of: str = "") -> str | None:
+    """Why no pair of ``k`` columns can differ at ``n`` seeds after Holm, or None if some can.
+
+    ``of`` names the columns in the line (``" of values"``); by default they are the cells.
+
+    The smallest two-sided signed-rank p-value at ``n`` seeds is ``2 / 2^n``;
+    below Holm's first threshold ``alpha / pairs`` no pair is ever called
+    different, and silence must not read as a tie.
+    """
+    smallest = 2.0 / 2.0**n
+    pairs = k * (k - 1) // 2
+    if posthoc != "wilcoxon-holm" or pairs == 0 or smallest <= alpha / pairs:
+        return None
+    return (
+        f"with {n} seeds no pair{of} can be told apart after Holm over {pairs} pairs (the "
+        f"smallest Wilcoxon p is {smallest:.3g}); add seeds"
+    )
+
+
+def adjusted_vs_best(table: NDArray[np.float64], best: int, posthoc: Posthoc) -> dict[int, float]:
+    """Each column's family-wise p-value of its pair with column ``best``.
+
+    ``"wilcoxon-holm"``: the signed-rank p of every pair
+    (:func:`pairwise_signed_rank`), Holm-adjusted over all ``k (k - 1) / 2``
+    pairs, as ``scikit_posthocs.posthoc_wilcoxon(..., p_adjust="holm")``
+    gives them. ``"nemenyi"``: the Nemenyi test of the mean ranks within
+    seeds, ``scikit_posthocs.posthoc_nemenyi_friedman``, already family-wise.
+    """
+    k = int(table.shape[1])
+    if posthoc == "nemenyi":
+        return _nemenyi_vs_best(table, best)
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    raw = pairwise_signed_rank(table, pairs)
+    adjusted = adjust_p_values(raw, "holm") if len(raw) > 1 else raw
+    found = {}
+    for (i, j), p in zip(pairs, adjusted, strict=True):
+        if best in (i, j):
+            found[j if i == best else i] = float(p)
+    return found
+
+
+def _nemenyi_vs_best(table: NDArray[np.float64], best: int) -> dict[int, float]:
+    """The Nemenyi p of each column against ``best``: studentized range of mean-rank gaps.
+
+    ``q = |R_i - R_best| / sqrt(k (k + 1) / (6 n))`` and ``p = P(Q_{k, inf} >=
+    q sqrt(2))``, as Demsar (2006) and ``posthoc_nemenyi_friedman`` define it.
+    """
+    import numpy as np
+    from scipy import stats
+
+    n, k = (int(x) for x in table.shape)
+    # The gaps between mean ranks are the same whichever way the values are ranked.
+    ranks = stats.rankdata(table, axis=1).mean(axis=0)
+    scale = np.sqrt(k * (k + 1) / (6.0 * n))
+    others = [i for i in range(k) if i != best]
+    q = np.abs(ranks[others] - ranks[best]) / scale * np.sqrt(2.0)
+    p = stats.studentized_range.sf(q, k, np.inf)
+    return {i: float(min(1.0, max(0.0, value))) for i, value in zip(others, p, strict=True)}
+
+
+def pairwise_signed_rank(
+    table: NDArray[np.float64], pairs: Sequence[tuple[int, int]]
+) -> list[float]:
+    """The Wilcoxon signed-rank p-value of each pair of columns of ``table`` (seeds x cells).
+
+    Each is :func:`seedwise.stats._shift.signed_rank_test` of
+    ``table[:, j] - table[:, i]``. Without ties or zeros (up to 50 seeds)
+    that test's p depends only on the sum of the positive ranks, so it is
+    computed once for each sum that occurs: all pairs of 100 cells cost
+    tens of tests, not thousands.
+    """
+    import numpy as np
+
+    if not pairs:
+        return []
+    first = np.array([i for i, _ in pairs])
+    second = np.array([j for _, j in pairs])
+    differences = table[:, second] - table[:, first]
+    n = int(table.shape[0])
+    size = np.sort(np.abs(differences), axis=0)
+    plain = (size[0] > 0) & (np.diff(size, axis=0) > 0).all(axis=0)
+    if n > 50:
+        plain[:] = False
+    ranks = np.abs(differences).argsort(axis=0).argsort(axis=0) + 1
+    positive_sums = np.where(differences > 0, ranks, 0).sum(axis=0)
+    known: dict[int, float] = {}
+    result = []
+    for column in range(differences.shape[1]):
+        if not plain[column]:
+            result.append(signed_rank_test(differences[:, column], 0, 0).p_value)
+            continue
+        key = int(positive_sums[column])
+        if key not in known:
+            known[key] = signed_rank_test(differences[:, column], 0, 0).p_value
+        result.append(known[key])
+    return result
+
+
+def paired_advantage(
+    best: NDArray[np.float64],
+    other: NDArray[np.float64],
+    goal: Goal,
+    confidence: float,
+    n_resamples: int,
+    seed: int,
+) -> tuple[float, Interval]:
+    """How much ``best`` beats ``other`` seed by seed, positive when ``best`` is better.
+
+    The paired Hodges-Lehmann shift with the interval from inverting the
+    signed-rank test; where too few seeds leave that interval unbounded
+    (below 6 at 95%), the paired t-interval, named as such.
+    """
+    a, b = (other, best) if goal == "max" else (best, other)
+    estimate = shift_estimate(a, b, paired=True)
+    interval = shift_interval(
+        a, b, paired=True, confidence=confidence, n_resamples=n_resamples, seed=seed
+    )
+    if not interval.defined:
+        fallback = t_interval(b - a, confidence)
+        interval = Interval(
+            fallback.low, fallback.high, confidence, f"paired {fallback.method}", fallback.n,
+            fallback.note or f"the rank interval is unbounded at {fallback.n} seeds",
+        )  # fmt: skip
+    return float(estimate), interval
