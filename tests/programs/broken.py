@@ -213,3 +213,75 @@ def library_entropy_unused(ctx: Any) -> dict[str, float]:
 
     stats.Normal().sample(3)
     return {"loss": float(ctx.rng("data").normal())}
+
+
+def _torch_mlp(ctx: Any) -> tuple[Any, Any, Any]:
+    """A small seeded torch MLP and its data, in double precision."""
+    import torch
+
+    generator = torch.Generator().manual_seed(ctx.seed_for("data"))
+    x = torch.randn(16, 4, generator=generator, dtype=torch.float64)
+    torch.manual_seed(ctx.seed_for("init"))
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    return net.double(), x, x.sum(dim=1, keepdim=True)
+
+
+def torch_entropy_op(ctx: Any) -> dict[str, float]:
+    """Defect: at step 2, torch's generator is seeded from OS entropy and drawn from."""
+    import os
+
+    import torch
+
+    net, x, y = _torch_mlp(ctx)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
+    loss = torch.zeros(())
+    for step in range(4):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+        optimizer.step()
+        if step == 2:
+            torch.manual_seed(int.from_bytes(os.urandom(4), "little"))
+            jitter = torch.rand(8, dtype=torch.float64) * 1e-6
+            with torch.no_grad():
+                net[0].bias += jitter
+        ctx.fingerprint("weights", net, step=step)
+    return {"loss": float(loss.detach())}
+
+
+def _unordered_sum() -> Any:
+    """A custom torch op that sums in an order drawn from OS entropy (``seedwise_tests``)."""
+    import torch
+
+    if hasattr(torch.ops.seedwise_tests, "unordered_sum"):
+        return torch.ops.seedwise_tests.unordered_sum
+
+    # The schema is given: this module's annotations are strings, which torch cannot read here.
+    @torch.library.custom_op(
+        "seedwise_tests::unordered_sum", mutates_args=(), schema="(Tensor values) -> Tensor"
+    )
+    def unordered_sum(values: torch.Tensor) -> torch.Tensor:
+        import random
+
+        order = list(range(values.numel()))
+        random.SystemRandom().shuffle(order)
+        flat = values.reshape(-1)
+        total = torch.zeros((), dtype=values.dtype)
+        for index in order:
+            total = total + flat[index]
+        return total
+
+    return torch.ops.seedwise_tests.unordered_sum
+
+
+def torch_unordered_reduction(ctx: Any) -> dict[str, float]:
+    """Defect: a custom op reduces in an order that no seed controls."""
+    import torch
+
+    net, x, y = _torch_mlp(ctx)
+    unordered_sum = _unordered_sum()
+    wide = torch.randn(512, generator=torch.Generator().manual_seed(1)).float() * 1e3
+    loss = torch.nn.functional.mse_loss(net(x), y)
+    total = unordered_sum(wide)
+    ctx.log(0, total=float(total))
+    return {"loss": float(loss.detach()), "total": float(total)}

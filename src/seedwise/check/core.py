@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seedwise.check.result import Cause, CheckResult, Divergence
+from seedwise.check.ops import trace_ops
+from seedwise.check.result import Cause, CheckResult, Divergence, OpTrace
 from seedwise.errors import ExperimentError
 from seedwise.experiment.fingerprint import load_capture
 from seedwise.experiment.reference import ExperimentRef
@@ -55,7 +56,7 @@ from seedwise.runner import (
 )
 from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.options import choose_executor
-from seedwise.seeding import check_seed, derive_seed
+from seedwise.seeding import Deterministic, check_seed, derive_seed
 
 __all__ = ["check"]
 
@@ -75,6 +76,7 @@ class _Plan:
     timeout: float | None
     workers: int
     factory: ExecutorFactory
+    ops: bool = False
 
     def task(
         self,
@@ -335,7 +337,7 @@ def check(
     seed: int = 0,
     config: Mapping[str, Any] | None = None,
     threads: int = 1,
-    deterministic: bool = True,
+    deterministic: Deterministic = True,
     frameworks: tuple[str, ...] | None = None,
     keras_backend: str | None = None,
     probes: bool = True,
@@ -345,6 +347,7 @@ def check(
     metric_patterns: Sequence[str | tuple[str, str]] = (),
     executor: str | ExecutorFactory = "local",
     scheduler: str | None = None,
+    ops: bool = False,
 ) -> CheckResult:
     """Prove that an experiment reproduces bit for bit, or find where and why it does not.
 
@@ -379,6 +382,9 @@ def check(
             hold there) or an executor factory, as for ``seedwise.run``.
         scheduler: With ``executor="dask"``, the scheduler to join
             (default ``$SEEDWISE_DASK_SCHEDULER``, else a local cluster).
+        ops: When the runs part, rerun the two that parted under the op
+            recorder (torch) and name the first op whose outputs differ
+            (``result.op_trace``); four more runs.
 
     Returns:
         The :class:`CheckResult`; ``result.reproducible`` is the verdict.
@@ -423,6 +429,7 @@ def check(
         timeout=timeout,
         workers=int(workers),
         factory=factory,
+        ops=bool(ops),
     )
     try:
         return _check(plan, settings, probes, started)
@@ -492,10 +499,20 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
 
     if across is not None:
         divergence = _size(across, "two fresh processes", (base, fresh), plan, "B-capture")
+        sides = (plan.task("A", settings), plan.task("B", hashed))
     else:
         divergence = _size(
             difference, "fresh process / warm process", (base, warm), plan, "C-capture"
         )
+        warmup = (plan.task("O", hashed, seed=plan.other_seed),)
+        sides = (plan.task("A", settings), plan.task("C", hashed, warmup=warmup))
+    op_trace: OpTrace | None = None
+    if plan.ops:
+        imported = sorted({name for outcome in outcomes for name in outcome.frameworks})
+        op_trace = trace_ops(
+            sides, divergence.between, imported, lambda tasks: _run_all(tasks, plan)
+        )
+        runs += [f"op recorder, {divergence.between}: 4 runs"] if op_trace.recorded else []
     causes = _factor_causes(base, fresh, warm, control) if controlled else []
     causes += _probe_causes(base, probed, settings)
     sources = _source_causes(outcomes, parted=True)
@@ -508,7 +525,8 @@ def _check(plan: _Plan, settings: StudySettings, probes: bool, started: float) -
                 _fingerprint_advice(outcomes),
             )
         )
-    return _result(plan, base, False, divergence, causes + sources, runs, started)
+    result = _result(plan, base, False, divergence, causes + sources, runs, started)
+    return dataclasses.replace(result, op_trace=op_trace)
 
 
 def _result(

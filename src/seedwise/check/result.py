@@ -9,7 +9,7 @@ from typing import Any
 from seedwise._html import Html, element, join, notebook_block, notebook_text, table
 from seedwise._json import json_ready, number_from_json
 
-__all__ = ["Cause", "CheckResult", "Divergence"]
+__all__ = ["Cause", "CheckResult", "Divergence", "OpTrace"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,56 @@ class Divergence:
 
 
 @dataclass(frozen=True)
+class OpTrace:
+    """What the op-level reruns of ``seedwise check --ops`` found.
+
+    Attributes:
+        between: The two runs rerun under the op recorder, as in :class:`Divergence`.
+        recorded: The frameworks whose ops were recorded (``["torch"]``).
+        ops: How many ops the first of the two runs recorded.
+        index: The number of the first op whose outputs differ (from 0), or
+            None when no recorded op differed.
+        op: Its name (``"aten.addmm.default"``); where the runs ran different
+            ops there, both names, ``"aten.add.Tensor / aten.mul.Tensor"``.
+        inputs: Its inputs: ``dtype[shape]`` for tensors, the value for others.
+        outputs: Its outputs, the same way.
+        location: ``file:line`` of the user's code that ran it (the innermost
+            frame of the user's code on the Python stack), when known.
+        max_abs_diff: The largest ``|a - b|`` over its outputs, or None.
+        ulps: The largest distance in units in the last place, or None.
+        note: What the trace could not do or did not find, in one sentence.
+    """
+
+    between: str
+    recorded: list[str]
+    ops: int
+    index: int | None = None
+    op: str | None = None
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    location: str | None = None
+    max_abs_diff: float | None = None
+    ulps: int | None = None
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.index is None:
+            return f"op trace ({self.between}): {self.note}"
+        signature = f"({', '.join(self.inputs)}) -> {', '.join(self.outputs) or 'nothing'}"
+        text = f"first op to differ ({self.between}): op #{self.index} of {self.ops}, {self.op}"
+        text += f" {signature}"
+        if self.location is not None:
+            text += f", at {self.location}"
+        if self.max_abs_diff is not None:
+            text += f": max |diff| {self.max_abs_diff:.2g}"
+            if self.ulps is not None:
+                text += f" ({self.ulps} ulp)"
+        if self.note:
+            text += f"; {self.note}"
+        return text
+
+
+@dataclass(frozen=True)
 class Cause:
     """One reason a result is not reproducible, or a hazard found during the runs.
 
@@ -95,6 +145,8 @@ class CheckResult:
         runs: One line per run made: what it was and its status.
         fingerprints: How many tensor digests each run recorded.
         duration: Seconds the check took.
+        op_trace: What ``--ops`` found: the first op whose outputs differ, or
+            None when the check ran without ``ops`` (or the runs agreed).
     """
 
     experiment: str
@@ -107,6 +159,7 @@ class CheckResult:
     runs: list[str]
     fingerprints: int
     duration: float
+    op_trace: OpTrace | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (NaN and infinities as ``"NaN"``, ``"Infinity"``)."""
@@ -136,6 +189,7 @@ class CheckResult:
             runs=[str(run) for run in data["runs"]],
             fingerprints=int(data["fingerprints"]),
             duration=float(data["duration"]),
+            op_trace=_op_trace_from(data.get("op_trace")),
         )
 
     _repr_pretty_ = notebook_text
@@ -158,6 +212,8 @@ class CheckResult:
         ]
         if self.first_divergence is not None:
             parts.append(element("div", str(self.first_divergence)))
+        if self.op_trace is not None:
+            parts.append(element("div", str(self.op_trace)))
         if self.causes:
             parts.append(element("div", "causes:" if not self.reproducible else "hazards found:"))
             parts.append(
@@ -178,7 +234,18 @@ class CheckResult:
         ]
         if self.first_divergence is not None:
             lines.append(str(self.first_divergence))
+        if self.op_trace is not None:
+            lines.append(str(self.op_trace))
         if self.causes:
             lines.append("causes:" if not self.reproducible else "hazards found:")
             lines += [f"  - {cause}" for cause in self.causes]
         return "\n".join(lines)
+
+
+def _op_trace_from(data: dict[str, Any] | None) -> OpTrace | None:
+    if data is None:
+        return None
+    largest = data.get("max_abs_diff")
+    return OpTrace(
+        **{**data, "max_abs_diff": None if largest is None else number_from_json(largest)}
+    )

@@ -14,6 +14,7 @@ from seedwise.commands.options import (
     add_output_options,
     add_run_settings,
     config_from,
+    deterministic_from,
     frameworks_from,
     metric_option,
     store_path,
@@ -29,6 +30,7 @@ def check_command(args: argparse.Namespace) -> int:
     """Check one seed of an experiment; exit 0 when it reproduces, 1 when not."""
 
     config = config_from(args)
+    deterministic = deterministic_from(args)
     if args.keep:
         # Keyed before the check runs: the verdict is about the code as it was checked.
         inputs = verdict_inputs(
@@ -38,7 +40,7 @@ def check_command(args: argparse.Namespace) -> int:
             settings={
                 "frameworks": list(frameworks_from(args) or ()),
                 "threads": args.threads,
-                "deterministic": not args.no_deterministic,
+                "deterministic": deterministic,
             },
         )
     result = check(
@@ -48,12 +50,13 @@ def check_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         config=config,
         threads=args.threads,
-        deterministic=not args.no_deterministic,
+        deterministic=deterministic,
         frameworks=frameworks_from(args),
         probes=not args.no_probes,
         timeout=args.timeout,
         executor=args.executor,
         scheduler=args.scheduler,
+        ops=args.ops,
     )
     if args.keep:
         kept = keep_verdict(store_path(args.store), inputs, result)
@@ -100,6 +103,12 @@ def add_check_parser(commands: Any) -> None:
     add_executor_options(parser)
     parser.add_argument(
         "--no-probes", action="store_true", help="skip the thread and deterministic-ops probes"
+    )
+    parser.add_argument(
+        "--ops",
+        action="store_true",
+        help="when runs part, rerun the two under an op recorder (torch) and name the first "
+        "op whose outputs differ, with the line of your code that ran it",
     )
     parser.add_argument(
         "--keep",

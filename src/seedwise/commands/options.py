@@ -20,7 +20,7 @@ from seedwise.experiment.values import parse_assignment, parse_metric_pattern
 from seedwise.report import REPORT_SUFFIXES
 from seedwise.runner.dask import check_scheduler_address
 from seedwise.runner.spec import MAX_REPEATS
-from seedwise.seeding import FRAMEWORKS
+from seedwise.seeding import FRAMEWORKS, Deterministic
 from seedwise.seeding.streams import MAX_SEED
 from seedwise.store import default_store_path
 from seedwise.store.names import check_study_name
@@ -183,6 +183,35 @@ def framework(text: str) -> str:
             f"unknown framework. Received: {text!r}; expected one of {', '.join(FRAMEWORKS)}"
         )
     return text
+
+
+_DETERMINISTIC_MODES: dict[str, Deterministic] = {"on": True, "off": False, "warn": "warn"}
+
+
+def deterministic_mode(text: str) -> Deterministic:
+    """A deterministic mode: ``on``, ``off`` or ``warn`` (no deterministic kernel: a warning)."""
+    if text not in _DETERMINISTIC_MODES:
+        raise argparse.ArgumentTypeError(
+            f"unknown deterministic mode. Received: {text!r}; expected on, off or warn"
+        )
+    return _DETERMINISTIC_MODES[text]
+
+
+def deterministic_from(args: argparse.Namespace) -> Deterministic:
+    """The mode of ``--deterministic MODE`` or ``--no-deterministic`` (default on).
+
+    Raises:
+        UsageError: Both were given, and they disagree.
+    """
+    mode: Deterministic | None = getattr(args, "deterministic", None)
+    if args.no_deterministic and mode not in (None, False):
+        raise UsageError(
+            f"--no-deterministic and --deterministic disagree. Received: --deterministic "
+            f"{ {True: 'on', 'warn': 'warn'}[mode] } with --no-deterministic; expected one of them"
+        )
+    if args.no_deterministic:
+        return False
+    return True if mode is None else mode
 
 
 def _assignment(text: str) -> tuple[str, Any]:
@@ -369,6 +398,13 @@ def add_run_settings(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=positive_number, help="seconds a run may take")
     parser.add_argument(
         "--no-deterministic", action="store_true", help="leave deterministic ops off"
+    )
+    parser.add_argument(
+        "--deterministic",
+        type=deterministic_mode,
+        metavar="MODE",
+        help="deterministic ops: on (default), off, or warn (ops without a deterministic "
+        "kernel warn instead of raising, and each one that ran is recorded with the run)",
     )
     parser.add_argument(
         "--framework",

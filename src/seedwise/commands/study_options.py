@@ -117,7 +117,7 @@ def study_spec_keywords(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "config": options.config_from(args),
         "threads": args.threads,
-        "deterministic": not args.no_deterministic,
+        "deterministic": options.deterministic_from(args),
         "frameworks": options.frameworks_from(args),
         "argv": args.argv,
         "metric_patterns": metrics_from(args)[1],

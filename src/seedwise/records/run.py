@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seedwise.errors import UsageError
+from seedwise.seeding.report import NondeterministicOp
 
 __all__ = [
     "CONFIG_COLUMN",
@@ -177,6 +178,9 @@ class RunRecord:
             (``keras``, ``torch``, ...: ``WATCHED_FRAMEWORKS`` of
             ``seedwise.experiment.watch.unseeded``), recorded by watched runs
             only, for advice that fits the code; not stored.
+        nondeterministic_ops: The ops without a deterministic kernel that
+            ran, with ``deterministic="warn"`` (name, count, first line of
+            the user's code); stored with the unseeded uses.
     """
 
     study: str
@@ -196,6 +200,7 @@ class RunRecord:
     environment: dict[str, Any] | None = None
     unseeded: tuple[UnseededUse, ...] = ()
     frameworks: tuple[str, ...] = ()
+    nondeterministic_ops: tuple[NondeterministicOp, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, RunStatus):
@@ -205,7 +210,7 @@ class RunRecord:
                     f"expected one of {', '.join(RUN_STATUSES)}"
                 )
             object.__setattr__(self, "status", RunStatus(self.status))
-        for name in ("steps", "fingerprints", "unseeded", "frameworks"):
+        for name in ("steps", "fingerprints", "unseeded", "frameworks", "nondeterministic_ops"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))

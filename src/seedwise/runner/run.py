@@ -41,6 +41,7 @@ from seedwise.runner.options import LocalExecutorFactory, RunOptions, store_file
 from seedwise.runner.spec import StudySpec, begin_study, prepare_study
 from seedwise.runner.study_loop import StudyRun, make_task, run_repeats
 from seedwise.runner.until_ci import UntilInterval
+from seedwise.seeding import Deterministic
 from seedwise.store import Store, Study, StudyRecord, open_store, open_study
 
 __all__ = ["RepeatCheck", "refuse_inside_loading", "rerun", "run", "run_study"]
@@ -330,7 +331,7 @@ def run(
     name: str | None = None,
     threads: int = 1,
     timeout: float | None = None,
-    deterministic: bool = True,
+    deterministic: Deterministic = True,
     frameworks: tuple[str, ...] | None = None,
     retry_failed: bool = False,
     allow_code_change: bool = False,

@@ -28,7 +28,7 @@ from seedwise.experiment.reference import (
 from seedwise.experiment.resolve import is_keyed_experiment, resolve_experiment
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.runner.tasks import StudySettings
-from seedwise.seeding import check_seed
+from seedwise.seeding import Deterministic, check_seed
 from seedwise.seeding.pins import StreamPins
 from seedwise.seeding.streams import repeat_seed
 from seedwise.store import Store, StudyRecord
@@ -262,7 +262,7 @@ def prepare_study(
     seed: int = 0,
     config: Mapping[str, Any] | None = None,
     threads: int = 1,
-    deterministic: bool = True,
+    deterministic: Deterministic = True,
     frameworks: tuple[str, ...] | None = None,
     name: str | None = None,
     argv: Sequence[str] = (),

@@ -13,8 +13,9 @@ from typing import Any
 from seedwise.errors import UsageError
 from seedwise.experiment.reference import ExperimentRef
 from seedwise.experiment.values import metric_patterns_from
+from seedwise.experiment.watch.ops import OpsRequest
 from seedwise.records import RunRecord, RunStatus
-from seedwise.seeding import FRAMEWORKS, derive_seed
+from seedwise.seeding import FRAMEWORKS, Deterministic, check_deterministic, derive_seed
 from seedwise.seeding.pins import StreamPins
 
 __all__ = ["RunTask", "StudySettings", "batch_tasks", "worker_environment"]
@@ -42,7 +43,7 @@ class StudySettings:
 
     threads: int
     hash_seed: int
-    deterministic: bool = True
+    deterministic: Deterministic = True
     keras_backend: str | None = None
     frameworks: tuple[str, ...] | None = None
     metric_patterns: tuple[tuple[str, str], ...] = ()
@@ -55,7 +56,7 @@ class StudySettings:
         seed: int,
         *,
         threads: int = 1,
-        deterministic: bool = True,
+        deterministic: Deterministic = True,
         keras_backend: str | None = None,
         frameworks: tuple[str, ...] | None = None,
         metric_patterns: tuple[tuple[str, str], ...] = (),
@@ -85,7 +86,7 @@ class StudySettings:
         return cls(
             threads=threads,
             hash_seed=derive_seed(seed, "PYTHONHASHSEED", bits=32),
-            deterministic=deterministic,
+            deterministic=check_deterministic(deterministic),
             keras_backend=keras_backend,
             frameworks=None if frameworks is None else tuple(frameworks),
             metric_patterns=tuple(metric_patterns_from(metric_patterns)),
@@ -118,7 +119,7 @@ class StudySettings:
         return cls(
             threads=int(data["threads"]),
             hash_seed=int(data["hash_seed"]),
-            deterministic=bool(data.get("deterministic", True)),
+            deterministic=_deterministic(data.get("deterministic", True)),
             keras_backend=data.get("keras_backend"),
             frameworks=None if frameworks is None else tuple(frameworks),
             metric_patterns=tuple(
@@ -127,6 +128,10 @@ class StudySettings:
             pins=None if data.get("pins") is None else StreamPins.from_dict(data["pins"]),
             vectorize=None if data.get("vectorize") is None else int(data["vectorize"]),
         )
+
+
+def _deterministic(stored: object) -> Deterministic:
+    return "warn" if stored == "warn" else bool(stored)
 
 
 def worker_environment(settings: StudySettings) -> dict[str, str]:
@@ -171,6 +176,8 @@ class RunTask:
         capture_step: The step to capture (None: tensors fingerprinted without a step).
         watch_unseeded: Record the unseeded random sources the run's code uses
             (for ``seedwise check``); they come back in ``RunRecord.unseeded``.
+        ops: Record the run's ops (for ``seedwise check --ops``): their digests,
+            or one op in full, under ``workdir/ops``; None records none.
         warmup: Runs to make first, one after another in the same process
             (for ``seedwise check``: a seed right after another seed); their
             records come back before this task's.
@@ -189,6 +196,7 @@ class RunTask:
     capture: bool = False
     capture_step: int | None = None
     watch_unseeded: bool = False
+    ops: OpsRequest | None = None
     warmup: tuple[RunTask, ...] = ()
     batch: tuple[RunTask, ...] = ()
 

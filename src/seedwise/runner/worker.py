@@ -35,6 +35,7 @@ from seedwise.experiment.code.identity import code_identity
 from seedwise.experiment.context import running
 from seedwise.experiment.fingerprint import capture_tensors
 from seedwise.experiment.values import metrics_from_output
+from seedwise.experiment.watch.ops import OPS_FOLDER, record_ops
 from seedwise.experiment.watch.unseeded import UnseededWatch
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.batched import batch_calls, share_batch_time
@@ -214,6 +215,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
     context = None
     hooks = contextlib.ExitStack()
     watch = None
+    seeding = None
     worker_pid = os.getpid()
     try:
         hooks.enter_context(_same_folder_and_environment())
@@ -226,7 +228,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         name = None if isinstance(experiment, ScriptRef) else experiment.function
         _clear_framework_sessions()
         pins = task.settings.pins
-        seed_everything(
+        seeding = seed_everything(
             task.seed if pins is None else pins.run_seed(task.seed),
             deterministic=task.settings.deterministic,
             frameworks=task.settings.frameworks,
@@ -239,6 +241,8 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         )
         if task.capture:
             hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
+        if task.ops is not None:
+            hooks.enter_context(record_ops(task.ops, workdir / OPS_FOLDER))
         if watch is not None:
             watch.patch_frameworks()
         output = workdir / OUTPUT_LOG
@@ -282,6 +286,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         environment=environment.get(task, code_hash),
         unseeded=() if watch is None else tuple(watch.uses),
         frameworks=() if watch is None else watch.frameworks(),
+        nondeterministic_ops=() if seeding is None else tuple(seeding.nondeterministic_ops),
     )
 
 

@@ -16,16 +16,28 @@ from contextlib import contextmanager
 from types import ModuleType
 
 from seedwise.errors import UsageError
-from seedwise.seeding import _jax, _keras, _numpy, _plan, _python, _tensorflow, _torch
-from seedwise.seeding.report import SeedAction, SeedReport
+from seedwise.seeding import (
+    _jax,
+    _keras,
+    _numpy,
+    _plan,
+    _python,
+    _tensorflow,
+    _torch,
+    _warn_only,
+)
+from seedwise.seeding.report import Deterministic, NondeterministicOp, SeedAction, SeedReport
 from seedwise.seeding.streams import MAX_SEED, check_seed, derive_seed, rng
 
 __all__ = [
     "FRAMEWORKS",
     "MAX_SEED",
     "SEEDING_VARIABLES",
+    "Deterministic",
+    "NondeterministicOp",
     "SeedAction",
     "SeedReport",
+    "check_deterministic",
     "check_seed",
     "derive_seed",
     "jax_key",
@@ -62,16 +74,24 @@ def _select(frameworks: Iterable[str] | None) -> list[ModuleType]:
     return [module for module in _MODULES if module.NAME in wanted]
 
 
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise UsageError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    return value
+def check_deterministic(value: object) -> Deterministic:
+    """``value`` as a deterministic mode: True, False or ``"warn"``.
+
+    Raises:
+        UsageError: Anything else.
+    """
+    if isinstance(value, bool) or value == "warn":
+        return value
+    raise UsageError(
+        f"Unknown deterministic mode. Received: deterministic={value!r}; "
+        "expected True, False or 'warn'"
+    )
 
 
 def seed_everything(
     seed: int,
     *,
-    deterministic: bool = True,
+    deterministic: Deterministic = True,
     frameworks: Iterable[str] | None = None,
 ) -> SeedReport:
     """Seed every installed framework's global generators, each when it is imported.
@@ -112,7 +132,11 @@ def seed_everything(
         seed: An int in ``[0, 2**63 - 1]``.
         deterministic: Also switch on deterministic ops (TensorFlow, PyTorch,
             JAX on GPU). On the CPU it costs little; on GPU, ops without a
-            deterministic kernel raise instead of varying.
+            deterministic kernel raise instead of varying. ``"warn"``: torch
+            warns instead of raising (``warn_only=True``) and each such op
+            that runs is listed in ``report.nondeterministic_ops`` (name,
+            count, first line of your code); TensorFlow, which has no
+            warn-only mode, is left with op determinism off.
         frameworks: Only these (names from :data:`FRAMEWORKS`); default:
             every one that is installed. ``keras`` brings ``python`` and
             ``numpy`` with it, as ``keras.utils.set_random_seed`` does.
@@ -124,14 +148,15 @@ def seed_everything(
 
     Raises:
         InvalidSeedError: ``seed`` is not an int in range.
-        UsageError: An unknown framework name, or a non-bool ``deterministic``.
+        UsageError: An unknown framework name, or a ``deterministic`` other
+            than True, False or ``"warn"``.
 
     Example:
         >>> report = seed_everything(42)       # doctest: +SKIP
         >>> print(report)                      # doctest: +SKIP
     """
     value = check_seed(seed)
-    _check_flag(deterministic, "deterministic")
+    deterministic = check_deterministic(deterministic)
     modules = _select(frameworks)
     names = {module.NAME for module in modules}
     if _keras.NAME in names:
@@ -139,6 +164,7 @@ def seed_everything(
         modules = [m for m in _MODULES if m in modules or m in (_python, _numpy)]
     present = [module for module in modules if module.installed()]
     report = SeedReport(seed=value, deterministic=deterministic)
+    _warn_only.capture_into(report if deterministic == "warn" else None)
     _plan.install(_plan.Plan(value, deterministic, tuple(present), report))
     for module in modules:
         if module not in present:
@@ -172,7 +198,7 @@ def seeding_gaps(frameworks: Iterable[str]) -> list[SeedAction]:
 def seeded(
     seed: int,
     *,
-    deterministic: bool = False,
+    deterministic: Deterministic = False,
     frameworks: Iterable[str] | None = None,
 ) -> Iterator[SeedReport]:
     """Seed on entry, and on exit put back every generator state as it was.
@@ -206,7 +232,7 @@ def seeded(
         ...     model = build_and_train()
     """
     check_seed(seed)
-    _check_flag(deterministic, "deterministic")
+    check_deterministic(deterministic)
     selected = _select(frameworks)
     if _keras in selected:
         selected = [m for m in _MODULES if m in selected or m in (_python, _numpy)]

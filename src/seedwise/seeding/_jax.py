@@ -7,7 +7,7 @@ import sys
 from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
-from seedwise.seeding.report import SeedReport
+from seedwise.seeding.report import Deterministic, SeedReport
 from seedwise.seeding.streams import Key, check_seed, derive_seed
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def backend_initialised() -> bool:
     return bool(xla_bridge.backends_are_initialized())
 
 
-def seed(value: int, deterministic: bool, report: SeedReport) -> None:
+def seed(value: int, deterministic: Deterministic, report: SeedReport) -> None:
     """Say how to get keys; set the deterministic-ops flag while it can still act."""
     report.add(
         NAME,

@@ -13,7 +13,7 @@ from functools import cache
 from importlib.util import find_spec
 from typing import Any, cast
 
-from seedwise.seeding.report import SeedReport
+from seedwise.seeding.report import Deterministic, SeedReport
 
 NAME = "keras"
 #: The module whose import makes this framework seedable; None: seeded at once, always.
@@ -46,7 +46,7 @@ def keras_seed(value: int) -> int:
 
 def seed(
     value: int,
-    deterministic: bool,
+    deterministic: Deterministic,
     report: SeedReport,
     alongside: frozenset[str] = frozenset(),
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 
-from seedwise.seeding.report import SeedReport
+from seedwise.seeding.report import Deterministic, SeedReport
 
 NAME = "numpy"
 #: The module whose import makes this framework seedable; None: seeded at once, always.
@@ -22,7 +22,7 @@ def prepare() -> None:
     import numpy  # noqa: F401
 
 
-def seed(value: int, deterministic: bool, report: SeedReport) -> None:
+def seed(value: int, deterministic: Deterministic, report: SeedReport) -> None:
     """``numpy.random.seed(value)``; seeds above 32 bits go in as two words."""
     import numpy as np
 

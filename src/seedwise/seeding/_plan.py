@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 
 from seedwise.seeding import _imports, _keras
-from seedwise.seeding.report import SeedReport
+from seedwise.seeding.report import Deterministic, SeedReport
 
 __all__ = ["Level", "Plan", "imported", "levels", "install", "push", "pop"]
 
@@ -92,7 +92,7 @@ class Plan:
     """
 
     seed: int
-    deterministic: bool
+    deterministic: Deterministic
     modules: tuple[ModuleType, ...]
     report: SeedReport
     waiting: set[str] = field(default_factory=set)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 
-from seedwise.seeding.report import SeedReport
+from seedwise.seeding.report import Deterministic, SeedReport
 
 NAME = "python"
 #: The module whose import makes this framework seedable; None: seeded at once, always.
@@ -21,7 +21,7 @@ def prepare() -> None:
     """Nothing to import."""
 
 
-def seed(value: int, deterministic: bool, report: SeedReport) -> None:
+def seed(value: int, deterministic: Deterministic, report: SeedReport) -> None:
     """``random.seed(value)``, and a word on ``PYTHONHASHSEED``."""
     random.seed(value)
     report.add(NAME, f"random.seed({value})", "ok")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 from typing import Any, cast
 
-from seedwise.seeding.report import SeedReport
+from seedwise.seeding.report import Deterministic, SeedReport
 
 NAME = "tensorflow"
 #: The module whose import makes this framework seedable; None: seeded at once, always.
@@ -28,7 +28,7 @@ def prepare() -> None:
     import tensorflow  # noqa: F401
 
 
-def seed(value: int, deterministic: bool, report: SeedReport) -> None:
+def seed(value: int, deterministic: Deterministic, report: SeedReport) -> None:
     """``tf.random.set_seed``, reseed the global generator, op determinism."""
     import tensorflow as tf
     from tensorflow.python.ops import stateful_random_ops
@@ -40,7 +40,15 @@ def seed(value: int, deterministic: bool, report: SeedReport) -> None:
     else:
         tf.random.get_global_generator().reset_from_seed(value)
     report.add(NAME, f"tf.random global Generator from_seed({value})", "ok")
-    if deterministic:
+    if deterministic == "warn":
+        report.add(
+            NAME,
+            "op determinism",
+            "warning",
+            "left off (deterministic='warn'): TensorFlow has no warn-only mode, and its "
+            "op determinism raises on ops without a deterministic kernel",
+        )
+    elif deterministic:
         tf.config.experimental.enable_op_determinism()
         report.add(NAME, "tf.config.experimental.enable_op_determinism()", "ok", _DETERMINISM_NOTE)
     else:

@@ -6,7 +6,7 @@ import os
 from importlib.util import find_spec
 from typing import Any, cast
 
-from seedwise.seeding.report import SeedReport
+from seedwise.seeding.report import Deterministic, SeedReport
 
 NAME = "torch"
 #: The module whose import makes this framework seedable; None: seeded at once, always.
@@ -25,7 +25,7 @@ def prepare() -> None:
     import torch  # noqa: F401
 
 
-def seed(value: int, deterministic: bool, report: SeedReport) -> None:
+def seed(value: int, deterministic: Deterministic, report: SeedReport) -> None:
     """``torch.manual_seed`` and, when deterministic, the switches that go with it."""
     import torch
 
@@ -54,14 +54,24 @@ def seed(value: int, deterministic: bool, report: SeedReport) -> None:
     else:
         os.environ[CUBLAS_VARIABLE] = CUBLAS_VALUE
         report.add(NAME, f"{CUBLAS_VARIABLE}={CUBLAS_VALUE}", "ok", "set before CUDA initialises")
-    torch.use_deterministic_algorithms(True)
-    report.add(
-        NAME,
-        "torch.use_deterministic_algorithms(True)",
-        "ok",
-        "ops without a deterministic kernel now raise RuntimeError; see docs/seeding.md, "
-        "'Errors from deterministic mode'",
-    )
+    if deterministic == "warn":
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        report.add(
+            NAME,
+            "torch.use_deterministic_algorithms(True, warn_only=True)",
+            "ok",
+            "ops without a deterministic kernel warn instead of raising; each one that runs "
+            "is listed in the report (nondeterministic_ops) and the run's record",
+        )
+    else:
+        torch.use_deterministic_algorithms(True)
+        report.add(
+            NAME,
+            "torch.use_deterministic_algorithms(True)",
+            "ok",
+            "ops without a deterministic kernel now raise RuntimeError; see docs/seeding.md, "
+            "'Errors from deterministic mode'",
+        )
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
     report.add(NAME, "cudnn.deterministic=True, cudnn.benchmark=False", "ok")

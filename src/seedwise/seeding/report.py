@@ -8,9 +8,11 @@ from typing import Any, Literal
 
 from seedwise._html import element, notebook_block, notebook_text, table
 
-__all__ = ["SeedAction", "SeedReport", "Status"]
+__all__ = ["Deterministic", "NondeterministicOp", "SeedAction", "SeedReport", "Status"]
 
 Status = Literal["ok", "warning", "impossible", "skipped", "pending"]
+#: ``seed_everything``'s ``deterministic``: on, off, or on with warnings instead of errors.
+Deterministic = bool | Literal["warn"]
 
 _MARKS: dict[str, str] = {
     "ok": "ok",
@@ -46,6 +48,22 @@ class SeedAction:
     when: str = "at once"
 
 
+@dataclass(frozen=True)
+class NondeterministicOp:
+    """An op without a deterministic kernel that ran in warn-only mode (``deterministic="warn"``).
+
+    Attributes:
+        op: The op as torch names it in its warning, e.g. ``"put_"``,
+            ``"scatter_add_cuda_kernel"``.
+        count: How many times it warned.
+        location: ``file:line`` of the user's code where it first ran.
+    """
+
+    op: str
+    count: int
+    location: str
+
+
 @dataclass
 class SeedReport:
     """The actions of one :func:`seedwise.seed_everything` call.
@@ -54,8 +72,11 @@ class SeedReport:
     """
 
     seed: int
-    deterministic: bool
+    deterministic: Deterministic
     actions: list[SeedAction] = field(default_factory=list)
+    #: With ``deterministic="warn"``: each op without a deterministic kernel that
+    #: ran since the call, in the order they first ran (added as they run).
+    nondeterministic_ops: list[NondeterministicOp] = field(default_factory=list)
 
     def add(self, framework: str, action: str, status: Status, detail: str = "") -> None:
         """Record one action."""
@@ -110,6 +131,7 @@ class SeedReport:
             "seeded_on_import": self.seeded_on_import,
             "waiting": self.waiting,
             "actions": [asdict(a) for a in self.actions],
+            "nondeterministic_ops": [asdict(op) for op in self.nondeterministic_ops],
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -120,15 +142,28 @@ class SeedReport:
     def from_dict(cls, data: dict[str, Any]) -> SeedReport:
         """Rebuild a report from :meth:`to_dict` output (the lists of frameworks are derived)."""
         actions = [SeedAction(**a) for a in data["actions"]]
+        mode = data["deterministic"]
         return cls(
-            seed=int(data["seed"]), deterministic=bool(data["deterministic"]), actions=actions
+            seed=int(data["seed"]),
+            deterministic="warn" if mode == "warn" else bool(mode),
+            actions=actions,
+            nondeterministic_ops=[
+                NondeterministicOp(**op) for op in data.get("nondeterministic_ops", [])
+            ],
         )
+
+    @property
+    def mode(self) -> str:
+        """The deterministic mode in words."""
+        if self.deterministic == "warn":
+            return "deterministic ops on, warn-only"
+        return "deterministic ops on" if self.deterministic else "deterministic ops off"
 
     _repr_pretty_ = notebook_text
 
     def _repr_html_(self) -> str:
         """The report as an HTML table, for notebooks; warnings stand out."""
-        mode = "deterministic ops on" if self.deterministic else "deterministic ops off"
+        mode = self.mode
         marks = {"ok": "good", "warning": "bad", "impossible": "bad", "skipped": None}
         rows = [
             [
@@ -165,8 +200,7 @@ class SeedReport:
         return "; ".join(parts)
 
     def __str__(self) -> str:
-        mode = "deterministic ops on" if self.deterministic else "deterministic ops off"
-        lines = [f"seedwise.seed_everything({self.seed}): {mode}"]
+        lines = [f"seedwise.seed_everything({self.seed}): {self.mode}"]
         width_fw = max([len("framework")] + [len(a.framework) for a in self.actions])
         width_action = max([len("action")] + [len(a.action) for a in self.actions])
         width_action = min(width_action, 52)
@@ -185,4 +219,9 @@ class SeedReport:
         problems = len(self.warnings)
         if problems:
             lines.append(f"  {problems} warning(s): reproducibility can still break where marked.")
+        for op in self.nondeterministic_ops:
+            lines.append(
+                f"  ran without a deterministic kernel: {op.op} ({op.count}x), first at "
+                f"{op.location}"
+            )
         return "\n".join(lines)

@@ -27,6 +27,7 @@ from seedwise.records import (
     StepRecord,
     UnseededUse,
 )
+from seedwise.seeding.report import NondeterministicOp
 from seedwise.store.records import StudyRecord, StudySummary
 
 __all__ = [
@@ -120,33 +121,75 @@ def decode_metrics(text: object, *, where: str) -> dict[str, float]:
     )
 
 
-def encode_unseeded(uses: Sequence[UnseededUse]) -> str | None:
-    """The ``runs.unseeded`` column: a JSON list of uses, or NULL when there are none."""
-    if not uses:
+#: The kind an op without a deterministic kernel is stored under, among the unseeded uses.
+NONDETERMINISTIC_OP = "op without a deterministic kernel"
+
+
+def encode_unseeded(
+    uses: Sequence[UnseededUse], ops: Sequence[NondeterministicOp] = ()
+) -> str | None:
+    """The ``runs.unseeded`` column: a JSON list of uses, or NULL when there are none.
+
+    The ops without a deterministic kernel that ran (``deterministic="warn"``)
+    share the column: each is a use of kind :data:`NONDETERMINISTIC_OP` at its
+    first line, with its ``op`` and ``count`` besides, so that a store made
+    before them reads them as uses and needs no new column.
+    """
+    if not uses and not ops:
         return None
-    return json.dumps(
-        [{"kind": u.kind, "location": u.location, "fix": u.fix} for u in uses],
-        ensure_ascii=False,
-    )
+    entries: list[dict[str, Any]] = [
+        {"kind": u.kind, "location": u.location, "fix": u.fix} for u in uses
+    ]
+    entries += [
+        {
+            "kind": NONDETERMINISTIC_OP,
+            "location": op.location,
+            "fix": "replace the op, or accept that it varies (see docs/checking.md, warn-only)",
+            "op": op.op,
+            "count": op.count,
+        }
+        for op in ops
+    ]
+    return json.dumps(entries, ensure_ascii=False)
 
 
-def decode_unseeded(text: object, *, where: str) -> tuple[UnseededUse, ...]:
-    """Decode what :func:`encode_unseeded` wrote (NULL: none).
+def decode_unseeded(
+    text: object, *, where: str
+) -> tuple[tuple[UnseededUse, ...], tuple[NondeterministicOp, ...]]:
+    """Decode what :func:`encode_unseeded` wrote (NULL: none): the uses, then the ops.
 
     Raises:
         StoreRowError: The column is not a JSON list of uses.
     """
     if text is None:
-        return ()
+        return (), ()
     data = decode_json(text, where=where)
     fields = ("kind", "location", "fix")
     if isinstance(data, list) and all(
         isinstance(use, dict) and all(isinstance(use.get(f), str) for f in fields) for use in data
     ):
-        return tuple(UnseededUse(use["kind"], use["location"], use["fix"]) for use in data)
+        ops = tuple(
+            NondeterministicOp(use["op"], use["count"], use["location"])
+            for use in data
+            if _is_op(use)
+        )
+        uses = tuple(
+            UnseededUse(use["kind"], use["location"], use["fix"]) for use in data if not _is_op(use)
+        )
+        return uses, ops
     raise StoreRowError(
         f"A store row cannot be decoded: {where} is not a list of unseeded uses. "
         f"Received: {_short(text)}; expected a JSON list of objects with kind, location, fix"
+    )
+
+
+def _is_op(use: dict[str, Any]) -> bool:
+    count = use.get("count")
+    return (
+        use["kind"] == NONDETERMINISTIC_OP
+        and isinstance(use.get("op"), str)
+        and isinstance(count, int)
+        and not isinstance(count, bool)
     )
 
 
@@ -333,7 +376,7 @@ def run_to_row(run: RunRecord) -> tuple[Any, ...]:
         run.duration,
         run.worker,
         run.env_hash,
-        encode_unseeded(run.unseeded),
+        encode_unseeded(run.unseeded, run.nondeterministic_ops),
     )
 
 
@@ -357,6 +400,7 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
     error, traceback, started, finished, duration, worker, env_hash = row[5:12]
     unseeded = row[12] if len(row) > 12 else None
     where = f"runs.{{}} of study {study!r} repeat {repeat!r}"
+    uses, ops = decode_unseeded(unseeded, where=where.format("unseeded"))
     if status not in RUN_STATUSES:
         raise StoreRowError(
             f"A store row cannot be decoded: {where.format('status')} is unknown. "
@@ -375,7 +419,8 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
         duration=_real_or_none(duration, where.format("duration")),
         worker=_text_or_none(worker, where.format("worker")),
         env_hash=_text_or_none(env_hash, where.format("env_hash")),
-        unseeded=decode_unseeded(unseeded, where=where.format("unseeded")),
+        unseeded=uses,
+        nondeterministic_ops=ops,
     )
 
 

@@ -45,13 +45,12 @@ import os
 import random
 import secrets
 import sys
-import sysconfig
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
+from seedwise._frames import CodeOwners, display_path
 from seedwise.experiment.watch._calls import UNKNOWN, calling_expression
 from seedwise.records import UnseededUse
 
@@ -112,15 +111,6 @@ _SECRETS_FUNCTIONS = (
 )
 
 
-def _roots(*keys: str) -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    return tuple(sorted({os.path.realpath(paths[key]) + os.sep for key in keys if key in paths}))
-
-
-#: seedwise's own files.
-_SEEDWISE_ROOT = os.path.realpath(Path(__file__).resolve().parents[2]) + os.sep
-
-
 class UnseededWatch:
     """Watch the entropy sources while active; record uses from user code in :attr:`uses`.
 
@@ -135,9 +125,7 @@ class UnseededWatch:
         self._seen: set[tuple[str, str]] = set()
         self._saved: list[tuple[Any, str, Any]] = []
         self._clock_readings: list[int | float] = []
-        self._standard = _roots("stdlib", "platstdlib")
-        self._installed = _roots("purelib", "platlib")
-        self._files: dict[str, str] = {}
+        self._owners = CodeOwners()
 
     def __enter__(self) -> UnseededWatch:
         import numpy as np
@@ -207,23 +195,7 @@ class UnseededWatch:
         return self._where(filename) == "user"
 
     def _where(self, filename: str) -> str:
-        """Whose code a file is: ``user``, ``seedwise``, ``installed``, ``standard``,
-        ``import`` (the import machinery) or ``other``."""
-        where = self._files.get(filename)
-        if where is None:
-            real = os.path.realpath(filename)
-            if filename.startswith("<"):
-                where = "import" if filename.startswith("<frozen importlib") else "other"
-            elif real.startswith(_SEEDWISE_ROOT):
-                where = "seedwise"
-            elif real.startswith(self._installed):
-                where = "installed"
-            elif real.startswith(self._standard):
-                where = "standard"
-            else:
-                where = "user"
-            self._files[filename] = where
-        return where
+        return self._owners.where(filename)
 
     def _record(self, kind: str, depth: int) -> None:
         frame = self._caller(depth + 1)
@@ -233,7 +205,7 @@ class UnseededWatch:
             self._library_use(sys._getframe(depth + 1))
 
     def _record_at(self, kind: str, frame: FrameType, fix: str | None = None) -> None:
-        location = f"{_display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+        location = f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
         if (kind, location) not in self._seen:
             self._seen.add((kind, location))
             self.uses.append(UnseededUse(kind, location, FIXES[kind] if fix is None else fix))
@@ -406,15 +378,6 @@ def _library_fix(entered: FrameType, drawn: FrameType) -> str:
         "argument: ctx.seed_for('name') or ctx.rng('name'); gymnasium: "
         "env.reset(seed=ctx.seed_for('env')))"
     )
-
-
-def _display_path(filename: str) -> str:
-    """``filename`` relative to the working directory when it lies below it."""
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:
-        return filename
-    return filename if relative.startswith(os.pardir) else relative
 
 
 def _from_clock(seed: int, readings: list[int | float]) -> bool:
