@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from seedwise.errors import UsageError
 from seedwise.stats import sequential_stop
+from seedwise.stats.sequential import confidence_sequence
 
 VALUES = np.random.default_rng(3).normal(1.0, 0.1, 40)
 
@@ -72,3 +77,25 @@ def test_runs_that_fail_now_and_then_are_not_stopped_before_a_failure_could_show
     assert _half_width(clean[:10]) <= 0.1
     assert not sequential_stop(clean, half_width=0.1).stop
     assert sequential_stop([*clean, 0.9], half_width=0.1).reason == "target"
+
+
+def test_confidence_sequence_is_bit_identical_to_chi2_ppf_and_imports_no_scipy_stats() -> None:
+    # Its chi-square quantile comes from scipy.special (light to import); the numbers are
+    # exactly those of scipy.stats.chi2.ppf, for every n a tuner or --until-ci meets.
+    rng = np.random.default_rng(5)
+    for n in range(3, 300):
+        x = rng.normal(1.0, 0.1, n)
+        interval = confidence_sequence(x, min_runs=10, confidence=0.95)
+        # The computation as it was written with scipy.stats, step for step.
+        alpha = 1.0 - 0.95
+        upper = float(np.std(x, ddof=1)) * math.sqrt((n - 1) / float(stats.chi2.ppf(0.1, n - 1)))
+        width = upper * math.sqrt((n + 10) * math.log((n + 10) / (10 * alpha**2))) / n
+        assert interval.low == float(np.mean(x)) - width, n
+        assert interval.high == float(np.mean(x)) + width, n
+    code = (
+        "import sys; from seedwise.stats.sequential import confidence_sequence; "
+        "confidence_sequence([1.0, 2.0, 4.0], min_runs=10, confidence=0.95); "
+        "print('scipy.stats' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]
