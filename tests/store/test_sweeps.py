@@ -116,3 +116,16 @@ def test_seedwise_rank_takes_a_sweep_by_its_name(tmp_path: Path) -> None:
         seedwise.rank("g/a=1,b=x", metric="mse", store=path)
     with pytest.raises(StoreError, match="or two or more studies"):
         seedwise.rank("nope", metric="mse", store=path)
+
+
+def test_a_tuners_trials_are_cells_by_the_key_their_names_add(tmp_path: Path) -> None:
+    # seedwise.optuna names trials SWEEP/trial=N; their configs hold the params only.
+    with Store(tmp_path / "s.db") as store:
+        for trial, lr in enumerate([0.1, 0.03, 0.2]):
+            store.ensure_study(f"tune/trial={trial}", config={"lr": lr}, **DEFINITION)
+        store.ensure_study("tune/a=1,b=2", config={}, **DEFINITION)  # another key: not a trial
+        found = store.sweep("tune")
+    assert found.keys == ("trial",)
+    assert found.studies == ["tune/trial=0", "tune/trial=1", "tune/trial=2"]
+    assert [cell.values for cell in found.cells] == [{"trial": 0}, {"trial": 1}, {"trial": 2}]
+    assert found.unmatched == ("tune/a=1,b=2",)

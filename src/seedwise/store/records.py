@@ -101,7 +101,8 @@ class SweepGrid:
         unmatched: Studies named as cells of the sweep whose name is not
             made from their config by the grid's keys (a ``run --name`` that
             looks like a cell, or a cell of another grid of the same name);
-            they are not cells.
+            they are not cells. A name's one ``KEY=V`` whose key the config
+            lacks (a tuner's ``SWEEP/trial=N``) is a grid value, not a mismatch.
     """
 
     name: str

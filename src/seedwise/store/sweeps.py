@@ -3,7 +3,9 @@
 The store keeps no table of sweeps. A cell is a study named
 ``SWEEP/KEY=V,...`` (:func:`~seedwise.store.names.cell_name`) whose config
 ends with the cell's grid values, so the grid is read from the cells: its
-keys are the config keys the name is made from, each key's values come in
+keys are the config keys the name is made from (or, for a tuner's trials
+named ``SWEEP/trial=N``, the one key of the name that the config lacks),
+each key's values come in
 the order the cells were created (the grid's order for a sweep run once:
 every cell is begun, in the grid's order, before any run), and the cells
 are ordered by those values, the last key fastest, as ``seedwise.sweep``
@@ -13,11 +15,13 @@ orders them. Each function runs inside the caller's transaction.
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from seedwise.errors import StoreError
+from seedwise.experiment.values import CONFIG_KEY
 from seedwise.store import rows
 from seedwise.store.names import (
     SWEEP_SEPARATOR,
@@ -113,7 +117,29 @@ def _grid_values(sweep: str, record: StudyRecord) -> dict[str, Any] | None:
         values = dict(items[-size:])
         if cell_name(sweep, values) == record.name:
             return values
-    return None
+    return _named_value(sweep, record)
+
+
+def _named_value(sweep: str, record: StudyRecord) -> dict[str, Any] | None:
+    """The one ``KEY=V`` of a cell's name whose key is not in its config, or None.
+
+    A tuner's trials are named ``SWEEP/trial=N`` (``seedwise.optuna``) while
+    their configs hold the trial's parameters, not ``trial``: the name alone
+    is the grid value. ``V`` is read back as JSON where that gives the same
+    text (``3``, not ``"3"``), else as text, and the name must be exactly the
+    cell name of that value.
+    """
+    key, equals, text = record.name[len(sweep) + len(SWEEP_SEPARATOR) :].partition("=")
+    if not equals or not CONFIG_KEY.match(key) or key in record.config:
+        return None
+    value: Any = text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if parsed is not None and value_text(parsed) == text:
+        value = parsed
+    return {key: value} if cell_name(sweep, {key: value}) == record.name else None
 
 
 def _unknown_sweep(
