@@ -70,6 +70,15 @@ def _no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
     assert not changed, f"the test leaked global RNG state of: {changed}"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_workers_per_test() -> Iterator[None]:
+    """Stop the workers a test's studies left warm: the next test starts its own."""
+    yield
+    pool = sys.modules.get("seedwise.runner.pool")
+    if pool is not None:
+        pool.shutdown()
+
+
 @pytest.fixture
 def restore_global_rng() -> Iterator[None]:
     """Let a test seed globally: every framework's state and the environment come back after."""

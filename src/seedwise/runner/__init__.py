@@ -10,7 +10,9 @@
   :func:`rerun` (``--only-repeat``, ``seedwise rerun``);
 - :mod:`~seedwise.runner.folders`: where a study's files go;
 - :mod:`~seedwise.runner.executor`, :mod:`~seedwise.runner.local`,
-  :mod:`~seedwise.runner.worker`: where runs execute.
+  :mod:`~seedwise.runner.processes`, :mod:`~seedwise.runner.worker`: where
+  runs execute; :mod:`~seedwise.runner.pool`: workers kept warm between
+  studies (:func:`shutdown` stops them).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from seedwise.runner.loop import TaskList as TaskList
 from seedwise.runner.loop import drive as drive
 from seedwise.runner.options import LocalExecutorFactory as LocalExecutorFactory
 from seedwise.runner.options import RunOptions as RunOptions
+from seedwise.runner.pool import shutdown as shutdown
 from seedwise.runner.run import RepeatCheck as RepeatCheck
 from seedwise.runner.run import rerun as rerun
 from seedwise.runner.run import run as run
@@ -52,5 +55,6 @@ __all__ = [
     "run",
     "run_seed",
     "run_study",
+    "shutdown",
     "worker_log_dir",
 ]

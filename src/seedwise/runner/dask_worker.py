@@ -31,7 +31,7 @@ from typing import Any
 from seedwise.experiment.code.bundle import CodeBundle
 from seedwise.experiment.code.identity import CodeIdentity, code_identity, describe_change
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner.local import describe_exit
+from seedwise.runner.processes import describe_exit
 from seedwise.runner.tasks import RunTask, worker_environment
 from seedwise.runner.worker import execute_chain, watch_parent
 

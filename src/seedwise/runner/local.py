@@ -15,40 +15,43 @@ Workers are not daemonic, so an experiment may start processes of its own
 scikit-learn's ``n_jobs``). Each worker leads its own process group, and
 whenever the executor kills or retires a worker it signals the whole group:
 the processes an experiment started go with the worker that started them.
-When the executor is shut down (or, failing that, when this process exits)
-no worker and no process of a worker's group is left running. Should this
-process be killed outright (SIGKILL, the OOM killer), a small watcher
-process of its own, which needs no interpreter lock of the runner or of a
-worker, kills every worker's group within 0.2 s; a worker started by the
-main thread is also killed by the kernel itself the moment the runner dies
-(see :func:`seedwise.runner.worker.watch_parent`).
+When the executor is shut down no process an experiment started is left
+running: each idle worker alone in its group goes back to the pool of warm
+workers (:mod:`seedwise.runner.pool`, for executors made with one), every
+other one is stopped with its group. The processes themselves are started,
+watched and stopped by :mod:`seedwise.runner.processes`.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import itertools
 import multiprocessing
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from seedwise.experiment.code.identity import code_identity
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner.tasks import RunTask, worker_environment
-from seedwise.runner.worker import RUN_STARTED, worker_main
+from seedwise.runner.adaptive import MOST_PER_CORE, WorkerCount
+from seedwise.runner.pool import WarmKey, WarmPool
+from seedwise.runner.processes import (
+    STOP_GRACE_S,
+    WorkerProcess,
+    alone_in_group,
+    describe_exit,
+    end_group,
+    kill_worker,
+    start_worker,
+    stop_processes,
+)
+from seedwise.runner.tasks import RunTask, StudySettings, worker_environment
+from seedwise.runner.worker import RUN_STARTED, Lend
 
-__all__ = ["LocalExecutor"]
+__all__ = ["LocalExecutor", "describe_exit"]
 
-_STOP_GRACE_S = 5.0
 # How long a worker whose pipe closed may take to exit by itself.
 _EXIT_GRACE_S = 1.0
 # A run's timeout counts from the moment its experiment starts. Before that a
@@ -58,237 +61,8 @@ _EXIT_GRACE_S = 1.0
 _LOAD_ALLOWANCE_S = 300.0
 
 
-def _kill_group(pgid: int) -> None:
-    """Send SIGKILL to every process of the group ``pgid``; nothing if it is gone."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-# The watcher: told of each worker's group as it starts and ends, it kills the groups
-# it still holds once this process is gone (its pipe closes or it is re-parented).
-# A separate process, so that nothing of it waits for an interpreter lock held by a
-# runner frozen in C or killed, or by a worker spinning in a regex.
-_WATCHER = """
-import os, select, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_IGN)
-runner, groups, pending = int(sys.argv[1]), set(), b""
-while True:
-    if select.select([0], [], [], 0.2)[0]:
-        chunk = os.read(0, 4096)
-        if not chunk:
-            break
-        *lines, pending = (pending + chunk).split(b"\\n")
-        for line in lines:
-            (groups.add if line[:1] == b"+" else groups.discard)(int(line[1:]))
-    elif os.getppid() != runner:
-        break
-for group in groups:
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except OSError:
-        pass
-"""
-
-
-class _LiveGroups:
-    """The process groups of the workers this process started and has not cleaned up.
-
-    Killed at exit should an executor never be shut down, and by the watcher
-    process should this process die without cleaning up. The watcher runs
-    while there is a group to watch.
-    """
-
-    def __init__(self) -> None:
-        self._groups: set[int] = set()
-        self._watcher: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
-
-    def add(self, pgid: int) -> None:
-        with self._lock:
-            self._groups.add(pgid)
-            if self._watcher is None:
-                self._watcher = _start_watcher()
-            self._tell(f"+{pgid}")
-
-    def discard(self, pgid: int) -> None:
-        with self._lock:
-            if pgid not in self._groups:
-                return
-            self._groups.discard(pgid)
-            self._tell(f"-{pgid}")
-            if not self._groups:
-                self._stop_watcher()
-
-    def kill_all(self) -> None:
-        with self._lock:
-            for pgid in list(self._groups):
-                _kill_group(pgid)
-            self._groups.clear()
-            self._stop_watcher()
-
-    def _tell(self, line: str) -> None:
-        watcher = self._watcher
-        if watcher is None or watcher.stdin is None:
-            return
-        try:
-            watcher.stdin.write(f"{line}\n".encode())
-            watcher.stdin.flush()
-        except OSError:
-            # The watcher is gone; each worker's own watch remains.
-            self._watcher = None
-
-    def _stop_watcher(self) -> None:
-        watcher, self._watcher = self._watcher, None
-        if watcher is None:
-            return
-        with contextlib.suppress(OSError):
-            if watcher.stdin is not None:
-                watcher.stdin.close()
-        try:
-            watcher.wait(_STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            watcher.kill()
-            watcher.wait()
-
-
-def _start_watcher() -> subprocess.Popen[bytes] | None:
-    """Start the watcher process, in a session of its own; None where it cannot start."""
-    if not sys.executable or not hasattr(os, "killpg"):
-        return None
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _WATCHER, str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            # Out of this process's group: `kill -9 -PGID` of the runner must not take it.
-            start_new_session=True,
-        )
-    except OSError:
-        return None
-
-
-_LIVE_GROUPS = _LiveGroups()
-
-
-@atexit.register
-def _kill_live_groups() -> None:
-    # Registered after multiprocessing's own exit handler, so it runs first:
-    # that handler joins non-daemonic children, which would wait forever for
-    # a worker blocked on its pipe.
-    _LIVE_GROUPS.kill_all()
-
-
-def _worker_entry(
-    connection: Connection,
-    worker: str,
-    log_path: str | None,
-    start_method: str | None,
-    parent: int,
-    main_thread_parent: bool,
-) -> None:
-    """Lead a new process group, then serve tasks (the target of every worker process).
-
-    The group holds the worker and every process its experiments start, so
-    one ``killpg`` stops them all. Until ``setpgid`` runs the worker has
-    started nothing, and the executor falls back to killing the worker alone.
-
-    Args:
-        connection: The worker's end of its pipe.
-        worker: The worker's name.
-        log_path: The file the worker's output goes to, or None.
-        start_method: The ``multiprocessing`` start method for the processes
-            the experiment starts, or None for the platform's default (fork
-            on Linux before Python 3.14), as under ``python train.py``; a
-            spawned worker would otherwise inherit spawn. An experiment may
-            still choose its own: every start method's children can import
-            its code (:mod:`~seedwise.experiment.child_imports`).
-        parent: The executor's process id.
-        main_thread_parent: Whether the executor's main thread started the
-            worker (see :func:`seedwise.runner.worker.watch_parent`).
-    """
-    os.setpgid(0, 0)
-    multiprocessing.set_start_method(start_method, force=True)
-    worker_main(connection, worker, log_path, parent=parent, main_thread_parent=main_thread_parent)
-
-
-@contextlib.contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
-    """Set ``variables`` while a worker starts: spawn copies ``os.environ``."""
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-_MAIN_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """Start workers without the ``__main__`` module that started this process.
-
-    The spawn start method runs the parent's ``__main__`` again in each child
-    (as ``__mp_main__``) unless it has neither a ``__spec__`` nor a
-    ``__file__``. A worker never needs it: a function from ``__main__`` or a
-    notebook travels by value. Running it again would run a script without an
-    ``if __name__ == "__main__":`` guard a second time (its own
-    ``seedwise.run`` included), and fail for ``python -`` (no file).
-    """
-    main = sys.modules.get("__main__")
-    hidden = {}
-    with _MAIN_LOCK:
-        if main is not None:
-            for attribute in ("__spec__", "__file__"):
-                if attribute in vars(main):
-                    hidden[attribute] = vars(main)[attribute]
-            main.__spec__ = None
-            vars(main).pop("__file__", None)
-        try:
-            yield
-        finally:
-            if main is not None:
-                for attribute, value in hidden.items():
-                    setattr(main, attribute, value)
-                if "__spec__" not in hidden:
-                    vars(main).pop("__spec__", None)
-
-
-@dataclass
-class _Worker:
-    name: str
-    process: BaseProcess
-    connection: Connection
-    environment: tuple[tuple[str, str], ...]
-    task: RunTask | None = None
-    deadline: float | None = None
-    sent: float = 0.0
-    started: float | None = None
-    runs: int = 0
-
-
-def describe_exit(exitcode: int | None) -> str:
-    """Say how a worker process ended, e.g. ``killed by signal SIGKILL``."""
-    if exitcode is None:
-        return "worker process vanished"
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = str(-exitcode)
-        hint = " (killed from outside, e.g. for memory)" if name == "SIGKILL" else ""
-        return f"worker killed by signal {name}{hint}"
-    return f"worker exited with code {exitcode}"
-
-
 class LocalExecutor:
-    """A pool of warm worker processes on this machine.
+    """A set of warm worker processes on this machine.
 
     Args:
         workers: How many processes run at once.
@@ -299,6 +73,13 @@ class LocalExecutor:
             a fresh process); None to keep workers warm.
         log_dir: A folder for each worker's output (``<worker>.log``); None to
             let workers print to this process's terminal.
+        pool: Where idle workers wait for the next study once this executor
+            is shut down, and where it first looks for a worker; None to
+            start its own and stop them all at the end. Taken only with
+            ``log_dir`` and without ``runs_per_worker``.
+        adaptive: Start with ``workers`` and add one while the throughput
+            still rises (:mod:`seedwise.runner.adaptive`); without
+            ``runs_per_worker`` only.
     """
 
     def __init__(
@@ -308,48 +89,77 @@ class LocalExecutor:
         *,
         runs_per_worker: int | None = None,
         log_dir: Path | None = None,
+        pool: WarmPool | None = None,
+        adaptive: bool = False,
     ):
-        self._size = workers
+        self._fixed = workers
+        self.count = (
+            WorkerCount(workers, max(workers, MOST_PER_CORE * (os.cpu_count() or 1)))
+            if adaptive and runs_per_worker is None
+            else None
+        )
         self._timeout = timeout
         self._runs_per_worker = runs_per_worker
         self._log_dir = log_dir
+        self._pool = pool if log_dir is not None and runs_per_worker is None else None
         self._retired: list[BaseProcess] = []
         self._context = multiprocessing.get_context("spawn")
-        self._workers: list[_Worker] = []
+        self._workers: list[WorkerProcess] = []
         self._names = itertools.count(1)
+        # The warm key of each (experiment, settings) this executor has run, made once.
+        self._keys: dict[tuple[str, StudySettings], WarmKey | None] = {}
+        if self._pool is not None:
+            self._pool.grow(workers)
 
-    def _start_worker(self, environment: dict[str, str]) -> _Worker:
-        parent, child = self._context.Pipe(duplex=True)
+    @property
+    def _size(self) -> int:
+        return self._fixed if self.count is None else self.count.size
+
+    def _log_path(self, name: str) -> str | None:
+        return None if self._log_dir is None else str(self._log_dir / f"{name}.log")
+
+    def _start_worker(self, environment: dict[str, str]) -> WorkerProcess:
         name = f"w{next(self._names)}"
-        log_path = None if self._log_dir is None else str(self._log_dir / f"{name}.log")
-        process = self._context.Process(
-            target=_worker_entry,
-            # The platform's default for the experiment's own processes, whatever this
-            # process chose, as under ``python train.py``.
-            # The kernel's parent-death signal follows the thread that starts the worker:
-            # asked for only when that is the main thread, which ends with this process.
-            args=(
-                child,
-                name,
-                log_path,
-                None,
-                os.getpid(),
-                threading.current_thread() is threading.main_thread(),
-            ),
-            name=f"seedwise-{name}",
-            daemon=False,
-        )
-        with _environment(environment), _main_module_hidden():
-            process.start()
-        child.close()
-        assert process.pid is not None
-        _LIVE_GROUPS.add(process.pid)
-        worker = _Worker(
-            name=name,
-            process=process,
-            connection=parent,
-            environment=tuple(sorted(environment.items())),
-        )
+        if self._pool is not None:
+            # Idle warm workers of other studies give way: the machine holds this many.
+            self._pool.grow(len(self._workers) + 1)
+            self._pool.make_room(len(self._workers) + 1)
+        worker = start_worker(self._context, name, self._log_path(name), environment)
+        self._workers.append(worker)
+        return worker
+
+    def _warm_key(self, task: RunTask, environment: dict[str, str]) -> WarmKey | None:
+        """The key under which ``task``'s worker may be kept warm; None if it may not."""
+        if self._pool is None:
+            return None
+        index = (task.experiment.text, task.settings)
+        if index not in self._keys:
+            try:
+                code = code_identity(task.experiment).digest
+            except Exception:
+                # Code that cannot be read here is not matched: its workers stay its own.
+                self._keys[index] = None
+            else:
+                self._keys[index] = WarmKey.of(task, environment, code)
+        return self._keys[index]
+
+    def _lent(self, key: WarmKey) -> WorkerProcess | None:
+        """A warm worker of ``key`` from the pool, renamed and logging for this executor."""
+        if self._pool is None:
+            return None
+        worker = self._pool.take(key)
+        if worker is None:
+            return None
+        worker.name = f"w{next(self._names)}"
+        worker.runs = 0
+        log_path = self._log_path(worker.name)
+        assert log_path is not None
+        try:
+            worker.connection.send(Lend(worker.name, log_path))
+        except OSError:
+            kill_worker(worker)
+            worker.connection.close()
+            return None
         self._workers.append(worker)
         return worker
 
@@ -363,16 +173,22 @@ class LocalExecutor:
         for dead in [w for w in self._workers if w.task is None and not w.process.is_alive()]:
             self._discard(dead)
         environment = worker_environment(task.settings)
-        key = tuple(sorted(environment.items()))
+        key = self._warm_key(task, environment)
         idle = [w for w in self._workers if w.task is None]
-        matching = [w for w in idle if w.environment == key]
+        matching = [w for w in idle if w.environment == tuple(sorted(environment.items()))]
         if matching:
             worker = matching[0]
+            if worker.runs and worker.warm_key != key:
+                # It ran other studies' settings or code: it may not pass for a fresh worker.
+                worker.warm_key = None
         else:
             # An idle worker of other settings would only hold a slot: retire it.
             for other in idle[: max(0, len(self._workers) - self._size + 1)]:
                 self._retire(other)
-            worker = self._start_worker(environment)
+            warm = None if key is None else self._lent(key)
+            worker = warm or self._start_worker(environment)
+        if not worker.runs:
+            worker.warm_key = key
         worker.task = task
         worker.sent = time.monotonic()
         worker.started = None
@@ -414,12 +230,14 @@ class LocalExecutor:
                     pairs = zip(received, message, strict=False) if as_sent else ()
                     if not as_sent or any(mine is not sent for mine, sent in pairs):
                         # Something else spoke on its pipe: the worker is not to be trusted.
-                        self._kill(worker)
+                        kill_worker(worker)
                         self._discard(worker)
                         continue
                     worker.task = None
                     worker.runs += 1
                     self._retire_if_done(worker)
+                    if worker in self._workers:
+                        self._counted(worker, now)
                     continue
                 except (EOFError, OSError):
                     pass
@@ -428,13 +246,13 @@ class LocalExecutor:
                 # so that its exit code, not the SIGKILL below, says how it ended.
                 wait([worker.process.sentinel], timeout=_EXIT_GRACE_S)
                 # What the crashed worker started dies with it.
-                self._end_group(worker.process)
-                worker.process.join(_STOP_GRACE_S)
+                end_group(worker.process)
+                worker.process.join(STOP_GRACE_S)
                 records.extend(
                     self._lost(worker, RunStatus.CRASHED, describe_exit(worker.process.exitcode))
                 )
             elif worker.deadline is not None and now >= worker.deadline:
-                self._kill(worker)
+                kill_worker(worker)
                 records.extend(
                     self._lost(
                         worker,
@@ -447,17 +265,43 @@ class LocalExecutor:
                     self._start_worker(dict(worker.environment))
         return records
 
-    def _retire_if_done(self, worker: _Worker) -> None:
+    def _counted(self, worker: WorkerProcess, now: float) -> None:
+        """Tell the adaptive count of a finished run; let ``worker`` go if it is one too many."""
+        if self.count is None:
+            return
+        if worker.runs > 1:
+            self.count.observe(worker.sent, now)
+        self.count.warm(sum(1 for w in self._workers if w.runs), now)
+        if len(self._workers) > self.count.size:
+            self._release(worker)
+
+    def _release(self, worker: WorkerProcess) -> None:
+        """Let an idle ``worker`` go: back to the pool when it is whole, else asked to exit."""
+        key = worker.warm_key
+        pid = worker.process.pid
+        if (
+            self._pool is not None
+            and isinstance(key, WarmKey)
+            and pid is not None
+            and worker.process.is_alive()
+            and alone_in_group(pid)
+        ):
+            self._workers.remove(worker)
+            self._pool.give(key, worker)
+        else:
+            self._retire(worker)
+
+    def _retire_if_done(self, worker: WorkerProcess) -> None:
         if self._runs_per_worker is not None and worker.runs >= self._runs_per_worker:
             self._retire(worker)
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: WorkerProcess) -> None:
         with contextlib.suppress(OSError, BrokenPipeError):
             worker.connection.send(None)
         self._retired.append(worker.process)
         self._discard(worker)
 
-    def _lost(self, worker: _Worker, status: RunStatus, error: str) -> list[RunRecord]:
+    def _lost(self, worker: WorkerProcess, status: RunStatus, error: str) -> list[RunRecord]:
         """Records of a task whose worker died or was killed: one per run of its chain."""
         task = worker.task
         assert task is not None
@@ -465,31 +309,7 @@ class LocalExecutor:
         duration = time.monotonic() - (worker.sent if worker.started is None else worker.started)
         return task.ended(status, error, worker=worker.name, started=time.time() - duration)
 
-    def _kill(self, worker: _Worker) -> None:
-        """Kill ``worker`` and every process of its group, and reap it."""
-        self._end_group(worker.process)
-        if worker.process.exitcode is None:
-            # Killed before it made its group: it has started nothing yet.
-            worker.process.kill()
-        worker.process.join(_STOP_GRACE_S)
-
-    @staticmethod
-    def _end_group(process: BaseProcess) -> None:
-        """Kill the process group ``process`` leads, if it made one.
-
-        Called before ``process`` is reaped: until then its pid, and so the
-        group's id, cannot be reused by another process.
-        """
-        pid = process.pid
-        if pid is None:
-            return
-        _LIVE_GROUPS.discard(pid)
-        with contextlib.suppress(OSError):
-            if os.getpgid(pid) != pid:
-                return
-        _kill_group(pid)
-
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: WorkerProcess) -> None:
         worker.connection.close()
         self._workers.remove(worker)
 
@@ -498,32 +318,14 @@ class LocalExecutor:
         stopped = []
         for worker in [w for w in self._workers if w.task is not None]:
             stopped.append(worker.task)
-            self._kill(worker)
+            kill_worker(worker)
             self._discard(worker)
         return [task for task in stopped if task is not None]
 
     def shutdown(self) -> None:
-        """Ask idle workers to exit, kill busy ones, and wait for all."""
+        """Kill busy workers; keep idle whole ones warm in the pool; stop the rest and wait."""
         self.cancel()
         for worker in list(self._workers):
-            with contextlib.suppress(OSError, BrokenPipeError):
-                worker.connection.send(None)
-        deadline = time.monotonic() + _STOP_GRACE_S
-        processes = [worker.process for worker in self._workers] + self._retired
-        pending = {process.sentinel: process for process in processes}
-        while pending:
-            left = deadline - time.monotonic()
-            ended = wait(list(pending), timeout=max(0.0, left))
-            for sentinel in ended:
-                pending.pop(sentinel)  # type: ignore[arg-type]
-            if not ended and left <= 0:
-                break
-        # Exited workers are not reaped yet, so their group ids are still theirs.
-        for process in processes:
-            self._end_group(process)
-            if process.exitcode is None:
-                process.kill()
-            process.join(_STOP_GRACE_S)
-        for worker in list(self._workers):
-            self._discard(worker)
+            self._release(worker)
+        stop_processes(self._retired)
         self._retired.clear()

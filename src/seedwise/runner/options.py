@@ -20,6 +20,7 @@ from seedwise.errors import UsageError
 from seedwise.records import RunRecord
 from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.local import LocalExecutor
+from seedwise.runner.pool import WARM_POOL
 from seedwise.runner.spec import MAX_REPEATS, StudySpec, check_positive
 from seedwise.store import default_store_path
 from seedwise.store.claims import claim_lease_s
@@ -123,6 +124,7 @@ class RunOptions:
             workers=workers,
             timeout=self.timeout,
             runs_per_worker=1 if self.fresh_process_per_run else None,
+            warm=True,
         )
 
 
@@ -148,17 +150,34 @@ def split_keywords(keywords: Mapping[str, Any]) -> tuple[dict[str, Any], RunOpti
 
 @dataclass(frozen=True)
 class LocalExecutorFactory:
-    """Makes the local executor for a study: ``workers`` processes, a per-run ``timeout``."""
+    """Makes the local executor for a study: ``workers`` processes, a per-run ``timeout``.
+
+    With ``warm``, its workers come from and go back to this process's pool of
+    warm workers (:mod:`seedwise.runner.pool`), so that the next study that
+    can use them starts none; without, every executor starts its own (a
+    rerun's and a check's fresh processes).
+    """
 
     workers: int | None = None
     timeout: float | None = None
     runs_per_worker: int | None = None
+    warm: bool = False
 
     def create(self, *, workers: int | None = None, log_dir: Path | None = None) -> LocalExecutor:
-        """A new executor; workers print to ``log_dir`` if given."""
+        """A new executor; workers print to ``log_dir`` if given.
+
+        Without a count (``workers`` here or in the factory), it starts one
+        worker per core and adds more while the throughput still rises
+        (:mod:`seedwise.runner.adaptive`).
+        """
         count = workers or self.workers or os.cpu_count() or 1
         return LocalExecutor(
-            count, timeout=self.timeout, runs_per_worker=self.runs_per_worker, log_dir=log_dir
+            count,
+            adaptive=workers is None and self.workers is None,
+            timeout=self.timeout,
+            runs_per_worker=self.runs_per_worker,
+            log_dir=log_dir,
+            pool=WARM_POOL if self.warm else None,
         )
 
 
@@ -169,8 +188,11 @@ def choose_executor(
     workers: int | None,
     timeout: float | None,
     runs_per_worker: int | None,
+    warm: bool = False,
 ) -> ExecutorFactory:
     """The executor factory for ``executor``: ``"local"``, ``"dask"`` or a factory object.
+
+    ``warm`` keeps local workers warm between studies (:class:`LocalExecutorFactory`).
 
     Raises:
         UsageError: An unknown name, or a scheduler without ``executor="dask"``.
@@ -193,4 +215,6 @@ def choose_executor(
             f"Unknown executor. Received: executor={executor!r}; expected 'local', 'dask' "
             "or an executor factory"
         )
-    return LocalExecutorFactory(workers=workers, timeout=timeout, runs_per_worker=runs_per_worker)
+    return LocalExecutorFactory(
+        workers=workers, timeout=timeout, runs_per_worker=runs_per_worker, warm=warm
+    )

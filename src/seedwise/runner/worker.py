@@ -7,6 +7,11 @@ the study's thread count; after each run it restores the working folder and
 the environment variables the run began with. So a run's result does not
 depend on what the worker ran before.
 
+A worker kept warm for another study (:mod:`seedwise.runner.pool`) is first
+sent a :class:`Lend`: it takes its new name and log, and starts the study
+as a fresh worker would, except for the installed packages it has imported
+(:func:`_start_afresh`).
+
 A worker reads nothing from its runner's terminal: its standard input is
 ``/dev/null``. A process an experiment forks never speaks for the worker: if
 it returns from the experiment (instead of calling ``os._exit``), it exits
@@ -16,13 +21,17 @@ there and then, and only the worker's own record goes back.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
+import random
 import signal
 import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -32,6 +41,7 @@ from seedwise.errors import InvalidResultError
 from seedwise.experiment import RunContext, ScriptRef, check_metrics, load_experiment
 from seedwise.experiment.calling import call_experiment
 from seedwise.experiment.code.identity import code_identity
+from seedwise.experiment.code.user_modules import is_installed
 from seedwise.experiment.context import running
 from seedwise.experiment.fingerprint import capture_tensors
 from seedwise.experiment.values import metrics_from_output
@@ -42,7 +52,7 @@ from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
 from seedwise.seeding import SEEDING_VARIABLES, seed_everything
 
-__all__ = ["detach_stdin", "execute", "execute_chain", "watch_parent", "worker_main"]
+__all__ = ["Lend", "detach_stdin", "execute", "execute_chain", "watch_parent", "worker_main"]
 
 
 def _limit_threads(settings: StudySettings) -> None:
@@ -434,6 +444,93 @@ def detach_stdin() -> None:
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - fd 0 stays open
 
 
+@dataclass(frozen=True)
+class Lend:
+    """Sent to a warm worker before the first task of the executor it is lent to.
+
+    Attributes:
+        worker: Its name there.
+        log_path: The file its output goes to from now on.
+    """
+
+    worker: str
+    log_path: str
+
+
+class _Start:
+    """What this worker held before its first run, for :func:`_start_afresh` to return to."""
+
+    def __init__(self) -> None:
+        self.modules = set(sys.modules)
+        self.main = sys.modules.get("__main__")
+        self.path = list(sys.path)
+        self.argv = list(sys.argv)
+        self.filters = list(warnings.filters)
+        self.start_method = multiprocessing.get_start_method(allow_none=True)
+
+
+def _users_module(module: object) -> bool:
+    """Whether ``module`` is the user's code: an experiment's file, a module beside it.
+
+    Not the standard library, an installed package or seedwise (their state
+    is the point of a warm worker); a module with no file is left alone.
+    """
+    paths = [getattr(module, "__file__", None)]
+    if paths[0] is None:
+        # A namespace package of the user's folders has only its search path.
+        paths = list(getattr(module, "__path__", None) or [None])
+    return all(isinstance(path, str) for path in paths) and not any(
+        is_installed(Path(path)) for path in paths if isinstance(path, str)
+    )
+
+
+def _start_afresh(start: _Start, cache: dict[str, Any]) -> None:
+    """Forget every study this worker ran: the next starts as in a fresh worker.
+
+    What goes: the loaded experiments (a function sent by value is unpickled
+    again, with fresh globals), the modules of the user's own code imported
+    since the worker started (imported again from their files, their
+    module-level state fresh, the code as it is now), ``sys.path``,
+    ``sys.argv``, the warning filters, ``__main__`` and the start method of
+    ``multiprocessing`` as they were at the start, and the state of Python's
+    and NumPy's global generators (drawn from the operating system's entropy,
+    as a fresh interpreter draws it). The working folder and the environment
+    are already restored after every run. What stays: the installed packages
+    imported (frameworks among them), which every run seeds again.
+    """
+    cache.clear()
+    for name in set(sys.modules) - start.modules:
+        module = sys.modules.get(name)
+        if module is not None and _users_module(module):
+            del sys.modules[name]
+    if start.main is not None:
+        sys.modules["__main__"] = start.main
+    sys.path[:] = start.path
+    sys.argv[:] = start.argv
+    warnings.filters[:] = start.filters  # type: ignore[index]
+    reset = getattr(warnings, "_filters_mutated", None)
+    if callable(reset):
+        reset()
+    multiprocessing.set_start_method(start.start_method, force=True)
+    random.seed()
+    if "numpy" in sys.modules:
+        import numpy as np
+
+        np.random.seed()
+
+
+def _log_refusal(log_path: str | None) -> str | None:
+    """Send output to ``log_path``; the reason every run must fail when that cannot be."""
+    if log_path is None:
+        return None
+    try:
+        _redirect_output(log_path)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return f"the worker could not write its log {log_path}: {reason}"
+    return None
+
+
 def worker_main(
     connection: Connection,
     worker: str,
@@ -457,15 +554,10 @@ def worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent, main_thread_parent=main_thread_parent)
     detach_stdin()
-    refusal = None
-    if log_path is not None:
-        try:
-            _redirect_output(log_path)
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            refusal = f"the worker could not write its log {log_path}: {reason}"
+    refusal = _log_refusal(log_path)
     _start_listeners.append(lambda: connection.send(RUN_STARTED))
     cache: dict[str, Any] = {}
+    start = _Start()
     while True:
         try:
             task = connection.recv()
@@ -473,6 +565,11 @@ def worker_main(
             return
         if task is None:
             return
+        if isinstance(task, Lend):
+            worker = task.worker
+            refusal = _log_refusal(task.log_path)
+            _start_afresh(start, cache)
+            continue
         if refusal is not None:
             connection.send(task.ended(RunStatus.FAILED, refusal, worker=worker))
             continue
