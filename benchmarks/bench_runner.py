@@ -1,8 +1,15 @@
 """seedwise run against the tutorial's plain loop, side by side on this machine.
 
     .venv/bin/python benchmarks/bench_runner.py [--repeats 30] [--epochs 100]
+    .venv/bin/python benchmarks/bench_runner.py --default-only --rounds 3
 
 Measures, in one run:
+
+0. ``--rounds`` times, one after the other: the tutorial's loop, then
+   ``seedwise run`` with default settings (no ``--workers``: one worker per
+   core, more while the throughput still rises); the medians of each and
+   their ratio (target at most 0.6), with the workers each study ended
+   with. ``--default-only`` measures only this;
 
 1. wall time of the tutorial's loop (one process: import Keras, train the
    1-10-1 network ``--repeats`` times) against ``seedwise run
@@ -35,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENT = "seedwise.examples.sequence:train"
@@ -77,13 +85,50 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed, completed.stdout
 
 
-def seedwise_run(store: Path, repeats: int, epochs: int, workers: int, env: dict[str, str]):
+def seedwise_run(
+    store: Path, repeats: int, epochs: int, workers: int | None, env: dict[str, str]
+) -> tuple[float, dict[str, Any]]:
     command = [
         sys.executable, "-m", "seedwise", "run", EXPERIMENT, "--repeats", str(repeats),
-        "--set", f"epochs={epochs}", "--workers", str(workers), "--store", str(store), "--json",
+        "--set", f"epochs={epochs}", "--store", str(store), "--json",
     ]  # fmt: skip
+    if workers is not None:
+        command += ["--workers", str(workers)]
     elapsed, out = timed(command, env)
     return elapsed, json.loads(out)
+
+
+def workers_used(store: Path) -> int:
+    """How many workers the store's one study ran on."""
+    import seedwise
+
+    with seedwise.open_store(store) as opened:
+        (study,) = opened.list_studies()
+        return len({run.worker for run in opened.runs(study.name)})
+
+
+def default_rounds(args: argparse.Namespace, env: dict[str, str], folder: Path) -> None:
+    """The tutorial's loop and ``seedwise run`` with default settings, side by side."""
+    loops, studies, counts = [], [], []
+    loop = TUTORIAL_LOOP.format(repeats=args.repeats, epochs=args.epochs)
+    for round_ in range(args.rounds):
+        loops.append(timed([sys.executable, "-c", loop], env)[0])
+        store = folder / f"default-{round_}.db"
+        studies.append(seedwise_run(store, args.repeats, args.epochs, None, env)[0])
+        counts.append(workers_used(store))
+        print(
+            f"round {round_ + 1}: loop {loops[-1]:.1f} s, seedwise run (default) "
+            f"{studies[-1]:.1f} s on {counts[-1]} workers, ratio {studies[-1] / loops[-1]:.2f}, "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
+    loop_s, study_s = statistics.median(loops), statistics.median(studies)
+    ratios = [study / loop for study, loop in zip(studies, loops, strict=True)]
+    print(
+        f"medians of {args.rounds} rounds: tutorial loop {loop_s:.1f} s, seedwise run with "
+        f"default settings {study_s:.1f} s: ratio {study_s / loop_s:.2f} (target <= 0.6); "
+        f"median of the rounds' ratios {statistics.median(ratios):.2f}; workers used "
+        f"{sorted(counts)}"
+    )
 
 
 def per_run_gaps(stamps: list[float]) -> list[float]:
@@ -95,9 +140,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--overhead-repeats", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--default-only", action="store_true")
     args = parser.parse_args()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     folder = Path(tempfile.mkdtemp(prefix="seedwise-bench-"))
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    default_rounds(args, env, folder)
+    if args.default_only:
+        return
 
     loop_s, _ = timed(
         [sys.executable, "-c", TUTORIAL_LOOP.format(repeats=args.repeats, epochs=args.epochs)],

@@ -40,7 +40,9 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=options.seed, default=0, help="the root seed (default 0)")
     options.add_run_settings(parser)
     parser.add_argument(
-        "--workers", type=options.positive_int, help="worker processes (default: the cores)"
+        "--workers",
+        type=options.positive_int,
+        help="worker processes (default: one per core, more while throughput rises)",
     )
     options.add_executor_options(parser)
     parser.add_argument(

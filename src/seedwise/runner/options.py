@@ -50,8 +50,8 @@ class RunOptions:
         repeats: How many runs (repeats ``0 .. repeats - 1``); with
             ``until_ci``, the most runs.
         store: The store file.
-        workers: Worker processes; None for the number of cores (one per
-            batch for a vectorised study).
+        workers: Worker processes; None for one per core and more while
+            the throughput rises (one per batch for a vectorised study).
         timeout: Seconds a run may take before its worker is killed.
         executor: ``"local"``, ``"dask"`` or an executor factory.
         scheduler: With ``executor="dask"``, a running scheduler's address.

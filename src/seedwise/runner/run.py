@@ -360,7 +360,9 @@ def run(
             ``until_ci``, the most runs.
         seed: The study's root seed.
         config: The config every run receives as ``ctx.config``.
-        workers: Worker processes; default the number of cores.
+        workers: Worker processes; default one per core, and more while the
+            throughput still rises (docs/running.md). Workers stay warm
+            for the next call that can use them until ``seedwise.shutdown()``.
         store: The store file; default ``$SEEDWISE_STORE`` or ``.seedwise/seedwise.db``.
         name: The study's name; default the experiment's name and a hash of
             config, seed and settings.
