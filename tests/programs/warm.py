@@ -53,4 +53,4 @@ def sleeps(ctx: Any) -> dict[str, float]:
 def waits(ctx: Any) -> dict[str, float]:
     """Wait ``ctx.config['wait']`` seconds without using a core: a latency-bound run."""
     time.sleep(float(ctx.config["wait"]))
-    return {"waited": float(ctx.config["wait"]), "repeat": float(ctx.repeat)}
+    return {"waited": float(ctx.config["wait"]), "index": float(ctx.repeat)}
