@@ -161,3 +161,31 @@ def test_the_study_options_of_run_and_attribute_are_the_same_options() -> None:
         for flag, action in shared.items():
             assert _described(given[flag]) == _described(action), (command, flag)
     assert commands["attribute"]._option_string_actions["--name"].type is options.name
+
+
+@pytest.mark.parametrize(
+    ("argv", "mode"),
+    [
+        ([], True),
+        (["--deterministic", "warn"], "warn"),
+        (["--deterministic", "off"], False),
+        (["--no-deterministic"], False),
+        (["--deterministic", "off", "--no-deterministic"], False),
+    ],
+)
+def test_the_deterministic_mode_of_run_and_check(argv: list[str], mode: object) -> None:
+    for command in ("run", "check"):
+        args = build_parser().parse_args([command, "train.py:train", *argv])
+        assert options.deterministic_from(args) == mode
+
+
+def test_a_bad_or_contradicted_deterministic_mode_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check", "train.py:train", "--deterministic", "warm"]) == 2
+    assert "Received: 'warm'; expected on, off or warn" in capsys.readouterr().err
+    args = build_parser().parse_args(
+        ["run", "train.py:train", "--deterministic", "warn", "--no-deterministic"]
+    )
+    with pytest.raises(options.UsageError, match="--deterministic warn with --no-deterministic"):
+        options.deterministic_from(args)
