@@ -14,7 +14,15 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-__all__ = ["PACKAGES", "THREAD_VARIABLES", "collect_environment", "package_versions"]
+__all__ = [
+    "NUMERIC_CPU_FLAGS",
+    "PACKAGES",
+    "THREAD_VARIABLES",
+    "collect_environment",
+    "cpu_description",
+    "gpu_description",
+    "package_versions",
+]
 
 #: The distributions whose versions are recorded, when installed.
 PACKAGES = (
@@ -73,6 +81,77 @@ def _blas() -> list[dict[str, Any]]:
     ]
 
 
+#: The CPU flags that choose which kernels BLAS, oneDNN and XLA run (and so their rounding).
+NUMERIC_CPU_FLAGS = (
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512dq",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "amx_bf16",
+    "amx_tile",
+    "amx_int8",
+    "asimd",
+    "sve",
+    "sve2",
+)
+
+
+def cpu_description(cpuinfo: str | None = None) -> dict[str, Any]:
+    """The CPU's model and its numeric flags (of :data:`NUMERIC_CPU_FLAGS`), from ``/proc/cpuinfo``.
+
+    Empty where the file cannot be read (off Linux).
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+                cpuinfo = handle.read(65536)
+        except OSError:
+            return {}
+    model = ""
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key in ("model name", "Model", "CPU part") and not model:
+            model = value.strip()
+        elif key in ("flags", "Features") and not flags:
+            flags = set(value.split())
+    return {"model": model, "flags": [flag for flag in NUMERIC_CPU_FLAGS if flag in flags]}
+
+
+def gpu_description(root: str = "/proc/driver/nvidia") -> dict[str, Any]:
+    """NVIDIA GPU models and the driver's version, read from the driver's files (no import).
+
+    Empty when no NVIDIA driver is loaded.
+    """
+    try:
+        with open(os.path.join(root, "version"), encoding="utf-8") as handle:
+            first = handle.readline()
+    except OSError:
+        return {}
+    words = first.split()
+    driver = next((word for word in words if word[:1].isdigit() and "." in word), first.strip())
+    models = []
+    gpus = os.path.join(root, "gpus")
+    for entry in sorted(os.listdir(gpus)) if os.path.isdir(gpus) else []:
+        try:
+            with open(os.path.join(gpus, entry, "information"), encoding="utf-8") as handle:
+                for line in handle:
+                    if line.startswith("Model:"):
+                        models.append(line.partition(":")[2].strip())
+        except OSError:
+            continue
+    return {"driver": driver, "models": models}
+
+
 def collect_environment(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A fingerprint of this process's environment.
 
@@ -82,8 +161,10 @@ def collect_environment(extra: dict[str, Any] | None = None) -> dict[str, Any]:
 
     Returns:
         Python version and implementation, platform, machine, CPU count,
-        package versions, the thread and numerics environment variables, and
-        the BLAS / OpenMP libraries loaded with their thread counts.
+        package versions, the thread and numerics environment variables, the
+        BLAS / OpenMP libraries loaded with their thread counts, the CPU's
+        model and numeric flags, and (when an NVIDIA driver is loaded) the
+        GPU models and the driver's version.
     """
     environment: dict[str, Any] = {
         "python": platform.python_version(),
@@ -95,7 +176,11 @@ def collect_environment(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         "packages": package_versions(),
         "variables": {name: os.environ[name] for name in THREAD_VARIABLES if name in os.environ},
         "threadpools": _blas(),
+        "cpu": cpu_description(),
     }
+    gpu = gpu_description()
+    if gpu:
+        environment["gpu"] = gpu
     if extra:
         environment.update(extra)
     return environment
