@@ -352,3 +352,27 @@ def test_sqlite_storage_two_threads_and_fresh_processes_give_the_same_bits(tmp_p
             runs = reader.runs(name)
             assert [r.status for r in runs] == [RunStatus.OK] * 3
             assert reader.claims(name) == {}
+
+
+@pytest.mark.slow
+def test_a_rerun_search_resumes_its_studies_and_another_search_of_that_name_is_refused(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "s.db"
+    first = _study([0.3, 0.8], name="again")
+    first.optimize(_objective(store), n_trials=2)
+    before = _trial_runs(store, "again/trial=1")
+    # The same search again (same parameters): each trial resumes its study, runs kept.
+    rerun = _study([0.3, 0.8], name="again")
+    rerun.optimize(_objective(store), n_trials=2)
+    assert [t.value for t in rerun.trials] == [t.value for t in first.trials]
+    assert _trial_runs(store, "again/trial=1") == before
+    # Another search under the same name: refused in one line, nothing stored.
+    other = _study([0.5], name="again")
+    with pytest.raises(
+        UsageError, match=r"holds trial 0 of an earlier search, with other values of x"
+    ):
+        other.optimize(_objective(store), n_trials=1)
+    with open_store(store) as reader:
+        assert reader.study("again/trial=0").record.config == {"x": 0.3}
+        assert len(reader.runs("again/trial=0")) == 3

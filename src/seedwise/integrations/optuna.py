@@ -22,6 +22,7 @@ imports Optuna when it runs.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -46,10 +47,12 @@ from seedwise.runner.tasks import StudySettings
 from seedwise.seeding import check_seed
 from seedwise.stats._data import check_level
 from seedwise.stats.sequential import MIXTURE_RUNS, confidence_sequence
+from seedwise.store import open_store
 from seedwise.store.names import cell_name
 
 if TYPE_CHECKING:
     import os
+    from pathlib import Path
 
     import optuna
 
@@ -312,6 +315,7 @@ class Objective:
         spec = prepare_study(
             self.fn_or_ref, config={**self.config, **params}, name=study_name, **self.study
         )
+        _refuse_another_search(self.options.store, spec.name, spec.config, trial.number)
         options = self.options
         race = None
         if self.racing:
@@ -397,6 +401,40 @@ class Objective:
                 stacklevel=3,
             )
         return result.mean
+
+
+def _refuse_another_search(store: Path, name: str, config: Mapping[str, Any], number: int) -> None:
+    """Refuse a trial whose study's name holds another search's trial of that number.
+
+    A search rerun under the same Optuna study name into the same store
+    numbers its trials from 0 again: with the same parameters (a seeded
+    sampler) each trial resumes its study, finished runs kept; with others,
+    the trial would be refused by ``run``'s rule in words about ``--name``.
+    This says what happened in a tuner's words instead.
+
+    Raises:
+        UsageError: The stored study of that name has another config.
+    """
+    if not store.is_file():
+        return
+    with open_store(store) as reader:
+        if name not in {study.name for study in reader.list_studies()}:
+            return
+        stored = reader.study_record(name).config
+    differ = sorted(
+        key
+        for key in set(stored) | set(config)
+        if json.dumps(stored.get(key), sort_keys=True, default=str)
+        != json.dumps(config.get(key), sort_keys=True, default=str)
+    )
+    if differ:
+        raise UsageError(
+            f"Study {name!r} holds trial {number} of an earlier search, with other values of "
+            f"{', '.join(differ)}. Received: trial {number} of a search named "
+            f"{name.rpartition('/')[0]!r} into {str(store)!r}; expected a name of its own for "
+            "a new search (optuna.create_study(study_name=...) or objective(name=...)), or "
+            "another store (a search rerun with a seeded sampler resumes its studies instead)"
+        )
 
 
 def _warn(outcome: StudyRun) -> None:
