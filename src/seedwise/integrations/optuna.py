@@ -33,6 +33,7 @@ from seedwise.errors import (
     IdenticalRunsWarning,
     MissingMetricError,
     SeedwiseWarning,
+    StoreError,
     TrialFailedError,
     UsageError,
 )
@@ -315,7 +316,6 @@ class Objective:
         spec = prepare_study(
             self.fn_or_ref, config={**self.config, **params}, name=study_name, **self.study
         )
-        _refuse_another_search(self.options.store, spec.name, spec.config, trial.number)
         options = self.options
         race = None
         if self.racing:
@@ -332,7 +332,12 @@ class Objective:
                 on_record=race.observe,
                 keep_claiming=race.keep_claiming,
             )
-        outcome = run_study(spec, options)
+        try:
+            outcome = run_study(spec, options)
+        except UsageError:
+            # Looked into only when run refuses the study, so a trial pays nothing for it.
+            _refuse_another_search(self.options.store, spec.name, spec.config, trial.number)
+            raise
         _warn(outcome)
         result = self._measure(outcome, race)
         for key, value in result.user_attrs().items():
@@ -389,9 +394,9 @@ class Objective:
             first = min(outcome.runs, key=lambda record: record.repeat)
             raise TrialFailedError(
                 f"Every run of study {result.study!r} failed ({result.runs} of {result.runs}): "
-                f"repeat {first.repeat}: {first.error}. Run `seedwise show {result.study}` for "
-                "the tracebacks; pass catch=(seedwise.errors.TrialFailedError,) to "
-                "study.optimize to go on with the other trials"
+                f"repeat {first.repeat}: {first.error}. The tracebacks are in store "
+                f"{result.store!r} (seedwise show); pass catch=(seedwise.errors.TrialFailedError,) "
+                "to study.optimize to go on with the other trials"
             )
         if result.failed:
             warnings.warn(
@@ -404,7 +409,7 @@ class Objective:
 
 
 def _refuse_another_search(store: Path, name: str, config: Mapping[str, Any], number: int) -> None:
-    """Refuse a trial whose study's name holds another search's trial of that number.
+    """Say so when a trial's study was refused because it holds another search's trial.
 
     A search rerun under the same Optuna study name into the same store
     numbers its trials from 0 again: with the same parameters (a seeded
@@ -415,12 +420,11 @@ def _refuse_another_search(store: Path, name: str, config: Mapping[str, Any], nu
     Raises:
         UsageError: The stored study of that name has another config.
     """
-    if not store.is_file():
-        return
-    with open_store(store) as reader:
-        if name not in {study.name for study in reader.list_studies()}:
-            return
-        stored = reader.study_record(name).config
+    try:
+        with open_store(store) as reader:
+            stored = reader.study_record(name).config
+    except StoreError:
+        return  # no such study: run's own refusal stands
     differ = sorted(
         key
         for key in set(stored) | set(config)
@@ -434,7 +438,7 @@ def _refuse_another_search(store: Path, name: str, config: Mapping[str, Any], nu
             f"{name.rpartition('/')[0]!r} into {str(store)!r}; expected a name of its own for "
             "a new search (optuna.create_study(study_name=...) or objective(name=...)), or "
             "another store (a search rerun with a seeded sampler resumes its studies instead)"
-        )
+        ) from None
 
 
 def _warn(outcome: StudyRun) -> None:
