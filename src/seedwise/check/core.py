@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seedwise.check.against import Tolerance, compare_runs, find_run, parse_tolerance
 from seedwise.check.ops import trace_ops
 from seedwise.check.result import Cause, CheckResult, Divergence, OpTrace
-from seedwise.errors import ExperimentError
+from seedwise.errors import ExperimentError, UsageError
 from seedwise.experiment.fingerprint import load_capture
 from seedwise.experiment.reference import ExperimentRef
 from seedwise.experiment.resolve import resolve_experiment
@@ -77,6 +78,8 @@ class _Plan:
     workers: int
     factory: ExecutorFactory
     ops: bool = False
+    against: tuple[str, RunRecord] | None = None
+    tolerance: Tolerance | None = None
 
     def task(
         self,
@@ -348,6 +351,8 @@ def check(
     executor: str | ExecutorFactory = "local",
     scheduler: str | None = None,
     ops: bool = False,
+    against: str | os.PathLike[str] | None = None,
+    tolerance: str | Tolerance | None = None,
 ) -> CheckResult:
     """Prove that an experiment reproduces bit for bit, or find where and why it does not.
 
@@ -385,6 +390,14 @@ def check(
         ops: When the runs part, rerun the two that parted under the op
             recorder (torch) and name the first op whose outputs differ
             (``result.op_trace``); four more runs.
+        against: A store made on another machine: its repeat 0 of a study of
+            the same code, config and seed is compared with this machine's
+            first run (``result.against``): bit for bit, within
+            ``tolerance``, or not, with the environment differences that
+            could explain it.
+        tolerance: With ``against``: ``"ulps=N"`` or ``"rel=X"`` (or a
+            :class:`~seedwise.check.against.Tolerance`) for returned metrics
+            and logged values.
 
     Returns:
         The :class:`CheckResult`; ``result.reproducible`` is the verdict.
@@ -418,6 +431,13 @@ def check(
         frameworks=frameworks,
         metric_patterns=tuple(metric_patterns_from(metric_patterns)),
     )
+    if tolerance is not None and against is None:
+        raise UsageError(
+            f"A tolerance needs a run to compare with. Received: tolerance={str(tolerance)!r} "
+            "without against; expected against=STORE (--against STORE) beside it"
+        )
+    limit = parse_tolerance(tolerance) if isinstance(tolerance, str) else tolerance
+    other = None if against is None else find_run(Path(against), source, config, study_seed)
     workdir = Path(tempfile.mkdtemp(prefix="seedwise-check-"))
     plan = _Plan(
         experiment=source,
@@ -430,6 +450,8 @@ def check(
         workers=int(workers),
         factory=factory,
         ops=bool(ops),
+        against=other,
+        tolerance=limit,
     )
     try:
         return _check(plan, settings, probes, started)
@@ -538,6 +560,9 @@ def _result(
     runs: list[str],
     started: float,
 ) -> CheckResult:
+    compared = None
+    if plan.against is not None:
+        compared = compare_runs(base, plan.against[1], plan.against[0], plan.tolerance)
     return CheckResult(
         experiment=plan.experiment.text,
         seed=plan.study_seed,
@@ -549,4 +574,5 @@ def _result(
         runs=runs,
         fingerprints=len(base.fingerprints),
         duration=time.perf_counter() - started,
+        against=compared,
     )

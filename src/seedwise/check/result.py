@@ -8,6 +8,7 @@ from typing import Any
 
 from seedwise._html import Html, element, join, notebook_block, notebook_text, table
 from seedwise._json import json_ready, number_from_json
+from seedwise.check.against import Against
 
 __all__ = ["Cause", "CheckResult", "Divergence", "OpTrace"]
 
@@ -147,6 +148,8 @@ class CheckResult:
         duration: Seconds the check took.
         op_trace: What ``--ops`` found: the first op whose outputs differ, or
             None when the check ran without ``ops`` (or the runs agreed).
+        against: The first run compared with the same run made elsewhere
+            (``against=STORE``), or None.
     """
 
     experiment: str
@@ -160,6 +163,7 @@ class CheckResult:
     fingerprints: int
     duration: float
     op_trace: OpTrace | None = None
+    against: Against | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (NaN and infinities as ``"NaN"``, ``"Infinity"``)."""
@@ -190,6 +194,7 @@ class CheckResult:
             fingerprints=int(data["fingerprints"]),
             duration=float(data["duration"]),
             op_trace=_op_trace_from(data.get("op_trace")),
+            against=None if data.get("against") is None else Against(**data["against"]),
         )
 
     _repr_pretty_ = notebook_text
@@ -214,6 +219,8 @@ class CheckResult:
             parts.append(element("div", str(self.first_divergence)))
         if self.op_trace is not None:
             parts.append(element("div", str(self.op_trace)))
+        if self.against is not None:
+            parts.append(element("div", str(self.against)))
         if self.causes:
             parts.append(element("div", "causes:" if not self.reproducible else "hazards found:"))
             parts.append(
@@ -236,6 +243,8 @@ class CheckResult:
             lines.append(str(self.first_divergence))
         if self.op_trace is not None:
             lines.append(str(self.op_trace))
+        if self.against is not None:
+            lines.append(str(self.against))
         if self.causes:
             lines.append("causes:" if not self.reproducible else "hazards found:")
             lines += [f"  - {cause}" for cause in self.causes]

@@ -17,7 +17,9 @@ from seedwise.commands.options import (
     deterministic_from,
     frameworks_from,
     metric_option,
+    path_text,
     store_path,
+    tolerance,
 )
 from seedwise.commands.options import seed as seed_value
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK
@@ -57,6 +59,8 @@ def check_command(args: argparse.Namespace) -> int:
         executor=args.executor,
         scheduler=args.scheduler,
         ops=args.ops,
+        against=args.against,
+        tolerance=args.tolerance,
     )
     if args.keep:
         kept = keep_verdict(store_path(args.store), inputs, result)
@@ -67,7 +71,8 @@ def check_command(args: argparse.Namespace) -> int:
         print(visible(str(result)))
         if args.keep:
             print(visible(f"verdict kept in {kept} (seedwise report shows it)"))
-    return EXIT_OK if result.reproducible else EXIT_NEGATIVE
+    agrees = result.against is None or result.against.agrees
+    return EXIT_OK if result.reproducible and agrees else EXIT_NEGATIVE
 
 
 def add_check_parser(commands: Any) -> None:
@@ -109,6 +114,19 @@ def add_check_parser(commands: Any) -> None:
         action="store_true",
         help="when runs part, rerun the two under an op recorder (torch) and name the first "
         "op whose outputs differ, with the line of your code that ran it",
+    )
+    parser.add_argument(
+        "--against",
+        type=path_text,
+        metavar="STORE",
+        help="compare this machine's run with repeat 0 of the same study in STORE, made "
+        "elsewhere; name the environment differences that could explain a difference",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=tolerance,
+        metavar="ulps=N|rel=X",
+        help="with --against: how far returned metrics and logged values may differ",
     )
     parser.add_argument(
         "--keep",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seedwise.check.against import Tolerance, parse_tolerance
 from seedwise.errors import UsageError
 from seedwise.experiment.values import parse_assignment, parse_metric_pattern
 from seedwise.report import REPORT_SUFFIXES
@@ -212,6 +213,14 @@ def deterministic_from(args: argparse.Namespace) -> Deterministic:
     if args.no_deterministic:
         return False
     return True if mode is None else mode
+
+
+def tolerance(text: str) -> Tolerance:
+    """``ulps=N`` or ``rel=X``: how far two runs' numbers may be apart (``check --tolerance``)."""
+    try:
+        return parse_tolerance(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _assignment(text: str) -> tuple[str, Any]:
