@@ -105,17 +105,53 @@ def test_all_equal_is_not_tested_and_all_tie() -> None:
     assert "tied for best: A, B, C" in result.text()
 
 
-def test_three_seeds_runs_friedman_with_a_caution_and_no_pair_can_differ() -> None:
+def test_three_seeds_run_friedman_with_a_caution_and_the_paired_t_decides() -> None:
     small = GRID[:3, :4]
     result = rank(*small.T, goal="max", n_resamples=RESAMPLES)
     expected = stats.friedmanchisquare(*small.T)
     assert result.friedman.statistic == pytest.approx(expected.statistic)
     assert "rough at 3 seeds" in str(result.friedman.reason)
-    assert len(result.tied_for_best) == 4
+    assert result.posthoc == "paired-t-holm"
     assert any("no pair can be told apart" in w for w in result.warnings)
+    assert any("the paired t-test decides instead" in w for w in result.warnings)
+    # The p-values are the paired t-tests', Holm-adjusted over every pair.
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    raw = [stats.ttest_rel(small[:, j], small[:, i]).pvalue for i, j in pairs]
+    adjusted = dict(zip(pairs, adjust_p_values(raw, "holm"), strict=True))
+    labels = "ABCD"
+    best = labels.index(result.cells[0].label)
+    for cell in result.cells[1:]:
+        other = labels.index(cell.label)
+        if cell.p_vs_best is not None:
+            assert cell.p_vs_best == pytest.approx(adjusted[tuple(sorted((best, other)))])
     # Too few seeds for the rank interval: the paired t-interval, named.
     assert result.margin is not None
     assert result.margin.interval.method.startswith("paired t")
+
+
+def test_three_seeds_tell_a_large_gap_apart() -> None:
+    # The issue's case: Optuna trials at 3 seeds, 0.97 against 0.30 accuracy, were all
+    # "tied for best" because the signed-rank test cannot pass Holm at 3 seeds.
+    accuracies = np.array(
+        [[0.97, 0.95, 0.30, 0.62], [0.965, 0.93, 0.33, 0.58], [0.975, 0.945, 0.28, 0.64]]
+    )
+    result = rank(*accuracies.T, metric="accuracy", n_resamples=RESAMPLES)
+    assert result.tied_for_best == ("A",)
+    assert [cell.label for cell in result.cells] == ["A", "B", "D", "C"]
+    assert all(cell.p_vs_best is not None and cell.p_vs_best < 0.05 for cell in result.cells[1:])
+    assert "worse (p = " in result.text()
+
+
+def test_three_seeds_with_far_from_normal_differences_stay_undecided() -> None:
+    # Two seeds agree and one is far off: Shapiro-Wilk rejects normality of the
+    # differences, so the t-test cannot stand in and the pair is undecided, not tied.
+    table = np.array([[0.9, 0.5, 0.1], [0.9, 0.5, 0.1], [0.9, 0.5001, 0.8999]])
+    result = rank(*table.T, metric="accuracy", n_resamples=RESAMPLES)
+    undecided = [cell for cell in result.cells[1:] if cell.p_vs_best is None]
+    assert undecided
+    assert all(not cell.tied_with_best for cell in undecided)
+    assert "undecided" in result.text()
+    assert any("Shapiro-Wilk rejects normality" in w for w in result.warnings)
 
 
 def test_two_seeds_has_no_friedman() -> None:

@@ -25,6 +25,7 @@ from seedwise.stats.ranking_posthoc import (
     check_posthoc,
     few_seeds_note,
     paired_advantage,
+    paired_t_vs_best,
     pairwise_signed_rank,
 )
 from seedwise.stats.ranking_results import (
@@ -163,7 +164,24 @@ def rank(
     means = table.mean(axis=0)
     order = sorted(range(len(names)), key=lambda i: (sign * means[i], mean_ranks[i], i))
     best = order[0]
-    adjusted = adjusted_vs_best(table, best, posthoc)
+    adjusted: dict[int, float | None] = dict(adjusted_vs_best(table, best, posthoc))
+    few = few_seeds_note(n, len(names), alpha, posthoc)
+    used: str = posthoc
+    if few is not None:
+        # The rank test cannot decide at this n: the paired t-test stands in
+        # where its assumption holds, as compare's verdicts do at 3 to 5 seeds.
+        adjusted, undecided = paired_t_vs_best(table, best, alpha)
+        used = "paired-t-holm"
+        few = (
+            f"{few.removesuffix('; add seeds')}: the paired t-test decides instead (Holm over "
+            "the same pairs), where Shapiro-Wilk does not reject normality of a pair's "
+            "differences; it assumes normal differences, and more seeds let the rank test decide"
+        )
+        warnings.extend(
+            f"{names[i]} against {names[best]}: undecided (neither tied for best nor worse), "
+            f"{reason}"
+            for i, reason in undecided.items()
+        )
     cells = []
     for i in order:
         summary = summarize(
@@ -187,7 +205,6 @@ def rank(
                 tied_with_best=i == best or (p is not None and p > alpha),
             )
         )
-    few = few_seeds_note(n, len(names), alpha, posthoc)
     if few is not None:
         warnings.append(few)
     margin = _margin(table, order, names, choice.goal, confidence, n_resamples, root)
@@ -210,7 +227,7 @@ def rank(
         design=design,
         dropped_seeds=pairing.dropped,
         warnings=tuple(warnings),
-        posthoc=posthoc,
+        posthoc=used,
         marginals=marginal_effects(
             table, cells_grid, keys, goal=choice.goal, posthoc=posthoc, alpha=alpha,
             confidence=confidence, n_resamples=n_resamples, seed=root, metric=metric_name,

@@ -28,6 +28,7 @@ __all__ = [
     "check_posthoc",
     "few_seeds_note",
     "paired_advantage",
+    "paired_t_vs_best",
     "pairwise_signed_rank",
 ]
 
@@ -92,6 +93,59 @@ def adjusted_vs_best(table: NDArray[np.float64], best: int, posthoc: Posthoc) ->
         if best in (i, j):
             found[j if i == best else i] = float(p)
     return found
+
+
+def paired_t_vs_best(
+    table: NDArray[np.float64], best: int, alpha: float
+) -> tuple[dict[int, float | None], dict[int, str]]:
+    """Each column's Holm-adjusted paired t p-value against ``best``, where the t-test may stand in.
+
+    For seeds too few for the signed-rank test to pass Holm's threshold:
+    the paired t-test (``scipy.stats.ttest_rel``) of every pair, Holm-adjusted
+    over all ``k (k - 1) / 2`` pairs. A pair with ``best`` whose differences
+    Shapiro-Wilk finds far from normal (p below ``alpha``), or that have no
+    spread, gets None: the t-test cannot stand in, and the pair is undecided.
+
+    Returns:
+        The p-values by column, and why, for each undecided column.
+    """
+    import warnings
+
+    import numpy as np
+    from scipy import stats
+
+    from seedwise.stats._intervals import no_spread
+
+    k = int(table.shape[1])
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    raw = []
+    for i, j in pairs:
+        differences = table[:, j] - table[:, i]
+        if no_spread(differences, scale=table[:, [i, j]]):
+            raw.append(1.0 if not np.any(differences) else 0.0)
+            continue
+        raw.append(float(stats.ttest_rel(table[:, j], table[:, i]).pvalue))
+    adjusted = adjust_p_values(raw, "holm") if len(raw) > 1 else raw
+    found: dict[int, float | None] = {}
+    reasons: dict[int, str] = {}
+    for (i, j), p in zip(pairs, adjusted, strict=True):
+        if best not in (i, j):
+            continue
+        other = j if i == best else i
+        differences = table[:, other] - table[:, best]
+        if no_spread(differences, scale=table[:, [best, other]]) and np.any(differences):
+            found[other] = None
+            reasons[other] = "the differences have no spread, so the t-test cannot run"
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            normal = no_spread(differences) or stats.shapiro(differences).pvalue >= alpha
+        if not normal:
+            found[other] = None
+            reasons[other] = "Shapiro-Wilk rejects normality of the differences"
+            continue
+        found[other] = float(p)
+    return found, reasons
 
 
 def _nemenyi_vs_best(table: NDArray[np.float64], best: int) -> dict[int, float]:

@@ -41,7 +41,9 @@ class RankedCell:
         mean_rank: The mean over seeds of its rank within each seed (1 is
             best; ties share their midrank).
         p_vs_best: The Holm-adjusted Wilcoxon signed-rank p-value of its pair
-            with the best cell (None for the best, or when no test ran).
+            with the best cell (the paired t-test's where the ranking's
+            ``posthoc`` is ``"paired-t-holm"``); None for the best, or when
+            no test could decide (the ranking's warnings say why).
         tied_with_best: Whether it cannot be told apart from the best cell.
     """
 
@@ -197,7 +199,9 @@ class Ranking:
         design: How the cells were paired, and what was left out.
         dropped_seeds: Per cell, the seeds left out because another cell lacks them.
         warnings: Cautions: runs left out, too few seeds, selection.
-        posthoc: The post-hoc test of ``p_vs_best``: ``"wilcoxon-holm"`` or ``"nemenyi"``.
+        posthoc: The post-hoc test of ``p_vs_best``: ``"wilcoxon-holm"`` or
+            ``"nemenyi"``, or ``"paired-t-holm"`` where too few seeds let the
+            signed-rank test pass Holm's threshold (see ``warnings``).
         marginals: Per grid key, the marginal effect of each value (a sweep's
             ranking; empty when the cells have no grid).
     """
@@ -265,7 +269,7 @@ def _margin_line(margin: Margin, goal: Goal) -> str:
     )
 
 
-_POSTHOC_NAMES = {"wilcoxon-holm": "Holm", "nemenyi": "Nemenyi"}
+_POSTHOC_NAMES = {"wilcoxon-holm": "Holm", "nemenyi": "Nemenyi", "paired-t-holm": "paired t, Holm"}
 
 
 def _versus(best: bool, p: float | None, tied: bool) -> str:
@@ -273,7 +277,7 @@ def _versus(best: bool, p: float | None, tied: bool) -> str:
     if best:
         return "best"
     if p is None:
-        return "n/a"
+        return "undecided"
     return f"{'tied' if tied else 'worse'} ({format_p(p)})"
 
 
