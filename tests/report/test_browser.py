@@ -88,7 +88,8 @@ def test_chromium_renders_the_report_offline(store_path: Path, tmp_path: Path) -
     assert "<script" not in dom.stdout.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom.stdout
     assert dom.stdout.count("<section") == 7
-    assert dom.stdout.count('src="data:image/png;base64,') == 3
+    # Two metrics, each with its values and its ranking diagram, and one learning curve.
+    assert dom.stdout.count('src="data:image/png;base64,') == 5
 
     shot = tmp_path / "report.png"
     taken = _run(browser, profile, f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", url)

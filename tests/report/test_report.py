@@ -95,8 +95,9 @@ def test_the_html_report_has_every_part_in_order(store_path: Path, tmp_path: Pat
     headings = [text for text in page.text if text.startswith("Metric: ")]
     assert headings == ["Metric: mse", "Metric: accuracy"]
     images = [attrs["src"] for tag, attrs in page.elements if tag == "img"]
-    # One figure per metric and one for the logged loss, each embedded: nothing to fetch.
-    assert len(images) == 3
+    # Per metric its values and its ranking diagram (three studies), and one for the
+    # logged loss, each embedded: nothing to fetch.
+    assert len(images) == 5
     assert all(str(src).startswith("data:image/png;base64,iVBORw0KGgo") for src in images)
     links = [attrs["href"] for tag, attrs in page.elements if tag == "a"]
     assert links == [f"#{name}" for name in page.sections]
@@ -264,7 +265,9 @@ def test_markdown_report_with_its_figures_beside_it(store_path: Path, tmp_path: 
     output = tmp_path / "out" / "report.md"
     text = _report(store_path, output)
     figures = sorted(path.name for path in (tmp_path / "out" / "report_files").iterdir())
-    assert figures == ["curve-1.png", "metric-1.png", "metric-2.png"]
+    assert figures == [
+        "curve-1.png", "metric-1.png", "metric-2.png", "ranking-1.png", "ranking-2.png",
+    ]  # fmt: skip
     for name in figures:
         assert f"](report_files/{name})" in text
         assert (tmp_path / "out" / "report_files" / name).read_bytes()[:4] == b"\x89PNG"

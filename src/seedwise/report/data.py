@@ -25,8 +25,8 @@ from seedwise.check.kept import KeptVerdict, kept_verdicts
 from seedwise.errors import UsageError
 from seedwise.records import RunRecord
 from seedwise.runner.attribution import attribution_of
-from seedwise.stats import Comparison, Summary, compare, summarize
-from seedwise.stats.goal import Goal, check_goal
+from seedwise.stats import Comparison, Ranking, Sample, Summary, compare, rank, summarize
+from seedwise.stats.goal import Goal, check_goal, infer_goal
 from seedwise.store import Study, StudyRecord
 
 if TYPE_CHECKING:
@@ -48,6 +48,17 @@ __all__ = [
 
 #: Failed runs listed per study; the rest are counted.
 MAX_FAILURES_LISTED = 50
+
+#: Up to this many studies a metric's comparison takes every pair (10 pairs at 5);
+#: with more, the best study against the next ones in the ranking only: all pairs of
+#: 8 studies are 28 paragraphs, of 100 studies 4,950.
+ALL_PAIRS_UP_TO = 5
+
+#: With more studies than :data:`ALL_PAIRS_UP_TO`, how many the best is compared with.
+VERSUS_BEST = 9
+
+#: The fewest studies a ranking (the Friedman test, the best group, the diagram) takes.
+RANKED_FROM = 3
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,17 @@ class MetricPart:
         name: The metric.
         studies: The studies that returned it, in the report's order.
         summaries: One summary per study in ``studies``.
-        comparison: ``compare`` of those studies, or None with fewer than two.
+        comparison: ``compare`` of those studies (every pair up to
+            :data:`ALL_PAIRS_UP_TO` studies, else the best against the next
+            :data:`VERSUS_BEST` in the ranking), or None with fewer than two.
         notes: Studies left out (no run returned the metric), and why a
-            comparison is missing.
+            comparison or a ranking is missing.
+        ranking: ``rank`` of those studies (``seedwise rank``'s numbers),
+            with :data:`RANKED_FROM` studies or more; else None.
+        groups: The post-hoc groups of the critical-difference diagram:
+            runs of studies, in the order of their mean ranks, no two of
+            which the ranking's Holm-corrected pairwise tests tell apart.
+        comparison_note: What the comparison covers, when not every pair.
     """
 
     name: str
@@ -119,6 +138,9 @@ class MetricPart:
     summaries: tuple[Summary, ...]
     comparison: Comparison | None
     notes: tuple[str, ...] = ()
+    ranking: Ranking | None = None
+    groups: tuple[tuple[str, ...], ...] = ()
+    comparison_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +296,87 @@ def _study_part(study: Study, verdicts: Sequence[KeptVerdict]) -> StudyPart:
     )
 
 
+def post_hoc_groups(ranking: Ranking, samples: Sequence[Sample]) -> tuple[tuple[str, ...], ...]:
+    """The bars of a critical-difference diagram: runs of cells no pair of which differ.
+
+    The cells are taken in the order of their mean ranks; a group is a
+    longest run of neighbours in that order in which every pair's Wilcoxon
+    signed-rank p-value, Holm-corrected over all ``k (k - 1) / 2`` pairs as
+    :func:`seedwise.stats.rank` corrects it, stays above the ranking's
+    ``alpha`` (Demsar 2006 joins cells the same way, with the Nemenyi
+    test). A group that another holds is left out, and so is a cell alone.
+
+    Args:
+        ranking: ``rank`` of ``samples``.
+        samples: One per cell, on the seeds the ranking rests on.
+
+    Returns:
+        The groups, each in mean-rank order, the best-ranked group first.
+    """
+    import numpy as np
+
+    from seedwise.stats.corrections import adjust_p_values
+    from seedwise.stats.ranking import pairwise_signed_rank
+
+    by_name = {sample.name: sample for sample in samples}
+    order = sorted(ranking.cells, key=lambda cell: cell.mean_rank)
+    labels = [cell.label for cell in order]
+    columns = []
+    for label in labels:
+        sample = by_name[label]
+        seeds = sample.seeds if sample.seeds is not None else tuple(range(sample.values.size))
+        columns.append(dict(zip(seeds, sample.values.tolist(), strict=True)))
+    shared = [seed for seed in columns[0] if all(seed in column for column in columns)]
+    table = np.array([[column[seed] for column in columns] for seed in shared], dtype=float)
+    table = table[np.isfinite(table).all(axis=1)]
+    k = len(labels)
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    raw = pairwise_signed_rank(table, pairs)
+    adjusted = adjust_p_values(raw, "holm") if len(raw) > 1 else raw
+    apart = {pair for pair, p in zip(pairs, adjusted, strict=True) if p <= ranking.alpha}
+    groups: list[tuple[str, ...]] = []
+    reach = 0
+    for start in range(k):
+        end = start
+        while end + 1 < k and all((i, end + 1) not in apart for i in range(start, end + 1)):
+            end += 1
+        # A run that ends where an earlier one ended lies inside it.
+        if end > start and end > reach:
+            groups.append(tuple(labels[start : end + 1]))
+        reach = max(reach, end)
+    return tuple(groups)
+
+
+def _compared(
+    samples: Sequence[Sample], ranking: Ranking | None, goal: Goal | None
+) -> tuple[list[Sample], str | None, str | None]:
+    """The samples a metric's comparison takes, its baseline, and a note when not all pairs."""
+    if len(samples) <= ALL_PAIRS_UP_TO:
+        return list(samples), None, None
+    by_name = {sample.name: sample for sample in samples}
+    if ranking is not None:
+        order = [cell.label for cell in ranking.cells]
+    else:
+        # No ranking (no shared seeds): by the mean of each study's own runs.
+        import numpy as np
+
+        sign = 1.0 if infer_goal(samples[0].metric, goal).goal == "min" else -1.0
+        means = {s.name: float(np.nanmean(s.values)) if s.values.size else np.inf for s in samples}
+        order = sorted(by_name, key=lambda name: sign * means[name])
+    chosen = order[: VERSUS_BEST + 1]
+    note = (
+        f"{len(samples)} studies: the comparison is of the best, {chosen[0]}, with the next "
+        f"{len(chosen) - 1} by mean, its correction over those {len(chosen) - 1} pairs"
+    )
+    if ranking is not None:
+        note += (
+            " (the ranking's 'vs best (Holm)' column corrects over every pair, as picking the "
+            "best from these runs calls for)"
+        )
+    note += "; seedwise compare A B gives any pair in full"
+    return [by_name[name] for name in chosen], chosen[0], note
+
+
 def _metric_part(
     name: str,
     studies: Sequence[Study],
@@ -296,10 +399,25 @@ def _metric_part(
         summarize(sample, seed=seed, n_resamples=n_resamples, value_range=value_range)
         for sample in samples
     )
-    comparison = None
+    ranking: Ranking | None = None
+    groups: tuple[tuple[str, ...], ...] = ()
+    if len(samples) >= RANKED_FROM:
+        try:
+            ranking = rank(*samples, goal=goal, seed=seed, n_resamples=n_resamples)
+        except UsageError as error:
+            notes.append(f"no ranking: {error}")
+        else:
+            groups = post_hoc_groups(ranking, samples)
+    comparison, note = None, None
     if len(having) >= 2:
+        compared, baseline, note = _compared(samples, ranking, goal)
         comparison = compare(
-            *samples, goal=goal, seed=seed, n_resamples=n_resamples, value_range=value_range
+            *compared,
+            goal=goal,
+            baseline=baseline,
+            seed=seed,
+            n_resamples=n_resamples,
+            value_range=value_range,
         )
     elif len(parts) >= 2:
         notes.append(f"no comparison: fewer than two studies returned {name}")
@@ -309,6 +427,9 @@ def _metric_part(
         summaries=summaries,
         comparison=comparison,
         notes=tuple(notes),
+        ranking=ranking,
+        groups=groups,
+        comparison_note=note,
     )
 
 

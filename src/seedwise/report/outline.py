@@ -13,6 +13,7 @@ from seedwise.report.attribution import attribution_notes, attribution_table
 from seedwise.report.data import MetricPart, ReportData
 from seedwise.report.tables import facts_table, failures_table, overview_table, verdicts_table
 from seedwise.stats.comparison_results import comparison_blocks
+from seedwise.stats.ranking_results import ranking_blocks
 from seedwise.stats.summary_results import summary_blocks
 
 __all__ = ["NO_VERDICT", "outline"]
@@ -34,8 +35,13 @@ def _metric(index: int, metric: MetricPart) -> Section:
     ]
     blocks += summary_blocks(metric.summaries, label="study")
     blocks += _notes(list(metric.notes))
+    if metric.ranking is not None:
+        blocks.append(Paragraph("Ranking", "heading"))
+        alt = f"{metric.name}: mean ranks, and the studies that cannot be told apart joined"
+        blocks += [Figure(f"ranking-{index}", alt), *ranking_blocks(metric.ranking)]
     if metric.comparison is not None:
         blocks.append(Paragraph("Comparison", "heading"))
+        blocks += _notes([metric.comparison_note] if metric.comparison_note else [])
         blocks += comparison_blocks(metric.comparison, details=True)
     anchor = f"metric-{index}"
     return Section(anchor, f"Metric: {metric.name}", tuple(blocks), f"Metric {metric.name}")

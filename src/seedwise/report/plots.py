@@ -17,11 +17,12 @@ import textwrap
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seedwise._user_text import visible
 from seedwise.report.data import Curve, MetricPart, ReportData, StudyPart
 from seedwise.stats.comparison_results import BEATS
+from seedwise.store.names import SWEEP_SEPARATOR, sweep_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from numpy.typing import NDArray
 
-__all__ = ["curve_figure", "metric_figure"]
+__all__ = ["curve_figure", "display_names", "metric_figure", "ranking_figure"]
 
 _DPI = 100
 _LABEL_LENGTH = 32
@@ -41,6 +42,14 @@ _BAR_POINTS = 6.0
 _LABEL_POINTS = 7.0
 # The metric figure's margins below the panels (tick labels) and above (titles), in inches.
 _MARGINS = (0.84, 0.59)
+# From this many studies on, the value panels give each study a row, its name
+# beside it, instead of a column: names under narrow columns ran into each other.
+_ROWS_FROM = 5
+# A study's row in those panels, and a name's row in the ranking diagram, in inches.
+_ROW_INCHES = 0.26
+_NAME_ROW_INCHES = 0.2
+# The characters of a name beside its row (fontsize 8: about 0.067 inch a character).
+_ROW_LABEL_LENGTH = 40
 
 
 def _label(text: str, length: int = _LABEL_LENGTH) -> str:
@@ -90,17 +99,61 @@ def _log_scale(samples: Sequence[NDArray[np.float64]]) -> bool:
     return float(values.max()) / float(values.min()) >= _LOG_RATIO
 
 
-def _ticks(axis: Axes, names: Sequence[str]) -> None:
+def display_names(names: Sequence[str]) -> tuple[list[str], str | None]:
+    """The names a figure shows: a sweep's cells by their ``KEY=V,...`` part alone.
+
+    Args:
+        names: The studies' names.
+
+    Returns:
+        The names to draw, and the sweep every study is a cell of (None when
+        they are not all cells of one sweep, and the names are kept whole).
+    """
+    sweeps = {sweep_of(name) for name in names}
+    if len(sweeps) != 1 or None in sweeps:
+        return list(names), None
+    (sweep,) = sweeps
+    assert sweep is not None
+    return [name[len(sweep) + len(SWEEP_SEPARATOR) :] for name in names], sweep
+
+
+def _ticks(axis: Axes, names: Sequence[str], rows: bool = False) -> None:
+    if rows:
+        # One study a row, best read from the top: its name beside it, on one line.
+        axis.set_yticks(
+            range(len(names)), [_label(name, _ROW_LABEL_LENGTH) for name in names], fontsize=8
+        )
+        axis.set_ylim(len(names) - 0.4, -0.6)
+        return
     # Long names wrap onto three short lines under their box, never into the next one.
     wrapped = [
         "\n".join(textwrap.wrap(_label(name, 54), 18, break_on_hyphens=True)[:3]) for name in names
     ]
     axis.set_xticks(range(len(names)), wrapped, fontsize=8)
+    axis.set_xlim(-0.6, len(names) - 0.4)
 
 
-def _points(axis: Axes, metric: MetricPart, studies: dict[str, StudyPart]) -> None:
-    """Per-seed points over a box of each study, lines joining runs of the same seed."""
+def _box_orientation(rows: bool) -> dict[str, Any]:
+    """``boxplot``'s keyword for horizontal boxes: ``orientation`` from matplotlib 3.10, before it
+    ``vert`` (deprecated since)."""
+    import matplotlib
+
+    if not rows:
+        return {}
+    major, minor = (int(part) for part in matplotlib.__version__.split(".")[:2])
+    return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
+
+
+def _points(axis: Axes, metric: MetricPart, studies: dict[str, StudyPart], rows: bool) -> None:
+    """Per-seed points over a box of each study, lines joining runs of the same seed.
+
+    With ``rows``, each study is a row (values along x); else a column.
+    """
     import numpy as np
+    from matplotlib.collections import LineCollection
+
+    def at(position: float, value: float) -> tuple[float, float]:
+        return (value, position) if rows else (position, value)
 
     positions: list[dict[int, tuple[float, float]]] = []
     samples = []
@@ -108,23 +161,28 @@ def _points(axis: Axes, metric: MetricPart, studies: dict[str, StudyPart]) -> No
         seeds, values = studies[name].seeds_and_values(metric.name)
         rng = np.random.default_rng(index)
         jitter = rng.uniform(-0.09, 0.09, len(values))
-        at = {
-            seed: (index + float(offset), value)
+        found = {
+            seed: at(index + float(offset), value)
             for seed, value, offset in zip(seeds, values, jitter, strict=True)
             if np.isfinite(value)
         }
-        positions.append(at)
+        positions.append(found)
         samples.append(_finite(values))
-    for left, right in itertools.pairwise(positions):
-        for seed in sorted(set(left) & set(right)):
-            (x0, y0), (x1, y1) = left[seed], right[seed]
-            axis.plot([x0, x1], [y0, y1], color="0.75", linewidth=0.7, zorder=1)
+    # One collection for every line: a grid of 100 cells x 30 seeds draws 2,970 of them.
+    segments = [
+        [left[seed], right[seed]]
+        for left, right in itertools.pairwise(positions)
+        for seed in sorted(set(left) & set(right))
+    ]
+    if segments:
+        axis.add_collection(LineCollection(segments, colors="0.75", linewidths=0.7, zorder=1))
     boxed = [(index, sample) for index, sample in enumerate(samples) if sample.size]
     if boxed:
         axis.boxplot(
             [sample for _, sample in boxed],
             positions=[index for index, _ in boxed],
             widths=0.5,
+            **_box_orientation(rows),
             showfliers=False,
             patch_artist=True,
             boxprops={"facecolor": "0.93", "edgecolor": "0.45"},
@@ -133,27 +191,37 @@ def _points(axis: Axes, metric: MetricPart, studies: dict[str, StudyPart]) -> No
             capprops={"color": "0.45"},
             zorder=2,
         )
-    for index, at in enumerate(positions):
-        xs = [x for x, _ in at.values()]
-        ys = [y for _, y in at.values()]
+    for index, found in enumerate(positions):
+        xs = [x for x, _ in found.values()]
+        ys = [y for _, y in found.values()]
         axis.scatter(xs, ys, s=16, color=_colour(index), alpha=0.85, zorder=3, linewidths=0)
     if _log_scale(samples):
-        axis.set_yscale("log")
-    _ticks(axis, metric.studies)
-    axis.set_xlim(-0.6, len(metric.studies) - 0.4)
-    axis.set_ylabel(_label(metric.name, 60))
+        (axis.set_xscale if rows else axis.set_yscale)("log")
+    else:
+        axis.autoscale_view()
+    names, _ = display_names(metric.studies)
+    _ticks(axis, names, rows)
+    (axis.set_xlabel if rows else axis.set_ylabel)(_label(metric.name, 60))
     paired = " (lines join runs of the same seed)" if len(positions) > 1 else ""
     axis.set_title(f"per-seed values over a box{paired}", fontsize=9)
-    axis.grid(axis="y", alpha=0.3)
+    axis.grid(axis="x" if rows else "y", alpha=0.3)
 
 
-def _intervals(axis: Axes, metric: MetricPart, limits: tuple[float, float], log: bool) -> None:
+def _intervals(
+    axis: Axes, metric: MetricPart, limits: tuple[float, float], log: bool, rows: bool
+) -> None:
     """The mean and the median of each study, each with its interval.
 
     On a log axis a bound at or below 0 has no place: the interval is drawn
     down to the axis's edge, where a triangle marks that it goes on below,
-    and the legend says so.
+    and the legend says so. With ``rows``, each study is a row.
     """
+
+    def at(position: float, value: float) -> tuple[list[float], list[float]]:
+        return ([value], [position]) if rows else ([position], [value])
+
+    span = axis.hlines if rows else axis.vlines
+    beyond = "<" if rows else "v"
     cut = False
     for index, summary in enumerate(metric.summaries):
         for offset, point, interval, marker, what in (
@@ -170,14 +238,13 @@ def _intervals(axis: Axes, metric: MetricPart, limits: tuple[float, float], log:
                 if log and low <= 0:
                     low, cut = limits[0], True
                     axis.scatter(
-                        [index + offset], [low], marker="v", s=36, color=_colour(index),
+                        *at(index + offset, low), marker=beyond, s=36, color=_colour(index),
                         edgecolors="black", linewidths=0.6, zorder=4, clip_on=False,
                     )  # fmt: skip
                 if high > low:
-                    axis.vlines(index + offset, low, high, color=_colour(index), linewidth=2)
+                    span(index + offset, low, high, color=_colour(index), linewidth=2)
             axis.scatter(
-                [index + offset],
-                [point],
+                *at(index + offset, point),
                 marker=marker,
                 s=30,
                 color=_colour(index),
@@ -188,23 +255,32 @@ def _intervals(axis: Axes, metric: MetricPart, limits: tuple[float, float], log:
             )
     level = f"{100 * metric.summaries[0].confidence:g}%" if metric.summaries else ""
     axis.set_title(f"mean (o) and median (s), {level} intervals", fontsize=9)
-    _ticks(axis, metric.studies)
-    axis.set_xlim(-0.6, len(metric.studies) - 0.4)
-    axis.grid(axis="y", alpha=0.3)
+    names, _ = display_names(metric.studies)
+    _ticks(axis, names, rows)
+    if rows:
+        # The names stand beside the first panel; this one shares its rows.
+        axis.tick_params(axis="y", labelleft=False)
+    axis.grid(axis="x" if rows else "y", alpha=0.3)
     if cut:
         # A legend entry of its own, drawn nowhere: the triangles at the edge are the marks.
         axis.scatter(
-            [], [], marker="v", s=36, color="0.6", edgecolors="black", linewidths=0.6,
+            [], [], marker=beyond, s=36, color="0.6", edgecolors="black", linewidths=0.6,
             label="interval reaches 0 or below the axis (log scale): cut at its edge",
         )  # fmt: skip
-    if metric.summaries:
+    if metric.summaries and rows:
+        # Below the panel, clear of its tick labels: over it, it would cover rows.
+        axis.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, 0.0), borderaxespad=3.0)
+    elif metric.summaries:
         axis.legend(fontsize=6, loc="upper center")
 
 
 def _shared_limits(
-    points: tuple[float, float], metric: MetricPart, log: bool
+    points: tuple[float, float], metric: MetricPart, log: bool, rows: bool = False
 ) -> tuple[float, float]:
-    """The points' range widened to every interval's ends, with a margin and room for the legend."""
+    """The points' range widened to every interval's ends, with a margin and room for the legend.
+
+    With ``rows`` the legend is below the panel and needs no room in it.
+    """
     ends = [
         value
         for summary in metric.summaries
@@ -213,11 +289,12 @@ def _shared_limits(
         if value is not None and math.isfinite(value) and (value > 0 or not log)
     ]
     low, high = min([points[0], *ends]), max([points[1], *ends])
+    room = 0.05 if rows else 0.5
     if log:
         ratio = high / low
-        return low / ratio**0.05, high * ratio**0.5
+        return low / ratio**0.05, high * ratio**room
     span = (high - low) or abs(high) or 1.0
-    return low - 0.05 * span, high + 0.5 * span
+    return low - 0.05 * span, high + room * span
 
 
 def _improvement(axis: Axes, metric: MetricPart, figure: Figure) -> None:
@@ -236,6 +313,7 @@ def _improvement(axis: Axes, metric: MetricPart, figure: Figure) -> None:
     width_points = axis.get_position().width * figure.get_figwidth() * 72
     # DejaVu Sans averages about 0.6 em a character; the rest is "P( beats )".
     name_length = max(6, int((width_points - 4) / (0.62 * _LABEL_POINTS) - 10) // 2)
+    shown = dict(zip(metric.studies, display_names(metric.studies)[0], strict=True))
     labels = []
     for row, pair in enumerate(comparison.pairs):
         effect = next((effect for effect in pair.effects if effect.name == BEATS), None)
@@ -257,7 +335,10 @@ def _improvement(axis: Axes, metric: MetricPart, figure: Figure) -> None:
             if effect.value is not None:
                 # Not clipped: a probability of 0 or 1 sits on the panel's edge.
                 axis.scatter([effect.value], [row], color="black", s=14, zorder=3, clip_on=False)
-        label = f"P({_label(pair.b, name_length)} beats {_label(pair.a, name_length)})"
+        label = (
+            f"P({_label(shown.get(pair.b, pair.b), name_length)} beats "
+            f"{_label(shown.get(pair.a, pair.a), name_length)})"
+        )
         axis.text(
             0.01, row, label, fontsize=_LABEL_POINTS, va="bottom", transform=above, clip_on=True
         )
@@ -271,20 +352,29 @@ def _improvement(axis: Axes, metric: MetricPart, figure: Figure) -> None:
     axis.grid(axis="x", alpha=0.3)
 
 
-def _figure_height(metric: MetricPart) -> float:
+def _figure_height(metric: MetricPart, rows: bool) -> float:
     """The metric figure's height in inches: room for every pair's label and bar.
 
     A pair's row needs its label, the bar and a gap: about 30 pixels at the
     report's resolution, below the title and above the tick labels
-    (:data:`_MARGINS`).
+    (:data:`_MARGINS`). With ``rows``, each study's row needs
+    :data:`_ROW_INCHES`, and the legend below the panels an inch.
     """
     pairs = 0 if metric.comparison is None else len(metric.comparison.pairs)
     row = (_LABEL_POINTS * 1.5 + _BAR_POINTS + 8) / 72
-    return max(4.2, sum(_MARGINS) + row * (pairs + 1.2))
+    needed = sum(_MARGINS) + row * (pairs + 1.2)
+    if rows:
+        needed = max(needed, _MARGINS[1] + 1.0 + _ROW_INCHES * (len(metric.studies) + 1))
+    return max(4.2, needed)
 
 
 def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
-    """One metric: per-seed points over boxes, the intervals, and P(B beats A) of each pair.
+    """One metric: per-seed points over boxes, the intervals, and P(B beats A) of the pairs.
+
+    Up to 4 studies each is a column, its name below it; from
+    :data:`_ROWS_FROM` on each is a row, its name beside it, so that names
+    never run into each other however many studies there are. A sweep's
+    cells are named by their ``KEY=V,...`` part.
 
     Args:
         metric: The metric, with its summaries and comparison.
@@ -297,28 +387,46 @@ def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
 
     studies = {study.name: study for study in data.studies}
     panels = 3 if metric.comparison is not None else 2
-    width = 3.2 + 2.0 * min(len(metric.studies), 4)
+    rows = len(metric.studies) >= _ROWS_FROM
+    names, sweep = display_names(metric.studies)
     with _style():
-        figure = Figure(figsize=(width * panels / 2, _figure_height(metric)), dpi=_DPI)
+        if rows:
+            # Room on the left for the longest name, at about 0.067 inch a character.
+            longest = max(len(_label(name, _ROW_LABEL_LENGTH)) for name in names)
+            left = 0.3 + 0.067 * longest
+            width = left + 4.2 * panels
+        else:
+            width = (3.2 + 2.0 * min(len(metric.studies), 4)) * panels / 2
+            left = 0.07 * width
+        figure = Figure(figsize=(width, _figure_height(metric, rows)), dpi=_DPI)
         height = figure.get_figheight()
-        below, above = _MARGINS
+        below, above = (1.0, _MARGINS[1]) if rows else _MARGINS
         figure.subplots_adjust(
-            left=0.07, right=0.98, bottom=below / height, top=1 - above / height, wspace=0.25
+            left=left / width,
+            right=0.98,
+            bottom=below / height,
+            top=1 - above / height,
+            wspace=0.25 if not rows else 0.12,
         )
-        ratios = [1.0, 1.0, 1.0][:panels]
-        axes = figure.subplots(1, panels, width_ratios=ratios)
-        _points(axes[0], metric, studies)
+        axes = figure.subplots(1, panels)
+        _points(axes[0], metric, studies, rows)
         # The same scale and range for points and intervals, so that the two compare by
-        # eye: wide enough for every interval, with room above for the legend.
-        log = axes[0].get_yscale() == "log"
-        limits = _shared_limits(axes[0].get_ylim(), metric, log)
-        axes[1].set_yscale(axes[0].get_yscale())
-        _intervals(axes[1], metric, limits, log)
+        # eye: wide enough for every interval, with room for the legend.
+        scale = axes[0].get_xscale() if rows else axes[0].get_yscale()
+        log = scale == "log"
+        limits = _shared_limits(
+            axes[0].get_xlim() if rows else axes[0].get_ylim(), metric, log, rows
+        )
+        (axes[1].set_xscale if rows else axes[1].set_yscale)(scale)
+        _intervals(axes[1], metric, limits, log, rows)
         for axis in axes[:2]:
-            axis.set_ylim(limits)
+            (axis.set_xlim if rows else axis.set_ylim)(limits)
         if metric.comparison is not None:
             _improvement(axes[2], metric, figure)
-        figure.suptitle(_label(metric.name, 80), fontsize=11)
+        title = _label(metric.name, 80)
+        if sweep is not None:
+            title += f" (cells of sweep {_label(sweep, 60)})"
+        figure.suptitle(title, fontsize=11)
         return _png(figure)
 
 
@@ -367,4 +475,87 @@ def curve_figure(name: str, curves: Sequence[tuple[StudyPart, Curve]]) -> bytes:
         axis.grid(alpha=0.3)
         if samples:
             axis.legend(lines, labels, fontsize=8)
+        return _png(figure)
+
+
+def _rank_ticks(k: int) -> list[int]:
+    """The ranks labelled on the diagram's axis: every one up to 20 cells, then round steps."""
+    if k <= 20:
+        return list(range(1, k + 1))
+    step = next(step for step in (2, 5, 10, 20, 50, 100, 200, 500) if k / step <= 20)
+    return [1, *range(step, k + 1, step)]
+
+
+def ranking_figure(metric: MetricPart) -> bytes:
+    """The critical-difference diagram of a ranked metric (Demsar 2006, as autorank draws it).
+
+    Each study's mean rank over seeds sits on an axis from 1 (the best) to
+    k; its name hangs from it, the better half on the left, the worse half
+    on the right. A thick bar under the axis joins each run of studies no
+    pair of which the ranking's post-hoc tests tell apart
+    (:attr:`MetricPart.groups`). The names are drawn as text: a name
+    that starts with ``_`` shows like any other.
+
+    Args:
+        metric: A metric with its ranking.
+
+    Returns:
+        The PNG's bytes.
+    """
+    from matplotlib.figure import Figure
+
+    ranking = metric.ranking
+    assert ranking is not None
+    cells = sorted(ranking.cells, key=lambda cell: cell.mean_rank)
+    k = len(cells)
+    names, sweep = display_names([cell.label for cell in cells])
+    left_count = (k + 1) // 2
+    # In inches, from the top: the title, the axis, the bars, then one row per name.
+    name_area = 0.2 + 0.075 * max(len(_label(name, _ROW_LABEL_LENGTH)) for name in names)
+    width = max(8.0, 2 * name_area + 4.0)
+    axis_y, bar_gap = 0.75, 0.12
+    first_row = axis_y + bar_gap * (len(metric.groups) + 1) + 0.15
+    height = first_row + _NAME_ROW_INCHES * max(left_count, k - left_count) + 0.25
+    x0, x1 = name_area + 0.3, width - name_area - 0.3
+
+    def x_of(mean_rank: float) -> float:
+        return x0 + (x1 - x0) * (mean_rank - 1) / max(k - 1, 1)
+
+    with _style():
+        figure = Figure(figsize=(width, height), dpi=_DPI)
+        axis = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+        axis.set_axis_off()
+        axis.set_xlim(0, width)
+        axis.set_ylim(height, 0)
+        axis.hlines(axis_y, x0, x1, color="black", linewidth=1)
+        for tick in _rank_ticks(k):
+            axis.vlines(x_of(tick), axis_y - 0.06, axis_y, color="black", linewidth=1)
+            axis.text(x_of(tick), axis_y - 0.09, str(tick), ha="center", va="bottom", fontsize=8)
+        for place, (cell, name) in enumerate(zip(cells, names, strict=True)):
+            left = place < left_count
+            row = place if left else k - 1 - place
+            y = first_row + _NAME_ROW_INCHES * row
+            x = x_of(cell.mean_rank)
+            end = x0 - 0.1 if left else x1 + 0.1
+            axis.plot([x, x, end], [axis_y, y, y], color="0.35", linewidth=0.8)
+            text = f"{_label(name, _ROW_LABEL_LENGTH)} ({cell.mean_rank:.2f})"
+            axis.text(
+                end - 0.05 if left else end + 0.05, y, text,
+                ha="right" if left else "left", va="center", fontsize=8,
+            )  # fmt: skip
+        position = {cell.label: cell.mean_rank for cell in cells}
+        for index, group in enumerate(metric.groups):
+            y = axis_y + bar_gap * (index + 1)
+            low, high = position[group[0]], position[group[-1]]
+            axis.hlines(y, x_of(low) - 0.05, x_of(high) + 0.05, color="black", linewidth=3)
+        better = "lowest" if ranking.goal == "min" else "highest"
+        title = (
+            f"{_label(ranking.metric, 60)}: mean rank over {ranking.n_seeds} seeds (1 = the "
+            f"{better}); bars join studies that cannot be told apart "
+            f"(Wilcoxon signed-rank, Holm, alpha {ranking.alpha:g})"
+        )
+        if sweep is not None:
+            title = f"{title}; cells of sweep {_label(sweep, 40)}"
+        axis.text(width / 2, 0.12, textwrap.fill(title, int(width * 13)), ha="center",
+                  va="top", fontsize=9)  # fmt: skip
         return _png(figure)

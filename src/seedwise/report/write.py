@@ -9,7 +9,7 @@ from pathlib import Path
 from seedwise.errors import UsageError
 from seedwise.report.attribution import attribution_figure
 from seedwise.report.data import ReportData, gather
-from seedwise.report.plots import curve_figure, metric_figure
+from seedwise.report.plots import curve_figure, metric_figure, ranking_figure
 from seedwise.report.render_html import render_html
 from seedwise.report.render_markdown import render_markdown
 from seedwise.stats.goal import Goal
@@ -49,13 +49,16 @@ def draw_figures(data: ReportData) -> dict[str, bytes]:
         data: What the report shows.
 
     Returns:
-        ``metric-1``, ... (one per metric with a value), then ``curve-1``, ...
-        (one per logged metric).
+        ``metric-1``, ... (one per metric with a value), ``ranking-1``, ...
+        (one per ranked metric, by the metric's number), then ``curve-1``,
+        ... (one per logged metric).
     """
     figures = {}
     for index, metric in enumerate(data.metrics, start=1):
         if any(summary.n for summary in metric.summaries):
             figures[f"metric-{index}"] = metric_figure(metric, data)
+        if metric.ranking is not None:
+            figures[f"ranking-{index}"] = ranking_figure(metric)
     for index, name in enumerate(data.logged, start=1):
         curves = [(study, study.curves[name]) for study in data.studies if name in study.curves]
         figures[f"curve-{index}"] = curve_figure(name, curves)
