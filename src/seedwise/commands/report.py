@@ -12,16 +12,31 @@ from seedwise.commands.options import (
     add_range_option,
     store_path,
 )
+from seedwise.errors import StoreError
 from seedwise.report import write_report
-from seedwise.store import open_store
+from seedwise.store import Store, Study, open_store
 
 __all__ = ["add_report_parser", "report_command"]
 
 
+def _studies(store: Store, names: list[str]) -> list[Study]:
+    """The studies named, or one sweep's cells when the one name is a sweep's (as ``rank``)."""
+    if len(names) != 1:
+        return [store.study(name) for name in names]
+    try:
+        grid = store.sweep(names[0])
+    except StoreError:
+        try:
+            return [store.study(names[0])]
+        except StoreError as error:
+            raise StoreError(f"{error}, or a sweep's name") from None
+    return [store.study(name) for name in grid.studies]
+
+
 def report_command(args: argparse.Namespace) -> int:
-    """Write the report of the studies and say where it is."""
+    """Write the report of the studies (or of a sweep's cells) and say where it is."""
     with open_store(store_path(args.store)) as store:
-        studies = [store.study(name) for name in args.studies]
+        studies = _studies(store, args.studies)
         path = write_report(
             studies,
             args.output,
@@ -45,11 +60,15 @@ def add_report_parser(commands: Any) -> None:
         description=(
             "Write one self-contained HTML file (figures embedded, opens offline), or a Markdown "
             "file with its PNGs in NAME_files/ beside it. For each metric: per-seed values, "
-            "the mean and median with intervals, the comparison of `seedwise compare`; then "
-            "learning curves, failures, kept check verdicts, definitions and environments."
+            "the mean and median with intervals, the ranking of `seedwise rank` with a "
+            "critical-difference diagram (3 studies or more), a heat map of a two-key sweep, "
+            "the comparison of `seedwise compare`; then learning curves, failures, kept check "
+            "verdicts, definitions and environments. One sweep's name reports its cells."
         ),
     )
-    parser.add_argument("studies", nargs="+", metavar="STUDY", help="one or more studies")
+    parser.add_argument(
+        "studies", nargs="+", metavar="NAME", help="one or more studies, or a sweep's name"
+    )
     parser.add_argument(
         "-o",
         "--output",

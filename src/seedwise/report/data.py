@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 from seedwise._user_text import masked
 from seedwise._version import __version__
 from seedwise.check.kept import KeptVerdict, kept_verdicts
-from seedwise.errors import UsageError
+from seedwise.errors import StoreError, UsageError
 from seedwise.records import RunRecord
 from seedwise.runner.attribution import attribution_of
 from seedwise.stats import Comparison, Ranking, Sample, Summary, compare, rank, summarize
 from seedwise.stats.goal import Goal, check_goal, infer_goal
-from seedwise.store import Study, StudyRecord
+from seedwise.store import Store, Study, StudyRecord, SweepGrid
+from seedwise.store.names import sweep_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -177,6 +178,9 @@ class ReportData:
         version: seedwise's version.
         attributions: The shares of variance by source, one per metric of each
             complete group of ``seedwise attribute`` studies among them.
+        sweep: The sweep every study is a cell of (``Store.sweep``), its cells
+            limited to the report's studies; None when they are not all cells
+            of one sweep.
     """
 
     store: Path
@@ -190,11 +194,19 @@ class ReportData:
     version: str = __version__
     logged: tuple[str, ...] = field(default=())
     attributions: tuple[Attribution, ...] = field(default=())
+    sweep: SweepGrid | None = None
 
     @property
     def title(self) -> str:
-        """``seedwise report: A, B, C``."""
+        """``seedwise report: A, B, C``, or ``seedwise report: sweep S (N cells)``."""
+        if self.sweep is not None:
+            cells = len(self.studies)
+            return f"seedwise report: sweep {self.sweep.name} ({cells} cell{'s' * (cells != 1)})"
         return "seedwise report: " + ", ".join(study.name for study in self.studies)
+
+    def heat_map(self, metric: MetricPart) -> bool:
+        """Whether ``metric`` gets a heat map: a ranked metric of a sweep of two keys."""
+        return self.sweep is not None and len(self.sweep.keys) == 2 and metric.ranking is not None
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
@@ -294,6 +306,37 @@ def _study_part(study: Study, verdicts: Sequence[KeptVerdict]) -> StudyPart:
         curves=_curves(study, runs),
         verdicts=matching,
     )
+
+
+def sweep_of_studies(studies: Sequence[Study]) -> SweepGrid | None:
+    """The sweep whose cells the studies are, as far as they go, or None.
+
+    The studies are cells of one sweep when each one's name says so
+    (``SWEEP/KEY=V,...``) and the store reads that sweep's grid from them
+    (:meth:`seedwise.store.Store.sweep`). The grid's cells are limited to
+    the studies given, in the grid's order; the grid's keys and values stay
+    whole, so a cell left out is a gap, not a shorter axis.
+    """
+    import dataclasses
+
+    sweeps = {sweep_of(study.name) for study in studies}
+    if len(sweeps) != 1 or None in sweeps:
+        return None
+    (name,) = sweeps
+    assert name is not None
+    store = studies[0].store
+    if not isinstance(store, Store):
+        return None
+    try:
+        grid = store.sweep(name)
+    except StoreError:
+        return None
+    wanted = {study.name for study in studies}
+    cells = tuple(cell for cell in grid.cells if cell.study in wanted)
+    if len(cells) != len(wanted):
+        # A study named as a cell but not made from its config by the grid's keys.
+        return None
+    return dataclasses.replace(grid, cells=cells)
 
 
 def post_hoc_groups(ranking: Ranking, samples: Sequence[Sample]) -> tuple[tuple[str, ...], ...]:
@@ -511,4 +554,5 @@ def gather(
         generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(moment)),
         logged=tuple(logged),
         attributions=tuple(attribution_of(studies, metrics, seed=seed)),
+        sweep=sweep_of_studies(studies),
     )

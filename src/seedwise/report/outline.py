@@ -29,7 +29,7 @@ def _notes(lines: list[str]) -> list[Block]:
     return [Paragraph(line, "note") for line in lines]
 
 
-def _metric(index: int, metric: MetricPart) -> Section:
+def _metric(index: int, metric: MetricPart, data: ReportData) -> Section:
     blocks: list[Block] = [
         Figure(f"metric-{index}", f"{metric.name}: values by seed and intervals")
     ]
@@ -39,6 +39,10 @@ def _metric(index: int, metric: MetricPart) -> Section:
         blocks.append(Paragraph("Ranking", "heading"))
         alt = f"{metric.name}: mean ranks, and the studies that cannot be told apart joined"
         blocks += [Figure(f"ranking-{index}", alt), *ranking_blocks(metric.ranking)]
+        if data.sweep is not None and data.heat_map(metric):
+            row, column = data.sweep.keys
+            alt = f"{metric.name}: the mean of each cell, {row} by row, {column} by column"
+            blocks.append(Figure(f"grid-{index}", alt))
     if metric.comparison is not None:
         blocks.append(Paragraph("Comparison", "heading"))
         blocks += _notes([metric.comparison_note] if metric.comparison_note else [])
@@ -74,7 +78,7 @@ def outline(data: ReportData) -> list[Section]:
             ),
         )
     ]
-    sections += [_metric(index, metric) for index, metric in enumerate(data.metrics, start=1)]
+    sections += [_metric(index, metric, data) for index, metric in enumerate(data.metrics, start=1)]
     if data.logged:
         curves = tuple(
             Figure(f"curve-{index}", f"{name} by step")

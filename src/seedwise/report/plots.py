@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from seedwise._user_text import visible
 from seedwise.report.data import Curve, MetricPart, ReportData, StudyPart
 from seedwise.stats.comparison_results import BEATS
+from seedwise.store import SweepGrid
 from seedwise.store.names import SWEEP_SEPARATOR, sweep_of
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from numpy.typing import NDArray
 
-__all__ = ["curve_figure", "display_names", "metric_figure", "ranking_figure"]
+__all__ = ["curve_figure", "display_names", "grid_figure", "metric_figure", "ranking_figure"]
 
 _DPI = 100
 _LABEL_LENGTH = 32
@@ -558,4 +559,101 @@ def ranking_figure(metric: MetricPart) -> bytes:
             title = f"{title}; cells of sweep {_label(sweep, 40)}"
         axis.text(width / 2, 0.12, textwrap.fill(title, int(width * 13)), ha="center",
                   va="top", fontsize=9)  # fmt: skip
+        return _png(figure)
+
+
+def grid_figure(metric: MetricPart, sweep: SweepGrid) -> bytes:
+    """The heat map of a two-key sweep: each cell's mean, rows one key, columns the other.
+
+    The means are the ranking's (on the seeds every cell shares), written in
+    each square; brighter is better whichever the goal. The best cell has a
+    thick black frame, the cells tied with it a dashed one; a combination of
+    the keys with no cell (not run, or not in the report) is left grey.
+
+    Args:
+        metric: A ranked metric of the sweep's cells.
+        sweep: The sweep, of two keys.
+
+    Returns:
+        The PNG's bytes.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    ranking = metric.ranking
+    assert ranking is not None
+    row_key, column_key = sweep.keys
+    rows, columns = sweep.values[row_key], sweep.values[column_key]
+    cells = {cell.label: cell for cell in ranking.cells}
+    means = np.full((len(rows), len(columns)), np.nan)
+    place: dict[str, tuple[int, int]] = {}
+    for cell in sweep.cells:
+        if cell.study in cells and cells[cell.study].mean is not None:
+            at = (rows.index(cell.labels[row_key]), columns.index(cell.labels[column_key]))
+            means[at] = cells[cell.study].mean
+            place[cell.study] = at
+    longest = max(len(_label(value, 24)) for value in rows)
+    left = 0.6 + 0.075 * longest
+    square = (max(0.55, min(1.0, 9.0 / len(columns))), max(0.3, min(0.55, 9.0 / len(rows))))
+    width = max(6.0, left + square[0] * len(columns) + 1.6)
+    height = max(3.0, 2.2 + square[1] * len(rows))
+    font = 8 if len(columns) <= 12 else 6
+    with _style():
+        figure = Figure(figsize=(width, height), dpi=_DPI)
+        figure.subplots_adjust(
+            left=left / width, right=1 - 1.5 / width, bottom=1.5 / height, top=1 - 0.7 / height
+        )
+        axis = figure.subplots()
+        axis.set_facecolor("0.85")
+        colours = "viridis" if ranking.goal == "max" else "viridis_r"
+        image = axis.imshow(np.ma.masked_invalid(means), cmap=colours, aspect="auto")
+        finite = means[np.isfinite(means)]
+        middle = (float(finite.min()) + float(finite.max())) / 2 if finite.size else 0.0
+        for (row, column), value in np.ndenumerate(means):
+            if not np.isfinite(value):
+                continue
+            # Dark text on the bright half of the map, light on the dark half.
+            bright = (value >= middle) == (ranking.goal == "max")
+            axis.text(
+                column, row, f"{value:.4g}", ha="center", va="center", fontsize=font,
+                color="black" if bright else "white",
+            )  # fmt: skip
+        for study, (row, column) in place.items():
+            if study == ranking.cells[0].label:
+                thickness, style = 3.0, "-"
+            elif study in ranking.tied_for_best:
+                thickness, style = 1.5, "--"
+            else:
+                continue
+            axis.add_patch(
+                Rectangle(
+                    (column - 0.46, row - 0.46),
+                    0.92,
+                    0.92,
+                    fill=False,
+                    edgecolor="black",
+                    linewidth=thickness,
+                    linestyle=style,
+                )
+            )
+        shown = [_label(value, 30) for value in columns]
+        axis.set_xticks(range(len(columns)), shown, fontsize=8)
+        axis.set_yticks(range(len(rows)), [_label(value, 24) for value in rows], fontsize=8)
+        if len(columns) > 6 or max(len(label) for label in shown) * 0.075 > square[0]:
+            # Slanted, so that long values never run into their neighbours.
+            axis.tick_params(axis="x", labelrotation=30)
+            for tick in axis.get_xticklabels():
+                tick.set_horizontalalignment("right")
+        axis.set_xlabel(_label(column_key, 40))
+        axis.set_ylabel(_label(row_key, 40))
+        bar = figure.colorbar(image, ax=axis, fraction=0.05, pad=0.03)
+        better = "higher" if ranking.goal == "max" else "lower"
+        bar.set_label(f"mean {_label(ranking.metric, 40)} ({better} is better)", fontsize=8)
+        axis.set_title(
+            f"{_label(ranking.metric, 40)}: mean of each cell of sweep {_label(sweep.name, 40)} "
+            f"over {ranking.n_seeds} seeds\nthick frame: the best; dashed: tied with it "
+            "(Wilcoxon, Holm)",
+            fontsize=9,
+        )
         return _png(figure)

@@ -9,7 +9,7 @@ from pathlib import Path
 from seedwise.errors import UsageError
 from seedwise.report.attribution import attribution_figure
 from seedwise.report.data import ReportData, gather
-from seedwise.report.plots import curve_figure, metric_figure, ranking_figure
+from seedwise.report.plots import curve_figure, grid_figure, metric_figure, ranking_figure
 from seedwise.report.render_html import render_html
 from seedwise.report.render_markdown import render_markdown
 from seedwise.stats.goal import Goal
@@ -50,7 +50,8 @@ def draw_figures(data: ReportData) -> dict[str, bytes]:
 
     Returns:
         ``metric-1``, ... (one per metric with a value), ``ranking-1``, ...
-        (one per ranked metric, by the metric's number), then ``curve-1``,
+        (one per ranked metric, by the metric's number), ``grid-1``, ... (the
+        heat map of a ranked metric of a two-key sweep), then ``curve-1``,
         ... (one per logged metric).
     """
     figures = {}
@@ -59,6 +60,8 @@ def draw_figures(data: ReportData) -> dict[str, bytes]:
             figures[f"metric-{index}"] = metric_figure(metric, data)
         if metric.ranking is not None:
             figures[f"ranking-{index}"] = ranking_figure(metric)
+        if data.sweep is not None and data.heat_map(metric):
+            figures[f"grid-{index}"] = grid_figure(metric, data.sweep)
     for index, name in enumerate(data.logged, start=1):
         curves = [(study, study.curves[name]) for study in data.studies if name in study.curves]
         figures[f"curve-{index}"] = curve_figure(name, curves)
