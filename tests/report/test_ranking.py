@@ -55,7 +55,8 @@ def _gather(path: Path, names: Sequence[str]) -> Any:
 
 
 def test_the_ranking_section_shows_the_numbers_of_rank(tmp_path: Path) -> None:
-    values = _cells(4, seeds=12)
+    # Not a sweep's cells (see test_sweep_report.py for those).
+    values = _cells(4, seeds=12, prefix="cell-")
     path = _store(tmp_path / "s.db", values)
     data = _gather(path, list(values))
     with open_store(path) as store:
@@ -87,7 +88,7 @@ def _fake_p(monkeypatch: pytest.MonkeyPatch, alike: set[tuple[int, int]]) -> Non
     def pairwise(table: Any, pairs: Sequence[tuple[int, int]]) -> list[float]:
         return [1.0 if pair in alike else 0.0 for pair in pairs]
 
-    monkeypatch.setattr("seedwise.stats.ranking.pairwise_signed_rank", pairwise)
+    monkeypatch.setattr("seedwise.stats.ranking_posthoc.pairwise_signed_rank", pairwise)
 
 
 @pytest.mark.parametrize(

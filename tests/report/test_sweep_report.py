@@ -14,7 +14,9 @@ from seedwise.cli import main
 from seedwise.records import RunRecord, RunStatus
 from seedwise.report import gather, plots
 from seedwise.report.outline import outline
+from seedwise.stats.ranking_results import ranking_blocks
 from seedwise.store import Store, open_store
+from seedwise.store.analysis import rank_sweep
 from seedwise.store.names import cell_name
 from tests.report.conftest import SCRIPT
 
@@ -175,3 +177,20 @@ def test_a_name_that_is_neither_a_study_nor_a_sweep_is_one_line(
     assert error.rstrip().endswith(", or a sweep's name")
     assert error.count("\n") == 1
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_sweeps_ranking_is_rank_sweeps_with_each_keys_marginal_effect(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    names = _sweep(path, GRID)
+    data = _data(path, names)
+    (metric,) = data.metrics
+    with open_store(path) as store:
+        expected = rank_sweep(store, "grid", "accuracy", n_resamples=RESAMPLES)
+    assert metric.ranking == expected
+    assert [effect.key for effect in metric.ranking.marginals] == ["lr", "opt"]
+    (section,) = [section for section in outline(data) if section.anchor == "metric-1"]
+    shown = ranking_blocks(expected)
+    blocks = list(section.blocks)
+    start = blocks.index(shown[0])
+    assert blocks[start : start + len(shown)] == shown
+    assert any("marginal effects" in getattr(block, "text", "") for block in shown)

@@ -127,7 +127,9 @@ class MetricPart:
         notes: Studies left out (no run returned the metric), and why a
             comparison or a ranking is missing.
         ranking: ``rank`` of those studies (``seedwise rank``'s numbers),
-            with :data:`RANKED_FROM` studies or more; else None.
+            with :data:`RANKED_FROM` studies or more; else None. A sweep's
+            cells are ranked with their grid values, so the ranking holds
+            each key's marginal effect (``Ranking.marginals``).
         groups: The post-hoc groups of the critical-difference diagram:
             runs of studies, in the order of their mean ranks, no two of
             which the ranking's Holm-corrected pairwise tests tell apart.
@@ -359,7 +361,7 @@ def post_hoc_groups(ranking: Ranking, samples: Sequence[Sample]) -> tuple[tuple[
     import numpy as np
 
     from seedwise.stats.corrections import adjust_p_values
-    from seedwise.stats.ranking import pairwise_signed_rank
+    from seedwise.stats.ranking_posthoc import pairwise_signed_rank
 
     by_name = {sample.name: sample for sample in samples}
     order = sorted(ranking.cells, key=lambda cell: cell.mean_rank)
@@ -428,6 +430,7 @@ def _metric_part(
     seed: int,
     n_resamples: int,
     value_range: tuple[float, float] | None = None,
+    sweep: SweepGrid | None = None,
 ) -> MetricPart:
     having = [
         (study, part)
@@ -445,8 +448,11 @@ def _metric_part(
     ranking: Ranking | None = None
     groups: tuple[tuple[str, ...], ...] = ()
     if len(samples) >= RANKED_FROM:
+        # A sweep's cells carry their grid values: the ranking adds each key's marginal effect.
+        labels = {} if sweep is None else {cell.study: cell.labels for cell in sweep.cells}
+        grid = [labels[sample.name] for sample in samples] if labels else None
         try:
-            ranking = rank(*samples, goal=goal, seed=seed, n_resamples=n_resamples)
+            ranking = rank(*samples, goal=goal, seed=seed, n_resamples=n_resamples, grid=grid)
         except UsageError as error:
             notes.append(f"no ranking: {error}")
         else:
@@ -540,11 +546,12 @@ def gather(
     for part in parts:
         logged.update(dict.fromkeys(part.curves))
     moment = time.time() if now is None else now
+    sweep = sweep_of_studies(studies)
     return ReportData(
         store=store_path,
         studies=tuple(parts),
         metrics=tuple(
-            _metric_part(name, studies, parts, goal, seed, n_resamples, value_range)
+            _metric_part(name, studies, parts, goal, seed, n_resamples, value_range, sweep)
             for name in chosen
         ),
         goal=goal,
@@ -554,5 +561,5 @@ def gather(
         generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(moment)),
         logged=tuple(logged),
         attributions=tuple(attribution_of(studies, metrics, seed=seed)),
-        sweep=sweep_of_studies(studies),
+        sweep=sweep,
     )
