@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from seedwise.store import open_store as open_store
     from seedwise.store import open_study as open_study
     from seedwise.store.analysis import compare as compare
+    from seedwise.store.analysis import curves as curves
     from seedwise.store.analysis import rank as rank
     from seedwise.store.analysis import summarize as summarize
 

@@ -263,6 +263,11 @@ def _from_samples(
         for sample, name in zip(samples, names, strict=False)
         if sample.n_failed
     )
+    warnings.extend(
+        f"{name}: {note}"
+        for sample, name in zip(samples, names, strict=False)
+        for note in sample.notes
+    )
     environments = {name: sample.environments for sample, name in zip(samples, names, strict=False)}
     warnings.extend(f"environment: {note}" for note in notes_on_environments(environments))
     return tuple(sample.values for sample in samples), seeds, names, metrics.pop()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from seedwise.errors import UsageError
+from seedwise.stats.curve_metrics import parse_curve_metric
 
 __all__ = [
     "HIGHER_IS_BETTER",
@@ -150,7 +151,20 @@ def infer_goal(metric: str, goal: str | None = None) -> GoalChoice:
 
 
 def _from_name(metric: str) -> GoalChoice:
-    """The goal the name says, or lower is better assumed."""
+    """The goal the name says, or lower is better assumed.
+
+    A curve metric's goal is its logged metric's (``auc(loss)``: lower), except
+    ``steps_to(...)``, where fewer steps are better.
+    """
+    try:
+        curve = parse_curve_metric(metric)
+    except UsageError:
+        curve = None
+    if curve is not None:
+        if curve.kind == "steps_to":
+            return GoalChoice(metric, "min", "inferred", "steps_to", "min")
+        inner = _from_name(curve.metric)
+        return GoalChoice(metric, inner.goal, inner.source, inner.word, inner.name_says)
     words = _words(metric)
     negated = any(word in _NEGATED for word in words)
     cost = score = None

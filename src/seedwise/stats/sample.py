@@ -42,6 +42,8 @@ class Sample:
         seeds: The seed of each finished run, or None when unknown.
         n_failed: Runs that did not finish (failed, crashed, timed out).
         environments: The distinct environments the finished runs ran in.
+        notes: What the values' reader must know, said wherever they are used
+            (a curve metric's censored runs, ``study.sample("steps_to(loss < 0.1)")``).
     """
 
     name: str
@@ -50,6 +52,7 @@ class Sample:
     seeds: tuple[int, ...] | None = None
     n_failed: int = 0
     environments: tuple[Mapping[str, Any], ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
 
 def check_samples(samples: Sequence[object]) -> list[Sample] | None:

@@ -146,7 +146,7 @@ def summarize(
             f"The sample holds another metric. Received: metric={metric!r} for a sample of "
             f"{sample.metric!r}; expected metric=None or {sample.metric!r}"
         )
-    mixed = tuple(environment_notes({sample.name: sample.environments}))
+    mixed = (*environment_notes({sample.name: sample.environments}), *sample.notes)
     return _summarize_one(
         sample.values, sample.metric, confidence, n_resamples, root,
         sample.n_failed if n_failed is None else n_failed, bootstrap_max_n, sample.name, mixed,

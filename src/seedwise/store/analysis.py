@@ -20,6 +20,8 @@ from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.stats import compare as compare_samples
 from seedwise.stats import rank as rank_samples
 from seedwise.stats import summarize as summarize_sample
+from seedwise.stats.curves import Curves, CurveSample
+from seedwise.stats.curves import curves as curves_of_samples
 from seedwise.store.core import Store, open_store
 from seedwise.store.study import Study
 
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from seedwise.stats import Comparison, Ranking, Sample, Summary
     from seedwise.store.records import SweepGrid
 
-__all__ = ["compare", "rank", "rank_sweep", "summarize"]
+__all__ = ["compare", "curves", "rank", "rank_sweep", "summarize"]
 
 
 def _sample(value: Study | Sample | ArrayLike, metric: str | None) -> Sample | ArrayLike:
@@ -223,3 +225,28 @@ def _grid_notes(grid: SweepGrid, left_out: list[str], metric: str) -> list[str]:
             "their config left out: " + ", ".join(grid.unmatched)
         )
     return notes
+
+
+def curves(
+    *values: Study | CurveSample,
+    metric: str,
+    x: str = "step",
+    **options: Any,
+) -> Curves:
+    """The learning curves of one metric of studies, aligned, with simultaneous bands.
+
+    Equivalent to ``seedwise.stats.curves(*samples, **options)`` with each
+    ``Study`` replaced by ``study.curve_sample(metric, x=x)``; the options
+    (``points``, ``method``, ``goal``, ``level``, ``n_resamples``, ``seed``)
+    are that function's. Later studies are compared with the first, paired by seed.
+
+    Example:
+        >>> seedwise.curves(study_a, study_b, metric="loss")  # doctest: +SKIP
+
+    Raises:
+        UsageError: No studies, a metric or x no run logged, or bad options.
+    """
+    samples = [
+        value.curve_sample(metric, x=x) if isinstance(value, Study) else value for value in values
+    ]
+    return curves_of_samples(*samples, **options)

@@ -549,6 +549,27 @@ class Store(Closing):
         with self._read() as connection:
             return _runs.read_steps(connection, study, repeat)
 
+    def step_columns(
+        self, study: str, names: list[str]
+    ) -> dict[tuple[int, str], tuple[list[int], list[float]]]:
+        """The logged steps and values of metrics ``names`` in every run of ``study``, read once.
+
+        Returns:
+            ``(repeat, name) -> (steps, values)``, in the order logged.
+
+        Raises:
+            StoreError: No such study, or rows that do not decode.
+        """
+        with self._read() as connection:
+            require_study(connection, self.path, study)
+            return _runs.read_step_columns(connection, study, names)
+
+    def logged_names(self, study: str) -> list[str]:
+        """The metrics the runs of ``study`` logged step by step (``ctx.log``), by first use."""
+        with self._read() as connection:
+            require_study(connection, self.path, study)
+            return _runs.read_logged_names(connection, study)
+
     def fingerprints(self, study: str, repeat: int) -> list[FingerprintRecord]:
         """The tensor digests of one run, in the order recorded.
 

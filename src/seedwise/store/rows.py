@@ -451,6 +451,14 @@ def step_from_row(row: Sequence[Any], *, where: str) -> StepRecord:
     )
 
 
+#: The rows of ``steps`` that :func:`step_from_row` decodes, as an SQL condition, so that a
+#: bulk read of many steps checks them in one query and decodes only a row that fails.
+STEP_ROW_DECODES = (
+    "typeof(step) = 'integer' AND typeof(name) = 'text' "
+    "AND typeof(value) IN ('real', 'integer', 'null')"
+)
+
+
 # fingerprints --------------------------------------------------------------
 
 INSERT_FINGERPRINT = (

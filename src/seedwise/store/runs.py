@@ -20,8 +20,10 @@ from seedwise.store import rows
 __all__ = [
     "read_environment",
     "read_fingerprints",
+    "read_logged_names",
     "read_run",
     "read_runs",
+    "read_step_columns",
     "read_steps",
     "write_run",
 ]
@@ -120,6 +122,47 @@ def read_steps(connection: sqlite3.Connection, study: str, repeat: int) -> list[
     ).fetchall()
     where = f"steps.{{}} of study {study!r} repeat {repeat}"
     return [rows.step_from_row(row, where=where) for row in found]
+
+
+def read_step_columns(
+    connection: sqlite3.Connection, study: str, names: list[str]
+) -> dict[tuple[int, str], tuple[list[int], list[float]]]:
+    """The logged steps and values of metrics ``names`` in every run of ``study``, in one read.
+
+    Returns:
+        ``(repeat, name) -> (steps, values)``, each in the order logged; a
+        NULL value (NaN, as SQLite keeps it) comes back as NaN.
+
+    Raises:
+        StoreRowError: A row that does not hold what seedwise writes.
+    """
+    marks = ", ".join("?" * len(names))
+    chosen = f"FROM steps WHERE study = ? AND name IN ({marks})"
+    bad = connection.execute(
+        f"SELECT repeat, step, name, value {chosen} AND NOT ({rows.STEP_ROW_DECODES}) LIMIT 1",
+        (study, *names),
+    ).fetchone()
+    if bad is not None:
+        rows.step_from_row(bad[1:], where=f"steps.{{}} of study {study!r} repeat {bad[0]}")
+    columns: dict[tuple[int, str], tuple[list[int], list[float]]] = {}
+    nan = float("nan")
+    for repeat, name, step, value in connection.execute(
+        f"SELECT repeat, name, step, value {chosen} ORDER BY repeat, position", (study, *names)
+    ):
+        steps, values = columns.setdefault((repeat, name), ([], []))
+        steps.append(step)
+        values.append(nan if value is None else value)
+    return columns
+
+
+def read_logged_names(connection: sqlite3.Connection, study: str) -> list[str]:
+    """The names of the metrics the runs of ``study`` logged step by step, by first use."""
+    found = connection.execute(
+        "SELECT name FROM steps WHERE study = ? AND typeof(name) = 'text' "
+        "GROUP BY name ORDER BY MIN(repeat * 1000000000 + position)",
+        (study,),
+    ).fetchall()
+    return [str(name) for (name,) in found]
 
 
 def read_fingerprints(

@@ -13,7 +13,9 @@ from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
 from seedwise._html import notebook_block
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.records import CONFIG_COLUMN, RunRecord, RunStatus, StepRecord, metric_column
-from seedwise.stats import Sample, Summaries, summarize
+from seedwise.stats import Sample, Summaries, infer_goal, summarize
+from seedwise.stats.curve_metrics import curve_metric_values, parse_curve_metric
+from seedwise.stats.curves import CurveSample
 from seedwise.stats.summary_results import quick_table
 from seedwise.store.records import StudyRecord
 
@@ -43,6 +45,16 @@ class StudyStore(Protocol):
 
     def steps(self, study: str, repeat: int) -> list[StepRecord]:
         """The per-step metrics of one run."""
+        ...
+
+    def step_columns(
+        self, study: str, names: list[str]
+    ) -> dict[tuple[int, str], tuple[list[int], list[float]]]:
+        """The logged steps and values of metrics ``names`` in every run, by (repeat, name)."""
+        ...
+
+    def logged_names(self, study: str) -> list[str]:
+        """The metrics the study's runs logged step by step."""
         ...
 
     def environment(self, env_hash: str, *, run: str | None = None) -> dict[str, Any]:
@@ -269,13 +281,111 @@ class Study(Closing):
         """
         runs = self.runs if runs is None else runs
         finished = _finished(runs)
+        curve = parse_curve_metric(metric)
+        notes: tuple[str, ...] = ()
+        if curve is None:
+            values = self.metrics(metric, finished)
+        else:
+            logged = self._logged(curve.metric, [curve.metric], finished)
+            found = [logged.get((run.repeat, curve.metric)) for run in finished]
+            computed = curve_metric_values(
+                curve,
+                [None if item is None else item[0] for item in found],
+                [None if item is None else item[1] for item in found],
+                goal=infer_goal(curve.metric).goal,
+            )
+            values, notes = computed.values, computed.notes
         return Sample(
             name=self.name,
             metric=metric,
-            values=self.metrics(metric, finished),
+            values=values,
             seeds=tuple(run.seed for run in finished),
             n_failed=len(runs) - len(finished),
             environments=tuple(self.environments(finished)),
+            notes=notes,
+        )
+
+    def _logged(
+        self, metric: str, names: list[str], finished: Sequence[RunRecord]
+    ) -> dict[tuple[int, str], tuple[NDArray[np.float64], NDArray[np.float64]]]:
+        """The logged (steps, values) of ``names`` by (repeat, name), as float arrays.
+
+        Raises:
+            MissingMetricError: No finished run logged ``metric``.
+        """
+        import numpy as np
+
+        columns = self.store.step_columns(self.name, names)
+        repeats = {run.repeat for run in finished}
+        if finished and not any((repeat, metric) in columns for repeat in repeats):
+            known = ", ".join(map(repr, self.store.logged_names(self.name))) or "none"
+            raise MissingMetricError(
+                f"No finished run of study {self.name!r} logged that metric step by step. "
+                f"Received: metric={metric!r}; expected one logged with ctx.log: {known}"
+            )
+        return {
+            key: (np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64))
+            for key, (steps, values) in columns.items()
+            if key[0] in repeats
+        }
+
+    def curve_sample(
+        self, metric: str, *, x: str = "step", runs: Sequence[RunRecord] | None = None
+    ) -> CurveSample:
+        """The curve of ``metric`` logged by each finished run, for ``seedwise.stats.curves``.
+
+        Args:
+            metric: A metric logged with ``ctx.log``.
+            x: ``"step"``, or another logged metric whose value at each step is
+                the x (``samples``, ``epoch``, ``time`` as the run logged them).
+            runs: The runs, when the caller has read them already.
+
+        Returns:
+            The :class:`~seedwise.stats.curves.CurveSample`; a run's points
+            without a value of ``x`` at their step are left out.
+
+        Raises:
+            MissingMetricError: No finished run logged ``metric``, or ``x``.
+        """
+        import numpy as np
+
+        runs = self.runs if runs is None else runs
+        finished = _finished(runs)
+        names = [metric] if x == "step" else [metric, x]
+        logged = self._logged(metric, names, finished)
+        if x != "step" and finished and not any(key[1] == x for key in logged):
+            known = ", ".join(map(repr, self.store.logged_names(self.name)))
+            raise MissingMetricError(
+                f"No finished run of study {self.name!r} logged the x column. Received: "
+                f"x={x!r}; expected 'step' or a metric logged with ctx.log: {known} (seedwise "
+                f"does not time steps: log it, e.g. ctx.log(step, {x}=...))"
+            )
+        seeds, xs, ys = [], [], []
+        without = 0
+        for run in finished:
+            found = logged.get((run.repeat, metric))
+            if found is None:
+                without += 1
+                continue
+            steps, values = found
+            if x != "step":
+                x_steps, x_values = logged.get((run.repeat, x), (np.empty(0), np.empty(0)))
+                at = dict(zip(x_steps.tolist(), x_values.tolist(), strict=True))
+                mapped = np.array([at.get(step, np.nan) for step in steps.tolist()])
+                keep = np.isfinite(mapped)
+                steps, values = mapped[keep], values[keep]
+            seeds.append(run.seed)
+            xs.append(steps)
+            ys.append(values)
+        return CurveSample(
+            name=self.name,
+            metric=metric,
+            x=x,
+            seeds=tuple(seeds),
+            xs=tuple(xs),
+            ys=tuple(ys),
+            n_failed=len(runs) - len(finished),
+            n_without=without,
         )
 
     def to_records(self, runs: Sequence[RunRecord] | None = None) -> list[dict[str, Any]]:

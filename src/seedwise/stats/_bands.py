@@ -1,0 +1,221 @@
+"""Simultaneous bands over a curve: the mean of runs at every x, covered at once.
+
+A pointwise 95% interval at each of 50 x values misses the true curve
+somewhere far more often than 5% of the time. A simultaneous band widens
+every interval by one critical value ``c``, chosen so that the whole true
+curve lies inside ``mean(x) +/- c * se(x)`` with 95% probability. Here ``c``
+is the larger of two values:
+
+- the studentized bootstrap max-t: the 95% quantile over resamples of runs
+  of ``max_x |mean*(x) - mean(x)| / max(se*(x), 0.3 se(x))`` (each
+  resample's own standard error, which gives the heavy tail the
+  t-distribution has at few runs; the floor keeps the few resamples that
+  repeat two or three runs, whose spread is near 0 somewhere by chance, from
+  setting the quantile: without it the band at 5 runs was 50 to 110 times
+  as wide as the pointwise interval);
+- the max-t of a Gaussian process with the runs' correlation across x,
+  scaled to Student's t with ``n - 1`` degrees of freedom.
+
+Below 10 runs the bootstrap's quantile is taken at ``1 - (1 - level) / 2``,
+since its few distinct resamples make it too narrow there, as for the
+interval of one mean (docs/statistics.md). The coverage of the entire curve
+was measured by simulation (``benchmarks/sim_curves.py``, docs/curves.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["BAND_METHOD", "BAND_MIN_RUNS", "Band", "simultaneous_band"]
+
+#: The fewest runs at an x for a band there (and for a pointwise interval).
+BAND_MIN_RUNS = 3
+#: Below this many runs the bootstrap's quantile is taken at a higher level.
+_SMALL = 10
+#: The floor of a resample's standard error, as a share of the sample's.
+_SE_FLOOR = 0.3
+#: Resamples are drawn in chunks of this many, to bound memory at long curves.
+_CHUNK = 200
+
+BAND_METHOD = (
+    "simultaneous: mean +/- c * se, c the larger of the studentized bootstrap max-t over "
+    "runs (se floored at 0.3 se) and the Gaussian max-t with t(n - 1) tails"
+)
+
+
+@dataclass(frozen=True)
+class Band:
+    """The mean curve with its pointwise intervals and its simultaneous band.
+
+    Attributes:
+        mean: The mean of the runs' finite values at each x (NaN where none).
+        n: The number of runs with a finite value at each x.
+        se: The standard error of the mean at each x.
+        low, high: The pointwise t-interval at each x (NaN below 3 runs).
+        band_low, band_high: The simultaneous band (NaN below 3 runs).
+        critical: The band's critical value ``c`` (NaN when there is no band).
+        level: The confidence level.
+    """
+
+    mean: NDArray[np.float64]
+    n: NDArray[np.int64]
+    se: NDArray[np.float64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    band_low: NDArray[np.float64]
+    band_high: NDArray[np.float64]
+    critical: float
+    level: float
+
+
+def _moments(
+    values: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Mean, count and standard error over axis -2 (runs), ignoring NaN."""
+    import numpy as np
+
+    finite = np.isfinite(values)
+    n = finite.sum(axis=-2)
+    filled = np.where(finite, values, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = filled.sum(axis=-2) / n
+        centred = np.where(finite, values - np.expand_dims(mean, -2), 0.0)
+        var = (centred**2).sum(axis=-2) / (n - 1)
+        se = np.sqrt(var / n)
+    return mean, n.astype(np.int64), se
+
+
+def _max_t(
+    mean_star: NDArray[np.float64],
+    se_star: NDArray[np.float64],
+    mean: NDArray[np.float64],
+    usable: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """``max_x |mean* - mean| / se*`` per resample (inf where it moved with no spread)."""
+    import numpy as np
+
+    shift = np.abs(mean_star - mean)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(se_star > 0, shift / se_star, np.where(shift > 0, np.inf, 0.0))
+    t = np.where(usable & np.isfinite(mean_star), t, 0.0)
+    return np.asarray(t.max(axis=-1), dtype=np.float64)
+
+
+def _bootstrap_critical(
+    values: NDArray[np.float64],
+    usable: NDArray[np.bool_],
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> float:
+    """The studentized bootstrap quantile of the max-t over the usable x."""
+    import numpy as np
+
+    runs = values.shape[0]
+    mean, _, se = _moments(values)
+    floor = _SE_FLOOR * se
+    maxima = []
+    for start in range(0, n_resamples, _CHUNK):
+        size = min(_CHUNK, n_resamples - start)
+        picks = rng.integers(0, runs, size=(size, runs))
+        mean_star, _, se_star = _moments(values[picks])
+        # A resample that drew one run at an x has no spread there: the floor stands in.
+        se_star = np.where(np.isfinite(se_star), np.maximum(se_star, floor), floor)
+        maxima.append(_max_t(mean_star, se_star, mean, usable))
+    return float(np.quantile(np.concatenate(maxima), level, method="higher"))
+
+
+def _gaussian_critical(
+    values: NDArray[np.float64],
+    usable: NDArray[np.bool_],
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> float:
+    """The quantile of ``max_x |Z(x)| / S``: Z Gaussian, S ~ chi(df) / sqrt(df).
+
+    The correlation comes from the standardized residuals of the runs at
+    the usable x (runs missing at an x contribute 0 there), so Z is drawn as
+    a Gaussian combination of the runs' residual curves.
+    """
+    import numpy as np
+
+    finite = np.isfinite(values) & usable
+    mean, n, se = _moments(values)
+    sd = se * np.sqrt(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(finite & (sd > 0), (values - mean) / sd, 0.0)
+        scaled = scaled / np.sqrt(np.maximum(n - 1, 1))
+    df = max(int(n[usable].min()) - 1, 1)
+    maxima = []
+    for start in range(0, n_resamples, _CHUNK):
+        size = min(_CHUNK, n_resamples - start)
+        weights = rng.standard_normal((size, values.shape[0]))
+        z = np.abs(weights @ scaled)
+        chi = np.sqrt(rng.chisquare(df, size=size) / df)
+        maxima.append(z[:, usable].max(axis=1) / chi)
+    return float(np.quantile(np.concatenate(maxima), level, method="higher"))
+
+
+def simultaneous_band(
+    values: NDArray[np.float64],
+    *,
+    level: float = 0.95,
+    n_resamples: int = 2_000,
+    rng: np.random.Generator,
+) -> Band:
+    """The mean of ``values`` (runs x points), its pointwise intervals and simultaneous band.
+
+    NaN marks a run with no value at a point (it ended before, or diverged).
+    Points with fewer than :data:`BAND_MIN_RUNS` runs get no interval.
+
+    Args:
+        values: One row per run, one column per point of the grid.
+        level: The confidence level of the intervals and of the band.
+        n_resamples: Resamples of each of the two critical values.
+        rng: The generator of the resamples.
+
+    Returns:
+        The :class:`Band`.
+    """
+    import numpy as np
+    from scipy.special import stdtrit
+
+    values = np.asarray(values, dtype=np.float64)
+    mean, n, se = _moments(values)
+    usable = (n >= BAND_MIN_RUNS) & np.isfinite(se)
+    nan = np.full(mean.shape, np.nan)
+    if not usable.any():
+        return Band(mean, n, se, nan, nan.copy(), nan.copy(), nan.copy(), math.nan, level)
+    with np.errstate(invalid="ignore"):
+        pointwise = stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2)
+    pointwise = np.where(usable, pointwise, np.nan)
+    if np.all(se[usable] == 0):
+        critical = 0.0
+    else:
+        small = int(n[usable].min()) < _SMALL
+        boot_level = 1 - (1 - level) / 2 if small else level
+        critical = max(
+            _bootstrap_critical(values, usable, boot_level, n_resamples, rng),
+            _gaussian_critical(values, usable, level, n_resamples, rng),
+            float(np.nanmax(pointwise)),
+        )
+    half = np.where(usable, pointwise * se, np.nan)
+    band_half = np.where(usable, critical * se, np.nan)
+    return Band(
+        mean=mean,
+        n=n,
+        se=se,
+        low=mean - half,
+        high=mean + half,
+        band_low=mean - band_half,
+        band_high=mean + band_half,
+        critical=critical,
+        level=level,
+    )

@@ -1,0 +1,148 @@
+"""Learning curves over seeds: alignment, bands, differences and degenerate runs."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from seedwise.errors import UsageError
+from seedwise.stats._align import align_runs, common_grid
+from seedwise.stats._bands import simultaneous_band
+from seedwise.stats.curves import CurveSample, curves
+
+
+def _sample(name: str, ys: list[list[float]], xs: list[list[float]] | None = None) -> CurveSample:
+    xs = xs or [list(range(len(y))) for y in ys]
+    return CurveSample(
+        name=name,
+        metric="loss",
+        x="step",
+        seeds=tuple(range(len(ys))),
+        xs=tuple(np.asarray(x, dtype=float) for x in xs),
+        ys=tuple(np.asarray(y, dtype=float) for y in ys),
+    )
+
+
+def _noisy(runs: int, shift: float = 0.0, steps: int = 20, seed: int = 0) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    x = np.arange(steps)
+    return [
+        list(
+            np.exp(-x / 5)
+            + shift * x / steps
+            + 0.05 * rng.standard_normal()
+            + 0.01 * rng.standard_normal(steps)
+        )
+        for _ in range(runs)
+    ]
+
+
+def test_runs_logged_at_different_steps_are_interpolated_and_counted() -> None:
+    xs = [np.array([0.0, 2.0, 4.0]), np.array([0.0, 1.0, 2.0, 3.0, 4.0])]
+    ys = [np.array([0.0, 2.0, 4.0]), np.array([1.0, 1.0, 1.0, 1.0, 1.0])]
+    grid = common_grid(xs, 50)
+    aligned = align_runs(xs, ys, grid)
+    assert grid.tolist() == [0, 1, 2, 3, 4]
+    assert aligned.values[0].tolist() == [0, 1, 2, 3, 4]
+    # Steps 1 and 3 of the first run were interpolated, nothing of the second.
+    assert aligned.interpolated == 2
+    assert aligned.filled == 10
+
+
+def test_a_run_that_stops_early_is_counted_as_ended_never_carried_forward() -> None:
+    xs = [np.arange(10.0), np.arange(5.0)]
+    ys = [np.ones(10), np.full(5, 3.0)]
+    aligned = align_runs(xs, ys, np.arange(10.0))
+    assert np.isnan(aligned.values[1, 5:]).all()
+    assert aligned.ended.sum(axis=0).tolist() == [0] * 5 + [1] * 5
+
+
+def test_bins_take_the_mean_of_the_values_near_each_grid_point() -> None:
+    xs = [np.arange(10.0)]
+    ys = [np.arange(10.0)]
+    aligned = align_runs(xs, ys, np.array([0.0, 4.0, 9.0]), "bin")
+    # Edges at 2 and 6.5: bins {0, 1}, {2..6}, {7, 8, 9}.
+    assert aligned.values[0].tolist() == [0.5, 4.0, 8.0]
+    assert aligned.interpolated == 0
+
+
+def test_the_band_contains_the_pointwise_interval_which_contains_the_mean() -> None:
+    values = np.asarray(_noisy(10))
+    band = simultaneous_band(values, rng=np.random.default_rng(0), n_resamples=500)
+    assert np.all(band.band_low <= band.low)
+    assert np.all(band.low <= band.mean)
+    assert np.all(band.mean <= band.high)
+    assert np.all(band.high <= band.band_high)
+    assert band.critical > 2.26  # wider than the pointwise t(9) quantile
+
+
+def test_curves_say_when_b_is_reliably_better_and_from_where() -> None:
+    a = _sample("a", _noisy(10, seed=1))
+    b = _sample("b", [list(np.asarray(y) - 0.3 * np.arange(20) / 20) for y in _noisy(10, seed=1)])
+    result = curves(a, b, n_resamples=500)
+    (difference,) = result.differences
+    assert difference.pairs == 10
+    assert difference.better_from is not None
+    assert 0 < difference.better_from < 19
+    assert difference.worse_from is None
+    assert "b is reliably better than a (lower loss) from step" in result.text()
+
+
+def test_every_run_equal_gives_a_zero_width_band_and_says_so() -> None:
+    result = curves(_sample("a", [[1.0, 0.5, 0.25]] * 5), n_resamples=200)
+    band = result.studies[0].band
+    assert band.critical == 0
+    assert band.band_low.tolist() == band.band_high.tolist() == [1.0, 0.5, 0.25]
+    assert "every run has the same value at every x: no spread" in result.text()
+
+
+def test_a_diverged_run_is_left_out_from_its_first_nan_and_counted() -> None:
+    ys = [
+        [1.0, 0.5, 0.3, 0.2],
+        [1.1, 0.6, math.nan, math.inf],
+        [0.9, 0.4, 0.2, 0.1],
+        [1.0, 0.5, 0.3, 0.1],
+    ]
+    result = curves(_sample("a", ys), n_resamples=200)
+    study = result.studies[0]
+    assert study.band.n.tolist() == [4, 4, 3, 3]
+    assert study.diverged.tolist() == [0, 0, 1, 1]
+    assert "1 of 4 runs diverged" in result.text()
+    assert json.loads(json.dumps(result.to_dict()))["studies"][0]["diverged"] == [0, 0, 1, 1]
+
+
+def test_two_runs_get_the_mean_but_no_band_and_three_get_one() -> None:
+    two = curves(_sample("a", _noisy(2)), n_resamples=200)
+    assert np.isnan(two.studies[0].band.band_low).all()
+    assert "no interval or band: 2 runs at most" in two.text()
+    three = curves(_sample("a", _noisy(3)), n_resamples=200)
+    assert np.isfinite(three.studies[0].band.band_low).all()
+
+
+def test_studies_without_shared_seeds_get_no_difference_and_a_note() -> None:
+    a = _sample("a", _noisy(4))
+    b = CurveSample("b", "loss", "step", (7, 8, 9, 10), a.xs, a.ys)
+    result = curves(a, b, n_resamples=200)
+    assert result.differences == ()
+    assert "b and a share no seed" in result.text()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"method": "spline"}, "method='spline'"),
+        ({"points": 1}, "points"),
+    ],
+)
+def test_bad_options_are_refused(options: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        curves(_sample("a", _noisy(3)), **options)  # type: ignore[arg-type]
+
+
+def test_the_result_is_the_same_on_every_call() -> None:
+    a, b = _sample("a", _noisy(6, seed=3)), _sample("b", _noisy(6, 0.1, seed=4))
+    first, second = curves(a, b, n_resamples=300), curves(a, b, n_resamples=300)
+    assert first.to_dict() == second.to_dict()
