@@ -2,7 +2,8 @@
 
 A band covers when the whole true mean curve, at every point of the grid,
 lies inside it. Runs are drawn as the true curve plus seed effects that move
-the whole curve smoothly (normal, or skewed: centred lognormal) plus noise
+the whole curve smoothly (normal, or skewed: centred exponential or
+lognormal) plus noise
 at each step (independent across x), in several mixtures, at 5, 10 and 30
 runs. Prints one row per (shape, runs): the coverage of the band, of its two
 parts alone (the studentized bootstrap max-t, the Gaussian max-t with
@@ -27,20 +28,23 @@ TRUE = 0.1 + np.exp(-4 * X)
 # Two smooth shapes through which a seed moves the whole curve.
 SHAPES = np.stack([np.exp(-4 * X), np.sin(np.pi * X)])
 
-# name: (weight of smooth seed effects, weight of per-step noise, skewed seed effects)
+# name: (weight of smooth seed effects, weight of per-step noise, law of the seed effects)
 SCENARIOS = {
-    "smooth": (1.0, 0.0, False),
-    "smooth+noise": (0.7, 0.3, False),
-    "noise": (0.0, 1.0, False),
-    "skewed smooth": (0.9, 0.1, True),
+    "smooth": (1.0, 0.0, "normal"),
+    "smooth+noise": (0.7, 0.3, "normal"),
+    "noise": (0.0, 1.0, "normal"),
+    "skewed (exponential)": (0.9, 0.1, "exponential"),
+    "skewed (lognormal 0, 1)": (0.9, 0.1, "lognormal"),
 }
 
 
 def draw(runs: int, scenario: str, rng: np.random.Generator) -> np.ndarray:
-    smooth, noise, skewed = SCENARIOS[scenario]
-    if skewed:
+    smooth, noise, law = SCENARIOS[scenario]
+    if law == "lognormal":
         effects = rng.lognormal(0.0, 1.0, (runs, 2))
         effects = (effects - np.exp(0.5)) / np.sqrt((np.e - 1) * np.e)
+    elif law == "exponential":
+        effects = rng.exponential(1.0, (runs, 2)) - 1.0
     else:
         effects = rng.standard_normal((runs, 2))
     curves = TRUE + 0.1 * np.sqrt(smooth) * effects @ SHAPES

@@ -29,7 +29,7 @@ import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedwise._closing import Closing
 from seedwise.errors import StoreError
@@ -50,6 +50,10 @@ from seedwise.store.records import StudyRecord, StudySummary, SweepGrid
 from seedwise.store.schema import read_version
 from seedwise.store.study import Study
 from seedwise.store.transactions import read_transaction, write_transaction
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = ["Store", "open_store", "open_study"]
 
@@ -551,7 +555,7 @@ class Store(Closing):
 
     def step_columns(
         self, study: str, names: list[str]
-    ) -> dict[tuple[int, str], tuple[list[int], list[float]]]:
+    ) -> dict[tuple[int, str], tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """The logged steps and values of metrics ``names`` in every run of ``study``, read once.
 
         Returns:

@@ -11,11 +11,15 @@ import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import StoreError, StoreRowError
 from seedwise.records import FingerprintRecord, RunRecord, StepRecord
 from seedwise.store import rows
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "read_environment",
@@ -126,32 +130,45 @@ def read_steps(connection: sqlite3.Connection, study: str, repeat: int) -> list[
 
 def read_step_columns(
     connection: sqlite3.Connection, study: str, names: list[str]
-) -> dict[tuple[int, str], tuple[list[int], list[float]]]:
+) -> dict[tuple[int, str], tuple[NDArray[np.float64], NDArray[np.float64]]]:
     """The logged steps and values of metrics ``names`` in every run of ``study``, in one read.
 
+    SQLite joins each run's column into one text (``printf('%!.17g')``, 17
+    significant digits, which give back every double exactly), so that
+    600,000 steps cross into Python as 60 strings rather than 600,000 tuples:
+    3 times faster, measured in benchmarks/bench_curves.py.
+
     Returns:
-        ``(repeat, name) -> (steps, values)``, each in the order logged; a
-        NULL value (NaN, as SQLite keeps it) comes back as NaN.
+        ``(repeat, name) -> (steps, values)`` as float arrays, each in the
+        order logged; a NULL value (NaN, as SQLite keeps it) comes back as NaN.
 
     Raises:
         StoreRowError: A row that does not hold what seedwise writes.
     """
+    import numpy as np
+
     marks = ", ".join("?" * len(names))
     chosen = f"FROM steps WHERE study = ? AND name IN ({marks})"
-    bad = connection.execute(
-        f"SELECT repeat, step, name, value {chosen} AND NOT ({rows.STEP_ROW_DECODES}) LIMIT 1",
+    joined = connection.execute(
+        f"SELECT repeat, name, max(NOT ({rows.STEP_ROW_DECODES})), group_concat(position), "
+        "group_concat(step), group_concat(coalesce(printf('%!.17g', value), 'nan')) "
+        f"{chosen} GROUP BY repeat, name",
         (study, *names),
-    ).fetchone()
-    if bad is not None:
+    ).fetchall()
+    if any(found[2] for found in joined):
+        bad = connection.execute(
+            f"SELECT repeat, step, name, value {chosen} AND NOT ({rows.STEP_ROW_DECODES}) LIMIT 1",
+            (study, *names),
+        ).fetchone()
         rows.step_from_row(bad[1:], where=f"steps.{{}} of study {study!r} repeat {bad[0]}")
-    columns: dict[tuple[int, str], tuple[list[int], list[float]]] = {}
-    nan = float("nan")
-    for repeat, name, step, value in connection.execute(
-        f"SELECT repeat, name, step, value {chosen} ORDER BY repeat, position", (study, *names)
-    ):
-        steps, values = columns.setdefault((repeat, name), ([], []))
-        steps.append(step)
-        values.append(nan if value is None else value)
+    columns = {}
+    for repeat, name, _, positions, steps, values in joined:
+        # group_concat keeps no promised order: the positions put each column back in it.
+        order = np.argsort(np.fromstring(positions, dtype=np.int64, sep=","), kind="stable")
+        columns[(repeat, name)] = (
+            np.fromstring(steps, dtype=np.float64, sep=",")[order],
+            np.fromstring(values, dtype=np.float64, sep=",")[order],
+        )
     return columns
 
 

@@ -49,7 +49,7 @@ class StudyStore(Protocol):
 
     def step_columns(
         self, study: str, names: list[str]
-    ) -> dict[tuple[int, str], tuple[list[int], list[float]]]:
+    ) -> dict[tuple[int, str], tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """The logged steps and values of metrics ``names`` in every run, by (repeat, name)."""
         ...
 
@@ -313,8 +313,6 @@ class Study(Closing):
         Raises:
             MissingMetricError: No finished run logged ``metric``.
         """
-        import numpy as np
-
         columns = self.store.step_columns(self.name, names)
         repeats = {run.repeat for run in finished}
         if finished and not any((repeat, metric) in columns for repeat in repeats):
@@ -323,11 +321,7 @@ class Study(Closing):
                 f"No finished run of study {self.name!r} logged that metric step by step. "
                 f"Received: metric={metric!r}; expected one logged with ctx.log: {known}"
             )
-        return {
-            key: (np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64))
-            for key, (steps, values) in columns.items()
-            if key[0] in repeats
-        }
+        return {key: found for key, found in columns.items() if key[0] in repeats}
 
     def curve_sample(
         self, metric: str, *, x: str = "step", runs: Sequence[RunRecord] | None = None
