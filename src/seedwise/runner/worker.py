@@ -41,7 +41,7 @@ from seedwise.errors import InvalidResultError
 from seedwise.experiment import RunContext, ScriptRef, check_metrics, load_experiment
 from seedwise.experiment.calling import call_experiment
 from seedwise.experiment.code.identity import code_identity
-from seedwise.experiment.code.user_modules import is_installed
+from seedwise.experiment.code.user_modules import installed_roots, is_installed
 from seedwise.experiment.context import running
 from seedwise.experiment.fingerprint import capture_tensors
 from seedwise.experiment.values import metrics_from_output
@@ -479,16 +479,19 @@ def _users_module(module: object) -> bool:
     if paths[0] is None:
         # A namespace package of the user's folders has only its search path.
         paths = list(getattr(module, "__path__", None) or [None])
-    return all(isinstance(path, str) for path in paths) and not any(
-        is_installed(Path(path)) for path in paths if isinstance(path, str)
-    )
+    if not all(isinstance(path, str) for path in paths):
+        return False
+    # A framework imports thousands of modules: most are plainly installed, no link followed.
+    roots = installed_roots()
+    return not any(str(path).startswith(roots) or is_installed(Path(str(path))) for path in paths)
 
 
 def _start_afresh(start: _Start, cache: dict[str, Any]) -> None:
     """Forget every study this worker ran: the next starts as in a fresh worker.
 
     What goes: the loaded experiments (a function sent by value is unpickled
-    again, with fresh globals), the modules of the user's own code imported
+    again, with fresh globals; the environment's fingerprint stays, since a
+    worker is lent only to the same settings and code), the modules of the user's own code imported
     since the worker started (imported again from their files, their
     module-level state fresh, the code as it is now), ``sys.path``,
     ``sys.argv``, the warning filters, ``__main__`` and the start method of
@@ -498,7 +501,11 @@ def _start_afresh(start: _Start, cache: dict[str, Any]) -> None:
     are already restored after every run. What stays: the installed packages
     imported (frameworks among them), which every run seeds again.
     """
+    # The environment's fingerprint stays: a worker is lent only to the same settings and code.
+    environment = cache.get("__environment__")
     cache.clear()
+    if environment is not None:
+        cache["__environment__"] = environment
     for name in set(sys.modules) - start.modules:
         module = sys.modules.get(name)
         if module is not None and _users_module(module):

@@ -13,17 +13,26 @@ modules a function sent by value uses.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import sys
 import sysconfig
 from pathlib import Path
 
-__all__ = ["MAX_FILES", "is_installed", "search_roots", "user_files", "user_module_file"]
+__all__ = [
+    "MAX_FILES",
+    "installed_roots",
+    "is_installed",
+    "search_roots",
+    "user_files",
+    "user_module_file",
+]
 
 #: The most files followed from one experiment.
 MAX_FILES = 200
 
 
+@functools.cache
 def _excluded_roots() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
@@ -31,6 +40,11 @@ def _excluded_roots() -> tuple[str, ...]:
     roots.add(sys.base_prefix)
     roots.add(str(Path(__file__).resolve().parents[2]))  # seedwise itself
     return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
+
+
+def installed_roots() -> tuple[str, ...]:
+    """The folders of the standard library, installed packages and seedwise, ending in ``/``."""
+    return _excluded_roots()
 
 
 def is_installed(path: Path) -> bool:
