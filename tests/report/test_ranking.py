@@ -258,3 +258,23 @@ def test_a_ranking_left_out_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert metric.ranking is None
     assert any(note.startswith("no ranking: rank needs two or more seeds") for note in metric.notes)
     assert report_data.RANKED_FROM == 3
+
+
+def test_at_few_seeds_the_diagram_draws_no_bar_its_table_would_contradict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 4 seeds: no signed-rank p can pass Holm, and rank lets the paired t-test decide.
+    values = {
+        "low": [0.40, 0.45, 0.42, 0.44],
+        "mid": [0.70, 0.71, 0.69, 0.72],
+        "high": [0.95, 0.93, 0.96, 0.94],
+    }
+    data = _gather(_store(tmp_path / "s.db", values), list(values))
+    (metric,) = data.metrics
+    assert metric.ranking.posthoc != "wilcoxon-holm"
+    assert metric.ranking.tied_for_best == ("high",)
+    assert metric.groups == ()
+    drawn = _drawn(monkeypatch)
+    plots.ranking_figure(metric)
+    title = next(t.get_text() for t in drawn[0].axes[0].texts if "mean rank" in t.get_text())
+    assert "no bars" in title

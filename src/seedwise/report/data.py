@@ -132,7 +132,8 @@ class MetricPart:
             each key's marginal effect (``Ranking.marginals``).
         groups: The post-hoc groups of the critical-difference diagram:
             runs of studies, in the order of their mean ranks, no two of
-            which the ranking's Holm-corrected pairwise tests tell apart.
+            which the ranking's Holm-corrected pairwise tests tell apart;
+            none when the ranking's post-hoc test is another (few seeds).
         comparison_note: What the comparison covers, when not every pair.
     """
 
@@ -341,6 +342,16 @@ def sweep_of_studies(studies: Sequence[Study]) -> SweepGrid | None:
     return dataclasses.replace(grid, cells=cells)
 
 
+def _pairwise_groups(ranking: Ranking) -> bool:
+    """Whether the ranking's post-hoc tests are the Holm-corrected signed-rank tests of every pair.
+
+    At few seeds ``rank`` lets the paired t-test decide against the best
+    instead (and ``posthoc="nemenyi"`` tests mean ranks): the diagram's bars,
+    built from the signed-rank tests, would then contradict its table.
+    """
+    return ranking.posthoc == "wilcoxon-holm"
+
+
 def post_hoc_groups(ranking: Ranking, samples: Sequence[Sample]) -> tuple[tuple[str, ...], ...]:
     """The bars of a critical-difference diagram: runs of cells no pair of which differ.
 
@@ -456,7 +467,7 @@ def _metric_part(
         except UsageError as error:
             notes.append(f"no ranking: {error}")
         else:
-            groups = post_hoc_groups(ranking, samples)
+            groups = post_hoc_groups(ranking, samples) if _pairwise_groups(ranking) else ()
     comparison, note = None, None
     if len(having) >= 2:
         compared, baseline, note = _compared(samples, ranking, goal)

@@ -555,6 +555,12 @@ def ranking_figure(metric: MetricPart) -> bytes:
             f"{better}); bars join studies that cannot be told apart "
             f"(Wilcoxon signed-rank, Holm, alpha {ranking.alpha:g})"
         )
+        if ranking.posthoc != "wilcoxon-holm":
+            title = (
+                f"{_label(ranking.metric, 60)}: mean rank over {ranking.n_seeds} seeds (1 = the "
+                f"{better}); no bars: at {ranking.n_seeds} seeds the ranking's post-hoc test "
+                f"is {ranking.posthoc} against the best (its table says which are tied)"
+            )
         if sweep is not None:
             title = f"{title}; cells of sweep {_label(sweep, 40)}"
         axis.text(width / 2, 0.12, textwrap.fill(title, int(width * 13)), ha="center",
