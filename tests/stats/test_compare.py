@@ -13,7 +13,14 @@ from seedwise.errors import UsageError
 from seedwise.stats import compare, effects
 from seedwise.stats._data import generator
 from seedwise.stats._headline import difference_interval, mean_interval
-from seedwise.stats.comparison_results import estimates_table, ranking_table, verdict_line
+from seedwise.stats._resamples import drawn_moments
+from seedwise.stats.compare import verdict_levels
+from seedwise.stats.comparison_results import (
+    PairComparison,
+    estimates_table,
+    ranking_table,
+    verdict_line,
+)
 
 RESAMPLES = 999
 _rng = np.random.default_rng(2024)
@@ -32,7 +39,8 @@ def test_paired_tests_equal_scipy() -> None:
     assert wilcoxon.p_value == pytest.approx(expected_w.pvalue)
     assert t.statistic == pytest.approx(expected_t.statistic)
     assert t.p_value == pytest.approx(expected_t.pvalue)
-    ci = mean_interval(B - A, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference"))
+    # Every pair of 30 seeds reads the resamples of one stream, named by the root seed alone.
+    ci = mean_interval(B - A, 0.95, RESAMPLES, generator(5, "compare", "paired"))
     assert (pair.difference_ci.low, pair.difference_ci.high) == (ci.low, ci.high)
     t_ci = expected_t.confidence_interval(0.95)
     assert ci.low <= t_ci.low
@@ -64,7 +72,12 @@ def test_unpaired_tests_equal_scipy() -> None:
     assert (permutation.statistic, permutation.p_value) == pytest.approx(
         (expected_p.statistic, expected_p.pvalue)
     )
-    ci = difference_interval(a, b, 0.95, RESAMPLES, generator(5, "compare", "A", "B", "difference"))
+    # Each sample is resampled from a stream named by its label, once for all its pairs.
+    resampled = tuple(
+        drawn_moments(x, RESAMPLES, generator(5, "compare", "sample", label))
+        for x, label in ((a, "A"), (b, "B"))
+    )
+    ci = difference_interval(a, b, 0.95, (resampled[0], resampled[1]))
     assert (pair.difference_ci.low, pair.difference_ci.high) == (ci.low, ci.high)
     welch_ci = expected_t.confidence_interval(0.95)
     assert ci.low <= welch_ci.low
@@ -274,6 +287,21 @@ def test_nonfinite_values_drop_their_pair() -> None:
     assert "2 pairs with a non-finite value (NaN or inf) left out" in pair.warnings
 
 
+def test_one_value_left_out_is_said_in_the_singular() -> None:
+    a, b = A.copy(), B.copy()
+    a[3] = np.nan
+    paired = compare(a, b, paired=True, n_resamples=RESAMPLES).pairs[0]
+    assert "1 pair with a non-finite value (NaN or inf) left out" in paired.warnings
+    unpaired = compare(a, b, paired=False, n_resamples=RESAMPLES).pairs[0]
+    assert "1 non-finite value (NaN or inf) of A left out" in unpaired.warnings
+    seeds = [list(range(30)), list(range(1, 31))]
+    shifted = compare(A, B, seeds=seeds, n_resamples=RESAMPLES)
+    assert "2 runs without a partner left out" in shifted.design
+    one = compare(A, B[:29], seeds=[list(range(30)), list(range(29))], n_resamples=RESAMPLES)
+    assert "; 1 run without a partner left out (seeds A: 29)" in one.design
+    assert one.warnings[0].startswith("1 run without a partner on every sample was left out")
+
+
 def test_degenerate_pairs_do_not_crash_or_mislead() -> None:
     same = compare([1.0] * 5, [1.0] * 5, paired=True).pairs[0]
     assert verdict_line(same) == (
@@ -454,3 +482,47 @@ def test_at_five_seeds_non_normal_differences_are_not_decided() -> None:
     assert verdict_line(pair).startswith("cannot decide between B and A (baseline) on reward")
     assert pair.undecided is not None
     assert "normality assumption fails" in pair.undecided
+
+
+def _studies(kind: str, count: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """``count`` studies on 30 shared seeds: continuous values, or accuracies k/200 (ties)."""
+    if kind == "tied":
+        return [rng.binomial(200, 0.85 + 0.004 * i, 30) / 200 for i in range(count)]
+    noise = rng.normal(0.0, 0.01, 30)
+    return [0.03 + 0.001 * i + noise + rng.normal(0.0, 0.002, 30) for i in range(count)]
+
+
+def _same_pair(among: PairComparison, alone: PairComparison) -> None:
+    """Every number of a pair among many is the pair's own, but for the correction."""
+    raw = lambda pair: [(t.name, t.statistic, t.p_value, t.note) for t in pair.tests]  # noqa: E731
+    assert raw(among) == raw(alone)
+    for name in ("n_a", "n_b", "mean_a", "mean_b", "difference", "difference_ci", "shift"):
+        assert getattr(among, name) == getattr(alone, name), name
+    assert among.effects == alone.effects
+    assert among.warnings == alone.warnings
+
+
+@pytest.mark.parametrize("kind", ["continuous", "tied"])
+@pytest.mark.parametrize("paired", [True, False])
+def test_every_pair_among_many_is_the_pair_compared_alone(kind: str, paired: bool) -> None:
+    # Resamples are named by what they resample, never by the pair, so that the
+    # 15 pairs of 6 studies each give what a comparison of that pair alone gives.
+    samples = _studies(kind, 6, np.random.default_rng(13))
+    samples[5][4] = np.nan  # one pair size differs: its resamples are drawn for 29 seeds
+    labels = [f"cell{index}" for index in range(6)]
+    many = compare(*samples, labels=labels, paired=paired, n_resamples=RESAMPLES, seed=3)
+    levels = verdict_levels([pair.tests[0].p_value for pair in many.pairs], "holm", 0.05)
+    for i, j in ((0, 1), (2, 5), (4, 5)):
+        index = next(k for k, p in enumerate(many.pairs) if (p.a, p.b) == (labels[i], labels[j]))
+        among = many.pairs[index]
+        alone = compare(
+            samples[i], samples[j], labels=[labels[i], labels[j]], paired=paired,
+            n_resamples=RESAMPLES, seed=3,
+        ).pairs[0]  # fmt: skip
+        _same_pair(among, alone)
+        # The shift's interval is taken at the level Holm holds the pair to.
+        at_level = compare(
+            samples[i], samples[j], labels=[labels[i], labels[j]], paired=paired,
+            n_resamples=RESAMPLES, seed=3, alpha=levels[index],
+        ).pairs[0]  # fmt: skip
+        assert among.shift_ci == at_level.shift_ci

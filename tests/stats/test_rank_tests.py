@@ -93,3 +93,30 @@ def test_a_tied_interval_excludes_zero_exactly_when_the_test_rejects_between_can
         for s in (walsh[:-1] + walsh[1:]) / 2:
             accepted = signed_rank_test(d - s, 10_000, 0).p_value > 0.05
             assert accepted == (interval.low <= s <= interval.high)
+
+
+def test_untied_signed_rank_is_scipys_own_result_exactly() -> None:
+    # The untied test is computed once per (k, sum of positive ranks): the result
+    # must be SciPy's on the data themselves, to the last bit, exact and asymptotic.
+    rng = np.random.default_rng(5)
+    for k in (2, 3, 6, 10, 30, 50, 51, 80):
+        for _ in range(20):
+            d = rng.normal(0.2, 1.0, k) * rng.choice([1e-3, 1.0, 1e4])
+            method = "exact" if k <= 50 else "asymptotic"
+            expected = stats.wilcoxon(d, method=method)
+            result = signed_rank_test(d, 10_000, 0)
+            assert (result.statistic, result.p_value) == (
+                float(expected.statistic),
+                float(expected.pvalue),
+            )
+            assert result.method == ("exact" if k <= 50 else "normal approximation")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 6).map(lambda k: k / 7.0), min_size=1, max_size=40))
+def test_doubled_midranks_are_twice_scipys_midranks(values: list[float]) -> None:
+    from seedwise.stats._shift import _doubled_midranks
+
+    x = np.asarray(values)
+    expected = np.rint(2.0 * stats.rankdata(x, method="average")).astype(np.int64)
+    assert _doubled_midranks(x).tolist() == expected.tolist()

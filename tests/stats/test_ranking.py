@@ -183,7 +183,7 @@ def test_samples_pair_on_shared_seeds_and_say_which_were_dropped() -> None:
     assert result.cells[0].label == "b"
     # b aligned by seed: seeds 1..4 are 0.6, 0.4, 0.3, 0.5.
     assert result.cells[0].mean == pytest.approx(0.45)
-    assert any("1 runs of c did not finish" in w for w in result.warnings)
+    assert any("1 run of c did not finish" in w for w in result.warnings)
     data = json.loads(json.dumps(json_ready(result.to_dict())))
     assert data["cells"][0]["label"] == "b"
     assert data["dropped_seeds"] == {"a": [5]}

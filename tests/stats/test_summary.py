@@ -16,6 +16,7 @@ from seedwise.errors import UsageError
 from seedwise.stats import Sample, summarize
 from seedwise.stats._data import generator
 from seedwise.stats._headline import _bootstrap_t, mean_interval
+from seedwise.stats._resamples import drawn_moments
 
 RESAMPLES = 999
 FIXED = np.array(
@@ -53,7 +54,8 @@ def test_intervals_equal_scipy_on_fixed_data() -> None:
 def test_bootstrap_t_part_matches_its_definition() -> None:
     # (mean* - mean) / se* over resamples drawn as _headline draws them.
     x = FIXED[:12]
-    low, high = _bootstrap_t((x,), 0.9, 2_000, np.random.default_rng(3))
+    resampled = (drawn_moments(x, 2_000, np.random.default_rng(3)),)
+    low, high = _bootstrap_t((x,), 0.9, resampled)
     idx = np.random.default_rng(3).integers(0, 12, (2_000, 12))
     xs = x[idx]
     t = (xs.mean(1) - x.mean()) / (xs.std(1, ddof=1) / np.sqrt(12))

@@ -149,7 +149,7 @@ def test_compare_studies_equals_compare_of_their_values(path: Path) -> None:
     assert by_study.pairs[0].difference_ci == by_values.pairs[0].difference_ci
     assert by_study.pairs[0].winner == "long"
     assert by_study.ranking == by_values.ranking
-    assert by_study.warnings == ("1 runs of long did not finish and are left out",)
+    assert by_study.warnings == ("1 run of long did not finish and is left out",)
 
 
 def test_compare_pairs_studies_by_seed_and_notes_environments(tmp_path: Path) -> None:

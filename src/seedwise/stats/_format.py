@@ -8,6 +8,7 @@ from typing import Any
 from seedwise._json import json_ready
 
 __all__ = [
+    "counted",
     "distinct_digits",
     "format_interval",
     "format_number",
@@ -16,6 +17,16 @@ __all__ = [
     "plain_dict",
     "signed_number",
 ]
+
+
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless the count is one: ``1 run``, ``2 runs``.
+
+    Args:
+        count: How many.
+        noun: The singular noun; the plural adds ``s``.
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def format_number(value: float | None, digits: int = 4) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from seedwise.stats._bounded import MIXED_MIN_N, betting_interval, looks_mixed, orders_apart
@@ -31,6 +32,7 @@ from seedwise.stats._intervals import (
     t_interval,
     undefined,
 )
+from seedwise.stats._resamples import Moments, drawn_moments
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,15 +56,12 @@ MIN_MEAN_N = 5
 #: Below this many runs the bootstrap-t part is taken at a higher level.
 SMALL_N = 10
 
-# Elements per vectorised resampling batch.
-_BATCH_ELEMENTS = 2_000_000
-
 
 def mean_interval(
     x: NDArray[np.float64],
     confidence: float,
     n_resamples: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator | Moments,
     *,
     scale: NDArray[np.float64] | None = None,
 ) -> Interval:
@@ -78,14 +77,19 @@ def mean_interval(
         x: Finite values.
         confidence: The confidence level.
         n_resamples: Bootstrap resamples.
-        rng: The Generator that draws the resamples.
+        rng: The Generator that draws the resamples, or the moments of
+            resamples of ``x`` drawn before (shared with other intervals).
         scale: The values ``x`` was computed from, when ``x`` holds paired
             differences: spread at their rounding counts as none.
 
     Returns:
         The interval, or an undefined one with the reason.
     """
-    return _hull((x,), confidence, n_resamples, rng, scale)
+
+    def resampled() -> tuple[Moments]:
+        return (rng if isinstance(rng, Moments) else drawn_moments(x, n_resamples, rng),)
+
+    return _hull((x,), confidence, n_resamples, resampled, scale)
 
 
 def few_runs_orders_apart(x: NDArray[np.float64]) -> str | None:
@@ -173,8 +177,7 @@ def difference_interval(
     a: NDArray[np.float64],
     b: NDArray[np.float64],
     confidence: float,
-    n_resamples: int,
-    rng: np.random.Generator,
+    resampled: tuple[Moments, Moments],
 ) -> Interval:
     """The interval of ``mean(b) - mean(a)`` for independent samples: Welch t and bootstrap-t.
 
@@ -186,13 +189,12 @@ def difference_interval(
         a: A's finite values.
         b: B's finite values.
         confidence: The confidence level.
-        n_resamples: Bootstrap resamples.
-        rng: The Generator that draws the resamples.
+        resampled: The moments of A's and of B's resamples, drawn independently.
 
     Returns:
         The interval, or an undefined one with the reason.
     """
-    return _hull((a, b), confidence, n_resamples, rng)
+    return _hull((a, b), confidence, resampled[0].count, lambda: resampled)
 
 
 def _method(n: int, confidence: float, n_resamples: int, welch: bool) -> tuple[str, float]:
@@ -207,9 +209,14 @@ def _hull(
     data: tuple[NDArray[np.float64], ...],
     confidence: float,
     n_resamples: int,
-    rng: np.random.Generator,
+    resampled: Callable[[], tuple[Moments, ...]],
     scale: NDArray[np.float64] | None = None,
 ) -> Interval:
+    """The hull of the t (Welch t) interval and the bootstrap-t of ``resampled()``.
+
+    ``resampled`` is called only where a bootstrap is needed, so that
+    degenerate data draw nothing.
+    """
     from scipy import stats
 
     smallest = min(int(x.shape[0]) for x in data)
@@ -233,7 +240,7 @@ def _hull(
         t = stats.ttest_1samp(data[0], 0.0).confidence_interval(confidence)
     else:
         t = stats.ttest_ind(data[1], data[0], equal_var=False).confidence_interval(confidence)
-    bootstrap = _bootstrap_t(data, boot_level, n_resamples, rng)
+    bootstrap = _bootstrap_t(data, boot_level, resampled())
     if bootstrap is None:
         # Most runs share one value: many resamples have no spread, and their t
         # is not a number. The t part alone is what can be said.
@@ -268,43 +275,31 @@ def _beyond_the_values(
 
 
 def _bootstrap_t(
-    data: tuple[NDArray[np.float64], ...],
-    level: float,
-    n_resamples: int,
-    rng: np.random.Generator,
+    data: tuple[NDArray[np.float64], ...], level: float, resampled: tuple[Moments, ...]
 ) -> tuple[float, float] | None:
     """The studentized bootstrap interval of a mean or a difference of means (Efron 1993, 12.5).
 
-    None when so many resamples have no spread (their t is infinite or not a
-    number) that they would decide a bound: with most runs sharing one value.
+    ``resampled`` holds the moments of each sample's resamples. None when so
+    many resamples have no spread (their t is infinite or not a number) that
+    they would decide a bound: with most runs sharing one value.
     """
     import numpy as np
 
-    def moments(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        n = x.shape[-1]
-        return np.mean(x, axis=-1), np.var(x, axis=-1, ddof=1) / n
-
-    estimates = [moments(x) for x in data]
+    sizes = [int(x.shape[0]) for x in data]
+    estimates = [(np.mean(x), np.var(x, ddof=1) / n) for x, n in zip(data, sizes, strict=True)]
     estimate = float(estimates[-1][0] - (estimates[0][0] if len(data) == 2 else 0.0))
     se = math.sqrt(sum(float(v) for _, v in estimates))
-    total = sum(int(x.shape[0]) for x in data)
-    batch = max(1, min(n_resamples, _BATCH_ELEMENTS // total))
     # A resample's standard error at the rounding of the values is none at all:
     # its t is infinite, on the side its mean lies (0 when it is the estimate).
-    flat = rounding_tolerance(*data) / math.sqrt(total)
-    pieces = []
-    for start in range(0, n_resamples, batch):
-        count = min(batch, n_resamples - start)
-        drawn = [x[rng.integers(0, x.shape[0], (count, x.shape[0]))] for x in data]
-        resampled = [moments(x) for x in drawn]
-        value = resampled[-1][0] - (resampled[0][0] if len(data) == 2 else 0.0)
-        spread = np.sqrt(sum(v for _, v in resampled))
-        away = np.abs(value - estimate) > flat
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (value - estimate) / spread
-            side = np.where(away, np.sign(value - estimate) * np.inf, 0.0)
-        pieces.append(np.where(spread > flat, t, side))
-    t = np.concatenate(pieces)
+    flat = rounding_tolerance(*data) / math.sqrt(sum(sizes))
+    last = resampled[-1]
+    value = last.means - (resampled[0].means if len(data) == 2 else 0.0)
+    spread = np.sqrt(sum(m.variances / n for m, n in zip(resampled, sizes, strict=True)))
+    away = np.abs(value - estimate) > flat
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (value - estimate) / spread
+        side = np.where(away, np.sign(value - estimate) * np.inf, 0.0)
+    t = np.where(spread > flat, t, side)
     alpha = 1.0 - level
     # Infinite t's decide a bound once they reach a quantile taken; well short of
     # that (a quarter of each tail) they only stand beyond it, as they should.

@@ -6,6 +6,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from seedwise.stats._format import format_interval, plain_dict
@@ -206,15 +207,18 @@ def bootstrap_intervals(
     paired: bool,
     confidence: float,
     n_resamples: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None,
     n: int | None = None,
+    distribution: NDArray[np.float64] | None = None,
 ) -> list[Interval]:
     """BCa bootstrap intervals of ``count`` statistics computed on shared resamples.
 
     Equivalent to ``scipy.stats.bootstrap(data, statistic, paired=paired,
     confidence_level=confidence, n_resamples=n_resamples, method="BCa",
     rng=rng)``, with ``statistic`` vectorised and returning its ``count``
-    values stacked on the first axis. Where BCa is undefined for one of them
+    values stacked on the first axis; with ``distribution``, the statistics
+    of resamples computed before (SciPy's ``bootstrap_result``), so that
+    SciPy adds only the jackknife and the BCa bounds. Where BCa is undefined for one of them
     (its jackknife or bias correction degenerates, as for the median of data
     with many ties), the percentile interval of the same bootstrap
     distribution is given instead and its note says so; where that is not
@@ -228,8 +232,10 @@ def bootstrap_intervals(
         paired: Whether the samples are resampled together, pair by pair.
         confidence: The confidence level.
         n_resamples: The number of bootstrap resamples.
-        rng: The Generator that draws the resamples.
+        rng: The Generator that draws the resamples (None with ``distribution``).
         n: The n to report; by default the size of the first sample.
+        distribution: The ``(count, n_resamples)`` statistics of resamples
+            drawn elsewhere, used instead of drawing.
 
     Returns:
         One ``Interval`` per statistic.
@@ -246,10 +252,18 @@ def bootstrap_intervals(
         warnings.simplefilter("ignore")
         common: dict[str, Any] = {"vectorized": True, "paired": paired, "axis": -1}
         common["confidence_level"] = confidence
-        result = stats.bootstrap(
-            tuple(data), statistic, n_resamples=n_resamples, batch=batch, method="BCa", rng=rng,
-            **common,
-        )  # fmt: skip
+        if distribution is None:
+            result = stats.bootstrap(
+                tuple(data), statistic, n_resamples=n_resamples, batch=batch, method="BCa",
+                rng=rng, **common,
+            )  # fmt: skip
+        else:
+            # SciPy reads only this attribute of a previous result.
+            given = SimpleNamespace(bootstrap_distribution=distribution)
+            result = stats.bootstrap(
+                tuple(data), statistic, n_resamples=0, batch=batch, method="BCa",
+                bootstrap_result=given, **common,
+            )  # fmt: skip
         lows = np.atleast_1d(result.confidence_interval.low)
         highs = np.atleast_1d(result.confidence_interval.high)
         p_lows, p_highs = lows, highs

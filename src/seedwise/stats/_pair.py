@@ -26,6 +26,7 @@ from seedwise.stats._intervals import (
     rounding_tolerance,
     undefined,
 )
+from seedwise.stats._resamples import Moments, Resamples
 from seedwise.stats._shift import rank_sum_test, shift_estimate, shift_interval, signed_rank_test
 from seedwise.stats.comparison_results import (
     BEATS,
@@ -164,6 +165,7 @@ def finish_pair(
     confidence: float,
     n_resamples: int,
     root: int,
+    resamples: Resamples | None = None,
 ) -> PairComparison:
     """The one :class:`PairComparison` of a tested pair, with its corrected p-values.
 
@@ -180,6 +182,8 @@ def finish_pair(
         confidence: The confidence level of the intervals.
         n_resamples: Resamples for every bootstrap.
         root: The root seed of the resampling streams.
+        resamples: The comparison's resamples, shared by its pairs; by
+            default the pair's own, which are the same.
 
     Returns:
         The pair, every estimate ``b - a``.
@@ -217,17 +221,15 @@ def finish_pair(
             # One difference on every seed, up to rounding: the shift is that value.
             constant = float(np.median(y - x))
             shift_ci = replace(shift_ci, low=constant, high=constant)
-        difference_rng = _stream(root, a, b, "difference")
-        difference_ci = (
-            mean_interval(
-                y - x, confidence, n_resamples, difference_rng, scale=np.concatenate([x, y])
-            )
-            if paired
-            else difference_interval(x, y, confidence, n_resamples, difference_rng)
-        )
-        effect_sizes = _effect_sizes(
-            x, y, paired, goal, confidence, n_resamples, _stream(root, a, b, "effects")
-        )
+        shared = resamples if resamples is not None else Resamples(root, n_resamples)
+        if paired:
+            moments: tuple[Moments, ...] = (shared.paired(y - x),)
+            scale = np.concatenate([x, y])
+            difference_ci = mean_interval(y - x, confidence, n_resamples, moments[0], scale=scale)
+        else:
+            moments = (shared.sample(a, x), shared.sample(b, y))
+            difference_ci = difference_interval(x, y, confidence, (moments[0], moments[1]))
+        effect_sizes = _effect_sizes(x, y, paired, goal, confidence, moments)
     direction = tested.direction
     undecided, t_ci = None, None
     if primary is not None:
@@ -447,11 +449,16 @@ def _effect_sizes(
     paired: bool,
     goal: Goal,
     confidence: float,
-    n_resamples: int,
-    rng: np.random.Generator,
+    resampled: tuple[Moments, ...],
 ) -> tuple[EffectSize, ...]:
+    """Hedges' g with its BCa interval, Cliff's delta and P(B beats A).
+
+    g's bootstrap distribution is read from ``resampled``: the moments of the
+    resampled differences (paired) or of each sample's resamples.
+    """
     import numpy as np
 
+    n_resamples = resampled[0].count
     n = int(a.shape[0]) if paired else int(a.shape[0] + b.shape[0])
     if paired:
         g_name, g_note = (
@@ -477,10 +484,19 @@ def _effect_sizes(
         reason = f"an interval needs at least {MIN_INTERVAL_N} runs per sample"
         g = EffectSize(g_name, g_value, undefined(method, n, confidence, reason), g_note)
     else:
-        statistic = _paired_g if paired else _unpaired_g
+        if paired:
+            (d,) = resampled
+            distribution = effects.paired_g_of_moments(d.means, d.variances, int(a.shape[0]))
+        else:
+            moments_a, moments_b = resampled
+            distribution = effects.hedges_g_of_moments(
+                (moments_a.means, moments_a.variances, int(a.shape[0])),
+                (moments_b.means, moments_b.variances, int(b.shape[0])),
+            )
         (interval,) = bootstrap_intervals(
-            (a, b), statistic, count=1, paired=paired, confidence=confidence,
-            n_resamples=n_resamples, rng=rng, n=n,
+            (a, b), _paired_g if paired else _unpaired_g, count=1, paired=paired,
+            confidence=confidence, n_resamples=n_resamples, rng=None, n=n,
+            distribution=distribution[np.newaxis, :],
         )  # fmt: skip
         g = EffectSize(g_name, g_value, interval, g_note)
     return (g, *_dominance(a, b, paired, goal, confidence))

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
 from seedwise.stats._data import check_level, check_positive_int, own_words, root_seed, to_array
+from seedwise.stats._format import counted
 from seedwise.stats._intervals import Interval, clip_interval
 from seedwise.stats._pair import PairTests, finish_pair, run_pair_tests
 from seedwise.stats._range import check_range, metric_range
+from seedwise.stats._resamples import Resamples
 from seedwise.stats.comparison_results import (
     Comparison,
     EffectSize,
@@ -180,6 +182,7 @@ def compare(
                 notes=tuple(notes),
             )
         )
+    resamples = Resamples(root, n_resamples)
     adjusted = _adjusted(tested, correction)
     levels = verdict_levels([item.primary_p for item in tested], correction, alpha)
     label = correction_name(correction) if len(tested) > 1 and correction != "none" else None
@@ -196,6 +199,7 @@ def compare(
             confidence=confidence,
             n_resamples=n_resamples,
             root=root,
+            resamples=resamples,
         )
         for index, item in enumerate(tested)
     )
@@ -259,7 +263,8 @@ def _from_samples(
     if all(sample.seeds is not None for sample in samples):
         seeds = [sample.seeds for sample in samples]  # type: ignore[misc]
     warnings.extend(
-        f"{sample.n_failed} runs of {name} did not finish and are left out"
+        f"{counted(sample.n_failed, 'run')} of {name} did not finish and "
+        f"{'is' if sample.n_failed == 1 else 'are'} left out"
         for sample, name in zip(samples, names, strict=False)
         if sample.n_failed
     )
@@ -377,9 +382,10 @@ def _pairing(
             for name, left in dropped.items()
         )
         count = sum(len(left) for left in dropped.values())
-        design += f"; {count} runs without a partner left out (seeds {listed})"
+        design += f"; {counted(count, 'run')} without a partner left out (seeds {listed})"
         warnings.append(
-            f"{count} runs without a partner on every sample were left out; the comparison "
+            f"{counted(count, 'run')} without a partner on every sample "
+            f"{'was' if count == 1 else 'were'} left out; the comparison "
             f"is paired on the {len(common)} shared seeds"
         )
     aligned = []
@@ -398,14 +404,13 @@ def _finite_pair(
     if paired:
         keep = np.isfinite(x) & np.isfinite(y)
         if not keep.all():
-            notes.append(
-                f"{int((~keep).sum())} pairs with a non-finite value (NaN or inf) left out"
-            )
+            left = counted(int((~keep).sum()), "pair")
+            notes.append(f"{left} with a non-finite value (NaN or inf) left out")
         return x[keep], y[keep], notes
     for label, values in ((label_a, x), (label_b, y)):
         bad = int((~np.isfinite(values)).sum())
         if bad:
-            notes.append(f"{bad} non-finite values (NaN or inf) of {label} left out")
+            notes.append(f"{counted(bad, 'non-finite value')} (NaN or inf) of {label} left out")
     return x[np.isfinite(x)], y[np.isfinite(y)], notes
 
 

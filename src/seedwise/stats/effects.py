@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 __all__ = [
     "cliffs_delta",
     "hedges_g",
+    "hedges_g_of_moments",
+    "paired_g_of_moments",
     "paired_hedges_g",
     "paired_probability_greater",
     "probability_greater",
@@ -31,16 +33,39 @@ def hedges_g(a: NDArray[np.float64], b: NDArray[np.float64], axis: int = -1) -> 
     - 2`` (Hedges 1981). With zero pooled spread the result is inf or NaN.
     """
     import numpy as np
-    from scipy.special import gammaln
 
     a, b = np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1)
-    n_a, n_b = a.shape[-1], b.shape[-1]
+    return hedges_g_of_moments(
+        (np.mean(a, axis=-1), np.var(a, axis=-1, ddof=1), a.shape[-1]),
+        (np.mean(b, axis=-1), np.var(b, axis=-1, ddof=1), b.shape[-1]),
+    )
+
+
+def hedges_g_of_moments(
+    a: tuple[NDArray[np.float64], NDArray[np.float64], int],
+    b: tuple[NDArray[np.float64], NDArray[np.float64], int],
+) -> NDArray[np.float64]:
+    """:func:`hedges_g` from each sample's ``(mean, variance with ddof 1, n)``.
+
+    What the bootstrap of g computes from the moments of resamples, drawn
+    once for every pair a sample is in.
+    """
+    import numpy as np
+
+    (mean_a, var_a, n_a), (mean_b, var_b, n_b) = a, b
     df = n_a + n_b - 2
-    pooled = ((n_a - 1) * np.var(a, axis=-1, ddof=1) + (n_b - 1) * np.var(b, axis=-1, ddof=1)) / df
-    correction = np.exp(gammaln(df / 2) - 0.5 * np.log(df / 2) - gammaln((df - 1) / 2))
+    pooled = ((n_a - 1) * var_a + (n_b - 1) * var_b) / df
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = (np.mean(b, axis=-1) - np.mean(a, axis=-1)) / np.sqrt(pooled)
-    return g * correction  # type: ignore[no-any-return]
+        g = (mean_b - mean_a) / np.sqrt(pooled)
+    return g * _correction(df)
+
+
+def _correction(df: int) -> float:
+    """Hedges' exact small-sample factor ``J(df)``."""
+    import numpy as np
+    from scipy.special import gammaln
+
+    return float(np.exp(gammaln(df / 2) - 0.5 * np.log(df / 2) - gammaln((df - 1) / 2)))
 
 
 def paired_hedges_g(
@@ -54,14 +79,20 @@ def paired_hedges_g(
     between A and B. With zero spread of the differences the result is inf or NaN.
     """
     import numpy as np
-    from scipy.special import gammaln
 
     d = np.moveaxis(b - a, axis, -1)
-    df = d.shape[-1] - 1
-    correction = np.exp(gammaln(df / 2) - 0.5 * np.log(df / 2) - gammaln((df - 1) / 2))
+    return paired_g_of_moments(np.mean(d, axis=-1), np.var(d, axis=-1, ddof=1), d.shape[-1])
+
+
+def paired_g_of_moments(
+    mean: NDArray[np.float64], variance: NDArray[np.float64], n: int
+) -> NDArray[np.float64]:
+    """:func:`paired_hedges_g` from the differences' mean, variance (ddof 1) and count."""
+    import numpy as np
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.mean(d, axis=-1) / np.std(d, axis=-1, ddof=1)
-    return g * correction  # type: ignore[no-any-return]
+        g = mean / np.sqrt(variance)
+    return g * _correction(n - 1)
 
 
 def probability_greater(
