@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import seedwise
+from seedwise._json import json_ready
 from seedwise.cli import main
 from tests.runner.conftest import NOISY
 
@@ -263,3 +264,75 @@ def test_summary_takes_the_geometric_mean_and_the_interval_for_any_shape(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "An interval for any shape needs the range of 'widgets'" in captured.err
+
+
+def _stored_cells(path: Path, names: list[str], runs: int = 12) -> None:
+    """Studies on the same seeds, each a little better than the one before."""
+    from seedwise.records import RunRecord, RunStatus
+    from seedwise.store import Store
+
+    rng = np.random.default_rng(4)
+    seed_effect = rng.normal(0.0, 0.02, runs)
+    with Store(path) as store:
+        for index, name in enumerate(names):
+            store.ensure_study(
+                name, experiment="exp.py:train", config={"i": index}, seed=0, settings={},
+                code_hash="c0de",
+            )  # fmt: skip
+            values = 0.8 + 0.01 * index + seed_effect + rng.normal(0.0, 0.002, runs)
+            for repeat, value in enumerate(values):
+                metrics = {"accuracy": float(value)}
+                store.record_run(
+                    RunRecord(name, repeat, 100 + repeat, RunStatus.OK, metrics=metrics)
+                )
+
+
+def test_compare_of_many_studies_is_one_line_per_pair_and_points_to_rank(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.commands.test_control_characters import assert_visible
+
+    names = ["lr=0.1", "lr=0.01", "[bold]lr\x1b[31m", "lr=0.0001", "lr=1e-05"]
+    path = tmp_path / "cells.db"
+    _stored_cells(path, names)
+    argv = ["compare", *names, "--store", str(path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert_visible(out)
+    lines = out.splitlines()
+    # design, goal, correction, the table's header and rule, 10 pairs, notes, the pointer.
+    assert len(lines) <= 3 + 2 + 10 + 2
+    assert lines[3].split() == ["pair", "shift", "interval", "p", "(Holm)", "verdict"]
+    rows = lines[5:15]
+    assert all(" CI " in row for row in rows)
+    assert " CI " not in lines[15]
+    assert rows[0].startswith("lr=1e-05 - lr=0.1 ")  # the largest effect, the smallest p
+    assert rows[0].endswith("lr=1e-05 better")
+    assert "[bold]lr\\x1b[31m - lr=0.1 " in out  # markup as text, the escape made visible
+    pointer = lines[-1]
+    assert pointer.startswith("the k-way answer (Friedman test, the studies tied for best")
+    assert "seedwise rank lr=0.1 lr=0.01 $'[bold]lr\\x1b[31m' lr=0.0001 lr=1e-05 --metric" in (
+        pointer
+    )
+    assert pointer.endswith("every pair in full: --details")
+    # --details: every pair's verdict in full; --json: the same data as before.
+    assert main([*argv, "--details"]) == 0
+    assert capsys.readouterr().out.count(" on accuracy: ") == 10
+    assert main([*argv, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with seedwise.open_store(path) as store:
+        samples = [store.study(name).sample("accuracy") for name in names]
+        expected = seedwise.compare(*samples).to_dict()
+    assert printed == json.loads(json.dumps(json_ready(expected)))
+
+
+def test_compare_of_three_studies_keeps_its_ranking_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = ["a", "b", "c"]
+    path = tmp_path / "three.db"
+    _stored_cells(path, names)
+    assert main(["compare", *names, "--store", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "rank  study" in out
+    assert "k-way answer" not in out

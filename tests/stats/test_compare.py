@@ -12,12 +12,15 @@ from scipy import stats
 from seedwise.errors import UsageError
 from seedwise.stats import compare, effects
 from seedwise.stats._data import generator
+from seedwise.stats._format import format_p, signed_number
 from seedwise.stats._headline import difference_interval, mean_interval
+from seedwise.stats._intervals import interval_cell
 from seedwise.stats._resamples import drawn_moments
 from seedwise.stats.compare import verdict_levels
 from seedwise.stats.comparison_results import (
     PairComparison,
     estimates_table,
+    pairs_table,
     ranking_table,
     verdict_line,
 )
@@ -426,26 +429,70 @@ def test_one_sign_everywhere_the_later_sample_minus_the_baseline() -> None:
     )
 
 
-def test_more_than_two_samples_are_one_ranking_table() -> None:
+def test_three_samples_are_one_ranking_table() -> None:
     rng = np.random.default_rng(7)
-    samples = [A + shift + rng.normal(0.0, 0.001, 30) for shift in np.linspace(0, 0.01, 8)]
-    labels = [f"s{index}" for index in range(8)]
+    samples = [A + shift + rng.normal(0.0, 0.001, 30) for shift in np.linspace(0, 0.01, 3)]
+    labels = [f"s{index}" for index in range(3)]
     result = compare(*samples, labels=labels, paired=True, n_resamples=200)
-    assert len(result.pairs) == 28
     lines = str(result).splitlines()
     # design, goal, the table's header and rule, one row per sample, and the warnings' count.
     table = ranking_table(result)
-    assert len(lines) <= 2 + 2 + 8 + 1 + len(result.warnings)
+    assert len(lines) <= 2 + 2 + 3 + 1 + len(result.warnings)
     assert table.header[:5] == ("rank", "study", "n", "mean (lowest first)", "shift vs s0")
     assert [row[1] for row in table.rows] == [entry.label for entry in result.ranking]
     reference = next(row for row in table.rows if row[1] == "s0")
     assert reference[-1] == "reference"
-    last = result.pair("s0", "s7")
-    row = next(row for row in table.rows if row[1] == "s7")
+    last = result.pair("s0", "s2")
+    row = next(row for row in table.rows if row[1] == "s2")
     assert row[4] == f"+{last.shift:.4g}"
     assert row[-1] == "worse"
-    # The details hold every pair.
+    assert result.text(details=True).count(" on value: ") == 3
+
+
+def test_four_or_more_samples_are_one_line_per_pair_sorted_by_p() -> None:
+    rng = np.random.default_rng(7)
+    samples = [A + shift + rng.normal(0.0, 0.001, 30) for shift in np.linspace(0, 0.003, 8)]
+    labels = [f"s{index}" for index in range(8)]
+    result = compare(*samples, labels=labels, paired=True, n_resamples=200)
+    assert len(result.pairs) == 28
+    lines = str(result).splitlines()
+    table, t_rows = pairs_table(result)
+    # design, goal, the correction, the table's header and rule, one row per pair, notes.
+    assert len(lines) <= 3 + 2 + 28 + 1 + len(result.warnings)
+    assert not t_rows
+    assert table.header == ("pair", "shift", "interval", "p (Holm)", "verdict")
+    p_values = [pair.p_value for pair in sorted(result.pairs, key=lambda pair: pair.p_value)]
+    assert [row[3] for row in table.rows] == [
+        format_p(p).removeprefix("p = ").removeprefix("p ") for p in p_values
+    ]
+    first = min(result.pairs, key=lambda pair: (pair.p_value, -abs(pair.shift)))
+    assert table.rows[0][:3] == (
+        f"{first.b} - {first.a}",
+        signed_number(first.shift),
+        interval_cell(first.shift_ci),
+    )
+    assert table.rows[0][-1] == f"{first.winner} better"
+    last = result.pair("s6", "s7")
+    assert ("s7 - s6", signed_number(last.shift)) in [row[:2] for row in table.rows]
+    assert any(row[-1] == "no difference shown" for row in table.rows)
+    # The details hold every pair in full.
     assert result.text(details=True).count(" on value: ") == 28
+
+
+def test_a_pair_the_t_test_decides_shows_its_mean_difference() -> None:
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0.0, 1.0, 5)
+    samples = [noise + 3.0 * index + rng.normal(0.0, 0.1, 5) for index in range(4)]
+    result = compare(*samples, paired=True, n_resamples=200)
+    table, t_rows = pairs_table(result)
+    assert t_rows
+    decided = [pair for pair in result.pairs if pair.t_interval is not None]
+    assert decided
+    pair = decided[0]
+    row = next(row for row in table.rows if row[0] == f"{pair.b} - {pair.a}")
+    assert row[1] == f"{signed_number(pair.difference)} (t)"
+    assert row[2] == interval_cell(pair.t_interval)
+    assert "(t): the rank test cannot decide at this n" in str(result)
 
 
 def test_at_five_seeds_the_t_test_decides_what_the_rank_test_cannot() -> None:

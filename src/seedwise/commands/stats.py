@@ -9,7 +9,7 @@ import argparse
 from typing import Any
 
 from seedwise._user_text import visible
-from seedwise.commands import options, to_json
+from seedwise.commands import options, suggested_command, to_json
 from seedwise.commands.options import (
     add_goal_option,
     add_output_options,
@@ -26,6 +26,7 @@ from seedwise.stats import (
     plan_from_samples,
     rank,
 )
+from seedwise.stats.comparison_results import PAIRS_TABLE_FROM
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.store import Store, open_store
 from seedwise.store.analysis import rank_sweep
@@ -80,7 +81,7 @@ def compare_command(args: argparse.Namespace) -> int:
         )
     paired = {"auto": None, "yes": True, "no": False}[args.paired]
     with _open(args) as store:
-        _, samples = _samples([store.study(name) for name in args.studies], args.metric)
+        metric, samples = _samples([store.study(name) for name in args.studies], args.metric)
         result = compare(
             *samples,
             goal=args.goal,
@@ -90,7 +91,25 @@ def compare_command(args: argparse.Namespace) -> int:
             seed=args.seed,
             value_range=args.range,
         )
-    return _print(result, args)
+    _print(result, args)
+    if len(result.labels) >= PAIRS_TABLE_FROM and not (args.json or args.details):
+        print(visible(_next_steps(result, metric, args)))
+    return 0
+
+
+def _next_steps(result: Comparison, metric: str, args: argparse.Namespace) -> str:
+    """Where the k-way answer and every pair in full are, below the table of pairs."""
+    full = "every pair in full: --details"
+    if not result.paired:
+        return full
+    words = ["rank", *args.studies, "--metric", metric]
+    if args.goal is not None:
+        words += ["--goal", args.goal]
+    ranked = suggested_command(*words, store=store_path(args.store))
+    return (
+        f"the k-way answer (Friedman test, the studies tied for best, the best's margin): "
+        f"{ranked}; {full}"
+    )
 
 
 def rank_command(args: argparse.Namespace) -> int:
@@ -192,7 +211,10 @@ def add_stats_parsers(commands: Any) -> None:
         help="pair runs by seed (auto: when the studies share seeds)",
     )
     _add_details_and_seed(
-        compare, "every pair's estimates, tests and warnings, and the ranking", "resampling"
+        compare,
+        "every pair in full: its verdict, estimates, tests and warnings, then the ranking "
+        "(4 or more studies print one line per pair without it)",
+        "resampling",
     )
     compare.set_defaults(handler=compare_command)
 

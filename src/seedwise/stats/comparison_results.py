@@ -41,6 +41,7 @@ __all__ = [
     "comparison_blocks",
     "estimates_table",
     "pair_blocks",
+    "pairs_table",
     "ranking_table",
     "tests_table",
     "verdict_line",
@@ -48,6 +49,10 @@ __all__ = [
 
 CLIFFS_DELTA = "Cliff's delta (B > A)"
 BEATS = "P(B beats A)"
+
+#: From this many samples on, a comparison prints one line per pair, not one
+#: row per sample measured against the first: the other pairs matter as much.
+PAIRS_TABLE_FROM = 4
 
 
 @dataclass(frozen=True)
@@ -444,6 +449,54 @@ def ranking_table(comparison: Comparison) -> Table:
     return Table(header, tuple(rows), numeric=(0, 2, 3, 4))
 
 
+def _pair_row(pair: PairComparison) -> tuple[tuple[str, ...], bool]:
+    """One pair's row of :func:`pairs_table`, and whether the t-test's mean difference is in it."""
+    if pair.identical is not None:
+        return (f"{pair.b} - {pair.a}", "0", "", "", "identical"), False
+    if pair.unavailable is not None:
+        return (f"{pair.b} - {pair.a}", "", "", "", "n/a"), False
+    t_decides = pair.undecided is not None and pair.t_interval is not None
+    estimate, interval = (
+        (pair.difference, pair.t_interval) if t_decides else (pair.shift, pair.shift_ci)
+    )
+    if pair.winner is not None:
+        verdict = f"{pair.winner} better"
+    elif pair.undecided is not None and not t_decides:
+        verdict = "cannot decide"
+    else:
+        verdict = "no difference shown"
+    p_value = format_p(pair.p_value).removeprefix("p = ").removeprefix("p ")
+    mark = " (t)" if t_decides else ""
+    cells = (f"{pair.b} - {pair.a}", signed_number(estimate) + mark, interval_cell(interval))
+    return (*cells, p_value, verdict), t_decides
+
+
+def _p_order(pair: PairComparison) -> tuple[bool, float, float]:
+    """Decided pairs first, by corrected p, the larger shift first among equal p."""
+    size = abs(pair.shift) if pair.shift is not None else 0.0
+    return (pair.p_value is None, pair.p_value if pair.p_value is not None else 1.0, -size)
+
+
+def pairs_table(comparison: Comparison) -> tuple[Table, bool]:
+    """One line per pair, by corrected p (smallest first): shift, interval, p, verdict.
+
+    The shift is ``b - a`` with the interval at the level the correction holds
+    the pair to, as in the verdicts; where the rank test cannot decide and
+    the t-test does, the mean difference and its t-interval, marked ``(t)``.
+
+    Returns:
+        The table, and whether any row holds a mean difference marked ``(t)``.
+    """
+    ordered = sorted(comparison.pairs, key=_p_order)
+    built = [_pair_row(pair) for pair in ordered]
+    correction = _corrected_by(comparison)
+    header = (
+        "pair", "shift", "interval", f"p ({correction})" if correction else "p", "verdict",
+    )  # fmt: skip
+    table = Table(header, tuple(row for row, _ in built), numeric=(1, 3))
+    return table, any(t for _, t in built)
+
+
 def _corrected_by(comparison: Comparison) -> str | None:
     if len(comparison.pairs) < 2 or comparison.correction == "none":
         return None
@@ -493,14 +546,30 @@ def comparison_blocks(comparison: Comparison, *, details: bool = False) -> list[
         style: Literal["good", "verdict"] = "good" if pair.winner is not None else "verdict"
         blocks.append(Paragraph(verdict_line(pair, baseline=marked), style))
         blocks += [Paragraph(warning, "warning") for warning in pair.warnings]
-    else:
-        blocks.append(ranking_table(comparison))
-        warned = sum(1 for pair in comparison.pairs if pair.warnings)
-        if warned:
+    elif len(comparison.labels) >= PAIRS_TABLE_FROM:
+        table, t_rows = pairs_table(comparison)
+        blocks.append(Paragraph(_design_line(comparison), "note"))
+        blocks.append(table)
+        if t_rows:
             blocks.append(
                 Paragraph(
-                    f"{warned} of {len(comparison.pairs)} pairs carry warnings (in the details)",
+                    "(t): the rank test cannot decide at this n; the t-test does, on the mean "
+                    "difference",
                     "note",
                 )
             )
+        blocks += _warned(comparison)
+    else:
+        blocks.append(ranking_table(comparison))
+        blocks += _warned(comparison)
     return [*blocks, *(Paragraph(warning, "warning") for warning in comparison.warnings)]
+
+
+def _warned(comparison: Comparison) -> list[Block]:
+    """A note of how many pairs carry warnings, which the details show."""
+    warned = sum(1 for pair in comparison.pairs if pair.warnings)
+    if not warned:
+        return []
+    count = len(comparison.pairs)
+    verb = "carries" if warned == 1 else "carry"
+    return [Paragraph(f"{warned} of {count} pairs {verb} warnings (in the details)", "note")]
