@@ -21,11 +21,9 @@ from seedwise.stats.goal import Goal, infer_goal
 from seedwise.stats.ranking_marginals import check_grid, marginal_effects
 from seedwise.stats.ranking_posthoc import (
     Posthoc,
-    adjusted_vs_best,
     check_posthoc,
-    few_seeds_note,
+    decide_vs_best,
     paired_advantage,
-    paired_t_vs_best,
     pairwise_signed_rank,
 )
 from seedwise.stats.ranking_results import (
@@ -164,24 +162,12 @@ def rank(
     means = table.mean(axis=0)
     order = sorted(range(len(names)), key=lambda i: (sign * means[i], mean_ranks[i], i))
     best = order[0]
-    adjusted: dict[int, float | None] = dict(adjusted_vs_best(table, best, posthoc))
-    few = few_seeds_note(n, len(names), alpha, posthoc)
-    used: str = posthoc
-    if few is not None:
-        # The rank test cannot decide at this n: the paired t-test stands in
-        # where its assumption holds, as compare's verdicts do at 3 to 5 seeds.
-        adjusted, undecided = paired_t_vs_best(table, best, alpha)
-        used = "paired-t-holm"
-        few = (
-            f"{few.removesuffix('; add seeds')}: the paired t-test decides instead (Holm over "
-            "the same pairs), where Shapiro-Wilk does not reject normality of a pair's "
-            "differences; it assumes normal differences, and more seeds let the rank test decide"
-        )
-        warnings.extend(
-            f"{names[i]} against {names[best]}: undecided (neither tied for best nor worse), "
-            f"{reason}"
-            for i, reason in undecided.items()
-        )
+    versus = decide_vs_best(table, best, posthoc, alpha)
+    adjusted = versus.p
+    warnings.extend(
+        f"{names[i]} against {names[best]}: undecided (neither tied for best nor worse), {reason}"
+        for i, reason in versus.undecided.items()
+    )
     cells = []
     for i in order:
         summary = summarize(
@@ -205,8 +191,8 @@ def rank(
                 tied_with_best=i == best or (p is not None and p > alpha),
             )
         )
-    if few is not None:
-        warnings.append(few)
+    if versus.note is not None:
+        warnings.append(versus.note)
     margin = _margin(table, order, names, choice.goal, confidence, n_resamples, root)
     warnings.append(
         "the best cell was chosen on the same seeds that measured it: its mean and margin "
@@ -227,7 +213,7 @@ def rank(
         design=design,
         dropped_seeds=pairing.dropped,
         warnings=tuple(warnings),
-        posthoc=used,
+        posthoc=versus.posthoc,
         marginals=marginal_effects(
             table, cells_grid, keys, goal=choice.goal, posthoc=posthoc, alpha=alpha,
             confidence=confidence, n_resamples=n_resamples, seed=root, metric=metric_name,

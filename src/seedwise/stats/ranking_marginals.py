@@ -24,8 +24,7 @@ from seedwise.errors import UsageError
 from seedwise.stats.goal import Goal
 from seedwise.stats.ranking_posthoc import (
     Posthoc,
-    adjusted_vs_best,
-    few_seeds_note,
+    decide_vs_best,
     paired_advantage,
 )
 from seedwise.stats.ranking_results import MarginalEffect, MarginalValue
@@ -145,7 +144,8 @@ def _effect(
     sign = 1.0 if settings.goal == "min" else -1.0
     means = samples.mean(axis=0)
     best = min(range(len(values)), key=lambda i: (sign * means[i], i))
-    adjusted = adjusted_vs_best(samples, best, settings.posthoc)
+    versus = decide_vs_best(samples, best, settings.posthoc, settings.alpha, " of values")
+    adjusted = versus.p
     found = []
     for i, value in enumerate(values):
         summary = summarize(
@@ -191,9 +191,14 @@ def _effect(
         ),
         combinations=len(complete),
         left_out=left_out,
-        note=few_seeds_note(
-            int(samples.shape[0]), len(values), settings.alpha, settings.posthoc, " of values"
-        ),
+        note="; ".join(
+            [
+                *([versus.note] if versus.note else []),
+                *(f"{values[i]}: undecided, {why}" for i, why in versus.undecided.items()),
+            ]
+        )
+        or None,
+        posthoc=versus.posthoc,
     )
 
 

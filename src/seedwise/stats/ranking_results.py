@@ -161,6 +161,9 @@ class MarginalEffect:
         left_out: Combinations of the other keys left out because they lack
             a cell for some value (each says which).
         note: Why there is no effect to measure, or a caution about the tests.
+        posthoc: The test of ``p_vs_best`` (as ``Ranking.posthoc``); keys of
+            few values at few seeds may be decided by the paired t-test
+            while the cells are not, or the other way round.
     """
 
     key: str
@@ -170,6 +173,7 @@ class MarginalEffect:
     combinations: int
     left_out: tuple[str, ...] = ()
     note: str | None = None
+    posthoc: str = "wilcoxon-holm"
 
     def to_dict(self) -> dict[str, Any]:
         """The effect as JSON-ready values."""
@@ -284,10 +288,14 @@ def _versus(best: bool, p: float | None, tied: bool) -> str:
 def _marginal_blocks(ranking: Ranking) -> list[Block]:
     """The marginal effect of each grid key: one table of every key's values, then its words."""
     level = level_text(ranking.confidence)
-    posthoc = _POSTHOC_NAMES.get(ranking.posthoc, ranking.posthoc)
+    tests = {effect.posthoc for effect in ranking.marginals if effect.values}
+    posthoc = " or ".join(_POSTHOC_NAMES.get(test, test) for test in sorted(tests)) or "Holm"
     rows = []
     for effect in ranking.marginals:
         for place, value in enumerate(effect.values):
+            versus = _versus(value.value == effect.best, value.p_vs_best, value.tied_with_best)
+            if len(tests) > 1 and value.p_vs_best is not None:
+                versus += f", {_POSTHOC_NAMES.get(effect.posthoc, effect.posthoc)}"
             rows.append(
                 (
                     effect.key if place == 0 else "",
@@ -295,7 +303,7 @@ def _marginal_blocks(ranking: Ranking) -> list[Block]:
                     str(value.cells),
                     format_number(value.mean),
                     interval_cell(value.mean_ci, level=False),
-                    _versus(value.value == effect.best, value.p_vs_best, value.tied_with_best),
+                    versus,
                     "" if value.advantage is None else signed_number(value.advantage),
                     "" if value.advantage_ci is None
                     else interval_cell(value.advantage_ci, level=False),
