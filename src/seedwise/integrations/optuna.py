@@ -341,7 +341,8 @@ class Objective:
         _warn(outcome)
         result = self._measure(outcome, race)
         for key, value in result.user_attrs().items():
-            trial.set_user_attr(key, value)
+            if key not in (ATTR + "study", ATTR + "store"):  # set when the trial began
+                trial.set_user_attr(key, value)
         return self._value(result, outcome)
 
     def _params(self, trial: optuna.Trial) -> dict[str, Any]:
