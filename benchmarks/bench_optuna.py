@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +50,14 @@ def _space(trial: Any) -> dict[str, float]:
     return {"lr": trial.suggest_float("lr", 1e-3, 1.0, log=True)}
 
 
-def _search(objective: Any) -> tuple[float, list[float]]:
-    """The search's seconds and its trials' values."""
+def _search(make_objective: Callable[[], Any]) -> tuple[float, list[float]]:
+    """The search's seconds, the objective's making included, and its trials' values."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0))
     start = time.perf_counter()
-    study.optimize(objective, n_trials=TRIALS)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0))
+    study.optimize(make_objective(), n_trials=TRIALS)
     return time.perf_counter() - start, [float(trial.value) for trial in study.trials]
 
 
@@ -73,23 +74,24 @@ def plain_loop() -> tuple[float, list[float]]:
             values.append(fit(ctx)["accuracy"])
         return sum(values) / len(values)
 
-    return _search(objective)
+    return _search(lambda: objective)
 
 
 def adapter(workers: int | None, store: str) -> tuple[float, list[float]]:
     """The search through seedwise.optuna.objective: each trial a stored study."""
     import seedwise.optuna
 
-    objective = seedwise.optuna.objective(
-        f"{HERE}:fit",
-        _space,
-        repeats=REPEATS,
-        metric="accuracy",
-        store=store,
-        workers=workers,
-        frameworks=FRAMEWORKS,
+    return _search(
+        lambda: seedwise.optuna.objective(
+            f"{HERE}:fit",
+            _space,
+            repeats=REPEATS,
+            metric="accuracy",
+            store=store,
+            workers=workers,
+            frameworks=FRAMEWORKS,
+        )
     )
-    return _search(objective)
 
 
 def _in_fresh_process(variant: str, workers: int | None) -> dict[str, Any]:

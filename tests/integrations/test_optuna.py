@@ -72,6 +72,10 @@ def test_measure_counts_failed_and_nonfinite_runs_apart() -> None:
     assert attrs["seedwise_study"] == "s/trial=0"
     assert attrs["seedwise_bounds"] == list(result.bounds)
     json.dumps(attrs, allow_nan=False)  # what an RDB storage writes
+    # Without racing no confidence sequence is computed (nor scipy.special imported for it).
+    unraced = measure(runs, study="s/trial=0", store="x.db", metric="acc", confidence=None)
+    assert unraced.bounds is None
+    assert (unraced.mean, unraced.sem) == (result.mean, result.sem)
 
 
 def test_measure_of_no_value_is_nan_and_its_attributes_stay_json() -> None:
@@ -228,6 +232,7 @@ def test_each_trial_is_a_study_paired_by_seed_and_returns_its_mean(tmp_path: Pat
         assert trial.user_attrs["seedwise_n"] == 3
         assert trial.user_attrs["seedwise_failed"] == 0
         assert trial.user_attrs["seedwise_stop"] == "repeats"
+        assert trial.user_attrs["seedwise_bounds"] is None  # racing's alone
     with open_store(store) as reader:
         assert reader.study("tune/trial=1").record.config == {"x": 0.8}
     # The same seed, the same noise: paired differences are the config's effect alone.

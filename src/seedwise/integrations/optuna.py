@@ -82,9 +82,10 @@ class TrialMeasure:
         runs: The runs counted: ``n`` plus the failed and non-finite ones.
         failed: Runs counted that did not finish (failed, crashed, timed out).
         nonfinite: Finished runs whose value was NaN, infinite or missing.
-        bounds: The 95% (``confidence``) confidence sequence of the mean
-            after these runs, ``(low, high)``; None with fewer than 3 values
-            or no spread.
+        bounds: With racing, the 95% (``confidence``) confidence sequence of
+            the mean after these runs, ``(low, high)``, which later trials race
+            against; None without racing, with fewer than 3 values or with no
+            spread.
         stop: ``"repeats"`` (every seed asked for was run) or ``"raced"``
             (its bound ruled it out against ``beaten_by``).
         beaten_by: With ``stop="raced"``, the trial whose bound it could not
@@ -133,21 +134,27 @@ def measure(
     study: str,
     store: str,
     metric: str,
-    confidence: float,
+    confidence: float | None,
     stop: StopReason = "repeats",
     beaten_by: int | None = None,
     extra: int = 0,
 ) -> TrialMeasure:
-    """The :class:`TrialMeasure` of ``runs``, the runs a trial counts."""
+    """The :class:`TrialMeasure` of ``runs``, the runs a trial counts.
+
+    The confidence sequence is computed only at a ``confidence`` (racing):
+    its chi-square quantile costs the first trial an import of ``scipy.special``
+    that a search without racing need not pay.
+    """
     import numpy as np
 
     values = [_value(record, metric) for record in runs]
     finite = np.array([value for value in values if value is not None and math.isfinite(value)])
     n = int(finite.size)
-    interval = confidence_sequence(finite, min_runs=MIXTURE_RUNS, confidence=confidence)
     bounds = None
-    if interval.low is not None and interval.high is not None:
-        bounds = (interval.low, interval.high)
+    if confidence is not None:
+        interval = confidence_sequence(finite, min_runs=MIXTURE_RUNS, confidence=confidence)
+        if interval.low is not None and interval.high is not None:
+            bounds = (interval.low, interval.high)
     failed = sum(not record.status.is_finished for record in runs)
     return TrialMeasure(
         study=study,
@@ -384,7 +391,7 @@ class Objective:
             store=str(outcome.store),
             # With every run failed, no metric was seen: the one asked for, or none.
             metric=metric or "",
-            confidence=self.confidence,
+            confidence=self.confidence if self.racing else None,
             stop=stop,
             beaten_by=race.beaten_by if stop == "raced" and race is not None else None,
             extra=extra,
@@ -483,7 +490,7 @@ def objective(
     trials are paired by seed. The trial's user attributes say what the mean
     rests on: ``seedwise_study``, ``seedwise_store``, ``seedwise_metric``,
     ``seedwise_sem``, ``seedwise_n``, ``seedwise_runs``, ``seedwise_failed``,
-    ``seedwise_nonfinite``, ``seedwise_bounds`` (the confidence sequence),
+    ``seedwise_nonfinite``, ``seedwise_bounds`` (racing's confidence sequence),
     ``seedwise_stop`` and ``seedwise_beaten_by`` (racing), ``seedwise_extra``.
 
     Every trial runs with the same worker settings (``workers``, ``timeout``,
