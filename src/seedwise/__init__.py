@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from seedwise.report import write_report as write_report
     from seedwise.runner import run as run
     from seedwise.runner.attribution import attribute as attribute
+    from seedwise.runner.confirm import confirm as confirm
     from seedwise.runner.pool import shutdown as shutdown
     from seedwise.runner.sweep import sweep as sweep
     from seedwise.seeding import FRAMEWORKS as FRAMEWORKS

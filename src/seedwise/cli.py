@@ -21,6 +21,7 @@ from seedwise.commands import options
 from seedwise.commands.attribute import add_attribute_parser
 from seedwise.commands.backup import add_backup_parser
 from seedwise.commands.check import add_check_parser
+from seedwise.commands.confirm import add_confirm_parser
 from seedwise.commands.curves import add_curves_parser
 from seedwise.commands.env import add_env_parser
 from seedwise.commands.report import add_report_parser
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(commands)
     add_sweep_parser(commands)
+    add_confirm_parser(commands)
     add_study_parsers(commands)
     add_backup_parser(commands)
     add_stats_parsers(commands)

@@ -6,6 +6,7 @@ Each command opens the store once and reads every study through it.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from seedwise._user_text import visible
@@ -17,6 +18,7 @@ from seedwise.commands.options import (
     store_path,
 )
 from seedwise.errors import UsageError
+from seedwise.runner.confirm import confirmed_best
 from seedwise.stats import (
     Comparison,
     Ranking,
@@ -120,6 +122,7 @@ def rank_command(args: argparse.Namespace) -> int:
                 store, args.studies[0], args.metric, goal=args.goal, seed=args.seed,
                 posthoc=args.posthoc,
             )  # fmt: skip
+            result = replace(result, confirmed=confirmed_best(store, result))
         return _print(result, args)
     if len(set(args.studies)) != len(args.studies):
         raise UsageError(
@@ -129,6 +132,7 @@ def rank_command(args: argparse.Namespace) -> int:
     with _open(args) as store:
         _, samples = _samples([store.study(name) for name in args.studies], args.metric)
         result = rank(*samples, goal=args.goal, seed=args.seed, posthoc=args.posthoc)
+        result = replace(result, confirmed=confirmed_best(store, result))
     return _print(result, args)
 
 

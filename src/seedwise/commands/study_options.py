@@ -19,6 +19,7 @@ from seedwise.runner.options import RunOptions
 from seedwise.runner.spec import StudySpec, prepare_study
 
 __all__ = [
+    "add_runner_options",
     "add_stored_experiment_options",
     "add_study_options",
     "metrics_from",
@@ -39,12 +40,7 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=options.seed, default=0, help="the root seed (default 0)")
     options.add_run_settings(parser)
-    parser.add_argument(
-        "--workers",
-        type=options.positive_int,
-        help="worker processes (default: one per core, more while throughput rises)",
-    )
-    options.add_executor_options(parser)
+    add_runner_options(parser)
     parser.add_argument(
         "--vectorize",
         type=options.positive_int,
@@ -68,13 +64,27 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
         "attribute attributes each (default every one); NAME=REGEX reads NAME from what "
         "each run prints: the regex's first group on its last matching line",
     )
+    options.add_output_options(parser)
+    parser.set_defaults(argv=[])
+
+
+def add_runner_options(parser: argparse.ArgumentParser) -> None:
+    """How the runs go (workers, executor, failures, code changes), for ``parser``.
+
+    Every command that runs studies has them; ``run_options_from`` reads
+    them, with ``--repeats``, ``--timeout`` and ``--store``.
+    """
+    parser.add_argument(
+        "--workers",
+        type=options.positive_int,
+        help="worker processes (default: one per core, more while throughput rises)",
+    )
+    options.add_executor_options(parser)
     parser.add_argument("--retry-failed", action="store_true", help="rerun failed repeats")
     parser.add_argument(
         "--allow-code-change", action="store_true", help="continue after the source changed"
     )
     parser.add_argument("--max-failures", type=options.positive_int, help="stop after K runs fail")
-    options.add_output_options(parser)
-    parser.set_defaults(argv=[])
 
 
 def add_stored_experiment_options(parser: argparse.ArgumentParser) -> None:

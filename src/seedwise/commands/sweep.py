@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from seedwise.commands import make_console, to_json
-from seedwise.commands.options import grid_option
+from seedwise.commands import make_console, options, to_json
+from seedwise.commands.confirm import confirm_and_print
+from seedwise.commands.options import add_goal_option, grid_option
 from seedwise.commands.progress import SweepProgress, final_mean
 from seedwise.commands.run import resume_command
 from seedwise.commands.study_options import (
@@ -20,7 +22,11 @@ from seedwise.commands.study_options import (
 )
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted, UsageError
 from seedwise.records import RunStatus
+from seedwise.runner.confirm import chosen_cells
+from seedwise.runner.options import RunOptions
 from seedwise.runner.sweep import SweepRun, grid_cells, prepare_sweep, run_sweep
+from seedwise.store import open_store
+from seedwise.store.analysis import rank_sweep
 
 __all__ = ["add_sweep_parser"]
 
@@ -57,14 +63,30 @@ def sweep_command(args: argparse.Namespace) -> int:
             outcome = run_sweep(specs, options, name)
     except SweepInterrupted as interrupted:
         raise resume_command(interrupted) from None
-    if args.json:
+    if args.json and args.confirm is None:
         print(to_json(_as_dict(outcome)))
-    else:
+    elif not args.json:
         _print_summary(console, outcome, progress.metric)
     if outcome.stopped == "max-failures":
         return EXIT_NEGATIVE
     failed = any(run.status.is_failure for cell in outcome.cells for run in cell.runs)
+    if args.confirm is not None:
+        confirmed = _confirm(outcome, options, args, progress.metric)
+        return EXIT_NEGATIVE if failed else confirmed
     return EXIT_NEGATIVE if failed else EXIT_OK
+
+
+def _confirm(
+    outcome: SweepRun, run_options: RunOptions, args: argparse.Namespace, metric: str | None
+) -> int:
+    """``--confirm N``: the sweep's best cells rerun N times on fresh seeds, as ``confirm`` does."""
+    with open_store(run_options.store) as reader:
+        ranking = rank_sweep(reader, outcome.name, metric, goal=args.goal)
+    by_name = {cell.study: cell.spec for cell in outcome.cells}
+    specs = {cell: by_name[cell] for cell in chosen_cells(ranking)}
+    fresh = replace(run_options, repeats=args.confirm, on_start=None, on_record=None)
+    head = _as_dict(outcome) if args.json else None
+    return confirm_and_print(ranking, specs, fresh, json_output=args.json, json_head=head)
 
 
 def _as_dict(outcome: SweepRun) -> dict[str, Any]:
@@ -128,4 +150,12 @@ def add_sweep_parser(commands: Any) -> None:
         metavar="KEY=V1,V2,...",
         help="a config key and its values (repeatable; each value parsed as --set parses it)",
     )
+    parser.add_argument(
+        "--confirm",
+        type=options.positive_int,
+        metavar="N",
+        help="then rerun the best cell, the cells tied with it and the runner-up N times each "
+        "on fresh seeds, as seedwise confirm does",
+    )
+    add_goal_option(parser)
     parser.set_defaults(handler=sweep_command)

@@ -14,6 +14,7 @@ from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
 from seedwise._html import notebook_block, notebook_text
 from seedwise.stats._format import format_number, format_p, level_text, plain_dict, signed_number
 from seedwise.stats._intervals import Interval, interval_cell
+from seedwise.stats.confirmation_results import ConfirmedCell, confirmed_paragraph
 from seedwise.stats.goal import Goal, GoalSource
 
 __all__ = [
@@ -208,6 +209,7 @@ class Ranking:
             signed-rank test pass Holm's threshold (see ``warnings``).
         marginals: Per grid key, the marginal effect of each value (a sweep's
             ranking; empty when the cells have no grid).
+        confirmed: The best on fresh seeds, where it was rerun (``seedwise confirm``).
     """
 
     metric: str
@@ -226,6 +228,7 @@ class Ranking:
     warnings: tuple[str, ...] = ()
     posthoc: str = "wilcoxon-holm"
     marginals: tuple[MarginalEffect, ...] = ()
+    confirmed: ConfirmedCell | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ranking as JSON-ready values."""
@@ -237,6 +240,7 @@ class Ranking:
         result["dropped_seeds"] = {k: list(v) for k, v in self.dropped_seeds.items()}
         result["warnings"] = list(self.warnings)
         result["marginals"] = [effect.to_dict() for effect in self.marginals]
+        result["confirmed"] = None if self.confirmed is None else self.confirmed.to_dict()
         return plain_dict(result)
 
     def text(self) -> str:
@@ -381,4 +385,5 @@ def ranking_blocks(ranking: Ranking) -> list[Block]:
         blocks.append(Paragraph(_margin_line(ranking.margin, ranking.goal)))
     if ranking.marginals:
         blocks += _marginal_blocks(ranking)
-    return [*blocks, *(Paragraph(warning, "warning") for warning in ranking.warnings)]
+    warnings = [Paragraph(warning, "warning") for warning in ranking.warnings]
+    return [*blocks, *warnings, confirmed_paragraph(ranking.cells[0].label, ranking.confirmed)]

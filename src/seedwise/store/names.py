@@ -25,6 +25,7 @@ __all__ = [
     "MAX_STUDY_NAME",
     "SELECTOR_MARK",
     "cell_name",
+    "fit_study_name",
     "check_new_name",
     "check_study_name",
     "closest_names",
@@ -82,11 +83,19 @@ def cell_name(sweep: str, cell: Mapping[str, Any]) -> str:
     hash of the whole name ends it (``SWEEP/lr=0.1,...~1a2b3c4d5e``): stable,
     and distinct for distinct cells.
     """
-    full = (
+    return fit_study_name(
         sweep
         + SWEEP_SEPARATOR
         + ",".join(f"{key}={value_text(value)}" for key, value in cell.items())
     )
+
+
+def fit_study_name(full: str) -> str:
+    """``full``, or where it is longer than a study's name may be, cut and ended by its hash.
+
+    The cut name (``SWEEP/lr=0.1,...~1a2b3c4d5e``) is stable, and distinct
+    for distinct names: 10 hex digits of a SHA-256 of the whole name.
+    """
     if len(full) <= MAX_STUDY_NAME:
         return full
     digest = hashlib.sha256(full.encode()).hexdigest()[:_HASH_CHARS]
