@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 from seedwise.report import write_report
-from seedwise.store import open_study
+from seedwise.store import open_store, open_study
 from tests.conftest import ROOT
-from tests.report.conftest import STUDIES
+from tests.report.conftest import STUDIES, write_sweep
 
 #: Where the latest screenshot is kept (build/ is ignored by git).
 SCREENSHOT = ROOT / "build" / "test-artifacts" / "report-chromium.png"
@@ -164,3 +164,30 @@ def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.M
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception):
         _browser()
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_a_sweeps_report_renders_with_every_word_whole(width: int, tmp_path: Path) -> None:
+    # 8 cells of two keys: one row each, the ranking and its diagram, the heat map, the
+    # marginal effects, the best compared with the next 7.
+    browser = _browser()
+    path = tmp_path / "sweep.db"
+    names = write_sweep(path, {"lr": [0.1, 0.01], "width": [16, 32, 64, 128]})
+    with open_store(path) as store:
+        report = write_report(
+            [store.study(name) for name in names], tmp_path / "sweep.html", n_resamples=200
+        )
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", report.read_text())
+    measured = tmp_path / "measured.html"
+    measured.write_text(page.replace("</body>", MEASURE_WORDS + "</body>"))
+    dom = _run(
+        browser, tmp_path / "profile", f"--window-size={width},2400", "--dump-dom",
+        measured.resolve().as_uri(),
+    )  # fmt: skip
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    # The values by seed, the critical-difference diagram and the heat map.
+    assert dom.stdout.count('src="data:image/png;base64,') == 3
+    assert "marginal effects" in dom.stdout
+    found = re.search(r'<pre id="broken">(.*?)</pre>', dom.stdout, re.DOTALL)
+    assert found is not None, dom.stdout[-2000:]
+    assert json.loads(html.unescape(found.group(1))) == []

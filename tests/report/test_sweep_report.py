@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,35 +17,9 @@ from seedwise.report.outline import outline
 from seedwise.stats.ranking_results import ranking_blocks
 from seedwise.store import Store, open_store
 from seedwise.store.analysis import rank_sweep
-from seedwise.store.names import cell_name
-from tests.report.conftest import SCRIPT
+from tests.report.conftest import SCRIPT, write_sweep
 
 RESAMPLES = 100
-
-
-def _sweep(path: Path, grid: Mapping[str, Sequence[Any]], seeds: int = 8) -> list[str]:
-    """The cells of sweep ``grid`` as ``seedwise sweep`` names them; accuracy rises by cell."""
-    import itertools
-
-    rng = np.random.default_rng(5)
-    names = []
-    with Store(path) as store:
-        for index, values in enumerate(itertools.product(*grid.values())):
-            cell = dict(zip(grid, values, strict=True))
-            name = cell_name("grid", cell)
-            names.append(name)
-            store.ensure_study(
-                name, experiment="train.py:train", config={"epochs": 3, **cell}, seed=0,
-                settings={}, code_hash="c0de" * 16,
-            )  # fmt: skip
-            for repeat in range(seeds):
-                accuracy = rng.binomial(200, 0.6 + 0.03 * index) / 200
-                store.record_run(
-                    RunRecord(
-                        name, repeat, 100 + repeat, RunStatus.OK, metrics={"accuracy": accuracy}
-                    )
-                )
-    return names
 
 
 GRID = {"lr": [0.1, 0.01], "opt": ["_adam", SCRIPT, "sgd"]}
@@ -60,7 +34,7 @@ def test_a_two_key_sweep_gets_a_heat_map_of_its_cell_means(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "s.db"
-    names = _sweep(path, GRID)
+    names = write_sweep(path, GRID)
     data = _data(path, names)
     assert data.sweep is not None
     assert data.sweep.keys == ("lr", "opt")
@@ -100,7 +74,7 @@ def test_a_missing_cell_is_a_gap_in_the_heat_map(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "s.db"
-    names = _sweep(path, GRID)
+    names = write_sweep(path, GRID)
     data = _data(path, names[1:])
     assert data.sweep is not None
     assert len(data.sweep.cells) == 5
@@ -115,7 +89,7 @@ def test_a_missing_cell_is_a_gap_in_the_heat_map(
 
 def test_one_key_and_studies_of_no_sweep_have_no_heat_map(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    names = _sweep(path, {"lr": [0.1, 0.01, 0.001]})
+    names = write_sweep(path, {"lr": [0.1, 0.01, 0.001]})
     data = _data(path, names)
     assert data.sweep is not None
     assert data.metrics[0].ranking is not None
@@ -137,7 +111,7 @@ def test_the_command_reports_a_sweep_by_its_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "s.db"
-    names = _sweep(path, GRID)
+    names = write_sweep(path, GRID)
     output = tmp_path / "sweep.md"
     assert main(["report", "grid", "--store", str(path), "-o", str(output)]) == 0
     assert f"report: {output}" in capsys.readouterr().out
@@ -158,7 +132,7 @@ def test_the_command_reports_a_sweep_by_its_name(
 
 def test_the_html_report_of_a_sweep_shows_its_values_as_text(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    _sweep(path, GRID)
+    write_sweep(path, GRID)
     output = tmp_path / "sweep.html"
     assert main(["report", "grid/", "--store", str(path), "-o", str(output)]) == 0
     text = output.read_text()
@@ -170,7 +144,7 @@ def test_a_name_that_is_neither_a_study_nor_a_sweep_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "s.db"
-    _sweep(path, GRID)
+    write_sweep(path, GRID)
     assert main(["report", "gird", "--store", str(path), "-o", str(tmp_path / "r.html")]) == 2
     error = capsys.readouterr().err
     assert "Unknown study. Received: study='gird'" in error
@@ -181,7 +155,7 @@ def test_a_name_that_is_neither_a_study_nor_a_sweep_is_one_line(
 
 def test_a_sweeps_ranking_is_rank_sweeps_with_each_keys_marginal_effect(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    names = _sweep(path, GRID)
+    names = write_sweep(path, GRID)
     data = _data(path, names)
     (metric,) = data.metrics
     with open_store(path) as store:
