@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -15,8 +14,21 @@ from matplotlib.transforms import Bbox
 
 from seedwise.records import RunRecord, RunStatus
 from seedwise.report import gather, plots
-from seedwise.report.data import ALL_PAIRS_UP_TO, Curve
+from seedwise.report.data import ALL_PAIRS_UP_TO
+from seedwise.stats.curves import CurveSample, curves
 from seedwise.store import Store, open_store
+
+
+def _curve_sample(name: str, shift: float = 0.0) -> CurveSample:
+    ys = [[1.0, 0.5, 0.25], [1.0, 0.6, 0.3], [0.9, 0.55, 0.2]]
+    return CurveSample(
+        name,
+        "loss",
+        "step",
+        (100, 101, 102),
+        tuple(np.arange(3.0) for _ in ys),
+        tuple(np.asarray(y) - shift * np.arange(3.0) for y in ys),
+    )
 
 
 def test_a_study_whose_name_starts_with_an_underscore_keeps_its_legend_entry(
@@ -26,16 +38,32 @@ def test_a_study_whose_name_starts_with_an_underscore_keeps_its_legend_entry(
     # "__main__.train-..." (a notebook run under nbclient) had no legend at all.
     drawn: list[Any] = []
     monkeypatch.setattr(plots, "_png", lambda figure: drawn.append(figure) or b"")
-    curve = Curve(np.arange(3), np.array([[1.0, 0.5, 0.25], [1.0, 0.6, 0.3]]))
-    studies = [SimpleNamespace(name=name) for name in ("__main__.train-1a2b", "_b", "c")]
-    plots.curve_figure("loss", [(study, curve) for study in studies])  # type: ignore[misc]
+    names = ("__main__.train-1a2b", "_b", "c")
+    plots.curve_figure("loss", curves(*map(_curve_sample, names), n_resamples=200))
     legend = drawn[0].axes[0].get_legend()
     assert legend is not None
     assert [text.get_text() for text in legend.get_texts()] == [
-        "__main__.train-1a2b (2 runs)",
-        "_b (2 runs)",
-        "c (2 runs)",
+        "__main__.train-1a2b (3 runs)",
+        "_b (3 runs)",
+        "c (3 runs)",
     ]
+
+
+def test_the_curve_figure_draws_the_difference_and_where_b_is_reliably_better(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[Any] = []
+    monkeypatch.setattr(plots, "_png", lambda figure: drawn.append(figure) or b"")
+    result = curves(_curve_sample("a"), _curve_sample("b", shift=0.5), n_resamples=200)
+    (difference,) = result.differences
+    assert difference.better_from == 1.0
+    plots.curve_figure("loss", result)
+    top, bottom = drawn[0].axes
+    assert "simultaneous (light) bands" in top.get_title()
+    assert [text.get_text() for text in bottom.get_legend().get_texts()] == ["b - a"]
+    # The mean difference, 0, and the dotted line at step 1.
+    assert [1.0, 1.0] in [list(line.get_xdata()) for line in bottom.get_lines()]
+    assert bottom.get_lines()[0].get_ydata().tolist() == pytest.approx([0.0, -0.5, -1.0])
 
 
 def _store_of(path: Path, values_by_study: dict[str, list[float]]) -> Path:

@@ -290,6 +290,8 @@ def test_markdown_report_with_its_figures_beside_it(store_path: Path, tmp_path: 
     assert "<b>" not in text
     assert markdown_text(ERROR) in text
     assert "| **config.lr** | **0.01** | **0.02** | **0.03** |" in text
+    # The learning curves' section says, under its figure, from when each study is ahead.
+    assert "x\\[/\\]y is reliably better than baseline \\(lower loss\\) from step 1 on" in text
     again = _report(store_path, output)
     assert [line for line in again.splitlines() if not line.startswith(MARKDOWN_DATE_MARK)] == [
         line for line in lines if not line.startswith(MARKDOWN_DATE_MARK)

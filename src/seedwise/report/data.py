@@ -26,6 +26,7 @@ from seedwise.errors import StoreError, UsageError
 from seedwise.records import RunRecord
 from seedwise.runner.attribution import attribution_of
 from seedwise.stats import Comparison, Ranking, Sample, Summary, compare, rank, summarize
+from seedwise.stats.curves import Curves, curves
 from seedwise.stats.goal import Goal, check_goal, infer_goal
 from seedwise.store import Store, Study, StudyRecord, SweepGrid
 from seedwise.store.names import sweep_of
@@ -184,6 +185,9 @@ class ReportData:
         sweep: The sweep every study is a cell of (``Store.sweep``), its cells
             limited to the report's studies; None when they are not all cells
             of one sweep.
+        curve_results: One :class:`~seedwise.stats.curves.Curves` per logged
+            metric (``logged``, same order): each study's mean with its
+            simultaneous band, and each later study against the first.
     """
 
     store: Path
@@ -198,6 +202,7 @@ class ReportData:
     logged: tuple[str, ...] = field(default=())
     attributions: tuple[Attribution, ...] = field(default=())
     sweep: SweepGrid | None = None
+    curve_results: tuple[Curves, ...] = field(default=())
 
     @property
     def title(self) -> str:
@@ -573,4 +578,17 @@ def gather(
         logged=tuple(logged),
         attributions=tuple(attribution_of(studies, metrics, seed=seed)),
         sweep=sweep,
+        curve_results=tuple(_curve_result(name, studies, parts, goal, seed) for name in logged),
     )
+
+
+def _curve_result(
+    name: str, studies: Sequence[Study], parts: Sequence[StudyPart], goal: Goal | None, seed: int
+) -> Curves:
+    """The curves of logged metric ``name`` of the studies that logged it (``seedwise curves``)."""
+    samples = [
+        study.curve_sample(name, runs=part.runs)
+        for study, part in zip(studies, parts, strict=True)
+        if name in part.curves
+    ]
+    return curves(*samples, goal=goal, seed=seed)

@@ -13,6 +13,7 @@ from seedwise.report.attribution import attribution_notes, attribution_table
 from seedwise.report.data import MetricPart, ReportData
 from seedwise.report.tables import facts_table, failures_table, overview_table, verdicts_table
 from seedwise.stats.comparison_results import comparison_blocks
+from seedwise.stats.curve_results import verdict
 from seedwise.stats.ranking_results import ranking_blocks
 from seedwise.stats.summary_results import summary_blocks
 
@@ -80,10 +81,12 @@ def outline(data: ReportData) -> list[Section]:
     ]
     sections += [_metric(index, metric, data) for index, metric in enumerate(data.metrics, start=1)]
     if data.logged:
-        curves = tuple(
-            Figure(f"curve-{index}", f"{name} by step")
-            for index, name in enumerate(data.logged, start=1)
-        )
+        curves: tuple[Block, ...] = ()
+        for index, found in enumerate(data.curve_results, start=1):
+            alt = f"{found.metric} by {found.x}: mean and 95% simultaneous band of each study"
+            curves += (Figure(f"curve-{index}", alt),)
+            curves += tuple(Paragraph(verdict(item, found)) for item in found.differences)
+            curves += tuple(_notes(list(found.notes)))
         title = "Learning curves (logged steps)"
         sections.append(Section("curves", title, curves, "Learning curves"))
     if data.attributions:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from seedwise._user_text import visible
-from seedwise.report.data import Curve, MetricPart, ReportData, StudyPart
+from seedwise.report.data import MetricPart, ReportData, StudyPart
 from seedwise.stats.comparison_results import BEATS
 from seedwise.store import SweepGrid
 from seedwise.store.names import SWEEP_SEPARATOR, sweep_of
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from numpy.typing import NDArray
+
+    from seedwise.stats.curves import Curves
 
 __all__ = ["curve_figure", "display_names", "grid_figure", "metric_figure", "ranking_figure"]
 
@@ -431,12 +433,14 @@ def metric_figure(metric: MetricPart, data: ReportData) -> bytes:
         return _png(figure)
 
 
-def curve_figure(name: str, curves: Sequence[tuple[StudyPart, Curve]]) -> bytes:
-    """One logged metric, step by step: each study's median run and its 25-75% band.
+def curve_figure(name: str, result: Curves) -> bytes:
+    """One logged metric by step: each study's mean with its 95% simultaneous band (light)
+    and pointwise intervals (darker), and with two studies or more, each later study minus
+    the first, paired by seed, with its band, 0 and the step from which it is reliably better.
 
     Args:
         name: The logged metric.
-        curves: The studies that logged it, with their curves.
+        result: Its curves (``seedwise.stats.curves``), as ``seedwise curves`` gives them.
 
     Returns:
         The PNG's bytes.
@@ -444,39 +448,67 @@ def curve_figure(name: str, curves: Sequence[tuple[StudyPart, Curve]]) -> bytes:
     import numpy as np
     from matplotlib.figure import Figure
 
+    grid = result.grid
     with _style():
-        figure = Figure(figsize=(7.0, 3.8), dpi=_DPI)
-        figure.subplots_adjust(left=0.1, right=0.98, bottom=0.13, top=0.9)
-        axis = figure.subplots()
+        panels = 2 if result.differences else 1
+        figure = Figure(figsize=(7.0, 3.8 * panels), dpi=_DPI)
+        figure.subplots_adjust(
+            left=0.14, right=0.98, bottom=0.13 / panels, top=1 - 0.1 / panels, hspace=0.3
+        )
+        axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
+        colours = {curve.name: _colour(index) for index, curve in enumerate(result.studies)}
         samples = []
         # Given to the legend by hand: matplotlib leaves out of a legend it gathers
         # itself every label that starts with "_", a study named "_baseline" included.
         lines, labels = [], []
-        for index, (study, curve) in enumerate(curves):
-            some = np.isfinite(curve.values).any(axis=0)
-            steps, values = curve.steps[some], curve.values[:, some]
-            if steps.size == 0:
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                low, median, high = np.nanpercentile(values, [25.0, 50.0, 75.0], axis=0)
-            runs = int(values.shape[0])
-            axis.fill_between(steps, low, high, color=_colour(index), alpha=0.2, linewidth=0)
-            lines += axis.plot(steps, median, color=_colour(index), linewidth=1.5)
-            labels.append(f"{_label(study.name, 40)} ({runs} runs)")
-            samples.append(values[np.isfinite(values)])
-        if _log_scale(samples):
-            axis.set_yscale("log")
-        axis.set_xlabel("step")
-        axis.set_ylabel(_label(name, 60))
-        axis.set_title(
-            f"{_label(name, 60)}: median over runs, band from the 25th to the 75th percentile",
+        for curve in result.studies:
+            band, colour = curve.band, colours[curve.name]
+            axes[0].fill_between(
+                grid, band.band_low, band.band_high, color=colour, alpha=0.15, lw=0
+            )
+            axes[0].fill_between(grid, band.low, band.high, color=colour, alpha=0.3, lw=0)
+            lines += axes[0].plot(grid, band.mean, color=colour, linewidth=1.5)
+            labels.append(f"{_label(curve.name, 40)} ({curve.runs} runs)")
+            samples.append(band.mean[np.isfinite(band.mean)])
+        if _log_scale(samples) and all(
+            np.nanmin(curve.band.band_low) > 0 for curve in result.studies
+        ):
+            axes[0].set_yscale("log")
+        axes[0].set_ylabel(_label(name, 60))
+        axes[0].set_title(
+            f"{_label(name, 60)}: mean over runs, 95% pointwise (dark) and simultaneous "
+            "(light) bands",
             fontsize=9,
         )
-        axis.grid(alpha=0.3)
         if samples:
-            axis.legend(lines, labels, fontsize=8)
+            axes[0].legend(lines, labels, fontsize=8)
+        if result.differences:
+            _difference_panel(axes[1], result, colours)
+        for axis in axes:
+            axis.grid(alpha=0.3)
+        axes[-1].set_xlabel(_label(result.x, 40))
         return _png(figure)
+
+
+def _difference_panel(axis: Axes, result: Curves, colours: dict[str, str]) -> None:
+    """Each later study minus the first, by seed, with its band; a dotted line where it is ahead."""
+    grid = result.grid
+    lines, labels = [], []
+    for difference in result.differences:
+        band, colour = difference.band, colours[difference.other]
+        axis.fill_between(grid, band.band_low, band.band_high, color=colour, alpha=0.15, lw=0)
+        lines += axis.plot(grid, band.mean, color=colour, linewidth=1.5)
+        labels.append(f"{_label(difference.other, 30)} - {_label(difference.baseline, 30)}")
+        if difference.better_from is not None:
+            axis.axvline(difference.better_from, color=colour, linestyle=":", linewidth=1.2)
+    axis.axhline(0.0, color="black", linewidth=0.8)
+    better = "below" if result.goal.goal == "min" else "above"
+    axis.set_ylabel("difference (by seed)")
+    axis.set_title(
+        f"difference, 95% simultaneous band; better {better} 0; dotted: better from there on",
+        fontsize=9,
+    )
+    axis.legend(lines, labels, fontsize=8)
 
 
 def _rank_ticks(k: int) -> list[int]:

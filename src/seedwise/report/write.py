@@ -62,9 +62,8 @@ def draw_figures(data: ReportData) -> dict[str, bytes]:
             figures[f"ranking-{index}"] = ranking_figure(metric)
         if data.sweep is not None and data.heat_map(metric):
             figures[f"grid-{index}"] = grid_figure(metric, data.sweep)
-    for index, name in enumerate(data.logged, start=1):
-        curves = [(study, study.curves[name]) for study in data.studies if name in study.curves]
-        figures[f"curve-{index}"] = curve_figure(name, curves)
+    for index, (name, found) in enumerate(zip(data.logged, data.curve_results, strict=True), 1):
+        figures[f"curve-{index}"] = curve_figure(name, found)
     for index, result in enumerate(data.attributions, start=1):
         figures[f"attribution-{index}"] = attribution_figure(result)
     return figures
