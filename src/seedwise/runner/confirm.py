@@ -205,7 +205,7 @@ def _cell_spec(
 def confirm(
     sweep: str | Mapping[str, Study],
     *,
-    repeats: int = 30,
+    repeats: int = 10,
     metric: str | None = None,
     goal: Goal | None = None,
     experiment: str | Callable[..., Any] | None = None,
@@ -229,7 +229,7 @@ def confirm(
 
     Args:
         sweep: The sweep's name, or the studies :func:`seedwise.sweep` returned.
-        repeats: Fresh runs per rerun cell.
+        repeats: Fresh runs per rerun cell (default 10, as `seedwise confirm`).
         metric: The metric that ranks the cells (default the first returned).
         goal: ``"min"`` or ``"max"``; None infers it from the metric's name.
         experiment: The sweep's experiment (a function, or its reference's
