@@ -381,3 +381,23 @@ def test_a_rerun_search_resumes_its_studies_and_another_search_of_that_name_is_r
     with open_store(store) as reader:
         assert reader.study("again/trial=0").record.config == {"x": 0.3}
         assert len(reader.runs("again/trial=0")) == 3
+
+
+@pytest.mark.slow
+def test_two_threads_of_this_process_store_every_run_once_with_the_serial_bits(
+    tmp_path: Path,
+) -> None:
+    values = {}
+    for n_jobs, store in ((2, tmp_path / "threads.db"), (1, tmp_path / "serial.db")):
+        study = optuna.create_study(study_name="thr", direction="maximize")
+        run = objective(SCORE, by_number, repeats=3, metric="acc", frameworks=FAST, workers=1,
+                        store=store)  # fmt: skip
+        study.optimize(run, n_trials=4, n_jobs=n_jobs)
+        values[n_jobs] = {t.number: t.value for t in study.trials}
+        with open_store(store) as reader:
+            for number in range(4):
+                runs = reader.runs(f"thr/trial={number}")
+                assert sorted(r.repeat for r in runs) == [0, 1, 2]
+                assert {r.status for r in runs} == {RunStatus.OK}
+                assert reader.claims(f"thr/trial={number}") == {}
+    assert values[2] == values[1]
