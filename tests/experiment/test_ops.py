@@ -117,3 +117,42 @@ def test_a_log_that_ends_first_differs_where_it_ends(tmp_path: Path) -> None:
     mismatch = first_op_difference(tmp_path / "a", tmp_path / "b")
     assert mismatch is not None
     assert (mismatch.index, mismatch.ops) == (2, ("(none)", "aten.mul.Tensor"))
+
+
+def _jax_step(noise_seed: int) -> float:
+    """A jitted loss and its gradient; noise from key ``noise_seed`` added to the weights."""
+    import jax
+    import jax.numpy as jnp
+
+    @jax.jit
+    def loss(w: jax.Array, x: jax.Array) -> jax.Array:
+        return jnp.mean(jnp.tanh(x @ w) ** 2)
+
+    w = jnp.ones((4, 3)) * 0.5
+    x = jnp.arange(32.0).reshape(8, 4) / 32
+    grad = jax.grad(loss)(w, x)
+    w = w - 0.1 * grad + jax.random.normal(jax.random.key(noise_seed), (4, 3)) * 1e-3
+    return float(loss(w, x))
+
+
+@pytest.mark.slow
+def test_jax_primitives_are_recorded_inside_jit_with_the_users_line(tmp_path: Path) -> None:
+    pytest.importorskip("jax")
+    for folder, noise_seed in (("a", 1), ("b", 2)):
+        with record_ops(OpsRequest(("jax",)), tmp_path / folder):
+            _jax_step(noise_seed)
+    names = [line.split("\t")[0] for line in (tmp_path / "a" / "ops.log").read_text().splitlines()]
+    # The primitives inside the jitted loss, forward and backward.
+    assert {"jax.dot_general", "jax.tanh", "jax.transpose"} <= set(names)
+    mismatch = first_op_difference(tmp_path / "a", tmp_path / "b")
+    assert mismatch is not None
+    for folder, noise_seed in (("ca", 1), ("cb", 2)):
+        with record_ops(OpsRequest(("jax",), mismatch.index), tmp_path / folder):
+            _jax_step(noise_seed)
+    first = load_captured(tmp_path / "ca")
+    assert first is not None
+    assert first.framework == "jax"
+    source, start = inspect.getsourcelines(_jax_step)
+    noise_line = start + next(i for i, line in enumerate(source) if "jax.random.normal" in line)
+    assert first.location == f"{HERE}:{noise_line}"
+    assert first.op == mismatch.ops[0]

@@ -14,7 +14,8 @@ twice:
    that ran it (the innermost frame of the user's code on the Python stack),
    read back with :func:`load_captured`.
 
-Recorders exist for PyTorch (a ``TorchDispatchMode``, in ``_ops_torch``).
+Recorders exist for PyTorch (a ``TorchDispatchMode``, in ``_ops_torch``) and JAX
+(every primitive bound eagerly, with jit off, in ``_ops_jax``).
 Ops of a framework without a recorder are not seen; a recorded run says
 which frameworks it recorded (``ops.json``).
 
@@ -55,7 +56,7 @@ __all__ = [
 OPS_FOLDER = "ops"
 
 #: The frameworks whose ops can be recorded.
-RECORDED_FRAMEWORKS = ("torch",)
+RECORDED_FRAMEWORKS = ("torch", "jax")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ def record_ops(request: OpsRequest, folder: Path) -> Iterator[OpStream]:
                 from seedwise.experiment.watch import _ops_torch
 
                 recorders.enter_context(_ops_torch.recording(stream))
+                recorded.append(framework)
+            elif framework == "jax" and _importable("jax"):
+                from seedwise.experiment.watch import _ops_jax
+
+                recorders.enter_context(_ops_jax.recording(stream))
                 recorded.append(framework)
             else:
                 missing.append(framework)
