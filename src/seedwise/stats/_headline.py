@@ -246,7 +246,7 @@ def _hull(
         # is not a number. The t part alone is what can be said.
         t_method = f"{'Welch t' if len(data) == 2 else 't'}-interval"
         note = (
-            f"most runs have the same value, so at least {100 * (1 - boot_level) / 2:g}% of "
+            f"the runs share few values, so at least {100 * (1 - boot_level) / 2:g}% of "
             "bootstrap resamples have no spread and the bootstrap-t is undefined: "
             f"{t_method} alone, which assumes normal data; more runs make it trustworthy"
         )

@@ -231,17 +231,22 @@ def interval_notes(
             "the CI of the mean is the one to quote (its coverage was measured, "
             "docs/statistics.md); the t-interval is exact for normal data only"
         )
+    # A note shared by several summaries is said once, naming each of them.
+    shared: dict[str, list[str]] = {}
     for s in summaries:
         who = s.metric if label == "metric" else (s.study or s.metric)
-        lines.extend(f"{who}: {note}" for note in s.notes)
         located = [("mean", s.mean_ci), ("median", s.median_ci)]
         if s.geometric_mean_ci is not None:
             located.append(("geometric mean", s.geometric_mean_ci))
-        lines.extend(
-            f"{who}: interval of the {what}: {interval.note}"
+        said = [*s.notes]
+        said += [
+            f"interval of the {what}: {interval.note}"
             for what, interval in located
             if interval.note and s.n
-        )
+        ]
+        for note in said:
+            shared.setdefault(note, []).append(who)
+    lines.extend(f"{', '.join(whose)}: {note}" for note, whose in shared.items())
     return lines
 
 
