@@ -120,3 +120,19 @@ def test_doubled_midranks_are_twice_scipys_midranks(values: list[float]) -> None
     x = np.asarray(values)
     expected = np.rint(2.0 * stats.rankdata(x, method="average")).astype(np.int64)
     assert _doubled_midranks(x).tolist() == expected.tolist()
+
+
+def test_untied_rank_sum_is_scipys_own_result_exactly() -> None:
+    # Computed once per (n_a, n_b, B's rank sum): SciPy's result on the data, to the last bit.
+    rng = np.random.default_rng(6)
+    for n_a, n_b in ((2, 3), (4, 4), (10, 7), (30, 30), (50, 49), (60, 45)):
+        for _ in range(15):
+            a, b = rng.normal(0.0, 1.0, n_a), rng.normal(0.3, 1.0, n_b)
+            method = "exact" if n_a * n_b <= 2_500 else "asymptotic"
+            expected = stats.mannwhitneyu(b, a, alternative="two-sided", method=method)
+            result = rank_sum_test(a, b, 10_000, 0)
+            assert (result.statistic, result.p_value) == (
+                float(expected.statistic),
+                float(expected.pvalue),
+            )
+            assert result.method == ("exact" if method == "exact" else "normal approximation")

@@ -171,13 +171,46 @@ def rank_sum_test(
         p = _two_sided(_subset_sum_counts(doubled, small), observed)
         u_b = (doubled_b - n_b * (n_b + 1)) / 2.0
         return RankTest(u_b, p, _CONDITIONAL)
-    if not ties and n_a * n_b <= _EXACT_RANK_SUM_PAIRS:
+    if ties:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = stats.mannwhitneyu(b, a, alternative="two-sided", method="asymptotic")
+        return RankTest(float(result.statistic), float(result.pvalue), "normal approximation")
+    # Without ties the test reads B's rank sum alone: one SciPy call per (n_a, n_b, sum).
+    ranks = np.empty(n_a + n_b, dtype=np.int64)
+    ranks[np.argsort(pooled)] = np.arange(1, n_a + n_b + 1)
+    return _untied_rank_sum(n_a, n_b, int(ranks[n_a:].sum()))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _untied_rank_sum(n_a: int, n_b: int, rank_sum_b: int) -> RankTest:
+    """SciPy's Mann-Whitney test of untied samples whose B's ranks sum to ``rank_sum_b``.
+
+    ``scipy.stats.mannwhitneyu`` reads untied data only through the ranks, so
+    any samples with these ranks give its result: here the ranks themselves,
+    B's the largest ones that reach the sum, taken from the top.
+    """
+    import numpy as np
+    from scipy import stats
+
+    chosen, left, upper = [], rank_sum_b, n_a + n_b
+    for slot in range(n_b, 0, -1):
+        # The slot - 1 ranks still to choose need at least 1 + 2 + ... + (slot - 1).
+        rank = min(upper, left - (slot - 1) * slot // 2)
+        chosen.append(rank)
+        left, upper = left - rank, rank - 1
+    in_b = np.zeros(n_a + n_b + 1, dtype=bool)
+    in_b[chosen] = True
+    ranks = np.arange(1, n_a + n_b + 1, dtype=np.float64)
+    if n_a * n_b <= _EXACT_RANK_SUM_PAIRS:
         method, name = "exact", "exact"
     else:
         method, name = "asymptotic", "normal approximation"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = stats.mannwhitneyu(b, a, alternative="two-sided", method=method)
+        result = stats.mannwhitneyu(
+            ranks[in_b[1:]], ranks[~in_b[1:]], alternative="two-sided", method=method
+        )
     return RankTest(float(result.statistic), float(result.pvalue), name)
 
 
