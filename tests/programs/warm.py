@@ -54,3 +54,10 @@ def waits(ctx: Any) -> dict[str, float]:
     """Wait ``ctx.config['wait']`` seconds without using a core: a latency-bound run."""
     time.sleep(float(ctx.config["wait"]))
     return {"waited": float(ctx.config["wait"]), "index": float(ctx.repeat)}
+
+
+def keras_sequence(ctx: Any) -> dict[str, float]:
+    """The tutorial's network (``seedwise.examples.sequence``), with its worker's pid."""
+    from seedwise.examples.sequence import train
+
+    return {**train(ctx), "pid": float(os.getpid())}

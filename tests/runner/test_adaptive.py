@@ -74,6 +74,31 @@ def test_runs_handed_out_before_the_level_was_reached_do_not_count() -> None:
     assert count.size == 3
 
 
+def test_no_worker_starts_that_the_runs_left_cannot_pay_for() -> None:
+    count = WorkerCount(2, 8)
+    # Under load: a worker took 63 s to its first record, a warm run takes 7 s.
+    count.started(63.0)
+    count.started(65.0)
+    count.warm(2, 0.0)
+    for sent in (1.0, 2.0, 3.0):
+        count.observe(sent, sent + 7.0, remaining=12)
+    # 12 runs at 2/7 per second would finish 14 s sooner on 3 workers: not worth 64 s.
+    assert count.levels == [(2, 2 / 7)]
+    assert count.settled
+    assert count.size == 2
+
+
+def test_a_worker_starts_when_the_runs_left_pay_for_it() -> None:
+    count = WorkerCount(2, 8)
+    count.started(9.0)
+    count.warm(2, 0.0)
+    for sent in (1.0, 2.0, 3.0):
+        count.observe(sent, sent + 4.4, remaining=23)
+    # 23 runs at 2/4.4 per second: 16.9 s sooner on 3 workers, more than a 9 s start.
+    assert count.size == 3
+    assert not count.settled
+
+
 def test_a_start_at_the_cap_never_adapts() -> None:
     count = WorkerCount(4, 4)
     assert count.settled
@@ -86,13 +111,13 @@ def test_a_start_at_the_cap_never_adapts() -> None:
 
 @pytest.mark.slow
 def test_a_latency_bound_study_gets_more_workers_than_cores_by_default(tmp_path: Path) -> None:
-    repeats = 8 * (os.cpu_count() or 1) + 8
+    repeats = 16 * (os.cpu_count() or 1) + 8
     study = seedwise.run(
         f"{PROGRAMS / 'warm.py'}:waits",
         repeats=repeats,
         store=tmp_path / "s.db",
         frameworks=("python",),
-        config={"wait": 0.3},
+        config={"wait": 1.0},
     )
     assert study.counts()["ok"] == repeats
     workers = {run.worker for run in study.runs}

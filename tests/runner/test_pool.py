@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -67,13 +68,19 @@ def test_a_second_study_runs_in_the_first_ones_worker_with_its_module_state_fres
     assert second.metrics("filtered")[0] == 0.0
 
 
-def test_a_reused_worker_gives_the_bits_of_a_fresh_process(tmp_path: Path) -> None:
-    # Fresh: the study alone, in a process of its own.
+def _fresh_and_warm(
+    tmp_path: Path, experiment: str, configs: tuple[dict[str, Any], dict[str, Any]], **keywords: Any
+) -> None:
+    """Study ``b`` (``configs[1]``) alone in a fresh process, and in a worker that ran ``a``.
+
+    Asserts the worker was reused, and that every metric but the pid, every
+    logged step and every fingerprint of each repeat are the same bit for bit.
+    """
     fresh_store = tmp_path / "fresh.db"
     script = (
         "import seedwise\n"
-        f"seedwise.run({REMEMBERS!r}, repeats=3, workers=1, store={str(fresh_store)!r}, "
-        f"frameworks={FAST!r}, config={{'scale': 2}}, name='b')\n"
+        f"seedwise.run({experiment!r}, repeats=3, workers=1, store={str(fresh_store)!r}, "
+        f"config={configs[1]!r}, name='b', **{keywords!r})\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -86,9 +93,12 @@ def test_a_reused_worker_gives_the_bits_of_a_fresh_process(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     # Warm: the same study in a worker that first ran another study of the same code.
     warm_store = tmp_path / "warm.db"
-    before = _run(warm_store, repeats=3, config={"scale": 1}, name="a")
-    warm = _run(warm_store, repeats=3, config={"scale": 2}, name="b")
-    assert _pids(warm) == _pids(before)
+    ran = {}
+    for name, config in zip("ab", configs, strict=True):
+        ran[name] = seedwise.run(
+            experiment, repeats=3, workers=1, store=warm_store, config=config, name=name, **keywords
+        )
+    assert _pids(ran["b"]) == _pids(ran["a"])
     with open_store(fresh_store) as fresh_runs, open_store(warm_store) as warm_runs:
         for repeat in range(3):
             expected = fresh_runs.run("b", repeat)
@@ -101,6 +111,21 @@ def test_a_reused_worker_gives_the_bits_of_a_fresh_process(tmp_path: Path) -> No
             expected.metrics.pop("pid")
             got.metrics.pop("pid")
             assert first_difference(expected, got) is None, repeat
+
+
+def test_a_reused_worker_gives_the_bits_of_a_fresh_process(tmp_path: Path) -> None:
+    _fresh_and_warm(tmp_path, REMEMBERS, ({"scale": 1}, {"scale": 2}), frameworks=FAST)
+
+
+@pytest.mark.slow
+def test_a_reused_keras_worker_gives_the_bits_of_a_fresh_process(tmp_path: Path) -> None:
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("needs keras")
+    _fresh_and_warm(
+        tmp_path,
+        f"{WARM}:keras_sequence",
+        ({"epochs": 3, "learning_rate": 0.01}, {"epochs": 3, "learning_rate": 0.001}),
+    )
 
 
 def test_a_worker_is_not_reused_in_another_environment_or_folder(

@@ -80,6 +80,9 @@ class LocalExecutor:
         adaptive: Start with ``workers`` and add one while the throughput
             still rises (:mod:`seedwise.runner.adaptive`); without
             ``runs_per_worker`` only.
+        expected_runs: How many runs it will be given, if known: the
+            adaptive count starts no worker that the runs left could not
+            pay for.
     """
 
     def __init__(
@@ -91,8 +94,11 @@ class LocalExecutor:
         log_dir: Path | None = None,
         pool: WarmPool | None = None,
         adaptive: bool = False,
+        expected_runs: int | None = None,
     ):
         self._fixed = workers
+        self._expected = expected_runs
+        self._finished = 0
         self.count = (
             WorkerCount(workers, max(workers, MOST_PER_CORE * (os.cpu_count() or 1)))
             if adaptive and runs_per_worker is None
@@ -152,6 +158,7 @@ class LocalExecutor:
             return None
         worker.name = f"w{next(self._names)}"
         worker.runs = 0
+        worker.lent = True
         log_path = self._log_path(worker.name)
         assert log_path is not None
         try:
@@ -269,8 +276,12 @@ class LocalExecutor:
         """Tell the adaptive count of a finished run; let ``worker`` go if it is one too many."""
         if self.count is None:
             return
+        self._finished += 1
+        remaining = None if self._expected is None else max(0, self._expected - self._finished)
         if worker.runs > 1:
-            self.count.observe(worker.sent, now)
+            self.count.observe(worker.sent, now, remaining)
+        elif not worker.lent:
+            self.count.started(now - worker.sent)
         self.count.warm(sum(1 for w in self._workers if w.runs), now)
         if len(self._workers) > self.count.size:
             self._release(worker)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ class RunOptions:
         vectorize = spec.settings.vectorize
         if vectorize is not None and workers is None:
             workers = min(os.cpu_count() or 1, math.ceil(self.repeats / vectorize))
-        return choose_executor(
+        factory = choose_executor(
             self.executor,
             self.scheduler,
             workers=workers,
@@ -126,6 +126,10 @@ class RunOptions:
             runs_per_worker=1 if self.fresh_process_per_run else None,
             warm=True,
         )
+        if isinstance(factory, LocalExecutorFactory):
+            # The study's repeats: the adaptive count starts no worker they cannot pay for.
+            factory = replace(factory, expected_runs=self.repeats)
+        return factory
 
 
 def split_keywords(keywords: Mapping[str, Any]) -> tuple[dict[str, Any], RunOptions]:
@@ -162,6 +166,7 @@ class LocalExecutorFactory:
     timeout: float | None = None
     runs_per_worker: int | None = None
     warm: bool = False
+    expected_runs: int | None = None
 
     def create(self, *, workers: int | None = None, log_dir: Path | None = None) -> LocalExecutor:
         """A new executor; workers print to ``log_dir`` if given.
@@ -174,6 +179,7 @@ class LocalExecutorFactory:
         return LocalExecutor(
             count,
             adaptive=workers is None and self.workers is None,
+            expected_runs=self.expected_runs,
             timeout=self.timeout,
             runs_per_worker=self.runs_per_worker,
             log_dir=log_dir,

@@ -275,6 +275,7 @@ class WorkerProcess:
         runs: Tasks it has finished.
         warm_key: What must match for it to be kept warm for another study
             (:class:`~seedwise.runner.pool.WarmKey`), or None when it may not be.
+        lent: It came warm from the pool (its first run had no start to pay for).
     """
 
     name: str
@@ -287,6 +288,7 @@ class WorkerProcess:
     started: float | None = None
     runs: int = 0
     warm_key: object | None = None
+    lent: bool = False
 
 
 def spawn_state(variables: dict[str, str]) -> tuple[tuple[str, str], ...]:
