@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from seedwise.stats import Ranking as Ranking
     from seedwise.stats import Sample as Sample
     from seedwise.stats import Summary as Summary
+    from seedwise.stats import aggregate as aggregate
     from seedwise.stats import sample_size as sample_size
     from seedwise.stats.attribution import attribute_variance as attribute_variance
     from seedwise.store import Store as Store

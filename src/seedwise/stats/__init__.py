@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from seedwise.stats._data import MissingMetricError
 from seedwise.stats._intervals import Interval
+from seedwise.stats.across_tasks import aggregate
+from seedwise.stats.aggregate_results import Aggregates
 from seedwise.stats.compare import compare
 from seedwise.stats.comparison_results import (
     Comparison,
@@ -30,6 +32,7 @@ from seedwise.stats.summary_results import Summaries, Summary
 
 __all__ = [
     "BOOTSTRAP_MAX_N",
+    "Aggregates",
     "Comparison",
     "EffectSize",
     "GoalChoice",
@@ -45,6 +48,7 @@ __all__ = [
     "Summary",
     "TestResult",
     "adjust_p_values",
+    "aggregate",
     "compare",
     "environment_notes",
     "holm",
