@@ -311,11 +311,7 @@ def run_study(spec: StudySpec, options: RunOptions) -> StudyRun:
         rule.refuse_missing_metric()
         outcome.metric = rule.metric
         outcome.decision = rule.final(
-            [
-                r.metrics[rule.metric]
-                for r in outcome.runs
-                if r.status.is_finished and rule.metric is not None and rule.metric in r.metrics
-            ]
+            [value for r in outcome.runs if (value := rule.value_of(r)) is not None]
         )
     return outcome
 

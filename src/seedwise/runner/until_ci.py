@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from seedwise.errors import MissingMetricError
+from seedwise.errors import MissingMetricError, UsageError
 from seedwise.records import RunRecord
-from seedwise.stats import StopDecision, sequential_stop
+from seedwise.stats import StopDecision, infer_goal, sequential_stop
+from seedwise.stats.curve_metrics import curve_metric_values, parse_curve_metric
 from seedwise.stats.sequential import MIN_RUNS
 
 __all__ = ["UNTIL_CI_MIN_RUNS", "UntilInterval"]
@@ -33,6 +34,14 @@ class UntilInterval:
     def __init__(self, half_width: float, metric: str | None, most: int) -> None:
         self.half_width = half_width
         self.metric = metric
+        #: A curve metric (``last(loss, 5)``) is computed from each run's logged steps.
+        self.curve = None if metric is None else parse_curve_metric(metric)
+        if self.curve is not None and self.curve.kind == "steps_to":
+            raise UsageError(
+                "until_ci cannot follow a steps_to metric: runs that never reach the threshold "
+                f"have no value to put in an interval. Received: metric={metric!r}; expected "
+                "a returned metric, auc(M), last(M, k) or best(M)"
+            )
         self.most = most
         self.values: list[float] = []
         self.stopped: StopDecision | None = None
@@ -40,16 +49,33 @@ class UntilInterval:
         #: added after it, since the rule could never be met (a misspelt name).
         self.without_metric: RunRecord | None = None
 
+    def value_of(self, record: RunRecord) -> float | None:
+        """The followed metric's value in one finished run, or None when it has none."""
+        if not record.status.is_finished or self.metric is None:
+            return None
+        if self.curve is None:
+            return record.metrics.get(self.metric)
+        import numpy as np
+
+        logged = [step for step in record.steps if step.name == self.curve.metric]
+        if not logged:
+            return None
+        x = np.array([step.step for step in logged], dtype=np.float64)
+        y = np.array([step.value for step in logged], dtype=np.float64)
+        goal = infer_goal(self.curve.metric).goal
+        return float(curve_metric_values(self.curve, [x], [y], goal=goal).values[0])
+
     def observe(self, record: RunRecord) -> None:
         """Take the value of one finished run."""
         if not record.status.is_finished:
             return
-        if self.metric is not None and self.metric not in record.metrics:
-            self.without_metric = self.without_metric or record
         if self.metric is None and record.metrics:
             self.metric = next(iter(record.metrics))
-        if self.metric is not None and self.metric in record.metrics:
-            self.values.append(record.metrics[self.metric])
+        value = self.value_of(record)
+        if self.metric is not None and value is None:
+            self.without_metric = self.without_metric or record
+        if value is not None:
+            self.values.append(value)
 
     def decide(self, values: Sequence[float] | None = None) -> StopDecision:
         """The decision on ``values`` (default: every value observed)."""
@@ -76,6 +102,13 @@ class UntilInterval:
         if record is None:
             return
         returned = ", ".join(record.metrics) or "no metrics"
+        if self.curve is not None:
+            logged = ", ".join(dict.fromkeys(step.name for step in record.steps)) or "nothing"
+            raise MissingMetricError(
+                f"until_ci follows a curve metric whose metric a finished run did not log; no "
+                f"more runs were started. Received: metric={self.metric!r}, and repeat "
+                f"{record.repeat} logged {logged}; expected a metric logged with ctx.log"
+            )
         raise MissingMetricError(
             f"until_ci follows a metric that a finished run did not return; no more runs were "
             f"started. Received: metric={self.metric!r}, and repeat {record.repeat} returned "
