@@ -146,3 +146,10 @@ def test_the_result_is_the_same_on_every_call() -> None:
     a, b = _sample("a", _noisy(6, seed=3)), _sample("b", _noisy(6, 0.1, seed=4))
     first, second = curves(a, b, n_resamples=300), curves(a, b, n_resamples=300)
     assert first.to_dict() == second.to_dict()
+
+
+def test_a_band_from_few_runs_says_where_it_falls_short() -> None:
+    few = curves(_sample("a", _noisy(5)), n_resamples=200)
+    assert "a: from 5 runs the band holds its level when seeds move the curve" in few.text()
+    many = curves(_sample("a", _noisy(10)), n_resamples=200)
+    assert "skewed seed effects" not in many.text()
