@@ -189,3 +189,10 @@ def test_a_bad_or_contradicted_deterministic_mode_is_one_line(
     )
     with pytest.raises(options.UsageError, match="--deterministic warn with --no-deterministic"):
         options.deterministic_from(args)
+
+
+def test_a_curve_metric_with_an_equals_sign_is_a_name_not_a_pattern() -> None:
+    assert options.metric_option("steps_to(loss <= 0.1)") == ("steps_to(loss <= 0.1)", None)
+    assert options.metric_option("acc=acc: (\\S+)") == ("acc", "acc: (\\S+)")
+    with pytest.raises(argparse.ArgumentTypeError, match=r"metric='auc\(loss'"):
+        options.metric_option("auc(loss")

@@ -23,6 +23,7 @@ from seedwise.runner.dask import check_scheduler_address
 from seedwise.runner.spec import MAX_REPEATS
 from seedwise.seeding import FRAMEWORKS, Deterministic
 from seedwise.seeding.streams import MAX_SEED
+from seedwise.stats.curve_metrics import parse_curve_metric
 from seedwise.store import default_store_path
 from seedwise.store.names import check_study_name
 
@@ -285,7 +286,16 @@ def report_output(text: str) -> Path:
 
 
 def metric_option(text: str) -> tuple[str, str | None]:
-    """``NAME`` (the metric to show), or ``NAME=REGEX`` (also how to read it from the output)."""
+    """``NAME`` (the metric to show), or ``NAME=REGEX`` (also how to read it from the output).
+
+    A curve metric is a name, ``=`` in ``steps_to(loss <= 0.1)`` included.
+    """
+    try:
+        curve = parse_curve_metric(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if curve is not None:
+        return text.strip(), None
     if "=" not in text:
         if not text.strip():
             raise argparse.ArgumentTypeError(
