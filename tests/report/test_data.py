@@ -47,3 +47,18 @@ def test_html_and_markdown_reports_hold_no_secret(tmp_path: Path) -> None:
         text = written.read_text()
         assert [value for value in values if value in text] == []
         assert "***" in text or "\\*\\*\\*" in text
+
+
+def test_a_report_takes_curve_metrics_made_from_the_logged_steps(tmp_path: Path) -> None:
+    path = tmp_path / "seedwise.db"
+    with Store(path) as store:
+        add_study(store, "a", 0, runs=5)
+        add_study(store, "b", 1, runs=5)
+    with open_store(path) as store:
+        data = gather([store.study("a"), store.study("b")], metrics=["auc(loss)", "last(loss, 2)"])
+    auc, last = data.metrics
+    assert [summary.n for summary in auc.summaries] == [5, 5]
+    # b's loss falls faster: a smaller area and a lower end.
+    assert auc.summaries[1].mean < auc.summaries[0].mean
+    assert last.summaries[1].mean < last.summaries[0].mean
+    assert data.curve_results[0].differences[0].better_from is not None

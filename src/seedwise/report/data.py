@@ -26,6 +26,7 @@ from seedwise.errors import StoreError, UsageError
 from seedwise.records import RunRecord
 from seedwise.runner.attribution import attribution_of
 from seedwise.stats import Comparison, Ranking, Sample, Summary, compare, rank, summarize
+from seedwise.stats.curve_metrics import parse_curve_metric
 from seedwise.stats.curves import Curves, curves
 from seedwise.stats.goal import Goal, check_goal, infer_goal
 from seedwise.store import Store, Study, StudyRecord, SweepGrid
@@ -448,13 +449,15 @@ def _metric_part(
     value_range: tuple[float, float] | None = None,
     sweep: SweepGrid | None = None,
 ) -> MetricPart:
+    curve = parse_curve_metric(name)
     having = [
         (study, part)
         for study, part in zip(studies, parts, strict=True)
-        if any(name in run.metrics for run in part.runs)
+        if (curve.metric in part.curves if curve else any(name in r.metrics for r in part.runs))
     ]
     kept = {part.name for _, part in having}
-    notes = [f"study {part.name} returned no {name}" for part in parts if part.name not in kept]
+    verb = "logged" if curve else "returned"
+    notes = [f"study {part.name} {verb} no {name}" for part in parts if part.name not in kept]
     # One sample per study from the runs read once, never a second read of the store.
     samples = [study.sample(name, part.runs) for study, part in having]
     summaries = tuple(
@@ -552,7 +555,8 @@ def gather(
     for study, part in zip(studies, parts, strict=True):
         returned.update(dict.fromkeys(study.metric_names(part.runs)))
     chosen = list(returned) if metrics is None else list(dict.fromkeys(metrics))
-    unknown = [name for name in chosen if name not in returned]
+    # A curve metric (auc(loss)) is made from logged steps, not returned: Study.sample makes it.
+    unknown = [name for name in chosen if name not in returned and not parse_curve_metric(name)]
     if unknown:
         raise UsageError(
             f"No study returned that metric. Received: metric={unknown[0]!r}; expected one of: "
