@@ -70,3 +70,18 @@ def test_a_hand_edited_step_row_is_named(path: Path) -> None:
         pytest.raises(StoreRowError, match=r"steps.value of study 'a' repeat 1"),
     ):
         store.study("a").curve_sample("loss")
+
+
+def test_nan_and_infinities_come_back_as_logged(tmp_path: Path) -> None:
+    # SQLite keeps NaN as NULL, and printf('%g', NULL) is "0.0": a NaN read as 0 would hide
+    # a diverged run inside the mean.
+    values = [0.5, math.nan, math.inf, -math.inf, 0.1 + 0.2]
+    path = tmp_path / "seedwise.db"
+    with Store(path) as store:
+        add_curve_study(store, "d", lambda repeat, step: values[step], runs=1, steps=range(5))
+    with open_store(path) as store:
+        (found,) = store.study("d").curve_sample("loss").ys
+    assert found[0] == 0.5
+    assert math.isnan(found[1])
+    assert found[2:4].tolist() == [math.inf, -math.inf]
+    assert found[4] == 0.1 + 0.2  # every bit of the double

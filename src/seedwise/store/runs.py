@@ -151,7 +151,8 @@ def read_step_columns(
     chosen = f"FROM steps WHERE study = ? AND name IN ({marks})"
     joined = connection.execute(
         f"SELECT repeat, name, max(NOT ({rows.STEP_ROW_DECODES})), group_concat(position), "
-        "group_concat(step), group_concat(coalesce(printf('%!.17g', value), 'nan')) "
+        "group_concat(step), "
+        "group_concat(CASE WHEN value IS NULL THEN 'nan' ELSE printf('%!.17g', value) END) "
         f"{chosen} GROUP BY repeat, name",
         (study, *names),
     ).fetchall()
