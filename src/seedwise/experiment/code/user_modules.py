@@ -42,9 +42,17 @@ def _excluded_roots() -> tuple[str, ...]:
     return tuple(sorted(os.path.realpath(root) + os.sep for root in roots))
 
 
+@functools.cache
 def installed_roots() -> tuple[str, ...]:
-    """The folders of the standard library, installed packages and seedwise, ending in ``/``."""
-    return _excluded_roots()
+    """The folders of the standard library, installed packages and seedwise, ending in ``/``.
+
+    Each as resolved and as named (a virtual environment reached through a
+    link), so that a module's ``__file__`` can be matched without resolving it.
+    """
+    paths = sysconfig.get_paths()
+    named = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    named |= {sys.prefix, sys.base_prefix, str(Path(__file__).parents[2])}
+    return tuple(sorted({*_excluded_roots(), *(os.path.abspath(root) + os.sep for root in named)}))
 
 
 def is_installed(path: Path) -> bool:
