@@ -104,3 +104,25 @@ def test_curve_metrics_work_in_summary_compare_and_rank(
     assert _run(store_path, "rank", "slow", "fast", "--metric", "last(loss, 2)", "--json") == 0
     ranking = json.loads(capsys.readouterr().out)
     assert ranking["cells"][0]["label"] == "fast"
+
+
+def test_bins_and_another_logged_x(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "seedwise.db"
+    with Store(path) as store:
+        add_curve_study(
+            store,
+            "a",
+            lambda r, t: 1.0 / (1 + t) + 0.01 * r,
+            runs=4,
+            steps=lambda r: range(r % 2, 20, 2),  # odd runs log odd steps, even runs even ones
+            extra=lambda r, t: {"samples": 64.0 * t},
+        )
+    args = ["curves", "a", "--store", str(path), "--metric", "loss", "--json", "--points", "5"]
+    assert main([*args, "--align", "bin"]) == 0
+    binned = json.loads(capsys.readouterr().out)
+    assert binned["method"] == "bin"
+    assert binned["studies"][0]["n"] == [4] * 5
+    assert main([*args, "--x", "samples"]) == 0
+    by_samples = json.loads(capsys.readouterr().out)
+    assert by_samples["x"] == "samples"
+    assert by_samples["grid"][-1] == 64.0 * 19
