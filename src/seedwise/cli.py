@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from seedwise._user_text import visible
 from seedwise._version import __version__
 from seedwise.commands import options
+from seedwise.commands.aggregate import add_aggregate_parser
 from seedwise.commands.attribute import add_attribute_parser
 from seedwise.commands.backup import add_backup_parser
 from seedwise.commands.check import add_check_parser
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_parser(commands)
     add_stats_parsers(commands)
     add_curves_parser(commands)
+    add_aggregate_parser(commands)
     add_check_parser(commands)
     add_env_parser(commands)
     add_report_parser(commands)

@@ -130,23 +130,43 @@ def _weighted_median(
 def _statistics(
     scores: TaskScores,
     counts: NDArray[np.float64],
-    task_weights: NDArray[np.int64],
+    task_weights: NDArray[np.int64] | None,
     gamma: float,
 ) -> NDArray[np.float64]:
-    """The four aggregates of each row of run counts, as a (rows, 4) array."""
+    """The four aggregates of each row of run counts, as a (rows, 4) array.
+
+    ``task_weights`` (how often each task was drawn) is None for fixed tasks.
+    """
     import numpy as np
 
     tasks = scores.counts.size
-    per_run = counts / scores.counts[scores.task_of]
-    task_means = np.add.reduceat(per_run * scores.values, scores.starts, axis=1)
-    clipped = np.add.reduceat(per_run * np.minimum(scores.values, gamma), scores.starts, axis=1)
-    mean = (task_means * task_weights).sum(axis=1) / tasks
-    gap = gamma - (clipped * task_weights).sum(axis=1) / tasks
-    median = _weighted_median(task_means, task_weights)
+    task_of = scores.task_of
+    runs = scores.counts[task_of].astype(np.float64)
+    # One product gives every task's mean and clipped mean: counts times a
+    # (values, 2 tasks) matrix holding each value over its task's run count.
+    basis = np.zeros((scores.values.size, 2 * tasks))
+    rows = np.arange(scores.values.size)
+    basis[rows, task_of] = scores.values / runs
+    basis[rows, tasks + task_of] = np.minimum(scores.values, gamma) / runs
+    both = counts @ basis
+    task_means, clipped = both[:, :tasks], both[:, tasks:]
     total = int(scores.values.size)
     order = np.argsort(scores.values, kind="stable")
-    weights = per_run * task_weights[:, scores.task_of] * (total / tasks)
-    iqm = _weighted_trimmed_mean(scores.values[order], weights[:, order], total)
+    # Each run's weight in units of runs: total / (tasks n_t), 1 when counts are equal.
+    scale = (total / tasks / runs)[order]
+    weights = counts[:, order]
+    if not np.all(scale == 1.0):
+        weights = weights * scale
+    if task_weights is None:
+        mean = task_means.mean(axis=1)
+        gap = gamma - clipped.mean(axis=1)
+        median = np.median(task_means, axis=1)
+    else:
+        mean = (task_means * task_weights).sum(axis=1) / tasks
+        gap = gamma - (clipped * task_weights).sum(axis=1) / tasks
+        median = _weighted_median(task_means, task_weights)
+        weights = weights * task_weights[:, task_of[order]]
+    iqm = _weighted_trimmed_mean(scores.values[order], weights, total)
     return np.column_stack((mean, median, iqm, gap))
 
 
@@ -155,9 +175,7 @@ def point_estimates(scores: TaskScores, gamma: float = 1.0) -> NDArray[np.float6
     import numpy as np
 
     ones = np.ones((1, scores.values.size))
-    found: NDArray[np.float64] = _statistics(
-        scores, ones, np.ones((1, scores.counts.size), np.int64), gamma
-    )[0]
+    found: NDArray[np.float64] = _statistics(scores, ones, None, gamma)[0]
     return found
 
 
@@ -166,20 +184,24 @@ def _run_counts(scores: TaskScores, rows: int, rng: np.random.Generator) -> NDAr
     import numpy as np
 
     size = scores.values.size
-    picks = scores.starts[scores.task_of] + np.floor(
-        rng.random((rows, size)) * scores.counts[scores.task_of]
-    ).astype(np.int64)
+    offsets = scores.starts[scores.task_of]
+    if np.all(scores.counts == scores.counts[0]):
+        picks = offsets + rng.integers(0, int(scores.counts[0]), (rows, size))
+    else:
+        picks = offsets + np.floor(rng.random((rows, size)) * scores.counts[scores.task_of]).astype(
+            np.int64
+        )
     flat = (picks + (np.arange(rows) * size)[:, None]).ravel()
     return np.bincount(flat, minlength=rows * size).reshape(rows, size).astype(np.float64)
 
 
 def _task_counts(
     tasks: int, rows: int, rng: np.random.Generator, task_bootstrap: bool
-) -> NDArray[np.int64]:
+) -> NDArray[np.int64] | None:
     import numpy as np
 
     if not task_bootstrap:
-        return np.ones((rows, tasks), np.int64)
+        return None
     return rng.multinomial(tasks, np.full(tasks, 1.0 / tasks), size=rows).astype(np.int64)
 
 
