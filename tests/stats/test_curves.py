@@ -171,3 +171,20 @@ def test_the_band_covers_the_whole_true_curve_in_simulated_studies() -> None:
         pointwise += bool(np.all((band.low <= true) & (true <= band.high)))
     assert covered / 150 >= 0.9
     assert pointwise / 150 < 0.6
+
+
+def test_a_gap_that_closes_is_reported_where_it_holds() -> None:
+    # b is better in the middle of the curve only: no "from x on", but where it is.
+    bump = np.exp(-(((np.arange(20) - 10) / 3) ** 2))
+    ys = _noisy(10, seed=5)
+    a = _sample("a", ys)
+    noise = np.random.default_rng(6).normal(0, 0.02, (10, 20))
+    b = _sample("b", [list(np.asarray(y) - 0.3 * bump + e) for y, e in zip(ys, noise, strict=True)])
+    result = curves(a, b, n_resamples=500)
+    (difference,) = result.differences
+    assert difference.better_from is None
+    assert len(difference.better_spans) == 1
+    low, high = difference.better_spans[0]
+    assert 0 < low <= 10 <= high < 19
+    assert f"b is reliably better at steps {int(low)} to {int(high)}" in result.text()
+    assert result.to_dict()["differences"][0]["better_spans"] == [[low, high]]

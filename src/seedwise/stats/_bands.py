@@ -42,6 +42,8 @@ _SMALL = 10
 _SE_FLOOR = 0.3
 #: Resamples are drawn in chunks of this many, to bound memory at long curves.
 _CHUNK = 200
+#: The most resampled values held at once (each resample holds runs x points of them).
+_VALUES_AT_ONCE = 2_000_000
 
 BAND_METHOD = (
     "simultaneous: mean +/- c * se, c the larger of the studentized bootstrap max-t over "
@@ -121,8 +123,10 @@ def _bootstrap_critical(
     mean, _, se = _moments(values)
     floor = _SE_FLOOR * se
     maxima = []
-    for start in range(0, n_resamples, _CHUNK):
-        size = min(_CHUNK, n_resamples - start)
+    # Resamples of (runs x points) values each: about 2 million values (16 MB) at a time.
+    chunk = max(1, min(_CHUNK, _VALUES_AT_ONCE // values.size))
+    for start in range(0, n_resamples, chunk):
+        size = min(chunk, n_resamples - start)
         picks = rng.integers(0, runs, size=(size, runs))
         mean_star, _, se_star = _moments(values[picks])
         # A resample that drew one run at an x has no spread there: the floor stands in.

@@ -66,6 +66,10 @@ class CurveDifference:
         better_from: The first grid x from which ``other`` is better at every
             later x (the band on its better side of 0 there), or None.
         worse_from: The same for ``baseline`` being better, or None.
+        better_spans: The x ranges ``(first, last)`` of grid points where
+            ``other`` is better (the band on its better side of 0), all of
+            them: the band holds at every x at once, so each holds.
+        worse_spans: The same for ``baseline``.
     """
 
     baseline: str
@@ -74,6 +78,8 @@ class CurveDifference:
     band: Band
     better_from: float | None
     worse_from: float | None
+    better_spans: tuple[tuple[float, float], ...] = ()
+    worse_spans: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,22 @@ def verdict(difference: CurveDifference, curves: Curves) -> str:
         return (
             f"{difference.baseline} is reliably better than {difference.other} ({better} "
             f"{curves.metric}) from {x} {_x(difference.worse_from)} on {whole}"
+        )
+    spans = []
+    for name, found in (
+        (f"{difference.other} is reliably better", difference.better_spans),
+        (f"{difference.baseline} is reliably better", difference.worse_spans),
+    ):
+        if found:
+            where = ", ".join(
+                f"{x} {_x(low)}" if low == high else f"{x}s {_x(low)} to {_x(high)}"
+                for low, high in found
+            )
+            spans.append(f"{name} at {where}")
+    if spans:
+        return (
+            f"{'; '.join(spans)} ({better} {curves.metric}), but neither at every {x} up to "
+            f"the last {whole}"
         )
     return (
         f"{difference.other} is not reliably better than {difference.baseline} up to the last "
@@ -283,6 +305,8 @@ def curves_dict(curves: Curves) -> dict[str, Any]:
                     "pairs": difference.pairs,
                     "better_from": difference.better_from,
                     "worse_from": difference.worse_from,
+                    "better_spans": [list(span) for span in difference.better_spans],
+                    "worse_spans": [list(span) for span in difference.worse_spans],
                     "verdict": verdict(difference, curves),
                     **_band_dict(difference.band),
                 }

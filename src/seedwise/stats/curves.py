@@ -101,6 +101,25 @@ def _first_from(
     return float(grid[start])
 
 
+def _spans(
+    better: NDArray[np.bool_], usable: NDArray[np.bool_], grid: NDArray[Any]
+) -> tuple[tuple[float, float], ...]:
+    """The runs of consecutive usable grid points where ``better`` holds, as (first x, last x)."""
+    import numpy as np
+
+    index = np.flatnonzero(usable)
+    spans: list[tuple[float, float]] = []
+    start = None
+    for position, at in enumerate(index):
+        if better[at] and start is None:
+            start = at
+        if start is not None and (not better[at] or position == index.size - 1):
+            end = at if better[at] else index[position - 1]
+            spans.append((float(grid[start]), float(grid[end])))
+            start = None
+    return tuple(spans)
+
+
 def _difference(
     a: CurveSample,
     b: CurveSample,
@@ -136,6 +155,8 @@ def _difference(
         band=band,
         better_from=_first_from(b_better & usable, usable, grid),
         worse_from=_first_from(a_better & usable, usable, grid),
+        better_spans=_spans(b_better & usable, usable, grid),
+        worse_spans=_spans(a_better & usable, usable, grid),
     )
 
 
