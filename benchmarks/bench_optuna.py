@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,18 +51,28 @@ def _space(trial: Any) -> dict[str, float]:
     return {"lr": trial.suggest_float("lr", 1e-3, 1.0, log=True)}
 
 
-def _search(make_objective: Callable[[], Any]) -> tuple[float, list[float]]:
-    """The search's seconds, the objective's making included, and its trials' values."""
+def _search(make_objective: Callable[[], Any]) -> tuple[float, list[float], list[float]]:
+    """The search's seconds (the objective's making included), its values, each trial's seconds."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    trial_seconds: list[float] = []
     start = time.perf_counter()
+    objective = make_objective()
+
+    def timed(trial: Any) -> float:
+        began = time.perf_counter()
+        value = float(objective(trial))
+        trial_seconds.append(time.perf_counter() - began)
+        return value
+
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0))
-    study.optimize(make_objective(), n_trials=TRIALS)
-    return time.perf_counter() - start, [float(trial.value) for trial in study.trials]
+    study.optimize(timed, n_trials=TRIALS)
+    values = [float(trial.value) for trial in study.trials]
+    return time.perf_counter() - start, values, trial_seconds
 
 
-def plain_loop() -> tuple[float, list[float]]:
+def plain_loop() -> tuple[float, list[float], list[float]]:
     """The same fits, 3 seeds per trial, called in this process: what a user writes by hand."""
     from seedwise.experiment import RunContext
     from seedwise.seeding.streams import repeat_seed
@@ -77,7 +88,7 @@ def plain_loop() -> tuple[float, list[float]]:
     return _search(lambda: objective)
 
 
-def adapter(workers: int | None, store: str) -> tuple[float, list[float]]:
+def adapter(workers: int | None, store: str) -> tuple[float, list[float], list[float]]:
     """The search through seedwise.optuna.objective: each trial a stored study."""
     import seedwise.optuna
 
@@ -100,9 +111,9 @@ def _in_fresh_process(variant: str, workers: int | None) -> dict[str, Any]:
             "import sys, json, time; start = time.perf_counter(); "
             f"sys.path.insert(0, {str(HERE.parent)!r}); "
             f"import bench_optuna as b; "
-            f"search, values = b.plain_loop() if {variant!r} == 'loop' else "
+            f"search, values, trials = b.plain_loop() if {variant!r} == 'loop' else "
             f"b.adapter({workers!r}, {str(Path(folder) / 's.db')!r}); "
-            "print(json.dumps({'search': search, 'values': values, "
+            "print(json.dumps({'search': search, 'values': values, 'trials': trials, "
             "'process': time.perf_counter() - start}))"
         )
         done = subprocess.run(
@@ -110,6 +121,11 @@ def _in_fresh_process(variant: str, workers: int | None) -> dict[str, Any]:
         )
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
+
+
+def _later(results: list[dict[str, Any]]) -> float:
+    """The median seconds of a trial after the first, over every round."""
+    return statistics.median(seconds for result in results for seconds in result["trials"][1:])
 
 
 def main() -> None:
@@ -124,7 +140,10 @@ def main() -> None:
     loops = [_in_fresh_process("loop", None) for _ in range(args.rounds)]
     loop = sorted(result["search"] for result in loops)
     base = loop[len(loop) // 2]
-    print(f"plain loop: {base:.2f} s (target for the adapter: {1.5 * base + 0.5:.2f} s)")
+    print(
+        f"plain loop: {base:.2f} s (target for the adapter: {1.5 * base + 0.5:.2f} s); "
+        f"a trial {_later(loops):.3f} s"
+    )
     for workers in args.workers:
         results = [_in_fresh_process("adapter", workers or None) for _ in range(args.rounds)]
         times = sorted(result["search"] for result in results)
@@ -135,7 +154,9 @@ def main() -> None:
             f"adapter, workers={label}: {middle:.2f} s ({middle / base:.2f}x the loop; "
             f"{'meets' if middle <= 1.5 * base + 0.5 else 'misses'} the target); "
             f"rounds {', '.join(f'{t:.2f}' for t in times)}; "
-            f"trial values {'bit-identical to' if same else 'DIFFERENT from'} the loop's"
+            f"trial values {'bit-identical to' if same else 'DIFFERENT from'} the loop's; "
+            f"first trial {statistics.median(r['trials'][0] for r in results):.2f} s, "
+            f"each later one {_later(results):.3f} s"
         )
 
 
