@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from seedwise.check import check
+from seedwise.errors import UsageError
 from tests.check.conftest import FAST, line_of, reference
 
 pytestmark = pytest.mark.slow
@@ -55,3 +56,8 @@ def test_a_run_without_a_recorded_framework_says_so() -> None:
     assert trace.recorded == []
     assert "no op recorder" in trace.note
     assert "torch" in trace.note
+
+
+def test_ops_on_a_dask_cluster_is_refused_before_any_run() -> None:
+    with pytest.raises(UsageError, match="executor='dask'; expected executor='local'"):
+        check(reference("torch_entropy_op"), ops=True, executor="dask")

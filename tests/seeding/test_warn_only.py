@@ -49,6 +49,7 @@ def test_warn_mode_lists_each_op_with_its_count_and_the_users_line() -> None:
     text = str(report)
     assert "deterministic ops on, warn-only" in text
     assert f"put_ (2x), first at {_line('target.put_(')}" in text
+    assert "<td>put_</td>" in report._repr_html_()
     again = SeedReport.from_dict(report.to_dict())
     assert again.deterministic == "warn"
     assert again.nondeterministic_ops == report.nondeterministic_ops

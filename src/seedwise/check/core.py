@@ -431,6 +431,11 @@ def check(
         frameworks=frameworks,
         metric_patterns=tuple(metric_patterns_from(metric_patterns)),
     )
+    if ops and executor == "dask":
+        raise UsageError(
+            "The op recorder runs on this machine only. Received: ops=True with "
+            "executor='dask'; expected executor='local' (--executor local) with --ops"
+        )
     if tolerance is not None and against is None:
         raise UsageError(
             f"A tolerance needs a run to compare with. Received: tolerance={str(tolerance)!r} "

@@ -22,6 +22,7 @@ from seedwise.experiment.watch.ops import (
     OpsRequest,
     first_op_difference,
     load_captured,
+    op_log_written,
     recorded_summary,
 )
 from seedwise.records import RunRecord, array_difference
@@ -70,6 +71,9 @@ def trace_ops(
             count,
             note=f"a rerun under the op recorder failed: {failed[0].error}",
         )
+    if not all(op_log_written(folder) for folder in folders):
+        note = "the op logs of the reruns did not come back to this machine"
+        return OpTrace(between, recorded, count, note=note)
     mismatch = first_op_difference(*folders)
     if mismatch is None:
         return OpTrace(

@@ -188,6 +188,12 @@ class SeedReport:
                 )
                 if problems
                 else None,
+                table(
+                    ["ran without a deterministic kernel", "times", "first at"],
+                    [[op.op, str(op.count), op.location] for op in self.nondeterministic_ops],
+                )
+                if self.nondeterministic_ops
+                else None,
             )
         )
 

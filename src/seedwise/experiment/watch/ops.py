@@ -47,6 +47,7 @@ __all__ = [
     "OpStream",
     "OpsRequest",
     "first_op_difference",
+    "op_log_written",
     "load_captured",
     "recorded_summary",
     "record_ops",
@@ -142,6 +143,11 @@ def first_op_difference(first: Path, second: Path) -> OpMismatch | None:
                 names = (_op_name(line_a), _op_name(line_b))
                 return OpMismatch(index, names)
             index += 1
+
+
+def op_log_written(folder: Path) -> bool:
+    """Whether a run wrote its op log in ``folder`` (it came back from where it ran)."""
+    return (folder / LOG).is_file()
 
 
 def _op_name(line: str) -> str:
