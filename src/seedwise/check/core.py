@@ -374,7 +374,7 @@ def check(
         seed: The study seed; the compared runs use ``derive_seed(seed, "repeat", 0)``.
         config: The config every run receives as ``ctx.config``.
         threads: Threads per run.
-        deterministic: Deterministic ops on in every run.
+        deterministic: Deterministic ops in every run (True, False or "warn").
         frameworks: Seed only these frameworks (default: every installed one).
         keras_backend: ``KERAS_BACKEND`` of the workers (default: this process's).
         probes: On a difference, probe the thread count and deterministic ops.

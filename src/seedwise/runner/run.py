@@ -364,7 +364,9 @@ def run(
             config, seed and settings.
         threads: Threads per run (BLAS, OpenMP, TensorFlow, torch, XLA).
         timeout: Seconds a run may take before its worker is killed.
-        deterministic: Deterministic ops in every run.
+        deterministic: Deterministic ops in every run: True, False, or "warn"
+            (torch warns instead of raising; each run records the ops without
+            a deterministic kernel that ran).
         frameworks: Seed only these frameworks (default: every installed one;
             an empty tuple seeds nothing, for showing what unseeded runs do).
         retry_failed: Rerun repeats whose stored run failed, crashed or timed out.

@@ -277,7 +277,7 @@ def prepare_study(
         seed: The study's root seed.
         config: The config every run receives.
         threads: Threads per run.
-        deterministic: Deterministic ops on.
+        deterministic: Deterministic ops on (True), off (False) or "warn".
         frameworks: The frameworks to seed, or None for every installed one.
         name: The study's name, or None for the default.
         argv: A script's arguments.
