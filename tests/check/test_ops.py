@@ -61,3 +61,17 @@ def test_a_run_without_a_recorded_framework_says_so() -> None:
 def test_ops_on_a_dask_cluster_is_refused_before_any_run() -> None:
     with pytest.raises(UsageError, match="executor='dask'; expected executor='local'"):
         check(reference("torch_entropy_op"), ops=True, executor="dask")
+
+
+def test_a_jax_key_from_os_entropy_is_named_at_the_users_line() -> None:
+    result = check(reference("jax_entropy_key"), frameworks=(*FAST, "jax"), probes=False, ops=True)
+    assert result.reproducible is False
+    trace = result.op_trace
+    assert trace is not None
+    assert trace.recorded == ["jax"]
+    assert trace.op is not None
+    assert trace.op.startswith("jax.")
+    line = line_of("jax.random.key(int.from_bytes", after="def jax_entropy_key")
+    assert trace.location == f"tests/programs/broken.py:{line}"
+    assert trace.index is not None
+    assert 0 < trace.index < trace.ops

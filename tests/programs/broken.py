@@ -285,3 +285,27 @@ def torch_unordered_reduction(ctx: Any) -> dict[str, float]:
     total = unordered_sum(wide)
     ctx.log(0, total=float(total))
     return {"loss": float(loss.detach()), "total": float(total)}
+
+
+def jax_entropy_key(ctx: Any) -> dict[str, float]:
+    """Defect: at step 1, noise is drawn with a JAX key made from OS entropy."""
+    import os
+
+    import jax
+    import jax.numpy as jnp
+
+    from seedwise.integrations.jax import fingerprint_params
+
+    @jax.jit
+    def loss(w: Any, x: Any) -> Any:
+        return jnp.mean(jnp.tanh(x @ w) ** 2)
+
+    w = jnp.ones((4, 3)) * 0.5
+    x = jnp.arange(32.0).reshape(8, 4) / 32
+    for step in range(3):
+        w = w - 0.1 * jax.grad(loss)(w, x)
+        if step == 1:
+            key = jax.random.key(int.from_bytes(os.urandom(4), "little"))
+            w = w + jax.random.normal(key, (4, 3)) * 1e-3
+        fingerprint_params(ctx, {"w": w}, step)
+    return {"loss": float(loss(w, x))}
