@@ -28,7 +28,10 @@ four tables (figures in docs/statistics.md), each measured here, none typed in:
    power they claim and the real power of the planned study;
 9. the geometric mean's interval (``summarize(..., geometric=True)``) on
    positive values that span orders of magnitude, beside the interval of the
-   arithmetic mean, each against its own true value.
+   arithmetic mean, each against its own true value;
+10. decisions at a margin (``decide``, ``compare --margin D --decision``): the
+   error rate of each claim where the truth is at its margin, and the power
+   where B equals A, paired and unpaired.
 
 Every draw comes from a seeded ``numpy.random.Generator``.
 """
@@ -48,6 +51,7 @@ from seedwise.stats._bounded import betting_interval
 from seedwise.stats._headline import mean_interval
 from seedwise.stats._intervals import clip_interval
 from seedwise.stats._shift import rank_sum_test, signed_rank_test
+from seedwise.stats.decision import decide
 from seedwise.stats.power import rank_test_power
 from seedwise.stats.sequential import MIN_RUNS
 
@@ -471,12 +475,77 @@ def geometric_table(samples: int, resamples: int) -> None:
             print(f"| {name} | {n} | {cells[0]} | {cells[1]} | {none:.1%} |")
 
 
+DECISION_SHAPES: dict[
+    str,
+    tuple[
+        Callable[
+            [np.random.Generator, int, float], tuple[NDArray[np.float64], NDArray[np.float64]]
+        ],
+        float,
+    ],
+] = {
+    # name: (draw A and B with B's mean shifted by delta, the margin)
+    "normal, sd 1": (
+        lambda g, n, delta: (g.normal(0.0, 1.0, n), g.normal(delta, 1.0, n)),
+        0.5,
+    ),
+    "exponential (skewed)": (
+        lambda g, n, delta: (g.exponential(1.0, n), g.exponential(1.0, n) + delta),
+        0.5,
+    ),
+    "accuracy k/200 near 0.85": (
+        lambda g, n, delta: (
+            g.binomial(200, 0.85, n) / 200.0,
+            g.binomial(200, 0.85 + delta, n) / 200.0,
+        ),
+        0.03,
+    ),
+}
+
+
+def decision_table(samples: int, resamples: int) -> None:
+    """Table 10: each claim's error rate at its margin, and the power where B equals A."""
+    print(f"\n## 10. decisions at a margin ({samples} studies per cell, alpha = 0.05)")
+    print(
+        "| shape | design | n | non-inferior: error at -D | superior: error at +D "
+        "| equivalent: error at +D | non-inferior: power at 0 | equivalent: power at 0 |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, (draw, margin) in DECISION_SHAPES.items():
+        for paired in (True, False):
+            for n in (5, 10, 30):
+                g = np.random.default_rng(1000 + n + 7 * paired)
+                held: dict[tuple[str, float], int] = {}
+                for delta in (-margin, 0.0, margin):
+                    for index in range(samples):
+                        a, b = draw(g, n, delta)
+                        kept = (
+                            decide(a, b, margin=margin, claim=claim, paired=paired,
+                                   n_resamples=resamples, seed=index, goal="max").holds
+                            for claim in ("non-inferior", "superior", "equivalent")
+                        )  # fmt: skip
+                        for claim, holds in zip(
+                            ("non-inferior", "superior", "equivalent"), kept, strict=True
+                        ):
+                            held[(claim, delta)] = held.get((claim, delta), 0) + holds
+                cells = [
+                    held[("non-inferior", -margin)],
+                    held[("superior", margin)],
+                    held[("equivalent", margin)],
+                    held[("non-inferior", 0.0)],
+                    held[("equivalent", 0.0)],
+                ]
+                shown = " | ".join(f"{count / samples:.1%}" for count in cells)
+                design = "paired" if paired else "unpaired"
+                print(f"| {name} (D = {margin:g}) | {design} | {n} | {shown} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=1_000, help="samples per cell")
     parser.add_argument("--resamples", type=int, default=999, help="bootstrap resamples")
     parser.add_argument("--pilots", type=int, default=100, help="pilots per plan row")
-    parser.add_argument("--only", type=int, choices=tuple(range(1, 10)), help="one table")
+    parser.add_argument("--only", type=int, choices=tuple(range(1, 11)), help="one table")
     args = parser.parse_args()
     tables = {
         1: lambda: coverage_table(args.samples, args.resamples),
@@ -488,6 +557,7 @@ def main() -> None:
         7: lambda: mixed_table(args.samples, args.resamples),
         8: lambda: plan_shapes_table(args.pilots),
         9: lambda: geometric_table(args.samples, args.resamples),
+        10: lambda: decision_table(args.samples, args.resamples),
     }
     for number, table in tables.items():
         if args.only in (None, number):

@@ -336,3 +336,44 @@ def test_compare_of_three_studies_keeps_its_ranking_table(
     out = capsys.readouterr().out
     assert "rank  study" in out
     assert "k-way answer" not in out
+
+
+def test_compare_decides_a_claim_at_a_margin_with_its_exit_code(
+    scored_studies: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--store", scored_studies, "--metric", "accuracy"]
+    gate = ["--margin", "0.01", "--decision", "non-inferior"]
+    assert main(["compare", "worse", "better", *store, *gate]) == 0
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    assert line.startswith("non-inferior: better is not worse than worse by 0.01 or more")
+    assert ": holds;" in line
+    assert "paired, 10 seeds" in line
+    # Reversed, "worse" as the candidate is not superior: exit 1, one line.
+    assert (
+        main(["compare", "better", "worse", *store, "--margin", "0", "--decision", "superior"]) == 1
+    )
+    assert "does not hold" in capsys.readouterr().out
+    assert main(["compare", "worse", "better", *store, *gate, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["holds"] is True
+    assert printed["claim"] == "non-inferior"
+    assert printed["low"] > -0.01
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--margin", "0.01"], "Received: --margin alone"),
+        (["--decision", "superior"], "Received: --decision alone"),
+        (["--margin", "0", "--decision", "equivalent"], "margin=0.0"),
+    ],
+)
+def test_a_decision_without_its_parts_is_one_line_and_exit_2(
+    scored_studies: str, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    store = ["--store", scored_studies, "--metric", "accuracy"]
+    assert main(["compare", "worse", "better", *store, *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert message in line

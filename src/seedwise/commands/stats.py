@@ -17,7 +17,7 @@ from seedwise.commands.options import (
     add_range_option,
     store_path,
 )
-from seedwise.errors import UsageError
+from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, UsageError
 from seedwise.runner.confirm import confirmed_best
 from seedwise.stats import (
     Comparison,
@@ -29,6 +29,7 @@ from seedwise.stats import (
     rank,
 )
 from seedwise.stats.comparison_results import PAIRS_TABLE_FROM
+from seedwise.stats.decision import CLAIMS, decide
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.store import Store, open_store
 from seedwise.store.analysis import rank_sweep
@@ -82,6 +83,8 @@ def compare_command(args: argparse.Namespace) -> int:
             "expected A B [C ...]"
         )
     paired = {"auto": None, "yes": True, "no": False}[args.paired]
+    if args.decision is not None or args.margin is not None:
+        return _decision_command(args, paired)
     with _open(args) as store:
         metric, samples = _samples([store.study(name) for name in args.studies], args.metric)
         result = compare(
@@ -97,6 +100,34 @@ def compare_command(args: argparse.Namespace) -> int:
     if len(result.labels) >= PAIRS_TABLE_FROM and not (args.json or args.details):
         print(visible(_next_steps(result, metric, args)))
     return 0
+
+
+def _decision_command(args: argparse.Namespace, paired: bool | None) -> int:
+    """``compare A B --margin D --decision CLAIM``: one line, exit 0 if the claim holds, else 1."""
+    if args.decision is None or args.margin is None:
+        given = "--margin" if args.decision is None else "--decision"
+        raise UsageError(
+            f"A decision needs both a margin and a claim. Received: {given} alone; expected "
+            "--margin D --decision non-inferior|superior|equivalent"
+        )
+    if len(args.studies) != 2:
+        raise UsageError(
+            f"A decision is about two studies, the baseline first. Received: "
+            f"{len(args.studies)} studies; expected compare A B --margin D --decision CLAIM"
+        )
+    with _open(args) as store:
+        _, samples = _samples([store.study(name) for name in args.studies], args.metric)
+        result = decide(
+            *samples,
+            margin=args.margin,
+            claim=args.decision,
+            goal=args.goal,
+            paired=paired,
+            alpha=args.alpha,
+            seed=args.seed,
+        )
+    print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    return EXIT_OK if result.holds else EXIT_NEGATIVE
 
 
 def _next_steps(result: Comparison, metric: str, args: argparse.Namespace) -> str:
@@ -213,6 +244,26 @@ def add_stats_parsers(commands: Any) -> None:
         choices=("auto", "yes", "no"),
         default="auto",
         help="pair runs by seed (auto: when the studies share seeds)",
+    )
+    compare.add_argument(
+        "--decision",
+        choices=CLAIMS,
+        help=(
+            "decide a claim about B (the second study) against A at --margin: exit 0 when it "
+            "holds, 1 when it does not"
+        ),
+    )
+    compare.add_argument(
+        "--margin",
+        type=options.finite_number,
+        metavar="D",
+        help="the margin of --decision, in the metric's units (at least 0; above 0 for equivalent)",
+    )
+    compare.add_argument(
+        "--alpha",
+        type=options.fraction,
+        default=0.05,
+        help="the error rate of --decision at the margin (default 0.05)",
     )
     _add_details_and_seed(
         compare,
