@@ -221,3 +221,12 @@ def test_well_typed_rows_decode() -> None:
     assert rows.run_from_row(RUN_ROW).duration == 1.0
     assert rows.study_from_row(_with(STUDY_ROW, 6, 2)).created == 2.0  # an INTEGER is a number
     assert rows.claim_from_row(("s", 3, "h:1:t", 5)) == ("s", 3, "h:1:t", 5.0)
+
+
+def test_the_step_a_run_resumed_from_is_kept_beside_its_unseeded_uses() -> None:
+    use = UnseededUse("os.urandom", "train.py:3", "seed it")
+    text = rows.encode_unseeded((use,), (), resumed_from=12)
+    assert rows.decode_unseeded(text, where="runs.unseeded") == ((use,), (), 12)
+    plain = rows.encode_unseeded((use,))
+    assert rows.decode_unseeded(plain, where="runs.unseeded") == ((use,), (), None)
+    assert rows.encode_unseeded((), (), None) is None

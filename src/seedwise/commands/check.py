@@ -8,6 +8,7 @@ from typing import Any
 from seedwise._user_text import visible
 from seedwise.check import check
 from seedwise.check.kept import keep_verdict, verdict_inputs
+from seedwise.check.resume import check_resume
 from seedwise.commands import to_json
 from seedwise.commands.options import (
     add_executor_options,
@@ -17,6 +18,7 @@ from seedwise.commands.options import (
     deterministic_from,
     frameworks_from,
     metric_option,
+    non_negative_int,
     path_text,
     store_path,
     tolerance,
@@ -33,6 +35,8 @@ def check_command(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     deterministic = deterministic_from(args)
+    if args.resume_at is not None:
+        return resume_command(args, config, deterministic)
     if args.keep:
         # Keyed before the check runs: the verdict is about the code as it was checked.
         inputs = verdict_inputs(
@@ -73,6 +77,24 @@ def check_command(args: argparse.Namespace) -> int:
             print(visible(f"verdict kept in {kept} (seedwise report shows it)"))
     agrees = result.against is None or result.against.agrees
     return EXIT_OK if result.reproducible and agrees else EXIT_NEGATIVE
+
+
+def resume_command(args: argparse.Namespace, config: dict[str, Any], deterministic: Any) -> int:
+    """``check --resume-at K``: an interrupted and resumed run against an uninterrupted one."""
+    result = check_resume(
+        args.experiment,
+        resume_at=args.resume_at,
+        argv=args.argv,
+        metric_patterns=[(name, regex) for name, regex in args.metric or [] if regex],
+        seed=args.seed,
+        config=config,
+        threads=args.threads,
+        deterministic=deterministic,
+        frameworks=frameworks_from(args),
+        timeout=args.timeout,
+    )
+    print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    return EXIT_OK if result.reproducible else EXIT_NEGATIVE
 
 
 def add_check_parser(commands: Any) -> None:
@@ -127,6 +149,14 @@ def add_check_parser(commands: Any) -> None:
         type=tolerance,
         metavar="ulps=N|rel=X",
         help="with --against: how far returned metrics and logged values may differ",
+    )
+    parser.add_argument(
+        "--resume-at",
+        type=non_negative_int,
+        metavar="K",
+        help="run once uninterrupted, and once interrupted right after its checkpoint of "
+        "step K then resumed in a fresh process; compare the two bit for bit and name the "
+        "random state a checkpoint did not carry",
     )
     parser.add_argument(
         "--keep",

@@ -15,6 +15,7 @@ import argparse
 from typing import Any
 
 from seedwise.commands import options
+from seedwise.experiment.checkpoint import DEFAULT_KEEP
 from seedwise.runner.options import RunOptions
 from seedwise.runner.spec import StudySpec, prepare_study
 
@@ -81,6 +82,13 @@ def add_runner_options(parser: argparse.ArgumentParser) -> None:
     )
     options.add_executor_options(parser)
     parser.add_argument("--retry-failed", action="store_true", help="rerun failed repeats")
+    parser.add_argument(
+        "--keep-checkpoints",
+        type=options.positive_int,
+        default=DEFAULT_KEEP,
+        metavar="K",
+        help=f"the newest checkpoints each run keeps (ctx.checkpoint; default {DEFAULT_KEEP})",
+    )
     parser.add_argument(
         "--allow-code-change", action="store_true", help="continue after the source changed"
     )
@@ -153,6 +161,7 @@ def run_options_from(args: argparse.Namespace, **given: Any) -> RunOptions:
         "executor": args.executor,
         "scheduler": args.scheduler,
         "retry_failed": args.retry_failed,
+        "keep_checkpoints": args.keep_checkpoints,
         "allow_code_change": args.allow_code_change,
         "max_failures": args.max_failures,
     }

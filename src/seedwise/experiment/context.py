@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import os
+import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
+from seedwise.experiment.checkpoint import (
+    CHECKPOINT_FOLDER,
+    STOPPED_AT_CHECKPOINT,
+    CheckpointFolder,
+    OwnGenerators,
+)
 from seedwise.experiment.fingerprint import fingerprint_leaves
 from seedwise.records import FingerprintRecord, StepRecord
 from seedwise.seeding.streams import RUN_SEED_BITS, check_seed, derive_seed
@@ -62,6 +70,8 @@ class RunContext:
         *,
         pins: StreamPins | None = None,
         study: str | None = None,
+        checkpoints: CheckpointFolder | None = None,
+        own_generators: OwnGenerators | None = None,
     ) -> None:
         """Create a context.
 
@@ -74,6 +84,10 @@ class RunContext:
                 stream, and ``ctx.seed`` when the rest is pinned, derive from
                 ``pins.key`` instead of ``seed``; None for none.
             study: The study's name, or None outside a study.
+            checkpoints: Where :meth:`checkpoint` writes and :meth:`restore`
+                reads; None for ``workdir/checkpoints``, the last 2 kept.
+            own_generators: The generators the code makes itself, watched
+                by ``seedwise check --resume-at``; None when not watched.
 
         Raises:
             InvalidSeedError: A bad seed.
@@ -98,6 +112,16 @@ class RunContext:
         #: A second ``record`` of one metric, kept so that the run fails even
         #: when the code that recorded catches the error and carries on.
         self.recorded_twice: UsageError | None = None
+        self.checkpoints: CheckpointFolder = checkpoints or CheckpointFolder(
+            self.workdir / CHECKPOINT_FOLDER
+        )
+        #: The step of the checkpoint this run resumed from, or None.
+        self.resumed_from: int | None = None
+        self._own_generators = own_generators
+        # Each named stream's generators in the order handed out, and the
+        # states a restore holds for those not handed out yet.
+        self._streams: dict[str, list[np.random.Generator]] = {}
+        self._pending: dict[str, list[dict[str, Any]]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -113,7 +137,93 @@ class RunContext:
         A stream pinned by ``seedwise attribute`` derives from the fixed key
         instead, the same in every repeat.
         """
-        return stream_rng(self._stream_root(name), _check_name(name))
+        checked = _check_name(name)
+        generator = stream_rng(self._stream_root(checked), checked)
+        handed = self._streams.setdefault(checked, [])
+        pending = self._pending.get(checked, [])
+        if len(handed) < len(pending):
+            generator.bit_generator.state = pending[len(handed)]
+        handed.append(generator)
+        return generator
+
+    def checkpoint(self, state: Any, *, step: int) -> None:
+        """Save ``state`` with every random state seedwise knows, as the checkpoint of ``step``.
+
+        Saved with it: Python's ``random`` and NumPy's global state, each
+        generator :meth:`rng` handed out, at its position, torch's CPU and
+        CUDA generators, TensorFlow's and Keras' global generators
+        (:mod:`seedwise.seeding.carried`), and the steps, fingerprints and
+        metrics recorded so far. Written atomically into the run's folder;
+        the last ``--keep-checkpoints`` are kept. Call it where the loop
+        can start again (the end of an epoch), after the step's updates.
+
+        Args:
+            state: Anything picklable: ``model.state_dict()``,
+                ``optimizer.state_dict()``, ``model.get_weights()``, the epoch.
+            step: The step this checkpoint ends, a non-negative int: a
+                resumed run goes on after it.
+
+        Raises:
+            UsageError: A bad step, or a state that cannot be pickled.
+
+        Example:
+            >>> for epoch in range(start, epochs):       # doctest: +SKIP
+            ...     train_one_epoch(model)
+            ...     ctx.checkpoint({"model": model.state_dict(), "epoch": epoch}, step=epoch)
+        """
+        from seedwise.seeding.carried import random_states
+
+        checked = _check_step(step, name="step")
+        if self._own_generators is not None:
+            for name, value in self._own_generators.states().items():
+                self.fingerprint(name, value, step=checked)
+        payload = {
+            "step": checked,
+            "state": state,
+            "random": random_states(),
+            "streams": {
+                name: [g.bit_generator.state for g in generators]
+                for name, generators in self._streams.items()
+            },
+            "steps": list(self.steps),
+            "fingerprints": list(self.fingerprints),
+            "recorded": dict(self.recorded),
+        }
+        self.checkpoints.write(payload, checked)
+        if self.checkpoints.stop_at == checked:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(STOPPED_AT_CHECKPOINT)
+
+    def restore(self) -> Any:
+        """The state of this run's newest checkpoint, its random states put back; None if none.
+
+        Call it once the model and the generators exist and before the
+        loop: it sets every random state (and the generators :meth:`rng`
+        handed out, or will hand out) as they were when the checkpoint was
+        written, and brings back the steps and fingerprints recorded until
+        then. The run's record says it resumed, and from which step
+        (``RunRecord.resumed_from``).
+
+        Example:
+            >>> state = ctx.restore()                   # doctest: +SKIP
+            >>> start = 0 if state is None else state["epoch"] + 1
+        """
+        from seedwise.seeding.carried import restore_random_states
+
+        payload = self.checkpoints.latest()
+        if payload is None:
+            return None
+        restore_random_states(payload["random"])
+        self._pending = {name: list(states) for name, states in payload["streams"].items()}
+        for name, generators in self._streams.items():
+            for generator, saved in zip(generators, self._pending.get(name, []), strict=False):
+                generator.bit_generator.state = saved
+        self.steps[:] = payload["steps"]
+        self.fingerprints[:] = payload["fingerprints"]
+        self.recorded = dict(payload["recorded"])
+        self.resumed_from = int(payload["step"])
+        return payload["state"]
 
     def seed_for(self, name: str, *, bits: int = RUN_SEED_BITS) -> int:
         """A seed for the stream ``name`` below this run's seed.

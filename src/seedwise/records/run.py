@@ -181,6 +181,9 @@ class RunRecord:
         nondeterministic_ops: The ops without a deterministic kernel that
             ran, with ``deterministic="warn"`` (name, count, first line of
             the user's code); stored with the unseeded uses.
+        resumed_from: The step of the checkpoint the run resumed from
+            (``ctx.restore()``), or None for a run that started afresh;
+            stored with the unseeded uses.
     """
 
     study: str
@@ -201,6 +204,7 @@ class RunRecord:
     unseeded: tuple[UnseededUse, ...] = ()
     frameworks: tuple[str, ...] = ()
     nondeterministic_ops: tuple[NondeterministicOp, ...] = ()
+    resumed_from: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, RunStatus):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.errors import UsageError
+from seedwise.experiment.checkpoint import DEFAULT_KEEP
 from seedwise.records import RunRecord
 from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.local import LocalExecutor
@@ -57,6 +58,8 @@ class RunOptions:
         scheduler: With ``executor="dask"``, a running scheduler's address.
         fresh_process_per_run: A new worker process for every run.
         retry_failed: Rerun repeats whose stored run did not finish.
+        keep_checkpoints: The newest checkpoints each run keeps
+            (``ctx.checkpoint``, ``--keep-checkpoints``), 1 or more.
         allow_code_change: Continue a study whose experiment's code changed.
         max_failures: Stop once this many runs have not finished.
         until_ci: Stop adding runs once the metric's 95% confidence sequence
@@ -84,6 +87,7 @@ class RunOptions:
     retry_failed: bool = False
     allow_code_change: bool = False
     max_failures: int | None = None
+    keep_checkpoints: int = DEFAULT_KEEP
     until_ci: float | None = None
     metric: str | None = None
     on_start: Callable[[list[RunRecord]], None] | None = field(default=None, compare=False)
@@ -94,6 +98,7 @@ class RunOptions:
         # A path given as text is the same store: equal options either way.
         object.__setattr__(self, "store", Path(self.store))
         check_positive(self.repeats, "repeats")
+        check_positive(self.keep_checkpoints, "keep_checkpoints")
         if not isinstance(self.repeats, int) or self.repeats > MAX_REPEATS:
             raise UsageError(
                 f"`repeats` must be an int from 1 to {MAX_REPEATS:,}. "

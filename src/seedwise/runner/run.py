@@ -28,6 +28,7 @@ from seedwise.errors import (
     UntrustedExperimentError,
     UsageError,
 )
+from seedwise.experiment.checkpoint import DEFAULT_KEEP
 from seedwise.experiment.loading import loading_reference
 from seedwise.experiment.reference import ByValueRef, named_as_stored
 from seedwise.experiment.resolve import resolve_experiment
@@ -249,6 +250,7 @@ def _sweep(
                 max_failures=options.max_failures,
                 on_record=observe,
                 keep_claiming=_keep_claiming(rule, options.keep_claiming),
+                keep_checkpoints=options.keep_checkpoints,
                 stop=stop,
             )
             outcome.runs = [r for r in opened.runs(spec.name) if r.repeat < options.repeats]
@@ -341,6 +343,7 @@ def run(
     metric_patterns: Sequence[str | tuple[str, str]] = (),
     vectorize: int | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
+    keep_checkpoints: int = DEFAULT_KEEP,
 ) -> Study:
     """Run an experiment ``repeats`` times with derived seeds, in parallel, into the store.
 
@@ -369,7 +372,8 @@ def run(
             a deterministic kernel that ran).
         frameworks: Seed only these frameworks (default: every installed one;
             an empty tuple seeds nothing, for showing what unseeded runs do).
-        retry_failed: Rerun repeats whose stored run failed, crashed or timed out.
+        retry_failed: Rerun repeats whose stored run failed, crashed or timed out;
+            a run that wrote checkpoints (``ctx.checkpoint``) resumes from its last.
         allow_code_change: Continue a study whose experiment source changed.
         max_failures: Stop the sweep once this many runs have not finished.
         fresh_process_per_run: Run every repeat in a new worker process (slower:
@@ -396,6 +400,7 @@ def run(
             and key (docs/vectorized.md). Part of the study's identity.
             Default workers: one per batch, at most the number of cores.
         on_record: Called in this process with each run's record once it is stored.
+        keep_checkpoints: The newest checkpoints each run keeps (``ctx.checkpoint``).
 
     Returns:
         The :class:`Study`, read back from the store.
@@ -421,6 +426,7 @@ def run(
         scheduler=scheduler,
         fresh_process_per_run=fresh_process_per_run,
         retry_failed=retry_failed,
+        keep_checkpoints=keep_checkpoints,
         allow_code_change=allow_code_change,
         max_failures=max_failures,
         until_ci=until_ci,

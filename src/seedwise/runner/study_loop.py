@@ -12,11 +12,12 @@ import shlex
 import struct
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from seedwise.errors import SweepInterrupted
+from seedwise.experiment.checkpoint import DEFAULT_KEEP
 from seedwise.experiment.reference import ScriptRef
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import Executor
@@ -199,8 +200,10 @@ class StoreSource:
         *,
         retry_failed: bool,
         keep_claiming: Callable[[], bool] | None,
+        keep_checkpoints: int = DEFAULT_KEEP,
     ) -> None:
         self.store = store
+        self.keep_checkpoints = keep_checkpoints
         self.spec = outcome.spec
         self.outcome = outcome
         self.repeats = repeats
@@ -240,8 +243,13 @@ class StoreSource:
         self.held.update((claim.repeat, claim) for claim in claims)
         self.in_flight.update(claim.repeat for claim in claims)
         tasks = [
-            make_task(
-                self.spec, c.repeat, str(repeat_folder(self.store.path, self.spec.name, c.repeat))
+            replace(
+                make_task(
+                    self.spec,
+                    c.repeat,
+                    str(repeat_folder(self.store.path, self.spec.name, c.repeat)),
+                ),
+                keep_checkpoints=self.keep_checkpoints,
             )
             for c in claims
         ]
@@ -331,6 +339,7 @@ def run_repeats(
     on_record: Callable[[RunRecord], None] | None = None,
     keep_claiming: Callable[[], bool] | None = None,
     stop: StopRequest | None = None,
+    keep_checkpoints: int = DEFAULT_KEEP,
 ) -> StudyRun:
     """Run every repeat in ``repeats`` that is not finished yet, storing each as it ends.
 
@@ -351,6 +360,7 @@ def run_repeats(
         stop: A stop request the caller installed before making ``executor``
             (a signal while a cluster starts then stops the sweep at its
             first poll); by default one installed here.
+        keep_checkpoints: The checkpoints each run keeps (``--keep-checkpoints``).
 
     Returns:
         What the runs did; its ``runs`` are left for the caller to read.
@@ -362,7 +372,13 @@ def run_repeats(
     handled = set(finished) & set(repeats)
     outcome = StudyRun(spec=spec, store=store.path, repeats=len(repeats), already_done=len(handled))
     source = StoreSource(
-        store, outcome, repeats, handled, retry_failed=retry_failed, keep_claiming=keep_claiming
+        store,
+        outcome,
+        repeats,
+        handled,
+        retry_failed=retry_failed,
+        keep_claiming=keep_claiming,
+        keep_checkpoints=keep_checkpoints,
     )
     stopped = drive_claims(
         executor,

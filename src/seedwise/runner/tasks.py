@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from seedwise.errors import UsageError
+from seedwise.experiment.checkpoint import DEFAULT_KEEP
 from seedwise.experiment.reference import ExperimentRef
 from seedwise.experiment.values import metric_patterns_from
 from seedwise.experiment.watch.ops import OpsRequest
@@ -184,6 +185,11 @@ class RunTask:
         batch: Repeats of the same study run together with this one in one
             vectorised call (``settings.vectorize``); their records come back
             after this task's.
+        keep_checkpoints: The checkpoints the run keeps (``--keep-checkpoints``).
+        stop_at_checkpoint: End the worker right after the checkpoint of this
+            step (``seedwise check --resume-at``); None to go on.
+        watch_own_generators: Fingerprint, at each checkpoint, the states of
+            the generators the code makes itself (``check --resume-at``).
     """
 
     study: str
@@ -199,6 +205,9 @@ class RunTask:
     ops: OpsRequest | None = None
     warmup: tuple[RunTask, ...] = ()
     batch: tuple[RunTask, ...] = ()
+    keep_checkpoints: int = DEFAULT_KEEP
+    stop_at_checkpoint: int | None = None
+    watch_own_generators: bool = False
 
     def chain(self) -> tuple[RunTask, ...]:
         """The runs this task makes, in order: its warm-up runs, itself, its batch."""

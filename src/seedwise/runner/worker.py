@@ -40,6 +40,7 @@ from seedwise.env import collect_environment
 from seedwise.errors import InvalidResultError
 from seedwise.experiment import RunContext, ScriptRef, check_metrics, load_experiment
 from seedwise.experiment.calling import call_experiment
+from seedwise.experiment.checkpoint import CHECKPOINT_FOLDER, CheckpointFolder, OwnGenerators
 from seedwise.experiment.code.identity import code_identity
 from seedwise.experiment.code.user_modules import installed_roots, is_installed
 from seedwise.experiment.context import running
@@ -246,9 +247,19 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         _limit_threads(task.settings)
         workdir = Path(task.workdir)
         workdir.mkdir(parents=True, exist_ok=True)
+        own = OwnGenerators() if task.watch_own_generators else None
         context = RunContext(
-            task.seed, task.repeat, task.config, workdir, pins=pins, study=task.study
+            task.seed,
+            task.repeat,
+            task.config,
+            workdir,
+            pins=pins,
+            study=task.study,
+            checkpoints=checkpoint_folder(task),
+            own_generators=own,
         )
+        if own is not None:
+            hooks.enter_context(own.watching())
         if task.capture:
             hooks.enter_context(capture_tensors(task.capture_step, workdir / "capture"))
         if task.ops is not None:
@@ -297,6 +308,16 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         unseeded=() if watch is None else tuple(watch.uses),
         frameworks=() if watch is None else watch.frameworks(),
         nondeterministic_ops=() if seeding is None else tuple(seeding.nondeterministic_ops),
+        resumed_from=None if context is None else context.resumed_from,
+    )
+
+
+def checkpoint_folder(task: RunTask) -> CheckpointFolder:
+    """Where the run of ``task`` keeps its checkpoints: ``<its folder>/checkpoints``."""
+    return CheckpointFolder(
+        Path(task.workdir) / CHECKPOINT_FOLDER,
+        keep=task.keep_checkpoints,
+        stop_at=task.stop_at_checkpoint,
     )
 
 

@@ -123,19 +123,24 @@ def decode_metrics(text: object, *, where: str) -> dict[str, float]:
 
 #: The kind an op without a deterministic kernel is stored under, among the unseeded uses.
 NONDETERMINISTIC_OP = "op without a deterministic kernel"
+#: The kind a run's resume from a checkpoint is stored under, among the unseeded uses.
+RESUMED = "resumed from a checkpoint"
 
 
 def encode_unseeded(
-    uses: Sequence[UnseededUse], ops: Sequence[NondeterministicOp] = ()
+    uses: Sequence[UnseededUse],
+    ops: Sequence[NondeterministicOp] = (),
+    resumed_from: int | None = None,
 ) -> str | None:
     """The ``runs.unseeded`` column: a JSON list of uses, or NULL when there are none.
 
     The ops without a deterministic kernel that ran (``deterministic="warn"``)
     share the column: each is a use of kind :data:`NONDETERMINISTIC_OP` at its
     first line, with its ``op`` and ``count`` besides, so that a store made
-    before them reads them as uses and needs no new column.
+    before them reads them as uses and needs no new column. A run resumed
+    from a checkpoint is one entry of kind :data:`RESUMED`, with its ``step``.
     """
-    if not uses and not ops:
+    if not uses and not ops and resumed_from is None:
         return None
     entries: list[dict[str, Any]] = [
         {"kind": u.kind, "location": u.location, "fix": u.fix} for u in uses
@@ -150,19 +155,23 @@ def encode_unseeded(
         }
         for op in ops
     ]
+    if resumed_from is not None:
+        entries.append(
+            {"kind": RESUMED, "location": "", "fix": "", "step": resumed_from},
+        )
     return json.dumps(entries, ensure_ascii=False)
 
 
 def decode_unseeded(
     text: object, *, where: str
-) -> tuple[tuple[UnseededUse, ...], tuple[NondeterministicOp, ...]]:
-    """Decode what :func:`encode_unseeded` wrote (NULL: none): the uses, then the ops.
+) -> tuple[tuple[UnseededUse, ...], tuple[NondeterministicOp, ...], int | None]:
+    """Decode what :func:`encode_unseeded` wrote (NULL: none): the uses, the ops, the resume step.
 
     Raises:
         StoreRowError: The column is not a JSON list of uses.
     """
     if text is None:
-        return (), ()
+        return (), (), None
     data = decode_json(text, where=where)
     fields = ("kind", "location", "fix")
     if isinstance(data, list) and all(
@@ -173,14 +182,22 @@ def decode_unseeded(
             for use in data
             if _is_op(use)
         )
+        resumed = [use["step"] for use in data if _is_resume(use)]
         uses = tuple(
-            UnseededUse(use["kind"], use["location"], use["fix"]) for use in data if not _is_op(use)
+            UnseededUse(use["kind"], use["location"], use["fix"])
+            for use in data
+            if not _is_op(use) and not _is_resume(use)
         )
-        return uses, ops
+        return uses, ops, resumed[0] if resumed else None
     raise StoreRowError(
         f"A store row cannot be decoded: {where} is not a list of unseeded uses. "
         f"Received: {_short(text)}; expected a JSON list of objects with kind, location, fix"
     )
+
+
+def _is_resume(use: dict[str, Any]) -> bool:
+    step = use.get("step")
+    return use["kind"] == RESUMED and isinstance(step, int) and not isinstance(step, bool)
 
 
 def _is_op(use: dict[str, Any]) -> bool:
@@ -376,7 +393,7 @@ def run_to_row(run: RunRecord) -> tuple[Any, ...]:
         run.duration,
         run.worker,
         run.env_hash,
-        encode_unseeded(run.unseeded, run.nondeterministic_ops),
+        encode_unseeded(run.unseeded, run.nondeterministic_ops, run.resumed_from),
     )
 
 
@@ -400,7 +417,7 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
     error, traceback, started, finished, duration, worker, env_hash = row[5:12]
     unseeded = row[12] if len(row) > 12 else None
     where = f"runs.{{}} of study {study!r} repeat {repeat!r}"
-    uses, ops = decode_unseeded(unseeded, where=where.format("unseeded"))
+    uses, ops, resumed_from = decode_unseeded(unseeded, where=where.format("unseeded"))
     if status not in RUN_STATUSES:
         raise StoreRowError(
             f"A store row cannot be decoded: {where.format('status')} is unknown. "
@@ -421,6 +438,7 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
         env_hash=_text_or_none(env_hash, where.format("env_hash")),
         unseeded=uses,
         nondeterministic_ops=ops,
+        resumed_from=resumed_from,
     )
 
 
