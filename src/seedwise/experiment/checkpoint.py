@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seedwise._frames import CodeOwners
 from seedwise.errors import UsageError
 
 __all__ = [
@@ -160,15 +161,18 @@ class OwnGenerators:
 
     @contextlib.contextmanager
     def watching(self) -> Iterator[OwnGenerators]:
-        """Record every ``numpy.random.default_rng`` call meanwhile."""
+        """Record every ``numpy.random.default_rng`` call of the user's code meanwhile."""
         import numpy as np
 
         original = np.random.default_rng
+        owners = CodeOwners()
 
         def default_rng(*args: Any, **kwargs: Any) -> Any:
             generator = original(*args, **kwargs)
             caller = sys._getframe(1)
-            self.made.append((f"{caller.f_code.co_filename}:{caller.f_lineno}", generator))
+            # A library's own generators (SciPy makes some as TensorFlow loads) are its own.
+            if owners.where(caller.f_code.co_filename) == "user":
+                self.made.append((f"{caller.f_code.co_filename}:{caller.f_lineno}", generator))
             return generator
 
         np.random.default_rng = default_rng

@@ -16,6 +16,7 @@ again, ``--only-repeat`` and ``seedwise rerun``) with them.
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from seedwise.errors import (
     UntrustedExperimentError,
     UsageError,
 )
-from seedwise.experiment.checkpoint import DEFAULT_KEEP
+from seedwise.experiment.checkpoint import CHECKPOINT_FOLDER, DEFAULT_KEEP
 from seedwise.experiment.loading import loading_reference
 from seedwise.experiment.reference import ByValueRef, named_as_stored
 from seedwise.experiment.resolve import resolve_experiment
@@ -156,6 +157,8 @@ def rerun(
                 )
             return RepeatCheck(records[0], None, None)
     workdir = run_folder(options.store, spec.name) / "rerun" / f"{repeat:05d}"
+    # A rerun reproduces the stored run from its start: an earlier rerun's checkpoints go.
+    shutil.rmtree(workdir / CHECKPOINT_FOLDER, ignore_errors=True)
     source = TaskList([make_task(spec, repeat, str(workdir))])
     drive(executor, source)
     (record,) = source.records
