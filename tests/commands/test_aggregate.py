@@ -63,7 +63,7 @@ def test_aggregate_of_a_sweep_takes_the_task_from_a_grid_key(
     code, text, _ = _run([*args, "--store", str(store_path), "--resamples", "1000"], capsys)
     assert code == 0
     assert "mse across 3 tasks" in text
-    assert "Rao-Wu" in text
+    assert "bootstrap-t" in text
 
 
 def test_a_study_without_the_task_key_is_one_line_and_exit_2(

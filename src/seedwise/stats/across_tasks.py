@@ -10,14 +10,19 @@ tasks (:mod:`seedwise.stats.task_ranking`).
 The intervals. rliable's percentile intervals of the stratified bootstrap
 cover 88% at 3 runs per task and 92% at 5: resampling n runs from n
 shrinks each task's variance by ``(n - 1) / n``, and the spread of a few
-runs is itself uncertain. seedwise resamples the runs rescaled about
-their task's mean by ``sqrt(n / (n - 1))`` (Rao and Wu 1988), then widens
-the percentile interval about the estimate by ``t / z``, the Student
+runs is itself uncertain. seedwise widens the percentile interval about
+the estimate by ``sqrt(n / (n - 1))`` (the variance the resampling loses;
+Rao and Wu 1988 rescale each run by it) times ``t / z``, the Student
 quantile at the Welch-Satterthwaite degrees of freedom of the stratified
-mean over the normal one. The median of task means is also bounded by
-the median of each task's t-interval bounds (if every task's interval
-holds its mean, the medians of their ends hold the median), and its
-interval is the hull of the two. docs/tasks.md gives the measured coverage.
+mean over the normal one, and takes the hull of that and the stratified
+bootstrap-t of the same resamples (the mean's standard error from each
+task's variance; the IQM's from the runs winsorized at the pooled
+quartiles). With ``task_bootstrap`` the tasks are resampled too, the runs
+Rao-Wu rescaled about their task's mean, with no bootstrap-t.
+The median of task means is also bounded by the median of each task's
+t-interval bounds (if every task's interval holds its mean, the medians
+of their ends hold the median), and its interval is the hull of the two.
+docs/tasks.md gives the measured coverage.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from seedwise.errors import UsageError
 from seedwise.stats._aggregate_boot import (
     TaskScores,
     resampled_statistics,
+    studentized,
     task_stderr,
 )
 from seedwise.stats._data import (
@@ -60,9 +66,15 @@ __all__ = [
 ]
 
 #: How the intervals of the mean, IQM and optimality gap are made (named in every output).
-INTERVAL_METHOD = "stratified bootstrap of Rao-Wu rescaled runs, percentile widened by t(df)/z"
+INTERVAL_METHOD = (
+    "hull of the stratified bootstrap-t and the stratified percentile widened by "
+    "sqrt(n/(n-1)) t(df)/z"
+)
 #: How the interval of the median of task means is made.
-MEDIAN_METHOD = f"hull of the {INTERVAL_METHOD} and the median of per-task t-interval bounds"
+MEDIAN_METHOD = (
+    "hull of the stratified percentile widened by sqrt(n/(n-1)) t(df)/z and the median of "
+    "per-task t-interval bounds"
+)
 
 
 def welch_df(scores: TaskScores, share: float = 1.0) -> float:
@@ -80,6 +92,24 @@ def welch_df(scores: TaskScores, share: float = 1.0) -> float:
     if total <= 0.0:
         return float("inf")
     return total**2 / float((variance**2 / (share * (scores.counts[usable] - 1.0))).sum())
+
+
+def _rescale_factor(scores: TaskScores) -> float:
+    """How much wider the mean's spread is than its stratified bootstrap's.
+
+    Resampling n runs from n gives a task's mean ``(n - 1) / n`` of its
+    variance; over tasks of unequal spread and counts the ratio of the
+    stratified mean's variance to its bootstrap's is this, squared (Rao-Wu's
+    ``sqrt(n / (n - 1))`` where every task has n runs).
+    """
+    import math
+
+    _, stderr = task_stderr(scores)
+    usable = scores.counts > 1
+    variance = stderr[usable] ** 2
+    n = scores.counts[usable].astype(float)
+    shrunk = float((variance * (n - 1.0) / n).sum())
+    return math.sqrt(float(variance.sum()) / shrunk) if shrunk > 0 else 1.0
 
 
 def interval_bounds(
@@ -108,15 +138,33 @@ def interval_bounds(
 
     alpha = 1.0 - confidence
     estimate = point_estimates(scores, gamma)
-    boot = resampled_statistics(
-        scores.rescaled(), n_resamples, rng, task_bootstrap=task_bootstrap, gamma=gamma
-    )
+    if task_bootstrap:
+        boot = resampled_statistics(
+            scores.rescaled(), n_resamples, rng, task_bootstrap=True, gamma=gamma
+        )
+        rescale = 1.0
+    else:
+        centre, spread, t_values, boot = studentized(scores, n_resamples, rng, gamma)
+        rescale = _rescale_factor(scores)
     low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=0)
     z = float(special.ndtri(1 - alpha / 2))
     df = np.array([welch_df(scores, share) for share in (1.0, 1.0, 0.5, 1.0)])
     widen = np.where(np.isfinite(df), special.stdtrit(np.minimum(df, 1e12), 1 - alpha / 2) / z, 1.0)
+    widen = widen * rescale
     low = estimate - widen * np.maximum(estimate - low, 0.0)
     high = estimate + widen * np.maximum(high - estimate, 0.0)
+    if not task_bootstrap:
+        # The bootstrap-t (of the mean, the clipped mean behind the gap, the IQM)
+        # widens the hull where few tasks of unequal spread leave t(df)/z short.
+        t_low, t_high = np.quantile(t_values, [alpha / 2, 1 - alpha / 2], axis=0)
+        below = centre - t_high * spread
+        above = centre - t_low * spread
+        below[1], above[1] = gamma - above[1], gamma - below[1]
+        for index, column in enumerate((0, 3, 2)):
+            if np.isfinite(below[index]):
+                low[column] = min(low[column], float(below[index]))
+            if np.isfinite(above[index]):
+                high[column] = max(high[column], float(above[index]))
     means, stderr = task_stderr(scores)
     quantile = special.stdtrit(np.maximum(scores.counts - 1, 1), 1 - alpha / 2)
     reach = np.where(np.isfinite(stderr), quantile * stderr, 0.0)
