@@ -105,8 +105,12 @@ def _weighted_trimmed_mean(
     high = float(total) - low
     upper = np.cumsum(weights, axis=-1)
     lower = upper - weights
-    kept = np.clip(upper, low, high) - np.clip(lower, low, high)
-    result: NDArray[np.float64] = (kept @ sorted_values) / (high - low)
+    # In place: the clip of each run's span of cumulative weight to [low, high].
+    for bound in (upper, lower):
+        np.maximum(bound, low, out=bound)
+        np.minimum(bound, high, out=bound)
+    upper -= lower
+    result: NDArray[np.float64] = (upper @ sorted_values) / (high - low)
     return result
 
 
