@@ -80,7 +80,7 @@ def main() -> None:
         f"({plain_s / rliable_s:.3f} of rliable's wall time)"
     )
     print(
-        f"seedwise intervals (rescaled, widened): {ours_s:.1f} s wall, {ours_cpu:.1f} s CPU "
+        f"seedwise intervals (bootstrap-t hull): {ours_s:.1f} s wall, {ours_cpu:.1f} s CPU "
         f"({ours_s / rliable_s:.3f} of rliable's wall time)"
     )
     worst = 0.0
