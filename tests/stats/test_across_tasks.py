@@ -196,3 +196,14 @@ def test_mean_interval_holds_the_bootstrap_t_where_spreads_differ() -> None:
     assert bounds[1, 0] >= centre[0] - t_low * spread[0] - 1e-3
     # The IQM's bootstrap-t rests on the runs winsorized at the pooled quartiles.
     assert np.isfinite(t_values).all()
+
+
+def test_one_task_prints_plain_digits_and_says_why_there_is_no_ranking() -> None:
+    found = aggregate({"a": {"t": [1.0, 2.0, 3.0]}, "b": {"t": [2.0, 3.0, 4.0]}}, n_resamples=1000)
+    text = found.text()
+    assert "across 1 task (" in text
+    # Equal estimates (2, 2, 2) once chose 15 digits for every bound.
+    assert "4.68864729439215" not in text
+    assert found.ranking is not None
+    assert found.ranking.note == "no ranking over tasks: it needs 2 or more tasks; received 1"
+    assert "no ranking over tasks" in text

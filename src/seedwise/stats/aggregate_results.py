@@ -134,7 +134,10 @@ def _estimate_rows(found: Aggregates) -> list[tuple[str, ...]]:
     rows = []
     for algorithm in found.algorithms:
         numbers = [e.value for e in algorithm.estimates if math.isfinite(e.value)]
-        digits = distinct_digits(*numbers) if numbers else 4
+        # Values equal but for rounding (an IQM of 2.0000000000000004 beside a
+        # mean of 2) are one value: only values that differ choose the digits.
+        distinct = {float(f"{number:.12g}") for number in numbers}
+        digits = distinct_digits(*distinct) if len(distinct) > 1 else 4
         cells: list[str] = [algorithm.algorithm, str(len(algorithm.runs)), str(sum(algorithm.runs))]
         for estimate in algorithm.estimates:
             cells += [_value(estimate.value, digits), _pair(estimate.interval, digits)]
@@ -150,7 +153,8 @@ def aggregate_blocks(found: Aggregates) -> list[Block]:
         header += [statistic, f"{level} CI"]
     blocks: list[Block] = [
         Paragraph(
-            f"{found.metric} across {len(found.tasks)} tasks ({found.normalization}; "
+            f"{found.metric} across {len(found.tasks)} task{'s' if len(found.tasks) != 1 else ''} "
+            f"({found.normalization}; "
             f"{'higher' if found.goal == 'max' else 'lower'} is better; every task weighs the "
             "same)",
             "heading",

@@ -131,19 +131,11 @@ def rank_over_tasks(
     names = list(task_means)
     ranking: Ranking | None = None
     note = None
-    try:
-        ranking = rank(
-            *(task_means[name] for name in names),
-            labels=names,
-            metric=metric,
-            goal=goal,
-            posthoc=posthoc,
-            alpha=alpha,
-            n_resamples=1_000,
-            seed=int(rng.integers(0, 2**62)),
-        )
-    except UsageError as error:
-        note = f"no ranking over tasks: {error}"
+    tasks = len(next(iter(task_means.values())))
+    if tasks < 2:
+        note = f"no ranking over tasks: it needs 2 or more tasks; received {tasks}"
+    else:
+        ranking, note = _ranking(task_means, names, goal, posthoc, alpha, rng, metric)
     pairs = []
     for i, first in enumerate(names):
         for second in names[i + 1 :]:
@@ -159,3 +151,28 @@ def rank_over_tasks(
             )
             pairs.append(BayesianPair(first, second, *probabilities))
     return TaskRanking(ranking, rope, tuple(pairs), n_samples, note)
+
+
+def _ranking(
+    task_means: dict[str, NDArray[np.float64]],
+    names: list[str],
+    goal: Goal,
+    posthoc: Posthoc,
+    alpha: float,
+    rng: np.random.Generator,
+    metric: str,
+) -> tuple[Ranking | None, str | None]:
+    """:func:`rank` of the task means, or why it could not run."""
+    try:
+        return rank(
+            *(task_means[name] for name in names),
+            labels=names,
+            metric=metric,
+            goal=goal,
+            posthoc=posthoc,
+            alpha=alpha,
+            n_resamples=1_000,
+            seed=int(rng.integers(0, 2**62)),
+        ), None
+    except UsageError as error:
+        return None, f"no ranking over tasks: {error}"
