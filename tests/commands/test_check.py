@@ -141,3 +141,44 @@ def test_a_kept_verdict_of_a_script_with_arguments_is_found_from_another_folder(
     # Only the verdict of the study's own arguments.
     assert "--lr 0.2" in page
     assert "--lr 0.1" not in page
+
+
+RESUMABLE = f"{Path(__file__).parents[1] / 'check' / 'resumable_numpy.py'}:train"
+NUMPY_ONLY = ["--framework", "python", "--framework", "numpy"]
+
+
+@pytest.mark.slow
+def test_resume_at_exits_0_when_resuming_changes_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check", RESUMABLE, "--resume-at", "1", "--json", *NUMPY_ONLY]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["reproducible"], report["resume_at"], report["not_carried"]) == (True, 1, [])
+
+
+@pytest.mark.slow
+def test_resume_at_exits_1_and_names_the_generator_not_carried(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["check", RESUMABLE, "--resume-at", "2", "--set", "own_rng=true", *NUMPY_ONLY]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "resuming changes the run" in out
+    assert "at step 3" in out
+    assert "not carried by the checkpoint: numpy.random.default_rng@" in out
+    assert "resumable_numpy.py:8" in out
+
+
+@pytest.mark.slow
+def test_resume_at_a_step_never_checkpointed_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", RESUMABLE, "--resume-at", "9", *NUMPY_ONLY]) == 2
+    err = capsys.readouterr().err
+    assert "no checkpoint at step 9" in err
+    assert "newest was step 3" in err
+
+
+def test_a_negative_resume_at_is_refused_while_parsing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", RESUMABLE, "--resume-at", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "argument --resume-at: must be 0 or more. Received: '-1'" in err
+    assert "Traceback" not in err

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from seedwise.cli import main
 from seedwise.store import open_store
 from tests.conftest import ROOT, run_python
 from tests.runner.conftest import FAST, NOISY, file_digest
@@ -322,3 +323,27 @@ def test_json_output_stays_strict_json_with_nan_metrics(
     assert main(["summary", result["study"], "--store", store, "--json"]) == 0  # type: ignore[index]
     summary = strict(capsys.readouterr().out)
     assert summary["value"]["n_nonfinite"] == 1  # type: ignore[index]
+
+
+RESUMABLE = f"{Path(__file__).parents[1] / 'check' / 'resumable_numpy.py'}:train"
+
+
+@pytest.mark.slow
+def test_keep_checkpoints_keeps_the_newest_k_of_each_run(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    argv = ["run", RESUMABLE, "--repeats", "1", "--workers", "1", "--store", str(store)]
+    argv += ["--keep-checkpoints", "3", "--set", "steps=5", "--name", "kept"]
+    assert main([*argv, "--framework", "python", "--framework", "numpy"]) == 0
+    folder = tmp_path / "s-runs" / "kept" / "00000" / "checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"step-{step:012d}.ckpt" for step in (2, 3, 4)
+    ]
+
+
+def test_keep_checkpoints_below_1_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "s.db"
+    assert main(["run", RESUMABLE, "--store", str(store), "--keep-checkpoints", "0"]) == 2
+    assert "--keep-checkpoints: must be a positive int. Received: '0'" in capsys.readouterr().err
+    assert not store.exists()

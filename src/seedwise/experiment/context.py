@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -191,9 +192,7 @@ class RunContext:
         }
         self.checkpoints.write(payload, checked)
         if self.checkpoints.stop_at == checked:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(STOPPED_AT_CHECKPOINT)
+            _end_as_killed()
 
     def restore(self) -> Any:
         """The state of this run's newest checkpoint, its random states put back; None if none.
@@ -347,6 +346,20 @@ class RunContext:
         records, digest = fingerprint_leaves(checked_name, obj, checked_step)
         self.fingerprints.extend(records)
         return digest
+
+
+def _end_as_killed() -> None:
+    """End this process as ``kill -9`` would (``check --resume-at``), its own processes too.
+
+    A process that leads its group (a seedwise worker does) takes the group
+    with it: a DataLoader's workers would otherwise hold the worker's pipe
+    open until they noticed, seconds later, that their parent was gone.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+    os._exit(STOPPED_AT_CHECKPOINT)
 
 
 _CURRENT: ContextVar[RunContext | None] = ContextVar("seedwise_run_context", default=None)

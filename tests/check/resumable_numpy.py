@@ -1,0 +1,20 @@
+"""A NumPy-only loop that checkpoints every step; ``own_rng`` plants a generator of its own."""
+
+import numpy as np
+
+
+def train(ctx):
+    noise = ctx.rng("noise")
+    own = np.random.default_rng(ctx.seed) if ctx.config.get("own_rng") else None
+    weights = np.zeros(3)
+    start = 0
+    state = ctx.restore()
+    if state is not None:
+        weights, start = state["weights"], state["step"] + 1
+    for step in range(start, ctx.config.get("steps", 4)):
+        weights = weights + noise.normal(size=3) + np.random.normal(size=3)
+        if own is not None:
+            weights = weights + own.normal(size=3)
+        ctx.log(step, norm=float(np.linalg.norm(weights)))
+        ctx.checkpoint({"weights": weights, "step": step}, step=step)
+    return {"norm": float(np.linalg.norm(weights))}
