@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 
@@ -88,3 +89,50 @@ def test_an_unpicklable_state_is_refused_in_one_line(tmp_path: Path) -> None:
 def test_a_bad_step_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="step"):
         _context(tmp_path).checkpoint({}, step=-1)
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+import numpy as np
+from seedwise.experiment import RunContext
+from seedwise.experiment.checkpoint import CheckpointFolder
+folder = Path(sys.argv[1])
+ctx = RunContext(0, 0, {}, folder, checkpoints=CheckpointFolder(folder / "checkpoints", keep=2))
+big = np.arange(4_000_000, dtype=np.float64)
+step = 0
+while True:
+    ctx.checkpoint({"big": big + step, "step": step}, step=step)
+    print(step, flush=True)
+    step += 1
+"""
+
+
+def test_kill_9_while_writing_leaves_a_whole_checkpoint(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for delay in (0.05, 0.13, 0.21):
+        folder = tmp_path / f"run-{delay}"
+        process = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(folder)],
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        assert process.stdout is not None
+        process.stdout.readline()  # one checkpoint is whole: now kill it while it writes more
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        payload = _context(folder).checkpoints.latest()  # what restore() reads
+        assert payload is not None
+        state = payload["state"]
+        assert np.array_equal(state["big"], np.arange(4_000_000, dtype=np.float64) + state["step"])
+        checkpoints = _context(folder).checkpoints
+        assert 1 <= len(checkpoints.steps()) <= 2
+        for step in checkpoints.steps():  # no torn file under a checkpoint's name
+            with checkpoints.file(step).open("rb") as handle:
+                assert pickle.load(handle)["step"] == step
