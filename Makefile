@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit browser clean
+.PHONY: demo test lint typecheck unit browser slurm clean
 
 $(STAMP): pyproject.toml requirements/frameworks.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,19 @@ browser:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium
 
-unit: $(STAMP) browser
+# tests/runner/test_slurm.py submits to a real single-node Slurm (munged,
+# slurmctld, slurmd) that .ci/slurm/start.sh starts: Debian's packages,
+# installed here when sbatch is not on PATH (as root, or through sudo).
+slurm:
+	@command -v sbatch >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && exit 0; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "no Slurm and no apt-get: install slurm-wlm and munge to run the Slurm tests"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	echo "installing Slurm for the Slurm tests (apt-get install slurm-wlm munge)"; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends slurm-wlm munge
+
+unit: $(STAMP) browser slurm
 	$(BIN)/python -m pytest -n 2 tests
 
 test: lint typecheck unit

@@ -28,3 +28,11 @@ def settings(ctx: Any) -> dict[str, float]:
         "python": random.random(),
         "stream": float(ctx.rng("noise").normal()),
     }
+
+
+def slurm_job(ctx: Any) -> dict[str, float]:
+    """The Slurm job the run ran in (-1 outside one), and a draw of the run's own stream."""
+    return {
+        "job": float(os.environ.get("SLURM_JOB_ID", -1)),
+        "stream": float(ctx.rng("noise").normal()),
+    }

@@ -468,7 +468,10 @@ def test_the_command_line_runs_on_a_local_dask_cluster(tmp_path: Path) -> None:
     ("argv", "shown"),
     [
         (["--executor", "dask", "--scheduler", "localhost"], "Not a Dask scheduler address"),
-        (["--executor", "ray"], "unknown executor. Received: 'ray'; expected one of local, dask"),
+        (
+            ["--executor", "ray"],
+            "unknown executor. Received: 'ray'; expected one of local, dask, slurm",
+        ),
         (["--scheduler", "tcp://127.0.0.1:1"], "`scheduler` goes with executor='dask'"),
         (
             ["--executor", "dask", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"],

@@ -20,6 +20,7 @@ from seedwise.errors import UsageError
 from seedwise.experiment.values import parse_assignment, parse_metric_pattern
 from seedwise.report import REPORT_SUFFIXES
 from seedwise.runner.dask import check_scheduler_address
+from seedwise.runner.slurm import SlurmExecutorFactory, check_slurm_time
 from seedwise.runner.spec import MAX_REPEATS
 from seedwise.seeding import FRAMEWORKS, Deterministic
 from seedwise.seeding.streams import MAX_SEED
@@ -46,6 +47,7 @@ __all__ = [
     "path_text",
     "positive_number",
     "repeat_count",
+    "executor_from",
     "executor_name",
     "report_output",
     "scheduler_address",
@@ -54,7 +56,7 @@ __all__ = [
 ]
 
 #: The executors ``--executor`` takes.
-EXECUTORS = ("local", "dask")
+EXECUTORS = ("local", "dask", "slurm")
 
 STORE_HELP = "the store file (default $SEEDWISE_STORE or .seedwise/seedwise.db)"
 
@@ -319,7 +321,7 @@ def source_list(text: str) -> tuple[str, ...]:
 
 
 def executor_name(text: str) -> str:
-    """Where runs execute (``--executor``): ``local`` or ``dask``."""
+    """Where runs execute (``--executor``): ``local``, ``dask`` or ``slurm``."""
     if text not in EXECUTORS:
         raise argparse.ArgumentTypeError(
             f"unknown executor. Received: {text!r}; expected one of {', '.join(EXECUTORS)}"
@@ -333,6 +335,24 @@ def scheduler_address(text: str) -> str:
         return check_scheduler_address(text)
     except UsageError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def slurm_time(text: str) -> str:
+    """A Slurm time limit (``--time``), e.g. ``01:30:00``."""
+    try:
+        return check_slurm_time(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def slurm_option(text: str) -> str:
+    """One more sbatch option (``--slurm-option``), e.g. ``--account=proj``."""
+    if not text.startswith("--") or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"not one sbatch option. Received: {text!r}; expected --NAME or --NAME=VALUE, "
+            "e.g. --slurm-option=--account=proj"
+        )
+    return text
 
 
 def store_path(argument: str | None) -> Path:
@@ -436,14 +456,19 @@ def add_run_settings(parser: argparse.ArgumentParser) -> None:
 
 
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
-    """``--executor`` and ``--scheduler``: where runs go (``run``, ``attribute``, ``check``)."""
+    """``--executor``, ``--scheduler`` and the Slurm options: where runs go.
+
+    For ``run``, ``sweep``, ``attribute`` and ``check``; :func:`executor_from`
+    reads them back.
+    """
     parser.add_argument(
         "--executor",
         type=executor_name,
         default="local",
-        help="where runs execute: local (worker processes here) or dask (a local Dask cluster "
+        help="where runs execute: local (worker processes here), dask (a local Dask cluster "
         "of --workers processes, or the cluster of --scheduler; check starts a fresh process "
-        "on a Dask worker for every run); default local",
+        "on a Dask worker for every run) or slurm (--workers batch jobs, default 1, each a "
+        "Dask worker; the store stays here); default local",
     )
     parser.add_argument(
         "--scheduler",
@@ -451,6 +476,47 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
         metavar="tcp://HOST:PORT",
         help="with --executor dask: join this Dask scheduler's cluster (default "
         "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
+    )
+    slurm = parser.add_argument_group("with --executor slurm (batch jobs, each a Dask worker)")
+    slurm.add_argument("--partition", metavar="P", help="sbatch --partition of the jobs")
+    slurm.add_argument(
+        "--time", type=slurm_time, metavar="HH:MM:SS", help="sbatch --time of each job"
+    )
+    slurm.add_argument(
+        "--gpus-per-run", type=positive_int, metavar="N", help="GPUs each job asks for (--gres)"
+    )
+    slurm.add_argument(
+        "--slurm-option",
+        dest="slurm_options",
+        action="append",
+        type=slurm_option,
+        metavar="--NAME=VALUE",
+        help="another sbatch option for the jobs (repeatable), e.g. --slurm-option=--qos=short",
+    )
+
+
+def executor_from(args: argparse.Namespace) -> str | SlurmExecutorFactory:
+    """``--executor`` with its options: a name, or the Slurm factory they describe.
+
+    Raises:
+        UsageError: A Slurm option without ``--executor slurm``.
+    """
+    slurm = {
+        "partition": args.partition,
+        "time": args.time,
+        "gpus_per_run": args.gpus_per_run,
+        "slurm_options": tuple(args.slurm_options or ()),
+    }
+    if args.executor != "slurm":
+        given = [f"--{key.replace('_', '-')}" for key, value in slurm.items() if value]
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} go with --executor slurm. Received: --executor "
+                f"{args.executor}; expected --executor slurm with them"
+            )
+        return str(args.executor)
+    return SlurmExecutorFactory(
+        workers=getattr(args, "workers", None), timeout=getattr(args, "timeout", None), **slurm
     )
 
 

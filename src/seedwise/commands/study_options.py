@@ -158,7 +158,7 @@ def run_options_from(args: argparse.Namespace, **given: Any) -> RunOptions:
         "store": options.store_path(args.store),
         "workers": args.workers,
         "timeout": args.timeout,
-        "executor": args.executor,
+        "executor": options.executor_from(args),
         "scheduler": args.scheduler,
         "retry_failed": args.retry_failed,
         "keep_checkpoints": args.keep_checkpoints,

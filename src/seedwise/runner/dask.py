@@ -43,6 +43,7 @@ import contextlib
 import itertools
 import logging
 import os
+import random
 import signal
 import threading
 import time
@@ -275,7 +276,15 @@ class DaskExecutor:
 
     def _records(self, future: Any, task: RunTask) -> list[RunRecord]:
         if future.status == "finished":
-            outcome: Outcome = future.result()
+            # Gathering a result picks among the workers that hold it with the global
+            # ``random.choice`` (distributed.utils_comm), in this process when the
+            # scheduler is (a local or Slurm cluster's): the user's global Python
+            # generator is kept as it was.
+            state = random.getstate()
+            try:
+                outcome: Outcome = future.result()
+            finally:
+                random.setstate(state)
             for name, data in outcome.files.items():
                 path = Path(name)
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -201,7 +201,10 @@ def choose_executor(
     runs_per_worker: int | None,
     warm: bool = False,
 ) -> ExecutorFactory:
-    """The executor factory for ``executor``: ``"local"``, ``"dask"`` or a factory object.
+    """The executor factory for ``executor``: ``"local"``, ``"dask"``, ``"slurm"`` or a factory.
+
+    ``"slurm"`` gets a :class:`~seedwise.runner.slurm.SlurmExecutorFactory`
+    of the cluster's defaults; pass one for a partition, a time limit, GPUs.
 
     ``warm`` keeps local workers warm between studies (:class:`LocalExecutorFactory`).
 
@@ -221,10 +224,16 @@ def choose_executor(
         return dask_factory(
             scheduler, workers=workers, timeout=timeout, runs_per_process=runs_per_worker
         )
+    if executor == "slurm":
+        from seedwise.runner.slurm import SlurmExecutorFactory
+
+        return SlurmExecutorFactory(
+            workers=workers, timeout=timeout, runs_per_process=runs_per_worker
+        )
     if executor != "local":
         raise UsageError(
-            f"Unknown executor. Received: executor={executor!r}; expected 'local', 'dask' "
-            "or an executor factory"
+            f"Unknown executor. Received: executor={executor!r}; expected 'local', 'dask', "
+            "'slurm' or an executor factory"
         )
     return LocalExecutorFactory(
         workers=workers, timeout=timeout, runs_per_worker=runs_per_worker, warm=warm

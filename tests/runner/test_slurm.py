@@ -1,0 +1,153 @@
+"""The Slurm executor against a real single-node Slurm: munged, slurmctld and slurmd.
+
+``.ci/slurm/start.sh`` starts the daemons in a folder of this module's
+(Debian's ``slurm-wlm`` and ``munge``; ``make slurm`` installs them). Where
+they cannot start, the tests that need them skip with the reason, except in
+CI (``CI=true``), where that fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seedwise.records import RunStatus
+from seedwise.runner.slurm import SlurmExecutorFactory
+from tests.conftest import PROGRAMS, ROOT
+from tests.runner.conftest import study_run
+
+pytest.importorskip("dask_jobqueue")
+
+JOB = f"{PROGRAMS / 'dask_probe.py'}:slurm_job"
+FAST = ("python", "numpy")
+START = ROOT / ".ci" / "slurm" / "start.sh"
+STOP = ROOT / ".ci" / "slurm" / "stop.sh"
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A running single-node Slurm; ``SLURM_CONF`` names its slurm.conf meanwhile."""
+    folder = tmp_path_factory.mktemp("slurm")
+    started = subprocess.run(
+        ["bash", str(START), str(folder)], capture_output=True, text=True, timeout=60
+    )
+    if started.returncode != 0:
+        reason = f"no Slurm here: {started.stderr.strip() or started.stdout.strip()}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    previous = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = started.stdout.strip()
+    try:
+        yield folder
+    finally:
+        subprocess.run(["bash", str(STOP), str(folder)], check=False, timeout=30)
+        if previous is None:
+            os.environ.pop("SLURM_CONF", None)
+        else:
+            os.environ["SLURM_CONF"] = previous
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+def test_runs_go_through_sbatch_and_come_back_to_the_submitters_store(
+    slurm: Path, tmp_path: Path
+) -> None:
+    factory = SlurmExecutorFactory(
+        workers=2,
+        partition="debug",
+        time="00:10:00",
+        slurm_options=("--comment=seedwise-test",),
+        log_directory=tmp_path / "jobs",
+    )
+    local = study_run(JOB, repeats=4, seed=5, workers=1, store=tmp_path / "a.db", frameworks=FAST)
+    remote = study_run(
+        JOB, repeats=4, seed=5, store=tmp_path / "b.db", frameworks=FAST, executor=factory
+    )
+    assert [run.status for run in remote.runs] == [RunStatus.OK] * 4
+    # The same draws as one local worker: the run's result depends on its seed only.
+    assert [run.metrics["stream"] for run in remote.runs] == [
+        run.metrics["stream"] for run in local.runs
+    ]
+    jobs = {run.metrics["job"] for run in remote.runs}
+    assert all(job > 0 for job in jobs), jobs  # every run ran inside a Slurm job
+    assert 1 <= len(jobs) <= 2  # the two worker jobs served all four runs
+    assert {run.metrics["job"] for run in local.runs} == {-1.0}
+    scripts = list((tmp_path / "jobs").glob("*.out")) + list((tmp_path / "jobs").glob("*.err"))
+    assert scripts, "the worker jobs wrote no output where sbatch was told to"
+    # The jobs end with the study: nothing of seedwise's is left in the queue.
+    queue = subprocess.run(
+        ["squeue", "-h", "-n", "seedwise", "-t", "PD,R"], capture_output=True, text=True
+    )
+    assert queue.stdout.strip() == "", queue.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+def test_the_command_line_runs_on_slurm(slurm: Path, tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    argv = ["run", JOB, "--repeats", "2", "--store", str(store), "--json"]
+    argv += ["--executor", "slurm", "--workers", "1", "--partition", "debug"]
+    argv += ["--time", "00:05:00", "--slurm-option=--comment=cli"]
+    argv += ["--framework", "python", "--framework", "numpy"]
+    process = subprocess.run(
+        [sys.executable, "-m", "seedwise", *argv],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert process.returncode == 0, process.stderr
+    from seedwise.store import Store
+
+    with Store(store) as opened:
+        (summary,) = opened.list_studies()
+        runs = opened.runs(summary.name)
+    assert len(runs) == 2
+    assert len({run.metrics["job"] for run in runs}) == 1  # one worker job served both
+    assert all(run.metrics["job"] > 0 for run in runs)
+
+
+def test_the_worker_job_script_carries_every_option(tmp_path: Path) -> None:
+    from dask_jobqueue.slurm import SLURMJob
+
+    factory = SlurmExecutorFactory(
+        partition="gpu",
+        time="1-02:00:00",
+        gpus_per_run=2,
+        slurm_options=("--account=proj", "--qos=short"),
+    )
+    script = SLURMJob(scheduler="tcp://127.0.0.1:1", **factory.job_options(tmp_path)).job_script()
+    directives = [line for line in script.splitlines() if line.startswith("#SBATCH")]
+    for expected in ("-p gpu", "-t 1-02:00:00", "--gres=gpu:2", "--account=proj", "--qos=short"):
+        assert f"#SBATCH {expected}" in directives, script
+    assert sys.executable in script  # the workers run this interpreter's seedwise
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["--executor", "slurm", "--time", "soon"], "Not a Slurm time limit. Received: time="),
+        (["--partition", "gpu"], "--partition go with --executor slurm"),
+        (["--executor", "slurm", "--slurm-option", "qos=short"], "not one sbatch option"),
+        (["--executor", "slurm", "--gpus-per-run", "0"], "--gpus-per-run"),
+    ],
+)
+def test_bad_slurm_options_are_refused_before_anything_is_submitted(
+    tmp_path: Path, argv: list[str], shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedwise.cli import main
+
+    store = tmp_path / "s.db"
+    code = main(["run", JOB, "--store", str(store), *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert shown in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not store.exists()
