@@ -377,3 +377,24 @@ def test_a_decision_without_its_parts_is_one_line_and_exit_2(
     assert captured.out == ""
     (line,) = captured.err.strip().splitlines()
     assert message in line
+
+
+def test_compare_rope_prints_the_three_probabilities_and_the_prior(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cells.db"
+    _stored_cells(path, ["base", "new"])
+    assert main(["compare", "base", "new", "--rope", "0.001", "--store", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "P(base better) 0.000" in out
+    assert "P(new better) 1.000" in out
+    assert "Bayesian signed-rank test" in out
+    assert "prior: Dirichlet process" in out
+    argv = ["compare", "base", "new", "--rope", "0.001", "--json", "--store", str(path)]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["b_better"] == 1.0
+    for bad in (["--rope", "-1"], ["--rope", "0.1", "--decision", "superior", "--margin", "0"]):
+        assert main(["compare", "base", "new", *bad, "--store", str(path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1, err
+        assert "rope" in err.lower(), err

@@ -28,6 +28,7 @@ from seedwise.stats import (
     plan_from_samples,
     rank,
 )
+from seedwise.stats.bayesian import rope_compare
 from seedwise.stats.comparison_results import PAIRS_TABLE_FROM
 from seedwise.stats.decision import CLAIMS, decide
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
@@ -85,6 +86,8 @@ def compare_command(args: argparse.Namespace) -> int:
     paired = {"auto": None, "yes": True, "no": False}[args.paired]
     if args.decision is not None or args.margin is not None:
         return _decision_command(args, paired)
+    if args.rope is not None:
+        return _rope_command(args, paired)
     with _open(args) as store:
         metric, samples = _samples([store.study(name) for name in args.studies], args.metric)
         result = compare(
@@ -110,24 +113,41 @@ def _decision_command(args: argparse.Namespace, paired: bool | None) -> int:
             f"A decision needs both a margin and a claim. Received: {given} alone; expected "
             "--margin D --decision non-inferior|superior|equivalent"
         )
-    if len(args.studies) != 2:
+    if args.rope is not None:
         raise UsageError(
-            f"A decision is about two studies, the baseline first. Received: "
-            f"{len(args.studies)} studies; expected compare A B --margin D --decision CLAIM"
+            "--rope and --decision are separate answers. Received: both; expected one of them"
         )
-    with _open(args) as store:
-        _, samples = _samples([store.study(name) for name in args.studies], args.metric)
-        result = decide(
-            *samples,
-            margin=args.margin,
-            claim=args.decision,
-            goal=args.goal,
-            paired=paired,
-            alpha=args.alpha,
-            seed=args.seed,
-        )
+    samples = _two_samples(args, "--margin D --decision CLAIM")
+    result = decide(
+        *samples,
+        margin=args.margin,
+        claim=args.decision,
+        goal=args.goal,
+        paired=paired,
+        alpha=args.alpha,
+        seed=args.seed,
+    )
     print(to_json(result.to_dict()) if args.json else visible(str(result)))
     return EXIT_OK if result.holds else EXIT_NEGATIVE
+
+
+def _rope_command(args: argparse.Namespace, paired: bool | None) -> int:
+    """``compare A B --rope R``: P(A better), P(equivalent), P(B better) in one line."""
+    samples = _two_samples(args, "--rope R")
+    result = rope_compare(*samples, rope=args.rope, goal=args.goal, paired=paired, seed=args.seed)
+    print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    return EXIT_OK
+
+
+def _two_samples(args: argparse.Namespace, usage: str) -> list[Sample]:
+    """The baseline's and the candidate's samples, for an answer about one pair."""
+    if len(args.studies) != 2:
+        raise UsageError(
+            f"This answer is about two studies, the baseline first. Received: "
+            f"{len(args.studies)} studies; expected compare A B {usage}"
+        )
+    with _open(args) as store:
+        return _samples([store.study(name) for name in args.studies], args.metric)[1]
 
 
 def _next_steps(result: Comparison, metric: str, args: argparse.Namespace) -> str:
@@ -264,6 +284,15 @@ def add_stats_parsers(commands: Any) -> None:
         type=options.fraction,
         default=0.05,
         help="the error rate of --decision at the margin (default 0.05)",
+    )
+    compare.add_argument(
+        "--rope",
+        type=options.finite_number,
+        metavar="R",
+        help=(
+            "P(A better), P(equivalent), P(B better) by more than R (the region of practical "
+            "equivalence, in the metric's units): the Bayesian signed-rank test when paired"
+        ),
     )
     _add_details_and_seed(
         compare,

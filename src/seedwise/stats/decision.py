@@ -17,24 +17,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from seedwise.errors import UsageError
-from seedwise.stats._data import (
-    check_level,
-    check_positive_int,
-    generator,
-    own_words,
-    root_seed,
-    to_array,
-)
-from seedwise.stats._format import format_number, plain_dict
+from seedwise.stats._data import check_level, check_positive_int, generator, own_words, root_seed
+from seedwise.stats._format import format_number
 from seedwise.stats._headline import difference_interval, mean_interval
 from seedwise.stats._intervals import Interval, no_spread
 from seedwise.stats._resamples import drawn_moments
-from seedwise.stats.compare import _from_samples, _labels, _pairing
-from seedwise.stats.goal import Goal, infer_goal
-from seedwise.stats.sample import Sample, check_samples
+from seedwise.stats._two import PairAnswer, two_samples
+from seedwise.stats.goal import Goal
+from seedwise.stats.sample import Sample
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,20 +42,13 @@ CLAIMS: tuple[Claim, ...] = ("non-inferior", "superior", "equivalent")
 
 
 @dataclass(frozen=True)
-class Decision:
+class Decision(PairAnswer):
     """Whether a claim about B against A holds at a margin.
 
-    Attributes:
+    Attributes (beside ``PairAnswer``'s names, metric, goal, pairing and runs):
         claim: ``"non-inferior"``, ``"superior"`` or ``"equivalent"``.
         holds: Whether the data support the claim at ``alpha``.
         margin: The margin ``D`` (in the metric's units).
-        a: The baseline's name.
-        b: The candidate's name.
-        metric: The metric's name.
-        goal: ``"min"`` or ``"max"``.
-        paired: Whether the runs were paired by seed.
-        n_a: A's runs used.
-        n_b: B's runs used (equal to ``n_a`` when paired).
         improvement: B's improvement over A (positive when B is better).
         low: The lower confidence bound of the improvement at ``1 - alpha``
             (None when no bound could be had).
@@ -76,13 +62,6 @@ class Decision:
     claim: Claim
     holds: bool
     margin: float
-    a: str
-    b: str
-    metric: str
-    goal: Goal
-    paired: bool
-    n_a: int
-    n_b: int
     improvement: float | None
     low: float | None
     high: float | None
@@ -91,14 +70,9 @@ class Decision:
     reason: str | None = None
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict[str, Any]:
-        """The decision as JSON-ready values."""
-        return plain_dict({**self.__dict__, "notes": list(self.notes), "line": self.line()})
-
     def line(self) -> str:
         """The decision in one line: the claim, the margin, the bound and the verdict."""
         f = format_number
-        better = "higher" if self.goal == "max" else "lower"
         claim = {
             "non-inferior": f"{self.b} is not worse than {self.a} by {f(self.margin)} or more",
             "superior": f"{self.b} is better than {self.a} by more than {f(self.margin)}",
@@ -106,12 +80,10 @@ class Decision:
         }[self.claim]
         verdict = "holds" if self.holds else "does not hold"
         level = f"{100 * (1 - self.alpha):.4g}%"
-        design = (
-            f"paired, {self.n_a} seeds" if self.paired else f"unpaired, {self.n_a} + {self.n_b}"
-        )
+        design = self.design
         if self.low is None or self.high is None:
             return (
-                f"{self.claim}: {claim} ({self.metric}, {better} is better): cannot be decided, "
+                f"{self.claim}: {claim} ({self.direction}): cannot be decided, "
                 f"so it does not hold: {self.reason} ({design})"
             )
         lower = f"lower {level} bound of the improvement {f(self.low)}"
@@ -124,12 +96,9 @@ class Decision:
             bound = f"{lower}, {upper}: {'inside' if self.holds else 'not inside'} "
             bound += f"(-{f(self.margin)}, {f(self.margin)})"
         return (
-            f"{self.claim}: {claim} ({self.metric}, {better} is better): {verdict}; "
+            f"{self.claim}: {claim} ({self.direction}): {verdict}; "
             f"improvement {f(self.improvement)}, {bound} ({design}; {self.method})"
         )
-
-    def __str__(self) -> str:
-        return "\n".join([self.line(), *(f"note: {note}" for note in self.notes)])
 
 
 @own_words
@@ -200,28 +169,11 @@ def decide(
     check_positive_int(n_resamples, name="n_resamples", minimum=100)
     root = root_seed(seed)
     notes: list[str] = []
-    values: tuple[object, ...] = (a, b)
-    found = check_samples([a, b])
-    if found is not None:
-        values, seeds, labels, metric = _from_samples(found, metric, seeds, labels, notes)
-    names = _labels(labels, 2)
-    metric_name = metric or "value"
-    choice = infer_goal(metric_name, goal)
-    if choice.source == "assumed":
-        notes.append(choice.note)
-    arrays = [to_array(v, name=n) for v, n in zip(values, names, strict=True)]  # type: ignore[arg-type]
-    pairing = _pairing(arrays, names, paired, seeds, notes)
-    x, y = pairing.arrays
-    if pairing.paired:
-        keep = np.isfinite(x) & np.isfinite(y)
-        x, y = x[keep], y[keep]
-    else:
-        x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-    left = sum(int(array.shape[0]) for array in pairing.arrays) - int(x.shape[0] + y.shape[0])
-    if left:
-        notes.append(f"{left} non-finite values (NaN or inf) left out")
-    sign = 1.0 if choice.goal == "max" else -1.0
-    interval = _difference(x, y, pairing.paired, 1.0 - 2.0 * alpha, n_resamples, root, notes)
+    two = two_samples(
+        a, b, metric=metric, goal=goal, paired=paired, seeds=seeds, labels=labels, notes=notes
+    )
+    x, y, sign = two.x, two.y, two.sign
+    interval = _difference(x, y, two.paired, 1.0 - 2.0 * alpha, n_resamples, root, notes)
     improvement = None
     if x.shape[0] and y.shape[0]:
         improvement = sign * float(np.mean(y) - np.mean(x))
@@ -230,8 +182,8 @@ def decide(
         low, high = sorted((sign * interval.low, sign * interval.high))
     holds = low is not None and high is not None and _holds(claim, low, high, margin)
     return Decision(
-        claim=claim, holds=holds, margin=margin, a=names[0], b=names[1], metric=metric_name,
-        goal=choice.goal, paired=pairing.paired, n_a=int(x.shape[0]), n_b=int(y.shape[0]),
+        claim=claim, holds=holds, margin=margin, a=two.a, b=two.b, metric=two.metric,
+        goal=two.goal, paired=two.paired, n_a=int(x.shape[0]), n_b=int(y.shape[0]),
         improvement=improvement, low=low, high=high, alpha=alpha, method=interval.method,
         reason=None if low is not None else interval.note, notes=tuple(notes),
     )  # fmt: skip

@@ -1,0 +1,198 @@
+"""P(A better), P(equivalent), P(B better) with a region of practical equivalence (ROPE).
+
+Paired by seed, this is the Bayesian signed-rank test (Benavoli et al.
+2017; baycomp's ``SignedRankTest``): a Dirichlet process posterior over the
+per-seed differences, with a pseudo-observation of weight 0.5 at a
+difference of 0 as its prior; each posterior sample puts its mass on the
+pairwise mean differences above the ROPE, within it and below it, and each
+probability is the share of samples in which that region has the most mass.
+
+Unpaired, there is no signed rank: each side's mean has the posterior of a
+normal model under the Jeffreys prior ``p(mu, sigma) ~ 1/sigma`` (a Student t
+around the sample mean with scale ``s / sqrt(n)`` and ``n - 1`` degrees of
+freedom), the two independent, and each probability is the posterior share
+of draws of B's improvement above ``rope``, within it, or below ``-rope``.
+The Monte Carlo error of each probability is at most ``0.5 / sqrt(n_samples)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from seedwise.errors import UsageError
+from seedwise.stats._data import check_positive_int, generator, own_words, root_seed
+from seedwise.stats._format import format_number
+from seedwise.stats._two import PairAnswer, two_samples
+from seedwise.stats.goal import Goal
+from seedwise.stats.sample import Sample
+from seedwise.stats.task_ranking import bayesian_signed_rank
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["PAIRED_PRIOR", "UNPAIRED_PRIOR", "RopeComparison", "rope_compare"]
+
+#: The prior of the paired test, as the output states it.
+PAIRED_PRIOR = "Dirichlet process, pseudo-observation of weight 0.5 at difference 0 (baycomp's)"
+#: The prior of the unpaired model.
+UNPAIRED_PRIOR = "Jeffreys p(mu, sigma) ~ 1/sigma on each side, normal runs"
+
+#: Fewer pairs (or runs a side) than this and the answer leans on the prior.
+FEW_RUNS = 5
+
+
+@dataclass(frozen=True)
+class RopeComparison(PairAnswer):
+    """The posterior probabilities that A is better, that they are equivalent, or that B is.
+
+    Attributes (beside ``PairAnswer``'s names, metric, goal, pairing and runs):
+        rope: The half-width of the region of practical equivalence.
+        a_better: P(A is better by more than ``rope``).
+        equivalent: P(the difference is within ``rope``).
+        b_better: P(B is better by more than ``rope``).
+        method: The test.
+        prior: The prior, in words.
+        n_samples: Posterior samples drawn.
+        mc_error: The largest Monte Carlo standard error of a probability.
+        reason: Why no probability could be computed (too few finite runs), if so.
+        notes: Cautions (few runs, runs left out).
+    """
+
+    rope: float
+    a_better: float | None
+    equivalent: float | None
+    b_better: float | None
+    method: str
+    prior: str
+    n_samples: int
+    mc_error: float
+    reason: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def line(self) -> str:
+        """The three probabilities, the ROPE, the test and its prior, in one line."""
+        f = format_number
+        design = self.design
+        head = f"rope {f(self.rope)} ({self.direction})"
+        if self.a_better is None or self.equivalent is None or self.b_better is None:
+            return f"{head}: cannot be computed: {self.reason} ({design})"
+        return (
+            f"{head}: P({self.a} better) {self.a_better:.3f}, P(equivalent) "
+            f"{self.equivalent:.3f}, P({self.b} better) {self.b_better:.3f} "
+            f"(+/- {self.mc_error:.3f}; {design}; {self.method}; prior: {self.prior})"
+        )
+
+
+@own_words
+def rope_compare(
+    a: ArrayLike | Sample,
+    b: ArrayLike | Sample,
+    *,
+    rope: float,
+    metric: str | None = None,
+    goal: Goal | None = None,
+    paired: bool | None = None,
+    seeds: Sequence[Sequence[int]] | None = None,
+    labels: Sequence[str] | None = None,
+    n_samples: int = 50_000,
+    seed: int | np.random.Generator = 0,
+) -> RopeComparison:
+    """P(A better), P(equivalent) and P(B better) by more than ``rope``.
+
+    Paired by seed (as ``compare`` pairs), the Bayesian signed-rank test;
+    unpaired, the posterior of the difference of the means under the
+    Jeffreys prior (see the module's docstring for both, and their priors).
+
+    Args:
+        a: The baseline: a sample (``study.sample(metric)``) or values.
+        b: The candidate.
+        rope: The half-width of the region of practical equivalence, at
+            least 0, in the metric's units.
+        metric: The metric's name (default the samples', or ``"value"``).
+        goal: ``"min"`` or ``"max"``; None infers it from the metric's name.
+        paired: None pairs by seed when the samples share seeds.
+        seeds: Each array's per-run seeds, for arrays.
+        labels: The two names; default the samples', or ``"A"`` and ``"B"``.
+        n_samples: Posterior samples (the Monte Carlo error is at most
+            ``0.5 / sqrt(n_samples)``).
+        seed: An int, or a ``numpy.random.Generator`` that supplies one.
+
+    Returns:
+        The ``RopeComparison``.
+
+    Raises:
+        UsageError: A bad ROPE or sample.
+    """
+    if isinstance(rope, bool) or not isinstance(rope, (int, float)):
+        raise UsageError(f"A ROPE is a number. Received: rope={rope!r}; expected e.g. 0.01")
+    rope = float(rope)
+    if not (math.isfinite(rope) and rope >= 0.0):
+        raise UsageError(
+            f"A ROPE is a number of at least 0, in the metric's units. Received: rope={rope!r}; "
+            "expected e.g. 0.01"
+        )
+    check_positive_int(n_samples, name="n_samples", minimum=1000)
+    root = root_seed(seed)
+    notes: list[str] = []
+    two = two_samples(
+        a, b, metric=metric, goal=goal, paired=paired, seeds=seeds, labels=labels, notes=notes
+    )
+    n_a, n_b = int(two.x.shape[0]), int(two.y.shape[0])
+    probabilities: tuple[float, float, float] | None = None
+    reason = None
+    if two.paired:
+        method = "Bayesian signed-rank test (Benavoli et al. 2017)"
+        prior = PAIRED_PRIOR
+        if n_a < 1:
+            reason = "no pair of finite values"
+        else:
+            rng = generator(root, "rope", "paired")
+            probabilities = bayesian_signed_rank(
+                two.x, two.y, rope, rng, higher_is_better=two.goal == "max", n_samples=n_samples
+            )
+        if 0 < n_a < FEW_RUNS:
+            notes.append(
+                f"{n_a} pairs: the prior's pseudo-observation at 0 weighs as much as "
+                f"{0.5 / (n_a + 0.5):.0%} of the data; the probabilities lean on it"
+            )
+    else:
+        method = "Bayesian difference of means, unpaired (Student t posteriors)"
+        prior = UNPAIRED_PRIOR
+        if min(n_a, n_b) < 2:
+            reason = f"{min(n_a, n_b)} finite runs on one side; the unpaired model needs 2 a side"
+        else:
+            rng = generator(root, "rope", "unpaired")
+            improvement = two.sign * (
+                _mean_posterior(two.y, n_samples, rng) - _mean_posterior(two.x, n_samples, rng)
+            )
+            ahead = float((improvement > rope).mean())
+            behind = float((improvement < -rope).mean())
+            probabilities = (behind, 1.0 - behind - ahead, ahead)
+        if 2 <= min(n_a, n_b) < FEW_RUNS:
+            notes.append(
+                f"{min(n_a, n_b)} runs on one side: the normal model's posterior is wide and "
+                "rests on its normality"
+            )
+    shares: tuple[float | None, ...] = probabilities or (None, None, None)
+    a_better, equivalent, b_better = shares
+    return RopeComparison(
+        a=two.a, b=two.b, metric=two.metric, goal=two.goal, paired=two.paired, n_a=n_a,
+        n_b=n_b, rope=rope, a_better=a_better, equivalent=equivalent, b_better=b_better,
+        method=method, prior=prior, n_samples=n_samples, mc_error=0.5 / math.sqrt(n_samples),
+        reason=reason, notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _mean_posterior(
+    values: NDArray[np.float64], n_samples: int, rng: np.random.Generator
+) -> NDArray[np.float64]:
+    """Draws of a normal mean's posterior under the Jeffreys prior: a scaled Student t."""
+    import numpy as np
+
+    n = values.shape[0]
+    scale = float(np.std(values, ddof=1)) / math.sqrt(n)
+    return float(np.mean(values)) + scale * rng.standard_t(n - 1, n_samples)
