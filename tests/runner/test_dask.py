@@ -523,3 +523,32 @@ def test_a_scheduler_that_cannot_be_reached_leaves_the_store_untouched(
     assert code == 2
     assert "Cannot reach the Dask scheduler" in err
     assert not store.exists()
+
+
+RESUMABLE = f"{Path(__file__).parents[1] / 'check' / 'resumable_numpy.py'}:train"
+
+
+def test_a_dask_worker_killed_mid_run_resumes_its_run_from_the_last_checkpoint(
+    tmp_path: Path,
+) -> None:
+    own = start_cluster(tmp_path / "cluster", workers=2)
+    try:
+        outcome = study_run(
+            RESUMABLE,
+            repeats=1,
+            store=tmp_path / "s.db",
+            frameworks=FAST,
+            config={"steps": 4, "kill_parent_at": 1},
+            executor="dask",
+            scheduler=own.address,
+        )
+    finally:
+        own.stop()
+    reference = study_run(
+        RESUMABLE, repeats=1, store=tmp_path / "r.db", frameworks=FAST, config={"steps": 4}
+    )
+    (resumed,), (whole,) = outcome.runs, reference.runs
+    assert resumed.status is RunStatus.OK, resumed.error
+    assert resumed.resumed_from == 1
+    assert whole.resumed_from is None
+    assert resumed.metrics == whole.metrics
