@@ -20,6 +20,7 @@ __all__ = [
     "THREAD_VARIABLES",
     "collect_environment",
     "cpu_description",
+    "cuda_versions",
     "gpu_description",
     "package_versions",
 ]
@@ -50,6 +51,9 @@ THREAD_VARIABLES = (
     "KERAS_BACKEND",
     "PYTHONHASHSEED",
     "CUBLAS_WORKSPACE_CONFIG",
+    "CUDA_VISIBLE_DEVICES",
+    "XLA_PYTHON_CLIENT_MEM_FRACTION",
+    "TF_FORCE_GPU_ALLOW_GROWTH",
 )
 
 
@@ -149,7 +153,28 @@ def gpu_description(root: str = "/proc/driver/nvidia") -> dict[str, Any]:
                         models.append(line.partition(":")[2].strip())
         except OSError:
             continue
-    return {"driver": driver, "models": models}
+    return {"driver": driver, "models": models, **cuda_versions()}
+
+
+def cuda_versions() -> dict[str, Any]:
+    """The CUDA and cuDNN versions torch was built with and loaded, if torch is imported.
+
+    Read only from a torch the run already imported (the fingerprint is
+    taken after the first run): importing it here would cost seconds.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {}
+    found: dict[str, Any] = {}
+    try:
+        found["cuda"] = torch.version.cuda
+        found["cudnn"] = torch.backends.cudnn.version() if torch.cuda.is_available() else None
+        found["devices"] = [
+            torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())
+        ]
+    except Exception:  # a broken CUDA install: the versions found so far
+        return found
+    return found
 
 
 def collect_environment(extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -164,7 +189,9 @@ def collect_environment(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         package versions, the thread and numerics environment variables, the
         BLAS / OpenMP libraries loaded with their thread counts, the CPU's
         model and numeric flags, and (when an NVIDIA driver is loaded) the
-        GPU models and the driver's version.
+        GPU models, the driver's version and, once torch is imported, its
+        CUDA and cuDNN versions and the devices the process sees
+        (``CUDA_VISIBLE_DEVICES`` is among the variables).
     """
     environment: dict[str, Any] = {
         "python": platform.python_version(),

@@ -36,3 +36,14 @@ def slurm_job(ctx: Any) -> dict[str, float]:
         "job": float(os.environ.get("SLURM_JOB_ID", -1)),
         "stream": float(ctx.rng("noise").normal()),
     }
+
+
+def device(ctx: Any) -> dict[str, float]:
+    """The GPU the run's process was given, its JAX memory share, and a draw of its stream."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    return {
+        "device": float(visible) if visible else -1.0,
+        "jax_memory": float(os.environ.get("XLA_PYTHON_CLIENT_MEM_FRACTION", "-1")),
+        "pid": float(os.getpid()),
+        "stream": float(ctx.rng("noise").normal()),
+    }

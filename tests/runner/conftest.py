@@ -43,3 +43,19 @@ def study_run(experiment: str, **keywords: Any) -> StudyRun:
     """What ``seedwise.run(experiment, **keywords)`` did, as the runner's :class:`StudyRun`."""
     study, options = split_keywords(keywords)
     return run_study(prepare_study(experiment, **study), options)
+
+
+def assert_refused(argv: list[str], shown: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``seedwise ARGV`` exits 2 with one line holding ``shown``, and makes no store.
+
+    ``argv`` holds ``--store PATH``; that file must not exist afterwards.
+    """
+    from seedwise.cli import main
+
+    store = Path(argv[argv.index("--store") + 1])
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert shown in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not store.exists()

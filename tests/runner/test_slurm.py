@@ -19,7 +19,7 @@ import pytest
 from seedwise.records import RunStatus
 from seedwise.runner.slurm import SlurmExecutorFactory
 from tests.conftest import PROGRAMS, ROOT
-from tests.runner.conftest import study_run
+from tests.runner.conftest import assert_refused, study_run
 
 pytest.importorskip("dask_jobqueue")
 
@@ -142,12 +142,4 @@ def test_the_worker_job_script_carries_every_option(tmp_path: Path) -> None:
 def test_bad_slurm_options_are_refused_before_anything_is_submitted(
     tmp_path: Path, argv: list[str], shown: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from seedwise.cli import main
-
-    store = tmp_path / "s.db"
-    code = main(["run", JOB, "--store", str(store), *argv])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert shown in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert not store.exists()
+    assert_refused(["run", JOB, "--store", str(tmp_path / "s.db"), *argv], shown, capsys)

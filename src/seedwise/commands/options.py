@@ -20,6 +20,7 @@ from seedwise.errors import UsageError
 from seedwise.experiment.values import parse_assignment, parse_metric_pattern
 from seedwise.report import REPORT_SUFFIXES
 from seedwise.runner.dask import check_scheduler_address
+from seedwise.runner.gpus import GpuExecutorFactory, parse_gpus
 from seedwise.runner.slurm import SlurmExecutorFactory, check_slurm_time
 from seedwise.runner.spec import MAX_REPEATS
 from seedwise.seeding import FRAMEWORKS, Deterministic
@@ -48,6 +49,7 @@ __all__ = [
     "positive_number",
     "repeat_count",
     "executor_from",
+    "gpu_list",
     "executor_name",
     "report_output",
     "scheduler_address",
@@ -355,6 +357,14 @@ def slurm_option(text: str) -> str:
     return text
 
 
+def gpu_list(text: str) -> tuple[str, ...]:
+    """GPUs for local workers (``--gpus``), e.g. ``0,1,2,3``."""
+    try:
+        return parse_gpus(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def store_path(argument: str | None) -> Path:
     """``--store``, else ``$SEEDWISE_STORE``, else ``.seedwise/seedwise.db``."""
 
@@ -477,6 +487,20 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
         help="with --executor dask: join this Dask scheduler's cluster (default "
         "$SEEDWISE_DASK_SCHEDULER, else a local cluster)",
     )
+    gpus = parser.add_argument_group("GPUs of local workers")
+    gpus.add_argument(
+        "--gpus",
+        type=gpu_list,
+        metavar="0,1,...",
+        help="one local worker per GPU (times --runs-per-gpu), each seeing its device alone "
+        "through CUDA_VISIBLE_DEVICES",
+    )
+    gpus.add_argument(
+        "--runs-per-gpu",
+        type=positive_int,
+        metavar="K",
+        help="with --gpus: K workers share each GPU, for small runs (default 1)",
+    )
     slurm = parser.add_argument_group("with --executor slurm (batch jobs, each a Dask worker)")
     slurm.add_argument("--partition", metavar="P", help="sbatch --partition of the jobs")
     slurm.add_argument(
@@ -495,12 +519,33 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def executor_from(args: argparse.Namespace) -> str | SlurmExecutorFactory:
-    """``--executor`` with its options: a name, or the Slurm factory they describe.
+def executor_from(args: argparse.Namespace) -> str | SlurmExecutorFactory | GpuExecutorFactory:
+    """``--executor`` with its options: a name, or the Slurm or GPU factory they describe.
 
     Raises:
-        UsageError: A Slurm option without ``--executor slurm``.
+        UsageError: A Slurm option without ``--executor slurm``, ``--gpus``
+            with another executor or with ``--workers``, ``--runs-per-gpu``
+            without ``--gpus``.
     """
+    gpus = getattr(args, "gpus", None)
+    runs_per_gpu = getattr(args, "runs_per_gpu", None)
+    if runs_per_gpu is not None and gpus is None:
+        raise UsageError(
+            f"--runs-per-gpu goes with --gpus. Received: --runs-per-gpu {runs_per_gpu} "
+            "alone; expected --gpus 0,1,... with it"
+        )
+    if gpus is not None:
+        workers = getattr(args, "workers", None)
+        if args.executor != "local" or workers is not None:
+            raise UsageError(
+                "--gpus starts len(gpus) x --runs-per-gpu local workers. Received: --gpus "
+                f"{','.join(gpus)} with --executor {args.executor}"
+                + (f" --workers {workers}" if workers is not None else "")
+                + "; expected --executor local and no --workers (--gpus-per-run for Slurm)"
+            )
+        return GpuExecutorFactory(
+            gpus=gpus, runs_per_gpu=runs_per_gpu or 1, timeout=getattr(args, "timeout", None)
+        )
     slurm = {
         "partition": args.partition,
         "time": args.time,

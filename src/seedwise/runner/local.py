@@ -83,6 +83,8 @@ class LocalExecutor:
         expected_runs: How many runs it will be given, if known: the
             adaptive count starts no worker that the runs left could not
             pay for.
+        device: Variables its workers start with beyond the study's
+            (``CUDA_VISIBLE_DEVICES`` of :mod:`seedwise.runner.gpus`).
     """
 
     def __init__(
@@ -95,7 +97,9 @@ class LocalExecutor:
         pool: WarmPool | None = None,
         adaptive: bool = False,
         expected_runs: int | None = None,
+        device: dict[str, str] | None = None,
     ):
+        self._device = dict(device or {})
         self._fixed = workers
         self._expected = expected_runs
         self._finished = 0
@@ -179,7 +183,7 @@ class LocalExecutor:
         """Hand ``task`` to an idle worker of its environment, starting one if none is idle."""
         for dead in [w for w in self._workers if w.task is None and not w.process.is_alive()]:
             self._discard(dead)
-        environment = worker_environment(task.settings)
+        environment = {**worker_environment(task.settings), **self._device}
         key = self._warm_key(task, environment)
         idle = [w for w in self._workers if w.task is None]
         matching = [w for w in idle if w.environment == tuple(sorted(environment.items()))]
