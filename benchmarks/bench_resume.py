@@ -9,7 +9,8 @@
 2. ``check``: ``check_resume`` of the small torch training of
    ``tests/check/resumable_torch.py`` (4 epochs, a shuffling DataLoader,
    dropout, resumed at step 1) against one run of it in a fresh worker
-   (``seedwise.run``, 1 repeat); goal at most 2.5x.
+   (``seedwise.run``, 1 repeat, ``fresh_process_per_run``: a warm worker
+   would have torch imported already); goal at most 2.5x.
 
 Prints the figures; paste them into the "Resuming" section of docs/benchmarks.md.
 """
@@ -86,6 +87,7 @@ def _check(repeats: int) -> None:
                 config=config,
                 store=Path(folder) / "s.db",
                 frameworks=TORCH,
+                fresh_process_per_run=True,
             )
             ones.append(time.perf_counter() - began)
         began = time.perf_counter()

@@ -158,10 +158,13 @@ def check_resume(
         base, study="interrupted", workdir=resumed_folder, stop_at_checkpoint=resume_at
     )
     try:
-        runs = _run_all([base, interrupted], timeout)
+        feed = _ResumeFeed(
+            [base, interrupted], replace(base, study="resumed", workdir=resumed_folder)
+        )
+        _drive(feed, timeout, Path(resumed_folder).parent / "logs")
+        runs = {record.study: record for record in feed.records}
         _check_stopped(runs["interrupted"], resume_at, Path(resumed_folder))
-        resumed = _run_all([replace(base, study="resumed", workdir=resumed_folder)], timeout)
-        whole, again = runs["uninterrupted"], resumed["resumed"]
+        whole, again = runs["uninterrupted"], runs["resumed"]
         for record in (whole, again):
             if record.status is not RunStatus.OK:
                 raise ExperimentError(
@@ -186,14 +189,30 @@ def check_resume(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run_all(tasks: list[RunTask], timeout: float | None) -> dict[str, RunRecord]:
-    """Run each task in a fresh process of its own; each record by its label."""
+class _ResumeFeed(TaskList):
+    """The uninterrupted and the interrupted runs, then the resumed one once the second ends.
+
+    The resumed run starts as soon as the interrupted one has stopped, while
+    the uninterrupted one still runs: with two free cores the check takes
+    about as long as one run and its part after the checkpoint.
+    """
+
+    def __init__(self, tasks: list[RunTask], resumed: RunTask) -> None:
+        super().__init__(tasks)
+        self._resumed = resumed
+
+    def accept(self, record: RunRecord) -> bool:
+        super().accept(record)
+        if record.study == "interrupted" and record.status is RunStatus.CRASHED:
+            self._waiting.append(self._resumed)
+        return True
+
+
+def _drive(feed: TaskList, timeout: float | None, log_dir: Path) -> None:
+    """Run the feed's tasks, each in a fresh process of its own, two at a time."""
     factory = choose_executor("local", None, workers=None, timeout=timeout, runs_per_worker=1)
-    log_dir = Path(tasks[0].workdir).parent / "logs"
-    executor = factory.create(workers=len(tasks), log_dir=log_dir)
-    feed = TaskList(tasks)
+    executor = factory.create(workers=2, log_dir=log_dir)
     drive(executor, feed, poll=_POLL_S)
-    return {record.study: record for record in feed.records}
 
 
 def _check_stopped(record: RunRecord, resume_at: int, folder: Path) -> None:
