@@ -23,6 +23,7 @@ __all__ = [
     "StoreRowError",
     "StoreRowWarning",
     "SweepInterrupted",
+    "TrackerError",
     "TrialFailedError",
     "UntrustedExperimentError",
     "UsageError",
@@ -70,6 +71,14 @@ class UntrustedExperimentError(UsageError):
     A store is data: the experiment it names runs only when the user names
     it, says to trust the store, or its code lies in the store's folder tree
     (see ``seedwise.experiment.trust``).
+    """
+
+
+class TrackerError(UsageError):
+    """A tracker (MLflow, TensorBoard) cannot be reached or refused what seedwise wrote.
+
+    Nothing is lost: the study's runs are in seedwise's store, and
+    ``seedwise export STUDY --to TRACKER`` writes them again, adding no duplicates.
     """
 
 

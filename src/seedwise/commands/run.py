@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,7 @@ from seedwise.commands.study_options import (
     run_options_from,
     study_spec_from,
 )
+from seedwise.commands.trackers import LiveExport, add_tracker_export_options, tracker_target
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, ExperimentError, SweepInterrupted
 from seedwise.experiment.trust import stored_experiment_trusted
 from seedwise.records import RunRecord, RunStatus
@@ -52,20 +54,30 @@ def run_command(args: argparse.Namespace) -> int:
     shown = metrics_from(args)[0]
     repeats = args.max_repeats if args.until_ci is not None else args.repeats
     progress = SweepProgress(console, total=repeats, metric=shown)
+    spec = study_spec_from(args)
+    # The tracker's store and experiment are made here, before any worker starts.
+    live = None
+    if args.log_to is not None:
+        live = LiveExport.start(args.log_to, store_path(args.store), args.tracker_experiment)
+    elif "MLFLOW_TRACKING_URI" in os.environ:
+        from seedwise.trackers.mlflow import prepare_from_environment
+
+        prepare_from_environment()
     options = run_options_from(
         args,
         repeats=repeats,
         until_ci=args.until_ci,
         metric=shown,
         on_start=progress.start,
-        on_record=progress.update,
+        on_record=progress.update if live is None else live.wrap(spec.name, progress.update),
     )
-    spec = study_spec_from(args)
     try:
         with progress:
             outcome = run_study(spec, options)
     except SweepInterrupted as interrupted:
         raise resume_command(interrupted) from None
+    for line in [] if live is None else live.finish(spec.name):
+        print(f"seedwise: warning: {line}", file=sys.stderr)
     if args.json:
         print(to_json(_as_dict(outcome)))
         unknown = _unreturned_metric(shown, outcome.runs)
@@ -264,6 +276,14 @@ def add_run_parser(commands: Any) -> None:
         "the same command resumes the study.",
     )
     add_study_options(parser)
+    parser.add_argument(
+        "--log-to",
+        type=tracker_target,
+        metavar="mlflow[=URI]",
+        help="write each run to a tracker as it is stored, and the summary and report at the "
+        "end: one parent run per study, one child run per repeat (docs/trackers.md)",
+    )
+    add_tracker_export_options(parser)
     parser.add_argument(
         "--allow-failures",
         type=non_negative_int,

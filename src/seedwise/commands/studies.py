@@ -27,6 +27,12 @@ from seedwise.commands.options import (
     positive_int,
     store_path,
 )
+from seedwise.commands.trackers import (
+    add_tracker_export_options,
+    export_to_tracker,
+    refuse_many,
+    tracker_target,
+)
 from seedwise.errors import StoreRowWarning, UsageError
 from seedwise.records import RUN_STATUSES, metric_column
 from seedwise.runner.folders import repeat_folder
@@ -250,8 +256,11 @@ def csv_cell(value: object) -> object:
 
 def export_command(args: argparse.Namespace) -> int:
     """Write a study's runs as CSV, JSON or Parquet."""
+    if args.to is not None:
+        return export_to_tracker(args)
+    refuse_many(args)
     with _open(args) as store:
-        study = store.study(args.study)
+        study = store.study(args.study[0])
         name, records = study.name, study.to_rows(masked(study.record.config))
     if args.format == "parquet":
         try:
@@ -357,8 +366,20 @@ def add_study_parsers(commands: Any) -> None:
     add_output_options(claims)
     claims.set_defaults(handler=claims_command)
 
-    export = commands.add_parser("export", help="a study's runs as csv, json or parquet")
-    export.add_argument("study", help="the study's name, a unique prefix of it, or @last")
+    export = commands.add_parser(
+        "export", help="a study's runs as csv, json or parquet, or studies to a tracker"
+    )
+    export.add_argument(
+        "study", nargs="+", help="the study's name, a unique prefix of it, or @last"
+    )
+    export.add_argument(
+        "--to",
+        type=tracker_target,
+        metavar="mlflow[=URI]",
+        help="write the studies to a tracker instead: one parent run per study, one child "
+        "run per repeat; again adds nothing twice (docs/trackers.md)",
+    )
+    add_tracker_export_options(export)
     export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     export.add_argument(
         "--output",

@@ -1,0 +1,157 @@
+"""``--log-to TRACKER[=WHERE]`` on ``seedwise run`` and ``export --to TRACKER``: runs in a tracker.
+
+The study's runs go to the tracker from this process as each is stored
+(never from the workers), and its summary and report once the study ends.
+A tracker that fails during a study does not stop it: its runs are in the
+store, the failure is said in one line at the end, and ``seedwise export
+STUDY --to mlflow`` writes what is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from seedwise._user_text import visible
+from seedwise.commands.options import store_path
+from seedwise.errors import UsageError
+from seedwise.records import RunRecord
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from seedwise.trackers.mlflow import MlflowExport
+
+__all__ = [
+    "LiveExport",
+    "TrackerTarget",
+    "add_tracker_export_options",
+    "export_to_tracker",
+    "refuse_many",
+    "tracker_target",
+]
+
+TRACKERS = ("mlflow",)
+
+
+@dataclass(frozen=True)
+class TrackerTarget:
+    """Which tracker, and where: ``mlflow`` or ``mlflow=http://127.0.0.1:5000``."""
+
+    tracker: str
+    where: str | None = None
+
+
+def tracker_target(text: str) -> TrackerTarget:
+    """``--log-to`` and ``--to``'s value, checked while parsing."""
+    tracker, equals, where = text.partition("=")
+    if tracker not in TRACKERS:
+        raise argparse.ArgumentTypeError(
+            f"unknown tracker. Received: {text!r}; expected one of: "
+            + ", ".join(f"{name}[=URI]" for name in TRACKERS)
+        )
+    if equals and not where:
+        raise argparse.ArgumentTypeError(
+            f"the tracker's URI is empty. Received: {text!r}; expected {tracker}=URI or {tracker}"
+        )
+    return TrackerTarget(tracker, where or None)
+
+
+@dataclass
+class LiveExport:
+    """A study's runs written to MLflow as they are stored, its summary at the end.
+
+    Made (and the tracking store and experiment with it) before the study's
+    workers start.
+    """
+
+    export: MlflowExport
+    store: Path
+    failures: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, target: TrackerTarget, store: Path, experiment: str | None) -> LiveExport:
+        from seedwise.trackers.mlflow import MlflowExport
+
+        return cls(MlflowExport(target.where, experiment), store)
+
+    def wrap(
+        self, study: str, on_record: Callable[[RunRecord], None] | None
+    ) -> Callable[[RunRecord], None]:
+        """``on_record`` that also writes each stored run to the tracker."""
+
+        def observe(record: RunRecord) -> None:
+            if on_record is not None:
+                on_record(record)
+            if self.failures:
+                return
+            try:
+                with self._study(study) as handle:
+                    self.export.log_run(handle, record)
+            except Exception as caught:  # a tracker's failure must not stop the study
+                self.failures.append(_first_line(caught))
+
+        return observe
+
+    def finish(self, study: str) -> list[str]:
+        """Write what is missing, the summary and the report; the lines to warn with."""
+        if not self.failures:
+            try:
+                with self._study(study) as handle:
+                    self.export.log_study(handle)
+            except Exception as caught:
+                self.failures.append(_first_line(caught))
+        return [
+            f"MLflow: {visible(line)}; the runs are stored: seedwise export {study} --to mlflow "
+            "writes what is missing"
+            for line in self.failures[:1]
+        ]
+
+    def _study(self, name: str):  # type: ignore[no-untyped-def]
+        from seedwise.store import open_study
+
+        return open_study(self.store, name)
+
+
+def _first_line(caught: BaseException) -> str:
+    text = str(caught).strip()
+    return text.splitlines()[0][:300] if text else type(caught).__name__
+
+
+def add_tracker_export_options(parser: argparse.ArgumentParser) -> None:
+    """``--experiment``: the tracker's experiment that runs go to."""
+    parser.add_argument(
+        "--experiment-name",
+        dest="tracker_experiment",
+        metavar="NAME",
+        help="the MLflow experiment (default: $MLFLOW_EXPERIMENT_NAME, else 'seedwise')",
+    )
+
+
+def export_to_tracker(args: argparse.Namespace) -> int:
+    """``seedwise export STUDY... --to mlflow[=URI]``."""
+    from seedwise.store import open_store
+    from seedwise.trackers.mlflow import export_studies
+
+    target: TrackerTarget = args.to
+    with open_store(store_path(args.store)) as store:
+        studies = [store.study(name) for name in args.study]
+        export = export_studies(studies, target.where, args.tracker_experiment)
+    print(
+        f"MLflow: {export.written} runs written for {len(studies)} "
+        f"{'study' if len(studies) == 1 else 'studies'} (runs already there were kept)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def refuse_many(args: argparse.Namespace) -> None:
+    """Only a tracker takes several studies in one export."""
+    if len(args.study) > 1:
+        raise UsageError(
+            f"export writes one study as {args.format}. Received: {len(args.study)} studies; "
+            "expected one, or --to mlflow for several"
+        )

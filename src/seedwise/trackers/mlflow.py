@@ -1,0 +1,354 @@
+"""A study's runs in MLflow: one parent run per study, one child run per repeat.
+
+Everything is written from the process that runs the study (or exports it),
+never from its workers: the tracking store and the experiment are made once,
+before any worker starts, so that no two processes race to create them
+(MLflow's SQLite schema, or its file store's experiment, made by two workers
+at once, loses runs). Each run is tagged with seedwise's own id of what it
+holds (``seedwise.run_id``: ``STUDY#REPEAT``; the parent ``seedwise.study``),
+so a resume or a second export finds what it wrote and adds nothing twice.
+
+``mlflow`` is imported only here, on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seedwise._user_text import masked
+from seedwise.errors import TrackerError, UsageError
+from seedwise.records import RunRecord, RunStatus
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+    from seedwise.store import Study
+
+__all__ = [
+    "DEFAULT_EXPERIMENT",
+    "MlflowExport",
+    "export_studies",
+    "prepare_from_environment",
+    "prepare_tracking_store",
+    "run_id",
+]
+
+#: The experiment seedwise writes to when neither ``--experiment`` nor
+#: ``MLFLOW_EXPERIMENT_NAME`` names one.
+DEFAULT_EXPERIMENT = "seedwise"
+
+# MLflow's own limits on one log_batch call.
+_BATCH_METRICS = 1000
+_BATCH_PARAMS = 100
+_TAG_CHARS = 5000
+
+_STATUS = {RunStatus.OK: "FINISHED"}
+
+
+def run_id(study: str, repeat: int) -> str:
+    """seedwise's id of one run, as its MLflow run is tagged (``seedwise.run_id``)."""
+    return f"{study}#{repeat}"
+
+
+def _client(tracking_uri: str | None) -> MlflowClient:
+    try:
+        from mlflow.tracking import MlflowClient
+    except ImportError:
+        raise UsageError(
+            "MLflow is not installed. Received: --log-to mlflow; expected `pip install mlflow`"
+        ) from None
+    return MlflowClient(tracking_uri=tracking_uri)
+
+
+def prepare_tracking_store(tracking_uri: str | None, experiment: str | None) -> str | None:
+    """Make the tracking store's schema, and ``experiment`` if named, once; its id.
+
+    Called before a study's workers start. MLflow makes a SQLite store's
+    schema (and a file store's default experiment) when a client first
+    touches it; workers that do so at the same moment race, and some of
+    their runs fail ("table ... already exists"). Once made here, they find it.
+
+    Returns:
+        The experiment's id, or None when none was named.
+
+    Raises:
+        TrackerError: The tracking URI cannot be reached, or MLflow refused.
+    """
+    client = _client(tracking_uri)
+    _probe(tracking_uri)
+    try:
+        if experiment is None:
+            client.search_experiments(max_results=1)
+            return None
+        found = client.get_experiment_by_name(experiment)
+        if found is not None:
+            return str(found.experiment_id)
+        try:
+            return str(client.create_experiment(experiment))
+        except Exception:
+            # Another process made it between the two calls: take that one.
+            again = client.get_experiment_by_name(experiment)
+            if again is None:
+                raise
+            return str(again.experiment_id)
+    except Exception as caught:
+        raise _unreachable(tracking_uri, caught) from None
+
+
+def prepare_from_environment() -> bool:
+    """Prepare ``$MLFLOW_TRACKING_URI`` and ``$MLFLOW_EXPERIMENT_NAME`` for a run's own logging.
+
+    An experiment that logs to MLflow itself, run by several workers, would
+    otherwise race to make the store; done here once when the variable is
+    set and MLflow is installed. Returns whether it was.
+    """
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri or importlib.util.find_spec("mlflow") is None:
+        return False
+    prepare_tracking_store(uri, os.environ.get("MLFLOW_EXPERIMENT_NAME"))
+    return True
+
+
+def _probe(tracking_uri: str | None) -> None:
+    """Refuse a server that does not answer within seconds.
+
+    MLflow's own client retries a refused connection with backoff for
+    minutes before it gives up; one plain request to the server's health
+    endpoint says as much at once.
+    """
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or ""
+    if not uri.startswith(("http://", "https://")):
+        return
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=10):
+            pass
+    except (OSError, urllib.error.URLError) as caught:
+        reason = getattr(caught, "reason", caught)
+        raise TrackerError(
+            f"MLflow's tracking server does not answer: {reason}. Received: tracking URI "
+            f"{uri!r}; expected a running MLflow server (mlflow server --host H --port P), "
+            "sqlite:///PATH or a folder"
+        ) from None
+
+
+def _unreachable(tracking_uri: str | None, caught: BaseException) -> TrackerError:
+    first = str(caught).strip().splitlines()[0] if str(caught).strip() else type(caught).__name__
+    return TrackerError(
+        f"MLflow's tracking store cannot be used: {first[:300]}. Received: "
+        f"tracking URI {tracking_uri or os.environ.get('MLFLOW_TRACKING_URI') or '(default)'!r}; "
+        "expected a reachable MLflow server (http://HOST:PORT), sqlite:///PATH or a folder"
+    )
+
+
+@dataclass
+class _Parent:
+    run_id: str
+    children: dict[str, tuple[str, str]]  # seedwise run id -> (MLflow run id, status)
+
+
+class MlflowExport:
+    """Writes studies to one MLflow experiment, each study once, each run once.
+
+    Args:
+        tracking_uri: MLflow's tracking URI; None for MLflow's own default
+            (``MLFLOW_TRACKING_URI``, else ``./mlruns``).
+        experiment: The experiment; None for ``MLFLOW_EXPERIMENT_NAME``, else
+            ``"seedwise"``.
+
+    Raises:
+        TrackerError: The tracking store cannot be reached.
+    """
+
+    def __init__(self, tracking_uri: str | None = None, experiment: str | None = None) -> None:
+        self.tracking_uri = tracking_uri
+        name = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME") or DEFAULT_EXPERIMENT
+        self.experiment_id = str(prepare_tracking_store(tracking_uri, name))
+        self.client = _client(tracking_uri)
+        self._parents: dict[str, _Parent] = {}
+        self.written = 0
+        self.failures: list[str] = []
+
+    def parent(self, study: Study, *, sweep_parent: str | None = None) -> str:
+        """The MLflow run of ``study``: found by its tag, else made, with its params."""
+        name = study.name
+        if name in self._parents:
+            return self._parents[name].run_id
+        found = self.client.search_runs(
+            [self.experiment_id], filter_string="tags.`seedwise.kind` = 'study'", max_results=5000
+        )
+        mine = [r for r in found if r.data.tags.get("seedwise.study") == name]
+        if mine:
+            parent_id = mine[0].info.run_id
+        else:
+            record = study.record
+            tags = {
+                "mlflow.runName": name,
+                "seedwise.kind": "study",
+                "seedwise.study": name,
+                "seedwise.experiment": record.experiment,
+                "seedwise.code_hash": record.code_hash,
+                "seedwise.settings": _text(json.dumps(record.settings, sort_keys=True)),
+            }
+            if sweep_parent is not None:
+                tags["mlflow.parentRunId"] = sweep_parent
+            parent_id = self.client.create_run(self.experiment_id, tags=tags).info.run_id
+            self._log_params(parent_id, {"seed": record.seed, **_config_params(record.config)})
+        children = self.client.search_runs(
+            [self.experiment_id],
+            filter_string=f"tags.`mlflow.parentRunId` = '{parent_id}'",
+            max_results=50000,
+        )
+        self._parents[name] = _Parent(
+            parent_id,
+            {
+                c.data.tags["seedwise.run_id"]: (
+                    c.info.run_id,
+                    c.data.tags.get("seedwise.status", ""),
+                )
+                for c in children
+                if "seedwise.run_id" in c.data.tags
+            },
+        )
+        return str(parent_id)
+
+    def log_run(self, study: Study, record: RunRecord) -> bool:
+        """Write one run as a child of its study's run, unless it is there already.
+
+        A child of the same run id with another status (a failed repeat
+        since rerun) is replaced. Returns whether anything was written.
+        """
+        from mlflow.entities import Metric
+
+        parent = self._parents.get(study.name)
+        if parent is None:
+            self.parent(study)
+            parent = self._parents[study.name]
+        key = run_id(study.name, record.repeat)
+        existing = parent.children.get(key)
+        if existing is not None and existing[1] == record.status.value:
+            return False
+        if existing is not None:
+            self.client.delete_run(existing[0])
+        tags = {
+            "mlflow.runName": f"{study.name}/{record.repeat}",
+            "mlflow.parentRunId": parent.run_id,
+            "seedwise.kind": "repeat",
+            "seedwise.run_id": key,
+            "seedwise.study": study.name,
+            "seedwise.status": record.status.value,
+            "seedwise.code_hash": study.record.code_hash,
+        }
+        if record.env_hash is not None:
+            tags["seedwise.env_hash"] = record.env_hash
+        if record.environment is not None:
+            tags["seedwise.environment"] = _text(json.dumps(record.environment, sort_keys=True))
+        if record.error is not None:
+            tags["seedwise.error"] = _text(record.error)
+        child = self.client.create_run(
+            self.experiment_id,
+            start_time=None if record.started is None else int(record.started * 1000),
+            tags=tags,
+        ).info.run_id
+        params = {
+            "seed": record.seed,
+            "repeat": record.repeat,
+            **_config_params(study.record.config),
+        }
+        self._log_params(child, params)
+        stamp = int((record.finished or record.started or 0) * 1000)
+        metrics = [Metric(name, value, stamp, 0) for name, value in record.metrics.items()]
+        metrics += [Metric(s.name, s.value, stamp, s.step) for s in record.steps]
+        for start in range(0, len(metrics), _BATCH_METRICS):
+            self.client.log_batch(child, metrics=metrics[start : start + _BATCH_METRICS])
+        end = None if record.finished is None else int(record.finished * 1000)
+        self.client.set_terminated(child, _STATUS.get(record.status, "FAILED"), end_time=end)
+        parent.children[key] = (child, record.status.value)
+        self.written += 1
+        return True
+
+    def log_study(self, study: Study, *, report: bool = True) -> str:
+        """Write every stored run of ``study``, then its summary and report on its run."""
+        parent_id = self.parent(study)
+        for brief in study.runs:
+            environment = brief.environment
+            if environment is None and brief.env_hash is not None:
+                environment = study.store.environment(
+                    brief.env_hash, run=f"study {study.name!r} repeat {brief.repeat}"
+                )
+            steps = tuple(study.store.steps(study.name, brief.repeat))
+            self.log_run(study, dataclasses.replace(brief, steps=steps, environment=environment))
+        self.finish(study, report=report)
+        return parent_id
+
+    def finish(self, study: Study, *, report: bool = True) -> None:
+        """The study's summary as metrics of its run, its report as an artifact; run ended."""
+        from mlflow.entities import Metric, RunTag
+
+        parent_id = self.parent(study)
+        metrics: list[Metric] = []
+        tags: list[RunTag] = []
+        finished = [r for r in study.runs if r.status.is_finished]
+        if finished:
+            for name, summary in study.summary().metrics.items():
+                values = {
+                    "n": summary.n,
+                    "mean": summary.mean,
+                    "mean_ci_low": summary.mean_ci.low,
+                    "mean_ci_high": summary.mean_ci.high,
+                    "median": summary.median,
+                    "std": summary.std,
+                }
+                metrics += [
+                    Metric(f"{name}.{part}", float(v), 0, 0)
+                    for part, v in values.items()
+                    if v is not None
+                ]
+                tags.append(RunTag(f"seedwise.method.{name}", _text(summary.mean_ci.method)))
+        tags.append(RunTag("seedwise.runs", str(len(study.runs))))
+        self.client.log_batch(parent_id, metrics=metrics, tags=tags)
+        if report and finished:
+            self._log_report(study, parent_id)
+        self.client.set_terminated(parent_id, "FINISHED")
+
+    def _log_report(self, study: Study, parent_id: str) -> None:
+        from seedwise.report import write_report
+
+        with tempfile.TemporaryDirectory(prefix="seedwise-mlflow-") as folder:
+            path = write_report([study], Path(folder) / "report.html")
+            self.client.log_artifact(parent_id, str(path))
+
+    def _log_params(self, run: str, params: dict[str, Any]) -> None:
+        from mlflow.entities import Param
+
+        items = [Param(key, _text(str(value), 6000)) for key, value in params.items()]
+        for start in range(0, len(items), _BATCH_PARAMS):
+            self.client.log_batch(run, params=items[start : start + _BATCH_PARAMS])
+
+
+def _config_params(config: dict[str, Any]) -> dict[str, Any]:
+    return {f"config.{key}": value for key, value in masked(config).items()}
+
+
+def _text(value: str, limit: int = _TAG_CHARS) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def export_studies(
+    studies: Sequence[Study], tracking_uri: str | None, experiment: str | None
+) -> MlflowExport:
+    """Write each of ``studies`` (every run, the summary, the report); nothing twice."""
+    export = MlflowExport(tracking_uri, experiment)
+    for study in studies:
+        export.log_study(study)
+    return export

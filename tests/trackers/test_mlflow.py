@@ -1,0 +1,204 @@
+"""Studies in MLflow, written to a real ``mlflow server`` and read back with MLflow's own client."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_python
+
+mlflow = pytest.importorskip("mlflow")
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+EXPERIMENT = textwrap.dedent(
+    """
+    def train(ctx, width=3):
+        rng = ctx.rng("data")
+        for step in range(4):
+            ctx.log(step, loss=float(rng.normal()))
+        return {"mse": float(rng.normal()) ** 2 + width}
+    """
+)
+
+# An experiment that logs to MLflow itself, as users write it (usercode/mlflow_in_run.py).
+SELF_LOGGING = textwrap.dedent(
+    """
+    import mlflow
+    import seedwise
+
+    ctx = seedwise.current_context()
+    mlflow.set_experiment("own-experiment")
+    with mlflow.start_run():
+        mlflow.log_param("seed", ctx.seed)
+        mlflow.log_metric("acc", ctx.seed % 7 / 7)
+    seedwise.record(acc=ctx.seed % 7 / 7)
+    """
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real MLflow tracking server on 127.0.0.1 with a SQLite backend."""
+    folder = tmp_path_factory.mktemp("mlflow")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "mlflow", "server",
+            "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+            "--artifacts-destination", str(folder / "artifacts"),
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{uri}/health", timeout=2):
+                break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("mlflow server did not start")
+            time.sleep(0.5)
+    yield uri
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def _seedwise(args: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+    return run_python(["-m", "seedwise", *args, "--store", str(folder / "s.db")])
+
+
+def _runs(uri: str, experiment: str) -> list[mlflow.entities.Run]:
+    client = MlflowClient(uri)
+    found = client.get_experiment_by_name(experiment)
+    assert found is not None
+    return list(client.search_runs([found.experiment_id], max_results=1000))
+
+
+def test_run_log_to_mlflow_writes_a_parent_and_one_child_per_repeat_once(
+    server: str, tmp_path: Path
+) -> None:
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    run = [
+        "run", f"{tmp_path / 'exp.py'}:train", "--repeats", "4", "--workers", "2",
+        "--set", "width=2", "--name", "study-a", "--framework", "numpy",
+        "--log-to", f"mlflow={server}", "--experiment-name", "e1",
+    ]  # fmt: skip
+    done = _seedwise(run, tmp_path)
+    assert done.returncode == 0, done.stderr
+
+    runs = _runs(server, "e1")
+    parents = [r for r in runs if r.data.tags.get("seedwise.kind") == "study"]
+    children = [r for r in runs if r.data.tags.get("seedwise.kind") == "repeat"]
+    assert len(parents) == 1
+    assert len(children) == 4
+    parent = parents[0]
+    assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parent.info.run_id}
+    assert sorted(c.data.tags["seedwise.run_id"] for c in children) == [
+        f"study-a#{k}" for k in range(4)
+    ]
+    client = MlflowClient(server)
+    with mlflow_store(tmp_path) as study:
+        for child in children:
+            repeat = int(child.data.params["repeat"])
+            stored = study.store.run("study-a", repeat)
+            assert stored is not None
+            assert child.data.params["seed"] == str(stored.seed)
+            assert child.data.params["config.width"] == "2"
+            assert child.data.metrics["mse"] == stored.metrics["mse"]
+            assert child.data.tags["seedwise.code_hash"] == study.record.code_hash
+            assert "python" in child.data.tags["seedwise.environment"]
+            history = client.get_metric_history(child.info.run_id, "loss")
+            assert [(m.step, m.value) for m in history] == [(s.step, s.value) for s in stored.steps]
+        summary = study.summary("mse")["mse"]
+    assert parent.data.metrics["mse.n"] == 4
+    assert parent.data.metrics["mse.mean"] == pytest.approx(summary.mean)
+    low = summary.mean_ci.low
+    assert parent.data.metrics.get("mse.mean_ci_low") == (
+        None if low is None else pytest.approx(low)
+    )
+    assert parent.data.tags["seedwise.method.mse"] == summary.mean_ci.method
+    assert [a.path for a in client.list_artifacts(parent.info.run_id)] == ["report.html"]
+
+    # A resume and a re-export add nothing.
+    assert _seedwise(run, tmp_path).returncode == 0
+    exported = _seedwise(
+        ["export", "study-a", "--to", f"mlflow={server}", "--experiment-name", "e1"], tmp_path
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert "0 runs written" in exported.stderr
+    assert len(_runs(server, "e1")) == 5
+
+
+def test_export_to_mlflow_writes_a_study_made_without_it(server: str, tmp_path: Path) -> None:
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    made = _seedwise(
+        ["run", f"{tmp_path / 'exp.py'}:train", "--repeats", "3", "--workers", "1",
+         "--name", "study-b", "--framework", "numpy"],
+        tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    for _ in range(2):
+        exported = _seedwise(["export", "study-b", "--to", f"mlflow={server}"], tmp_path)
+        assert exported.returncode == 0, exported.stderr
+    runs = _runs(server, "seedwise")
+    assert sorted(r.data.tags.get("seedwise.run_id", "parent") for r in runs) == [
+        "parent", "study-b#0", "study-b#1", "study-b#2",
+    ]  # fmt: skip
+
+
+def test_an_experiment_that_logs_to_mlflow_itself_races_no_worker(tmp_path: Path) -> None:
+    # Before the store was made ahead of the workers, 5 of 6 such runs failed on
+    # MLflow's schema creation ("table ... already exists").
+    (tmp_path / "own.py").write_text(SELF_LOGGING)
+    uri = f"sqlite:///{tmp_path / 'own.db'}"
+    done = run_python(
+        ["-m", "seedwise", "run", str(tmp_path / "own.py"), "--repeats", "6", "--workers", "2",
+         "--store", str(tmp_path / "s.db"), "--framework", "python", "--json"],
+        env={"MLFLOW_TRACKING_URI": uri},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert len(_runs(uri, "own-experiment")) == 6
+
+
+def test_an_unreachable_tracking_server_is_refused_in_one_line_and_nothing_stored(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    port = _free_port()
+    done = _seedwise(
+        ["run", f"{tmp_path / 'exp.py'}:train", "--repeats", "2",
+         "--log-to", f"mlflow=http://127.0.0.1:{port}"],
+        tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "does not answer" in lines[0]
+    assert str(port) in lines[0]
+    assert not (tmp_path / "s.db").exists()
+
+
+def mlflow_store(folder: Path):  # type: ignore[no-untyped-def]
+    from seedwise.store import open_study
+
+    return open_study(folder / "s.db", "study-a")
