@@ -102,6 +102,7 @@ class _Plan:
             capture_step=None if capture is None else capture.step,
             watch_unseeded=True,
             warmup=warmup,
+            purpose="check",
         )
 
 

@@ -152,6 +152,7 @@ def check_resume(
         workdir=str(workdir / "uninterrupted"),
         watch_own_generators=True,
         keep_checkpoints=1,
+        purpose="check",
     )
     resumed_folder = str(workdir / "resumed")
     interrupted = replace(

@@ -51,6 +51,12 @@ class RunContext:
             e.g. ``f"{ctx.study}/{ctx.repeat}"``); None for a context made
             by hand.
         config: The study's configuration (a fresh dict per run).
+        purpose: Why the run runs: ``"study"`` (a run of a study: ``seedwise
+            run``, ``sweep``, ``seedwise.run``), ``"check"`` (``seedwise
+            check``'s runs, stored nowhere) or ``"rerun"`` (``seedwise
+            rerun``, or ``--only-repeat``, of a repeat already stored:
+            compared, not stored). Code that logs to a tracker of its own
+            should log only when it is ``"study"``.
         workdir: A folder for this run's artefacts, its own in every run.
         steps: The per-step metrics logged so far, in order.
         fingerprints: The tensor digests recorded so far, one per leaf tensor.
@@ -73,6 +79,7 @@ class RunContext:
         study: str | None = None,
         checkpoints: CheckpointFolder | None = None,
         own_generators: OwnGenerators | None = None,
+        purpose: str = "study",
     ) -> None:
         """Create a context.
 
@@ -89,6 +96,7 @@ class RunContext:
                 reads; None for ``workdir/checkpoints``, the last 2 kept.
             own_generators: The generators the code makes itself, watched
                 by ``seedwise check --resume-at``; None when not watched.
+            purpose: Why the run runs: ``"study"``, ``"check"`` or ``"rerun"``.
 
         Raises:
             InvalidSeedError: A bad seed.
@@ -100,6 +108,7 @@ class RunContext:
         self.seed: int = checked if pins is None else pins.run_seed(checked)
         self.repeat: int = _check_step(repeat, name="repeat")
         self.study: str | None = study
+        self.purpose: str = purpose
         if not isinstance(config, dict):
             raise UsageError(
                 f"`config` must be a dict. Received: config={config!r} "

@@ -19,7 +19,7 @@ import os
 import shutil
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ def rerun(
     workdir = run_folder(options.store, spec.name) / "rerun" / f"{repeat:05d}"
     # A rerun reproduces the stored run from its start: an earlier rerun's checkpoints go.
     shutil.rmtree(workdir / CHECKPOINT_FOLDER, ignore_errors=True)
-    source = TaskList([make_task(spec, repeat, str(workdir))])
+    source = TaskList([replace(make_task(spec, repeat, str(workdir)), purpose="rerun")])
     drive(executor, source)
     (record,) = source.records
     return RepeatCheck(record, stored, first_difference(stored, record))

@@ -190,6 +190,8 @@ class RunTask:
             step (``seedwise check --resume-at``); None to go on.
         watch_own_generators: Fingerprint, at each checkpoint, the states of
             the generators the code makes itself (``check --resume-at``).
+        purpose: Why it runs, as ``RunContext.purpose`` says: ``"study"``,
+            ``"check"`` or ``"rerun"``.
     """
 
     study: str
@@ -208,6 +210,7 @@ class RunTask:
     keep_checkpoints: int = DEFAULT_KEEP
     stop_at_checkpoint: int | None = None
     watch_own_generators: bool = False
+    purpose: str = "study"
 
     def chain(self) -> tuple[RunTask, ...]:
         """The runs this task makes, in order: its warm-up runs, itself, its batch."""

@@ -257,6 +257,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
             study=task.study,
             checkpoints=checkpoint_folder(task),
             own_generators=own,
+            purpose=task.purpose,
         )
         if own is not None:
             hooks.enter_context(own.watching())
