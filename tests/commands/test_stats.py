@@ -398,3 +398,19 @@ def test_compare_rope_prints_the_three_probabilities_and_the_prior(
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1, err
         assert "rope" in err.lower(), err
+
+
+def test_compare_test_aso_prints_epsilon_min_both_ways(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cells.db"
+    _stored_cells(path, ["base", "new"])
+    assert main(["compare", "base", "new", "--test", "aso", "--store", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "epsilon_min(new over base)" in out
+    assert "at 95% confidence" in out
+    argv = ["compare", "base", "new", "--test", "aso", "--rope", "0.1", "--store", str(path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "--rope and --test" in err

@@ -32,6 +32,7 @@ from seedwise.stats.bayesian import rope_compare
 from seedwise.stats.comparison_results import PAIRS_TABLE_FROM
 from seedwise.stats.decision import CLAIMS, decide
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
+from seedwise.stats.stochastic_order import almost_stochastic_order
 from seedwise.store import Store, open_store
 from seedwise.store.analysis import rank_sweep
 from seedwise.store.study import Study
@@ -88,6 +89,8 @@ def compare_command(args: argparse.Namespace) -> int:
         return _decision_command(args, paired)
     if args.rope is not None:
         return _rope_command(args, paired)
+    if args.test == "aso":
+        return _aso_command(args)
     with _open(args) as store:
         metric, samples = _samples([store.study(name) for name in args.studies], args.metric)
         result = compare(
@@ -113,10 +116,7 @@ def _decision_command(args: argparse.Namespace, paired: bool | None) -> int:
             f"A decision needs both a margin and a claim. Received: {given} alone; expected "
             "--margin D --decision non-inferior|superior|equivalent"
         )
-    if args.rope is not None:
-        raise UsageError(
-            "--rope and --decision are separate answers. Received: both; expected one of them"
-        )
+    _one_answer(args)
     samples = _two_samples(args, "--margin D --decision CLAIM")
     result = decide(
         *samples,
@@ -131,10 +131,37 @@ def _decision_command(args: argparse.Namespace, paired: bool | None) -> int:
     return EXIT_OK if result.holds else EXIT_NEGATIVE
 
 
+def _one_answer(args: argparse.Namespace) -> None:
+    """Refuse two of --decision, --rope and --test aso at once: each is its own answer."""
+    given = [
+        name
+        for name, value in (
+            ("--decision", args.decision), ("--rope", args.rope), ("--test", args.test)
+        )
+        if value is not None
+    ]  # fmt: skip
+    if len(given) > 1:
+        raise UsageError(
+            f"--decision, --rope and --test are separate answers. Received: {' and '.join(given)}; "
+            "expected one of them"
+        )
+
+
 def _rope_command(args: argparse.Namespace, paired: bool | None) -> int:
     """``compare A B --rope R``: P(A better), P(equivalent), P(B better) in one line."""
+    _one_answer(args)
     samples = _two_samples(args, "--rope R")
     result = rope_compare(*samples, rope=args.rope, goal=args.goal, paired=paired, seed=args.seed)
+    print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    return EXIT_OK
+
+
+def _aso_command(args: argparse.Namespace) -> int:
+    """``compare A B --test aso``: epsilon_min both ways at ``1 - --alpha`` confidence."""
+    samples = _two_samples(args, "--test aso")
+    result = almost_stochastic_order(
+        *samples, goal=args.goal, confidence=1.0 - args.alpha, seed=args.seed
+    )
     print(to_json(result.to_dict()) if args.json else visible(str(result)))
     return EXIT_OK
 
@@ -283,7 +310,18 @@ def add_stats_parsers(commands: Any) -> None:
         "--alpha",
         type=options.fraction,
         default=0.05,
-        help="the error rate of --decision at the margin (default 0.05)",
+        help=(
+            "the error rate of --decision at the margin; --test aso's bound is at 1 - alpha "
+            "confidence (default 0.05)"
+        ),
+    )
+    compare.add_argument(
+        "--test",
+        choices=("aso",),
+        help=(
+            "aso: almost stochastic order, epsilon_min of B over A and of A over B (below 0.5: "
+            "one almost stochastically dominates)"
+        ),
     )
     compare.add_argument(
         "--rope",
