@@ -31,3 +31,5 @@ def test_get_weights_alone_leaves_the_dropout_seed_generator_behind() -> None:
     assert not result.reproducible
     assert result.first_divergence is not None
     assert result.first_divergence.step == 1
+    assert result.not_carried == ("random-state/keras.SeedGenerator@dropout#0",)
+    assert "model.variables" in str(result)

@@ -5,8 +5,9 @@ interrupted right after its checkpoint of step K (the worker ends there, as
 a kill would); and resumed from that checkpoint in the same folder. The
 uninterrupted and the resumed runs are compared bit for bit: returned
 metrics, every logged step and every fingerprint. Both watch the NumPy
-generators the code makes itself and fingerprint their states at each
-checkpoint, so that a generator a checkpoint did not carry is named.
+generators the code makes itself and the Keras layers' ``SeedGenerator``
+and fingerprint their states at each checkpoint, so that a generator a
+checkpoint did not carry is named.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ class ResumeCheck:
         resume_at: The step of the checkpoint the run was interrupted at.
         reproducible: Whether the resumed run equals the uninterrupted one, bit for bit.
         first_divergence: Where they first part, or None.
-        not_carried: The random states, named ``random-state/...@file:line``,
-            that differ between the two after the resume: generators the
-            code made itself, which no checkpoint carried.
+        not_carried: The random states that differ between the two after
+            the resume, which the checkpoint did not carry: generators the
+            code made itself (``random-state/numpy.random.default_rng@file:line``)
+            and Keras layers' ``SeedGenerator`` (``random-state/keras.SeedGenerator@LAYER#0``).
         seconds: The check's wall time.
     """
 
@@ -69,11 +71,14 @@ class ResumeCheck:
         ]
         for name in self.not_carried:
             source = name.removeprefix(RANDOM_STATE)
-            lines.append(
-                f"  random state not carried by the checkpoint: {source}; make it with "
-                "ctx.rng(NAME), which checkpoints carry, or save and restore its "
-                "bit_generator.state with the checkpoint"
+            fix = (
+                "save [v.numpy() for v in model.variables] (they hold it; get_weights() does "
+                "not) and assign them back on resume"
+                if source.startswith("keras.")
+                else "make it with ctx.rng(NAME), which checkpoints carry, or save and restore "
+                "its bit_generator.state with the checkpoint"
             )
+            lines.append(f"  random state not carried by the checkpoint: {source}; {fix}")
         if not self.not_carried:
             lines.append(
                 "  no watched generator differs: look for state kept outside the checkpoint "

@@ -152,8 +152,9 @@ class OwnGenerators:
 
     Watched by ``seedwise check --resume-at``: no checkpoint carries them, so
     a resumed run starts them again from their seed. Each checkpoint
-    fingerprints their states (``random-state/<file:line>``); a state that
-    differs after the resume names the generator that was not carried.
+    fingerprints their states (``random-state/...@file:line``), and those of
+    the Keras layers' ``SeedGenerator`` (``random-state/keras.SeedGenerator@LAYER#0``);
+    a state that differs after the resume names the generator not carried.
     """
 
     def __init__(self) -> None:
@@ -194,7 +195,31 @@ class OwnGenerators:
             if name in named:
                 name = f"{name}#{len(named)}"
             named[name] = digits
+        named.update(_keras_layer_states())
         return named
+
+
+def _keras_layer_states() -> dict[str, Any]:
+    """The state of each Keras layer's ``SeedGenerator``, named by the layer's path.
+
+    Keras keeps no list of them: the layers alive are found by the garbage
+    collector (this runs only under ``check --resume-at``).
+    """
+    if "keras" not in sys.modules:
+        return {}
+    import gc
+
+    import numpy as np
+    from keras import layers
+
+    named: dict[str, Any] = {}
+    for layer in gc.get_objects():
+        if isinstance(layer, layers.Layer):
+            for index, generator in enumerate(getattr(layer, "_seed_generators", ())):
+                where = getattr(layer, "path", None) or layer.name
+                value = np.array(generator.state.value)
+                named[f"random-state/keras.SeedGenerator@{where}#{index}"] = value
+    return dict(sorted(named.items()))
 
 
 def _flatten(value: Any) -> Iterator[int]:
