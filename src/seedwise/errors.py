@@ -100,6 +100,15 @@ class StoreRowError(StoreError):
     """
 
 
+class RanksDifferError(SeedwiseError):
+    """The ranks of a multi-process experiment hold different parameters after initialisation.
+
+    Raised by ``seedwise.experiment.ranks.assert_ranks_equal`` in every rank:
+    a rank seeded with its own seed (or drawing before the model was built)
+    starts DDP from another model than rank 0's.
+    """
+
+
 class TrialFailedError(SeedwiseError):
     """Every run of a tuner's trial failed, so the trial has no value to return.
 

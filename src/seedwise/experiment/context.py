@@ -233,15 +233,20 @@ class RunContext:
         self.resumed_from = int(payload["step"])
         return payload["state"]
 
-    def seed_for(self, name: str, *, bits: int = RUN_SEED_BITS) -> int:
-        """A seed for the stream ``name`` below this run's seed.
+    def seed_for(self, name: str, *, rank: int | None = None, bits: int = RUN_SEED_BITS) -> int:
+        """A seed for the stream ``name`` below this run's seed (and, with ``rank``, that rank's).
 
         Equivalent to ``seedwise.derive_seed(ctx.seed, name, bits=bits)``. The
         default 32 bits fit every seeding API, as ``ctx.seed`` does; ask for
-        up to 63 bits where an API takes them and collisions matter.
+        up to 63 bits where an API takes them and collisions matter. In a
+        multi-process experiment every rank seeds its model with the run's
+        seed and its data with ``seed_for("data", rank=r)``: one stream per
+        rank, each different, all fixed by the run's seed
+        (:mod:`seedwise.experiment.ranks`).
 
         Args:
             name: The stream's name, a non-empty str.
+            rank: A process's rank, an int from 0; None for the run's stream.
             bits: The seed's width, 1 to 63.
 
         Returns:
@@ -256,7 +261,11 @@ class RunContext:
             >>> ctx.seed_for("init") < 2**32
             True
         """
-        return derive_seed(self._stream_root(name), _check_name(name), bits=bits)
+        if rank is None:
+            return derive_seed(self._stream_root(name), _check_name(name), bits=bits)
+        if not isinstance(rank, int) or isinstance(rank, bool) or rank < 0:
+            raise UsageError(f"`rank` must be an int from 0. Received: rank={rank!r}")
+        return derive_seed(self._stream_root(name), _check_name(name), "rank", rank, bits=bits)
 
     def _stream_root(self, name: str) -> int:
         """The seed the stream ``name`` derives from: the fixed key when pinned."""
