@@ -32,6 +32,8 @@ def settings(ctx: Any) -> dict[str, float]:
 
 def slurm_job(ctx: Any) -> dict[str, float]:
     """The Slurm job the run ran in (-1 outside one), and a draw of the run's own stream."""
+    if ctx.config.get("delay"):
+        time.sleep(float(ctx.config["delay"]))
     return {
         "job": float(os.environ.get("SLURM_JOB_ID", -1)),
         "stream": float(ctx.rng("noise").normal()),

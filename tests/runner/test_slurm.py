@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,6 +114,48 @@ def test_the_command_line_runs_on_slurm(slurm: Path, tmp_path: Path) -> None:
     assert len(runs) == 2
     assert len({run.metrics["job"] for run in runs}) == 1  # one worker job served both
     assert all(run.metrics["job"] > 0 for run in runs)
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+def test_a_worker_job_cancelled_mid_run_has_its_run_rerun_on_the_other_job(
+    slurm: Path, tmp_path: Path
+) -> None:
+    factory = SlurmExecutorFactory(workers=2, log_directory=tmp_path / "jobs")
+    cancelled: list[str] = []
+
+    def cancel_a_running_job() -> None:
+        # Once both jobs run (and so hold a run each), scancel one, as a preemption would.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            running = subprocess.run(
+                ["squeue", "-h", "-n", "seedwise", "-t", "R", "-o", "%i"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            if len(running) == 2:
+                time.sleep(1.0)
+                subprocess.run(["scancel", running[0]], check=True)
+                cancelled.append(running[0])
+                return
+            time.sleep(0.2)
+
+    canceller = threading.Thread(target=cancel_a_running_job)
+    canceller.start()
+    study = study_run(
+        JOB,
+        repeats=4,
+        seed=5,
+        config={"delay": 2.5},
+        store=tmp_path / "s.db",
+        frameworks=FAST,
+        executor=factory,
+    )
+    canceller.join()
+    assert cancelled, "the two worker jobs never ran at once"
+    assert [run.status for run in study.runs] == [RunStatus.OK] * 4, [r.error for r in study.runs]
+    # The run the cancelled job held finished on the other job.
+    assert any(run.metrics["job"] != float(cancelled[0]) for run in study.runs)
 
 
 def test_the_worker_job_script_carries_every_option(tmp_path: Path) -> None:
