@@ -23,6 +23,7 @@ from seedwise.records import RunRecord
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from seedwise.store import Study
     from seedwise.trackers.mlflow import MlflowExport
 
 __all__ = [
@@ -71,6 +72,8 @@ class LiveExport:
     export: MlflowExport
     store: Path
     failures: list[str] = field(default_factory=list)
+    # One read-only handle on the study while it runs, not one per run.
+    _open: Study | None = None
 
     @classmethod
     def start(cls, target: TrackerTarget, store: Path, experiment: str | None) -> LiveExport:
@@ -89,8 +92,9 @@ class LiveExport:
             if self.failures:
                 return
             try:
-                with self._study(study) as handle:
-                    self.export.log_run(handle, record)
+                if self._open is None:
+                    self._open = self._study(study)
+                self.export.log_run(self._open, record)
             except Exception as caught:  # a tracker's failure must not stop the study
                 self.failures.append(_first_line(caught))
 
@@ -98,6 +102,9 @@ class LiveExport:
 
     def finish(self, study: str) -> list[str]:
         """Write what is missing, the summary and the report; the lines to warn with."""
+        if self._open is not None:
+            self._open.close()
+            self._open = None
         if not self.failures:
             try:
                 with self._study(study) as handle:
@@ -110,7 +117,7 @@ class LiveExport:
             for line in self.failures[:1]
         ]
 
-    def _study(self, name: str):  # type: ignore[no-untyped-def]
+    def _study(self, name: str) -> Study:
         from seedwise.store import open_study
 
         return open_study(self.store, name)

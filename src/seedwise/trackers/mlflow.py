@@ -28,6 +28,7 @@ from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord, RunStatus
 
 if TYPE_CHECKING:
+    from mlflow.entities import Param
     from mlflow.tracking import MlflowClient
 
     from seedwise.store import Study
@@ -265,12 +266,16 @@ class MlflowExport:
             "repeat": record.repeat,
             **_config_params(study.record.config),
         }
-        self._log_params(child, params)
         stamp = int((record.finished or record.started or 0) * 1000)
         metrics = [Metric(name, value, stamp, 0) for name, value in record.metrics.items()]
         metrics += [Metric(s.name, s.value, stamp, s.step) for s in record.steps]
-        for start in range(0, len(metrics), _BATCH_METRICS):
-            self.client.log_batch(child, metrics=metrics[start : start + _BATCH_METRICS])
+        if len(params) <= _BATCH_PARAMS and len(metrics) <= _BATCH_METRICS:
+            # A small run in one request (most runs), not two.
+            self.client.log_batch(child, metrics=metrics, params=_params(params))
+        else:
+            self._log_params(child, params)
+            for start in range(0, len(metrics), _BATCH_METRICS):
+                self.client.log_batch(child, metrics=metrics[start : start + _BATCH_METRICS])
         end = None if record.finished is None else int(record.finished * 1000)
         self.client.set_terminated(child, _STATUS.get(record.status, "FAILED"), end_time=end)
         parent.children[key] = (child, record.status.value)
@@ -329,11 +334,15 @@ class MlflowExport:
             self.client.log_artifact(parent_id, str(path))
 
     def _log_params(self, run: str, params: dict[str, Any]) -> None:
-        from mlflow.entities import Param
-
-        items = [Param(key, _text(str(value), 6000)) for key, value in params.items()]
+        items = _params(params)
         for start in range(0, len(items), _BATCH_PARAMS):
             self.client.log_batch(run, params=items[start : start + _BATCH_PARAMS])
+
+
+def _params(params: dict[str, Any]) -> list[Param]:
+    from mlflow.entities import Param
+
+    return [Param(key, _text(str(value), 6000)) for key, value in params.items()]
 
 
 def _config_params(config: dict[str, Any]) -> dict[str, Any]:
