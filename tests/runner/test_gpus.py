@@ -68,3 +68,29 @@ def test_bad_gpu_options_are_refused_before_anything_runs(
     tmp_path: Path, argv: list[str], shown: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert_refused(["run", DEVICE, "--store", str(tmp_path / "s.db"), *argv], shown, capsys)
+
+
+class _Given(Exception):
+    """Carries what the check command handed to ``check``."""
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [(["--gpus", "0,1"], "runs_per_worker"), (["--executor", "slurm"], "runs_per_process")],
+)
+def test_check_on_gpus_or_slurm_asks_a_fresh_process_for_each_run(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], field: str
+) -> None:
+    import argparse
+
+    from seedwise.commands import check as command
+
+    def given(*args: object, **keywords: object) -> None:
+        raise _Given(keywords["executor"])
+
+    monkeypatch.setattr(command, "check", given)
+    parser = argparse.ArgumentParser()
+    command.add_check_parser(parser.add_subparsers())
+    with pytest.raises(_Given) as caught:
+        command.check_command(parser.parse_args(["check", DEVICE, *argv]))
+    assert getattr(caught.value.args[0], field) == 1

@@ -61,7 +61,8 @@ def check_command(args: argparse.Namespace) -> int:
         frameworks=frameworks_from(args),
         probes=not args.no_probes,
         timeout=args.timeout,
-        executor=executor_from(args),
+        # Each of check's runs in a fresh process, wherever it runs.
+        executor=executor_from(args, runs_per_worker=1),
         scheduler=args.scheduler,
         ops=args.ops,
         against=args.against,

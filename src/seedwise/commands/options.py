@@ -519,8 +519,13 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def executor_from(args: argparse.Namespace) -> str | SlurmExecutorFactory | GpuExecutorFactory:
+def executor_from(
+    args: argparse.Namespace, *, runs_per_worker: int | None = None
+) -> str | SlurmExecutorFactory | GpuExecutorFactory:
     """``--executor`` with its options: a name, or the Slurm or GPU factory they describe.
+
+    ``runs_per_worker=1`` gives every run a fresh process (``check`` asks
+    for it; a name gets it from the command itself).
 
     Raises:
         UsageError: A Slurm option without ``--executor slurm``, ``--gpus``
@@ -544,7 +549,10 @@ def executor_from(args: argparse.Namespace) -> str | SlurmExecutorFactory | GpuE
                 + "; expected --executor local and no --workers (--gpus-per-run for Slurm)"
             )
         return GpuExecutorFactory(
-            gpus=gpus, runs_per_gpu=runs_per_gpu or 1, timeout=getattr(args, "timeout", None)
+            gpus=gpus,
+            runs_per_gpu=runs_per_gpu or 1,
+            timeout=getattr(args, "timeout", None),
+            runs_per_worker=runs_per_worker,
         )
     slurm = {
         "partition": args.partition,
@@ -561,7 +569,10 @@ def executor_from(args: argparse.Namespace) -> str | SlurmExecutorFactory | GpuE
             )
         return str(args.executor)
     return SlurmExecutorFactory(
-        workers=getattr(args, "workers", None), timeout=getattr(args, "timeout", None), **slurm
+        workers=getattr(args, "workers", None),
+        timeout=getattr(args, "timeout", None),
+        runs_per_process=runs_per_worker,
+        **slurm,
     )
 
 
