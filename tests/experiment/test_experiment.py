@@ -490,3 +490,16 @@ def test_a_reserved_metric_name_is_refused_in_one_line_naming_the_reserved_names
         "errors": 2.0,
         "configured": 3.0,
     }
+
+
+def test_split_is_drawn_from_the_split_stream_and_checked() -> None:
+    train, test = context().split(10, test=0.3)
+    assert len(test) == 3
+    assert sorted([*train, *test]) == list(range(10))
+    expected = np.sort(context().rng("split").permutation(10)[7:])
+    assert list(test) == list(expected)
+    assert list(context(seed=99).split(10, test=0.3)[1]) != list(test)
+    assert len(context().split(2, test=0.01)[1]) == 1
+    for n, share in ((1, 0.2), (10, 1.0), (10, 0.0), (True, 0.2)):
+        with pytest.raises(UsageError, match=r"split needs|test set's share"):
+            context().split(n, test=share)

@@ -171,3 +171,19 @@ def test_the_studies_share_one_set_of_warm_workers_and_the_same_bits(tmp_path: P
     assert len(set(logs)) == 1
     assert logs[0].endswith("-attribute")
     assert 1 <= len(logs) <= 2
+
+
+def test_a_split_drawn_by_ctx_split_gets_the_variance_of_the_split(tmp_path: Path) -> None:
+    outcome = run_attribution(
+        f"{EXPERIMENTS}:split_source",
+        sources=["init", "split"],
+        repeats=12,
+        store=tmp_path / "seedwise.db",
+        workers=1,
+        frameworks=FAST,
+    )
+    result = outcome.attribution("accuracy")
+    split, init = result.share("split"), result.share("init")
+    assert split.share == 1.0
+    assert (init.share, init.low, init.high) == (0.0, 0.0, 0.0)
+    assert len(set(outcome.values("accuracy")["split"])) > 1

@@ -156,6 +156,42 @@ class RunContext:
         handed.append(generator)
         return generator
 
+    def split(self, n: int, *, test: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+        """A train/test split of ``n`` examples drawn from the stream ``"split"``.
+
+        The split is a choice as random as the seed (Bouthillier et al. 2021):
+        drawn here, it varies with the repeat like any stream, and ``seedwise
+        attribute --sources init,split`` reports its share of the variance. It
+        is ``ctx.rng("split").permutation(n)`` cut after the training part,
+        so code that draws its own split from ``ctx.rng("split")`` is counted
+        the same way; each call draws a new split from the stream.
+
+        Args:
+            n: The number of examples, at least 2.
+            test: The test set's share of them, in (0, 1); at least one
+                example goes to each side.
+
+        Returns:
+            The training indices and the test indices, each sorted.
+
+        Raises:
+            UsageError: A bad ``n`` or ``test``.
+        """
+        import numpy as np
+
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+            raise UsageError(
+                f"A split needs 2 or more examples. Received: n={n!r}; expected e.g. 1000"
+            )
+        if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0.0 < test < 1.0:
+            raise UsageError(
+                f"test is the test set's share, in (0, 1). Received: test={test!r}; "
+                "expected e.g. 0.2"
+            )
+        order = self.rng("split").permutation(n)
+        cut = n - min(n - 1, max(1, round(n * float(test))))
+        return np.sort(order[:cut]), np.sort(order[cut:])
+
     def checkpoint(self, state: Any, *, step: int) -> None:
         """Save ``state`` with every random state seedwise knows, as the checkpoint of ``step``.
 
