@@ -37,7 +37,7 @@ def _timed(folder: Path, extra: list[str]) -> float:
         [sys.executable, "-m", "seedwise", "run", f"{folder / 'exp.py'}:train",
          "--repeats", "30", "--workers", "2", "--framework", "numpy",
          "--store", str(folder / "s.db"), "--json", *extra],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, cwd=folder,
     )  # fmt: skip
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
