@@ -1,0 +1,47 @@
+"""``--log-to`` and ``export --to``: bad values are refused in one line, before anything runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from seedwise.cli import main
+from seedwise.commands.trackers import TrackerTarget, tracker_target
+from tests.runner.conftest import FAST, NOISY
+
+
+def test_a_tracker_is_named_with_an_optional_uri() -> None:
+    assert tracker_target("mlflow") == TrackerTarget("mlflow", None)
+    assert tracker_target("mlflow=http://127.0.0.1:5000") == TrackerTarget(
+        "mlflow", "http://127.0.0.1:5000"
+    )
+    with pytest.raises(argparse.ArgumentTypeError, match=r"unknown tracker\. Received: 'mlfow'"):
+        tracker_target("mlfow")
+    with pytest.raises(argparse.ArgumentTypeError, match="URI is empty"):
+        tracker_target("mlflow=")
+
+
+def test_an_unknown_tracker_runs_and_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "s.db"
+    argv = ["run", NOISY, *FAST, "--store", str(store), "--repeats", "2", "--log-to", "wandb"]
+    assert main(argv) == 2
+    assert "unknown tracker" in capsys.readouterr().err
+    assert not store.exists()
+
+
+def test_export_of_several_studies_as_a_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "s.db"
+    for name in ("a", "b"):
+        argv = ["run", NOISY, *FAST, "--store", str(store), "--repeats", "2", "--workers", "1"]
+        assert main([*argv, "--name", name]) == 0
+    capsys.readouterr()
+    assert main(["export", "a", "b", "--store", str(store)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "Received: 2 studies; expected one, or --to mlflow for several" in err[0]
