@@ -202,3 +202,26 @@ def mlflow_store(folder: Path):  # type: ignore[no-untyped-def]
     from seedwise.store import open_study
 
     return open_study(folder / "s.db", "study-a")
+
+
+def test_a_sweeps_cells_are_nested_under_one_run_of_the_sweep(server: str, tmp_path: Path) -> None:
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    sweep = [
+        "sweep", f"{tmp_path / 'exp.py'}:train", "--grid", "width=1,2", "--repeats", "2",
+        "--workers", "2", "--name", "grid", "--framework", "numpy",
+        "--log-to", f"mlflow={server}", "--experiment-name", "e3",
+    ]  # fmt: skip
+    for _ in range(2):  # the second is a resume: nothing added
+        done = _seedwise(sweep, tmp_path)
+        assert done.returncode == 0, done.stderr
+    runs = _runs(server, "e3")
+    kinds = sorted(r.data.tags.get("seedwise.kind", "") for r in runs)
+    assert kinds == ["repeat"] * 4 + ["study"] * 2 + ["sweep"]
+    (top,) = [r for r in runs if r.data.tags["seedwise.kind"] == "sweep"]
+    cells = [r for r in runs if r.data.tags["seedwise.kind"] == "study"]
+    assert {c.data.tags["mlflow.parentRunId"] for c in cells} == {top.info.run_id}
+    assert sorted(c.data.params["config.width"] for c in cells) == ["1", "2"]
+    for cell in cells:
+        children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == cell.info.run_id]
+        assert len(children) == 2
+        assert cell.data.metrics["mse.n"] == 2

@@ -34,7 +34,7 @@ from seedwise.commands.study_options import (
     run_options_from,
     study_spec_from,
 )
-from seedwise.commands.trackers import LiveExport, add_tracker_export_options, tracker_target
+from seedwise.commands.trackers import LiveExport, add_log_to_options
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, ExperimentError, SweepInterrupted
 from seedwise.experiment.trust import stored_experiment_trusted
 from seedwise.records import RunRecord, RunStatus
@@ -69,14 +69,14 @@ def run_command(args: argparse.Namespace) -> int:
         until_ci=args.until_ci,
         metric=shown,
         on_start=progress.start,
-        on_record=progress.update if live is None else live.wrap(spec.name, progress.update),
+        on_record=progress.update if live is None else live.wrap(progress.update),
     )
     try:
         with progress:
             outcome = run_study(spec, options)
     except SweepInterrupted as interrupted:
         raise resume_command(interrupted) from None
-    for line in [] if live is None else live.finish(spec.name):
+    for line in [] if live is None else live.finish([spec.name]):
         print(f"seedwise: warning: {line}", file=sys.stderr)
     if args.json:
         print(to_json(_as_dict(outcome)))
@@ -276,14 +276,7 @@ def add_run_parser(commands: Any) -> None:
         "the same command resumes the study.",
     )
     add_study_options(parser)
-    parser.add_argument(
-        "--log-to",
-        type=tracker_target,
-        metavar="mlflow[=URI]",
-        help="write each run to a tracker as it is stored, and the summary and report at the "
-        "end: one parent run per study, one child run per repeat (docs/trackers.md)",
-    )
-    add_tracker_export_options(parser)
+    add_log_to_options(parser)
     parser.add_argument(
         "--allow-failures",
         type=non_negative_int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -11,7 +12,7 @@ from rich.markup import escape
 
 from seedwise.commands import make_console, options, to_json
 from seedwise.commands.confirm import confirm_and_print
-from seedwise.commands.options import add_goal_option, grid_option
+from seedwise.commands.options import add_goal_option, grid_option, store_path
 from seedwise.commands.progress import SweepProgress, final_mean
 from seedwise.commands.run import resume_command
 from seedwise.commands.study_options import (
@@ -20,6 +21,7 @@ from seedwise.commands.study_options import (
     run_options_from,
     study_spec_keywords,
 )
+from seedwise.commands.trackers import LiveExport, add_log_to_options
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted, UsageError
 from seedwise.records import RunStatus
 from seedwise.runner.confirm import chosen_cells
@@ -57,12 +59,20 @@ def sweep_command(args: argparse.Namespace) -> int:
     console = make_console()
     shown = metrics_from(args)[0]
     progress = SweepProgress(console, total=args.repeats * len(specs), metric=shown)
-    options = run_options_from(args, on_start=progress.start, on_record=progress.update)
+    live = None
+    if args.log_to is not None:
+        # The tracker's store and experiment are made here, before any worker starts.
+        live = LiveExport.start(args.log_to, store_path(args.store), args.tracker_experiment)
+        live.nest(name, [spec.name for spec in specs])
+    on_record = progress.update if live is None else live.wrap(progress.update)
+    options = run_options_from(args, on_start=progress.start, on_record=on_record)
     try:
         with progress:
             outcome = run_sweep(specs, options, name)
     except SweepInterrupted as interrupted:
         raise resume_command(interrupted) from None
+    for line in [] if live is None else live.finish([spec.name for spec in specs]):
+        print(f"seedwise: warning: {line}", file=sys.stderr)
     if args.json and args.confirm is None:
         print(to_json(_as_dict(outcome)))
     elif not args.json:
@@ -142,6 +152,7 @@ def add_sweep_parser(commands: Any) -> None:
         "command resumes the sweep.",
     )
     add_study_options(parser)
+    add_log_to_options(parser)
     parser.add_argument(
         "--grid",
         action="append",

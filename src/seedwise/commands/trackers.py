@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LiveExport",
     "TrackerTarget",
+    "add_log_to_options",
     "add_tracker_export_options",
     "export_to_tracker",
     "refuse_many",
@@ -72,8 +73,9 @@ class LiveExport:
     export: MlflowExport
     store: Path
     failures: list[str] = field(default_factory=list)
-    # One read-only handle on the study while it runs, not one per run.
-    _open: Study | None = None
+    # One read-only handle on each study while it runs, not one per run.
+    _open: dict[str, Study] = field(default_factory=dict)
+    _sweep: str | None = None
 
     @classmethod
     def start(cls, target: TrackerTarget, store: Path, experiment: str | None) -> LiveExport:
@@ -81,9 +83,7 @@ class LiveExport:
 
         return cls(MlflowExport(target.where, experiment), store)
 
-    def wrap(
-        self, study: str, on_record: Callable[[RunRecord], None] | None
-    ) -> Callable[[RunRecord], None]:
+    def wrap(self, on_record: Callable[[RunRecord], None] | None) -> Callable[[RunRecord], None]:
         """``on_record`` that also writes each stored run to the tracker."""
 
         def observe(record: RunRecord) -> None:
@@ -92,27 +92,37 @@ class LiveExport:
             if self.failures:
                 return
             try:
-                if self._open is None:
-                    self._open = self._study(study)
-                self.export.log_run(self._open, record)
+                handle = self._open.get(record.study)
+                if handle is None:
+                    handle = self._open[record.study] = self._study(record.study)
+                self.export.log_run(handle, record)
             except Exception as caught:  # a tracker's failure must not stop the study
                 self.failures.append(_first_line(caught))
 
         return observe
 
-    def finish(self, study: str) -> list[str]:
-        """Write what is missing, the summary and the report; the lines to warn with."""
-        if self._open is not None:
-            self._open.close()
-            self._open = None
-        if not self.failures:
+    def nest(self, sweep: str, cells: Sequence[str]) -> None:
+        """Write ``cells`` under one run of the sweep ``sweep``."""
+        self._sweep = self.export.nest(sweep, cells)
+
+    def finish(self, studies: Sequence[str]) -> list[str]:
+        """Write what is missing, the summaries and reports; the lines to warn with."""
+        for handle in self._open.values():
+            handle.close()
+        self._open.clear()
+        for study in studies:
+            if self.failures:
+                break
             try:
                 with self._study(study) as handle:
                     self.export.log_study(handle)
             except Exception as caught:
                 self.failures.append(_first_line(caught))
+        if self._sweep is not None and not self.failures:
+            self.export.end_sweep(self._sweep)
+        again = studies[0] if len(studies) == 1 else "STUDY..."
         return [
-            f"MLflow: {visible(line)}; the runs are stored: seedwise export {study} --to mlflow "
+            f"MLflow: {visible(line)}; the runs are stored: seedwise export {again} --to mlflow "
             "writes what is missing"
             for line in self.failures[:1]
         ]
@@ -126,6 +136,19 @@ class LiveExport:
 def _first_line(caught: BaseException) -> str:
     text = str(caught).strip()
     return text.splitlines()[0][:300] if text else type(caught).__name__
+
+
+def add_log_to_options(parser: argparse.ArgumentParser) -> None:
+    """``--log-to`` and ``--experiment-name``, for the commands that run studies."""
+    parser.add_argument(
+        "--log-to",
+        type=tracker_target,
+        metavar="mlflow[=URI]",
+        help="write each run to a tracker as it is stored, and the summary and report at the "
+        "end: one parent run per study (under one run of a sweep), one child run per repeat "
+        "(docs/trackers.md)",
+    )
+    add_tracker_export_options(parser)
 
 
 def add_tracker_export_options(parser: argparse.ArgumentParser) -> None:

@@ -177,10 +177,29 @@ class MlflowExport:
         self.experiment_id = str(prepare_tracking_store(tracking_uri, name))
         self.client = _client(tracking_uri)
         self._parents: dict[str, _Parent] = {}
+        self._sweep_runs: dict[str, str] = {}  # a cell's name -> its sweep's MLflow run
         self.written = 0
         self.failures: list[str] = []
 
-    def parent(self, study: Study, *, sweep_parent: str | None = None) -> str:
+    def nest(self, sweep: str, cells: Sequence[str]) -> str:
+        """The MLflow run of ``sweep`` (found by its tag, else made); ``cells`` go under it."""
+        found = self.client.search_runs(
+            [self.experiment_id], filter_string="tags.`seedwise.kind` = 'sweep'", max_results=5000
+        )
+        mine = [r for r in found if r.data.tags.get("seedwise.sweep") == sweep]
+        if mine:
+            sweep_id = str(mine[0].info.run_id)
+        else:
+            tags = {"mlflow.runName": sweep, "seedwise.kind": "sweep", "seedwise.sweep": sweep}
+            sweep_id = str(self.client.create_run(self.experiment_id, tags=tags).info.run_id)
+        self._sweep_runs.update(dict.fromkeys(cells, sweep_id))
+        return sweep_id
+
+    def end_sweep(self, sweep_id: str) -> None:
+        """Mark a sweep's run finished, once its cells are written."""
+        self.client.set_terminated(sweep_id, "FINISHED")
+
+    def parent(self, study: Study) -> str:
         """The MLflow run of ``study``: found by its tag, else made, with its params."""
         name = study.name
         if name in self._parents:
@@ -201,6 +220,7 @@ class MlflowExport:
                 "seedwise.code_hash": record.code_hash,
                 "seedwise.settings": _text(json.dumps(record.settings, sort_keys=True)),
             }
+            sweep_parent = self._sweep_runs.get(name)
             if sweep_parent is not None:
                 tags["mlflow.parentRunId"] = sweep_parent
             parent_id = self.client.create_run(self.experiment_id, tags=tags).info.run_id
