@@ -270,6 +270,8 @@ def test_small_n_and_non_normal_data_are_warned_about() -> None:
     b = np.array([2.0, 3.0, 4.0, 5.0, 30.0])
     pair = compare(a, b, paired=True, n_resamples=RESAMPLES).pairs[0]
     assert any("cannot reach p <= 0.05 (smallest possible p = 0.0625)" in w for w in pair.warnings)
+    # The honest way to add runs is named, not "more runs" until p passes.
+    assert any("seedwise run --until-ci (a confidence sequence" in w for w in pair.warnings)
     assert any("far from normal" in w for w in pair.warnings)
     assert "Shapiro-Wilk" in str(pair.tests[1].note)
     unpaired = compare(a[:3], b[:3], n_resamples=RESAMPLES).pairs[0]

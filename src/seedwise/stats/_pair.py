@@ -51,6 +51,14 @@ PERMUTATION = "permutation (difference of means)"
 NORMALITY_ALPHA = 0.05
 
 
+#: How to add runs without hunting for significance: a rule fixed in advance
+#: whose interval stays valid however often it is looked at.
+ADD_RUNS = (
+    "add runs with seedwise run --until-ci (a confidence sequence, valid at every look), "
+    "not one at a time until p <= alpha"
+)
+
+
 @dataclass(frozen=True)
 class PairTests:
     """The tests of one pair before correction, and the values they ran on.
@@ -332,7 +340,7 @@ def _paired_tests(
     if smallest > alpha:
         floor = (
             f"with {nonzero.shape[0]} non-zero differences the Wilcoxon test cannot reach "
-            f"p <= {alpha:g} (smallest possible p = {smallest:.3g}); use more runs"
+            f"p <= {alpha:g} (smallest possible p = {smallest:.3g}); {ADD_RUNS}"
         )
         notes.append(floor)
         wilcoxon_note += f"; {floor}"
@@ -383,7 +391,7 @@ def _unpaired_tests(
     if smallest > alpha:
         floor = (
             f"with {n_a} and {n_b} runs the Mann-Whitney test cannot reach p <= {alpha:g} "
-            f"(smallest possible p = {smallest:.3g}); use more runs"
+            f"(smallest possible p = {smallest:.3g}); {ADD_RUNS}"
         )
         notes.append(floor)
         mw_note += f"; {floor}"

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
 from seedwise.stats._data import check_level, check_positive_int, generator, own_words, root_seed
+from seedwise.stats._pair import ADD_RUNS
 from seedwise.stats._two import PairAnswer, two_samples
 from seedwise.stats.goal import Goal
 from seedwise.stats.sample import Sample
@@ -140,7 +141,7 @@ def almost_stochastic_order(
         if min(n_a, n_b) < FEW_RUNS:
             notes.append(
                 f"{min(n_a, n_b)} runs on one side: below {FEW_RUNS} a side the bootstrap's "
-                "spread, and so epsilon_min, is unreliable; add runs (--until-ci)"
+                f"spread, and so epsilon_min, is unreliable; {ADD_RUNS}"
             )
         better_b, better_a = two.sign * two.y, two.sign * two.x
         t = np.arange(dt, 1.0, dt)
