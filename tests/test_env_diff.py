@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from seedwise.env import cpu_description, gpu_description
+from seedwise.env import cpu_description, cuda_versions, gpu_description
 from seedwise.env_diff import LIKELIHOODS, environment_differences
 
 
@@ -68,8 +68,10 @@ def test_the_cpus_numeric_flags_and_the_gpu_driver_are_read_from_their_files(
     (tmp_path / "gpus" / "0000:01:00.0" / "information").write_text(
         "Model: \t\t NVIDIA H100 80GB HBM3\nIRQ: 1\n"
     )
+    # torch's CUDA and cuDNN versions join them when a run has imported torch.
     assert gpu_description(str(tmp_path)) == {
         "driver": "550.54.15",
         "models": ["NVIDIA H100 80GB HBM3"],
+        **cuda_versions(),
     }
     assert gpu_description(str(tmp_path / "absent")) == {}

@@ -30,6 +30,9 @@ from seedwise.store import default_store_path
 from seedwise.store.names import check_study_name
 
 __all__ = [
+    "TRACKERS",
+    "TrackerTarget",
+    "tracker_target",
     "FloatRange",
     "IntRange",
     "STORE_HELP",
@@ -363,6 +366,33 @@ def gpu_list(text: str) -> tuple[str, ...]:
         return parse_gpus(text)
     except UsageError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+#: The trackers ``--log-to`` and ``export --to`` write to.
+TRACKERS = ("mlflow",)
+
+
+@dataclass(frozen=True)
+class TrackerTarget:
+    """Which tracker, and where: ``mlflow`` or ``mlflow=http://127.0.0.1:5000``."""
+
+    tracker: str
+    where: str | None = None
+
+
+def tracker_target(text: str) -> TrackerTarget:
+    """``--log-to`` and ``--to``'s value, checked while parsing."""
+    tracker, equals, where = text.partition("=")
+    if tracker not in TRACKERS:
+        raise argparse.ArgumentTypeError(
+            f"unknown tracker. Received: {text!r}; expected one of: "
+            + ", ".join(f"{name}[=URI]" for name in TRACKERS)
+        )
+    if equals and not where:
+        raise argparse.ArgumentTypeError(
+            f"the tracker's URI is empty. Received: {text!r}; expected {tracker}=URI or {tracker}"
+        )
+    return TrackerTarget(tracker, where or None)
 
 
 def store_path(argument: str | None) -> Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seedwise._user_text import visible
-from seedwise.commands.options import store_path
+from seedwise.commands.options import TrackerTarget, store_path, tracker_target
 from seedwise.errors import UsageError
 from seedwise.records import RunRecord
 
@@ -35,31 +35,6 @@ __all__ = [
     "refuse_many",
     "tracker_target",
 ]
-
-TRACKERS = ("mlflow",)
-
-
-@dataclass(frozen=True)
-class TrackerTarget:
-    """Which tracker, and where: ``mlflow`` or ``mlflow=http://127.0.0.1:5000``."""
-
-    tracker: str
-    where: str | None = None
-
-
-def tracker_target(text: str) -> TrackerTarget:
-    """``--log-to`` and ``--to``'s value, checked while parsing."""
-    tracker, equals, where = text.partition("=")
-    if tracker not in TRACKERS:
-        raise argparse.ArgumentTypeError(
-            f"unknown tracker. Received: {text!r}; expected one of: "
-            + ", ".join(f"{name}[=URI]" for name in TRACKERS)
-        )
-    if equals and not where:
-        raise argparse.ArgumentTypeError(
-            f"the tracker's URI is empty. Received: {text!r}; expected {tracker}=URI or {tracker}"
-        )
-    return TrackerTarget(tracker, where or None)
 
 
 @dataclass
