@@ -106,6 +106,35 @@ class _Plan:
         )
 
 
+def check_setup(
+    fn_or_ref: str | Callable[..., Any] | ExperimentRef,
+    argv: Sequence[str],
+    config: Mapping[str, Any],
+    seed: int,
+    threads: int,
+    deterministic: Deterministic,
+    keras_backend: str | None,
+    frameworks: tuple[str, ...] | None,
+    metric_patterns: Sequence[str | tuple[str, str]],
+) -> tuple[ExperimentRef, int, StudySettings]:
+    """The experiment, the checked seed and the settings every run of a check shares.
+
+    Raises:
+        UsageError: A bad experiment, seed or setting.
+    """
+    source = resolve_experiment(fn_or_ref, argv=argv, config=dict(config))
+    study_seed = check_seed(seed)
+    settings = StudySettings.for_study(
+        study_seed,
+        threads=threads,
+        deterministic=deterministic,
+        keras_backend=keras_backend or os.environ.get("KERAS_BACKEND"),
+        frameworks=frameworks,
+        metric_patterns=tuple(metric_patterns_from(metric_patterns)),
+    )
+    return source, study_seed, settings
+
+
 def _run_all(tasks: list[RunTask], plan: _Plan) -> dict[str, RunRecord]:
     """Run every task in a fresh process of its own, ``plan.workers`` at a time.
 
@@ -422,16 +451,10 @@ def check(
         timeout=timeout,
         runs_per_worker=1,
     )
-    source = resolve_experiment(fn_or_ref, argv=argv, config=config)
-    study_seed = check_seed(seed)
-    settings = StudySettings.for_study(
-        study_seed,
-        threads=threads,
-        deterministic=deterministic,
-        keras_backend=keras_backend or os.environ.get("KERAS_BACKEND"),
-        frameworks=frameworks,
-        metric_patterns=tuple(metric_patterns_from(metric_patterns)),
-    )
+    source, study_seed, settings = check_setup(
+        fn_or_ref, argv, config, seed, threads, deterministic, keras_backend, frameworks,
+        metric_patterns,
+    )  # fmt: skip
     if ops and executor == "dask":
         raise UsageError(
             "The op recorder runs on this machine only. Received: ops=True with "

@@ -12,7 +12,6 @@ checkpoint did not carry is named.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -21,14 +20,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from seedwise.check.core import check_setup
 from seedwise.errors import ExperimentError, UsageError
 from seedwise.experiment.checkpoint import CHECKPOINT_FOLDER, CheckpointFolder
-from seedwise.experiment.resolve import resolve_experiment
-from seedwise.experiment.values import metric_patterns_from
 from seedwise.records import Difference, RunRecord, RunStatus, first_difference
-from seedwise.runner import RunTask, StudySettings, TaskList, drive, run_seed
+from seedwise.runner import RunTask, TaskList, drive, run_seed
 from seedwise.runner.options import choose_executor
-from seedwise.seeding import Deterministic, check_seed
+from seedwise.seeding import Deterministic
 
 __all__ = ["ResumeCheck", "check_resume"]
 
@@ -136,16 +134,10 @@ def check_resume(
             f"`resume_at` must be a non-negative int. Received: resume_at={resume_at!r}; "
             "expected the step of one of the run's checkpoints"
         )
-    source = resolve_experiment(fn_or_ref, argv=argv, config=dict(config or {}))
-    study_seed = check_seed(seed)
-    settings = StudySettings.for_study(
-        study_seed,
-        threads=threads,
-        deterministic=deterministic,
-        keras_backend=keras_backend or os.environ.get("KERAS_BACKEND"),
-        frameworks=frameworks,
-        metric_patterns=tuple(metric_patterns_from(metric_patterns)),
-    )
+    source, study_seed, settings = check_setup(
+        fn_or_ref, argv, config or {}, seed, threads, deterministic, keras_backend, frameworks,
+        metric_patterns,
+    )  # fmt: skip
     workdir = Path(tempfile.mkdtemp(prefix="seedwise-resume-"))
     base = RunTask(
         study="uninterrupted",

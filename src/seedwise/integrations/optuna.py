@@ -45,7 +45,7 @@ from seedwise.runner.spec import prepare_study
 from seedwise.runner.study_loop import StudyRun
 from seedwise.runner.sweep import check_sweep_name
 from seedwise.runner.tasks import StudySettings
-from seedwise.seeding import check_seed
+from seedwise.seeding import Deterministic, check_seed
 from seedwise.stats._data import check_level
 from seedwise.stats.sequential import MIXTURE_RUNS, confidence_sequence
 from seedwise.store import open_store
@@ -474,7 +474,7 @@ def objective(
     workers: int | None = None,
     threads: int = 1,
     timeout: float | None = None,
-    deterministic: bool = True,
+    deterministic: Deterministic = True,
     frameworks: tuple[str, ...] | None = None,
     allow_code_change: bool = False,
     executor: str | ExecutorFactory = "local",

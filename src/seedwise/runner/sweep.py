@@ -31,6 +31,7 @@ from seedwise.runner.run import refuse_inside_loading
 from seedwise.runner.spec import StudySpec, begin_study, default_study_name, prepare_study
 from seedwise.runner.study_loop import StoreSource, StudyRun, drive_claims
 from seedwise.runner.tasks import RunTask
+from seedwise.seeding import Deterministic
 from seedwise.store import Store, Study, open_store
 from seedwise.store.names import SWEEP_SEPARATOR, cell_name, check_study_name
 
@@ -357,7 +358,7 @@ def sweep(
     store: str | os.PathLike[str] | None = None,
     threads: int = 1,
     timeout: float | None = None,
-    deterministic: bool = True,
+    deterministic: Deterministic = True,
     frameworks: tuple[str, ...] | None = None,
     retry_failed: bool = False,
     allow_code_change: bool = False,
