@@ -102,3 +102,9 @@ def test_the_error_rate_at_the_margin_is_at_most_alpha() -> None:
         for i in range(300)
     ]  # fmt: skip
     assert np.mean(held) <= 0.075
+
+
+def test_no_difference_where_lower_is_better_prints_0_not_minus_0() -> None:
+    d = decide(A, A, margin=0.01, metric="loss", paired=True, n_resamples=RESAMPLES)
+    assert d.holds
+    assert "improvement 0, lower 95% bound of the improvement 0 > -0.01" in d.line()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from seedwise.stats._data import to_array
-from seedwise.stats._format import plain_dict
+from seedwise.stats._format import counted, plain_dict
 from seedwise.stats.compare import _from_samples, _labels, _pairing
 from seedwise.stats.goal import Goal, infer_goal
 from seedwise.stats.sample import Sample, check_samples
@@ -130,7 +130,7 @@ def two_samples(
         x, y = x[np.isfinite(x)], y[np.isfinite(y)]
     left = sum(int(array.shape[0]) for array in pairing.arrays) - int(x.shape[0] + y.shape[0])
     if left:
-        notes.append(f"{left} non-finite values (NaN or inf) left out")
+        notes.append(f"{counted(left, 'non-finite value')} (NaN or inf) left out")
     return TwoSamples(
         names[0], names[1], metric_name, choice.goal, pairing.paired, x, y, pairing.design
     )

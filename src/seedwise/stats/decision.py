@@ -176,10 +176,11 @@ def decide(
     interval = _difference(x, y, two.paired, 1.0 - 2.0 * alpha, n_resamples, root, notes)
     improvement = None
     if x.shape[0] and y.shape[0]:
-        improvement = sign * float(np.mean(y) - np.mean(x))
+        # + 0.0: a difference of 0 with lower-is-better is 0, never -0.
+        improvement = sign * float(np.mean(y) - np.mean(x)) + 0.0
     low = high = None
     if interval.low is not None and interval.high is not None:
-        low, high = sorted((sign * interval.low, sign * interval.high))
+        low, high = sorted((sign * interval.low + 0.0, sign * interval.high + 0.0))
     holds = low is not None and high is not None and _holds(claim, low, high, margin)
     return Decision(
         claim=claim, holds=holds, margin=margin, a=two.a, b=two.b, metric=two.metric,

@@ -15,6 +15,7 @@ from seedwise.stats._data import (
     root_seed,
     to_finite,
 )
+from seedwise.stats._format import counted
 from seedwise.stats._headline import (
     clustered_interval,
     few_runs_orders_apart,
@@ -182,7 +183,7 @@ def _summarize_one(
         )
     notes: list[str] = list(mixed)
     if finite.n_nonfinite:
-        notes.append(f"{finite.n_nonfinite} non-finite values (NaN or inf) excluded")
+        notes.append(f"{counted(finite.n_nonfinite, 'non-finite value')} (NaN or inf) excluded")
     if n == 0:
         empty = "no values" if finite.n_nonfinite == 0 else "no finite values"
         notes.append(f"{empty}: nothing to summarise, no interval")
