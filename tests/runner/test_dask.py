@@ -530,7 +530,10 @@ RESUMABLE = f"{Path(__file__).parents[1] / 'check' / 'resumable_numpy.py'}:train
 
 def test_a_dask_worker_killed_mid_run_resumes_its_run_from_the_last_checkpoint(
     tmp_path: Path,
+    restore_global_rng: None,
 ) -> None:
+    # Distributed's client draws from Python's global generator when it reschedules the
+    # killed worker's task; that is the client's, not the experiment's, state.
     own = start_cluster(tmp_path / "cluster", workers=2)
     try:
         outcome = study_run(
