@@ -377,7 +377,7 @@ def test_a_version_1_store_is_read_as_it_is_and_migrated_by_the_first_write(
         assert "unseeded" not in run_columns(path)
         assert fingerprint(path) == before
         store.set_code_hash("old", "h2")
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 7
         assert store.study_record("old").code_hash == "h2"
         assert len(store.runs("old")) == 1
     assert "unseeded" in run_columns(path)

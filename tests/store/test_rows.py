@@ -29,6 +29,8 @@ STUDY = StudyRecord(
     code_hash="c0de",
     created=1700000000.5,
     code_files={"train.py": "ab12"},
+    task="mnist",
+    imported={"source": "csv", "file": "runs.csv"},
 )
 
 
@@ -175,7 +177,7 @@ def test_rows_that_do_not_decode_name_their_place() -> None:
 
 
 RUN_ROW = ("s", 0, 11, "ok", '{"m": 1.0}', None, None, 1.0, 2.0, 1.0, "w1", None, None)
-STUDY_ROW = ("s", "e.py:f", "{}", 7, "{}", "c0de", 1.5, None)
+STUDY_ROW = ("s", "e.py:f", "{}", 7, "{}", "c0de", 1.5, None, None, None)
 
 
 def _with(row: tuple[object, ...], index: int, value: object) -> tuple[object, ...]:
@@ -198,6 +200,8 @@ WRONG = [
     (rows.study_from_row, _with(STUDY_ROW, 6, None), "studies.created of study 's' is NULL"),
     (rows.study_from_row, _with(STUDY_ROW, 2, "[" * 99_999), "studies.config of study 's' is not"),
     (rows.study_from_row, _with(STUDY_ROW, 7, '{"a.py": 1}'), "studies.code_files of study 's'"),
+    (rows.study_from_row, _with(STUDY_ROW, 8, 5), "studies.task of study 's' is an integer"),
+    (rows.study_from_row, _with(STUDY_ROW, 9, "[1]"), "studies.imported of study 's' is not"),
     (_STEP, ("x", "m", 1.0), "steps.step of r is text"),
     (_PRINT, (0, "w", "d", "f4", "5", 1.0, 1.0), "fingerprints.shape of r is not a JSON list"),
     (_PRINT, (0, "w", "d", "f4", "[]", "x", 1.0), "fingerprints.sum of r is text"),

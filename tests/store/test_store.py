@@ -99,7 +99,16 @@ def test_new_store_creates_folders_and_sets_pragmas(tmp_path: Path) -> None:
     finally:
         connection.close()
     assert pragmas == [APPLICATION_ID, SCHEMA_VERSION, "wal"]
-    assert tables == {"studies", "runs", "steps", "fingerprints", "environments", "claims"}
+    assert tables == {
+        "studies",
+        "runs",
+        "steps",
+        "fingerprints",
+        "environments",
+        "claims",
+        "predictions",
+        "shown",
+    }
 
 
 def test_open_store_does_not_create_by_default(tmp_path: Path) -> None:

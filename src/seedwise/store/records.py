@@ -27,6 +27,11 @@ class StudyRecord:
         created: When the study was created, in seconds since the Unix epoch.
         code_files: The digest of each file of its code, by path, when known
             (studies from before schema version 3 have none).
+        task: The task (data set, environment, benchmark) the study was run
+            on, when one was named; results group by algorithm and task.
+        imported: Where an imported study's runs came from (``{"source":
+            "mlflow", ...}``); None for a study seedwise ran. An imported study
+            is read-only: it is never rerun, checked or resumed.
     """
 
     name: str
@@ -37,6 +42,8 @@ class StudyRecord:
     code_hash: str
     created: float
     code_files: dict[str, str] | None = None
+    task: str | None = None
+    imported: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class StudySummary:
             :data:`RUN_STATUSES` present (0 when none).
         claimed: The number of repeats a runner has claimed but not recorded.
         config: The config every run of the study receives.
+        task: The study's task, when one was named.
+        imported: Where an imported study's runs came from; None when seedwise ran it.
     """
 
     name: str
@@ -61,6 +70,8 @@ class StudySummary:
     counts: dict[str, int]
     claimed: int
     config: dict[str, Any] = field(default_factory=dict)
+    task: str | None = None
+    imported: dict[str, Any] | None = None
 
     @property
     def total(self) -> int:

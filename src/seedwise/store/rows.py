@@ -290,7 +290,7 @@ def _has_column(connection: sqlite3.Connection, table: str, column: str) -> bool
 
 INSERT_STUDY = (
     "INSERT OR IGNORE INTO studies (name, experiment, config, seed, settings, "
-    "code_hash, created, code_files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "code_hash, created, code_files, task, imported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -310,14 +310,19 @@ def study_to_row(study: StudyRecord) -> tuple[Any, ...]:
         study.code_hash,
         study.created,
         None if files is None else encode_json(dict(files), what="code_files"),
+        study.task,
+        None if study.imported is None else encode_json(dict(study.imported), what="imported"),
     )
 
 
 def study_columns(connection: sqlite3.Connection) -> str:
     """The columns :func:`study_from_row` reads, as a SELECT list for ``connection``'s schema."""
-    # A store of an older schema, read without migrating it, has no code_files.
-    files = "code_files" if _has_column(connection, "studies", "code_files") else "NULL"
-    return f"name, experiment, config, seed, settings, code_hash, created, {files}"
+    # A store of an older schema, read without migrating it, lacks the later columns.
+    later = ", ".join(
+        column if _has_column(connection, "studies", column) else "NULL"
+        for column in ("code_files", "task", "imported")
+    )
+    return f"name, experiment, config, seed, settings, code_hash, created, {later}"
 
 
 def study_from_row(row: Sequence[Any]) -> StudyRecord:
@@ -342,6 +347,8 @@ def study_from_row(row: Sequence[Any]) -> StudyRecord:
         code_hash=_text(row[5], where.format("code_hash")),
         created=_real(row[6], where.format("created")),
         code_files=files,
+        task=None if row[8] is None else _text(row[8], where.format("task")),
+        imported=None if row[9] is None else _decode_object(row[9], where, "imported"),
     )
 
 
@@ -362,6 +369,8 @@ def study_summary_from_row(
         counts=counts,
         claimed=claimed,
         config=study.config,
+        task=study.task,
+        imported=study.imported,
     )
 
 

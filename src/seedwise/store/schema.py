@@ -128,6 +128,46 @@ def _add_claim_tokens(connection: sqlite3.Connection) -> None:
     connection.execute("ALTER TABLE claims ADD COLUMN token INTEGER")
 
 
+def _add_tasks_and_imports(connection: sqlite3.Connection) -> None:
+    # studies.task: the task (data set, environment, benchmark) a study was run
+    # on, so that results group by algorithm and task; NULL when none was named.
+    # studies.imported: where an imported study's runs came from, as a JSON
+    # object ({"source": "mlflow", ...}); NULL for a study seedwise ran. An
+    # imported study is read-only: no rerun, no check, no resume.
+    connection.execute("ALTER TABLE studies ADD COLUMN task TEXT")
+    connection.execute("ALTER TABLE studies ADD COLUMN imported TEXT")
+
+
+def _add_predictions(connection: sqlite3.Connection) -> None:
+    # ctx.record_predictions: one row per run and named set of per-example
+    # results; the example ids as a JSON list, the values as little-endian
+    # float64 bytes in the same order.
+    connection.execute(
+        """CREATE TABLE predictions (
+        study TEXT NOT NULL,
+        repeat INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        ids TEXT NOT NULL,
+        "values" BLOB NOT NULL,
+        PRIMARY KEY (study, repeat, name),
+        FOREIGN KEY (study, repeat) REFERENCES runs (study, repeat) ON DELETE CASCADE
+    )"""
+    )
+
+
+def _add_shown(connection: sqlite3.Connection) -> None:
+    # When a comparison of studies was first shown, and how many runs each
+    # study had then, so that compare and report can mark a study that grew
+    # after it was compared (runs added until the answer suited).
+    connection.execute(
+        """CREATE TABLE shown (
+        comparison TEXT PRIMARY KEY,
+        counts TEXT NOT NULL,
+        shown REAL NOT NULL
+    )"""
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: ``MIGRATIONS[n]`` migrates schema version ``n`` to ``n + 1``. Append only.
@@ -136,6 +176,9 @@ MIGRATIONS: list[Migration] = [
     _add_unseeded_uses,
     _add_code_files,
     _add_claim_tokens,
+    _add_tasks_and_imports,
+    _add_predictions,
+    _add_shown,
 ]
 
 #: The schema version this code writes: the number of migrations.
