@@ -218,7 +218,7 @@ def test_import_seedwise_loads_no_framework(statement: str) -> None:
     heavy, loaded = _python(code).splitlines()
     assert heavy == ""
     if statement == "import seedwise":
-        assert loaded.split() == ["seedwise", "seedwise._version"]
+        assert loaded.split() == ["seedwise", "seedwise._lazy", "seedwise._version"]
 
 
 def test_public_names_resolve() -> None:
@@ -271,6 +271,19 @@ def test_import_seedwise_imports_no_numpy_and_a_subpackage_never_hides_a_name() 
         "print(seedwise.check.__name__, type(seedwise.check).__name__)\n"
     )
     assert _python(code).split() == ["False", "43", "check", "function"]
+
+
+def test_seedwise_runner_is_lazy_and_its_submodules_never_hide_a_name() -> None:
+    # seedwise.runner.run is the function, never a module, whatever was imported.
+    code = (
+        "import sys, seedwise.runner\n"
+        "print(sorted(m for m in sys.modules if m.startswith('seedwise.runner.')))\n"
+        "import seedwise.runner.studies, seedwise.runner.pool\n"
+        "from seedwise.runner import run, shutdown\n"
+        "print(type(seedwise.runner.run).__name__, run is seedwise.runner.studies.run, "
+        "shutdown is seedwise.runner.pool.shutdown, run is seedwise.run)\n"
+    )
+    assert _python(code).splitlines() == ["[]", "function True True True"]
 
 
 def test_the_tests_mirror_the_source_tree() -> None:

@@ -5,19 +5,17 @@ seedwise's own modules either: each public name is imported the first time
 it is used (PEP 562), so the command line and the API start fast.
 
 The public names are listed once, as the imports under ``TYPE_CHECKING``
-below: type checkers read them there, and :func:`_public_names` reads the
-same lines (with :mod:`ast`, without importing them) into the table of
-where each name lives.
+below: type checkers read them there, and
+:func:`seedwise._lazy.public_names` reads the same lines (with :mod:`ast`,
+without importing them) into the table of where each name lives.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib
 import sys
-import types
 from typing import TYPE_CHECKING, Any
 
+from seedwise._lazy import PublicModule, load, public_names
 from seedwise._version import __version__ as __version__
 
 if TYPE_CHECKING:
@@ -65,61 +63,18 @@ if TYPE_CHECKING:
     from seedwise.store.analysis import summarize as summarize
 
 
-def _public_names() -> dict[str, tuple[str, str | None]]:
-    """Each public name -> its module and its name there, from the ``TYPE_CHECKING`` imports.
-
-    ``from M import N as N`` names ``N`` of module ``M``; ``from seedwise
-    import N as N`` names the module ``seedwise.N`` itself (the name there is None).
-    """
-    with open(__file__, encoding="utf-8") as source:
-        tree = ast.parse(source.read())
-    (block,) = (
-        node
-        for node in tree.body
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
-    )
-    names: dict[str, tuple[str, str | None]] = {}
-    for statement in block.body:
-        if isinstance(statement, ast.ImportFrom):
-            for alias in statement.names:
-                if statement.module == __name__:
-                    names[alias.name] = (f"{__name__}.{alias.name}", None)
-                else:
-                    names[alias.name] = (str(statement.module), alias.name)
-    return names
-
-
 #: Where each public name lives: ``seedwise.<name>`` imports that module on first use.
-_PUBLIC = _public_names()
+_PUBLIC = public_names(__file__, __name__)
 
 __all__ = ["__version__", *sorted(_PUBLIC)]
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'seedwise' has no attribute {name!r}")
-    module_name, attribute = _PUBLIC[name]
-    module = importlib.import_module(module_name)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
+    return load(__name__, name)
 
 
 def __dir__() -> list[str]:
     return list(__all__)
 
 
-class _PublicModule(types.ModuleType):
-    """``seedwise`` itself: a subpackage, once imported, never hides the public name it shares.
-
-    Importing ``seedwise.check`` (the package) would otherwise set
-    ``seedwise.check`` to the package, in place of the function ``check``.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _PUBLIC.get(name, ("", None))[1] is not None:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _PublicModule
+sys.modules[__name__].__class__ = PublicModule

@@ -101,7 +101,11 @@ def test_seedwise_trusts_its_own_experiments_only(tmp_path: Path) -> None:
     ):
         assert stored_experiment_trusted(stored, tmp_path), stored
     # The rest of seedwise runs anything its arguments say, even in the store's own tree.
-    for stored in ("seedwise.cli:main", "seedwise.runner.run:run", f"{SEEDWISE / 'cli.py'}:main"):
+    for stored in (
+        "seedwise.cli:main",
+        "seedwise.runner.studies:run",
+        f"{SEEDWISE / 'cli.py'}:main",
+    ):
         assert not stored_experiment_trusted(stored, SEEDWISE.parent), stored
 
 

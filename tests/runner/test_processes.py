@@ -57,6 +57,31 @@ def test_a_pool_runs_in_warm_workers_and_agrees_across_worker_counts(tmp_path: P
     assert len(set(one.metrics("pid").tolist())) == 1
 
 
+_LOADED = """
+import sys
+
+
+def train(ctx):
+    heavy = ("seedwise.store", "seedwise.stats", "seedwise.runner.studies", "seedwise.runner.local")
+    return {"heavy": sum(1 for name in sys.modules if name.startswith(heavy))}
+"""
+
+
+def test_a_worker_imports_neither_the_store_nor_the_statistics(tmp_path: Path) -> None:
+    # A worker's start is what a short trial pays for: it imports what runs a task,
+    # not the store, the statistics or the study loop of the runner package.
+    (tmp_path / "loaded.py").write_text(_LOADED)
+    study = seedwise.run(
+        f"{tmp_path / 'loaded.py'}:train",
+        repeats=1,
+        workers=1,
+        store=tmp_path / "s.db",
+        frameworks=("python",),
+    )
+    assert study.counts()["ok"] == 1
+    assert study.metrics("heavy").tolist() == [0]
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
 def test_a_timed_out_run_takes_the_processes_it_started_with_it(tmp_path: Path) -> None:

@@ -20,8 +20,7 @@ from tests.runner.conftest import NOISY, study_run
 
 FAST = ("python", "numpy")
 
-#: The module, which ``seedwise.runner.run`` (the function) hides as an attribute.
-run_module = importlib.import_module("seedwise.runner.run")
+run_module = importlib.import_module("seedwise.runner.studies")
 
 
 class _Built(BaseException):

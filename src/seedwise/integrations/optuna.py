@@ -40,8 +40,8 @@ from seedwise.errors import (
 from seedwise.records import RunRecord
 from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.options import RunOptions, split_keywords
-from seedwise.runner.run import refuse_inside_loading, run_study
 from seedwise.runner.spec import prepare_study
+from seedwise.runner.studies import refuse_inside_loading, run_study
 from seedwise.runner.study_loop import StudyRun
 from seedwise.runner.sweep import check_sweep_name
 from seedwise.runner.tasks import StudySettings

@@ -28,8 +28,8 @@ from seedwise.errors import UsageError
 from seedwise.runner.executor import SharedExecutor
 from seedwise.runner.folders import worker_log_dir
 from seedwise.runner.options import RunOptions, split_keywords
-from seedwise.runner.run import refuse_inside_loading, run_study
 from seedwise.runner.spec import StudySpec, prepare_study
+from seedwise.runner.studies import refuse_inside_loading, run_study
 from seedwise.runner.study_loop import StudyRun
 from seedwise.seeding.pins import ALL, UNNAMED, StreamPins, fixed_key
 from seedwise.stats.attribution import Attribution, attribute_variance

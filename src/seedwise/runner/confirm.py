@@ -35,8 +35,8 @@ from seedwise.experiment.resolve import resolve_experiment
 from seedwise.records import RunRecord
 from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.options import RunOptions, store_file
-from seedwise.runner.run import _stored_spec, refuse_inside_loading
 from seedwise.runner.spec import StudySpec, run_seed
+from seedwise.runner.studies import _stored_spec, refuse_inside_loading
 from seedwise.runner.sweep import SweepRun, run_sweep
 from seedwise.seeding.streams import derive_seed
 from seedwise.stats import Ranking

@@ -46,7 +46,7 @@ class Executor(Protocol):
 class ExecutorFactory(Protocol):
     """Makes a fresh executor for each sweep (an executor is shut down when its loop ends).
 
-    ``seedwise.runner.run.LocalExecutorFactory`` and
+    ``seedwise.runner.options.LocalExecutorFactory`` and
     ``seedwise.runner.dask.DaskExecutorFactory`` are the two at hand.
     """
 

@@ -4,7 +4,7 @@ A study's definition (:class:`~seedwise.runner.spec.StudySpec`) says what
 its runs compute; these options say how many runs to make now, where they
 execute, where they are stored and when to stop. ``seedwise.run`` and the
 command line build one of each and hand both to
-:func:`~seedwise.runner.run.run_study`.
+:func:`~seedwise.runner.studies.run_study`.
 """
 
 from __future__ import annotations

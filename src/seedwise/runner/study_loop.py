@@ -2,7 +2,7 @@
 
 What one run of a study did is one :class:`StudyRun`: the counts of the
 runs it made, why it stopped, and (filled in by
-:func:`seedwise.runner.run.run_study`) the study's stored runs, read once at
+:func:`seedwise.runner.studies.run_study`) the study's stored runs, read once at
 the end.
 """
 

@@ -27,8 +27,8 @@ from seedwise.runner.executor import ExecutorFactory
 from seedwise.runner.folders import worker_log_dir
 from seedwise.runner.loop import StopRequest
 from seedwise.runner.options import RunOptions, split_keywords
-from seedwise.runner.run import refuse_inside_loading
 from seedwise.runner.spec import StudySpec, begin_study, default_study_name, prepare_study
+from seedwise.runner.studies import refuse_inside_loading
 from seedwise.runner.study_loop import StoreSource, StudyRun, drive_claims
 from seedwise.runner.tasks import RunTask
 from seedwise.seeding import Deterministic
