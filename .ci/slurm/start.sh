@@ -64,8 +64,12 @@ SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
 MinJobAge=30
+EnforcePartLimits=ALL
 NodeName=$host CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+# A partition whose time limit sbatch enforces at submission (EnforcePartLimits=ALL):
+# the tests ask it for more and expect the refusal.
+PartitionName=short Nodes=$host MaxTime=00:05:00 State=UP OverSubscribe=FORCE:4
 CONF
 
 export SLURM_CONF="$dir/slurm.conf"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from seedwise.records import RunStatus
-from seedwise.runner.slurm import SlurmExecutorFactory
+from seedwise.runner.slurm import SlurmExecutorFactory, sbatch_message
 from tests.conftest import PROGRAMS, ROOT
 from tests.runner.conftest import assert_refused, study_run
 
@@ -55,6 +55,26 @@ def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ["SLURM_CONF"] = previous
 
 
+def _seedwise(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``seedwise ARGV`` in a fresh process in ``cwd``, this checkout's seedwise."""
+    return subprocess.run(
+        [sys.executable, "-m", "seedwise", *argv],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+
+
+def _queued() -> str:
+    """The seedwise jobs pending or running in the test Slurm's queue (squeue's lines)."""
+    queue = subprocess.run(
+        ["squeue", "-h", "-n", "seedwise", "-t", "PD,R"], capture_output=True, text=True
+    )
+    return queue.stdout.strip()
+
+
 @pytest.mark.slow
 @pytest.mark.cluster
 def test_runs_go_through_sbatch_and_come_back_to_the_submitters_store(
@@ -83,10 +103,7 @@ def test_runs_go_through_sbatch_and_come_back_to_the_submitters_store(
     scripts = list((tmp_path / "jobs").glob("*.out")) + list((tmp_path / "jobs").glob("*.err"))
     assert scripts, "the worker jobs wrote no output where sbatch was told to"
     # The jobs end with the study: nothing of seedwise's is left in the queue.
-    queue = subprocess.run(
-        ["squeue", "-h", "-n", "seedwise", "-t", "PD,R"], capture_output=True, text=True
-    )
-    assert queue.stdout.strip() == "", queue.stdout
+    assert _queued() == ""
 
 
 @pytest.mark.slow
@@ -97,14 +114,7 @@ def test_the_command_line_runs_on_slurm(slurm: Path, tmp_path: Path) -> None:
     argv += ["--executor", "slurm", "--workers", "1", "--partition", "debug"]
     argv += ["--time", "00:05:00", "--slurm-option=--comment=cli"]
     argv += ["--framework", "python", "--framework", "numpy"]
-    process = subprocess.run(
-        [sys.executable, "-m", "seedwise", *argv],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )
+    process = _seedwise(argv, tmp_path)
     assert process.returncode == 0, process.stderr
     from seedwise.store import Store
 
@@ -156,6 +166,57 @@ def test_a_worker_job_cancelled_mid_run_has_its_run_rerun_on_the_other_job(
     assert [run.status for run in study.runs] == [RunStatus.OK] * 4, [r.error for r in study.runs]
     # The run the cancelled job held finished on the other job.
     assert any(run.metrics["job"] != float(cancelled[0]) for run in study.runs)
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.parametrize(
+    ("argv", "named", "said"),
+    [
+        (["--partition", "nope"], "partition='nope'", "invalid partition specified: nope"),
+        (
+            ["--partition", "short", "--time", "00:10:00"],
+            "time='00:10:00'",
+            "Requested time limit is invalid",
+        ),
+        (
+            ["--slurm-option=--frobnicate=1"],
+            "slurm_option='--frobnicate=1'",
+            "unrecognized option '--frobnicate=1'",
+        ),
+    ],
+)
+def test_a_job_sbatch_refuses_fails_at_once_with_one_line_and_no_store(
+    slurm: Path, tmp_path: Path, argv: list[str], named: str, said: str
+) -> None:
+    # Before, sbatch's refusal was only logged by the cluster's event loop, and the
+    # study waited for workers that would never come, with the study begun in the store.
+    store = tmp_path / "s.db"
+    command = ["run", JOB, "--repeats", "1", "--store", str(store), "--executor", "slurm"]
+    command += ["--workers", "2", "--framework", "numpy", *argv]
+    started = time.monotonic()
+    process = _seedwise(command, tmp_path)
+    assert time.monotonic() - started < 60
+    assert process.returncode == 2, process.stderr
+    (line,) = process.stderr.strip().splitlines()
+    assert line.startswith("seedwise: error: Slurm refused the worker jobs: sbatch said "), line
+    assert said in line, line
+    assert named in line, line
+    assert not store.exists()
+    assert _queued() == ""
+
+
+def test_sbatchs_message_is_its_error_lines_without_their_prefix() -> None:
+    error = RuntimeError(
+        "Command exited with non-zero exit code.\nExit code: 1\nCommand:\nsbatch /tmp/x.sh\n"
+        "stdout:\n\nstderr:\nsbatch: error: invalid partition specified: gpu\n"
+        "sbatch: error: Batch job submission failed: Invalid partition name specified\n\n"
+    )
+    assert sbatch_message(error) == (
+        "invalid partition specified: gpu; "
+        "Batch job submission failed: Invalid partition name specified"
+    )
+    assert sbatch_message(RuntimeError("no sbatch on PATH")) == "no sbatch on PATH"
 
 
 def test_the_worker_job_script_carries_every_option(tmp_path: Path) -> None:

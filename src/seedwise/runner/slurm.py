@@ -30,7 +30,7 @@ from typing import Any
 from seedwise.errors import UsageError
 from seedwise.runner.dask import DaskExecutor, _signals_held
 
-__all__ = ["SlurmExecutorFactory", "check_slurm_time", "slurm_directives"]
+__all__ = ["SlurmExecutorFactory", "check_slurm_time", "sbatch_message", "slurm_directives"]
 
 _TIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d{1,2}))?(?::(\d{1,2}))?$")
 
@@ -151,17 +151,12 @@ class SlurmExecutorFactory:
                     scheduler_options={"dashboard_address": ":0"},
                     silence_logs=logging.ERROR,
                 )
-                cluster.scale(jobs=jobs)
+                _submit_jobs(cluster, jobs)
                 client = distributed.Client(cluster, set_as_default=False)
             except Exception as error:
                 if cluster is not None:
-                    cluster.close()
-                lines = str(error).strip().splitlines()
-                raise UsageError(
-                    f"Slurm refused the worker jobs: {lines[-1] if lines else error!r}. "
-                    f"Received: partition={self.partition!r}, time={self.time!r}, "
-                    f"options={list(self.slurm_options)!r}; expected sbatch to accept them"
-                ) from None
+                    _close_quietly(cluster)
+                raise UsageError(self._refused_line(error)) from None
         return DaskExecutor(
             client,
             self.timeout,
@@ -169,3 +164,97 @@ class SlurmExecutorFactory:
             cluster=cluster,
             close_client=True,
         )
+
+    def _refused_line(self, error: Exception) -> str:
+        """The one line that says what sbatch refused: the values it names, and its words."""
+        said = sbatch_message(error)
+        received = {
+            "partition": self.partition,
+            "time": self.time,
+        }
+        shown = [
+            f"{key}={value!r}"
+            for key, value in received.items()
+            if value is not None and _names(said, key, value)
+        ]
+        shown += [f"slurm_option={o!r}" for o in self.slurm_options if _names(said, "option", o)]
+        if not shown:
+            shown = [f"{key}={value!r}" for key, value in received.items()]
+            shown.append(f"slurm_options={list(self.slurm_options)!r}")
+        return (
+            f"Slurm refused the worker jobs: sbatch said {said!r}. Received: {', '.join(shown)}; "
+            "expected values that this cluster's sbatch accepts (`sinfo` lists its partitions "
+            "and their time limits)"
+        )
+
+
+def sbatch_message(error: BaseException) -> str:
+    """What sbatch said when it refused a job: its error lines, joined into one.
+
+    dask-jobqueue raises a ``RuntimeError`` holding the command, its exit code,
+    its stdout and its stderr; sbatch's own words are the stderr lines (an
+    ``sbatch: error: ...`` line, or ``sbatch: unrecognized option ...``), here
+    without their ``sbatch: error:`` prefix.
+    """
+    text = str(error)
+    stderr = text.split("stderr:", 1)[1] if "stderr:" in text else text
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith("sbatch:")] or lines
+    words = [line.removeprefix("sbatch:").strip().removeprefix("error:").strip() for line in said]
+    return "; ".join(words) if words else repr(error)
+
+
+def _names(said: str, key: str, value: str) -> bool:
+    """Whether sbatch's message ``said`` is about the received ``key=value``."""
+    lowered = said.lower()
+    if key == "partition":
+        return "partition" in lowered
+    if key == "time":
+        return "time limit" in lowered or "time_limit" in lowered
+    option = value.split("=", 1)[0]
+    return option in said or option.lstrip("-").lower() in lowered
+
+
+def _submit_jobs(cluster: Any, jobs: int) -> None:
+    """Submit ``jobs`` worker jobs with sbatch and return once each was accepted.
+
+    ``SpecCluster.scale`` submits in the background and only logs an
+    sbatch refusal (a bad partition, an option sbatch does not know, a time
+    limit past the partition's): the study then waited for workers that
+    would never come. Here the submissions are awaited, so a refusal raises
+    the ``RuntimeError`` that names sbatch's message, before the store is
+    opened. A job accepted is not yet running; runs wait in the scheduler's
+    queue until Slurm starts it.
+    """
+    for _ in range(jobs):
+        cluster.worker_spec.update(cluster.new_worker_spec())
+
+    async def submitted() -> None:
+        await cluster._correct_state()
+
+    cluster.sync(submitted)
+
+
+def _close_quietly(cluster: Any) -> None:
+    """Close a cluster some of whose jobs sbatch refused, cancelling those it accepted.
+
+    A refused job's worker never started: the cluster's close asserts that
+    every worker it made has ended, so a refused one is marked failed and
+    forgotten first. What the close logs of them is not news.
+    """
+    from distributed.core import Status
+
+    for name, worker in list(cluster.workers.items()):
+        if getattr(worker, "job_id", None) is None:
+            worker.status = Status.failed
+            del cluster.workers[name]
+            cluster.worker_spec.pop(name, None)
+    quiet = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        cluster.close()
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
