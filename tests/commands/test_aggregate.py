@@ -66,10 +66,21 @@ def test_aggregate_of_a_sweep_takes_the_task_from_a_grid_key(
     assert "bootstrap-t" in text
 
 
-def test_a_study_without_the_task_key_is_one_line_and_exit_2(
+def test_a_study_without_the_task_key_is_left_out_with_a_caution_or_exit_2_alone(
     store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["aggregate", "a-iris", "no-task", "--task-key", "dataset", "--store", str(store_path)]
+    names = ["a-iris", "b-iris", "no-task"]
+    args = ["aggregate", *names, "--task-key", "dataset", "--store", str(store_path)]
+    code, out, _ = _run([*args, "--resamples", "1000", "--json"], capsys)
+    assert code == 0
+    printed = json.loads(out)
+    assert [a["algorithm"] for a in printed["algorithms"]] == ["model=a", "model=b"]
+    assert (
+        "no task: 'no-task' has no task (its config has no key 'dataset'); left out"
+        in (printed["cautions"])
+    )
+    # Nothing left to compute: one line, exit 2.
+    args = ["aggregate", "no-task", "--task-key", "dataset", "--store", str(store_path)]
     code, out, err = _run(args, capsys)
     assert code == 2
     assert out == ""

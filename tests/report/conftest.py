@@ -34,6 +34,7 @@ def add_study(
     config: dict[str, Any] | None = None,
     environment: dict[str, Any] = ENVIRONMENT,
     steps: int = 6,
+    task: str | None = None,
 ) -> None:
     """A study whose mse falls with ``index``: run r has seed 100 + r and a learning curve."""
     store.ensure_study(
@@ -43,6 +44,7 @@ def add_study(
         seed=0,
         settings={"threads": 1},
         code_hash="c0de" * 16,
+        task=task,
     )
     for repeat in range(runs):
         seed = 100 + repeat

@@ -84,9 +84,9 @@ def add_aggregate_parser(commands: Any) -> None:
     parser.add_argument("--metric", help="the metric (default: the first one returned)")
     parser.add_argument(
         "--task-key",
-        required=True,
         metavar="KEY",
-        help="the config key (a sweep's grid key) whose value is the task, e.g. dataset",
+        help="the config key (a sweep's grid key) whose value is the task, e.g. dataset "
+        "(default: the tasks stored with the studies, run --task / sweep --task-key)",
     )
     parser.add_argument(
         "--normalize",

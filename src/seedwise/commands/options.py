@@ -27,7 +27,7 @@ from seedwise.seeding import FRAMEWORKS, Deterministic
 from seedwise.seeding.streams import MAX_SEED
 from seedwise.stats.curve_metrics import parse_curve_metric
 from seedwise.store import default_store_path
-from seedwise.store.names import check_study_name
+from seedwise.store.names import check_study_name, check_task_name
 
 __all__ = [
     "TRACKERS",
@@ -130,6 +130,14 @@ def name(text: str) -> str:
     """A study's name (``--name``), as ``check_study_name`` accepts: kept as the user typed it."""
     try:
         return check_study_name(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def task(text: str) -> str:
+    """A study's task (``--task``), as ``check_task_name`` accepts: kept as the user typed it."""
+    try:
+        return check_task_name(text) or text
     except UsageError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

@@ -62,6 +62,8 @@ def ls_command(args: argparse.Namespace) -> int:
         studies = store.list_studies()
     for warning in skipped:
         print(f"seedwise: warning: {warning.message}", file=sys.stderr)
+    if args.task is not None:
+        studies = [s for s in studies if s.task == args.task]
     if args.json:
         rows = [
             {
@@ -73,6 +75,7 @@ def ls_command(args: argparse.Namespace) -> int:
                 "counts": s.counts,
                 "running": s.claimed,
                 "sweep": sweep_of(s.name),
+                "task": s.task,
             }
             for s in studies
         ]
@@ -80,20 +83,43 @@ def ls_command(args: argparse.Namespace) -> int:
         return 0
     console = make_console()
     if not studies:
-        console.print(f"no studies in {store_path(args.store)}", markup=False)
+        where = "" if args.task is None else f" of task {args.task!r}"
+        console.print(f"no studies{where} in {store_path(args.store)}", markup=False)
         return 0
-    table = Table("study", "experiment", "config", "seed", *RUN_STATUSES, "created")
-    cells = Counter(sweep_of(s.name) for s in studies)
-    shown: str | None = None
+    tasks = any(s.task is not None for s in studies)
+    table = Table(
+        "study",
+        *(["task"] if tasks else []),
+        "experiment",
+        "config",
+        "seed",
+        *RUN_STATUSES,
+        "created",
+    )
+    if args.by_task:
+        # Grouped by task, in the order of first appearance; studies without one last.
+        order = {task: i for i, task in enumerate(dict.fromkeys(s.task for s in studies))}
+        studies = sorted(studies, key=lambda s: len(order) if s.task is None else order[s.task])
+        counts = Counter(s.task for s in studies)
+        group: list[str | None] = []
+    cells = Counter((s.task if args.by_task else None, sweep_of(s.name)) for s in studies)
+    shown: tuple[str | None, str | None] | None = None
     for s in studies:
+        if args.by_task and group != [s.task]:
+            group = [s.task]
+            head = "no task" if s.task is None else f"task {s.task}"
+            many = "study" if counts[s.task] == 1 else "studies"
+            table.add_row(Text(f"{head} ({counts[s.task]} {many})", style="bold"))
         sweep = sweep_of(s.name)
-        if sweep is not None and sweep != shown:
+        key = (s.task if args.by_task else None, sweep)
+        if sweep is not None and key != shown:
             # Listed by name, a sweep's cells follow each other: one line names the sweep.
-            table.add_row(Text(f"{sweep}{SWEEP_SEPARATOR} ({cells[sweep]} cells)", style="bold"))
-        shown = sweep
+            table.add_row(Text(f"{sweep}{SWEEP_SEPARATOR} ({cells[key]} cells)", style="bold"))
+        shown = key
         label = s.name if sweep is None else "  " + s.name[len(sweep) + len(SWEEP_SEPARATOR) :]
         table.add_row(
             Text(label),
+            *([Text(s.task or "")] if tasks else []),
             Text(_short_experiment(s.experiment)),
             Text(
                 json.dumps(masked(s.config), sort_keys=True, ensure_ascii=False) if s.config else ""
@@ -333,7 +359,12 @@ def claims_command(args: argparse.Namespace) -> int:
 def add_study_parsers(commands: Any) -> None:
     """Add ``ls``, ``show`` and ``export`` to the subcommands."""
     ls = commands.add_parser("ls", help="the studies in the store, with counts by status")
+    ls.add_argument("--task", metavar="NAME", help="only the studies of this task")
+    ls.add_argument(
+        "--by-task", action="store_true", help="the studies grouped by task, one line heading each"
+    )
     add_output_options(ls)
+
     ls.set_defaults(handler=ls_command)
 
     show = commands.add_parser("show", help="one study: its runs, statuses, metrics, failures")

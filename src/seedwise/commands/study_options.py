@@ -57,6 +57,13 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
         "experiment and a hash)",
     )
     parser.add_argument(
+        "--task",
+        type=options.task,
+        metavar="NAME",
+        help="the task (data set, environment) the study runs on, stored with it: "
+        "seedwise aggregate and ls group by it (part of the study's identity)",
+    )
+    parser.add_argument(
         "--metric",
         action="append",
         type=options.metric_option,
@@ -142,6 +149,7 @@ def study_spec_keywords(args: argparse.Namespace) -> dict[str, Any]:
         "argv": args.argv,
         "metric_patterns": metrics_from(args)[1],
         "vectorize": args.vectorize,
+        "task": args.task,
     }
 
 

@@ -55,7 +55,9 @@ def sweep_command(args: argparse.Namespace) -> int:
     grid = grid_from(args)
     keywords = study_spec_keywords(args)
     grid_cells(grid, keywords["config"])  # a bad grid is refused before any experiment is read
-    name, specs = prepare_sweep(args.experiment, grid, name=args.name, **keywords)
+    name, specs = prepare_sweep(
+        args.experiment, grid, name=args.name, task_key=args.task_key, **keywords
+    )
     console = make_console()
     shown = metrics_from(args)[0]
     progress = SweepProgress(console, total=args.repeats * len(specs), metric=shown)
@@ -160,6 +162,12 @@ def add_sweep_parser(commands: Any) -> None:
         required=True,
         metavar="KEY=V1,V2,...",
         help="a config key and its values (repeatable; each value parsed as --set parses it)",
+    )
+    parser.add_argument(
+        "--task-key",
+        metavar="KEY",
+        help="the grid key whose value is each cell's task (e.g. dataset): stored with each "
+        "cell; seedwise aggregate takes the algorithm from the other keys",
     )
     parser.add_argument(
         "--confirm",

@@ -32,7 +32,7 @@ from seedwise.seeding import Deterministic, check_seed
 from seedwise.seeding.pins import StreamPins
 from seedwise.seeding.streams import repeat_seed
 from seedwise.store import Store, StudyRecord
-from seedwise.store.names import check_new_name, check_study_name
+from seedwise.store.names import check_new_name, check_study_name, check_task_name
 
 __all__ = [
     "StudySpec",
@@ -82,6 +82,9 @@ class StudySpec:
         seed: The study's root seed.
         settings: The settings every run is made with.
         name: The study's name.
+        task: The task the study is run on (``--task``), or None: a label
+            by which results group (``seedwise aggregate``); the experiment
+            reads what it runs on from its config.
     """
 
     source: ExperimentRef
@@ -89,6 +92,7 @@ class StudySpec:
     seed: int
     settings: StudySettings
     name: str
+    task: str | None = None
 
     @property
     def experiment(self) -> str:
@@ -116,6 +120,7 @@ class StudySpec:
             seed=record.seed,
             settings=StudySettings.from_dict(record.settings),
             name=record.name,
+            task=record.task,
         )
 
     def pinned(self, pins: StreamPins, name: str) -> StudySpec:
@@ -124,7 +129,11 @@ class StudySpec:
 
 
 def default_study_name(
-    source: ExperimentRef, config: dict[str, Any], seed: int, settings: StudySettings
+    source: ExperimentRef,
+    config: dict[str, Any],
+    seed: int,
+    settings: StudySettings,
+    task: str | None = None,
 ) -> str:
     """``<file>.<function>-<hash>``: the experiment's short name and a hash of the study.
 
@@ -133,8 +142,9 @@ def default_study_name(
     known; studies begun before this name was used are ``__main__.train-<hash>``,
     with the same hash), so two notebooks sharing a store do not share a study.
     The hash covers the function or the script's arguments, the config, the
-    seed and the settings; not the folder the file lies in, so the same study
-    has the same name in another checkout.
+    seed and the settings, and the task where one is named (a study without
+    one keeps the name it had before tasks were stored); not the folder the
+    file lies in, so the same study has the same name in another checkout.
     """
     if isinstance(source, ScriptRef):
         what = shlex.join(source.argv)
@@ -144,15 +154,18 @@ def default_study_name(
         what = f"{BY_VALUE_MODULE}.{source.function}"
     else:
         what = source.name
+    defined: dict[str, Any] = {
+        "experiment": what,
+        "config": config,
+        "seed": seed,
+        "settings": settings.to_dict(),
+        # Runs' seeds became 32-bit: a study of the 63-bit scheme is another study.
+        "run_seeds": "repeat_seed-32",
+    }
+    if task is not None:
+        defined["task"] = task
     identity = json.dumps(
-        {
-            "experiment": what,
-            "config": config,
-            "seed": seed,
-            "settings": settings.to_dict(),
-            # Runs' seeds became 32-bit: a study of the 63-bit scheme is another study.
-            "run_seeds": "repeat_seed-32",
-        },
+        defined,
         sort_keys=True,
         default=str,
     )
@@ -164,8 +177,8 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
     """Create the study or check that the stored one matches ``spec``.
 
     Raises:
-        UsageError: The study exists with another experiment, config, seed or
-            settings, or the experiment's code changed (the message names the
+        UsageError: The study exists with another experiment, config, seed,
+            settings or task, or the experiment's code changed (the message names the
             files) and ``allow_code_change`` is False.
     """
     identity = code_identity(spec.source)
@@ -177,6 +190,7 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
         settings=spec.settings.to_dict(),
         code_hash=identity.digest,
         code_files=identity.files,
+        task=spec.task,
     )
     if not same_experiment(record.experiment, spec.source):
         raise UsageError(
@@ -184,8 +198,18 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
             f"experiment={spec.experiment!r}; stored experiment={record.experiment!r}; "
             "use another --name, or the stored experiment"
         )
-    wanted = {"config": spec.config, "seed": spec.seed, "settings": spec.settings.to_dict()}
-    stored = {"config": record.config, "seed": record.seed, "settings": record.settings}
+    wanted = {
+        "config": spec.config,
+        "seed": spec.seed,
+        "settings": spec.settings.to_dict(),
+        "task": spec.task,
+    }
+    stored = {
+        "config": record.config,
+        "seed": record.seed,
+        "settings": record.settings,
+        "task": record.task,
+    }
     different = [key for key in wanted if _canonical(wanted[key]) != _canonical(stored[key])]
     if different:
         key = different[0]
@@ -269,6 +293,7 @@ def prepare_study(
     metric_patterns: Sequence[str | tuple[str, str]] = (),
     pins: StreamPins | None = None,
     vectorize: int | None = None,
+    task: str | None = None,
 ) -> StudySpec:
     """Check the inputs and build the spec of a study (touches no store, runs no code).
 
@@ -288,6 +313,8 @@ def prepare_study(
             (``def train(key, config)``), or None to run each alone. A keyed
             experiment seeds Python, NumPy and JAX only, unless
             ``frameworks`` says otherwise: its key is its randomness.
+        task: The task the study is run on, a label (``seedwise aggregate``
+            groups by it), or None. Part of the study's identity.
 
     Raises:
         UsageError: A bad seed, setting, name or pattern, or ``vectorize``
@@ -295,6 +322,7 @@ def prepare_study(
             experiment that cannot be found or called with this config.
     """
     study_seed = check_seed(seed)
+    study_task = check_task_name(task)
     config_dict = dict(config or {})
     source = (
         experiment
@@ -321,7 +349,7 @@ def prepare_study(
         vectorize=vectorize,
     )
     study_name = (
-        default_study_name(source, config_dict, study_seed, settings)
+        default_study_name(source, config_dict, study_seed, settings, study_task)
         if name is None
         else check_study_name(name)
     )
@@ -332,4 +360,5 @@ def prepare_study(
         seed=study_seed,
         settings=settings,
         name=study_name,
+        task=study_task,
     )

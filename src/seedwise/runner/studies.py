@@ -347,6 +347,7 @@ def run(
     vectorize: int | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
     keep_checkpoints: int = DEFAULT_KEEP,
+    task: str | None = None,
 ) -> Study:
     """Run an experiment ``repeats`` times with derived seeds, in parallel, into the store.
 
@@ -404,6 +405,10 @@ def run(
             Default workers: one per batch, at most the number of cores.
         on_record: Called in this process with each run's record once it is stored.
         keep_checkpoints: The newest checkpoints each run keeps (``ctx.checkpoint``).
+        task: The task the study is run on (``"iris"``, ``"pong"``), stored
+            with it so that ``seedwise aggregate`` groups results by
+            algorithm and task (docs/tasks.md); part of the study's identity.
+            The experiment learns what to run on from its config.
 
     Returns:
         The :class:`Study`, read back from the store.
@@ -447,8 +452,10 @@ def run(
         argv=argv,
         metric_patterns=metric_patterns,
         vectorize=vectorize,
+        task=task,
     )
     outcome = run_study(spec, options)
+
     if outcome.taken_over_line is not None:
         warnings.warn(outcome.taken_over_line, SeedwiseWarning, stacklevel=2)
     for caution in outcome.cautions:

@@ -33,7 +33,13 @@ from seedwise.runner.study_loop import StoreSource, StudyRun, drive_claims
 from seedwise.runner.tasks import RunTask
 from seedwise.seeding import Deterministic
 from seedwise.store import Store, Study, open_store
-from seedwise.store.names import SWEEP_SEPARATOR, cell_name, check_study_name
+from seedwise.store.names import (
+    SWEEP_SEPARATOR,
+    cell_name,
+    check_study_name,
+    check_task_name,
+    value_text,
+)
 
 __all__ = [
     "MAX_CELLS",
@@ -120,6 +126,8 @@ def prepare_sweep(
     *,
     config: Mapping[str, Any] | None = None,
     name: str | None = None,
+    task: str | None = None,
+    task_key: str | None = None,
     **study: Any,
 ) -> tuple[str, list[StudySpec]]:
     """The sweep's name and the spec of every cell, checked (touches no store, runs no code).
@@ -130,12 +138,16 @@ def prepare_sweep(
         config: The config every cell shares.
         name: The sweep's name; default the experiment's name, ``-sweep-``
             and a hash of grid, config, seed and settings.
+        task: The task of every cell (``--task``), or None.
+        task_key: The grid key whose value is each cell's task
+            (``--task-key dataset``), or None.
         **study: The other keywords of
             :func:`~seedwise.runner.spec.prepare_study` (``seed``,
             ``threads``, ``frameworks``, ...), the same for every cell.
 
     Raises:
-        UsageError: A bad grid (:func:`grid_cells`), name or setting, or
+        UsageError: A bad grid (:func:`grid_cells`), name, task or setting,
+            a task key that is not a grid key, both a task and a task key, or
             ``vectorize`` (a sweep claims one repeat of a cell at a time).
         ExperimentError: An experiment that cannot be called with a cell's config.
     """
@@ -146,11 +158,20 @@ def prepare_sweep(
         )
     shared = dict(config or {})
     cells = grid_cells(grid, shared)
+    tasks = _cell_tasks(grid, cells, task, task_key)
     if name is not None:
         check_sweep_name(name)
     if name is None:
         first = prepare_study(fn_or_ref, config={**shared, **cells[0]}, **study)
-        whole = {"config": shared, "grid": {key: list(values) for key, values in grid.items()}}
+        whole: dict[str, Any] = {
+            "config": shared,
+            "grid": {key: list(values) for key, values in grid.items()},
+        }
+        # A task makes another sweep; a sweep without one keeps the name it had before.
+        if task is not None:
+            whole["task"] = task
+        if task_key is not None:
+            whole["task_key"] = task_key
         head, _, digest = default_study_name(
             first.source, whole, first.seed, first.settings
         ).rpartition("-")
@@ -158,10 +179,37 @@ def prepare_sweep(
     sweep_name = name
     return sweep_name, [
         prepare_study(
-            fn_or_ref, config={**shared, **cell}, name=cell_name(sweep_name, cell), **study
+            fn_or_ref,
+            config={**shared, **cell},
+            name=cell_name(sweep_name, cell),
+            task=cell_task,
+            **study,
         )
-        for cell in cells
+        for cell, cell_task in zip(cells, tasks, strict=True)
     ]
+
+
+def _cell_tasks(
+    grid: Mapping[str, Sequence[Any]],
+    cells: list[dict[str, Any]],
+    task: str | None,
+    task_key: str | None,
+) -> list[str | None]:
+    """Each cell's task: ``task`` for all, or the cell's value of the grid key ``task_key``."""
+    if task_key is None:
+        return [check_task_name(task)] * len(cells)
+    if task is not None:
+        raise UsageError(
+            f"A sweep's task is named once. Received: task={task!r} and "
+            f"task_key={task_key!r}; expected --task NAME (every cell's task) or "
+            "--task-key KEY (each cell's value of a grid key), not both"
+        )
+    if task_key not in grid:
+        raise UsageError(
+            f"The task key must be a key of the grid. Received: task_key={task_key!r}; "
+            f"expected one of {', '.join(grid)}"
+        )
+    return [check_task_name(value_text(cell[task_key])) for cell in cells]
 
 
 @dataclass
@@ -367,6 +415,8 @@ def sweep(
     executor: str | ExecutorFactory = "local",
     scheduler: str | None = None,
     on_record: Callable[[RunRecord], None] | None = None,
+    task: str | None = None,
+    task_key: str | None = None,
 ) -> SweepStudies:
     """Run ``fn_or_ref`` over every cell of ``grid``, ``repeats`` times each, on shared seeds.
 
@@ -387,6 +437,10 @@ def sweep(
             retry_failed, allow_code_change, max_failures,
             fresh_process_per_run, executor, scheduler, on_record: As in
             ``seedwise.run``; ``max_failures`` counts over the whole sweep.
+        task: The task of every cell, stored with each (docs/tasks.md).
+        task_key: A grid key whose value is each cell's task, e.g.
+            ``"dataset"``: ``seedwise aggregate`` then takes the algorithm
+            from the other keys.
 
     Returns:
         Each cell's :class:`Study` by its name, in the grid's order, all
@@ -395,7 +449,9 @@ def sweep(
 
     Raises:
         UsageError: Bad input: an empty value list, a key in both ``grid``
-            and ``config``, more than 10,000 cells (nothing is stored).
+            and ``config``, more than 10,000 cells, a ``task_key`` not in
+            ``grid`` (nothing is stored).
+
         SweepInterrupted: Ctrl-C or SIGTERM; finished runs are kept.
 
     Example:

@@ -236,6 +236,7 @@ class Store(Closing):
         settings: Mapping[str, Any],
         code_hash: str,
         code_files: Mapping[str, str] | None = None,
+        task: str | None = None,
     ) -> StudyRecord:
         """Create the study ``name``, or return it unchanged if it exists.
 
@@ -251,6 +252,7 @@ class Store(Closing):
             settings: The numerics-changing settings, JSON-encodable.
             code_hash: The hash of the experiment's code.
             code_files: The digest of each file of that code, by path.
+            task: The task the study is run on (``--task``), or None.
 
         Returns:
             The stored study: the new one, or the existing one as it was.
@@ -272,6 +274,7 @@ class Store(Closing):
             code_hash=code_hash,
             created=time.time(),
             code_files=None if code_files is None else dict(code_files),
+            task=task,
         )
         with self._write() as connection:
             _studies.write_study(connection, wanted)

@@ -28,6 +28,7 @@ __all__ = [
     "fit_study_name",
     "check_new_name",
     "check_study_name",
+    "check_task_name",
     "closest_names",
     "require_study",
     "resolve_name",
@@ -122,6 +123,35 @@ def check_study_name(name: object) -> str:
     raise UsageError(
         f"A study name must be a str of 1 to {MAX_STUDY_NAME} characters, not only spaces. "
         f"Received: name={shown}; expected a name such as 'baseline'"
+    )
+
+
+def check_task_name(task: object) -> str | None:
+    """``task``, if it may name a study's task (``--task``): None, or a one-line label.
+
+    A str of 1 to 100 characters, not only spaces, with no control
+    characters: a task is a label in tables, reports and LaTeX, one line each.
+
+    Raises:
+        UsageError: Anything else, named in one line.
+    """
+    if task is None:
+        return None
+    if (
+        isinstance(task, str)
+        and task.strip()
+        and len(task) <= MAX_STUDY_NAME
+        and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in task)
+    ):
+        return task
+    shown = (
+        f"{task[:20]!r}... ({len(task)} characters)"
+        if isinstance(task, str) and len(task) > MAX_STUDY_NAME
+        else repr(task)
+    )
+    raise UsageError(
+        f"A task must be a str of 1 to {MAX_STUDY_NAME} characters on one line, not only "
+        f"spaces. Received: task={shown}; expected a name such as 'iris'"
     )
 
 

@@ -1,17 +1,19 @@
 """Stored studies as scores by (algorithm, task): the input of ``seedwise aggregate``.
 
-A task is one config key's value (``--task-key dataset``): of a sweep's
-cells (:meth:`Store.sweep`, the key one of the grid's), or of studies
-named one by one. The algorithm is the rest of the config that tells the
-studies apart: the sweep's other grid keys, or, for studies named one by
-one, the experiment where the studies run different ones, and the config
-keys whose values differ between them (``model=svm``).
+A study's task is the one stored with it (``seedwise run --task NAME``,
+``seedwise sweep --task-key KEY``, an import's ``--task-from``), or one
+config key's value (``--task-key dataset``): of a sweep's cells
+(:meth:`Store.sweep`, the key one of the grid's), or of studies named one
+by one. The algorithm is what tells the studies of one task apart: the
+experiment where they run different ones, and the config keys (a sweep's
+grid keys) whose values differ between studies of the same task
+(``model=svm``); where nothing does, the sweep's name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from seedwise.errors import MissingMetricError, StoreError, UsageError
 from seedwise.store.names import value_text
@@ -32,68 +34,113 @@ class StoredScores:
 
     Attributes:
         metric: The metric.
-        task_key: The config key that names the task.
+        task_key: The config key that names the task; None where the
+            studies' stored tasks do.
         scores: ``{algorithm: {task: runs}}``.
         studies: ``{(algorithm, task): study}``, the study behind each entry.
         notes: What was left out, one line for each.
     """
 
     metric: str
-    task_key: str
+    task_key: str | None
     scores: dict[str, dict[str, NDArray[np.float64]]]
     studies: dict[tuple[str, str], str]
     notes: tuple[str, ...]
 
 
-def _labelled(store: Store, names: list[str], task_key: str) -> list[tuple[str, str, str]]:
-    """(study, algorithm, task) of each named study, or of a sweep's cells."""
+def _entries(
+    store: Store, names: list[str], task_key: str | None
+) -> tuple[str | None, list[tuple[str, dict[str, str], str | None]]]:
+    """The sweep (or None), and each study's name, what tells it apart, and its task."""
     if len(names) == 1:
         try:
             grid = store.sweep(names[0])
         except StoreError:
             grid = None
         if grid is not None:
-            if task_key not in grid.keys:
+            if task_key is not None and task_key not in grid.keys:
                 raise UsageError(
                     f"--task-key {task_key} is not a key of sweep {grid.name!r}. Received: "
                     f"{task_key!r}; expected one of {', '.join(grid.keys)}"
                 )
-            others = [key for key in grid.keys if key != task_key]
-            return [
+            return grid.name, [
                 (
                     cell.study,
-                    ",".join(f"{key}={cell.labels[key]}" for key in others) or grid.name,
-                    cell.labels[task_key],
+                    dict(cell.labels),
+                    cell.labels[task_key]
+                    if task_key is not None
+                    else store.study_record(cell.study).task,
                 )
                 for cell in grid.cells
             ]
-    configs: dict[str, dict[str, Any]] = {}
+    entries: list[tuple[str, dict[str, str], str | None]] = []
     for name in names:
-        study = store.study(name)
-        record = study.record
-        if task_key not in record.config:
-            raise UsageError(
-                f"study {study.name!r} has no task: its config has no key {task_key!r}. "
-                f"Received: --task-key {task_key}; expected studies whose config sets it "
-                f"(seedwise run ... --set {task_key}=NAME)"
-            )
-        configs[study.name] = {"experiment": record.experiment, **record.config}
-    keys = sorted({key for config in configs.values() for key in config} - {task_key})
+        record = store.study(name).record
+        config = {key: value_text(value) for key, value in record.config.items()}
+        task = record.task if task_key is None else config.get(task_key)
+        entries.append((record.name, {"experiment": record.experiment, **config}, task))
+    return None, entries
+
+
+def _labelled(
+    store: Store, names: list[str], task_key: str | None, notes: list[str]
+) -> list[tuple[str, str, str]]:
+    """(study, algorithm, task) of each named study, or of a sweep's cells.
+
+    The task is the study's stored one (``--task``), or with ``task_key`` its
+    value of that config key. The algorithm is what tells the studies of one
+    task apart: the experiment and the config keys whose values differ
+    between studies of the same task (a key that only follows the task, as
+    the task key or a data path does, is not the algorithm's).
+    """
+    sweep, entries = _entries(store, names, task_key)
+    lacking = [name for name, _, task in entries if task is None]
+    how = (
+        f"its config has no key {task_key!r}"
+        if task_key is not None
+        else "it was run without --task"
+    )
+    if lacking and len(lacking) == len(entries):
+        fix = (
+            f"studies whose config sets it (seedwise run ... --set {task_key}=NAME)"
+            if task_key is not None
+            else "studies run with --task NAME (or --task-key KEY: the task is that config key)"
+        )
+        shown = lacking[0] if len(lacking) == 1 else f"{lacking[0]} and {len(lacking) - 1} more"
+        raise UsageError(
+            f"study {lacking[0]!r} has no task: {how}. Received: {shown}"
+            f"{'' if task_key is None else f'; --task-key {task_key}'}; expected {fix}"
+        )
+    if lacking:
+        notes.append(
+            f"no task: {', '.join(map(repr, lacking))} {'has' if len(lacking) == 1 else 'have'} "
+            f"no task ({how}); left out"
+        )
+    kept = [(name, config, task) for name, config, task in entries if task is not None]
+    keys = sorted(
+        {key for _, config, _ in kept for key in config} - ({task_key} if task_key else set())
+    )
+    by_task: dict[str, list[dict[str, str]]] = {}
+    for _, config, task in kept:
+        by_task.setdefault(str(task), []).append(config)
     differ = [
-        key for key in keys if len({value_text(config.get(key)) for config in configs.values()}) > 1
+        key
+        for key in keys
+        if any(len({config.get(key) for config in group}) > 1 for group in by_task.values())
     ]
+    fallback = sweep or "all"
     return [
         (
             name,
-            ",".join(f"{key}={value_text(config.get(key))}" for key in differ) or "all",
-            value_text(config[task_key]),
+            ",".join(f"{key}={config.get(key, '')}" for key in differ) or fallback,
+            str(task),
         )
-        for name, config in configs.items()
+        for name, config, task in kept
     ]
 
 
 def scores_by_task(
-    store: Store, names: list[str], metric: str | None, task_key: str
+    store: Store, names: list[str], metric: str | None, task_key: str | None = None
 ) -> StoredScores:
     """The scores of ``metric`` by algorithm and task, from studies or one sweep.
 
@@ -101,15 +148,18 @@ def scores_by_task(
         store: The open store.
         names: Studies, or one sweep's name.
         metric: The metric; default the first study's first metric.
-        task_key: The config key whose value is the task.
+        task_key: The config key whose value is the task; None for the
+            tasks stored with the studies (``--task``, ``--task-key`` of a sweep).
 
     Raises:
-        UsageError: A study without the task key, two studies for one
-            (algorithm, task), the key not a grid key of the sweep.
+        UsageError: No study with a task (those of some are left out, with
+            a note), two studies for one (algorithm, task), the key not a
+            grid key of the sweep.
         StoreError: No such study or sweep.
         MissingMetricError: No study has a finished run of ``metric``.
     """
-    labelled = _labelled(store, names, task_key)
+    notes: list[str] = []
+    labelled = _labelled(store, names, task_key, notes)
     studies: dict[tuple[str, str], str] = {}
     for name, algorithm, task in labelled:
         if (algorithm, task) in studies:
@@ -120,7 +170,6 @@ def scores_by_task(
             )
         studies[algorithm, task] = name
     scores: dict[str, dict[str, NDArray[np.float64]]] = {}
-    notes: list[str] = []
     first_error: MissingMetricError | None = None
     for (algorithm, task), name in studies.items():
         study = Study(store, name)
