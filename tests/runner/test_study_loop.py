@@ -21,6 +21,7 @@ from seedwise.runner.study_loop import run_repeats
 from seedwise.runner.tasks import RunTask
 from seedwise.store import Store, make_owner
 from seedwise.store.claims import CLAIM_LEASE_S
+from tests.conftest import PROGRAMS
 from tests.runner.conftest import NOISY
 
 
@@ -50,6 +51,20 @@ def test_a_script_that_seeds_itself_is_shown_the_placeholder_that_hands_it_the_s
     command = caution.split("filled in by each run: ", 1)[1].split(" (Hydra: seed={seed})")[0]
     assert shlex.split(command) == ["seedwise", "run", "train.py", "--", *fixed]
     assert "ctx.seed" not in caution
+
+
+def test_a_hydra_app_that_seeds_itself_is_shown_its_seed_override() -> None:
+    app = PROGRAMS / "hydra_app" / "app.py"
+    (caution,) = _same_metrics_twice(str(app), ["model.lr=0.1"]).cautions
+    command = caution.split("filled in by each run: ", 1)[1].split(" (Hydra: seed={seed})")[0]
+    assert shlex.split(command) == [
+        "seedwise",
+        "run",
+        "app.py",
+        "--",
+        "model.lr=0.1",
+        "seed={seed}",
+    ]
 
 
 def test_a_function_that_seeds_itself_is_shown_ctx_seed(tmp_path: Path) -> None:

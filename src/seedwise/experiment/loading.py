@@ -47,6 +47,7 @@ from typing import Any
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
 from seedwise.experiment.child_imports import importable_in_children
+from seedwise.experiment.hydra_apps import is_hydra_app, run_arguments
 from seedwise.experiment.placeholders import fill_placeholders
 from seedwise.experiment.reference import (
     ByValueRef,
@@ -108,7 +109,7 @@ def load_experiment(ref: str | ExperimentRef) -> Experiment:
     if isinstance(ref, ScriptRef):
         path = file_of(ref.path, ref.text)
         _import_ahead(path)
-        return _Script(path, ref.argv)
+        return _Script(path, ref.argv, hydra=is_hydra_app(path))
     if isinstance(ref, ByValueRef):
         import cloudpickle
 
@@ -248,11 +249,14 @@ class _Script:
 
     path: Path
     argv: tuple[str, ...]
+    hydra: bool = False
 
     def __call__(self, context: Any) -> None:
         """Run the script once, its folder first on ``sys.path`` meanwhile.
 
-        Its arguments' placeholders are filled from ``context`` first.
+        Its arguments' placeholders are filled from ``context`` first; a
+        Hydra app gets the run's folder as its ``hydra.run.dir`` unless its
+        arguments set one (:mod:`~seedwise.experiment.hydra_apps`).
 
         Raises:
             ExperimentError: The script exited with a code other than 0.
@@ -260,6 +264,8 @@ class _Script:
         import runpy
 
         argv = fill_placeholders(self.argv, context)
+        if self.hydra:
+            argv = run_arguments(argv, context.workdir)
         saved_argv, saved_path = list(sys.argv), list(sys.path)
         sys.argv = [str(self.path), *argv]
         sys.path.insert(0, str(self.path.parent))

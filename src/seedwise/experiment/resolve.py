@@ -25,6 +25,7 @@ from typing import Any
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
 from seedwise.experiment.code.definitions import capture_definitions, defined_in
+from seedwise.experiment.hydra_apps import check_hydra_arguments, defines_hydra_main, is_hydra_main
 from seedwise.experiment.placeholders import check_placeholders
 from seedwise.experiment.reference import (
     BY_VALUE_MODULE,
@@ -204,6 +205,13 @@ def _check_function_in(
             f"expected one of: {listed}"
         )
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        if is_hydra_main(tree, function):
+            raise ExperimentError(
+                f"Experiment function {function!r} is a Hydra app's main: Hydra calls it with "
+                f"its config, never with a run's context. Received: ref={ref!r}; expected the "
+                "app as a script, its overrides after --: seedwise run "
+                f"{Path(ref.rpartition(':')[0]).name} -- key=value"
+            )
         plan_call(function, signature_from_source(node), config)
 
 
@@ -270,6 +278,8 @@ def _resolve_script(
         )
     arguments = (*ref.argv, *argv)
     check_placeholders(arguments)
+    if defines_hydra_main(tree):
+        check_hydra_arguments(path, arguments)
     return ScriptRef(str(path), arguments)
 
 

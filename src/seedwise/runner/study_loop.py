@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from seedwise.errors import SweepInterrupted
 from seedwise.experiment.checkpoint import DEFAULT_KEEP
+from seedwise.experiment.hydra_apps import is_hydra_app
 from seedwise.experiment.reference import ScriptRef
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.executor import Executor
@@ -151,7 +152,8 @@ def _script_seed_fix(script: ScriptRef) -> str:
     """The constant-seed fix for a script: its own seed option, filled by a placeholder.
 
     A ``--seed VALUE``, ``--seed=VALUE`` or Hydra ``seed=VALUE`` it is given
-    already has its value replaced; else ``--seed {seed}`` is added.
+    already has its value replaced; else ``--seed {seed}`` is added (``seed={seed}`` to a
+    Hydra app).
     """
     words, index, found = list(script.argv), 0, False
     while index < len(words):
@@ -162,7 +164,7 @@ def _script_seed_fix(script: ScriptRef) -> str:
             words[index + 1], found = "{seed}", True
         index += 1
     if not found:
-        words += ["--seed", "{seed}"]
+        words += ["seed={seed}"] if is_hydra_app(script.file) else ["--seed", "{seed}"]
     command = shlex.join(["seedwise", "run", script.file.name, "--", *words])
     return (
         f"with the placeholder {{seed}}, filled in by each run: {command} (Hydra: "
