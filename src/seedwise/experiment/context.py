@@ -217,13 +217,29 @@ class RunContext:
             ...     train_one_epoch(model)
             ...     ctx.checkpoint({"model": model.state_dict(), "epoch": epoch}, step=epoch)
         """
+        checked = _check_step(step, name="step")
+        self.checkpoints.write(self.checkpoint_payload(state, step=checked), checked)
+        self.checkpoint_written(checked)
+
+    def checkpoint_payload(self, state: Any, *, step: int) -> dict[str, Any]:
+        """What :meth:`checkpoint` writes, for a framework's own checkpoint to carry.
+
+        The user's ``state`` with every random state, each stream's position
+        and what the run recorded so far, as plain picklable values. An
+        integration (Lightning, the Hugging Face ``Trainer``) stores it in
+        the framework's checkpoint and hands it back to :meth:`resume_from`;
+        it then calls :meth:`checkpoint_written` once the file is written.
+
+        Raises:
+            UsageError: A bad step.
+        """
         from seedwise.seeding.carried import random_states
 
         checked = _check_step(step, name="step")
         if self._own_generators is not None:
             for name, value in self._own_generators.states().items():
                 self.fingerprint(name, value, step=checked)
-        payload = {
+        return {
             "step": checked,
             "state": state,
             "random": random_states(),
@@ -235,8 +251,14 @@ class RunContext:
             "fingerprints": list(self.fingerprints),
             "recorded": dict(self.recorded),
         }
-        self.checkpoints.write(payload, checked)
-        if self.checkpoints.stop_at == checked:
+
+    def checkpoint_written(self, step: int) -> None:
+        """Say that the checkpoint of ``step`` is on disk: ``check --resume-at`` ends the run here.
+
+        :meth:`checkpoint` calls it itself; an integration whose framework
+        writes the file calls it once the file is whole.
+        """
+        if self.checkpoints.stop_at == step:
             _end_as_killed()
 
     def restore(self) -> Any:
@@ -253,11 +275,20 @@ class RunContext:
             >>> state = ctx.restore()                   # doctest: +SKIP
             >>> start = 0 if state is None else state["epoch"] + 1
         """
-        from seedwise.seeding.carried import restore_random_states
-
         payload = self.checkpoints.latest()
         if payload is None:
             return None
+        return self.resume_from(payload)
+
+    def resume_from(self, payload: dict[str, Any]) -> Any:
+        """Resume from what :meth:`checkpoint_payload` made; return the user's state.
+
+        Puts every random state back, moves the streams to their saved
+        place, brings back the steps, fingerprints and metrics recorded
+        until then and marks the run as resumed from the payload's step.
+        """
+        from seedwise.seeding.carried import restore_random_states
+
         restore_random_states(payload["random"])
         self._pending = {name: list(states) for name, states in payload["streams"].items()}
         for name, generators in self._streams.items():
