@@ -378,7 +378,7 @@ def post_hoc_groups(ranking: Ranking, samples: Sequence[Sample]) -> tuple[tuple[
     import numpy as np
 
     from seedwise.stats.corrections import adjust_p_values
-    from seedwise.stats.ranking_posthoc import pairwise_signed_rank
+    from seedwise.stats.ranking_posthoc import alike_groups, pairwise_signed_rank
 
     by_name = {sample.name: sample for sample in samples}
     order = sorted(ranking.cells, key=lambda cell: cell.mean_rank)
@@ -396,17 +396,7 @@ def post_hoc_groups(ranking: Ranking, samples: Sequence[Sample]) -> tuple[tuple[
     raw = pairwise_signed_rank(table, pairs)
     adjusted = adjust_p_values(raw, "holm") if len(raw) > 1 else raw
     apart = {pair for pair, p in zip(pairs, adjusted, strict=True) if p <= ranking.alpha}
-    groups: list[tuple[str, ...]] = []
-    reach = 0
-    for start in range(k):
-        end = start
-        while end + 1 < k and all((i, end + 1) not in apart for i in range(start, end + 1)):
-            end += 1
-        # A run that ends where an earlier one ended lies inside it.
-        if end > start and end > reach:
-            groups.append(tuple(labels[start : end + 1]))
-        reach = max(reach, end)
-    return tuple(groups)
+    return tuple(tuple(labels[i] for i in group) for group in alike_groups(k, apart))
 
 
 def _compared(

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from seedwise.stats._intervals import Interval
-    from seedwise.stats.task_ranking import TaskRanking
+    from seedwise.stats.task_ranking import CriticalDifference, TaskRanking
 
 __all__ = [
     "AggregateEstimate",
@@ -218,6 +218,16 @@ def _ranking_blocks(found: Aggregates) -> list[Block]:
                 numeric=(1, 2),
             )
         )
+    diagram = found.ranking.diagram
+    if diagram is not None:
+        blocks.append(Paragraph(f"Demsar's path: {diagram.decision}", "plain"))
+        cd = (
+            ""
+            if diagram.critical_difference is None
+            else f"critical difference {format_number(diagram.critical_difference, 3)}; "
+        )
+        bars = "; ".join(", ".join(group) for group in diagram.groups) or "none"
+        blocks.append(Paragraph(f"{cd}not told apart (the diagram's bars): {bars}", "plain"))
     rope = found.ranking.rope
     blocks.append(
         Table(
@@ -275,7 +285,11 @@ def aggregates_dict(found: Aggregates) -> dict[str, Any]:
                 for p in found.ranking.pairs
             ],
             "note": found.ranking.note,
+            "critical_difference": None
+            if found.ranking.diagram is None
+            else _diagram_dict(found.ranking.diagram),
         }
+
     return plain_dict(
         {
             "metric": found.metric,
@@ -319,3 +333,17 @@ def aggregates_dict(found: Aggregates) -> dict[str, Any]:
             "cautions": list(found.cautions),
         }
     )
+
+
+def _diagram_dict(diagram: CriticalDifference) -> dict[str, Any]:
+    return {
+        "decision": diagram.decision,
+        "posthoc": diagram.posthoc,
+        "friedman_p": diagram.friedman_p,
+        "alpha": diagram.alpha,
+        "n_tasks": diagram.n_tasks,
+        "critical_difference": diagram.critical_difference,
+        "mean_ranks": dict(zip(diagram.labels, diagram.mean_ranks, strict=True)),
+        "pairs": [{"a": a, "b": b, "p": p} for a, b, p in diagram.pairs],
+        "groups": [list(group) for group in diagram.groups],
+    }

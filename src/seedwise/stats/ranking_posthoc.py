@@ -27,9 +27,12 @@ __all__ = [
     "Posthoc",
     "VersusBest",
     "adjusted_vs_best",
+    "alike_groups",
     "check_posthoc",
     "decide_vs_best",
     "few_seeds_note",
+    "nemenyi_critical_difference",
+    "nemenyi_pairs",
     "paired_advantage",
     "paired_t_vs_best",
     "pairwise_signed_rank",
@@ -192,22 +195,70 @@ def paired_t_vs_best(
 
 
 def _nemenyi_vs_best(table: NDArray[np.float64], best: int) -> dict[int, float]:
-    """The Nemenyi p of each column against ``best``: studentized range of mean-rank gaps.
+    """The Nemenyi p of each column against ``best`` (:func:`nemenyi_pairs`)."""
+    k = int(table.shape[1])
+    others = [i for i in range(k) if i != best]
+    found = nemenyi_pairs(table, [(best, i) for i in others])
+    return dict(zip(others, found, strict=True))
 
-    ``q = |R_i - R_best| / sqrt(k (k + 1) / (6 n))`` and ``p = P(Q_{k, inf} >=
-    q sqrt(2))``, as Demsar (2006) and ``posthoc_nemenyi_friedman`` define it.
+
+def nemenyi_pairs(table: NDArray[np.float64], pairs: Sequence[tuple[int, int]]) -> list[float]:
+    """The Nemenyi p of each pair of columns: studentized range of mean-rank gaps.
+
+    ``q = |R_i - R_j| / sqrt(k (k + 1) / (6 n))`` and ``p = P(Q_{k, inf} >=
+    q sqrt(2))``, as Demsar (2006) and ``posthoc_nemenyi_friedman`` define it;
+    already family-wise over all pairs.
     """
     import numpy as np
     from scipy import stats
 
+    if not pairs:
+        return []
     n, k = (int(x) for x in table.shape)
     # The gaps between mean ranks are the same whichever way the values are ranked.
     ranks = stats.rankdata(table, axis=1).mean(axis=0)
     scale = np.sqrt(k * (k + 1) / (6.0 * n))
-    others = [i for i in range(k) if i != best]
-    q = np.abs(ranks[others] - ranks[best]) / scale * np.sqrt(2.0)
+    first = np.array([i for i, _ in pairs])
+    second = np.array([j for _, j in pairs])
+    q = np.abs(ranks[first] - ranks[second]) / scale * np.sqrt(2.0)
     p = stats.studentized_range.sf(q, k, np.inf)
-    return {i: float(min(1.0, max(0.0, value))) for i, value in zip(others, p, strict=True)}
+    return [float(min(1.0, max(0.0, value))) for value in p]
+
+
+def nemenyi_critical_difference(k: int, n: int, alpha: float) -> float:
+    """Demsar's (2006) critical difference of mean ranks: ``q_alpha sqrt(k (k + 1) / (6 n))``.
+
+    ``q_alpha`` is the studentized range's ``1 - alpha`` quantile over
+    ``sqrt(2)`` (Demsar's table: 2.343 at k = 3, 2.569 at 4, 2.728 at 5 for
+    alpha 0.05); two mean ranks further apart than this differ by Nemenyi's test.
+    """
+    import math
+
+    from scipy import stats
+
+    q = float(stats.studentized_range.ppf(1.0 - alpha, k, math.inf)) / math.sqrt(2.0)
+    return q * math.sqrt(k * (k + 1) / (6.0 * n))
+
+
+def alike_groups(k: int, apart: set[tuple[int, int]]) -> tuple[tuple[int, ...], ...]:
+    """The bars of a critical-difference diagram over ``k`` columns in mean-rank order.
+
+    A group is a longest run of neighbours in that order no pair of which is
+    in ``apart`` (the pairs ``(i, j)``, ``i < j``, a post-hoc test tells
+    apart), as Demsar (2006) joins them; a group that another holds is left
+    out, and so is a column alone.
+    """
+    groups: list[tuple[int, ...]] = []
+    reach = 0
+    for start in range(k):
+        end = start
+        while end + 1 < k and all((i, end + 1) not in apart for i in range(start, end + 1)):
+            end += 1
+        # A run that ends where an earlier one ended lies inside it.
+        if end > start and end > reach:
+            groups.append(tuple(range(start, end + 1)))
+        reach = max(reach, end)
+    return tuple(groups)
 
 
 def pairwise_signed_rank(

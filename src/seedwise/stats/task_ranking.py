@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     from seedwise.stats.ranking_posthoc import Posthoc
     from seedwise.stats.ranking_results import Ranking
 
-__all__ = ["BayesianPair", "TaskRanking", "bayesian_signed_rank", "rank_over_tasks"]
+__all__ = [
+    "BayesianPair",
+    "CriticalDifference",
+    "TaskRanking",
+    "bayesian_signed_rank",
+    "critical_difference",
+    "rank_over_tasks",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,137 @@ class BayesianPair:
 
 
 @dataclass(frozen=True)
+class CriticalDifference:
+    """Demsar's (2006) path over tasks, and what its critical-difference diagram draws.
+
+    Two algorithms: the Wilcoxon signed-rank test of their task means. Three
+    or more: the Friedman test; where it does not reject at ``alpha`` no
+    post-hoc test is run and every algorithm is in one group; where it
+    does, every pair is tested (``posthoc``: Nemenyi on the mean ranks, or
+    Wilcoxon signed-rank with Holm over all pairs, Benavoli et al. 2016).
+
+    Attributes:
+        labels: The algorithms, best mean rank first.
+        mean_ranks: Their mean ranks over tasks (1 the best), in that order.
+        n_tasks: The tasks (blocks).
+        alpha: The family-wise level.
+        posthoc: ``"nemenyi"``, ``"wilcoxon-holm"``, ``"wilcoxon"`` (two
+            algorithms), or None where Friedman did not reject.
+        friedman_p: The Friedman p-value (None with two algorithms).
+        critical_difference: Nemenyi's critical difference of mean ranks
+            (:func:`~seedwise.stats.ranking_posthoc.nemenyi_critical_difference`),
+            drawn on the diagram with Nemenyi; None otherwise.
+        pairs: ``(a, b, p)`` for every pair tested, ``p`` family-wise.
+        groups: The bars: runs of algorithms (in mean-rank order) that no
+            test tells apart.
+        decision: The path taken, in one line.
+    """
+
+    labels: tuple[str, ...]
+    mean_ranks: tuple[float, ...]
+    n_tasks: int
+    alpha: float
+    posthoc: str | None
+    friedman_p: float | None
+    critical_difference: float | None
+    pairs: tuple[tuple[str, str, float], ...]
+    groups: tuple[tuple[str, ...], ...]
+    decision: str
+
+
+def critical_difference(
+    task_means: dict[str, NDArray[np.float64]], *, goal: Goal, posthoc: Posthoc, alpha: float
+) -> CriticalDifference:
+    """Demsar's path on the algorithms' task means (see :class:`CriticalDifference`).
+
+    Args:
+        task_means: Each algorithm's mean on each task, the tasks in one
+            order, every value finite.
+        goal: Which direction is better.
+        posthoc: ``"nemenyi"`` or ``"wilcoxon-holm"``.
+        alpha: The family-wise level.
+    """
+    import warnings
+
+    import numpy as np
+    from scipy import stats
+
+    from seedwise.stats.corrections import adjust_p_values
+    from seedwise.stats.ranking_posthoc import (
+        alike_groups,
+        few_seeds_note,
+        nemenyi_critical_difference,
+        nemenyi_pairs,
+        pairwise_signed_rank,
+    )
+
+    names = list(task_means)
+    table = np.column_stack([task_means[name] for name in names])
+    n, k = (int(x) for x in table.shape)
+    sign = -1.0 if goal == "max" else 1.0
+    ranks = stats.rankdata(sign * table, axis=1).mean(axis=0)
+    order = sorted(range(k), key=lambda i: (ranks[i], i))
+    table, ranks = table[:, order], ranks[order]
+    labels = tuple(names[i] for i in order)
+    everything = (tuple(labels),)
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    friedman_p: float | None = None
+    if k == 2:
+        p = pairwise_signed_rank(table, pairs)
+        tested = "wilcoxon"
+        decision = f"two algorithms: Wilcoxon signed-rank over {n} tasks, p = {p[0]:.3g}" + (
+            " (no difference shown)" if p[0] > alpha else ""
+        )
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            friedman = stats.friedmanchisquare(*table.T)
+        friedman_p = float(friedman.pvalue)
+        if not friedman_p <= alpha:
+            return CriticalDifference(
+                labels, tuple(map(float, ranks)), n, alpha, None, friedman_p, None, (),
+                everything if np.isfinite(friedman_p) else (),
+                f"Friedman over {n} tasks, p = {friedman_p:.3g}: no difference shown at "
+                f"alpha {alpha:g}, so no post-hoc test (Demsar 2006); one group",
+            )  # fmt: skip
+        if posthoc == "nemenyi":
+            p = nemenyi_pairs(table, pairs)
+            tested = "nemenyi"
+        else:
+            raw = pairwise_signed_rank(table, pairs)
+            p = [float(v) for v in adjust_p_values(raw, "holm")]
+            tested = "wilcoxon-holm"
+        decision = (
+            f"Friedman over {n} tasks, p = {friedman_p:.3g}, rejects at alpha {alpha:g}: "
+            + (
+                "Nemenyi over all pairs"
+                if tested == "nemenyi"
+                else "Wilcoxon signed-rank over all pairs, Holm-adjusted"
+            )
+        )
+        few = few_seeds_note(n, k, alpha, posthoc, " of algorithms")
+        if few is not None:
+            decision += f"; {few.replace('seeds', 'tasks').removesuffix('; add tasks')}"
+    apart = {pair for pair, value in zip(pairs, p, strict=True) if value <= alpha}
+    return CriticalDifference(
+        labels=labels,
+        mean_ranks=tuple(map(float, ranks)),
+        n_tasks=n,
+        alpha=alpha,
+        posthoc=tested,
+        friedman_p=friedman_p,
+        critical_difference=nemenyi_critical_difference(k, n, alpha)
+        if tested == "nemenyi"
+        else None,
+        pairs=tuple(
+            (labels[i], labels[j], float(value)) for (i, j), value in zip(pairs, p, strict=True)
+        ),
+        groups=tuple(tuple(labels[i] for i in group) for group in alike_groups(k, apart)),
+        decision=decision,
+    )
+
+
+@dataclass(frozen=True)
 class TaskRanking:
     """The ranking of algorithms over tasks.
 
@@ -58,6 +196,8 @@ class TaskRanking:
         pairs: The Bayesian signed-rank test of every pair.
         n_samples: Posterior samples of each pair.
         note: Why the ranking is missing, if it is.
+        diagram: Demsar's path and its critical-difference diagram; None
+            with fewer than 2 tasks.
     """
 
     ranking: Ranking | None
@@ -65,6 +205,7 @@ class TaskRanking:
     pairs: tuple[BayesianPair, ...]
     n_samples: int
     note: str | None = None
+    diagram: CriticalDifference | None = None
 
 
 def bayesian_signed_rank(
@@ -136,6 +277,16 @@ def rank_over_tasks(
         note = f"no ranking over tasks: it needs 2 or more tasks; received {tasks}"
     else:
         ranking, note = _ranking(task_means, names, goal, posthoc, alpha, rng, metric)
+    diagram = None
+    table = np.column_stack([task_means[name] for name in names])
+    usable = table[np.isfinite(table).all(axis=1)]
+    if usable.shape[0] >= 2:
+        diagram = critical_difference(
+            {name: usable[:, i] for i, name in enumerate(names)},
+            goal=goal,
+            posthoc=posthoc,
+            alpha=alpha,
+        )
     pairs = []
     for i, first in enumerate(names):
         for second in names[i + 1 :]:
@@ -150,7 +301,7 @@ def rank_over_tasks(
                 n_samples=n_samples,
             )
             pairs.append(BayesianPair(first, second, *probabilities))
-    return TaskRanking(ranking, rope, tuple(pairs), n_samples, note)
+    return TaskRanking(ranking, rope, tuple(pairs), n_samples, note, diagram)
 
 
 def _ranking(
