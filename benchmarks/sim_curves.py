@@ -58,8 +58,7 @@ def covers(low: np.ndarray, high: np.ndarray) -> bool:
 def one(values: np.ndarray, rng: np.random.Generator, n_resamples: int) -> dict[str, float]:
     band = _bands.simultaneous_band(values, n_resamples=n_resamples, rng=rng)
     usable = band.n >= 3
-    small = values.shape[0] < 10
-    boot = _bands._bootstrap_critical(values, usable, 0.975 if small else 0.95, n_resamples, rng)
+    boot = _bands._bootstrap_critical(values, usable, 0.975, n_resamples, rng)
     gauss = _bands._gaussian_critical(values, usable, 0.95, n_resamples, rng)
     return {
         "band": covers(band.band_low, band.band_high),

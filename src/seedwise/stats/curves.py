@@ -37,7 +37,7 @@ __all__ = [
     "curves",
 ]
 
-#: Below this many runs the band undercovers on skewed seed effects, and says so.
+#: Below this many runs the band is at least the Bonferroni t band, and says so.
 _FEW = 10
 #: The default number of grid points.
 DEFAULT_POINTS = 50
@@ -187,10 +187,10 @@ def _study_notes(curve: StudyCurve, x: str) -> list[str]:
         notes.append(f"{curve.name}: every run has the same value at every x: no spread")
     elif curve.band.n.size and int(curve.band.n.max()) < _FEW:
         notes.append(
-            f"{curve.name}: from {int(curve.band.n.max())} runs the band holds its level when "
-            "seeds move the curve symmetrically; where a rare seed does much better or worse "
-            f"(skewed seed effects) it covered about 89% at 5 runs (docs/curves.md); "
-            f"{_FEW} runs or more make it hold"
+            f"{curve.name}: from {int(curve.band.n.max())} runs the band is at least the "
+            "Bonferroni t band over the grid: so few runs cannot tell seeds that move the curve "
+            "symmetrically from a rare seed that does much better or worse, and a narrower band "
+            f"missed the curve there (docs/curves.md); {_FEW} runs or more narrow it"
         )
     return notes
 
