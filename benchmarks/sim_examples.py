@@ -11,6 +11,15 @@ population accuracy is about 0.8; the true value is the population mean,
 computed once from 4,000 seeds x 4,000 examples. A row gives how often the
 95% two-level interval covers it, and how often the usual 95% t-interval
 over the R per-seed accuracies (the test set held fixed) does.
+
+A second table measures ``two_level_difference`` (what ``compare A B
+--examples`` prints) the same way: B's run on example ``j`` is right with
+probability ``Phi(z + shift + s'_i + e_j + d_j)``, the same example
+difficulties ``e_j`` plus B's own ``d_j ~ N(0, sd interaction)``; paired,
+B's seed effect is ``0.5 s_i`` plus an independent part (runs of one seed
+share half their seed effect), unpaired, B's seeds are its own. The truth
+is the population difference; the seeds-only interval is the paired t or
+Welch's over the per-seed accuracies.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import time
 import numpy as np
 from scipy import special, stats
 
-from seedwise.stats.examples import two_level_interval
+from seedwise.stats.examples import two_level_difference, two_level_interval
 
 Z = 0.84
 
@@ -58,7 +67,59 @@ def main() -> None:
             f"| {runs} | {examples} | {sd_seed} | {sd_example} | {both / args.studies:.3f} | "
             f"{seeds_only / args.studies:.3f} |"
         )
-    print(f"\n{args.studies} studies per row; {time.perf_counter() - started:.0f} s")
+    print(f"\n{args.studies} studies per row; {time.perf_counter() - started:.0f} s\n")
+    _differences(args.studies, rng)
+
+
+SHIFT = 0.25
+
+
+def _difference_truth(
+    sd_seed: float, sd_example: float, sd_inter: float, rng: np.random.Generator
+) -> float:
+    s = rng.normal(0.0, sd_seed, 4000)[:, None]
+    e = rng.normal(0.0, sd_example, 4000)[None, :]
+    d = rng.normal(0.0, sd_inter, 4000)[None, :]
+    return float(special.ndtr(Z + SHIFT + s + e + d).mean() - special.ndtr(Z + s + e).mean())
+
+
+def _differences(studies: int, rng: np.random.Generator) -> None:
+    print(
+        "| design | seeds | examples | sd seed | sd example | sd interaction | two-level covers "
+        "| seeds-only t covers |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    started = time.perf_counter()
+    for paired, runs, examples, sd_seed, sd_example, sd_inter in (
+        (True, 5, 200, 0.1, 1.0, 0.5), (True, 10, 200, 0.1, 1.0, 0.5),
+        (True, 10, 500, 0.3, 1.0, 0.2), (False, 5, 200, 0.1, 1.0, 0.5),
+        (False, 10, 200, 0.1, 1.0, 0.5), (False, 10, 500, 0.3, 1.0, 0.2),
+    ):  # fmt: skip
+        truth = _difference_truth(sd_seed, sd_example, sd_inter, rng)
+        both = seeds_only = 0
+        for study in range(studies):
+            s_a = rng.normal(0.0, sd_seed, runs)[:, None]
+            own = rng.normal(0.0, sd_seed, runs)[:, None]
+            s_b = 0.5 * s_a + np.sqrt(0.75) * own if paired else own
+            e = rng.normal(0.0, sd_example, examples)[None, :]
+            d = rng.normal(0.0, sd_inter, examples)[None, :]
+            a = (rng.random((runs, examples)) < special.ndtr(Z + s_a + e)).astype(float)
+            b = (rng.random((runs, examples)) < special.ndtr(Z + SHIFT + s_b + e + d)).astype(float)
+            found = two_level_difference(a, b, paired=paired, n_resamples=1000, seed=study)
+            both += found.low <= truth <= found.high  # type: ignore[operator]
+            acc_a, acc_b = a.mean(axis=1), b.mean(axis=1)
+            if paired:
+                result = stats.ttest_rel(acc_b, acc_a)
+            else:
+                result = stats.ttest_ind(acc_b, acc_a, equal_var=False)
+            low, high = result.confidence_interval(0.95)
+            seeds_only += low <= truth <= high
+        print(
+            f"| {'paired' if paired else 'unpaired'} | {runs} | {examples} | {sd_seed} | "
+            f"{sd_example} | {sd_inter} | {both / studies:.3f} | {seeds_only / studies:.3f} |",
+            flush=True,
+        )
+    print(f"\n{studies} studies per row; {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

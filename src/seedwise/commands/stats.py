@@ -31,6 +31,7 @@ from seedwise.stats import (
 from seedwise.stats.bayesian import rope_compare
 from seedwise.stats.comparison_results import PAIRS_TABLE_FROM
 from seedwise.stats.decision import CLAIMS, decide
+from seedwise.stats.example_comparison import compare_examples
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.stats.stochastic_order import almost_stochastic_order
 from seedwise.store import Store, open_store
@@ -91,6 +92,8 @@ def compare_command(args: argparse.Namespace) -> int:
         return _rope_command(args, paired)
     if args.test == "aso":
         return _aso_command(args)
+    if args.examples is not None:
+        return _examples_command(args, paired)
     with _open(args) as store:
         metric, samples = _samples([store.study(name) for name in args.studies], args.metric)
         result = compare(
@@ -132,18 +135,19 @@ def _decision_command(args: argparse.Namespace, paired: bool | None) -> int:
 
 
 def _one_answer(args: argparse.Namespace) -> None:
-    """Refuse two of --decision, --rope and --test aso at once: each is its own answer."""
+    """Refuse two of --decision, --rope, --test aso and --examples at once: each is its own."""
     given = [
         name
         for name, value in (
-            ("--decision", args.decision), ("--rope", args.rope), ("--test", args.test)
+            ("--decision", args.decision), ("--rope", args.rope), ("--test", args.test),
+            ("--examples", args.examples),
         )
         if value is not None
     ]  # fmt: skip
     if len(given) > 1:
         raise UsageError(
-            f"--decision, --rope and --test are separate answers. Received: {' and '.join(given)}; "
-            "expected one of them"
+            f"--decision, --rope, --test and --examples are separate answers. Received: "
+            f"{' and '.join(given)}; expected one of them"
         )
 
 
@@ -163,6 +167,24 @@ def _aso_command(args: argparse.Namespace) -> int:
         *samples, goal=args.goal, confidence=1.0 - args.alpha, seed=args.seed
     )
     print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    return EXIT_OK
+
+
+def _examples_command(args: argparse.Namespace, paired: bool | None) -> int:
+    """``compare A B --examples [NAME]``: seeds and test examples both resampled."""
+    _one_answer(args)
+    if len(args.studies) != 2:
+        raise UsageError(
+            f"This answer is about two studies, the baseline first. Received: "
+            f"{len(args.studies)} studies; expected compare A B --examples [NAME]"
+        )
+    name = args.examples or None
+    with _open(args) as store:
+        first, second = (store.study(study) for study in args.studies)
+        sample_a = first.example_sample(name)
+        sample_b = second.example_sample(sample_a.set_name)
+    result = compare_examples(sample_a, sample_b, goal=args.goal, paired=paired, seed=args.seed)
+    print(to_json(result.to_dict()) if args.json else visible(result.text()))
     return EXIT_OK
 
 
@@ -330,6 +352,17 @@ def add_stats_parsers(commands: Any) -> None:
         help=(
             "P(A better), P(equivalent), P(B better) by more than R (the region of practical "
             "equivalence, in the metric's units): the Bayesian signed-rank test when paired"
+        ),
+    )
+    compare.add_argument(
+        "--examples",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help=(
+            "compare the per-example results the runs recorded (ctx.record_predictions; NAME: "
+            "the set, default the one recorded): one interval over seeds and test examples, "
+            "and McNemar per seed for 0/1 values"
         ),
     )
     _add_details_and_seed(

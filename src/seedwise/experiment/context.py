@@ -20,7 +20,8 @@ from seedwise.experiment.checkpoint import (
     OwnGenerators,
 )
 from seedwise.experiment.fingerprint import fingerprint_leaves
-from seedwise.records import FingerprintRecord, StepRecord
+from seedwise.experiment.predictions import DEFAULT_PREDICTIONS, prediction_record
+from seedwise.records import FingerprintRecord, PredictionRecord, StepRecord
 from seedwise.seeding.streams import RUN_SEED_BITS, check_seed, derive_seed
 from seedwise.seeding.streams import rng as stream_rng
 
@@ -119,6 +120,8 @@ class RunContext:
         self.steps: list[StepRecord] = []
         self.fingerprints: list[FingerprintRecord] = []
         self.recorded: dict[str, float] = {}
+        #: The per-example results recorded so far, by the name of their set.
+        self.predictions: dict[str, PredictionRecord] = {}
         #: A second ``record`` of one metric, kept so that the run fails even
         #: when the code that recorded catches the error and carries on.
         self.recorded_twice: UsageError | None = None
@@ -250,6 +253,7 @@ class RunContext:
             "steps": list(self.steps),
             "fingerprints": list(self.fingerprints),
             "recorded": dict(self.recorded),
+            "predictions": dict(self.predictions),
         }
 
     def checkpoint_written(self, step: int) -> None:
@@ -297,6 +301,7 @@ class RunContext:
         self.steps[:] = payload["steps"]
         self.fingerprints[:] = payload["fingerprints"]
         self.recorded = dict(payload["recorded"])
+        self.predictions = dict(payload.get("predictions", {}))
         self.resumed_from = int(payload["step"])
         return payload["state"]
 
@@ -401,6 +406,45 @@ class RunContext:
             raise self.recorded_twice
         self.recorded.update(checked)
         return checked
+
+    def record_predictions(
+        self, ids: Any, correct_or_loss: Any, *, name: str = DEFAULT_PREDICTIONS
+    ) -> None:
+        """Record this run's result on each test example, stored with the run.
+
+        With every run of two studies recording the same examples,
+        ``seedwise compare A B --examples`` gives one interval that covers
+        both the seeds' variance and the test set's (a two-level bootstrap)
+        and, for 0/1 correctness, McNemar's test seed by seed.
+
+        Args:
+            ids: Each example's id (ints or strs, distinct): the row index
+                of the test set, or a file name. Every run should record the
+                same ids; compare uses the ids all runs share.
+            correct_or_loss: One value per id, in the same order: bools or
+                0/1 (``predictions == y_test``), or a per-example loss.
+            name: The set's name, for more than one set (``"validation"``).
+
+        Raises:
+            UsageError: Bad ids or values (see
+                :func:`seedwise.experiment.predictions.prediction_record`), or a
+                set this run has recorded already; nothing is recorded.
+
+        Example:
+            >>> ctx = RunContext(seed=1, repeat=0, config={}, workdir=Path("."))
+            >>> ctx.record_predictions([0, 1, 2], [True, False, True])
+            >>> ctx.predictions["test"].values
+            (1.0, 0.0, 1.0)
+        """
+        found = prediction_record(name, ids, correct_or_loss)
+        if found.name in self.predictions:
+            self.recorded_twice = UsageError(
+                f"Predictions {found.name!r} were recorded twice in one run. Received: a second "
+                f"record_predictions(..., name={found.name!r}); expected one set per name and "
+                "run: give each set its own name"
+            )
+            raise self.recorded_twice
+        self.predictions[found.name] = found
 
     def fingerprint(self, name: str, obj: Any, step: int | None = None) -> str:
         """Record digests of an array, or of every array in a nested structure.

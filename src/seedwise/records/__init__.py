@@ -19,6 +19,7 @@ from seedwise.records.run import METRIC_COLUMN as METRIC_COLUMN
 from seedwise.records.run import RUN_COLUMNS as RUN_COLUMNS
 from seedwise.records.run import RUN_STATUSES as RUN_STATUSES
 from seedwise.records.run import FingerprintRecord as FingerprintRecord
+from seedwise.records.run import PredictionRecord as PredictionRecord
 from seedwise.records.run import RunRecord as RunRecord
 from seedwise.records.run import RunStatus as RunStatus
 from seedwise.records.run import StepRecord as StepRecord
@@ -33,6 +34,7 @@ __all__ = [
     "RUN_STATUSES",
     "Difference",
     "FingerprintRecord",
+    "PredictionRecord",
     "RunRecord",
     "RunStatus",
     "StepRecord",

@@ -15,6 +15,7 @@ __all__ = [
     "RUN_COLUMNS",
     "RUN_STATUSES",
     "FingerprintRecord",
+    "PredictionRecord",
     "RunRecord",
     "RunStatus",
     "StepRecord",
@@ -135,6 +136,22 @@ class FingerprintRecord:
 
 
 @dataclass(frozen=True)
+class PredictionRecord:
+    """One run's result on each test example, recorded by ``RunContext.record_predictions``.
+
+    Attributes:
+        name: The name of the set (``"test"`` unless given).
+        ids: Each example's id (an int or a str), distinct, in the order recorded.
+        values: The result on each example, in the order of ``ids``: 0/1
+            correctness, or a loss.
+    """
+
+    name: str
+    ids: tuple[int | str, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class UnseededUse:
     """One call to a random source that no seed controls.
 
@@ -184,6 +201,8 @@ class RunRecord:
         resumed_from: The step of the checkpoint the run resumed from
             (``ctx.restore()``), or None for a run that started afresh;
             stored with the unseeded uses.
+        predictions: Its per-example results, one record per named set
+            (read back from the store by ``Store.run`` and ``Store.predictions``).
     """
 
     study: str
@@ -205,6 +224,7 @@ class RunRecord:
     frameworks: tuple[str, ...] = ()
     nondeterministic_ops: tuple[NondeterministicOp, ...] = ()
     resumed_from: int | None = None
+    predictions: tuple[PredictionRecord, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, RunStatus):
@@ -214,7 +234,10 @@ class RunRecord:
                     f"expected one of {', '.join(RUN_STATUSES)}"
                 )
             object.__setattr__(self, "status", RunStatus(self.status))
-        for name in ("steps", "fingerprints", "unseeded", "frameworks", "nondeterministic_ops"):
+        for name in (
+            "steps", "fingerprints", "unseeded", "frameworks", "nondeterministic_ops",
+            "predictions",
+        ):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))

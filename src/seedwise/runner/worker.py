@@ -305,6 +305,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         worker=worker,
         steps=() if context is None else tuple(context.steps),
         fingerprints=() if context is None else tuple(context.fingerprints),
+        predictions=() if context is None else tuple(context.predictions.values()),
         environment=environment.get(task, code_hash),
         unseeded=() if watch is None else tuple(watch.uses),
         frameworks=() if watch is None else watch.frameworks(),

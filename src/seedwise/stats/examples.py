@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["McNemar", "mcnemar_per_seed", "two_level_interval"]
+__all__ = ["McNemar", "mcnemar_per_seed", "two_level_difference", "two_level_interval"]
 
 
 def _matrix(values: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -91,6 +91,78 @@ def two_level_interval(
     low, high = np.quantile(means, [tail, 1.0 - tail])
     method = f"two-level percentile bootstrap ({runs} seeds x {examples} examples)"
     return Interval(float(low), float(high), confidence, method, runs)
+
+
+def two_level_difference(
+    results_a: ArrayLike,
+    results_b: ArrayLike,
+    *,
+    paired: bool,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | np.random.Generator = 0,
+) -> Interval:
+    """The interval of ``mean(B) - mean(A)`` over seeds and test examples, both resampled.
+
+    The examples are the same for A and B (the columns), so one resample of
+    them serves both: what the test set does to A and to B moves together
+    and cancels in the difference as far as it does in truth. Paired (row
+    ``i`` of A and of B ran on the same seed), one resample of the rows
+    serves both too, which is :func:`two_level_interval` of ``B - A``;
+    unpaired, the rows of A and of B are resampled apart.
+
+    Args:
+        results_a, results_b: One row per run, one column per test example,
+            the same examples (columns) in both; the same seeds (rows) when paired.
+        paired: Whether row ``i`` of A and of B share their seed.
+        confidence: The interval's level.
+        n_resamples: Bootstrap resamples.
+        seed: An int, or a ``numpy.random.Generator`` that supplies one.
+
+    Returns:
+        The percentile ``Interval`` of the difference of the grand means.
+
+    Raises:
+        UsageError: Matrices whose examples (or, paired, seeds) differ in
+            number, non-finite values, a bad level.
+    """
+    import numpy as np
+
+    a, b = _matrix(results_a, "results_a"), _matrix(results_b, "results_b")
+    if a.shape[1] != b.shape[1] or (paired and a.shape[0] != b.shape[0]):
+        raise UsageError(
+            "A and B must hold the same examples (columns), and paired the same seeds (rows). "
+            f"Received: shapes {a.shape} and {b.shape}; expected "
+            f"{'equal shapes' if paired else 'as many columns'}"
+        )
+    if paired:
+        found = two_level_interval(b - a, confidence=confidence, n_resamples=n_resamples, seed=seed)
+        method = (
+            f"paired two-level percentile bootstrap ({a.shape[0]} seeds x {a.shape[1]} examples)"
+        )
+        return Interval(found.low, found.high, found.confidence, method, found.n)
+    confidence = check_level(confidence, name="confidence")
+    check_positive_int(n_resamples, name="n_resamples", minimum=100)
+    root = root_seed(seed)
+    examples = a.shape[1]
+    column_counts = generator(root, "examples", "examples").multinomial(
+        examples, np.full(examples, 1.0 / examples), n_resamples
+    )
+    means = []
+    for key, matrix in (("a", a), ("b", b)):
+        runs = matrix.shape[0]
+        row_counts = generator(root, "examples", "runs", key).multinomial(
+            runs, np.full(runs, 1.0 / runs), n_resamples
+        )
+        total = np.einsum("br,re,be->b", row_counts, matrix, column_counts, optimize=True)
+        means.append(total / (runs * examples))
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means[1] - means[0], [tail, 1.0 - tail])
+    method = (
+        f"unpaired two-level percentile bootstrap ({a.shape[0]} and {b.shape[0]} seeds x "
+        f"{examples} examples)"
+    )
+    return Interval(float(low), float(high), confidence, method, a.shape[0] + b.shape[0])
 
 
 @dataclass(frozen=True)

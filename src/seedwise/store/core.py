@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise._closing import Closing
 from seedwise.errors import StoreError
-from seedwise.records import FingerprintRecord, RunRecord, StepRecord
+from seedwise.records import FingerprintRecord, PredictionRecord, RunRecord, StepRecord
 from seedwise.seeding.streams import check_seed
 from seedwise.store import claims as _claims
+from seedwise.store import predictions as _stored_predictions
 from seedwise.store import runs as _runs
 from seedwise.store import studies as _studies
 from seedwise.store import sweeps as _sweeps
@@ -576,6 +577,26 @@ class Store(Closing):
         with self._read() as connection:
             require_study(connection, self.path, study)
             return _runs.read_logged_names(connection, study)
+
+    def predictions(self, study: str, name: str) -> dict[int, PredictionRecord]:
+        """The per-example results of set ``name`` in every run of ``study`` that recorded it.
+
+        Returns:
+            ``repeat -> PredictionRecord`` (``ctx.record_predictions``).
+
+        Raises:
+            StoreError: No such study, or rows that do not decode.
+        """
+        with self._read() as connection:
+            require_study(connection, self.path, study)
+            found = _stored_predictions.read_predictions(connection, study, name)
+        return {repeat: sets[0] for repeat, sets in found.items()}
+
+    def prediction_names(self, study: str) -> list[str]:
+        """The names of the sets of per-example results the runs of ``study`` recorded."""
+        with self._read() as connection:
+            require_study(connection, self.path, study)
+            return _stored_predictions.read_prediction_names(connection, study)
 
     def fingerprints(self, study: str, repeat: int) -> list[FingerprintRecord]:
         """The tensor digests of one run, in the order recorded.

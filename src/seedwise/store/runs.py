@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import StoreError, StoreRowError
 from seedwise.records import FingerprintRecord, RunRecord, StepRecord
+from seedwise.store import predictions as _predictions
 from seedwise.store import rows
 
 if TYPE_CHECKING:
@@ -64,11 +65,12 @@ def write_run(connection: sqlite3.Connection, run: RunRecord) -> None:
             f"Unknown environment. Received: env_hash={run.env_hash!r}; expected the hash "
             "of a stored environment, or the environment itself"
         )
-    for table in ("steps", "fingerprints", "runs"):
+    for table in ("steps", "fingerprints", "predictions", "runs"):
         connection.execute(f"DELETE FROM {table} WHERE study = ? AND repeat = ?", key)
     connection.execute(rows.INSERT_RUN, rows.run_to_row(run))
     connection.executemany(rows.INSERT_STEP, rows.step_rows(run))
     connection.executemany(rows.INSERT_FINGERPRINT, rows.fingerprint_rows(run))
+    connection.executemany(_predictions.INSERT_PREDICTION, _predictions.prediction_rows(run))
     connection.execute("DELETE FROM claims WHERE study = ? AND repeat = ?", key)
 
 
@@ -88,7 +90,7 @@ def read_runs(connection: sqlite3.Connection, study: str) -> list[RunRecord]:
 def read_run(
     connection: sqlite3.Connection, path: Path, study: str, repeat: int
 ) -> RunRecord | None:
-    """One run with its steps, fingerprints and environment, or None when it has none.
+    """One run with its steps, fingerprints, predictions and environment, or None when none.
 
     Raises:
         StoreError: Columns that do not decode, or a missing environment.
@@ -104,6 +106,9 @@ def read_run(
         record,
         steps=tuple(read_steps(connection, study, repeat)),
         fingerprints=tuple(read_fingerprints(connection, study, repeat)),
+        predictions=tuple(
+            _predictions.read_predictions(connection, study, repeat=repeat).get(repeat, [])
+        ),
         environment=(
             None
             if record.env_hash is None

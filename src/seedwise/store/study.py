@@ -12,10 +12,18 @@ from seedwise._closing import Closing
 from seedwise._document import Block, Paragraph, Table, html_blocks, text_lines
 from seedwise._html import notebook_block
 from seedwise.errors import MissingMetricError, StoreError, UsageError
-from seedwise.records import CONFIG_COLUMN, RunRecord, RunStatus, StepRecord, metric_column
+from seedwise.records import (
+    CONFIG_COLUMN,
+    PredictionRecord,
+    RunRecord,
+    RunStatus,
+    StepRecord,
+    metric_column,
+)
 from seedwise.stats import Sample, Summaries, infer_goal, summarize
 from seedwise.stats.curve_metrics import curve_metric_values, parse_curve_metric
 from seedwise.stats.curves import CurveSample
+from seedwise.stats.example_comparison import ExampleSample
 from seedwise.stats.summary_results import quick_table
 from seedwise.store.records import StudyRecord
 
@@ -59,6 +67,14 @@ class StudyStore(Protocol):
 
     def environment(self, env_hash: str, *, run: str | None = None) -> dict[str, Any]:
         """The environment stored under ``env_hash`` (``run`` names the run it comes from)."""
+        ...
+
+    def predictions(self, study: str, name: str) -> dict[int, PredictionRecord]:
+        """The per-example results of set ``name``, by repeat."""
+        ...
+
+    def prediction_names(self, study: str) -> list[str]:
+        """The names of the sets of per-example results the study's runs recorded."""
         ...
 
     def close(self) -> None:
@@ -380,6 +396,65 @@ class Study(Closing):
             ys=tuple(ys),
             n_failed=len(runs) - len(finished),
             n_without=without,
+        )
+
+    def example_sample(
+        self, name: str | None = None, runs: Sequence[RunRecord] | None = None
+    ) -> ExampleSample:
+        """The per-example results of each finished run, for ``compare_examples``.
+
+        Args:
+            name: The set (``ctx.record_predictions(..., name=...)``); None:
+                the one set the runs recorded.
+            runs: The runs, when the caller has read them already.
+
+        Returns:
+            The :class:`~seedwise.stats.example_comparison.ExampleSample`, on
+            the example ids every finished run recorded, in the first run's order.
+
+        Raises:
+            MissingMetricError: No finished run recorded that set (or, with
+                no name, the runs recorded none, or several).
+        """
+        import numpy as np
+
+        runs = self.runs if runs is None else runs
+        finished = _finished(runs)
+        names = self.store.prediction_names(self.name)
+        if name is None and len(names) == 1:
+            name = names[0]
+        if name is None or name not in names:
+            known = ", ".join(map(repr, names)) or "none"
+            raise MissingMetricError(
+                f"Study {self.name!r} has no such per-example results. Received: "
+                f"{'no name' if name is None else repr(name)}; expected one recorded with "
+                f"ctx.record_predictions(ids, values, name=...): {known}"
+            )
+        stored = self.store.predictions(self.name, name)
+        recorded = [(run.seed, stored[run.repeat]) for run in finished if run.repeat in stored]
+        if not recorded:
+            raise MissingMetricError(
+                f"No finished run of study {self.name!r} recorded predictions {name!r}. "
+                f"Received: {len(finished)} finished runs without them; expected runs that call "
+                f"ctx.record_predictions(ids, values, name={name!r})"
+            )
+        every = set(recorded[0][1].ids).intersection(*(set(r.ids) for _, r in recorded[1:]))
+        ids = tuple(example for example in recorded[0][1].ids if example in every)
+        seen = set().union(*(set(r.ids) for _, r in recorded))
+        rows = []
+        for _, found in recorded:
+            column = {
+                example: value for example, value in zip(found.ids, found.values, strict=True)
+            }
+            rows.append([column[example] for example in ids])
+        return ExampleSample(
+            name=self.name,
+            set_name=name,
+            seeds=tuple(seed for seed, _ in recorded),
+            ids=ids,
+            values=np.array(rows, dtype=np.float64).reshape(len(rows), len(ids)),
+            n_without=len(finished) - len(recorded),
+            n_dropped=len(seen) - len(ids),
         )
 
     def to_records(self, runs: Sequence[RunRecord] | None = None) -> list[dict[str, Any]]:
