@@ -49,3 +49,31 @@ def device(ctx: Any) -> dict[str, float]:
         "pid": float(os.getpid()),
         "stream": float(ctx.rng("noise").normal()),
     }
+
+
+def slurm_resumable(ctx: Any) -> dict[str, float]:
+    """A loop that checkpoints each step; says which Slurm job, and which start of it, ended it.
+
+    ``SLURM_RESTART_COUNT`` is set in a job that Slurm requeued (0 or unset
+    on its first start). The returned ``norm`` depends on the seed only,
+    however often the run was interrupted, as long as each resume starts
+    from the checkpoint.
+    """
+    noise = ctx.rng("noise")
+    weights = np.zeros(3)
+    start = 0
+    state = ctx.restore()
+    if state is not None:
+        weights, start = state["weights"], state["step"] + 1
+    for step in range(start, int(ctx.config.get("steps", 4))):
+        time.sleep(float(ctx.config.get("delay", 0.0)))
+        weights = weights + noise.normal(size=3) + np.random.normal(size=3)
+        ctx.log(step, norm=float(np.linalg.norm(weights)))
+        ctx.checkpoint({"weights": weights, "step": step}, step=step)
+        # Which job holds the run, for a test that preempts that job.
+        (ctx.workdir / "job").write_text(os.environ.get("SLURM_JOB_ID", ""))
+    return {
+        "norm": float(np.linalg.norm(weights)),
+        "job": float(os.environ.get("SLURM_JOB_ID", -1)),
+        "restarts": float(os.environ.get("SLURM_RESTART_COUNT", 0)),
+    }

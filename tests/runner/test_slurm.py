@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from seedwise.records import RunStatus
+from seedwise.runner.folders import repeat_folder
 from seedwise.runner.slurm import SlurmExecutorFactory, sbatch_message
 from tests.conftest import PROGRAMS, ROOT
 from tests.runner.conftest import assert_refused, study_run
@@ -217,6 +218,70 @@ def test_sbatchs_message_is_its_error_lines_without_their_prefix() -> None:
         "Batch job submission failed: Invalid partition name specified"
     )
     assert sbatch_message(RuntimeError("no sbatch on PATH")) == "no sbatch on PATH"
+
+
+RESUMABLE = f"{PROGRAMS / 'dask_probe.py'}:slurm_resumable"
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.parametrize(
+    ("preempt", "jobs"),
+    [
+        (["scancel"], 2),
+        (["scontrol", "requeue"], 2),
+        # One job: the run waits for the requeued job's next start (Slurm holds a requeued
+        # batch job about 2 minutes), which the cluster once cancelled after 15 s.
+        (["scontrol", "requeue"], 1),
+    ],
+)
+def test_a_worker_job_preempted_mid_run_has_its_run_resumed_from_its_checkpoint(
+    slurm: Path, tmp_path: Path, preempt: list[str], jobs: int, restore_global_rng: None
+) -> None:
+    # Once the run has written its checkpoint of step 1, the job holding it is ended
+    # (scancel, as a preemption that cancels) or requeued (as a preemption that requeues).
+    # Distributed's client draws from Python's global generator when it reschedules the task.
+    store = tmp_path / "s.db"
+    folder = repeat_folder(store, "preempted", 0)
+    preempted: list[str] = []
+
+    def preempt_the_runs_job() -> None:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if (folder / "checkpoints" / "step-000000000001.ckpt").exists():
+                job = (folder / "job").read_text()
+                subprocess.run([*preempt, job], check=True)
+                preempted.append(job)
+                return
+            time.sleep(0.05)
+
+    preempter = threading.Thread(target=preempt_the_runs_job)
+    preempter.start()
+    config = {"steps": 4, "delay": 1.5}
+    study = study_run(
+        RESUMABLE,
+        repeats=1,
+        name="preempted",
+        config=config,
+        store=store,
+        frameworks=FAST,
+        executor=SlurmExecutorFactory(workers=jobs, log_directory=tmp_path / "jobs"),
+    )
+    preempter.join()
+    whole = study_run(
+        RESUMABLE, repeats=1, config=config, store=tmp_path / "r.db", frameworks=FAST, workers=1
+    )
+    assert preempted, "the run never reached its checkpoint of step 1"
+    (resumed,), (reference,) = study.runs, whole.runs
+    assert resumed.status is RunStatus.OK, resumed.error
+    # The record says it resumed, from the checkpoint the preempted job wrote last.
+    assert resumed.resumed_from == 1
+    assert reference.resumed_from is None
+    # It ended on the other job, or (requeued) in the same job's next start.
+    assert resumed.metrics["job"] != float(preempted[0]) or resumed.metrics["restarts"] >= 1
+    assert resumed.metrics["norm"] == reference.metrics["norm"]
+    assert resumed.steps == reference.steps
+    assert _queued() == ""
 
 
 def test_the_worker_job_script_carries_every_option(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ array) per run: a run then costs a Dask task's round trip and not a job's
 queueing, start-up and the import of the frameworks (figures in
 docs/cluster.md). The jobs end when the study does (``scancel`` through the
 cluster's close), or at their ``--time``; a job that Slurm preempts or
-kills takes its run with it, and Dask reruns that run on another worker.
+kills takes its run with it, and Dask reruns that run on another worker
+(or on the requeued job, once it starts again), resuming it from its checkpoint.
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ class SlurmExecutorFactory:
         cluster: Any = None
         with _signals_held():
             try:
+                kept = _requeued_jobs_kept()
                 cluster = SLURMCluster(
                     **self.job_options(jobs_log),
                     scheduler_options={"dashboard_address": ":0"},
@@ -156,12 +158,13 @@ class SlurmExecutorFactory:
             except Exception as error:
                 if cluster is not None:
                     _close_quietly(cluster)
+                kept.__exit__(None, None, None)
                 raise UsageError(self._refused_line(error)) from None
         return DaskExecutor(
             client,
             self.timeout,
             runs_per_process=self.runs_per_process,
-            cluster=cluster,
+            cluster=_KeptWhileOpen(cluster, kept),
             close_client=True,
         )
 
@@ -213,6 +216,40 @@ def _names(said: str, key: str, value: str) -> bool:
         return "time limit" in lowered or "time_limit" in lowered
     option = value.split("=", 1)[0]
     return option in said or option.lstrip("-").lower() in lowered
+
+
+def _requeued_jobs_kept() -> Any:
+    """Dask's config, set so that a requeued job's worker may come back; exit it to undo.
+
+    A ``SpecCluster`` cancels a job whose worker has been gone for
+    ``distributed.deploy.lost-worker-timeout`` (15 s by default). A job that
+    Slurm requeues (``scontrol requeue``, a preemption with
+    ``PreemptMode=REQUEUE``) keeps its job id and waits in the queue before
+    it starts again, so after 15 s the cluster cancelled it, and a study
+    with one job waited for a worker that would never come. The timeout is
+    raised to a year while the cluster is open; a job that really ended is
+    cancelled, harmlessly, when the study does.
+    """
+    import dask.config
+
+    return dask.config.set({"distributed.deploy.lost-worker-timeout": "365d"})
+
+
+class _KeptWhileOpen:
+    """The cluster, with the config of :func:`_requeued_jobs_kept` undone when it closes."""
+
+    def __init__(self, cluster: Any, kept: Any) -> None:
+        self._cluster = cluster
+        self._kept = kept
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cluster, name)
+
+    def close(self) -> None:
+        try:
+            self._cluster.close()
+        finally:
+            self._kept.__exit__(None, None, None)
 
 
 def _submit_jobs(cluster: Any, jobs: int) -> None:
