@@ -376,13 +376,14 @@ def gpu_list(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-#: The trackers ``--log-to`` and ``export --to`` write to.
-TRACKERS = ("mlflow",)
+#: The trackers ``--log-to`` and ``export --to`` write to, and what each may be told after ``=``:
+#: MLflow's tracking URI, the folder of TensorBoard's event files, W&B's local folder.
+TRACKERS = {"mlflow": "URI", "tensorboard": "DIR", "wandb": "DIR"}
 
 
 @dataclass(frozen=True)
 class TrackerTarget:
-    """Which tracker, and where: ``mlflow`` or ``mlflow=http://127.0.0.1:5000``."""
+    """Which tracker, and where: ``mlflow=http://HOST:PORT``, ``tensorboard=DIR``, ``wandb``."""
 
     tracker: str
     where: str | None = None
@@ -394,11 +395,13 @@ def tracker_target(text: str) -> TrackerTarget:
     if tracker not in TRACKERS:
         raise argparse.ArgumentTypeError(
             f"unknown tracker. Received: {text!r}; expected one of: "
-            + ", ".join(f"{name}[=URI]" for name in TRACKERS)
+            + ", ".join(f"{name}[={where}]" for name, where in TRACKERS.items())
         )
     if equals and not where:
+        kind = TRACKERS[tracker]
         raise argparse.ArgumentTypeError(
-            f"the tracker's URI is empty. Received: {text!r}; expected {tracker}=URI or {tracker}"
+            f"the tracker's {kind} is empty. Received: {text!r}; expected {tracker}={kind} "
+            f"or {tracker}"
         )
     return TrackerTarget(tracker, where or None)
 

@@ -35,7 +35,13 @@ from seedwise.commands.study_options import (
     study_spec_from,
 )
 from seedwise.commands.trackers import LiveExport, add_log_to_options
-from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, ExperimentError, SweepInterrupted
+from seedwise.errors import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    ExperimentError,
+    SweepInterrupted,
+    UsageError,
+)
 from seedwise.experiment.trust import stored_experiment_trusted
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner import RepeatCheck, RunOptions, StudyRun, rerun, run_study
@@ -48,6 +54,12 @@ __all__ = ["add_run_parser", "resume_command"]
 def run_command(args: argparse.Namespace) -> int:
     """Run (or resume) a study; see ``seedwise run --help``."""
     if args.only_repeat is not None:
+        if args.log_to is not None:
+            # A rerun checks one stored repeat; it is not a run of the study.
+            raise UsageError(
+                "--only-repeat writes nothing to a tracker. Received: --only-repeat "
+                f"{args.only_repeat} with --log-to {args.log_to.tracker}; expected one of the two"
+            )
         check = rerun(study_spec_from(args), args.only_repeat, run_options_from(args))
         return _print_repeat_check(check, args)
     console = make_console()

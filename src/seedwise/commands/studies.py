@@ -406,9 +406,10 @@ def add_study_parsers(commands: Any) -> None:
     export.add_argument(
         "--to",
         type=tracker_target,
-        metavar="mlflow[=URI]",
-        help="write the studies to a tracker instead: one parent run per study, one child "
-        "run per repeat; again adds nothing twice (docs/trackers.md)",
+        metavar="mlflow[=URI]|tensorboard[=DIR]|wandb[=DIR]",
+        help="write the studies to a tracker instead (MLflow: one parent run per study, one "
+        "child run per repeat; TensorBoard: one event folder per repeat; W&B: one run per "
+        "repeat, grouped by study); again adds nothing twice (docs/trackers.md)",
     )
     add_tracker_export_options(export)
     export.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")

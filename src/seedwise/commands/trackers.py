@@ -1,10 +1,10 @@
 """``--log-to TRACKER[=WHERE]`` on ``seedwise run`` and ``export --to TRACKER``: runs in a tracker.
 
-The study's runs go to the tracker from this process as each is stored
-(never from the workers), and its summary and report once the study ends.
-A tracker that fails during a study does not stop it: its runs are in the
-store, the failure is said in one line at the end, and ``seedwise export
-STUDY --to mlflow`` writes what is missing.
+The study's runs go to the tracker (MLflow, TensorBoard, W&B) from this
+process as each is stored (never from the workers), and its summary once
+the study ends. A tracker that fails during a study does not stop it: its
+runs are in the store, the failure is said in one line at the end, and
+``seedwise export STUDY --to TRACKER`` writes what is missing.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from seedwise.store import Study
-    from seedwise.trackers.mlflow import MlflowExport
+    from seedwise.trackers._export import TrackerExport
 
 __all__ = [
     "LiveExport",
@@ -39,14 +39,15 @@ __all__ = [
 
 @dataclass
 class LiveExport:
-    """A study's runs written to MLflow as they are stored, its summary at the end.
+    """A study's runs written to a tracker as they are stored, its summary at the end.
 
-    Made (and the tracking store and experiment with it) before the study's
-    workers start.
+    Made (and MLflow's tracking store and experiment with it) before the
+    study's workers start.
     """
 
-    export: MlflowExport
+    export: TrackerExport
     store: Path
+    tracker: str
     failures: list[str] = field(default_factory=list)
     # One read-only handle on each study while it runs, not one per run.
     _open: dict[str, Study] = field(default_factory=dict)
@@ -54,9 +55,9 @@ class LiveExport:
 
     @classmethod
     def start(cls, target: TrackerTarget, store: Path, experiment: str | None) -> LiveExport:
-        from seedwise.trackers.mlflow import MlflowExport
+        from seedwise.trackers._export import open_export
 
-        return cls(MlflowExport(target.where, experiment), store)
+        return cls(open_export(target.tracker, target.where, experiment), store, target.tracker)
 
     def wrap(self, on_record: Callable[[RunRecord], None] | None) -> Callable[[RunRecord], None]:
         """``on_record`` that also writes each stored run to the tracker."""
@@ -95,10 +96,12 @@ class LiveExport:
                 self.failures.append(_first_line(caught))
         if self._sweep is not None and not self.failures:
             self.export.end_sweep(self._sweep)
+        from seedwise.trackers._export import TRACKER_NAMES
+
         again = studies[0] if len(studies) == 1 else "STUDY..."
         return [
-            f"MLflow: {visible(line)}; the runs are stored: seedwise export {again} --to mlflow "
-            "writes what is missing"
+            f"{TRACKER_NAMES[self.tracker]}: {visible(line)}; the runs are stored: seedwise "
+            f"export {again} --to {self.tracker} writes what is missing"
             for line in self.failures[:1]
         ]
 
@@ -118,35 +121,36 @@ def add_log_to_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-to",
         type=tracker_target,
-        metavar="mlflow[=URI]",
-        help="write each run to a tracker as it is stored, and the summary and report at the "
-        "end: one parent run per study (under one run of a sweep), one child run per repeat "
-        "(docs/trackers.md)",
+        metavar="mlflow[=URI]|tensorboard[=DIR]|wandb[=DIR]",
+        help="write each run to a tracker as it is stored, and the summary at the end: MLflow, "
+        "one parent run per study and one child run per repeat; TensorBoard, one event folder "
+        "per repeat under DIR/STUDY/; W&B, one run per repeat in group STUDY (docs/trackers.md)",
     )
     add_tracker_export_options(parser)
 
 
 def add_tracker_export_options(parser: argparse.ArgumentParser) -> None:
-    """``--experiment``: the tracker's experiment that runs go to."""
+    """``--experiment-name``: the tracker's experiment (MLflow) or project (W&B) runs go to."""
     parser.add_argument(
         "--experiment-name",
         dest="tracker_experiment",
         metavar="NAME",
-        help="the MLflow experiment (default: $MLFLOW_EXPERIMENT_NAME, else 'seedwise')",
+        help="the MLflow experiment (default: $MLFLOW_EXPERIMENT_NAME, else 'seedwise') or "
+        "the W&B project (default: $WANDB_PROJECT, else 'seedwise')",
     )
 
 
 def export_to_tracker(args: argparse.Namespace) -> int:
-    """``seedwise export STUDY... --to mlflow[=URI]``."""
+    """``seedwise export STUDY... --to mlflow[=URI]|tensorboard[=DIR]|wandb[=DIR]``."""
     from seedwise.store import open_store
-    from seedwise.trackers.mlflow import export_studies
+    from seedwise.trackers._export import TRACKER_NAMES, export_studies
 
     target: TrackerTarget = args.to
     with open_store(store_path(args.store)) as store:
         studies = [store.study(name) for name in args.study]
-        export = export_studies(studies, target.where, args.tracker_experiment)
+        export = export_studies(target.tracker, studies, target.where, args.tracker_experiment)
     print(
-        f"MLflow: {export.written} runs written for {len(studies)} "
+        f"{TRACKER_NAMES[target.tracker]}: {export.written} runs written for {len(studies)} "
         f"{'study' if len(studies) == 1 else 'studies'} (runs already there were kept)",
         file=sys.stderr,
     )
@@ -158,5 +162,5 @@ def refuse_many(args: argparse.Namespace) -> None:
     if len(args.study) > 1:
         raise UsageError(
             f"export writes one study as {args.format}. Received: {len(args.study)} studies; "
-            "expected one, or --to mlflow for several"
+            "expected one, or --to mlflow|tensorboard|wandb for several"
         )

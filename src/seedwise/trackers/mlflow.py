@@ -13,7 +13,6 @@ so a resume or a second export finds what it wrote and adds nothing twice.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import os
@@ -23,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seedwise._user_text import masked
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord, RunStatus
+from seedwise.trackers._export import config_fields, run_id, stored_runs
 
 if TYPE_CHECKING:
     from mlflow.entities import Param
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_EXPERIMENT",
     "MlflowExport",
-    "export_studies",
+    "open_export",
     "prepare_from_environment",
     "prepare_tracking_store",
     "run_id",
@@ -52,11 +51,6 @@ _BATCH_PARAMS = 100
 _TAG_CHARS = 5000
 
 _STATUS = {RunStatus.OK: "FINISHED"}
-
-
-def run_id(study: str, repeat: int) -> str:
-    """seedwise's id of one run, as its MLflow run is tagged (``seedwise.run_id``)."""
-    return f"{study}#{repeat}"
 
 
 def _client(tracking_uri: str | None) -> MlflowClient:
@@ -224,7 +218,7 @@ class MlflowExport:
             if sweep_parent is not None:
                 tags["mlflow.parentRunId"] = sweep_parent
             parent_id = self.client.create_run(self.experiment_id, tags=tags).info.run_id
-            self._log_params(parent_id, {"seed": record.seed, **_config_params(record.config)})
+            self._log_params(parent_id, {"seed": record.seed, **config_fields(record.config)})
         children = self.client.search_runs(
             [self.experiment_id],
             filter_string=f"tags.`mlflow.parentRunId` = '{parent_id}'",
@@ -284,7 +278,7 @@ class MlflowExport:
         params = {
             "seed": record.seed,
             "repeat": record.repeat,
-            **_config_params(study.record.config),
+            **config_fields(study.record.config),
         }
         stamp = int((record.finished or record.started or 0) * 1000)
         metrics = [Metric(name, value, stamp, 0) for name, value in record.metrics.items()]
@@ -305,14 +299,8 @@ class MlflowExport:
     def log_study(self, study: Study, *, report: bool = True) -> str:
         """Write every stored run of ``study``, then its summary and report on its run."""
         parent_id = self.parent(study)
-        for brief in study.runs:
-            environment = brief.environment
-            if environment is None and brief.env_hash is not None:
-                environment = study.store.environment(
-                    brief.env_hash, run=f"study {study.name!r} repeat {brief.repeat}"
-                )
-            steps = tuple(study.store.steps(study.name, brief.repeat))
-            self.log_run(study, dataclasses.replace(brief, steps=steps, environment=environment))
+        for record in stored_runs(study):
+            self.log_run(study, record)
         self.finish(study, report=report)
         return parent_id
 
@@ -365,19 +353,10 @@ def _params(params: dict[str, Any]) -> list[Param]:
     return [Param(key, _text(str(value), 6000)) for key, value in params.items()]
 
 
-def _config_params(config: dict[str, Any]) -> dict[str, Any]:
-    return {f"config.{key}": value for key, value in masked(config).items()}
-
-
 def _text(value: str, limit: int = _TAG_CHARS) -> str:
     return value if len(value) <= limit else value[: limit - 3] + "..."
 
 
-def export_studies(
-    studies: Sequence[Study], tracking_uri: str | None, experiment: str | None
-) -> MlflowExport:
-    """Write each of ``studies`` (every run, the summary, the report); nothing twice."""
-    export = MlflowExport(tracking_uri, experiment)
-    for study in studies:
-        export.log_study(study)
-    return export
+def open_export(tracking_uri: str | None, experiment: str | None) -> MlflowExport:
+    """The export to ``tracking_uri``'s ``experiment`` (``seedwise.trackers.open_export``)."""
+    return MlflowExport(tracking_uri, experiment)
