@@ -126,6 +126,7 @@ def test_run_log_to_mlflow_writes_a_parent_and_one_child_per_repeat_once(
             assert child.data.params["config.width"] == "2"
             assert child.data.metrics["mse"] == stored.metrics["mse"]
             assert child.data.tags["seedwise.code_hash"] == study.record.code_hash
+            assert child.data.tags["seedwise.env_hash"] == stored.env_hash
             assert "python" in child.data.tags["seedwise.environment"]
             history = client.get_metric_history(child.info.run_id, "loss")
             assert [(m.step, m.value) for m in history] == [(s.step, s.value) for s in stored.steps]

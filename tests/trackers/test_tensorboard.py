@@ -110,6 +110,7 @@ def test_log_to_tensorboard_writes_one_event_folder_per_repeat_once(tmp_path: Pa
             assert texts["seedwise.run_id"] == f"study-a#{repeat}"
             assert texts["seedwise.status"] == "ok"
             assert texts["seedwise.code_hash"] == study.record.code_hash
+            assert texts["seedwise.env_hash"] == stored.env_hash
             assert '"python"' in texts["seedwise.environment"]
             assert scalars["loss"] == [(s.step, pytest.approx(s.value)) for s in stored.steps]
             assert scalars["mse"] == [(30, pytest.approx(stored.metrics["mse"]))]

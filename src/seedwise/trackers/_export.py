@@ -25,6 +25,7 @@ __all__ = [
     "TRACKER_NAMES",
     "TrackerExport",
     "config_fields",
+    "env_hash",
     "export_studies",
     "open_export",
     "run_id",
@@ -92,6 +93,19 @@ def stored_runs(study: Study) -> Iterator[RunRecord]:
             )
         steps = tuple(study.store.steps(study.name, brief.repeat))
         yield dataclasses.replace(brief, steps=steps, environment=environment)
+
+
+def env_hash(record: RunRecord) -> str | None:
+    """The hash of the run's environment, as the store keys it.
+
+    A run handed over as it is stored (``--log-to``) carries its environment
+    but not yet the hash the store gives it.
+    """
+    if record.env_hash is not None or record.environment is None:
+        return record.env_hash
+    from seedwise.store.rows import environment_hash
+
+    return environment_hash(record.environment)
 
 
 def config_fields(config: dict[str, Any]) -> dict[str, Any]:

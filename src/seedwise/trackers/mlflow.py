@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord, RunStatus
-from seedwise.trackers._export import config_fields, run_id, stored_runs
+from seedwise.trackers._export import config_fields, env_hash, run_id, stored_runs
 
 if TYPE_CHECKING:
     from mlflow.entities import Param
@@ -264,8 +264,9 @@ class MlflowExport:
             "seedwise.status": record.status.value,
             "seedwise.code_hash": study.record.code_hash,
         }
-        if record.env_hash is not None:
-            tags["seedwise.env_hash"] = record.env_hash
+        environment_key = env_hash(record)
+        if environment_key is not None:
+            tags["seedwise.env_hash"] = environment_key
         if record.environment is not None:
             tags["seedwise.environment"] = _text(json.dumps(record.environment, sort_keys=True))
         if record.error is not None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord
 from seedwise.runner.spec import safe_name
-from seedwise.trackers._export import config_fields, run_id, runs_digest, stored_runs
+from seedwise.trackers._export import config_fields, env_hash, run_id, runs_digest, stored_runs
 
 if TYPE_CHECKING:
     from seedwise.store import Study
@@ -209,7 +209,7 @@ def _run_events(study: Study, record: RunRecord) -> Iterable[bytes]:
         "seedwise.study": study.name,
         "seedwise.status": record.status.value,
         "seedwise.code_hash": study.record.code_hash,
-        "seedwise.env_hash": record.env_hash,
+        "seedwise.env_hash": env_hash(record),
         "seedwise.error": record.error,
     }
     for tag, said in identity.items():
