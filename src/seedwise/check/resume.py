@@ -222,10 +222,12 @@ def _check_stopped(record: RunRecord, resume_at: int, folder: Path) -> None:
         )
     if record.status is RunStatus.OK:
         written = CheckpointFolder(folder / CHECKPOINT_FOLDER).steps()
-        newest = f"its newest was step {written[-1]}" if written else "it wrote none"
+        newest = f"its newest was step {written[-1]}" if written else "ctx.checkpoint wrote none"
         raise UsageError(
             f"The run wrote no checkpoint at step {resume_at}. Received: --resume-at "
-            f"{resume_at} ({newest}); expected the step of a ctx.checkpoint(state, step=...) call"
+            f"{resume_at} ({newest}); expected the step of a ctx.checkpoint(state, step=...) "
+            "call, or the global_step of a Lightning or Trainer checkpoint saved with "
+            "seedwise's callback (seedwise.integrations)"
         )
 
 

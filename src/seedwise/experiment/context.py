@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from seedwise.seeding.pins import StreamPins
 
-__all__ = ["RunContext", "current_context", "record", "running"]
+__all__ = ["RunContext", "context_or_current", "current_context", "record", "running"]
 
 
 class RunContext:
@@ -511,6 +511,21 @@ def current_context() -> RunContext | None:
     recorders here: ``ctx = seedwise.current_context()``.
     """
     return _CURRENT.get()
+
+
+def context_or_current(ctx: RunContext | None, user: str) -> RunContext:
+    """``ctx``, or the current run's when None: what a framework's callback is handed.
+
+    Raises:
+        UsageError: ``ctx`` is None outside a run (``user`` names the callback).
+    """
+    found = ctx if ctx is not None else current_context()
+    if found is None:
+        raise UsageError(
+            f"{user} needs the run's context. Received: ctx=None outside a seedwise run; "
+            f"expected {user}(ctx) inside an experiment"
+        )
+    return found
 
 
 def record(**metrics: float) -> dict[str, float]:

@@ -13,7 +13,8 @@ import lightning.pytorch as pl
 from lightning.fabric.utilities.seed import seed_everything
 
 from seedwise.errors import UsageError
-from seedwise.experiment import RunContext, current_context, real_number
+from seedwise.experiment import RunContext, real_number
+from seedwise.experiment.context import context_or_current
 
 __all__ = ["SeedwiseCallback"]
 
@@ -61,13 +62,7 @@ class SeedwiseCallback(pl.Callback):
 
     def __init__(self, ctx: RunContext | None = None, *, fingerprint: bool = True) -> None:
         super().__init__()
-        found = ctx if ctx is not None else current_context()
-        if found is None:
-            raise UsageError(
-                "SeedwiseCallback needs the run's context. Received: ctx=None outside a "
-                "seedwise run; expected SeedwiseCallback(ctx) inside an experiment"
-            )
-        self.ctx: RunContext = found
+        self.ctx: RunContext = context_or_current(ctx, "SeedwiseCallback")
         self.fingerprint = fingerprint
         self._logged_epochs: set[int] = set()
         self._saved_variables: dict[str, str | None] = {}
