@@ -11,8 +11,9 @@ import keras
 
 from seedwise.errors import UsageError
 from seedwise.experiment import RunContext, real_number
+from seedwise.experiment.context import context_or_current
 
-__all__ = ["FingerprintCallback"]
+__all__ = ["CarryRandomStates", "FingerprintCallback"]
 
 
 class FingerprintCallback(keras.callbacks.Callback):  # type: ignore[misc]
@@ -85,3 +86,54 @@ def _scalar(value: Any) -> Any:
     if hasattr(value, "numpy"):
         return value.numpy()
     return value
+
+
+class CarryRandomStates(keras.callbacks.Callback):  # type: ignore[misc]
+    """Make ``keras.callbacks.BackupAndRestore`` carry the random states it leaves behind.
+
+    ``BackupAndRestore`` saves the weights (``model.save_weights``) and the
+    epoch; loading them into a fresh model leaves each layer's
+    ``SeedGenerator`` (a ``Dropout`` layer's masks) at the fresh model's
+    state, and the global generators where the new process put them. Put
+    this callback after ``BackupAndRestore`` (and after
+    :class:`FingerprintCallback`): at each epoch's end it writes
+    ``ctx.checkpoint`` with every layer's ``SeedGenerator`` state (the
+    global states come with it), and when training begins again it puts
+    them back (``ctx.restore``), after ``BackupAndRestore`` has loaded its
+    weights. The step is the 0-based epoch: ``check --resume-at 0`` stops
+    after the first epoch.
+
+    Args:
+        ctx: The run's context; None for :func:`seedwise.current_context`.
+
+    Example:
+        >>> backup = keras.callbacks.BackupAndRestore(str(ctx.workdir / "backup"))
+        >>> model.fit(x, y, epochs=5, callbacks=[backup, CarryRandomStates(ctx)])
+    """
+
+    def __init__(self, ctx: RunContext | None = None) -> None:
+        super().__init__()
+        self.ctx: RunContext = context_or_current(ctx, "CarryRandomStates")
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Put back the states of the last epoch ``BackupAndRestore`` resumes after."""
+        state = self.ctx.restore()
+        if state is not None:
+            for generator, value in zip(_seed_generators(self.model), state, strict=True):
+                generator.state.assign(value)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Checkpoint every ``SeedGenerator`` state with the global ones."""
+        import numpy as np
+
+        states = [np.array(g.state.value) for g in _seed_generators(self.model)]
+        self.ctx.checkpoint(states, step=epoch)
+
+
+def _seed_generators(model: Any) -> list[Any]:
+    """Every layer's ``SeedGenerator``, in the order of the model's layers."""
+    return [
+        generator
+        for layer in model._flatten_layers(include_self=False)
+        for generator in getattr(layer, "_seed_generators", ())
+    ]
