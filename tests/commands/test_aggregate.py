@@ -123,3 +123,30 @@ def test_studies_one_by_one_and_a_baseline_study(
     assert printed["algorithms"][0]["mean"]["value"] == pytest.approx(1.0, abs=0.01)
     # b's mse is lower (add_study: mse falls with the index): its ratio is above 1.
     assert printed["algorithms"][1]["mean"]["value"] > 1.05
+
+
+def test_latex_writes_every_table_with_names_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    evil = "a&b_\\input{x}%"
+    with Store(path) as store:
+        for index, (model, data) in enumerate([(evil, "x"), (evil, "y"), ("c", "x"), ("c", "y")]):
+            config = {"model": model, "dataset": data}
+            add_study(store, f"s{index}", index, runs=3, config=config, task=data)
+    out = tmp_path / "paper" / "tables.tex"
+    names = ["s0", "s1", "s2", "s3"]
+    args = ["aggregate", *names, "--metric", "mse", "--resamples", "1000", "--latex", str(out)]
+    code, printed, _ = _run([*args, "--store", str(path)], capsys)
+    assert code == 0
+    assert f"LaTeX tables: {out}" in printed
+    written = out.read_text()
+    # The aggregates, P(X > Y), the mean ranks, the Bayesian test and each task's means.
+    assert written.count(r"\begin{table}") == 5
+    assert r"model=a\&b\_\textbackslash{}input\{x\}\%" in written
+    assert evil not in written
+    assert r"\caption{mse: each algorithm's mean on each task" in written
+    # A bad path is refused by the parser, nothing run.
+    code, _, err = _run([*args[:-1], str(tmp_path / "t.txt"), "--store", str(path)], capsys)
+    assert code == 2
+    assert "must be a .tex file" in err

@@ -8,10 +8,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+from seedwise._latex import latex_document, write_latex
 from seedwise.commands import options, to_json
-from seedwise.commands.options import add_goal_option, add_output_options, store_path
+from seedwise.commands.options import (
+    add_goal_option,
+    add_latex_option,
+    add_output_options,
+    store_path,
+)
 from seedwise.errors import UsageError
 from seedwise.stats.across_tasks import NORMALIZATIONS, aggregate
+from seedwise.stats.aggregate_results import latex_tables
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.store import open_store
 from seedwise.store.tasks import scores_by_task
@@ -67,7 +74,12 @@ def aggregate_command(args: argparse.Namespace) -> int:
     )
     if stored.notes:
         result = dataclasses.replace(result, cautions=(*stored.notes, *result.cautions))
+    if args.latex is not None:
+        tables, lines = latex_tables(result)
+        write_latex(args.latex, latex_document(tables, lines, label="aggregate"))
     print(to_json(result.to_dict()) if args.json else result.text())
+    if args.latex is not None and not args.json:
+        print(f"LaTeX tables: {args.latex}")
     return 0
 
 
@@ -127,5 +139,6 @@ def add_aggregate_parser(commands: Any) -> None:
     parser.add_argument(
         "--seed", type=options.seed, default=0, help="seed of the bootstrap (default 0)"
     )
+    add_latex_option(parser)
     add_output_options(parser)
     parser.set_defaults(handler=aggregate_command)

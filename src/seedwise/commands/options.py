@@ -300,6 +300,25 @@ def report_output(text: str) -> Path:
     return Path(text).expanduser()
 
 
+def latex_output(text: str) -> Path:
+    """Where ``--latex`` writes its tables: a path ending in ``.tex``."""
+    if not text.strip() or Path(text).suffix.lower() != ".tex":
+        raise argparse.ArgumentTypeError(
+            f"must be a .tex file. Received: {text!r}; expected a path such as tables.tex"
+        )
+    return Path(text).expanduser()
+
+
+def add_latex_option(parser: argparse.ArgumentParser) -> None:
+    """``--latex FILE``: the tables as LaTeX for a paper (``aggregate``, ``report``)."""
+    parser.add_argument(
+        "--latex",
+        type=latex_output,
+        metavar="FILE",
+        help="also write the tables as LaTeX (booktabs) to FILE.tex, for a paper",
+    )
+
+
 def metric_option(text: str) -> tuple[str, str | None]:
     """``NAME`` (the metric to show), or ``NAME=REGEX`` (also how to read it from the output).
 

@@ -24,6 +24,8 @@ __all__ = [
     "RunProfile",
     "aggregate_blocks",
     "aggregates_dict",
+    "latex_tables",
+    "task_table",
 ]
 
 
@@ -143,6 +145,65 @@ def _estimate_rows(found: Aggregates) -> list[tuple[str, ...]]:
             cells += [_value(estimate.value, digits), _pair(estimate.interval, digits)]
         rows.append(tuple(cells))
     return rows
+
+
+def task_table(found: Aggregates) -> Table:
+    """Each algorithm's mean on each task (normalised where the scores are), one row a task."""
+    header = ("task", *(a.algorithm for a in found.algorithms))
+    rows = []
+    for i, task in enumerate(found.tasks):
+        means = [a.task_means[i] for a in found.algorithms]
+        finite = [m for m in means if math.isfinite(m)]
+        digits = distinct_digits(*finite) if len(set(finite)) > 1 else 4
+        rows.append(
+            (
+                task,
+                *(
+                    f"{_value(m, digits)} ({a.runs[i]})"
+                    for m, a in zip(means, found.algorithms, strict=True)
+                ),
+            )
+        )
+    return Table(header, tuple(rows), numeric=tuple(range(1, len(header))))
+
+
+def latex_tables(found: Aggregates) -> tuple[list[tuple[str, Table]], list[str]]:
+    """The tables of ``found`` for ``--latex``, each with its caption, and the lines beside them.
+
+    The tables are the terminal's (:func:`aggregate_blocks`) and each task's
+    means (:func:`task_table`); the lines are its methods, Demsar's path and
+    the cautions.
+    """
+    heading = ""
+    friedman = ""
+    tables: list[tuple[str, Table]] = []
+    lines: list[str] = []
+    for block in aggregate_blocks(found):
+        if isinstance(block, Paragraph):
+            if block.style == "heading":
+                heading = block.text
+            elif block.text.startswith("Friedman"):
+                friedman = block.text
+            else:
+                lines.append(block.text)
+            continue
+        if not isinstance(block, Table):
+            continue
+        if block.header[0] == "X":
+            caption = f"{found.metric}: average probability of improvement P(X > Y) over tasks"
+        elif block.header[0] == "A":
+            caption = f"{found.metric}: Bayesian signed-rank test over tasks"
+        elif block.header[1] == "mean rank over tasks":
+            caption = f"{found.metric}: mean ranks over tasks ({friedman})"
+        else:
+            caption = heading
+        tables.append((caption, block))
+    caption = (
+        f"{found.metric}: each algorithm's mean on each task ({found.normalization}; runs in "
+        "brackets)"
+    )
+    tables.append((caption, task_table(found)))
+    return tables, lines
 
 
 def aggregate_blocks(found: Aggregates) -> list[Block]:
