@@ -270,7 +270,7 @@ def test_import_seedwise_imports_no_numpy_and_a_subpackage_never_hides_a_name() 
         "import seedwise.check.core\n"
         "print(seedwise.check.__name__, type(seedwise.check).__name__)\n"
     )
-    assert _python(code).split() == ["False", "43", "check", "function"]
+    assert _python(code).split() == ["False", "44", "check", "function"]
 
 
 def test_seedwise_runner_is_lazy_and_its_submodules_never_hide_a_name() -> None:

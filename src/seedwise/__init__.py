@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from seedwise.store.analysis import curves as curves
     from seedwise.store.analysis import rank as rank
     from seedwise.store.analysis import summarize as summarize
+    from seedwise.trackers.imports import import_frame as import_frame
 
 
 #: Where each public name lives: ``seedwise.<name>`` imports that module on first use.

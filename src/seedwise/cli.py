@@ -25,6 +25,7 @@ from seedwise.commands.check import add_check_parser
 from seedwise.commands.confirm import add_confirm_parser
 from seedwise.commands.curves import add_curves_parser
 from seedwise.commands.env import add_env_parser
+from seedwise.commands.imports import add_import_parser
 from seedwise.commands.report import add_report_parser
 from seedwise.commands.run import add_run_parser
 from seedwise.commands.scripts import refuse_config_for_script, script_arguments_hint
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_parser(commands)
     add_env_parser(commands)
     add_report_parser(commands)
+    add_import_parser(commands)
     add_attribute_parser(commands)
     return parser
 

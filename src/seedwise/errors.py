@@ -14,6 +14,7 @@ __all__ = [
     "EXIT_USAGE",
     "ExperimentError",
     "IdenticalRunsWarning",
+    "ImportedStudyError",
     "InvalidResultError",
     "InvalidSeedError",
     "MissingMetricError",
@@ -79,6 +80,15 @@ class TrackerError(UsageError):
 
     Nothing is lost: the study's runs are in seedwise's store, and
     ``seedwise export STUDY --to TRACKER`` writes them again, adding no duplicates.
+    """
+
+
+class ImportedStudyError(UsageError):
+    """A study imported from elsewhere (MLflow, a CSV file) was asked to run, or was overwritten.
+
+    Imported studies are read-only: seedwise has no code to run for them, so
+    they are never rerun, checked or resumed; they are updated only by
+    importing their source again.
     """
 
 

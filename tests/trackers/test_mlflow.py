@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
 import textwrap
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_python
+from tests.trackers.conftest import free_port
 
 mlflow = pytest.importorskip("mlflow")
 from mlflow.tracking import MlflowClient  # noqa: E402
@@ -44,43 +40,6 @@ SELF_LOGGING = textwrap.dedent(
     seedwise.record(acc=ctx.seed % 7 / 7)
     """
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real MLflow tracking server on 127.0.0.1 with a SQLite backend."""
-    folder = tmp_path_factory.mktemp("mlflow")
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "mlflow", "server",
-            "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
-            "--artifacts-destination", str(folder / "artifacts"),
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{uri}/health", timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("mlflow server did not start")
-            time.sleep(0.5)
-    yield uri
-    process.terminate()
-    process.wait(timeout=30)
 
 
 def _seedwise(args: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
@@ -185,7 +144,7 @@ def test_an_unreachable_tracking_server_is_refused_in_one_line_and_nothing_store
     tmp_path: Path,
 ) -> None:
     (tmp_path / "exp.py").write_text(EXPERIMENT)
-    port = _free_port()
+    port = free_port()
     done = _seedwise(
         ["run", f"{tmp_path / 'exp.py'}:train", "--repeats", "2",
          "--log-to", f"mlflow=http://127.0.0.1:{port}"],

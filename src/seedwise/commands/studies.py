@@ -76,6 +76,7 @@ def ls_command(args: argparse.Namespace) -> int:
                 "running": s.claimed,
                 "sweep": sweep_of(s.name),
                 "task": s.task,
+                "imported": s.imported,
             }
             for s in studies
         ]
@@ -117,6 +118,9 @@ def ls_command(args: argparse.Namespace) -> int:
             table.add_row(Text(f"{sweep}{SWEEP_SEPARATOR} ({cells[key]} cells)", style="bold"))
         shown = key
         label = s.name if sweep is None else "  " + s.name[len(sweep) + len(SWEEP_SEPARATOR) :]
+        if s.imported is not None:
+            # Read-only: run, rerun and check refuse it (docs/trackers.md, Import).
+            label += f" (imported from {s.imported.get('source', 'elsewhere')})"
         table.add_row(
             Text(label),
             *([Text(s.task or "")] if tasks else []),
@@ -124,7 +128,7 @@ def ls_command(args: argparse.Namespace) -> int:
             Text(
                 json.dumps(masked(s.config), sort_keys=True, ensure_ascii=False) if s.config else ""
             ),
-            str(s.seed),
+            "" if s.imported is not None else str(s.seed),
             *(str(s.counts.get(status, 0)) for status in RUN_STATUSES),
             _when(s.created),
         )

@@ -274,7 +274,11 @@ def _definition_facts(record: StudyRecord) -> dict[str, str]:
     facts.update(flatten(record.settings, "settings") if record.settings else {})
     # Its first 12 hex digits, as `seedwise show` prints them: enough to tell codes apart,
     # short enough for a column of a table that shows every study side by side.
-    facts["code (sha256)"] = record.code_hash[:12]
+    if record.imported is not None:
+        # No code of seedwise's ran it: where its runs came from instead.
+        facts["imported from"] = str(record.imported.get("from", record.imported.get("source")))
+    else:
+        facts["code (sha256)"] = record.code_hash[:12]
     return facts
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from seedwise.errors import UsageError
+from seedwise.errors import ImportedStudyError, UsageError
 from seedwise.experiment.code.identity import code_identity, describe_change
 from seedwise.experiment.reference import (
     BY_VALUE_MODULE,
@@ -37,6 +37,7 @@ from seedwise.store.names import check_new_name, check_study_name, check_task_na
 __all__ = [
     "StudySpec",
     "begin_study",
+    "refuse_imported",
     "check_positive",
     "default_study_name",
     "prepare_study",
@@ -192,6 +193,7 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
         code_files=identity.files,
         task=spec.task,
     )
+    refuse_imported(record, f"a run of study {spec.name!r}")
     if not same_experiment(record.experiment, spec.source):
         raise UsageError(
             f"Study {spec.name!r} already exists with another experiment. Received: "
@@ -235,6 +237,26 @@ def begin_study(store: Store, spec: StudySpec, *, allow_code_change: bool) -> St
             )
         store.set_code_hash(spec.name, identity.digest, identity.files)
     return record
+
+
+def refuse_imported(record: StudyRecord, received: str) -> None:
+    """Refuse to run anything for an imported study: seedwise has no code of it to run.
+
+    The one place that keeps imported studies read-only: a run, a resume,
+    ``--retry-failed``, a sweep's cell and ``seedwise rerun`` all come here
+    before anything runs or is written.
+
+    Raises:
+        ImportedStudyError: ``record`` was imported.
+    """
+    if record.imported is None:
+        return
+    source = record.imported.get("source", "elsewhere")
+    raise ImportedStudyError(
+        f"Study {record.name!r} was imported from {source} and is read-only: it is never run, "
+        f"rerun, checked or resumed. Received: {received}; expected a study seedwise ran (use "
+        f"another --name), or `seedwise import {source} ...` again to update it"
+    )
 
 
 def _by_value_fix(

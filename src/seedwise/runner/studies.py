@@ -40,7 +40,7 @@ from seedwise.runner.executor import Executor, ExecutorFactory
 from seedwise.runner.folders import run_folder, store_tree, worker_log_dir
 from seedwise.runner.loop import StopRequest, TaskList, drive
 from seedwise.runner.options import LocalExecutorFactory, RunOptions, store_file
-from seedwise.runner.spec import StudySpec, begin_study, prepare_study
+from seedwise.runner.spec import StudySpec, begin_study, prepare_study, refuse_imported
 from seedwise.runner.study_loop import StudyRun, make_task, run_repeats
 from seedwise.runner.until_ci import UntilInterval
 from seedwise.seeding import Deterministic
@@ -134,6 +134,7 @@ def rerun(
     if isinstance(study, str):
         with open_store(options.store) as reader:
             stored_study = reader.study(study).record
+        refuse_imported(stored_study, f"seedwise rerun of repeat {repeat}")
         spec = _stored_spec(
             stored_study, options.store, trust_store=trust_store, experiment=experiment
         )

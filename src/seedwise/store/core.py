@@ -37,6 +37,7 @@ from seedwise.records import FingerprintRecord, PredictionRecord, RunRecord, Ste
 from seedwise.seeding.streams import check_seed
 from seedwise.store import claims as _claims
 from seedwise.store import predictions as _stored_predictions
+from seedwise.store import imports as _imports
 from seedwise.store import runs as _runs
 from seedwise.store import studies as _studies
 from seedwise.store import sweeps as _sweeps
@@ -280,6 +281,32 @@ class Store(Closing):
         with self._write() as connection:
             _studies.write_study(connection, wanted)
         return self.study_record(name)
+
+    def import_studies(
+        self, studies: Sequence[tuple[StudyRecord, Sequence[RunRecord]]]
+    ) -> list[_imports.ImportCounts]:
+        """Write imported studies and their runs, all in one transaction (all or nothing).
+
+        Each study's ``imported`` says where its runs came from. A study of
+        the same name imported from the same kind of source is updated: a
+        run of a seed it holds replaces that run (in its repeat), a run of a
+        new seed takes the next repeat (each run's own ``repeat`` is ignored).
+
+        Raises:
+            ImportedStudyError: A study of that name was run by seedwise, or
+                imported from another kind of source (nothing is written).
+            StoreError: A bad name, or values JSON cannot hold.
+        """
+        for record, _ in studies:
+            _check_text(record.name, "study")
+            check_new_name(record.name)
+            if record.imported is None:
+                raise StoreError(
+                    f"An imported study says where it came from. Received: study "
+                    f"{record.name!r} with imported=None; expected e.g. {{'source': 'csv'}}"
+                )
+        with self._write() as connection:
+            return [_imports.write_imported(connection, record, runs) for record, runs in studies]
 
     def study_record(self, name: str) -> StudyRecord:
         """The definition of the study called exactly ``name``: experiment, config, seed, code.

@@ -35,10 +35,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_EXPERIMENT",
     "MlflowExport",
+    "client_for",
     "open_export",
     "prepare_from_environment",
     "prepare_tracking_store",
+    "probe_server",
     "run_id",
+    "unreachable",
 ]
 
 #: The experiment seedwise writes to when neither ``--experiment`` nor
@@ -53,7 +56,12 @@ _TAG_CHARS = 5000
 _STATUS = {RunStatus.OK: "FINISHED"}
 
 
-def _client(tracking_uri: str | None) -> MlflowClient:
+def client_for(tracking_uri: str | None) -> MlflowClient:
+    """MLflow's client of ``tracking_uri``; MLflow is imported here, on first use.
+
+    Raises:
+        UsageError: MLflow is not installed.
+    """
     try:
         from mlflow.tracking import MlflowClient
     except ImportError:
@@ -77,8 +85,8 @@ def prepare_tracking_store(tracking_uri: str | None, experiment: str | None) -> 
     Raises:
         TrackerError: The tracking URI cannot be reached, or MLflow refused.
     """
-    client = _client(tracking_uri)
-    _probe(tracking_uri)
+    client = client_for(tracking_uri)
+    probe_server(tracking_uri)
     try:
         if experiment is None:
             client.search_experiments(max_results=1)
@@ -95,7 +103,7 @@ def prepare_tracking_store(tracking_uri: str | None, experiment: str | None) -> 
                 raise
             return str(again.experiment_id)
     except Exception as caught:
-        raise _unreachable(tracking_uri, caught) from None
+        raise unreachable(tracking_uri, caught) from None
 
 
 def prepare_from_environment() -> bool:
@@ -112,7 +120,7 @@ def prepare_from_environment() -> bool:
     return True
 
 
-def _probe(tracking_uri: str | None) -> None:
+def probe_server(tracking_uri: str | None) -> None:
     """Refuse a server that does not answer within seconds.
 
     MLflow's own client retries a refused connection with backoff for
@@ -137,7 +145,8 @@ def _probe(tracking_uri: str | None) -> None:
         ) from None
 
 
-def _unreachable(tracking_uri: str | None, caught: BaseException) -> TrackerError:
+def unreachable(tracking_uri: str | None, caught: BaseException) -> TrackerError:
+    """The one-line error for a tracking store that refused, from what MLflow raised."""
     first = str(caught).strip().splitlines()[0] if str(caught).strip() else type(caught).__name__
     return TrackerError(
         f"MLflow's tracking store cannot be used: {first[:300]}. Received: "
@@ -169,7 +178,7 @@ class MlflowExport:
         self.tracking_uri = tracking_uri
         name = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME") or DEFAULT_EXPERIMENT
         self.experiment_id = str(prepare_tracking_store(tracking_uri, name))
-        self.client = _client(tracking_uri)
+        self.client = client_for(tracking_uri)
         self._parents: dict[str, _Parent] = {}
         self._sweep_runs: dict[str, str] = {}  # a cell's name -> its sweep's MLflow run
         self.written = 0

@@ -1,0 +1,125 @@
+"""``seedwise import SOURCE ...``: runs made elsewhere become read-only studies.
+
+``import csv|parquet FILE --study COLUMN --seed COLUMN`` reads one row per
+run; ``import mlflow --experiment NAME --study-from params.KEY --seed-from
+params.KEY`` reads an experiment's runs, with their metric histories as
+logged steps. Each source has a subcommand of its own, added here; what
+they read goes through ``seedwise.trackers.imports.store_imported``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from seedwise._user_text import visible
+from seedwise.commands.options import add_output_options, path_text, store_path
+
+__all__ = ["add_import_parser"]
+
+
+def add_import_parser(commands: Any) -> None:
+    """Add ``import`` and its sources to the subcommands."""
+    parser = commands.add_parser(
+        "import",
+        help="bring runs made elsewhere (CSV, Parquet, MLflow) in as read-only studies",
+        description=(
+            "Runs made elsewhere become read-only studies, flagged imported: summary, compare, "
+            "rank, aggregate, curves and report work on them; run, rerun and check refuse "
+            "them. Importing again updates them (runs matched by seed), adding no duplicates."
+        ),
+    )
+    sources = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    for kind in ("csv", "parquet"):
+        table = sources.add_parser(kind, help=f"a {kind} file of one row per run")
+        table.add_argument("file", type=path_text, help=f"the {kind} file")
+        table.add_argument("--study", required=True, metavar="COLUMN", help="the study column")
+        table.add_argument("--seed", required=True, metavar="COLUMN", help="the seed column")
+        table.add_argument(
+            "--task",
+            metavar="COLUMN",
+            help="the task column (data set, environment); studies become STUDY@TASK",
+        )
+        table.add_argument(
+            "--metric",
+            nargs="+",
+            action="extend",
+            metavar="COLUMN",
+            help="the metric columns (default: every numeric column but the others)",
+        )
+        add_output_options(table, json_output=False)
+        table.set_defaults(handler=import_table)
+    add_mlflow_parser(sources)
+
+
+def add_mlflow_parser(sources: Any) -> None:
+    """``seedwise import mlflow``."""
+    parser = sources.add_parser(
+        "mlflow",
+        help="an MLflow experiment's runs: final metrics, and metric histories as steps",
+    )
+    parser.add_argument("--experiment", required=True, metavar="NAME", help="the experiment")
+    parser.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow's tracking URI (default: $MLFLOW_TRACKING_URI, else ./mlruns)",
+    )
+    for what, required in (("study", True), ("seed", True), ("task", False)):
+        parser.add_argument(
+            f"--{what}-from",
+            type=field_name,
+            required=required,
+            metavar="params.KEY",
+            help=f"the run's {what}: params.KEY, tags.KEY or attributes.run_name",
+        )
+    add_output_options(parser, json_output=False)
+    parser.set_defaults(handler=import_mlflow)
+
+
+def field_name(text: str) -> str:
+    """``params.KEY``, ``tags.KEY`` or ``attributes.run_name``, checked while parsing."""
+    kind, dot, key = text.partition(".")
+    if not dot or not key or kind not in {"params", "tags", "attributes"}:
+        raise argparse.ArgumentTypeError(
+            f"names where in each MLflow run the value is. Received: {text!r}; expected "
+            "params.KEY, tags.KEY or attributes.run_name"
+        )
+    return text
+
+
+def import_table(args: argparse.Namespace) -> int:
+    """``seedwise import csv|parquet FILE ...``."""
+    from pathlib import Path
+
+    from seedwise.trackers.imports import import_frame, read_table
+
+    path = Path(args.file).expanduser()
+    frame = read_table(path, args.source)
+    result = import_frame(
+        frame,
+        study=args.study,
+        seed=args.seed,
+        task=args.task,
+        metrics=args.metric,
+        store=store_path(args.store),
+        source={"source": args.source, "path": str(path.resolve()), "from": str(path)},
+    )
+    print(visible(result.line()), file=sys.stderr)
+    return 0
+
+
+def import_mlflow(args: argparse.Namespace) -> int:
+    """``seedwise import mlflow --experiment NAME ...``."""
+    from seedwise.trackers.mlflow_import import import_experiment
+
+    result = import_experiment(
+        args.experiment,
+        tracking_uri=args.tracking_uri,
+        study_from=args.study_from,
+        seed_from=args.seed_from,
+        task_from=args.task_from,
+        store=store_path(args.store),
+    )
+    print(visible(result.line()), file=sys.stderr)
+    return 0
