@@ -32,7 +32,7 @@ from seedwise.experiment.values import check_metric_name
 from seedwise.records import RunRecord, RunStatus, StepRecord
 from seedwise.seeding.streams import MAX_SEED, check_seed
 from seedwise.store import Store, StudyRecord, default_store_path
-from seedwise.store.names import check_study_name
+from seedwise.store.names import check_study_name, check_task_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -161,7 +161,9 @@ def store_imported(
     tasks: dict[str, str | None] = {}
     for run in runs:
         study = _label(run.study, run, study_from, "study")
-        task = None if task_from is None else _label(run.task, run, task_from, "task")
+        task = (
+            None if task_from is None else check_task_name(_label(run.task, run, task_from, "task"))
+        )
         name = check_study_name(study if task is None else f"{study}{TASK_MARK}{task}")
         tasks[name] = task
         grouped.setdefault(name, []).append((run, _seed(run, seed_from)))
