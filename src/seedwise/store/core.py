@@ -36,8 +36,8 @@ from seedwise.errors import StoreError
 from seedwise.records import FingerprintRecord, PredictionRecord, RunRecord, StepRecord
 from seedwise.seeding.streams import check_seed
 from seedwise.store import claims as _claims
-from seedwise.store import predictions as _stored_predictions
 from seedwise.store import imports as _imports
+from seedwise.store import predictions as _stored_predictions
 from seedwise.store import runs as _runs
 from seedwise.store import studies as _studies
 from seedwise.store import sweeps as _sweeps
