@@ -11,6 +11,15 @@ t tails), of pointwise t-intervals, and the band's median width over the
 pointwise interval's.
 
     PYTHONPATH=src python benchmarks/sim_curves.py --reps 400
+    PYTHONPATH=src python benchmarks/sim_curves.py --reps 400 --stat iqm
+
+With ``--stat iqm`` the band is of the IQM at each x, and the true curve
+is the population's IQM (the 25% trimmed mean of 400,000 runs drawn from
+the scenario, at each x). With ``--unpaired`` each simulated study is two
+studies of ``runs`` runs each, drawn apart from the same scenario, and the
+band is of their unpaired difference, whose true curve is 0.
+
+    PYTHONPATH=src python benchmarks/sim_curves.py --reps 400 --unpaired
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import argparse
 import time
 
 import numpy as np
+from scipy import stats
 
 from seedwise.stats import _bands
 
@@ -51,20 +61,39 @@ def draw(runs: int, scenario: str, rng: np.random.Generator) -> np.ndarray:
     return curves + 0.1 * np.sqrt(noise) * rng.standard_normal((runs, POINTS))
 
 
-def covers(low: np.ndarray, high: np.ndarray) -> bool:
-    return bool(np.all((low <= TRUE) & (high >= TRUE)))
+def truth(scenario: str, statistic: str, rng: np.random.Generator) -> np.ndarray:
+    """The true curve: the mean, or the population IQM, at each x."""
+    if statistic == "mean":
+        return TRUE
+    return np.asarray(stats.trim_mean(draw(400_000, scenario, rng), 0.25, axis=0))
 
 
-def one(values: np.ndarray, rng: np.random.Generator, n_resamples: int) -> dict[str, float]:
-    band = _bands.simultaneous_band(values, n_resamples=n_resamples, rng=rng)
+def covers(low: np.ndarray, high: np.ndarray, true: np.ndarray) -> bool:
+    return bool(np.all((low <= true) & (high >= true)))
+
+
+def one(
+    samples: tuple[np.ndarray, ...],
+    rng: np.random.Generator,
+    n_resamples: int,
+    statistic: str,
+    true: np.ndarray,
+) -> dict[str, float]:
+    band = _bands.simultaneous_band(
+        samples[-1],
+        baseline=samples[0] if len(samples) == 2 else None,
+        statistic=statistic,  # type: ignore[arg-type]
+        n_resamples=n_resamples,
+        rng=rng,
+    )
     usable = band.n >= 3
-    boot = _bands._bootstrap_critical(values, usable, 0.975, n_resamples, rng)
-    gauss = _bands._gaussian_critical(values, usable, 0.95, n_resamples, rng)
+    boot = _bands._bootstrap_critical(samples, usable, 0.975, n_resamples, rng, statistic)  # type: ignore[arg-type]
+    gauss = _bands._gaussian_critical(samples, usable, 0.95, n_resamples, rng, statistic)  # type: ignore[arg-type]
     return {
-        "band": covers(band.band_low, band.band_high),
-        "bootstrap": covers(band.mean - boot * band.se, band.mean + boot * band.se),
-        "gaussian": covers(band.mean - gauss * band.se, band.mean + gauss * band.se),
-        "pointwise": covers(band.low, band.high),
+        "band": covers(band.band_low, band.band_high, true),
+        "bootstrap": covers(band.mean - boot * band.se, band.mean + boot * band.se, true),
+        "gaussian": covers(band.mean - gauss * band.se, band.mean + gauss * band.se, true),
+        "pointwise": covers(band.low, band.high, true),
         "ratio": float(np.median((band.band_high - band.band_low) / (band.high - band.low))),
     }
 
@@ -74,17 +103,34 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=400)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--runs", type=int, nargs="+", default=[5, 10, 30])
+    parser.add_argument("--stat", choices=("mean", "iqm"), default="mean")
+    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
+    parser.add_argument("--unpaired", action="store_true")
     args = parser.parse_args()
     rng = np.random.default_rng(20261202)
     started = time.perf_counter()
-    print(f"{args.reps} simulated studies per row, {args.resamples} resamples, {POINTS} points")
+    what = "unpaired difference of two studies" if args.unpaired else "one study"
+    print(
+        f"{what}; statistic: {args.stat}; {args.reps} simulated studies per row, "
+        f"{args.resamples} resamples, {POINTS} points"
+    )
     print(
         "| shape | runs | band | bootstrap max-t | Gaussian max-t | pointwise | width / pointwise |"
     )
     print("|---|---|---|---|---|---|---|")
-    for scenario in SCENARIOS:
+    for scenario in args.scenarios:
+        true = np.zeros(POINTS) if args.unpaired else truth(scenario, args.stat, rng)
         for runs in args.runs:
-            rows = [one(draw(runs, scenario, rng), rng, args.resamples) for _ in range(args.reps)]
+            rows = [
+                one(
+                    tuple(draw(runs, scenario, rng) for _ in range(2 if args.unpaired else 1)),
+                    rng,
+                    args.resamples,
+                    args.stat,
+                    true,
+                )
+                for _ in range(args.reps)
+            ]
             mean = {key: np.mean([row[key] for row in rows]) for key in rows[0]}
             print(
                 f"| {scenario} | {runs} | {mean['band']:.1%} | {mean['bootstrap']:.1%} | "

@@ -48,7 +48,7 @@ def test_curves_table_says_who_is_better_from_where_and_what_was_interpolated(
 ) -> None:
     assert _run(store_path, "curves", "slow", "fast", "--metric", "loss") == 0
     out = capsys.readouterr().out
-    assert "fast - slow, paired by seed (8 pairs)" in out
+    assert "fast - slow, paired by seed (8 pairs; the mean of the differences)" in out
     assert "fast is reliably better than slow (lower loss) from step" in out
     # Fast's odd runs log steps 0, 3, 6, 9: the steps between are interpolated.
     assert "were interpolated between logged steps" in out
@@ -126,3 +126,29 @@ def test_bins_and_another_logged_x(tmp_path: Path, capsys: pytest.CaptureFixture
     by_samples = json.loads(capsys.readouterr().out)
     assert by_samples["x"] == "samples"
     assert by_samples["grid"][-1] == 64.0 * 19
+
+
+def test_curves_take_the_iqm_and_an_unpaired_difference(
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("curves", "slow", "fast", "--metric", "loss", "--stat", "iqm", "--paired", "no")
+    assert _run(store_path, *args, "--json") == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["statistic"] == "iqm"
+    (difference,) = found["differences"]
+    assert difference["paired"] is False
+    assert difference["pairs"] == 0
+    slow, fast = found["studies"]
+    assert difference["mean"][-1] == pytest.approx(fast["mean"][-1] - slow["mean"][-1])
+    assert _run(store_path, *args) == 0
+    assert "fast - slow, unpaired (the IQM of each" in capsys.readouterr().out
+
+
+def test_an_unknown_statistic_is_refused_in_one_line(
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(store_path, "curves", "slow", "--stat", "median") == 2
+    err = capsys.readouterr().err
+    assert "'median'" in err
+    assert "iqm" in err
+    assert "Traceback" not in err

@@ -123,12 +123,54 @@ def test_two_runs_get_the_mean_but_no_band_and_three_get_one() -> None:
     assert np.isfinite(three.studies[0].band.band_low).all()
 
 
-def test_studies_without_shared_seeds_get_no_difference_and_a_note() -> None:
-    a = _sample("a", _noisy(4))
-    b = CurveSample("b", "loss", "step", (7, 8, 9, 10), a.xs, a.ys)
-    result = curves(a, b, n_resamples=200)
-    assert result.differences == ()
-    assert "b and a share no seed" in result.text()
+def test_studies_without_shared_seeds_get_the_unpaired_difference() -> None:
+    a = _sample("a", _noisy(6, seed=1))
+    b = CurveSample(
+        "b", "loss", "step", tuple(range(7, 13)), a.xs, tuple(np.asarray(_noisy(6, -0.5, seed=2)))
+    )
+    result = curves(a, b, n_resamples=300)
+    (difference,) = result.differences
+    assert not difference.paired
+    assert difference.pairs == 0
+    assert "b - a, unpaired (the mean of each, its runs resampled apart)" in result.text()
+    # The difference of the means, and a band as wide as both studies' spread makes it.
+    means = np.mean(_noisy(6, -0.5, seed=2), axis=0) - np.mean(_noisy(6, seed=1), axis=0)
+    assert np.allclose(difference.band.mean, means)
+    se = np.hypot(result.studies[0].band.se, result.studies[1].band.se)
+    assert np.allclose(difference.band.se, se)
+    assert difference.better_from is not None  # b's loss falls by 0.5 x / steps: lower later
+    paired = curves(a, b, n_resamples=300, paired=True)
+    assert paired.differences == ()
+    assert "b and a share no seed: no paired difference curve" in paired.text()
+
+
+def test_an_unpaired_difference_is_wider_than_the_paired_one_on_shared_seed_effects() -> None:
+    # Runs of one seed share their seed effect (0.05 N(0, 1) moves the whole curve):
+    # pairing cancels it, the unpaired band keeps it.
+    a = _sample("a", _noisy(8, seed=5))
+    b = _sample("b", [list(np.asarray(run) + 0.02) for run in _noisy(8, seed=5)])
+    paired = curves(a, b, n_resamples=300).differences[0]
+    unpaired = curves(a, b, n_resamples=300, paired=False).differences[0]
+    assert paired.paired
+    assert not unpaired.paired
+    width = unpaired.band.band_high - unpaired.band.band_low
+    assert np.all(paired.band.band_high - paired.band.band_low < 0.1 * width)
+
+
+def test_the_iqm_at_each_x_is_the_25_percent_trimmed_mean_with_its_band() -> None:
+    from scipy import stats
+
+    runs = np.asarray(_noisy(12, seed=6))
+    runs[0] += 5.0  # one wild seed: the IQM sets it aside, the mean does not
+    result = curves(_sample("a", runs.tolist()), n_resamples=300, statistic="iqm")
+    band = result.studies[0].band
+    assert np.allclose(band.mean, stats.trim_mean(runs, 0.25, axis=0))
+    assert np.all(band.band_low <= band.low)
+    assert np.all(band.low <= band.mean)
+    mean = curves(_sample("a", runs.tolist()), n_resamples=300).studies[0].band
+    assert np.all(band.band_high - band.band_low < mean.band_high - mean.band_low)
+    assert "IQM" in result.text()
+    assert result.to_dict()["statistic"] == "iqm"
 
 
 @pytest.mark.parametrize(
@@ -136,6 +178,7 @@ def test_studies_without_shared_seeds_get_no_difference_and_a_note() -> None:
     [
         ({"method": "spline"}, "method='spline'"),
         ({"points": 1}, "points"),
+        ({"statistic": "median"}, "statistic='median'"),
     ],
 )
 def test_bad_options_are_refused(options: dict[str, object], message: str) -> None:

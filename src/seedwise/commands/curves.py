@@ -9,6 +9,7 @@ from seedwise.commands import options, to_json
 from seedwise.commands.options import add_goal_option, add_output_options, store_path
 from seedwise.errors import UsageError
 from seedwise.stats._align import ALIGN_METHODS
+from seedwise.stats._pointwise import STATISTICS
 from seedwise.stats.curves import DEFAULT_POINTS, curves
 from seedwise.store import open_store
 
@@ -43,6 +44,8 @@ def curves_command(args: argparse.Namespace) -> int:
         method=args.align,
         goal=args.goal,
         seed=args.seed,
+        statistic=args.stat,
+        paired={"auto": None, "yes": True, "no": False}[args.paired],
     )
     print(to_json(result.to_dict()) if args.json else result.text(args.show))
     return 0
@@ -83,6 +86,20 @@ def add_curves_parser(commands: Any) -> None:
         type=options.IntRange(2, 100, problem="must be a number of rows per study"),
         default=5,
         help="x values shown in the table (default 5)",
+    )
+    parser.add_argument(
+        "--stat",
+        choices=STATISTICS,
+        default="mean",
+        help="the statistic at each x: mean (default) or iqm (the interquartile mean, the 25%% "
+        "trimmed mean), each with its pointwise interval and simultaneous band",
+    )
+    parser.add_argument(
+        "--paired",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="difference curves paired by seed (auto: when the studies share 3 seeds or more; "
+        "no: the difference of the two studies' statistics)",
     )
     add_goal_option(parser)
     parser.add_argument(

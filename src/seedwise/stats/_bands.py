@@ -36,9 +36,14 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from seedwise.stats._pointwise import Estimate, Statistic, estimate, residuals
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+#: One sample of runs x points, or two (baseline, other) for an unpaired difference.
+Samples = tuple["NDArray[np.float64]", ...]
 
 __all__ = ["BAND_METHOD", "BAND_MIN_RUNS", "Band", "simultaneous_band"]
 
@@ -87,23 +92,6 @@ class Band:
     level: float
 
 
-def _moments(
-    values: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
-    """Mean, count and standard error over axis -2 (runs), ignoring NaN."""
-    import numpy as np
-
-    finite = np.isfinite(values)
-    n = finite.sum(axis=-2)
-    filled = np.where(finite, values, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = filled.sum(axis=-2) / n
-        centred = np.where(finite, values - np.expand_dims(mean, -2), 0.0)
-        var = (centred**2).sum(axis=-2) / (n - 1)
-        se = np.sqrt(var / n)
-    return mean, n.astype(np.int64), se
-
-
 def _max_t(
     mean_star: NDArray[np.float64],
     se_star: NDArray[np.float64],
@@ -120,26 +108,48 @@ def _max_t(
     return np.asarray(t.max(axis=-1), dtype=np.float64)
 
 
+def _combined(samples: Samples, statistic: Statistic) -> Estimate:
+    """The statistic of one sample, or the difference ``second - first`` of two unpaired ones.
+
+    The difference's standard error is the root of the sum of squares, its
+    count and degrees of freedom the smaller side's (a conservative Welch).
+    """
+    import numpy as np
+
+    parts = [estimate(values, statistic) for values in samples]
+    if len(parts) == 1:
+        return parts[0]
+    (est_a, n_a, se_a, df_a), (est_b, n_b, se_b, df_b) = parts
+    return est_b - est_a, np.minimum(n_a, n_b), np.hypot(se_a, se_b), np.minimum(df_a, df_b)
+
+
 def _bootstrap_critical(
-    values: NDArray[np.float64],
+    samples: Samples,
     usable: NDArray[np.bool_],
     level: float,
     n_resamples: int,
     rng: np.random.Generator,
+    statistic: Statistic = "mean",
 ) -> float:
-    """The studentized bootstrap quantile of the max-t over the usable x."""
+    """The studentized bootstrap quantile of the max-t over the usable x.
+
+    Two samples (an unpaired difference) are resampled apart, each from its own runs.
+    """
     import numpy as np
 
-    runs = values.shape[0]
-    mean, _, se = _moments(values)
+    mean, _, se, _ = _combined(samples, statistic)
     floor = _SE_FLOOR * se
     maxima = []
     # Resamples of (runs x points) values each: about 2 million values (16 MB) at a time.
-    chunk = max(1, min(_CHUNK, _VALUES_AT_ONCE // values.size))
+    size_all = sum(values.size for values in samples)
+    chunk = max(1, min(_CHUNK, _VALUES_AT_ONCE // size_all))
     for start in range(0, n_resamples, chunk):
         size = min(chunk, n_resamples - start)
-        picks = rng.integers(0, runs, size=(size, runs))
-        mean_star, _, se_star = _moments(values[picks])
+        drawn = tuple(
+            values[rng.integers(0, values.shape[0], size=(size, values.shape[0]))]
+            for values in samples
+        )
+        mean_star, _, se_star, _ = _combined(drawn, statistic)
         # A resample that drew one run at an x has no spread there: the floor stands in.
         se_star = np.where(np.isfinite(se_star), np.maximum(se_star, floor), floor)
         maxima.append(_max_t(mean_star, se_star, mean, usable))
@@ -147,38 +157,45 @@ def _bootstrap_critical(
 
 
 def _gaussian_critical(
-    values: NDArray[np.float64],
+    samples: Samples,
     usable: NDArray[np.bool_],
     level: float,
     n_resamples: int,
     rng: np.random.Generator,
+    statistic: Statistic = "mean",
 ) -> float:
     """The quantile of ``max_x |Z(x)| / S``: Z Gaussian, S ~ chi(df) / sqrt(df).
 
-    The correlation comes from the standardized residuals of the runs at
-    the usable x (runs missing at an x contribute 0 there), so Z is drawn as
-    a Gaussian combination of the runs' residual curves.
+    The correlation comes from the runs' residuals at the usable x (the
+    statistic's: winsorized for the IQM; runs missing at an x contribute 0
+    there), so Z is drawn as a Gaussian combination of the runs' residual
+    curves, each sample's weighted by its share of the standard error.
     """
     import numpy as np
 
-    finite = np.isfinite(values) & usable
-    mean, n, se = _moments(values)
-    sd = se * np.sqrt(n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = np.where(finite & (sd > 0), (values - mean) / sd, 0.0)
-        scaled = scaled / np.sqrt(np.maximum(n - 1, 1))
-    df = max(int(n[usable].min()) - 1, 1)
+    _, _, se, df_all = _combined(samples, statistic)
+    scaled = []
+    for values in samples:
+        own_se = estimate(values, statistic)[2]
+        found = residuals(values, statistic)
+        kept = np.isfinite(found) & usable
+        norm = np.sqrt((np.where(kept, found, 0.0) ** 2).sum(axis=0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = own_se / se if len(samples) > 1 else np.ones_like(se)
+            scaled.append(np.where(kept & (norm > 0), found / norm * share, 0.0))
+    df = max(int(df_all[usable].min()), 1)
     maxima = []
     for start in range(0, n_resamples, _CHUNK):
         size = min(_CHUNK, n_resamples - start)
-        weights = rng.standard_normal((size, values.shape[0]))
-        z = np.abs(weights @ scaled)
+        z = sum(rng.standard_normal((size, part.shape[0])) @ part for part in scaled)
         chi = np.sqrt(rng.chisquare(df, size=size) / df)
-        maxima.append(z[:, usable].max(axis=1) / chi)
+        maxima.append(np.abs(np.asarray(z))[:, usable].max(axis=1) / chi)
     return float(np.quantile(np.concatenate(maxima), level, method="higher"))
 
 
-def _bonferroni_critical(n: NDArray[np.int64], usable: NDArray[np.bool_], level: float) -> float:
+def _bonferroni_critical(
+    n: NDArray[np.int64], df: NDArray[np.int64], usable: NDArray[np.bool_], level: float
+) -> float:
     """Below 10 runs: the t quantile that holds each of (at most 50) points at half the error.
 
     0 from 10 runs on, where the bootstrap alone holds the level.
@@ -186,55 +203,63 @@ def _bonferroni_critical(n: NDArray[np.int64], usable: NDArray[np.bool_], level:
     import numpy as np
     from scipy.special import stdtrit
 
-    fewest = int(n[usable].min())
-    if fewest >= _SMALL:
+    if int(n[usable].min()) >= _SMALL:
         return 0.0
     points = min(int(np.count_nonzero(usable)), _BONFERRONI_POINTS)
-    return float(stdtrit(fewest - 1, 1 - (1 - level) / (4 * points)))
+    return float(stdtrit(max(int(df[usable].min()), 1), 1 - (1 - level) / (4 * points)))
 
 
 def simultaneous_band(
     values: NDArray[np.float64],
     *,
+    statistic: Statistic = "mean",
+    baseline: NDArray[np.float64] | None = None,
     level: float = 0.95,
     n_resamples: int = 2_000,
     rng: np.random.Generator,
 ) -> Band:
-    """The mean of ``values`` (runs x points), its pointwise intervals and simultaneous band.
+    """The statistic of ``values`` (runs x points), its pointwise intervals and simultaneous band.
 
     NaN marks a run with no value at a point (it ended before, or diverged).
     Points with fewer than :data:`BAND_MIN_RUNS` runs get no interval.
 
     Args:
         values: One row per run, one column per point of the grid.
+        statistic: ``"mean"`` or ``"iqm"`` (:mod:`seedwise.stats._pointwise`).
+        baseline: Another study's runs on the same grid, not paired with
+            ``values``: the band is then of the difference ``statistic(values)
+            - statistic(baseline)``, each side resampled from its own runs.
         level: The confidence level of the intervals and of the band.
         n_resamples: Resamples of each of the two critical values.
         rng: The generator of the resamples.
 
     Returns:
-        The :class:`Band`.
+        The :class:`Band` (``n``: the smaller side's runs, for a difference).
     """
     import numpy as np
     from scipy.special import stdtrit
 
     values = np.asarray(values, dtype=np.float64)
-    mean, n, se = _moments(values)
+    samples: Samples = (
+        (values,) if baseline is None else (np.asarray(baseline, dtype=np.float64), values)
+    )
+    mean, n, se, df = _combined(samples, statistic)
     usable = (n >= BAND_MIN_RUNS) & np.isfinite(se)
     nan = np.full(mean.shape, np.nan)
     if not usable.any():
         return Band(mean, n, se, nan, nan.copy(), nan.copy(), nan.copy(), math.nan, level)
     with np.errstate(invalid="ignore"):
-        pointwise = stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2)
+        pointwise = stdtrit(np.maximum(df, 1), 0.5 + level / 2)
     pointwise = np.where(usable, pointwise, np.nan)
     if np.all(se[usable] == 0):
         critical = 0.0
     else:
         half_error = 1 - (1 - level) / 2
         critical = max(
-            _bootstrap_critical(values, usable, half_error, n_resamples, rng),
-            _gaussian_critical(values, usable, level, n_resamples, rng),
+            _bootstrap_critical(samples, usable, half_error, n_resamples, rng, statistic),
+            _gaussian_critical(samples, usable, level, n_resamples, rng, statistic),
             float(np.nanmax(pointwise)),
-            _bonferroni_critical(n, usable, level),
+            _bonferroni_critical(n, df, usable, level),
         )
     half = np.where(usable, pointwise * se, np.nan)
     band_half = np.where(usable, critical * se, np.nan)

@@ -57,11 +57,14 @@ class StudyCurve:
 
 @dataclass(frozen=True)
 class CurveDifference:
-    """The per-seed difference ``later - baseline`` at each x, with its simultaneous band.
+    """The difference ``later - baseline`` at each x, with its simultaneous band.
+
+    Paired, the statistic of the per-seed differences; unpaired, the
+    difference of the two studies' statistics.
 
     Attributes:
         baseline, other: The two studies' names.
-        pairs: The seeds both studies ran.
+        pairs: The seeds both studies ran and the band pairs (0 when unpaired).
         band: Mean difference, pointwise intervals, band and pairs at each x.
         better_from: The first grid x from which ``other`` is better at every
             later x (the band on its better side of 0 there), or None.
@@ -70,6 +73,7 @@ class CurveDifference:
             ``other`` is better (the band on its better side of 0), all of
             them: the band holds at every x at once, so each holds.
         worse_spans: The same for ``baseline``.
+        paired: Whether runs were paired by seed.
     """
 
     baseline: str
@@ -80,6 +84,7 @@ class CurveDifference:
     worse_from: float | None
     better_spans: tuple[tuple[float, float], ...] = ()
     worse_spans: tuple[tuple[float, float], ...] = ()
+    paired: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ class Curves:
         level: The confidence level.
         n_resamples: Resamples of each band's critical value.
         notes: What the reader must know (ended and diverged runs, unpaired studies).
+        statistic: ``"mean"`` or ``"iqm"``, the statistic at each x.
     """
 
     metric: str
@@ -109,6 +115,7 @@ class Curves:
     level: float
     n_resamples: int
     notes: tuple[str, ...] = field(default=())
+    statistic: str = "mean"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: every array as a list, one entry per grid point."""
@@ -120,6 +127,10 @@ class Curves:
 
     def __str__(self) -> str:
         return self.text()
+
+
+#: The column heading of each statistic.
+_STATISTIC_NAMES = {"mean": "mean", "iqm": "IQM"}
 
 
 def shown_points(size: int, points: int) -> list[int]:
@@ -217,7 +228,7 @@ def curve_blocks(curves: Curves, points: int = 5) -> list[Block]:
             "heading",
         ),
         Table(
-            ("study", x, "n", "mean", f"{level} CI", f"{level} band"),
+            ("study", x, "n", _STATISTIC_NAMES[curves.statistic], f"{level} CI", f"{level} band"),
             tuple(
                 row
                 for curve in curves.studies
@@ -227,16 +238,22 @@ def curve_blocks(curves: Curves, points: int = 5) -> list[Block]:
         ),
     ]
     for difference in curves.differences:
-        blocks.append(
-            Paragraph(
-                f"{difference.other} - {difference.baseline}, paired by seed "
-                f"({difference.pairs} pairs)",
-                "heading",
-            )
+        statistic = _STATISTIC_NAMES[curves.statistic]
+        how = (
+            f"paired by seed ({difference.pairs} pairs; the {statistic} of the differences)"
+            if difference.paired
+            else f"unpaired (the {statistic} of each, its runs resampled apart)"
         )
+        blocks.append(Paragraph(f"{difference.other} - {difference.baseline}, {how}", "heading"))
         blocks.append(
             Table(
-                (x, "pairs", "difference", f"{level} CI", f"{level} band"),
+                (
+                    x,
+                    "pairs" if difference.paired else "fewer runs",
+                    "difference",
+                    f"{level} CI",
+                    f"{level} band",
+                ),
                 tuple(_band_rows(difference.band, curves.grid, shown)),
                 numeric=(0, 1, 2),
             )
@@ -245,7 +262,9 @@ def curve_blocks(curves: Curves, points: int = 5) -> list[Block]:
         blocks.append(Paragraph(verdict(difference, curves), "good" if good else "verdict"))
     blocks.append(
         Paragraph(
-            f"intervals: pointwise t-interval at each {x}; band: {BAND_METHOD}, "
+            f"intervals: pointwise t-interval at each {x}"
+            f"{' (of the IQM: trimmed-mean t)' if curves.statistic == 'iqm' else ''}; "
+            f"band: {BAND_METHOD}, "
             f"{curves.n_resamples} resamples",
             "note",
         )
@@ -283,6 +302,7 @@ def curves_dict(curves: Curves) -> dict[str, Any]:
             "goal_note": curves.goal.note,
             "level": curves.level,
             "band_method": BAND_METHOD,
+            "statistic": curves.statistic,
             "n_resamples": curves.n_resamples,
             "studies": [
                 {
@@ -303,6 +323,7 @@ def curves_dict(curves: Curves) -> dict[str, Any]:
                     "baseline": difference.baseline,
                     "other": difference.other,
                     "pairs": difference.pairs,
+                    "paired": difference.paired,
                     "better_from": difference.better_from,
                     "worse_from": difference.worse_from,
                     "better_spans": [list(span) for span in difference.better_spans],

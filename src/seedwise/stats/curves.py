@@ -20,6 +20,7 @@ from seedwise.errors import UsageError
 from seedwise.stats._align import ALIGN_METHODS, Aligned, AlignMethod, align_runs, common_grid
 from seedwise.stats._bands import BAND_METHOD, BAND_MIN_RUNS, simultaneous_band
 from seedwise.stats._data import check_level, check_positive_int, generator, own_words, root_seed
+from seedwise.stats._pointwise import STATISTICS, Statistic
 from seedwise.stats.curve_results import CurveDifference, Curves, StudyCurve
 from seedwise.stats.goal import GoalChoice, infer_goal
 
@@ -126,24 +127,42 @@ def _difference(
     aligned: dict[str, Aligned],
     grid: NDArray[np.float64],
     goal: GoalChoice,
-    level: float,
-    n_resamples: int,
-    root: int,
+    options: _Options,
 ) -> CurveDifference | None:
+    """``b - a``: per seed where paired, else the difference of the two studies' statistics.
+
+    Paired (``options.paired`` True, or None and at least 3 shared seeds):
+    the statistic of the per-seed differences; None when no seed is shared.
+    Unpaired: the statistic of ``b`` less that of ``a``, each study's runs
+    resampled apart.
+    """
     import numpy as np
 
     rows_a = {seed: row for row, seed in enumerate(a.seeds)}
     common = [(rows_a[seed], row) for row, seed in enumerate(b.seeds) if seed in rows_a]
-    if not common:
-        return None
-    left = aligned[a.name].values[[i for i, _ in common]]
-    right = aligned[b.name].values[[j for _, j in common]]
-    band = simultaneous_band(
-        right - left,
-        level=level,
-        n_resamples=n_resamples,
-        rng=generator(root, "curves", "difference", a.name, b.name),
-    )
+    paired = len(common) >= BAND_MIN_RUNS if options.paired is None else options.paired
+    rng = generator(options.root, "curves", "difference", a.name, b.name)
+    if paired:
+        if not common:
+            return None
+        left = aligned[a.name].values[[i for i, _ in common]]
+        right = aligned[b.name].values[[j for _, j in common]]
+        band = simultaneous_band(
+            right - left,
+            statistic=options.statistic,
+            level=options.level,
+            n_resamples=options.n_resamples,
+            rng=rng,
+        )
+    else:
+        band = simultaneous_band(
+            aligned[b.name].values,
+            baseline=aligned[a.name].values,
+            statistic=options.statistic,
+            level=options.level,
+            n_resamples=options.n_resamples,
+            rng=rng,
+        )
     usable = np.isfinite(band.band_low)
     with np.errstate(invalid="ignore"):
         below, above = band.band_high < 0, band.band_low > 0
@@ -151,13 +170,25 @@ def _difference(
     return CurveDifference(
         baseline=a.name,
         other=b.name,
-        pairs=len(common),
+        pairs=len(common) if paired else 0,
         band=band,
         better_from=_first_from(b_better & usable, usable, grid),
         worse_from=_first_from(a_better & usable, usable, grid),
         better_spans=_spans(b_better & usable, usable, grid),
         worse_spans=_spans(a_better & usable, usable, grid),
+        paired=paired,
     )
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What every band of one call shares."""
+
+    statistic: Statistic
+    paired: bool | None
+    level: float
+    n_resamples: int
+    root: int
 
 
 def _study_notes(curve: StudyCurve, x: str) -> list[str]:
@@ -204,6 +235,8 @@ def curves(
     level: float = 0.95,
     n_resamples: int = 2_000,
     seed: int | np.random.Generator = 0,
+    statistic: Statistic = "mean",
+    paired: bool | None = None,
 ) -> Curves:
     """The curves of one metric of one or more studies, aligned, with simultaneous bands.
 
@@ -226,6 +259,10 @@ def curves(
         level: The confidence level of the intervals and bands.
         n_resamples: Resamples of each band's critical value.
         seed: An int, or a ``numpy.random.Generator`` that supplies one.
+        statistic: ``"mean"`` or ``"iqm"`` (the 25% trimmed mean) at each x.
+        paired: Pair each later study's runs with the first's by seed;
+            None: when they share at least 3 seeds, else unpaired (the
+            difference of the two studies' statistics).
 
     Returns:
         The :class:`Curves`.
@@ -240,6 +277,11 @@ def curves(
     check_positive_int(points, name="points", minimum=2)
     check_positive_int(n_resamples, name="n_resamples", minimum=100)
     level = check_level(level, name="level")
+    if statistic not in STATISTICS:
+        raise UsageError(
+            f"Unknown statistic of a curve. Received: statistic={statistic!r}; expected one of "
+            f"{', '.join(STATISTICS)}"
+        )
     if method not in ALIGN_METHODS:
         raise UsageError(
             f"Unknown way to align runs. Received: method={method!r}; expected one of "
@@ -267,6 +309,7 @@ def curves(
         found = aligned[sample.name]
         band = simultaneous_band(
             found.values,
+            statistic=statistic,
             level=level,
             n_resamples=n_resamples,
             rng=generator(root, "curves", sample.name),
@@ -286,14 +329,13 @@ def curves(
         )
     notes = [note for curve in studies for note in _study_notes(curve, x)]
     differences = []
+    options = _Options(statistic, paired, level, n_resamples, root)
     for other in samples[1:]:
-        found_difference = _difference(
-            samples[0], other, aligned, grid, choice, level, n_resamples, root
-        )
+        found_difference = _difference(samples[0], other, aligned, grid, choice, options)
         if found_difference is None:
             notes.append(
-                f"{other.name} and {samples[0].name} share no seed: no difference curve "
-                "(it pairs runs by seed)"
+                f"{other.name} and {samples[0].name} share no seed: no paired difference "
+                "curve (pass paired=False, or --paired no, for the unpaired one)"
             )
         else:
             differences.append(found_difference)
@@ -308,4 +350,5 @@ def curves(
         level=level,
         n_resamples=n_resamples,
         notes=tuple(notes),
+        statistic=statistic,
     )
