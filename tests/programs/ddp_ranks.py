@@ -1,4 +1,9 @@
-"""The rank side of tests/programs/ddp.py (a module of its own, importable by spawned ranks)."""
+"""The rank side of tests/programs/ddp.py (a module of its own, importable by spawned ranks).
+
+Run as a script, it is one rank started by torchrun: ``ddp_ranks.py SEED
+DATA_SEEDS OUT MISTAKEN``, its rank and world size from torchrun's ``RANK``
+and ``WORLD_SIZE``, its port from ``MASTER_PORT``.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ def rank_main(
     from seedwise.errors import RanksDifferError
     from seedwise.experiment.ranks import assert_ranks_equal, seed_rank
 
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
     os.environ["MASTER_PORT"] = str(port)
     dist.init_process_group("gloo", rank=rank, world_size=world)
     try:
@@ -39,3 +44,18 @@ def rank_main(
         # Both ranks reach here; the barrier keeps one from tearing gloo down mid-collective.
         dist.barrier()
         dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    import sys
+
+    seed, data_seeds, out, mistaken = sys.argv[1:5]
+    rank_main(
+        int(os.environ["RANK"]),
+        int(os.environ["WORLD_SIZE"]),
+        int(seed),
+        [int(s) for s in data_seeds.split(",")],
+        out,
+        int(os.environ["MASTER_PORT"]),
+        mistaken == "1",
+    )
