@@ -225,6 +225,50 @@ def test_code_identity_ignores_comments_and_follows_imported_user_modules(
     assert experiment_source_hash(f"{path}:train") == changed.digest
 
 
+def test_code_identity_reads_a_settled_file_once_and_sees_every_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each trial of a search identifies its code three times: a file whose status
+    # has not changed since it was read (and was old enough then) is not parsed again.
+    import ast
+    import os
+
+    parsed: list[bytes] = []
+    real = ast.parse
+
+    def counting(source: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    helper = write(tmp_path, "helpers_settled.py", "SCALE = 2\n")
+    path = write(
+        tmp_path, "exp.py", "from helpers_settled import SCALE\ndef train(ctx):\n    return {}\n"
+    )
+    old = path.stat().st_mtime - 60
+    for file in (helper, path):
+        os.utime(file, (old, old))
+    parsed.clear()
+    source = resolve_experiment(f"{path}:train")
+    first = code_identity(source)
+    assert sorted(parsed) == [helper.read_bytes(), path.read_bytes()]
+    assert code_identity(source) == first
+    assert len(parsed) == 2, "a settled, unchanged file was parsed again"
+    # The same size and the old modification time put back: the change time still differs.
+    helper.write_text("SCALE = 3\n")
+    os.utime(helper, (old, old))
+    changed = code_identity(source)
+    assert changed.digest != first.digest
+    assert describe_change(first.files, changed.files) == "helpers_settled.py changed"
+    # Just written: read each time, so that an edit within a coarse clock's tick is seen.
+    helper.write_text("SCALE = 4\n")
+    before = len(parsed)
+    code_identity(source)
+    once = len(parsed)
+    code_identity(source)
+    assert before < once < len(parsed)
+
+
 def test_a_relative_and_an_absolute_path_are_one_experiment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

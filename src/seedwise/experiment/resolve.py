@@ -25,6 +25,7 @@ from typing import Any
 from seedwise.errors import ExperimentError
 from seedwise.experiment.calling import plan_call
 from seedwise.experiment.code.definitions import capture_definitions, defined_in
+from seedwise.experiment.code.user_modules import read_source
 from seedwise.experiment.hydra_apps import check_hydra_arguments, defines_hydra_main, is_hydra_main
 from seedwise.experiment.placeholders import check_placeholders
 from seedwise.experiment.reference import (
@@ -92,6 +93,10 @@ def file_of(path: str, ref: str) -> Path:
 
 
 def _parse(path: Path, ref: str) -> ast.Module:
+    # Read once while the file is unchanged (each trial of a search resolves its experiment).
+    tree = read_source(path).tree
+    if tree is not None:
+        return tree
     try:
         return ast.parse(path.read_bytes(), str(path))
     except SyntaxError as error:

@@ -11,7 +11,6 @@ and seedwise itself (:mod:`~seedwise.experiment.code.user_modules`).
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.util
 import json
@@ -22,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from seedwise.errors import ExperimentError
-from seedwise.experiment.code.user_modules import is_installed, search_roots, user_files
+from seedwise.experiment.code.user_modules import (
+    is_installed,
+    normalised_digest,
+    read_source,
+    search_roots,
+    user_files,
+)
 from seedwise.experiment.reference import ByValueRef, ExperimentRef, FunctionRef, ScriptRef
 from seedwise.experiment.resolve import resolve_experiment
 
@@ -49,16 +54,6 @@ class CodeIdentity:
 
     digest: str
     files: dict[str, str] = field(default_factory=dict)
-
-
-def normalised_digest(text: str | bytes) -> str:
-    """The SHA-256 hex of Python source's syntax tree; of its bytes when it does not parse."""
-    data = text.encode() if isinstance(text, str) else text
-    try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError):
-        return hashlib.sha256(data).hexdigest()
-    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
 
 
 def _combine(files: Mapping[str, str]) -> str:
@@ -104,7 +99,7 @@ def code_identity(ref: ExperimentRef) -> CodeIdentity:
     files = {}
     for file in found:
         key = os.path.relpath(file, folder)
-        files[key] = normalised_digest(file.read_bytes())
+        files[key] = read_source(file).digest
     return CodeIdentity(_combine(files), files)
 
 

@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import os
 import sys
 import sysconfig
+import threading
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = [
     "MAX_FILES",
+    "SourceFile",
     "installed_roots",
     "is_installed",
+    "normalised_digest",
+    "read_source",
     "search_roots",
     "user_files",
     "user_module_file",
@@ -30,6 +37,84 @@ __all__ = [
 
 #: The most files followed from one experiment.
 MAX_FILES = 200
+
+# A file read is remembered while its status (device, inode, size, modification and
+# change times) stays the same, and only when it was last modified this many seconds
+# before it was read: a file written again within a coarse clock's tick (a second on
+# some file systems) could otherwise keep its status with new contents ("racy" files,
+# as git calls them). Any write after the read moves the modification time past it.
+_SETTLED_S = 2.0
+
+
+class SourceFile(NamedTuple):
+    """What reading a Python file gives: its syntax tree, normalised digest and imports.
+
+    Attributes:
+        tree: Its syntax tree, or None when it does not parse. Shared by
+            every reader: read it, never change it.
+        digest: The SHA-256 hex of the tree (``ast.dump``, without positions);
+            of the file's bytes when it does not parse.
+        names: The absolute module names it imports (relative imports
+            resolved against its folder).
+    """
+
+    tree: ast.Module | None
+    digest: str
+    names: tuple[str, ...]
+
+
+def _tree_digest(tree: ast.Module) -> str:
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+
+
+def normalised_digest(text: str | bytes) -> str:
+    """The SHA-256 hex of Python source's syntax tree; of its bytes when it does not parse."""
+    data = text.encode() if isinstance(text, str) else text
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return hashlib.sha256(data).hexdigest()
+    return _tree_digest(tree)
+
+
+# path -> (its status when read, what reading it gave)
+_READ: dict[Path, tuple[tuple[int, ...], SourceFile]] = {}
+_READ_LOCK = threading.Lock()
+
+
+def read_source(path: Path) -> SourceFile:
+    """Read and parse a Python file, or take what an earlier read of the same file gave.
+
+    Each call of ``seedwise.run`` (each Optuna trial) resolves and
+    identifies its experiment's code several times, and each worker once
+    more: a file whose status has not changed since it was read is not read
+    again.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    status = os.stat(path)
+    key = (
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    )
+    with _READ_LOCK:
+        known = _READ.get(path)
+    if known is not None and known[0] == key:
+        return known[1]
+    data = path.read_bytes()
+    try:
+        tree = ast.parse(data, str(path))
+    except (SyntaxError, ValueError):
+        return SourceFile(None, hashlib.sha256(data).hexdigest(), ())
+    read = SourceFile(tree, _tree_digest(tree), tuple(_imported_names(tree, path)))
+    if len(data) == status.st_size and status.st_mtime < time.time() - _SETTLED_S:
+        with _READ_LOCK:
+            _READ[path] = (key, read)
+    return read
 
 
 @functools.cache
@@ -149,10 +234,10 @@ def user_files(start: Path, roots: list[Path]) -> list[Path]:
             continue
         found.append(path)
         try:
-            tree = ast.parse(path.read_bytes())
-        except (SyntaxError, ValueError, OSError):
+            names = read_source(path).names
+        except OSError:
             continue
-        for name in _imported_names(tree, path):
+        for name in names:
             module = _find(name, roots)
             if module is not None and module not in found:
                 queue.append(module)
