@@ -191,3 +191,36 @@ def test_a_sweeps_report_renders_with_every_word_whole(width: int, tmp_path: Pat
     found = re.search(r'<pre id="broken">(.*?)</pre>', dom.stdout, re.DOTALL)
     assert found is not None, dom.stdout[-2000:]
     assert json.loads(html.unescape(found.group(1))) == []
+
+
+def test_chromium_renders_the_across_tasks_section(tmp_path: Path) -> None:
+    from tests.report.test_across_tasks import write_tasks
+
+    browser = _browser()
+    path = tmp_path / "tasks.db"
+    names = write_tasks(path)
+    with open_store(path) as store:
+        report = write_report(
+            [store.study(name) for name in names],
+            tmp_path / "tasks.html",
+            metrics=["mse"],
+            n_resamples=1000,
+        )
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", report.read_text())
+    measured = tmp_path / "measured.html"
+    measured.write_text(page.replace("</body>", MEASURE_WORDS + "</body>"))
+    dom = _run(
+        browser, tmp_path / "profile", "--window-size=1280,2400", "--dump-dom",
+        measured.resolve().as_uri(),
+    )  # fmt: skip
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    section = dom.stdout[dom.stdout.index('id="across-tasks"') :]
+    section = section[: section.index("</section>")]
+    # Intervals, profiles, probability of improvement and the critical-difference diagram.
+    assert section.count('src="data:image/png;base64,') == 4
+    assert "Demsar's path" in section
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
+    assert "<script>alert" not in dom.stdout
+    found = re.search(r'<pre id="broken">(.*?)</pre>', dom.stdout, re.DOTALL)
+    assert found is not None, dom.stdout[-2000:]
+    assert json.loads(html.unescape(found.group(1))) == []

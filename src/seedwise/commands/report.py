@@ -8,6 +8,7 @@ from typing import Any
 from seedwise.commands import make_console, options
 from seedwise.commands.options import (
     add_goal_option,
+    add_latex_option,
     add_output_options,
     add_range_option,
     store_path,
@@ -44,6 +45,7 @@ def report_command(args: argparse.Namespace) -> int:
             goal=args.goal,
             seed=args.seed,
             value_range=args.range,
+            latex=args.latex,
         )
     console = make_console()
     console.print(f"report: {path}", markup=False)
@@ -63,7 +65,8 @@ def add_report_parser(commands: Any) -> None:
             "the mean and median with intervals, the ranking of `seedwise rank` with a "
             "critical-difference diagram (3 studies or more), a heat map of a two-key sweep, "
             "the comparison of `seedwise compare`; then learning curves, failures, kept check "
-            "verdicts, definitions and environments. One sweep's name reports its cells."
+            "verdicts, definitions and environments; studies of two or more tasks (run --task) "
+            "gain an Across tasks section. One sweep's name reports its cells."
         ),
     )
     parser.add_argument(
@@ -88,5 +91,6 @@ def add_report_parser(commands: Any) -> None:
     parser.add_argument(
         "--seed", type=options.seed, default=0, help="seed of the resampling (default 0)"
     )
+    add_latex_option(parser)
     add_output_options(parser, json_output=False)
     parser.set_defaults(handler=report_command)

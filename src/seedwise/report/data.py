@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from seedwise.stats.aggregate_results import Aggregates
     from seedwise.stats.attribution import Attribution
 
 __all__ = [
@@ -189,6 +190,9 @@ class ReportData:
         curve_results: One :class:`~seedwise.stats.curves.Curves` per logged
             metric (``logged``, same order): each study's mean with its
             simultaneous band, and each later study against the first.
+        across_tasks: Each metric's results across tasks
+            (``seedwise.aggregate`` of the studies by algorithm and stored
+            task), where the studies cover two or more tasks.
     """
 
     store: Path
@@ -204,6 +208,7 @@ class ReportData:
     attributions: tuple[Attribution, ...] = field(default=())
     sweep: SweepGrid | None = None
     curve_results: tuple[Curves, ...] = field(default=())
+    across_tasks: tuple[Aggregates, ...] = field(default=())
 
     @property
     def title(self) -> str:
@@ -577,7 +582,46 @@ def gather(
         attributions=tuple(attribution_of(studies, metrics, seed=seed)),
         sweep=sweep,
         curve_results=tuple(_curve_result(name, studies, parts, goal, seed) for name in logged),
+        across_tasks=_across_tasks(studies, chosen, goal, seed, n_resamples),
     )
+
+
+def _across_tasks(
+    studies: Sequence[Study],
+    metrics: Sequence[str],
+    goal: Goal | None,
+    seed: int,
+    n_resamples: int,
+) -> tuple[Aggregates, ...]:
+    """Each metric's aggregates across tasks, where the studies' stored tasks are two or more.
+
+    A metric the studies cannot be aggregated on (two studies for one
+    algorithm and task, no task every algorithm has) is left out: the
+    report's other sections still hold it, and ``seedwise aggregate`` says why.
+    """
+    import dataclasses
+
+    from seedwise.errors import MissingMetricError
+    from seedwise.stats.across_tasks import aggregate
+    from seedwise.store.tasks import scores_of_studies
+
+    if len({study.record.task for study in studies} - {None}) < 2:
+        return ()
+    found = []
+    for metric in metrics:
+        try:
+            stored = scores_of_studies(studies, metric)
+            result = aggregate(
+                stored.scores,
+                metric=metric,
+                goal=goal,
+                n_resamples=max(1000, n_resamples),
+                seed=seed,
+            )
+        except (UsageError, MissingMetricError):
+            continue
+        found.append(dataclasses.replace(result, cautions=(*stored.notes, *result.cautions)))
+    return tuple(found)
 
 
 def _curve_result(

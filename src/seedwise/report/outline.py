@@ -12,6 +12,7 @@ from seedwise._document import Block, Figure, Paragraph, Section
 from seedwise.report.attribution import attribution_notes, attribution_table
 from seedwise.report.data import MetricPart, ReportData
 from seedwise.report.tables import facts_table, failures_table, overview_table, verdicts_table
+from seedwise.stats.aggregate_results import aggregate_blocks, task_table
 from seedwise.stats.comparison_results import comparison_blocks
 from seedwise.stats.curve_results import verdict
 from seedwise.stats.ranking_results import ranking_blocks
@@ -89,6 +90,26 @@ def outline(data: ReportData) -> list[Section]:
             curves += tuple(_notes(list(found.notes)))
         title = "Learning curves (logged steps)"
         sections.append(Section("curves", title, curves, "Learning curves"))
+    if data.across_tasks:
+        across: list[Block] = []
+        for index, aggregated in enumerate(data.across_tasks, start=1):
+            across += [
+                Paragraph(f"{aggregated.metric}", "heading"),
+                Figure(
+                    f"tasks-intervals-{index}", f"{aggregated.metric}: aggregates with intervals"
+                ),
+                Figure(f"tasks-profiles-{index}", f"{aggregated.metric}: run profiles with bands"),
+                Figure(
+                    f"tasks-improvement-{index}", f"{aggregated.metric}: probability of improvement"
+                ),
+                Figure(
+                    f"tasks-ranking-{index}", f"{aggregated.metric}: critical-difference diagram"
+                ),
+                *aggregate_blocks(aggregated),
+                Paragraph("Each algorithm's mean on each task (runs in brackets)", "heading"),
+                task_table(aggregated),
+            ]
+        sections.append(Section("across-tasks", "Across tasks", tuple(across)))
     if data.attributions:
         shares: list[Block] = []
         for index, result in enumerate(data.attributions, start=1):

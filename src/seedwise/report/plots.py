@@ -31,9 +31,20 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from numpy.typing import NDArray
 
+    from seedwise.stats.aggregate_results import Aggregates
     from seedwise.stats.curves import Curves
 
-__all__ = ["curve_figure", "display_names", "grid_figure", "metric_figure", "ranking_figure"]
+__all__ = [
+    "curve_figure",
+    "display_names",
+    "grid_figure",
+    "improvement_figure",
+    "interval_figure",
+    "metric_figure",
+    "profile_figure",
+    "ranking_figure",
+    "task_ranking_figure",
+]
 
 _DPI = 100
 _LABEL_LENGTH = 32
@@ -535,19 +546,72 @@ def ranking_figure(metric: MetricPart) -> bytes:
     Returns:
         The PNG's bytes.
     """
-    from matplotlib.figure import Figure
-
     ranking = metric.ranking
     assert ranking is not None
     cells = sorted(ranking.cells, key=lambda cell: cell.mean_rank)
-    k = len(cells)
-    names, sweep = display_names([cell.label for cell in cells])
+    better = "lowest" if ranking.goal == "min" else "highest"
+    title = (
+        f"{_label(ranking.metric, 60)}: mean rank over {ranking.n_seeds} seeds (1 = the "
+        f"{better}); bars join studies that cannot be told apart "
+        f"(Wilcoxon signed-rank, Holm, alpha {ranking.alpha:g})"
+    )
+    if ranking.posthoc != "wilcoxon-holm":
+        title = (
+            f"{_label(ranking.metric, 60)}: mean rank over {ranking.n_seeds} seeds (1 = the "
+            f"{better}); no bars: at {ranking.n_seeds} seeds the ranking's post-hoc test "
+            f"is {ranking.posthoc} against the best (its table says which are tied)"
+        )
+    return _rank_diagram(
+        [cell.label for cell in cells], [cell.mean_rank for cell in cells], metric.groups, title
+    )
+
+
+def task_ranking_figure(found: Aggregates) -> bytes:
+    """The critical-difference diagram over tasks (Demsar's path, :class:`CriticalDifference`).
+
+    As :func:`ranking_figure` draws it over seeds; with Nemenyi, the
+    critical difference is drawn as a bar of its length above the axis.
+    """
+    assert found.ranking is not None
+    diagram = found.ranking.diagram
+    assert diagram is not None
+    better = "highest" if found.goal == "max" or found.normalization != "raw scores" else "lowest"
+    title = (
+        f"{_label(found.metric, 60)}: mean rank over {diagram.n_tasks} tasks (1 = the "
+        f"{better}); bars join algorithms that cannot be told apart. {diagram.decision}"
+    )
+    return _rank_diagram(
+        list(diagram.labels),
+        list(diagram.mean_ranks),
+        diagram.groups,
+        title,
+        diagram.critical_difference,
+    )
+
+
+def _rank_diagram(
+    labels: Sequence[str],
+    mean_ranks: Sequence[float],
+    groups: Sequence[Sequence[str]],
+    title: str,
+    critical: float | None = None,
+) -> bytes:
+    """A critical-difference diagram: names at their mean ranks (best first), groups joined."""
+    from matplotlib.figure import Figure
+
+    k = len(labels)
+    names, sweep = display_names(list(labels))
     left_count = (k + 1) // 2
     # In inches, from the top: the title, the axis, the bars, then one row per name.
     name_area = 0.2 + 0.075 * max(len(_label(name, _ROW_LABEL_LENGTH)) for name in names)
     width = max(8.0, 2 * name_area + 4.0)
-    axis_y, bar_gap = 0.75, 0.12
-    first_row = axis_y + bar_gap * (len(metric.groups) + 1) + 0.15
+    if sweep is not None:
+        title = f"{title}; cells of sweep {_label(sweep, 40)}"
+    wrapped = textwrap.fill(title, int(width * 13))
+    # The axis sits below the title's lines (and the critical difference's bar).
+    axis_y = 0.35 + 0.16 * (wrapped.count("\n") + 1) + (0.35 if critical is not None else 0.0)
+    bar_gap = 0.12
+    first_row = axis_y + bar_gap * (len(groups) + 1) + 0.15
     height = first_row + _NAME_ROW_INCHES * max(left_count, k - left_count) + 0.25
     x0, x1 = name_area + 0.3, width - name_area - 0.3
 
@@ -564,39 +628,114 @@ def ranking_figure(metric: MetricPart) -> bytes:
         for tick in _rank_ticks(k):
             axis.vlines(x_of(tick), axis_y - 0.06, axis_y, color="black", linewidth=1)
             axis.text(x_of(tick), axis_y - 0.09, str(tick), ha="center", va="bottom", fontsize=8)
-        for place, (cell, name) in enumerate(zip(cells, names, strict=True)):
+        if critical is not None:
+            y = axis_y - 0.35
+            axis.hlines(y, x_of(1), x_of(1 + critical), color="black", linewidth=1.5)
+            axis.text(x_of(1), y - 0.04, f"CD = {critical:.2f}", ha="left", va="bottom",
+                      fontsize=8)  # fmt: skip
+        for place, (rank, name) in enumerate(zip(mean_ranks, names, strict=True)):
             left = place < left_count
             row = place if left else k - 1 - place
             y = first_row + _NAME_ROW_INCHES * row
-            x = x_of(cell.mean_rank)
+            x = x_of(rank)
             end = x0 - 0.1 if left else x1 + 0.1
             axis.plot([x, x, end], [axis_y, y, y], color="0.35", linewidth=0.8)
-            text = f"{_label(name, _ROW_LABEL_LENGTH)} ({cell.mean_rank:.2f})"
+            text = f"{_label(name, _ROW_LABEL_LENGTH)} ({rank:.2f})"
             axis.text(
                 end - 0.05 if left else end + 0.05, y, text,
                 ha="right" if left else "left", va="center", fontsize=8,
             )  # fmt: skip
-        position = {cell.label: cell.mean_rank for cell in cells}
-        for index, group in enumerate(metric.groups):
+        position = dict(zip(labels, mean_ranks, strict=True))
+        for index, group in enumerate(groups):
             y = axis_y + bar_gap * (index + 1)
             low, high = position[group[0]], position[group[-1]]
             axis.hlines(y, x_of(low) - 0.05, x_of(high) + 0.05, color="black", linewidth=3)
-        better = "lowest" if ranking.goal == "min" else "highest"
-        title = (
-            f"{_label(ranking.metric, 60)}: mean rank over {ranking.n_seeds} seeds (1 = the "
-            f"{better}); bars join studies that cannot be told apart "
-            f"(Wilcoxon signed-rank, Holm, alpha {ranking.alpha:g})"
-        )
-        if ranking.posthoc != "wilcoxon-holm":
-            title = (
-                f"{_label(ranking.metric, 60)}: mean rank over {ranking.n_seeds} seeds (1 = the "
-                f"{better}); no bars: at {ranking.n_seeds} seeds the ranking's post-hoc test "
-                f"is {ranking.posthoc} against the best (its table says which are tied)"
-            )
-        if sweep is not None:
-            title = f"{title}; cells of sweep {_label(sweep, 40)}"
-        axis.text(width / 2, 0.12, textwrap.fill(title, int(width * 13)), ha="center",
-                  va="top", fontsize=9)  # fmt: skip
+        axis.text(width / 2, 0.12, wrapped, ha="center", va="top", fontsize=9)
+        return _png(figure)
+
+
+def interval_figure(found: Aggregates) -> bytes:
+    """The aggregates' interval estimates as rliable draws them (``plot_interval_estimates``).
+
+    One panel per aggregate (mean, median, IQM, optimality gap), one row per
+    algorithm: a translucent bar from the interval's low to its high end and
+    a black tick at the point estimate.
+    """
+    import math
+
+    from matplotlib.figure import Figure
+
+    statistics = [e.statistic for e in found.algorithms[0].estimates]
+    k = len(found.algorithms)
+    names, _ = display_names([a.algorithm for a in found.algorithms])
+    with _style():
+        figure = Figure(figsize=(11.0, 0.9 + 0.35 * k), dpi=_DPI, layout="constrained")
+        axes = figure.subplots(1, len(statistics), sharey=True)
+        for column, (axis, statistic) in enumerate(zip(axes, statistics, strict=True)):
+            for row, algorithm in enumerate(found.algorithms):
+                estimate = algorithm.estimates[column]
+                low, high = estimate.interval.low, estimate.interval.high
+                if low is not None and high is not None:
+                    axis.barh(row, high - low, left=low, height=0.6, color=_colour(row),
+                              alpha=0.75)  # fmt: skip
+                if math.isfinite(estimate.value):
+                    axis.vlines(estimate.value, row - 0.3, row + 0.3, color="black", linewidth=2)
+            if not any(math.isfinite(a.estimates[column].value) for a in found.algorithms):
+                axis.text(0.5, 0.5, "needs normalised scores", ha="center", va="center",
+                          transform=axis.transAxes, fontsize=9, color="0.4")  # fmt: skip
+            axis.set_title({"iqm": "IQM"}.get(statistic, statistic.capitalize()), fontsize=10)
+            axis.set_yticks(range(k), [_label(name, _ROW_LABEL_LENGTH) for name in names])
+            axis.invert_yaxis()
+            axis.grid(axis="x", alpha=0.3)
+        figure.supxlabel(f"{_label(found.metric, 60)} ({found.normalization})", fontsize=9)
+        return _png(figure)
+
+
+def profile_figure(found: Aggregates) -> bytes:
+    """The run profiles (the fraction of runs above each score) with their pointwise bands."""
+    from matplotlib.figure import Figure
+
+    names, _ = display_names([p.algorithm for p in found.profiles])
+    with _style():
+        figure = Figure(figsize=(7.0, 4.2), dpi=_DPI, layout="constrained")
+        axis = figure.add_subplot()
+        for index, (profile, name) in enumerate(zip(found.profiles, names, strict=True)):
+            colour = _colour(index)
+            axis.plot(profile.thresholds, profile.fraction, color=colour,
+                      label=_label(name, _ROW_LABEL_LENGTH))  # fmt: skip
+            axis.fill_between(profile.thresholds, profile.low, profile.high, color=colour,
+                              alpha=0.2, linewidth=0)  # fmt: skip
+        axis.set_xlabel(f"{_label(found.metric, 60)} ({found.normalization}) threshold")
+        axis.set_ylabel("fraction of runs above")
+        axis.set_ylim(-0.02, 1.02)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+        return _png(figure)
+
+
+def improvement_figure(found: Aggregates) -> bytes:
+    """Each pair's average probability of improvement, as rliable draws it: interval bars."""
+    from matplotlib.figure import Figure
+
+    pairs = found.improvements
+    with _style():
+        figure = Figure(figsize=(7.0, 0.9 + 0.32 * len(pairs)), dpi=_DPI, layout="constrained")
+        axis = figure.add_subplot()
+        for row, pair in enumerate(pairs):
+            low, high = pair.interval.low, pair.interval.high
+            if low is not None and high is not None:
+                axis.barh(row, high - low, left=low, height=0.6, color=_colour(row % 8), alpha=0.7)
+            axis.vlines(pair.probability, row - 0.3, row + 0.3, color="black", linewidth=2)
+        labels = [
+            f"P({_label(p.x, _ROW_LABEL_LENGTH // 2)} > {_label(p.y, _ROW_LABEL_LENGTH // 2)})"
+            for p in pairs
+        ]
+        axis.set_yticks(range(len(pairs)), labels)
+        axis.invert_yaxis()
+        axis.axvline(0.5, color="0.5", linestyle="--", linewidth=1)
+        axis.set_xlim(0, 1)
+        axis.set_xlabel("average probability of improvement")
+        axis.grid(axis="x", alpha=0.3)
         return _png(figure)
 
 

@@ -9,7 +9,16 @@ from pathlib import Path
 from seedwise.errors import UsageError
 from seedwise.report.attribution import attribution_figure
 from seedwise.report.data import ReportData, gather
-from seedwise.report.plots import curve_figure, grid_figure, metric_figure, ranking_figure
+from seedwise.report.plots import (
+    curve_figure,
+    grid_figure,
+    improvement_figure,
+    interval_figure,
+    metric_figure,
+    profile_figure,
+    ranking_figure,
+    task_ranking_figure,
+)
 from seedwise.report.render_html import render_html
 from seedwise.report.render_markdown import render_markdown
 from seedwise.stats.goal import Goal
@@ -52,7 +61,9 @@ def draw_figures(data: ReportData) -> dict[str, bytes]:
         ``metric-1``, ... (one per metric with a value), ``ranking-1``, ...
         (one per ranked metric, by the metric's number), ``grid-1``, ... (the
         heat map of a ranked metric of a two-key sweep), then ``curve-1``,
-        ... (one per logged metric).
+        ... (one per logged metric), and for each metric across tasks
+        ``tasks-intervals-N``, ``tasks-profiles-N``, ``tasks-improvement-N``
+        and ``tasks-ranking-N``.
     """
     figures = {}
     for index, metric in enumerate(data.metrics, start=1):
@@ -66,6 +77,13 @@ def draw_figures(data: ReportData) -> dict[str, bytes]:
         figures[f"curve-{index}"] = curve_figure(name, found)
     for index, result in enumerate(data.attributions, start=1):
         figures[f"attribution-{index}"] = attribution_figure(result)
+    for index, across in enumerate(data.across_tasks, start=1):
+        figures[f"tasks-intervals-{index}"] = interval_figure(across)
+        figures[f"tasks-profiles-{index}"] = profile_figure(across)
+        if across.improvements:
+            figures[f"tasks-improvement-{index}"] = improvement_figure(across)
+        if across.ranking is not None and across.ranking.diagram is not None:
+            figures[f"tasks-ranking-{index}"] = task_ranking_figure(across)
     return figures
 
 
@@ -84,6 +102,7 @@ def write_report(
     seed: int = 0,
     n_resamples: int = 10_000,
     value_range: tuple[float, float] | None = None,
+    latex: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write a report of ``studies``: HTML (one self-contained file) or Markdown and PNGs.
 
@@ -108,6 +127,8 @@ def write_report(
         n_resamples: Resamples of each bootstrap and permutation test.
         value_range: ``(low, high)``, the values every reported metric can
             take (``seedwise.summarize``); None: what the values make plain.
+        latex: Also write the "Across tasks" tables as LaTeX to this
+            ``.tex`` file (as ``seedwise aggregate --latex``); None: no LaTeX.
 
     Returns:
         The report's path.
@@ -130,6 +151,8 @@ def write_report(
         n_resamples=n_resamples,
         value_range=value_range,
     )
+    if latex is not None:
+        _write_latex(data, Path(latex))
     figures = draw_figures(data)
     output.parent.mkdir(parents=True, exist_ok=True)
     if kind == "html":
@@ -145,3 +168,22 @@ def write_report(
         relative[key] = f"{folder.name}/{key}.png"
     _write_atomically(output, render_markdown(data, relative).encode("utf-8"))
     return output
+
+
+def _write_latex(data: ReportData, path: Path) -> None:
+    """The "Across tasks" tables of every metric as LaTeX (``--latex``)."""
+    from seedwise._latex import latex_document, write_latex
+    from seedwise.stats.aggregate_results import latex_tables
+
+    if not data.across_tasks:
+        raise UsageError(
+            f"--latex writes the report's tables across tasks, and these studies have none. "
+            f"Received: --latex {str(path)!r}; expected studies run on two or more tasks "
+            "(seedwise run ... --task NAME)"
+        )
+    tables, lines = [], []
+    for found in data.across_tasks:
+        more, notes = latex_tables(found)
+        tables += more
+        lines += notes
+    write_latex(path, latex_document(tables, lines, label="report"))

@@ -12,6 +12,7 @@ grid keys) whose values differ between studies of the same task
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from seedwise.store.core import Store
 
-__all__ = ["StoredScores", "scores_by_task"]
+__all__ = ["StoredScores", "scores_by_task", "scores_of_studies"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,10 @@ def _entries(
 
 
 def _labelled(
-    store: Store, names: list[str], task_key: str | None, notes: list[str]
+    sweep: str | None,
+    entries: list[tuple[str, dict[str, str], str | None]],
+    task_key: str | None,
+    notes: list[str],
 ) -> list[tuple[str, str, str]]:
     """(study, algorithm, task) of each named study, or of a sweep's cells.
 
@@ -93,7 +97,6 @@ def _labelled(
     between studies of the same task (a key that only follows the task, as
     the task key or a data path does, is not the algorithm's).
     """
-    sweep, entries = _entries(store, names, task_key)
     lacking = [name for name, _, task in entries if task is None]
     how = (
         f"its config has no key {task_key!r}"
@@ -159,7 +162,48 @@ def scores_by_task(
         MissingMetricError: No study has a finished run of ``metric``.
     """
     notes: list[str] = []
-    labelled = _labelled(store, names, task_key, notes)
+    sweep, entries = _entries(store, names, task_key)
+    return _scores(
+        store, _labelled(sweep, entries, task_key, notes), names, metric, task_key, notes
+    )
+
+
+def scores_of_studies(studies: Sequence[Study], metric: str | None) -> StoredScores:
+    """The scores of ``metric`` by algorithm and stored task, of studies already open.
+
+    As :func:`scores_by_task` without a task key (the report's "Across
+    tasks"): the algorithm is what differs between studies of one task.
+
+    Raises:
+        UsageError: No study with a task, two studies for one (algorithm, task).
+        MissingMetricError: No study has a finished run of ``metric``.
+    """
+    notes: list[str] = []
+    entries = [
+        (
+            study.name,
+            {
+                "experiment": study.record.experiment,
+                **{key: value_text(value) for key, value in study.record.config.items()},
+            },
+            study.record.task,
+        )
+        for study in studies
+    ]
+    by_name = {study.name: study for study in studies}
+    labelled = _labelled(None, entries, None, notes)
+    return _scores(by_name, labelled, [study.name for study in studies], metric, None, notes)
+
+
+def _scores(
+    source: Store | Mapping[str, Study],
+    labelled: list[tuple[str, str, str]],
+    names: list[str],
+    metric: str | None,
+    task_key: str | None,
+    notes: list[str],
+) -> StoredScores:
+    """Each (algorithm, task)'s finite scores of ``metric``, from ``source``'s studies."""
     studies: dict[tuple[str, str], str] = {}
     for name, algorithm, task in labelled:
         if (algorithm, task) in studies:
@@ -172,7 +216,7 @@ def scores_by_task(
     scores: dict[str, dict[str, NDArray[np.float64]]] = {}
     first_error: MissingMetricError | None = None
     for (algorithm, task), name in studies.items():
-        study = Study(store, name)
+        study = source[name] if isinstance(source, Mapping) else Study(source, name)
         if metric is None:
             found = study.metric_names()
             metric = found[0] if found else "value"
