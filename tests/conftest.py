@@ -93,9 +93,13 @@ def restore_global_rng() -> Iterator[None]:
 
 
 def run_python(
-    args: list[str], *, env: dict[str, str] | None = None, timeout: float = 300
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    cwd: Path = ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python ARGS`` in a fresh process with TensorFlow's logging quiet."""
+    """Run ``python ARGS`` in a fresh process (in ``cwd``) with TensorFlow's logging quiet."""
     environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     environment.update(env or {})
     return subprocess.run(
@@ -104,5 +108,5 @@ def run_python(
         text=True,
         env=environment,
         timeout=timeout,
-        cwd=ROOT,
+        cwd=cwd,
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from seedwise.experiment.hydra_apps import (
 )
 from seedwise.runner import run_seed
 from seedwise.store import open_store
-from tests.conftest import PROGRAMS, ROOT
+from tests.conftest import PROGRAMS, run_python
 from tests.runner.conftest import FAST
 
 APP = PROGRAMS / "hydra_app" / "app.py"
@@ -28,15 +26,7 @@ APP = PROGRAMS / "hydra_app" / "app.py"
 
 def run_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``python ARGS`` in a fresh process whose working folder is ``folder``."""
-    path = os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        cwd=folder,
-        env=dict(os.environ, PYTHONPATH=path),
-        timeout=300,
-    )
+    return run_python(list(args), cwd=folder)
 
 
 @pytest.mark.parametrize(

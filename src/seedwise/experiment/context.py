@@ -125,6 +125,9 @@ class RunContext:
         #: A second ``record`` of one metric, kept so that the run fails even
         #: when the code that recorded catches the error and carries on.
         self.recorded_twice: UsageError | None = None
+        #: A result refused where the code that handed it over never sees the
+        #: error (Hydra turns a callback's exceptions into warnings): the run fails.
+        self.refused_result: UsageError | None = None
         self.checkpoints: CheckpointFolder = checkpoints or CheckpointFolder(
             self.workdir / CHECKPOINT_FOLDER
         )

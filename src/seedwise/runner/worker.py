@@ -142,10 +142,12 @@ def _result(
     """The run's metrics: read from its output, recorded with ``seedwise.record``, returned.
 
     Later sources win on a shared name; a run with none of the three fails, and so
-    does one that recorded a metric twice, even where its code caught that error.
+    does one that recorded a metric twice, or whose returned result was refused
+    (a Hydra callback's), even where its code caught that error.
     """
-    if context.recorded_twice is not None:
-        raise context.recorded_twice
+    for refused in (context.recorded_twice, context.refused_result):
+        if refused is not None:
+            raise refused
     metrics: dict[str, float] = {}
     if patterns:
         metrics.update(metrics_from_output(output.read_text(errors="replace"), patterns))
