@@ -28,13 +28,14 @@ from seedwise.stats import (
     plan_from_samples,
     rank,
 )
-from seedwise.stats.bayesian import rope_compare
+from seedwise.stats.bayesian import RopeComparison, rope_compare
 from seedwise.stats.comparison_results import PAIRS_TABLE_FROM
-from seedwise.stats.decision import CLAIMS, decide
+from seedwise.stats.decision import CLAIMS, Decision, decide
 from seedwise.stats.example_comparison import compare_examples
+from seedwise.stats.hunting import Growth, best_seed_claim
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
-from seedwise.stats.stochastic_order import almost_stochastic_order
-from seedwise.store import Store, open_store
+from seedwise.stats.stochastic_order import StochasticOrder, almost_stochastic_order
+from seedwise.store import Store, grown_since_shown, open_store
 from seedwise.store.analysis import rank_sweep
 from seedwise.store.study import Study
 
@@ -105,9 +106,28 @@ def compare_command(args: argparse.Namespace) -> int:
             seed=args.seed,
             value_range=args.range,
         )
+        growths = grown_since_shown(
+            store, samples, [(pair.a, pair.b) for pair in result.pairs], metric
+        )
+    by_name = {sample.name: sample for sample in samples}
+    claims = [
+        found
+        for pair in result.pairs
+        if (found := best_seed_claim(by_name[pair.a], by_name[pair.b], pair)) is not None
+    ]
+    if args.json:
+        cautions = {
+            "grew_after_shown": [growth.to_dict() for growth in growths],
+            "best_seed_claims": [claim.to_dict() for claim in claims],
+        }
+        print(to_json({**result.to_dict(), "seed_hunting": cautions}))
+        return 0
     _print(result, args)
-    if len(result.labels) >= PAIRS_TABLE_FROM and not (args.json or args.details):
+    if len(result.labels) >= PAIRS_TABLE_FROM and not args.details:
         print(visible(_next_steps(result, metric, args)))
+    shown = [growth.line() for growth in growths]
+    shown += [claim.line() for claim in claims] if args.details or len(result.pairs) == 1 else []
+    _cautions(shown)
     return 0
 
 
@@ -120,7 +140,7 @@ def _decision_command(args: argparse.Namespace, paired: bool | None) -> int:
             "--margin D --decision non-inferior|superior|equivalent"
         )
     _one_answer(args)
-    samples = _two_samples(args, "--margin D --decision CLAIM")
+    samples, cautions = _two_samples(args, "--margin D --decision CLAIM")
     result = decide(
         *samples,
         margin=args.margin,
@@ -130,7 +150,7 @@ def _decision_command(args: argparse.Namespace, paired: bool | None) -> int:
         alpha=args.alpha,
         seed=args.seed,
     )
-    print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    _answer(result, cautions, json=args.json)
     return EXIT_OK if result.holds else EXIT_NEGATIVE
 
 
@@ -154,19 +174,19 @@ def _one_answer(args: argparse.Namespace) -> None:
 def _rope_command(args: argparse.Namespace, paired: bool | None) -> int:
     """``compare A B --rope R``: P(A better), P(equivalent), P(B better) in one line."""
     _one_answer(args)
-    samples = _two_samples(args, "--rope R")
+    samples, cautions = _two_samples(args, "--rope R")
     result = rope_compare(*samples, rope=args.rope, goal=args.goal, paired=paired, seed=args.seed)
-    print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    _answer(result, cautions, json=args.json)
     return EXIT_OK
 
 
 def _aso_command(args: argparse.Namespace) -> int:
     """``compare A B --test aso``: epsilon_min both ways at ``1 - --alpha`` confidence."""
-    samples = _two_samples(args, "--test aso")
+    samples, cautions = _two_samples(args, "--test aso")
     result = almost_stochastic_order(
         *samples, goal=args.goal, confidence=1.0 - args.alpha, seed=args.seed
     )
-    print(to_json(result.to_dict()) if args.json else visible(str(result)))
+    _answer(result, cautions, json=args.json)
     return EXIT_OK
 
 
@@ -188,15 +208,39 @@ def _examples_command(args: argparse.Namespace, paired: bool | None) -> int:
     return EXIT_OK
 
 
-def _two_samples(args: argparse.Namespace, usage: str) -> list[Sample]:
-    """The baseline's and the candidate's samples, for an answer about one pair."""
+def _two_samples(args: argparse.Namespace, usage: str) -> tuple[list[Sample], list[Growth]]:
+    """The baseline's and the candidate's samples, for an answer about one pair, and cautions.
+
+    The cautions are the studies that grew since the pair was first shown
+    (recorded as shown now).
+    """
     if len(args.studies) != 2:
         raise UsageError(
             f"This answer is about two studies, the baseline first. Received: "
             f"{len(args.studies)} studies; expected compare A B {usage}"
         )
     with _open(args) as store:
-        return _samples([store.study(name) for name in args.studies], args.metric)[1]
+        metric, samples = _samples([store.study(name) for name in args.studies], args.metric)
+        growths = grown_since_shown(store, samples, [(samples[0].name, samples[1].name)], metric)
+    return samples, growths
+
+
+def _answer(
+    result: Decision | RopeComparison | StochasticOrder, growths: list[Growth], *, json: bool
+) -> None:
+    """A one-pair answer as ``--json`` or one line, then the studies grown since it was shown."""
+    if json:
+        grew = [growth.to_dict() for growth in growths]
+        print(to_json({**result.to_dict(), "seed_hunting": {"grew_after_shown": grew}}))
+        return
+    print(visible(str(result)))
+    _cautions([growth.line() for growth in growths])
+
+
+def _cautions(lines: list[str]) -> None:
+    """Seed hunting marked, one caution per line, after the answer they qualify."""
+    for line in lines:
+        print(visible(f"caution: {line}"))
 
 
 def _next_steps(result: Comparison, metric: str, args: argparse.Namespace) -> str:

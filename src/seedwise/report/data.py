@@ -29,7 +29,8 @@ from seedwise.stats import Comparison, Ranking, Sample, Summary, compare, rank, 
 from seedwise.stats.curve_metrics import parse_curve_metric
 from seedwise.stats.curves import Curves, curves
 from seedwise.stats.goal import Goal, check_goal, infer_goal
-from seedwise.store import Store, Study, StudyRecord, SweepGrid
+from seedwise.stats.hunting import best_seed_claim
+from seedwise.store import Store, Study, StudyRecord, SweepGrid, grown_since_shown, open_store
 from seedwise.store.names import sweep_of
 
 if TYPE_CHECKING:
@@ -138,6 +139,9 @@ class MetricPart:
             which the ranking's Holm-corrected pairwise tests tell apart;
             none when the ranking's post-hoc test is another (few seeds).
         comparison_note: What the comparison covers, when not every pair.
+        cautions: Seed hunting marked (:mod:`seedwise.stats.hunting`): a
+            study that grew after its comparison was first shown, and a
+            difference between best seeds outside the mean difference's interval.
     """
 
     name: str
@@ -148,6 +152,7 @@ class MetricPart:
     ranking: Ranking | None = None
     groups: tuple[tuple[str, ...], ...] = ()
     comparison_note: str | None = None
+    cautions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -447,6 +452,7 @@ def _metric_part(
     n_resamples: int,
     value_range: tuple[float, float] | None = None,
     sweep: SweepGrid | None = None,
+    reader: Store | None = None,
 ) -> MetricPart:
     curve = parse_curve_metric(name)
     having = [
@@ -476,6 +482,7 @@ def _metric_part(
         else:
             groups = post_hoc_groups(ranking, samples) if _pairwise_groups(ranking) else ()
     comparison, note = None, None
+    cautions: list[str] = []
     if len(having) >= 2:
         compared, baseline, note = _compared(samples, ranking, goal)
         comparison = compare(
@@ -486,6 +493,7 @@ def _metric_part(
             n_resamples=n_resamples,
             value_range=value_range,
         )
+        cautions = _seed_hunting(reader, compared, comparison)
     elif len(parts) >= 2:
         notes.append(f"no comparison: fewer than two studies returned {name}")
     return MetricPart(
@@ -497,7 +505,23 @@ def _metric_part(
         ranking=ranking,
         groups=groups,
         comparison_note=note,
+        cautions=tuple(cautions),
     )
+
+
+def _seed_hunting(
+    reader: Store | None, samples: Sequence[Sample], comparison: Comparison
+) -> list[str]:
+    """The seed-hunting cautions of a comparison the report shows; records it as shown."""
+    pairs = [(pair.a, pair.b) for pair in comparison.pairs]
+    found = [] if reader is None else grown_since_shown(reader, samples, pairs, comparison.metric)
+    lines = [growth.line() for growth in found]
+    by_name = {sample.name: sample for sample in samples}
+    for pair in comparison.pairs:
+        claim = best_seed_claim(by_name[pair.a], by_name[pair.b], pair)
+        if claim is not None:
+            lines.append(claim.line())
+    return lines
 
 
 def gather(
@@ -566,13 +590,15 @@ def gather(
         logged.update(dict.fromkeys(part.curves))
     moment = time.time() if now is None else now
     sweep = sweep_of_studies(studies)
+    with open_store(store_path) as reader:
+        metric_parts = tuple(
+            _metric_part(name, studies, parts, goal, seed, n_resamples, value_range, sweep, reader)
+            for name in chosen
+        )
     return ReportData(
         store=store_path,
         studies=tuple(parts),
-        metrics=tuple(
-            _metric_part(name, studies, parts, goal, seed, n_resamples, value_range, sweep)
-            for name in chosen
-        ),
+        metrics=metric_parts,
         goal=goal,
         seed=seed,
         definitions=differing_facts([_definition_facts(part.record) for part in parts]),

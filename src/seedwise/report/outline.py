@@ -49,6 +49,7 @@ def _metric(index: int, metric: MetricPart, data: ReportData) -> Section:
         blocks.append(Paragraph("Comparison", "heading"))
         blocks += _notes([metric.comparison_note] if metric.comparison_note else [])
         blocks += comparison_blocks(metric.comparison, details=True)
+        blocks += [Paragraph(f"caution: {line}", "note") for line in metric.cautions]
     anchor = f"metric-{index}"
     return Section(anchor, f"Metric: {metric.name}", tuple(blocks), f"Metric {metric.name}")
 

@@ -12,12 +12,15 @@ from seedwise.records import RunRecord as RunRecord
 from seedwise.store.backup import StoreCopy as StoreCopy
 from seedwise.store.claims import Claim as Claim
 from seedwise.store.core import Store as Store
+from seedwise.store.core import grown_since_shown as grown_since_shown
+from seedwise.store.core import note_showings as note_showings
 from seedwise.store.core import open_store as open_store
 from seedwise.store.core import open_study as open_study
 from seedwise.store.opening import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
 from seedwise.store.opening import default_store_path as default_store_path
 from seedwise.store.owners import make_owner as make_owner
 from seedwise.store.owners import owner_is_alive as owner_is_alive
+from seedwise.store.records import Showing as Showing
 from seedwise.store.records import StudyRecord as StudyRecord
 from seedwise.store.records import StudySummary as StudySummary
 from seedwise.store.records import SweepCell as SweepCell
@@ -34,6 +37,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Claim",
     "RunRecord",
+    "Showing",
     "Store",
     "StoreCopy",
     "Study",
@@ -43,7 +47,9 @@ __all__ = [
     "SweepGrid",
     "default_store_path",
     "environment_hash",
+    "grown_since_shown",
     "make_owner",
+    "note_showings",
     "open_store",
     "open_study",
     "owner_is_alive",

@@ -39,6 +39,7 @@ from seedwise.store import claims as _claims
 from seedwise.store import imports as _imports
 from seedwise.store import predictions as _stored_predictions
 from seedwise.store import runs as _runs
+from seedwise.store import shown as _shown
 from seedwise.store import studies as _studies
 from seedwise.store import sweeps as _sweeps
 from seedwise.store.backup import StoreCopy, backup_store
@@ -48,8 +49,8 @@ from seedwise.store.opening import (
     open_for_reading,
     open_for_writing,
 )
-from seedwise.store.records import StudyRecord, StudySummary, SweepGrid
-from seedwise.store.schema import read_version
+from seedwise.store.records import Showing, StudyRecord, StudySummary, SweepGrid
+from seedwise.store.schema import SCHEMA_VERSION, read_version
 from seedwise.store.study import Study
 from seedwise.store.transactions import read_transaction, write_transaction
 
@@ -57,7 +58,10 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["Store", "open_store", "open_study"]
+    from seedwise.stats.hunting import Growth
+    from seedwise.stats.sample import Sample
+
+__all__ = ["Store", "grown_since_shown", "note_showings", "open_store", "open_study"]
 
 
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
@@ -86,6 +90,78 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
     """
     resolved = default_store_path() if path is None else path
     return Store._reading(resolved)
+
+
+def note_showings(
+    store: Store,
+    pairs: Sequence[tuple[str, str]],
+    metric: str,
+    counts: Mapping[str, int],
+    *,
+    now: float | None = None,
+) -> dict[tuple[str, str], Showing]:
+    """The first showing of each pair about to be shown, recording the pairs never shown before.
+
+    ``compare`` and ``report`` call it before they show a comparison, so
+    that a study that grew after its comparison was first shown can be
+    marked. A reader's store stays read-only: the new showings go through a
+    writer of their own, and only when this user may write the store and it
+    is at this seedwise's schema version (recording a showing never
+    migrates a store, and a store someone cannot write is left as it is).
+
+    Args:
+        store: The store the studies were read from (read-only or not).
+        pairs: The pairs of study names shown.
+        metric: The metric they are compared on.
+        counts: The finished runs of each study now.
+        now: The time to record (default: now).
+
+    Returns:
+        Per pair (sorted by name), its first showing: an earlier one when
+        there is one, else now's (whether or not it could be recorded).
+    """
+    keys = list(dict.fromkeys((min(a, b), max(a, b)) for a, b in pairs))
+    found = store.showings(keys, metric)
+    moment = time.time() if now is None else now
+    new = [
+        Showing((a, b), metric, {a: counts[a], b: counts[b]}, moment)
+        for a, b in keys
+        if (a, b) not in found
+    ]
+    if new and store.schema_version == SCHEMA_VERSION:
+        try:
+            with Store(store.path, create=False) as writer:
+                writer.record_showings(new)
+        except StoreError:
+            pass  # a store this user may not write keeps no record of what was shown
+    return {**{item.studies: item for item in new}, **found}
+
+
+def grown_since_shown(
+    store: Store, samples: Sequence[Sample], pairs: Sequence[tuple[str, str]], metric: str
+) -> list[Growth]:
+    """The studies of ``pairs`` with more finished runs than when their comparison was first shown.
+
+    Records the pairs never shown before (:func:`note_showings`): ``compare``
+    and ``report`` call it as they show a comparison.
+
+    Args:
+        store: The store the samples were read from.
+        samples: Each study's sample of ``metric`` (its finished runs).
+        pairs: The pairs of study names about to be shown.
+        metric: The metric compared.
+    """
+    from seedwise.stats.hunting import grown  # only where a comparison is shown
+
+    counts = {sample.name: int(sample.values.size) for sample in samples}
+    found = []
+    for (a, b), showing in note_showings(store, pairs, metric, counts).items():
+        for study, other in ((a, b), (b, a)):
+            before = showing.counts.get(study)
+            growth = grown(study, other, metric, before, counts[study], showing.shown)
+            if growth is not None:
+                found.append(growth)
+    return found
 
 
 def open_study(path: str | os.PathLike[str] | None, name: str) -> Study:
@@ -624,6 +700,28 @@ class Store(Closing):
         with self._read() as connection:
             require_study(connection, self.path, study)
             return _stored_predictions.read_prediction_names(connection, study)
+
+    def showings(
+        self, pairs: Sequence[tuple[str, str]], metric: str
+    ) -> dict[tuple[str, str], Showing]:
+        """When each pair of studies was first compared on ``metric``, for the pairs ever shown.
+
+        Keyed by the pair sorted by name. See :func:`note_showings`.
+
+        Raises:
+            StoreError: Rows that do not decode.
+        """
+        with self._read() as connection:
+            return _shown.read_showings(connection, pairs, metric)
+
+    def record_showings(self, showings: Sequence[Showing]) -> None:
+        """Record each showing whose pair was not shown on its metric before; the first stays.
+
+        Raises:
+            StoreError: A read-only store, or a write SQLite refused.
+        """
+        with self._write() as connection:
+            _shown.write_showings(connection, showings)
 
     def fingerprints(self, study: str, repeat: int) -> list[FingerprintRecord]:
         """The tensor digests of one run, in the order recorded.

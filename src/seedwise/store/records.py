@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["StudyRecord", "StudySummary", "SweepCell", "SweepGrid"]
+__all__ = ["Showing", "StudyRecord", "StudySummary", "SweepCell", "SweepGrid"]
 
 
 @dataclass(frozen=True)
@@ -127,3 +127,20 @@ class SweepGrid:
     def studies(self) -> list[str]:
         """The cells' study names, in the grid's order."""
         return [cell.study for cell in self.cells]
+
+
+@dataclass(frozen=True)
+class Showing:
+    """When a comparison of two studies on one metric was first shown, and their runs then.
+
+    Attributes:
+        studies: The two studies, sorted by name.
+        metric: The metric compared.
+        counts: The finished runs of each study when it was first shown.
+        shown: When it was first shown (Unix seconds).
+    """
+
+    studies: tuple[str, str]
+    metric: str
+    counts: dict[str, int]
+    shown: float

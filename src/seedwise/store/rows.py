@@ -28,14 +28,16 @@ from seedwise.records import (
     UnseededUse,
 )
 from seedwise.seeding.report import NondeterministicOp
-from seedwise.store.records import StudyRecord, StudySummary
+from seedwise.store.records import Showing, StudyRecord, StudySummary
 
 __all__ = [
     "INSERT_FINGERPRINT",
     "INSERT_RUN",
+    "INSERT_SHOWN",
     "INSERT_STEP",
     "INSERT_STUDY",
     "claim_from_row",
+    "comparison_key",
     "decode_json",
     "decode_metrics",
     "decode_unseeded",
@@ -49,6 +51,8 @@ __all__ = [
     "run_columns",
     "run_from_row",
     "run_to_row",
+    "shown_from_row",
+    "shown_to_row",
     "step_from_row",
     "step_rows",
     "study_columns",
@@ -371,6 +375,56 @@ def study_summary_from_row(
         config=study.config,
         task=study.task,
         imported=study.imported,
+    )
+
+
+# shown ---------------------------------------------------------------------
+
+INSERT_SHOWN = "INSERT OR IGNORE INTO shown (comparison, counts, shown) VALUES (?, ?, ?)"
+
+
+def comparison_key(studies: Sequence[str], metric: str) -> str:
+    """The ``shown.comparison`` of a comparison: its studies, sorted, and its metric, as JSON."""
+    return encode_json({"metric": metric, "studies": sorted(studies)}, what="comparison")
+
+
+def shown_to_row(showing: Showing) -> tuple[Any, ...]:
+    """The ``shown`` row of ``showing``, in the column order of :data:`INSERT_SHOWN`."""
+    return (
+        comparison_key(showing.studies, showing.metric),
+        encode_json(dict(showing.counts), what="counts"),
+        showing.shown,
+    )
+
+
+def shown_from_row(row: Sequence[Any]) -> Showing:
+    """The :class:`Showing` of a ``(comparison, counts, shown)`` row.
+
+    Raises:
+        StoreRowError: A column that does not hold what seedwise writes.
+    """
+    named = _short(row[0]).replace("{", "{{").replace("}", "}}")
+    where = f"shown.{{}} of comparison {named}"
+    key = _decode_object(row[0], where, "comparison")
+    studies, metric = key.get("studies"), key.get("metric")
+    counts = _decode_object(row[1], where, "counts")
+    if (
+        not isinstance(metric, str)
+        or not isinstance(studies, list)
+        or len(studies) != 2
+        or not all(isinstance(name, str) for name in studies)
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in counts.values())
+    ):
+        raise StoreRowError(
+            f"A store row cannot be decoded: {where.format('comparison')} is not two studies, "
+            f"a metric and their run counts. Received: {_short(row[0])}, {_short(row[1])}; "
+            'expected e.g. {"metric": "acc", "studies": ["a", "b"]} and {"a": 5, "b": 5}'
+        )
+    return Showing(
+        studies=(studies[0], studies[1]),
+        metric=metric,
+        counts=counts,
+        shown=_real(row[2], where.format("shown")),
     )
 
 
