@@ -67,7 +67,7 @@ def peeking(draw: Draw, studies: int, most: int, seed: int) -> tuple[float, floa
 
 
 def best_seeds(draw: Draw, studies: int, n: int, seed: int) -> tuple[float, float]:
-    """How often a best-seed claim is marked at ``n`` runs, and its median distance (half-widths)."""
+    """How often a best-seed claim is marked at ``n`` runs; its median distance in half-widths."""
     rng = np.random.default_rng(seed)
     marked, distances = 0, []
     for _ in range(studies):
