@@ -68,3 +68,48 @@ def test_report_marks_growth_and_records_what_it_showed(tmp_path: Path) -> None:
         again = gather([store.study("base"), store.study("new")])
     (line,) = again.metrics[0].cautions
     assert line.startswith("new grew from 5 to 10 runs after its comparison with base on acc")
+
+
+def _predicted(path: Path, name: str, runs: int, shift: float) -> None:
+    """Runs that recorded their 0/1 correctness on 40 test examples (PredictionRecord)."""
+    from seedwise.records import PredictionRecord
+
+    with Store(path) as store:
+        store.ensure_study(
+            name, experiment="t.py:f", config={}, seed=0, settings={}, code_hash="c" * 64
+        )
+        for repeat in range(len(store.runs(name)), runs):
+            right = [float((example * 7 + repeat) % 10 < 8 + shift) for example in range(40)]
+            predictions = (PredictionRecord("test", tuple(range(40)), tuple(right)),)
+            record = RunRecord(
+                name, repeat, repeat, RunStatus.OK, metrics={"acc": sum(right) / 40},
+                predictions=predictions,
+            )  # fmt: skip
+            store.record_run(record)
+
+
+def test_compare_examples_records_its_showing_and_marks_growth_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    _predicted(path, "base", 4, 0.0)
+    _predicted(path, "new", 4, 1.0)
+    argv = ["compare", "base", "new", "--examples", "--store", str(path)]
+    assert main(argv) == 0
+    assert "caution" not in capsys.readouterr().out
+    with open_store(path) as store:
+        (showing,) = store.showings([("base", "new")], "per-example results 'test'").values()
+    assert showing.counts == {"base": 4, "new": 4}
+    _predicted(path, "new", 9, 1.0)
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert (
+        "caution: new grew from 4 to 9 runs after its comparison with base on per-example "
+        "results 'test' was first shown"
+    ) in out
+    assert main([*argv, "--json"]) == 0
+    grew = json.loads(capsys.readouterr().out)["seed_hunting"]["grew_after_shown"]
+    assert [(g["study"], g["before"], g["now"]) for g in grew] == [("new", 4, 9)]
+    assert main(["compare", "base", "new", "--store", str(path)]) == 0
+    # The metric's own comparison is a showing apart: first shown now, at 4 and 9 runs.
+    assert "caution" not in capsys.readouterr().out

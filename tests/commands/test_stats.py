@@ -404,6 +404,35 @@ def test_compare_rope_prints_the_three_probabilities_and_the_prior(
         assert "rope" in err.lower(), err
 
 
+def test_compare_rope_over_folds_is_the_correlated_t_and_says_where_rho_came_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cells.db"
+    _stored_cells(path, ["base", "new"])
+    argv = ["compare", "base", "new", "--rope", "0.005", "--store", str(path)]
+    assert main([*argv, "--folds", "12"]) == 0
+    out = capsys.readouterr().out
+    assert "Bayesian correlated t-test (Corani and Benavoli 2015)" in out
+    assert "rho 0.08333 from --folds 12 (1/k)" in out
+    assert "prior: non-informative Normal-Gamma" in out
+    assert main([*argv, "--rho", "0.2", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["rho"], found["rho_source"]) == (0.2, "--rho")
+    assert found["a_better"] + found["equivalent"] + found["b_better"] == pytest.approx(1.0)
+    for bad, said in (
+        (["--folds", "1"], "argument --folds: must be a number of folds. Received: '1'"),
+        (["--rho", "1"], "argument --rho: must be between 0 and 1. Received: '1'"),
+        (["--folds", "5", "--rho", "0.2"], "--folds and --rho both set"),
+    ):
+        assert main([*argv, *bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1, err
+        assert said in err, err
+    assert main(["compare", "base", "new", "--folds", "5", "--store", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--folds without --rope" in err, err
+
+
 def test_compare_test_aso_prints_epsilon_min_both_ways(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

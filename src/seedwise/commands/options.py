@@ -41,6 +41,7 @@ __all__ = [
     "add_run_settings",
     "config_from",
     "finite_number",
+    "fold_count",
     "fraction",
     "framework",
     "metric_option",
@@ -121,6 +122,9 @@ repeat_count = IntRange(1, MAX_REPEATS, problem="must be a number of repeats")
 
 #: An int of 0 or more, e.g. a repeat index.
 non_negative_int = IntRange(0, problem="must be 0 or more")
+
+#: The folds of a k-fold cross-validation (``compare --folds``): 2 or more.
+fold_count = IntRange(2, problem="must be a number of folds")
 
 #: A seed: an int in ``[0, 2**63 - 1]``.
 seed = IntRange(0, MAX_SEED)
@@ -647,4 +651,5 @@ CHECKERS: dict[str, Callable[[str], Any]] = {
     "positive_number": positive_number,
     "fraction": fraction,
     "finite_number": finite_number,
+    "fold_count": fold_count,
 }

@@ -31,7 +31,7 @@ from seedwise.stats import (
 from seedwise.stats.bayesian import RopeComparison, rope_compare
 from seedwise.stats.comparison_results import PAIRS_TABLE_FROM
 from seedwise.stats.decision import CLAIMS, Decision, decide
-from seedwise.stats.example_comparison import compare_examples
+from seedwise.stats.example_comparison import compare_examples, examples_shown
 from seedwise.stats.hunting import Growth, best_seed_claim
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.stats.stochastic_order import StochasticOrder, almost_stochastic_order
@@ -87,6 +87,12 @@ def compare_command(args: argparse.Namespace) -> int:
             "expected A B [C ...]"
         )
     paired = {"auto": None, "yes": True, "no": False}[args.paired]
+    if args.rope is None and (args.folds is not None or args.rho is not None):
+        given = "--folds" if args.folds is not None else "--rho"
+        raise UsageError(
+            f"{given} sets the correlation of runs that share folds, for --rope. Received: "
+            f"{given} without --rope; expected compare A B --rope R {given} ..."
+        )
     if args.decision is not None or args.margin is not None:
         return _decision_command(args, paired)
     if args.rope is not None:
@@ -174,10 +180,28 @@ def _one_answer(args: argparse.Namespace) -> None:
 def _rope_command(args: argparse.Namespace, paired: bool | None) -> int:
     """``compare A B --rope R``: P(A better), P(equivalent), P(B better) in one line."""
     _one_answer(args)
+    rho, rho_source = _fold_correlation(args)
     samples, cautions = _two_samples(args, "--rope R")
-    result = rope_compare(*samples, rope=args.rope, goal=args.goal, paired=paired, seed=args.seed)
+    result = rope_compare(
+        *samples, rope=args.rope, goal=args.goal, paired=paired, seed=args.seed, rho=rho,
+        rho_source=rho_source,
+    )  # fmt: skip
     _answer(result, cautions, json=args.json)
     return EXIT_OK
+
+
+def _fold_correlation(args: argparse.Namespace) -> tuple[float | None, str | None]:
+    """``rho`` of runs that share folds, and where it came from: ``--folds K`` or ``--rho``."""
+    if args.folds is not None and args.rho is not None:
+        raise UsageError(
+            f"--folds and --rho both set the folds' correlation. Received: --folds {args.folds} "
+            f"and --rho {args.rho}; expected one of them (--folds K is --rho 1/K)"
+        )
+    if args.folds is not None:
+        return 1.0 / args.folds, f"--folds {args.folds} (1/k)"
+    if args.rho is not None:
+        return args.rho, "--rho"
+    return None, None
 
 
 def _aso_command(args: argparse.Namespace) -> int:
@@ -203,8 +227,18 @@ def _examples_command(args: argparse.Namespace, paired: bool | None) -> int:
         first, second = (store.study(study) for study in args.studies)
         sample_a = first.example_sample(name)
         sample_b = second.example_sample(sample_a.set_name)
+        # Shown like every other answer: the runs it rests on are those that recorded the set.
+        counts = {sample.name: int(sample.values.shape[0]) for sample in (sample_a, sample_b)}
+        growths = grown_since_shown(
+            store, counts, [(sample_a.name, sample_b.name)], examples_shown(sample_a.set_name)
+        )
     result = compare_examples(sample_a, sample_b, goal=args.goal, paired=paired, seed=args.seed)
-    print(to_json(result.to_dict()) if args.json else visible(result.text()))
+    if args.json:
+        grew = [growth.to_dict() for growth in growths]
+        print(to_json({**result.to_dict(), "seed_hunting": {"grew_after_shown": grew}}))
+        return EXIT_OK
+    print(visible(result.text()))
+    _cautions([growth.line() for growth in growths])
     return EXIT_OK
 
 
@@ -396,6 +430,25 @@ def add_stats_parsers(commands: Any) -> None:
         help=(
             "P(A better), P(equivalent), P(B better) by more than R (the region of practical "
             "equivalence, in the metric's units): the Bayesian signed-rank test when paired"
+        ),
+    )
+    compare.add_argument(
+        "--folds",
+        type=options.fold_count,
+        metavar="K",
+        help=(
+            "with --rope: the runs are the folds of a K-fold cross-validation (repeated or not) "
+            "shared by both studies, paired by seed: the Bayesian correlated t-test, rho 1/K"
+        ),
+    )
+    compare.add_argument(
+        "--rho",
+        type=options.fraction,
+        metavar="RHO",
+        help=(
+            "with --rope: the correlated t-test with this correlation of runs that share "
+            "training data, n_test/(n_test+n_train) for random splits (default: from the "
+            "runs' ctx.split, else none)"
         ),
     )
     compare.add_argument(

@@ -13,6 +13,11 @@ around the sample mean with scale ``s / sqrt(n)`` and ``n - 1`` degrees of
 freedom), the two independent, and each probability is the posterior share
 of draws of B's improvement above ``rope``, within it, or below ``-rope``.
 The Monte Carlo error of each probability is at most ``0.5 / sqrt(n_samples)``.
+
+Paired runs that share cross-validation folds or resampled splits, given
+their correlation ``rho``, take the Bayesian correlated t-test instead
+(:mod:`seedwise.stats.correlated_t`; baycomp's ``CorrelatedTTest``), whose
+probabilities are exact.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from typing import TYPE_CHECKING
 
 from seedwise.errors import UsageError
 from seedwise.stats._data import check_positive_int, generator, own_words, root_seed
-from seedwise.stats._format import format_number
-from seedwise.stats._two import PairAnswer, two_samples
+from seedwise.stats._format import counted, format_number
+from seedwise.stats._two import PairAnswer, TwoSamples, two_samples
+from seedwise.stats.correlated_t import CORRELATED_PRIOR, check_rho, correlated_posterior
 from seedwise.stats.goal import Goal
 from seedwise.stats.sample import Sample
 from seedwise.stats.task_ranking import bayesian_signed_rank
@@ -60,6 +66,8 @@ class RopeComparison(PairAnswer):
         mc_error: The largest Monte Carlo standard error of a probability.
         reason: Why no probability could be computed (too few finite runs), if so.
         notes: Cautions (few runs, runs left out).
+        rho: The correlation of runs that share folds (the correlated t-test), or None.
+        rho_source: Where ``rho`` came from, in words, or None.
     """
 
     rope: float
@@ -72,6 +80,8 @@ class RopeComparison(PairAnswer):
     mc_error: float
     reason: str | None = None
     notes: tuple[str, ...] = field(default=())
+    rho: float | None = None
+    rho_source: str | None = None
 
     def line(self) -> str:
         """The three probabilities, the ROPE, the test and its prior, in one line."""
@@ -80,11 +90,21 @@ class RopeComparison(PairAnswer):
         head = f"rope {f(self.rope)} ({self.direction})"
         if self.a_better is None or self.equivalent is None or self.b_better is None:
             return f"{head}: cannot be computed: {self.reason} ({design})"
+        error = "exact" if self.mc_error == 0.0 else f"+/- {self.mc_error:.3f}"
         return (
             f"{head}: P({self.a} better) {self.a_better:.3f}, P(equivalent) "
             f"{self.equivalent:.3f}, P({self.b} better) {self.b_better:.3f} "
-            f"(+/- {self.mc_error:.3f}; {design}; {self.method}; prior: {self.prior})"
+            f"({error}; {design}; {self.method}; prior: {self.prior})"
         )
+
+    @property
+    def design(self) -> str:
+        """As ``PairAnswer``'s, with the folds' correlation and its source when they share folds."""
+        if self.rho is None:
+            return super().design
+        source = f" from {self.rho_source}" if self.rho_source else ""
+        runs = counted(self.n_a, "run")
+        return f"paired, {runs} on shared folds, rho {format_number(self.rho)}{source}"
 
 
 @own_words
@@ -100,12 +120,17 @@ def rope_compare(
     labels: Sequence[str] | None = None,
     n_samples: int = 50_000,
     seed: int | np.random.Generator = 0,
+    rho: float | None = None,
+    rho_source: str | None = None,
 ) -> RopeComparison:
     """P(A better), P(equivalent) and P(B better) by more than ``rope``.
 
     Paired by seed (as ``compare`` pairs), the Bayesian signed-rank test;
     unpaired, the posterior of the difference of the means under the
     Jeffreys prior (see the module's docstring for both, and their priors).
+    With ``rho``, the runs share cross-validation folds (or resampled
+    splits) and the answer is the Bayesian correlated t-test
+    (:mod:`seedwise.stats.correlated_t`), which needs the runs paired.
 
     Args:
         a: The baseline: a sample (``study.sample(metric)``) or values.
@@ -120,12 +145,18 @@ def rope_compare(
         n_samples: Posterior samples (the Monte Carlo error is at most
             ``0.5 / sqrt(n_samples)``).
         seed: An int, or a ``numpy.random.Generator`` that supplies one.
+        rho: The correlation of the runs' differences when the runs share
+            training data, in ``[0, 1)``: ``1 / k`` for the folds of a k-fold
+            cross-validation (repeated or not), ``n_test / (n_test +
+            n_train)`` for random train/test splits. None: independent runs.
+        rho_source: Where ``rho`` came from, said in the answer (e.g.
+            ``"--folds 10"``).
 
     Returns:
         The ``RopeComparison``.
 
     Raises:
-        UsageError: A bad ROPE or sample.
+        UsageError: A bad ROPE, rho or sample, or ``rho`` for unpaired runs.
     """
     if isinstance(rope, bool) or not isinstance(rope, (int, float)):
         raise UsageError(f"A ROPE is a number. Received: rope={rope!r}; expected e.g. 0.01")
@@ -136,6 +167,7 @@ def rope_compare(
             "expected e.g. 0.01"
         )
     check_positive_int(n_samples, name="n_samples", minimum=1000)
+    correlation = None if rho is None else check_rho(rho)
     root = root_seed(seed)
     notes: list[str] = []
     two = two_samples(
@@ -144,6 +176,8 @@ def rope_compare(
     n_a, n_b = int(two.x.shape[0]), int(two.y.shape[0])
     probabilities: tuple[float, float, float] | None = None
     reason = None
+    if correlation is not None:
+        return _correlated(two, rope, correlation, rho_source, notes)
     if two.paired:
         method = "Bayesian signed-rank test (Benavoli et al. 2017)"
         prior = PAIRED_PRIOR
@@ -185,6 +219,44 @@ def rope_compare(
         method=method, prior=prior, n_samples=n_samples, mc_error=0.5 / math.sqrt(n_samples),
         reason=reason, notes=tuple(notes),
     )  # fmt: skip
+
+
+def _correlated(
+    two: TwoSamples, rope: float, rho: float, rho_source: str | None, notes: list[str]
+) -> RopeComparison:
+    """The Bayesian correlated t-test's answer, for paired runs that share folds."""
+    if not two.paired:
+        raise UsageError(
+            "The correlated t-test needs both studies' runs on the same folds, paired by "
+            f"seed. Received: rho={rho!r} with unpaired runs ({two.design}); "
+            "expected studies run on the same seeds, so that their folds match"
+        )
+    n = int(two.x.shape[0])
+    posterior = correlated_posterior(two.sign * (two.y - two.x), rope, rho)
+    found = posterior.probabilities or (None, None, None)
+    return RopeComparison(
+        a=two.a, b=two.b, metric=two.metric, goal=two.goal, paired=True, n_a=n, n_b=n,
+        rope=rope, a_better=found[0], equivalent=found[1], b_better=found[2],
+        method="Bayesian correlated t-test (Corani and Benavoli 2015)", prior=CORRELATED_PRIOR,
+        n_samples=0, mc_error=0.0, reason=posterior.reason,
+        notes=(*notes, *_correlated_notes(n, rho)), rho=rho, rho_source=rho_source,
+    )  # fmt: skip
+
+
+def _correlated_notes(n: int, rho: float) -> list[str]:
+    """Cautions on a correlated t-test: a Cauchy posterior at 2 folds, rho 0."""
+    notes = []
+    if n == 2:
+        notes.append(
+            "2 folds: the posterior is a Student t on 1 degree of freedom (a Cauchy), so wide "
+            "that the probabilities say little; repeat the cross-validation for more folds"
+        )
+    if rho == 0.0:
+        notes.append(
+            "rho 0: the runs are taken as independent; runs that share training data need "
+            "rho = 1/k for k folds, or n_test/(n_test+n_train) for random splits"
+        )
+    return notes
 
 
 def _mean_posterior(

@@ -32,10 +32,23 @@ if TYPE_CHECKING:
 
     from seedwise.stats._intervals import Interval
 
-__all__ = ["ExampleComparison", "ExampleSample", "compare_examples"]
+__all__ = ["ExampleComparison", "ExampleSample", "compare_examples", "examples_shown"]
 
 #: McNemar's p below which a seed's test counts as showing a difference (each alone).
 _MCNEMAR_ALPHA = 0.05
+
+
+def examples_shown(set_name: str) -> str:
+    """What stands for the metric when ``compare --examples`` records that it showed a pair.
+
+    The store keeps each showing per pair and metric; a comparison of the
+    per-example results of a set is kept apart from any metric's.
+
+    Example:
+        >>> examples_shown("test")
+        "per-example results 'test'"
+    """
+    return f"per-example results {set_name!r}"
 
 
 @dataclass(frozen=True, eq=False)

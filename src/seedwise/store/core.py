@@ -138,7 +138,10 @@ def note_showings(
 
 
 def grown_since_shown(
-    store: Store, samples: Sequence[Sample], pairs: Sequence[tuple[str, str]], metric: str
+    store: Store,
+    samples: Sequence[Sample] | Mapping[str, int],
+    pairs: Sequence[tuple[str, str]],
+    metric: str,
 ) -> list[Growth]:
     """The studies of ``pairs`` with more finished runs than when their comparison was first shown.
 
@@ -147,13 +150,20 @@ def grown_since_shown(
 
     Args:
         store: The store the samples were read from.
-        samples: Each study's sample of ``metric`` (its finished runs).
+        samples: Each study's sample of ``metric`` (its finished runs), or
+            each study's name and the runs the comparison rests on
+            (``compare --examples``: the finished runs that recorded the set).
         pairs: The pairs of study names about to be shown.
-        metric: The metric compared.
+        metric: The metric compared (or what stands for it, e.g. the set
+            of per-example results).
     """
     from seedwise.stats.hunting import grown  # only where a comparison is shown
 
-    counts = {sample.name: int(sample.values.size) for sample in samples}
+    counts = (
+        dict(samples)
+        if isinstance(samples, Mapping)
+        else {sample.name: int(sample.values.size) for sample in samples}
+    )
     found = []
     for (a, b), showing in note_showings(store, pairs, metric, counts).items():
         for study, other in ((a, b), (b, a)):
