@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,13 +36,31 @@ def _modules(source: Path = SOURCE) -> dict[str, Path]:
     return {_module_name(path, source): path for path in sorted(package.rglob("*.py"))}
 
 
+def _statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """``tree`` and the statements nested in it (imports are statements; expressions are not)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                stack.extend(children)
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The syntax tree of one file, parsed once per test process (the tests never change it)."""
+    return ast.parse(path.read_text(), str(path))
+
+
 def _type_checking_nodes(tree: ast.AST) -> set[int]:
-    """The ids of the nodes under ``if TYPE_CHECKING:``, which never run."""
+    """The ids of the statements under ``if TYPE_CHECKING:``, which never run."""
     hidden: set[int] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             for statement in node.body:
-                hidden.update(id(inner) for inner in ast.walk(statement))
+                hidden.update(id(inner) for inner in _statements(statement))
     return hidden
 
 
@@ -55,9 +75,9 @@ def _imports(modules: dict[str, Path], *, typing_only: bool = True) -> dict[str,
     for name, path in modules.items():
         targets: set[str] = set()
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        tree = ast.parse(path.read_text(), str(path))
+        tree = _tree(path)
         hidden = set() if typing_only else _type_checking_nodes(tree)
-        for node in ast.walk(tree):
+        for node in _statements(tree):
             if id(node) in hidden:
                 continue
             if isinstance(node, ast.Import):
@@ -79,6 +99,12 @@ def _imports(modules: dict[str, Path], *, typing_only: bool = True) -> dict[str,
         } - own
         graph[name] = {t for t in targets | parents if t in modules and t != name}
     return graph
+
+
+@functools.cache
+def _source_imports(*, typing_only: bool) -> dict[str, set[str]]:
+    """:func:`_imports` of seedwise's own source, parsed once per test process."""
+    return _imports(_modules(), typing_only=typing_only)
 
 
 def _layer_of(module: str, layers: list[list[str]]) -> int | None:
@@ -145,7 +171,7 @@ def _upward(graph: dict[str, set[str]], layers: list[list[str]]) -> list[str]:
 
 
 def test_no_module_imports_from_a_layer_above_its_own() -> None:
-    assert _upward(_imports(_modules()), _layers()) == []
+    assert _upward(_source_imports(typing_only=True), _layers()) == []
 
 
 def test_the_checks_catch_an_upward_import_and_a_cycle_through_a_package(tmp_path: Path) -> None:
@@ -179,14 +205,13 @@ def test_the_checks_catch_an_upward_import_and_a_cycle_through_a_package(tmp_pat
 
 def test_no_import_cycles() -> None:
     # Imports for type checking only never run, so they cannot close a cycle.
-    graph = _imports(_modules(), typing_only=False)
-    assert _cycles(graph) == []
+    assert _cycles(_source_imports(typing_only=False)) == []
 
 
 def test_no_cycle_anywhere_even_for_type_checking() -> None:
     # Every module imports downwards only, under TYPE_CHECKING too: a result type
     # never needs its renderer imported first, a Study never needs the Store class.
-    assert _cycles(_imports(_modules(), typing_only=True)) == []
+    assert _cycles(_source_imports(typing_only=True)) == []
 
 
 def test_the_cycle_finder_finds_cycles() -> None:

@@ -555,13 +555,13 @@ def _same_pair(among: PairComparison, alone: PairComparison) -> None:
 @pytest.mark.parametrize("paired", [True, False])
 def test_every_pair_among_many_is_the_pair_compared_alone(kind: str, paired: bool) -> None:
     # Resamples are named by what they resample, never by the pair, so that the
-    # 15 pairs of 6 studies each give what a comparison of that pair alone gives.
-    samples = _studies(kind, 6, np.random.default_rng(13))
-    samples[5][4] = np.nan  # one pair size differs: its resamples are drawn for 29 seeds
-    labels = [f"cell{index}" for index in range(6)]
+    # 6 pairs of 4 studies each give what a comparison of that pair alone gives.
+    samples = _studies(kind, 4, np.random.default_rng(13))
+    samples[3][4] = np.nan  # one pair size differs: its resamples are drawn for 29 seeds
+    labels = [f"cell{index}" for index in range(4)]
     many = compare(*samples, labels=labels, paired=paired, n_resamples=RESAMPLES, seed=3)
     levels = verdict_levels([pair.tests[0].p_value for pair in many.pairs], "holm", 0.05)
-    for i, j in ((0, 1), (2, 5), (4, 5)):
+    for i, j in ((0, 1), (1, 3), (2, 3)):
         index = next(k for k, p in enumerate(many.pairs) if (p.a, p.b) == (labels[i], labels[j]))
         among = many.pairs[index]
         alone = compare(

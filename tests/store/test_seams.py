@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.test_architecture import _cycles, _imports, _modules
+from tests.test_architecture import _cycles, _source_imports
 
 
 def test_no_store_module_imports_one_that_imports_it() -> None:
-    graph = _imports(_modules(), typing_only=True)
+    graph = _source_imports(typing_only=True)
     store = {
         module: {target for target in targets if target.startswith("seedwise.store")}
         for module, targets in graph.items()
