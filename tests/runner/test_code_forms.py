@@ -221,7 +221,7 @@ def test_a_function_defined_in_main_is_sent_by_value(tmp_path: Path) -> None:
         assert opened.study_record("from-main").experiment == "__main__:train"
 
 
-@pytest.mark.parametrize("how", ["file", "stdin"])
+@pytest.mark.parametrize("how", ["file", pytest.param("stdin", marks=pytest.mark.slow)])
 def test_a_script_without_a_main_guard_runs_its_top_level_once(tmp_path: Path, how: str) -> None:
     # Workers never run the script that started the study again: not as the
     # spawn start method would (a second seedwise.run), not from stdin (no file).
@@ -246,13 +246,17 @@ def test_a_script_without_a_main_guard_runs_its_top_level_once(tmp_path: Path, h
 
 
 def test_a_file_that_starts_a_study_when_imported_is_refused_with_the_fix(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from seedwise.cli import main
+
     (tmp_path / "unguarded.py").write_text(
         UNGUARDED_SCRIPT.replace("sys.argv[2]", "'nested.db'").replace("int(sys.argv[1])", "1")
     )
-    done = seedwise(tmp_path, "run", "unguarded.py:train", "--repeats", "2", "--workers", "1")
-    assert done.returncode == 1, done.stderr
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / ".seedwise" / "seedwise.db"
+    argv = ["run", "unguarded.py:train", "--repeats", "2", "--workers", "1"]
+    assert main([*argv, "--store", str(store)]) == 1
     assert not (tmp_path / "nested.db").exists()
     with open_store(tmp_path / ".seedwise" / "seedwise.db") as opened:
         (study,) = opened.list_studies()

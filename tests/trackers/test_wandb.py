@@ -119,6 +119,7 @@ def _offline_runs(folder: Path) -> list[Path]:
     return sorted((folder / "wandb").glob("offline-run-*"))
 
 
+@pytest.mark.slow  # four real offline W&B runs, each one starting wandb's service
 def test_log_to_wandb_writes_one_run_per_repeat_grouped_by_study_once(
     tmp_path: Path, offline: Path
 ) -> None:
