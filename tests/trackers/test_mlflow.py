@@ -60,7 +60,7 @@ def test_run_log_to_mlflow_writes_a_parent_and_one_child_per_repeat_once(
     run = [
         "run", f"{tmp_path / 'exp.py'}:train", "--repeats", "4", "--workers", "2",
         "--set", "width=2", "--name", "study-a", "--framework", "numpy",
-        "--log-to", f"mlflow={server}", "--experiment-name", "e1",
+        "--log-to", f"mlflow={server}", "--experiment-name", "e1", "--log-to-report",
     ]  # fmt: skip
     done = _seedwise(run, tmp_path)
     assert done.returncode == 0, done.stderr
@@ -164,13 +164,17 @@ def mlflow_store(folder: Path):  # type: ignore[no-untyped-def]
     return open_study(folder / "s.db", "study-a")
 
 
-def test_a_sweeps_cells_are_nested_under_one_run_of_the_sweep(server: str, tmp_path: Path) -> None:
-    (tmp_path / "exp.py").write_text(EXPERIMENT)
-    sweep = [
-        "sweep", f"{tmp_path / 'exp.py'}:train", "--grid", "width=1,2", "--repeats", "2",
-        "--workers", "2", "--name", "grid", "--framework", "numpy",
-        "--log-to", f"mlflow={server}", "--experiment-name", "e3",
+def _grid_sweep(folder: Path, *extra: str) -> list[str]:
+    """``seedwise sweep`` of 2 cells (``grid/width=1``, ``grid/width=2``) x 2 repeats."""
+    (folder / "exp.py").write_text(EXPERIMENT)
+    return [
+        "sweep", f"{folder / 'exp.py'}:train", "--grid", "width=1,2", "--repeats", "2",
+        "--workers", "2", "--name", "grid", "--framework", "numpy", *extra,
     ]  # fmt: skip
+
+
+def test_a_sweeps_cells_are_nested_under_one_run_of_the_sweep(server: str, tmp_path: Path) -> None:
+    sweep = _grid_sweep(tmp_path, "--log-to", f"mlflow={server}", "--experiment-name", "e3")
     for _ in range(2):  # the second is a resume: nothing added
         done = _seedwise(sweep, tmp_path)
         assert done.returncode == 0, done.stderr
@@ -181,7 +185,87 @@ def test_a_sweeps_cells_are_nested_under_one_run_of_the_sweep(server: str, tmp_p
     cells = [r for r in runs if r.data.tags["seedwise.kind"] == "study"]
     assert {c.data.tags["mlflow.parentRunId"] for c in cells} == {top.info.run_id}
     assert sorted(c.data.params["config.width"] for c in cells) == ["1", "2"]
+    client = MlflowClient(server)
     for cell in cells:
         children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == cell.info.run_id]
         assert len(children) == 2
         assert cell.data.metrics["mse.n"] == 2
+        # The report is drawn with --log-to-report only, or by an export.
+        assert client.list_artifacts(cell.info.run_id) == []
+    # The sweep exported by its name after it: nothing new.
+    exported = _seedwise(
+        ["export", "grid", "--to", f"mlflow={server}", "--experiment-name", "e3"], tmp_path
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert "0 runs written" in exported.stderr
+    assert len(_runs(server, "e3")) == 7
+
+
+def test_export_of_a_sweep_nests_its_cells_under_one_run_of_the_sweep_once(
+    server: str, tmp_path: Path
+) -> None:
+    assert _seedwise(_grid_sweep(tmp_path), tmp_path).returncode == 0
+    # One cell exported before as a study of its own, not nested (as an older export did).
+    client = MlflowClient(server)
+    experiment = client.create_experiment("e4")
+    tags = {"seedwise.kind": "study", "seedwise.study": "grid/width=1"}
+    alone = client.create_run(experiment, tags=tags).info.run_id
+    export = ["export", "grid", "--to", f"mlflow={server}", "--experiment-name", "e4"]
+    for written in ("4 runs written", "0 runs written"):
+        done = _seedwise(export, tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert written in done.stderr
+    runs = _runs(server, "e4")
+    kinds = sorted(r.data.tags.get("seedwise.kind", "") for r in runs)
+    assert kinds == ["repeat"] * 4 + ["study"] * 2 + ["sweep"]
+    (top,) = [r for r in runs if r.data.tags["seedwise.kind"] == "sweep"]
+    assert top.data.tags["seedwise.sweep"] == "grid"
+    assert top.info.status == "FINISHED"
+    cells = {
+        r.data.tags["seedwise.study"]: r for r in runs if r.data.tags["seedwise.kind"] == "study"
+    }
+    assert sorted(cells) == ["grid/width=1", "grid/width=2"]
+    assert cells["grid/width=1"].info.run_id == alone
+    assert {c.data.tags["mlflow.parentRunId"] for c in cells.values()} == {top.info.run_id}
+    assert cells["grid/width=1"].data.params["config.width"] == "1"
+    for cell in cells.values():
+        children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == cell.info.run_id]
+        assert sorted(c.data.tags["seedwise.run_id"] for c in children) == [
+            f"{cell.data.tags['seedwise.study']}#{k}" for k in range(2)
+        ]
+        assert [a.path for a in client.list_artifacts(cell.info.run_id)] == ["report.html"]
+
+
+def test_a_child_run_cut_off_before_it_ended_is_written_again_whole(
+    server: str, tmp_path: Path
+) -> None:
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    made = _seedwise(
+        ["run", f"{tmp_path / 'exp.py'}:train", "--repeats", "2", "--workers", "1",
+         "--name", "study-c", "--framework", "numpy"],
+        tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    # What a process killed while writing repeat 0 leaves: the study's run, params missing,
+    # and a child made (RUNNING) but never given its metrics nor ended.
+    client = MlflowClient(server)
+    experiment = client.create_experiment("e5")
+    tags = {"seedwise.kind": "study", "seedwise.study": "study-c"}
+    parent = client.create_run(experiment, tags=tags).info.run_id
+    half = {"mlflow.parentRunId": parent, "seedwise.run_id": "study-c#0", "seedwise.status": "ok"}
+    cut = client.create_run(experiment, tags=half).info.run_id
+    export = ["export", "study-c", "--to", f"mlflow={server}", "--experiment-name", "e5"]
+    done = _seedwise(export, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 runs written" in done.stderr
+    runs = _runs(server, "e5")
+    assert cut not in {r.info.run_id for r in runs}
+    children = sorted(
+        (r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent),
+        key=lambda r: r.data.tags["seedwise.run_id"],
+    )
+    assert [c.data.tags["seedwise.run_id"] for c in children] == ["study-c#0", "study-c#1"]
+    assert {c.info.status for c in children} == {"FINISHED"}
+    assert all("mse" in c.data.metrics for c in children)
+    (study_run,) = [r for r in runs if r.info.run_id == parent]
+    assert "seed" in study_run.data.params

@@ -199,3 +199,22 @@ def test_wandb_outside_offline_mode_with_no_account_is_refused_before_anything_r
     assert "W&B cannot be written to" in lines[0]
     assert "WANDB_MODE=offline" in lines[0]
     assert not (tmp_path / "s.db").exists()
+
+
+def test_export_of_a_sweep_to_wandb_groups_each_cell_and_names_the_sweep(
+    tmp_path: Path, offline: Path
+) -> None:
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    store = ["--store", str(tmp_path / "s.db")]
+    sweep = [
+        "sweep", f"{tmp_path / 'exp.py'}:train", "--grid", "width=1,2", "--repeats", "1",
+        "--workers", "1", "--name", "grid", "--framework", "numpy", *store,
+    ]  # fmt: skip
+    assert main(sweep) == 0
+    assert main(["export", "grid", "--to", "wandb", *store]) == 0
+    runs = [_read_run(folder) for folder in _offline_runs(offline)]
+    assert sorted((r["group"], r["job_type"]) for r in runs) == [
+        ("grid/width=1", "repeat"), ("grid/width=1", "summary"),
+        ("grid/width=2", "repeat"), ("grid/width=2", "summary"),
+    ]  # fmt: skip
+    assert {r["config"]["seedwise.sweep"] for r in runs} == {"grid"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -34,7 +33,11 @@ from seedwise.commands.study_options import (
     run_options_from,
     study_spec_from,
 )
-from seedwise.commands.trackers import LiveExport, add_log_to_options
+from seedwise.commands.trackers import (
+    add_log_to_options,
+    start_live_export,
+    writing_until_stopped,
+)
 from seedwise.errors import (
     EXIT_NEGATIVE,
     EXIT_OK,
@@ -67,14 +70,9 @@ def run_command(args: argparse.Namespace) -> int:
     repeats = args.max_repeats if args.until_ci is not None else args.repeats
     progress = SweepProgress(console, total=repeats, metric=shown)
     spec = study_spec_from(args)
-    # The tracker's store and experiment are made here, before any worker starts.
-    live = None
-    if args.log_to is not None:
-        live = LiveExport.start(args.log_to, store_path(args.store), args.tracker_experiment)
-    elif "MLFLOW_TRACKING_URI" in os.environ:
-        from seedwise.trackers.mlflow import prepare_from_environment
-
-        prepare_from_environment()
+    # Refused now, before the store opens, if the tracker cannot be used; opened while
+    # the workers start.
+    live = start_live_export(args)
     options = run_options_from(
         args,
         repeats=repeats,
@@ -84,12 +82,32 @@ def run_command(args: argparse.Namespace) -> int:
         on_record=progress.update if live is None else live.wrap(progress.update),
     )
     try:
-        with progress:
+        with progress, writing_until_stopped(live, [spec.name]):
             outcome = run_study(spec, options)
     except SweepInterrupted as interrupted:
         raise resume_command(interrupted) from None
+    _print_outcome(console, outcome, progress.metric, shown, args)
+    # After the closing summary: the runs the tracker has not written yet, the summary there.
     for line in [] if live is None else live.finish([spec.name]):
         print(f"seedwise: warning: {line}", file=sys.stderr)
+    if outcome.stopped == "max-failures":
+        return EXIT_NEGATIVE
+    failed = sum(1 for run in outcome.runs if run.status.is_failure)
+    if failed > args.allow_failures:
+        return EXIT_NEGATIVE
+    # A "continue" decision printed at the end means the target was not met.
+    unfinished = outcome.decision is not None and not outcome.decision.stop
+    return EXIT_NEGATIVE if unfinished else EXIT_OK
+
+
+def _print_outcome(
+    console: Console,
+    outcome: StudyRun,
+    metric: str | None,
+    shown: str | None,
+    args: argparse.Namespace,
+) -> None:
+    """The closing summary (or ``--json``) and its warnings."""
     if args.json:
         print(to_json(_as_dict(outcome)))
         unknown = _unreturned_metric(shown, outcome.runs)
@@ -100,15 +118,7 @@ def run_command(args: argparse.Namespace) -> int:
         for caution in outcome.cautions:
             print(f"seedwise: warning: {visible(caution)}", file=sys.stderr)
     else:
-        _print_summary(console, outcome, progress.metric, args)
-    if outcome.stopped == "max-failures":
-        return EXIT_NEGATIVE
-    failed = sum(1 for run in outcome.runs if run.status.is_failure)
-    if failed > args.allow_failures:
-        return EXIT_NEGATIVE
-    # A "continue" decision printed at the end means the target was not met.
-    unfinished = outcome.decision is not None and not outcome.decision.stop
-    return EXIT_NEGATIVE if unfinished else EXIT_OK
+        _print_summary(console, outcome, metric, args)
 
 
 def resume_command(interrupted: SweepInterrupted) -> SweepInterrupted:

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from seedwise.commands import make_console, options, to_json
 from seedwise.commands.confirm import confirm_and_print
-from seedwise.commands.options import add_goal_option, grid_option, store_path
+from seedwise.commands.options import add_goal_option, grid_option
 from seedwise.commands.progress import SweepProgress, final_mean
 from seedwise.commands.run import resume_command
 from seedwise.commands.study_options import (
@@ -21,7 +21,11 @@ from seedwise.commands.study_options import (
     run_options_from,
     study_spec_keywords,
 )
-from seedwise.commands.trackers import LiveExport, add_log_to_options
+from seedwise.commands.trackers import (
+    add_log_to_options,
+    start_live_export,
+    writing_until_stopped,
+)
 from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, SweepInterrupted, UsageError
 from seedwise.records import RunStatus
 from seedwise.runner.confirm import chosen_cells
@@ -61,24 +65,26 @@ def sweep_command(args: argparse.Namespace) -> int:
     console = make_console()
     shown = metrics_from(args)[0]
     progress = SweepProgress(console, total=args.repeats * len(specs), metric=shown)
-    live = None
-    if args.log_to is not None:
-        # The tracker's store and experiment are made here, before any worker starts.
-        live = LiveExport.start(args.log_to, store_path(args.store), args.tracker_experiment)
-        live.nest(name, [spec.name for spec in specs])
+    cells = [spec.name for spec in specs]
+    # Refused now, before the store opens, if the tracker cannot be used; opened while
+    # the workers start.
+    live = start_live_export(args)
+    if live is not None:
+        live.nest(name, cells)
     on_record = progress.update if live is None else live.wrap(progress.update)
     options = run_options_from(args, on_start=progress.start, on_record=on_record)
     try:
-        with progress:
+        with progress, writing_until_stopped(live, cells):
             outcome = run_sweep(specs, options, name)
     except SweepInterrupted as interrupted:
         raise resume_command(interrupted) from None
-    for line in [] if live is None else live.finish([spec.name for spec in specs]):
-        print(f"seedwise: warning: {line}", file=sys.stderr)
     if args.json and args.confirm is None:
         print(to_json(_as_dict(outcome)))
     elif not args.json:
         _print_summary(console, outcome, progress.metric)
+    # After the closing summary: the runs the tracker has not written yet, the summaries there.
+    for line in [] if live is None else live.finish(cells):
+        print(f"seedwise: warning: {line}", file=sys.stderr)
     if outcome.stopped == "max-failures":
         return EXIT_NEGATIVE
     failed = any(run.status.is_failure for cell in outcome.cells for run in cell.runs)

@@ -10,8 +10,10 @@ runs are in the store, the failure is said in one line at the end, and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,8 +25,8 @@ from seedwise.records import RunRecord
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from seedwise.store import Study
-    from seedwise.trackers._export import TrackerExport
+    from seedwise.store import Store, Study
+    from seedwise.trackers._export import ExportThread, TrackerExport
 
 __all__ = [
     "LiveExport",
@@ -33,7 +35,10 @@ __all__ = [
     "add_tracker_export_options",
     "export_to_tracker",
     "refuse_many",
+    "start_live_export",
+    "studies_and_sweeps",
     "tracker_target",
+    "writing_until_stopped",
 ]
 
 
@@ -41,68 +46,91 @@ __all__ = [
 class LiveExport:
     """A study's runs written to a tracker as they are stored, its summary at the end.
 
-    Made (and MLflow's tracking store and experiment with it) before the
-    study's workers start.
+    Started before the study's workers; every call to the tracker is made
+    on one :class:`~seedwise.trackers._export.ExportThread`, off the study's
+    critical path: MLflow is imported and its run made while the workers
+    start, each run written while the next ones run.
     """
 
-    export: TrackerExport
+    writer: ExportThread
     store: Path
     tracker: str
-    failures: list[str] = field(default_factory=list)
-    # One read-only handle on each study while it runs, not one per run.
+    report: bool = False
+    # One read-only handle on each study while it runs, opened and used on the writer's thread.
     _open: dict[str, Study] = field(default_factory=dict)
-    _sweep: str | None = None
+    _sweep: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, target: TrackerTarget, store: Path, experiment: str | None) -> LiveExport:
-        from seedwise.trackers._export import open_export
+    def start(
+        cls, target: TrackerTarget, store: Path, experiment: str | None, *, report: bool = False
+    ) -> LiveExport:
+        """Refuse now what can be refused at once; open the export on its thread.
 
-        return cls(open_export(target.tracker, target.where, experiment), store, target.tracker)
+        Raises:
+            TrackerError: The tracker cannot be reached or written to.
+            UsageError: The tracker's package is not installed.
+        """
+        from seedwise.trackers._export import ExportThread, prepare_export
+
+        opener = prepare_export(target.tracker, target.where, experiment)
+        return cls(ExportThread(opener), store, target.tracker, report)
 
     def wrap(self, on_record: Callable[[RunRecord], None] | None) -> Callable[[RunRecord], None]:
-        """``on_record`` that also writes each stored run to the tracker."""
+        """``on_record`` that also hands each stored run to the tracker's thread."""
 
         def observe(record: RunRecord) -> None:
             if on_record is not None:
                 on_record(record)
-            if self.failures:
-                return
-            try:
-                handle = self._open.get(record.study)
-                if handle is None:
-                    handle = self._open[record.study] = self._study(record.study)
-                self.export.log_run(handle, record)
-            except Exception as caught:  # a tracker's failure must not stop the study
-                self.failures.append(_first_line(caught))
+            self.writer.submit(lambda export: self._log_run(export, record))
 
         return observe
 
     def nest(self, sweep: str, cells: Sequence[str]) -> None:
         """Write ``cells`` under one run of the sweep ``sweep``."""
-        self._sweep = self.export.nest(sweep, cells)
+        self.writer.submit(lambda export: self._sweep.append(export.nest(sweep, cells)))
 
     def finish(self, studies: Sequence[str]) -> list[str]:
-        """Write what is missing, the summaries and reports; the lines to warn with."""
+        """Write what is missing, the summaries (and reports); the lines to warn with."""
+
+        def close(export: TrackerExport) -> None:
+            self._close_studies()
+            for study in studies:
+                with self._study(study) as handle:
+                    export.log_study(handle, report=self.report)
+            for sweep_id in self._sweep:
+                export.end_sweep(sweep_id)
+
+        self.writer.submit(close)
+        return self._warnings(self.writer.close(), studies)
+
+    def abandon(self, studies: Sequence[str]) -> list[str]:
+        """The study stopped early: write the runs handed over so far, no summary; warnings.
+
+        A second Ctrl-C meanwhile ends the process at once; a child run cut
+        off then is written again whole by the next ``--log-to`` or export.
+        """
+        self.writer.submit(lambda export: self._close_studies())
+        return self._warnings(self.writer.close(), studies)
+
+    def _log_run(self, export: TrackerExport, record: RunRecord) -> None:
+        handle = self._open.get(record.study)
+        if handle is None:
+            handle = self._open[record.study] = self._study(record.study)
+        export.log_run(handle, record)
+
+    def _close_studies(self) -> None:
         for handle in self._open.values():
             handle.close()
         self._open.clear()
-        for study in studies:
-            if self.failures:
-                break
-            try:
-                with self._study(study) as handle:
-                    self.export.log_study(handle)
-            except Exception as caught:
-                self.failures.append(_first_line(caught))
-        if self._sweep is not None and not self.failures:
-            self.export.end_sweep(self._sweep)
+
+    def _warnings(self, failures: Sequence[str], studies: Sequence[str]) -> list[str]:
         from seedwise.trackers._export import TRACKER_NAMES
 
         again = studies[0] if len(studies) == 1 else "STUDY..."
         return [
             f"{TRACKER_NAMES[self.tracker]}: {visible(line)}; the runs are stored: seedwise "
             f"export {again} --to {self.tracker} writes what is missing"
-            for line in self.failures[:1]
+            for line in failures[:1]
         ]
 
     def _study(self, name: str) -> Study:
@@ -111,9 +139,45 @@ class LiveExport:
         return open_study(self.store, name)
 
 
-def _first_line(caught: BaseException) -> str:
-    text = str(caught).strip()
-    return text.splitlines()[0][:300] if text else type(caught).__name__
+def start_live_export(args: argparse.Namespace) -> LiveExport | None:
+    """``--log-to``'s export, started before the workers; None without ``--log-to``.
+
+    MLflow's store named by ``$MLFLOW_TRACKING_URI`` (and
+    ``$MLFLOW_EXPERIMENT_NAME``'s experiment) is made here too, before any
+    worker starts, for runs whose own code logs to it.
+
+    Raises:
+        UsageError: ``--log-to-report`` without ``--log-to mlflow``.
+        TrackerError: The tracker cannot be reached or written to.
+    """
+    target: TrackerTarget | None = args.log_to
+    if args.log_to_report and (target is None or target.tracker != "mlflow"):
+        raise UsageError(
+            "--log-to-report draws the report for MLflow's study run. Received: --log-to-report "
+            f"with {'no --log-to' if target is None else '--log-to ' + target.tracker}; "
+            "expected --log-to mlflow[=URI] with it"
+        )
+    if "MLFLOW_TRACKING_URI" in os.environ:
+        from seedwise.trackers.mlflow import prepare_from_environment
+
+        prepare_from_environment()
+    if target is None:
+        return None
+    return LiveExport.start(
+        target, store_path(args.store), args.tracker_experiment, report=args.log_to_report
+    )
+
+
+@contextmanager
+def writing_until_stopped(live: LiveExport | None, studies: Sequence[str]) -> Iterator[None]:
+    """While studies run: if they stop early (Ctrl-C, an error), their stored runs are written."""
+    try:
+        yield
+    except BaseException:
+        if live is not None:
+            for line in live.abandon(studies):
+                print(f"seedwise: warning: {line}", file=sys.stderr)
+        raise
 
 
 def add_log_to_options(parser: argparse.ArgumentParser) -> None:
@@ -125,6 +189,12 @@ def add_log_to_options(parser: argparse.ArgumentParser) -> None:
         help="write each run to a tracker as it is stored, and the summary at the end: MLflow, "
         "one parent run per study and one child run per repeat; TensorBoard, one event folder "
         "per repeat under DIR/STUDY/; W&B, one run per repeat in group STUDY (docs/trackers.md)",
+    )
+    parser.add_argument(
+        "--log-to-report",
+        action="store_true",
+        help="with --log-to mlflow: also draw the HTML report as the study run's artifact "
+        "report.html when the study ends (about 2 s; seedwise export --to mlflow always does)",
     )
     add_tracker_export_options(parser)
 
@@ -147,14 +217,63 @@ def export_to_tracker(args: argparse.Namespace) -> int:
 
     target: TrackerTarget = args.to
     with open_store(store_path(args.store)) as store:
-        studies = [store.study(name) for name in args.study]
-        export = export_studies(target.tracker, studies, target.where, args.tracker_experiment)
+        names, sweeps = studies_and_sweeps(store, args.study)
+        studies = [store.study(name) for name in names]
+        export = export_studies(
+            target.tracker, studies, target.where, args.tracker_experiment, sweeps
+        )
     print(
         f"{TRACKER_NAMES[target.tracker]}: {export.written} runs written for {len(studies)} "
         f"{'study' if len(studies) == 1 else 'studies'} (runs already there were kept)",
         file=sys.stderr,
     )
     return 0
+
+
+def studies_and_sweeps(
+    store: Store, texts: Sequence[str]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The studies ``export --to`` names, a sweep's name standing for its cells; each sweep's cells.
+
+    Each text is a study (its name, a prefix, ``@last``) or a sweep's name
+    (``seedwise sweep --name``), which means every cell of it. A cell,
+    named either way, goes under its sweep's entry in the tracker, as
+    ``seedwise sweep --log-to`` puts it.
+
+    Raises:
+        StoreError: A text that names no study and no sweep, or several studies.
+    """
+    from seedwise.store.names import sweep_of
+
+    known = set(store.sweeps())
+    names: list[str] = []
+    for text in texts:
+        sweep = text.removesuffix("/")
+        if sweep in known and not _is_study(store, text):
+            names += [cell.study for cell in store.sweep(sweep).cells]
+        else:
+            names.append(store.resolve_name(text))
+    names = list(dict.fromkeys(names))
+    cells: dict[str, set[str]] = {}
+    sweeps: dict[str, list[str]] = {}
+    for name in names:
+        of = sweep_of(name)
+        if of is None or of not in known:
+            continue
+        if of not in cells:
+            cells[of] = {cell.study for cell in store.sweep(of).cells}
+        if name in cells[of]:
+            sweeps.setdefault(of, []).append(name)
+    return names, sweeps
+
+
+def _is_study(store: Store, text: str) -> bool:
+    from seedwise.errors import StoreError
+
+    try:
+        return store.resolve_name(text) == text
+    except StoreError:
+        return False
 
 
 def refuse_many(args: argparse.Namespace) -> None:

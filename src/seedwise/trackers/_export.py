@@ -12,7 +12,9 @@ import dataclasses
 import hashlib
 import importlib
 import json
-from collections.abc import Iterator, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from seedwise._user_text import masked
@@ -23,11 +25,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TRACKER_NAMES",
+    "ExportThread",
     "TrackerExport",
     "config_fields",
     "env_hash",
     "export_studies",
+    "first_line",
     "open_export",
+    "prepare_export",
     "run_id",
     "runs_digest",
     "stored_runs",
@@ -52,8 +57,11 @@ class TrackerExport(Protocol):
     def log_run(self, study: Study, record: RunRecord) -> bool:
         """Write one run, unless it is there already; whether anything was written."""
 
-    def log_study(self, study: Study) -> str:
-        """Write every stored run of ``study`` that is missing, then its summary."""
+    def log_study(self, study: Study, *, report: bool = True) -> str:
+        """Write every stored run of ``study`` that is missing, then its summary.
+
+        ``report``: also its HTML report, where the tracker keeps one (MLflow).
+        """
 
 
 def open_export(tracker: str, where: str | None, experiment: str | None) -> TrackerExport:
@@ -68,14 +76,105 @@ def open_export(tracker: str, where: str | None, experiment: str | None) -> Trac
     return export
 
 
+def prepare_export(
+    tracker: str, where: str | None, experiment: str | None
+) -> Callable[[], TrackerExport]:
+    """For ``--log-to``: what can be refused at once refused now; what opens the export.
+
+    The opener is called on the :class:`ExportThread`, while the workers
+    start (MLflow's client takes seconds to import); each tracker's module
+    says what it checks before.
+
+    Raises:
+        TrackerError: The tracker cannot be reached or written to.
+        UsageError: The tracker's package is not installed.
+    """
+    module = importlib.import_module(f"seedwise.trackers.{tracker}")
+    opener: Callable[[], TrackerExport] = module.prepare_export(where, experiment)
+    return opener
+
+
 def export_studies(
-    tracker: str, studies: Sequence[Study], where: str | None, experiment: str | None
+    tracker: str,
+    studies: Sequence[Study],
+    where: str | None,
+    experiment: str | None,
+    sweeps: Mapping[str, Sequence[str]] | None = None,
 ) -> TrackerExport:
-    """Write each of ``studies`` to ``tracker``: every run missing there, then its summary."""
+    """Write each of ``studies`` to ``tracker``: every run missing there, then its summary.
+
+    Args:
+        sweeps: Each sweep's name and its cells among ``studies``; where the
+            tracker nests (MLflow), those go under one entry of their sweep.
+    """
     export = open_export(tracker, where, experiment)
+    ends = [export.nest(sweep, cells) for sweep, cells in (sweeps or {}).items()]
     for study in studies:
         export.log_study(study)
+    for sweep_id in ends:
+        export.end_sweep(sweep_id)
     return export
+
+
+#: A call to a tracker's export, made on the export's own thread.
+ExportJob = Callable[["TrackerExport"], None]
+
+
+class ExportThread:
+    """One thread that opens a tracker's export and makes every call to it, in order.
+
+    ``--log-to`` writes from the process that runs the study, off its
+    critical path: the tracker's client is imported and its store opened
+    while the workers start (MLflow's import alone takes seconds), and each
+    run is written while the next ones run. Only this thread touches the
+    export, so no two threads share a tracker's client or connection. The
+    first call that fails ends the writing: the rest are dropped and the
+    failure is kept, in one line, in :attr:`failures` (the runs are in the
+    store; ``seedwise export`` writes what is missing).
+
+    Args:
+        opener: Makes the export (imports the tracker's client); called first,
+            on the thread.
+    """
+
+    def __init__(self, opener: Callable[[], TrackerExport]) -> None:
+        self.failures: list[str] = []
+        self._jobs: queue.SimpleQueue[ExportJob | None] = queue.SimpleQueue()
+        # A daemon: a second Ctrl-C while the thread writes ends the process at once.
+        self._thread = threading.Thread(
+            target=self._work, args=(opener,), name="seedwise-tracker", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, job: ExportJob) -> None:
+        """Make ``job`` after every call submitted before it."""
+        self._jobs.put(job)
+
+    def close(self) -> list[str]:
+        """Make every submitted call, then end the thread; the failures, one line each."""
+        self._jobs.put(None)
+        self._thread.join()
+        return self.failures
+
+    def _work(self, opener: Callable[[], TrackerExport]) -> None:
+        export: TrackerExport | None = None
+        try:
+            export = opener()
+        except Exception as caught:
+            self.failures.append(first_line(caught))
+        while (job := self._jobs.get()) is not None:
+            if export is None or self.failures:
+                continue
+            try:
+                job(export)
+            except Exception as caught:  # a tracker's failure must not stop the study
+                self.failures.append(first_line(caught))
+
+
+def first_line(caught: BaseException) -> str:
+    """What a tracker raised, in one line of at most 300 characters."""
+    text = str(caught).strip()
+    return text.splitlines()[0][:300] if text else type(caught).__name__
 
 
 def run_id(study: str, repeat: int) -> str:
@@ -83,9 +182,17 @@ def run_id(study: str, repeat: int) -> str:
     return f"{study}#{repeat}"
 
 
-def stored_runs(study: Study) -> Iterator[RunRecord]:
-    """Every stored run of ``study``, with its logged steps and its environment."""
+def stored_runs(
+    study: Study, wanted: Callable[[RunRecord], bool] | None = None
+) -> Iterator[RunRecord]:
+    """Every stored run of ``study``, with its logged steps and its environment.
+
+    ``wanted``: given each run without its steps, whether to read it whole
+    (a tracker that holds it already need not).
+    """
     for brief in study.runs:
+        if wanted is not None and not wanted(brief):
+            continue
         environment = brief.environment
         if environment is None and brief.env_hash is not None:
             environment = study.store.environment(

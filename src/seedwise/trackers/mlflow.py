@@ -17,7 +17,7 @@ import importlib.util
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,7 @@ __all__ = [
     "MlflowExport",
     "client_for",
     "open_export",
+    "prepare_export",
     "prepare_from_environment",
     "prepare_tracking_store",
     "probe_server",
@@ -54,6 +55,8 @@ _BATCH_PARAMS = 100
 _TAG_CHARS = 5000
 
 _STATUS = {RunStatus.OK: "FINISHED"}
+# MLflow's statuses of a run that has ended.
+_ENDED = frozenset({"FINISHED", "FAILED", "KILLED"})
 
 
 def client_for(tracking_uri: str | None) -> MlflowClient:
@@ -211,10 +214,19 @@ class MlflowExport:
             [self.experiment_id], filter_string="tags.`seedwise.kind` = 'study'", max_results=5000
         )
         mine = [r for r in found if r.data.tags.get("seedwise.study") == name]
+        record = study.record
+        params = {"seed": record.seed, **config_fields(record.config)}
+        sweep_parent = self._sweep_runs.get(name)
         if mine:
             parent_id = mine[0].info.run_id
+            # A run cut off after it was made and before its params were written gets them now.
+            missing = {k: v for k, v in params.items() if k not in mine[0].data.params}
+            if missing:
+                self._log_params(parent_id, missing)
+            # A cell exported before as a study of its own goes under its sweep's run.
+            if sweep_parent is not None and mine[0].data.tags.get("mlflow.parentRunId") is None:
+                self.client.set_tag(parent_id, "mlflow.parentRunId", sweep_parent)
         else:
-            record = study.record
             tags = {
                 "mlflow.runName": name,
                 "seedwise.kind": "study",
@@ -223,22 +235,27 @@ class MlflowExport:
                 "seedwise.code_hash": record.code_hash,
                 "seedwise.settings": _text(json.dumps(record.settings, sort_keys=True)),
             }
-            sweep_parent = self._sweep_runs.get(name)
             if sweep_parent is not None:
                 tags["mlflow.parentRunId"] = sweep_parent
             parent_id = self.client.create_run(self.experiment_id, tags=tags).info.run_id
-            self._log_params(parent_id, {"seed": record.seed, **config_fields(record.config)})
-        children = self.client.search_runs(
-            [self.experiment_id],
-            filter_string=f"tags.`mlflow.parentRunId` = '{parent_id}'",
-            max_results=50000,
+            self._log_params(parent_id, params)
+        children = (
+            []
+            if not mine
+            else self.client.search_runs(
+                [self.experiment_id],
+                filter_string=f"tags.`mlflow.parentRunId` = '{parent_id}'",
+                max_results=50000,
+            )
         )
         self._parents[name] = _Parent(
             parent_id,
             {
+                # A child is whole once it has ended (set_terminated is its last call); one
+                # cut off before (a killed process) has no status here, and is written again.
                 c.data.tags["seedwise.run_id"]: (
                     c.info.run_id,
-                    c.data.tags.get("seedwise.status", ""),
+                    c.data.tags.get("seedwise.status", "") if c.info.status in _ENDED else "",
                 )
                 for c in children
                 if "seedwise.run_id" in c.data.tags
@@ -254,14 +271,11 @@ class MlflowExport:
         """
         from mlflow.entities import Metric
 
-        parent = self._parents.get(study.name)
-        if parent is None:
-            self.parent(study)
-            parent = self._parents[study.name]
+        if not self._missing(study, record):
+            return False
+        parent = self._parents[study.name]
         key = run_id(study.name, record.repeat)
         existing = parent.children.get(key)
-        if existing is not None and existing[1] == record.status.value:
-            return False
         if existing is not None:
             self.client.delete_run(existing[0])
         tags = {
@@ -306,10 +320,17 @@ class MlflowExport:
         self.written += 1
         return True
 
+    def _missing(self, study: Study, record: RunRecord) -> bool:
+        """Whether MLflow lacks this run as it is (none, or one of another status)."""
+        if study.name not in self._parents:
+            self.parent(study)
+        existing = self._parents[study.name].children.get(run_id(study.name, record.repeat))
+        return existing is None or existing[1] != record.status.value
+
     def log_study(self, study: Study, *, report: bool = True) -> str:
-        """Write every stored run of ``study``, then its summary and report on its run."""
+        """Write every stored run of ``study`` missing there, then its summary and report."""
         parent_id = self.parent(study)
-        for record in stored_runs(study):
+        for record in stored_runs(study, lambda brief: self._missing(study, brief)):
             self.log_run(study, record)
         self.finish(study, report=report)
         return parent_id
@@ -370,3 +391,45 @@ def _text(value: str, limit: int = _TAG_CHARS) -> str:
 def open_export(tracking_uri: str | None, experiment: str | None) -> MlflowExport:
     """The export to ``tracking_uri``'s ``experiment`` (``seedwise.trackers.open_export``)."""
     return MlflowExport(tracking_uri, experiment)
+
+
+def prepare_export(tracking_uri: str | None, experiment: str | None) -> Callable[[], MlflowExport]:
+    """What can be refused at once, refused now; what opens the export, for ``--log-to``.
+
+    MLflow not installed, a server that does not answer or a SQLite store
+    in a folder that is not there is refused here, before the study's store
+    is opened. The export itself (importing MLflow, seconds; opening the
+    tracking store, making the experiment) is then made on the export's
+    thread while the workers start: with ``--log-to`` the workers write
+    nothing to MLflow, so nothing races. Except where the runs' own code may
+    log to the same store (no URI given, or ``$MLFLOW_TRACKING_URI``'s: the
+    store ``mlflow.start_run()`` writes to): that one is made now, before
+    any worker starts (:func:`prepare_tracking_store`).
+
+    Raises:
+        UsageError: MLflow is not installed.
+        TrackerError: The tracking URI cannot be used.
+    """
+    if tracking_uri is None or tracking_uri == os.environ.get("MLFLOW_TRACKING_URI"):
+        export = MlflowExport(tracking_uri, experiment)
+        return lambda: export
+    if importlib.util.find_spec("mlflow") is None:
+        client_for(tracking_uri)  # raises the one line that says to install it
+    probe_server(tracking_uri)
+    _check_sqlite_folder(tracking_uri)
+    return lambda: MlflowExport(tracking_uri, experiment)
+
+
+def _check_sqlite_folder(tracking_uri: str) -> None:
+    """Refuse ``sqlite:///PATH`` in a folder that is not there (MLflow makes no folder)."""
+    if not tracking_uri.startswith("sqlite:///"):
+        return
+    from urllib.parse import unquote
+
+    path = Path(unquote(tracking_uri.removeprefix("sqlite:///").partition("?")[0]))
+    if not path.parent.is_dir():
+        raise TrackerError(
+            f"MLflow's SQLite store cannot be made: its folder {str(path.parent)!r} is not there. "
+            f"Received: tracking URI {tracking_uri!r}; expected sqlite:///PATH in a folder "
+            "that exists"
+        )

@@ -23,7 +23,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,8 +103,11 @@ class TensorBoardExport:
         self.written += 1
         return True
 
-    def log_study(self, study: Study) -> str:
-        """Write every stored run that is missing, then the study's summary."""
+    def log_study(self, study: Study, *, report: bool = True) -> str:
+        """Write every stored run that is missing, then the study's summary.
+
+        ``report`` is unused: the tracker keeps no report of a study.
+        """
         for record in stored_runs(study):
             self.log_run(study, record)
         self.finish(study)
@@ -254,3 +257,9 @@ def _summary_events(study: Study) -> Iterable[bytes]:
 def open_export(root: str | None, experiment: str | None) -> TensorBoardExport:
     """The export to ``root``; TensorBoard has no experiments, so ``experiment`` is unused."""
     return TensorBoardExport(root)
+
+
+def prepare_export(root: str | None, experiment: str | None) -> Callable[[], TensorBoardExport]:
+    """The export, made now (a folder that cannot be written is refused before the store opens)."""
+    export = open_export(root, experiment)
+    return lambda: export

@@ -25,7 +25,7 @@ import hashlib
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,7 @@ class WandbExport:
         # W&B's first run starts its service process and names it in WANDB_SERVICE;
         # one started here is stopped once the study is written (see close).
         self._owns_service = "WANDB_SERVICE" not in os.environ
+        self._sweeps: dict[str, str] = {}  # a cell's name -> its sweep's
         self.written = 0
 
     def _logged_in(self) -> None:
@@ -109,7 +110,12 @@ class WandbExport:
             ) from None
 
     def nest(self, sweep: str, cells: Sequence[str]) -> str:
-        """W&B's groups are one level deep: each cell is a group of its own."""
+        """W&B's groups are one level deep: each cell is a group of its own.
+
+        Each run of a cell carries its sweep's name as ``seedwise.sweep`` in
+        its config, to filter or group a sweep's runs by in W&B's tables.
+        """
+        self._sweeps.update(dict.fromkeys(cells, sweep))
         return sweep
 
     def end_sweep(self, sweep_id: str) -> None:
@@ -169,6 +175,7 @@ class WandbExport:
             ("seedwise.env_hash", env_hash(record)),
             ("seedwise.environment", record.environment),
             ("seedwise.error", record.error),
+            ("seedwise.sweep", self._sweeps.get(study.name)),
         ):
             if value is not None:
                 config[name] = value
@@ -190,8 +197,11 @@ class WandbExport:
         self.written += 1
         return True
 
-    def log_study(self, study: Study) -> str:
-        """Write every stored run that is missing, then the study's summary."""
+    def log_study(self, study: Study, *, report: bool = True) -> str:
+        """Write every stored run that is missing, then the study's summary.
+
+        ``report`` is unused: the tracker keeps no report of a study.
+        """
         for record in stored_runs(study):
             self.log_run(study, record)
         try:
@@ -243,6 +253,11 @@ class WandbExport:
                 "seedwise.study": study.name,
                 "seedwise.code_hash": study.record.code_hash,
                 "seedwise.experiment": study.record.experiment,
+                **(
+                    {"seedwise.sweep": self._sweeps[study.name]}
+                    if study.name in self._sweeps
+                    else {}
+                ),
             },
         )
         for name, value in values.items():
@@ -255,3 +270,9 @@ class WandbExport:
 def open_export(folder: str | None, project: str | None) -> WandbExport:
     """The export to W&B's ``project``, its local files under ``folder``."""
     return WandbExport(folder, project)
+
+
+def prepare_export(folder: str | None, project: str | None) -> Callable[[], WandbExport]:
+    """The export, made now (online with no API key is refused before the store opens)."""
+    export = open_export(folder, project)
+    return lambda: export
