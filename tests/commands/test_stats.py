@@ -433,6 +433,54 @@ def test_compare_rope_over_folds_is_the_correlated_t_and_says_where_rho_came_fro
     assert "--folds without --rope" in err, err
 
 
+def test_stored_splits_make_rope_the_correlated_t_unless_they_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedwise.records import RunRecord, RunStatus
+    from seedwise.store import Store
+
+    path = tmp_path / "s.db"
+    rng = np.random.default_rng(6)
+    with Store(path) as store:
+        for name, shift, split in (
+            ("a", 0.0, (80, 20)),
+            ("b", 0.01, (80, 20)),
+            ("c", 0.0, (90, 10)),
+        ):
+            store.ensure_study(
+                name, experiment="t.py:f", config={}, seed=0, settings={}, code_hash="c0de"
+            )
+            for repeat in range(10):
+                metrics = {"accuracy": 0.8 + shift + float(rng.normal(0.0, 0.01))}
+                store.record_run(
+                    RunRecord(
+                        name, repeat, 100 + repeat, RunStatus.OK, metrics=metrics, splits=(split,)
+                    )
+                )
+    with seedwise.open_store(path) as opened:
+        (run,) = [r for r in opened.study("a").runs if r.repeat == 3]
+        assert run.splits == ((80, 20),)
+        assert run.unseeded == ()  # stored beside the unseeded uses, not read as one
+        a, b = opened.study("a").sample("accuracy"), opened.study("b").sample("accuracy")
+    assert a.split == (80, 20)
+    argv = ["compare", "a", "b", "--rope", "0.005", "--json", "--store", str(path)]
+    assert main(argv) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["rho"], found["rho_source"]) == (
+        0.2,
+        "ctx.split, 20 of 100 examples to test in every run",
+    )
+    expected = seedwise.stats.bayesian.rope_compare(
+        a.values, b.values, rope=0.005, goal="max", paired=True, rho=0.2
+    )
+    assert found["b_better"] == pytest.approx(expected.b_better, abs=1e-12)
+    # Splits of other sizes are other data: no shared folds, the signed-rank test.
+    assert main(["compare", "a", "c", "--rope", "0.005", "--json", "--store", str(path)]) == 0
+    other = json.loads(capsys.readouterr().out)
+    assert other["rho"] is None
+    assert other["method"].startswith("Bayesian signed-rank test")
+
+
 def test_compare_test_aso_prints_epsilon_min_both_ways(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -447,3 +495,40 @@ def test_compare_test_aso_prints_epsilon_min_both_ways(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
     assert "--rope and --test" in err
+
+
+@pytest.mark.slow
+def test_compare_rope_knows_runs_that_drew_ctx_split_share_training_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import PROGRAMS
+
+    store = str(tmp_path / "s.db")
+    program = PROGRAMS / "split_learners.py"
+    for name in ("least_squares", "ridge"):
+        argv = ["run", f"{program}:{name}", "--repeats", "8", "--name", name, "--store", store]
+        assert main([*argv, "--workers", "1", *(f"--framework={f}" for f in FAST)]) == 0
+    capsys.readouterr()
+    with seedwise.open_store(store) as opened:
+        ols, ridge = (opened.study(name).sample("mse") for name in ("least_squares", "ridge"))
+    assert ols.split == ridge.split == (160, 40)
+    argv = ["compare", "least_squares", "ridge", "--rope", "0.01", "--store", store]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "rho 0.2 from ctx.split, 40 of 200 examples to test in every run" in out
+    assert "Bayesian correlated t-test" in out
+    expected = seedwise.stats.bayesian.rope_compare(
+        ols.values, ridge.values, rope=0.01, goal="min", paired=True, rho=0.2
+    )
+    assert f"P(ridge better) {expected.b_better:.3f}" in out
+    # --rho overrides what the runs say, and says so.
+    assert main([*argv, "--rho", "0.5"]) == 0
+    assert "rho 0.5 from --rho" in capsys.readouterr().out
+    # Studies on other seeds drew other splits: unpaired, no correlated model, and a note.
+    other = ["run", f"{program}:ridge", "--repeats", "8", "--name", "ridge-1", "--seed", "1"]
+    assert main([*other, "--store", store, "--workers", "1", "--framework=numpy"]) == 0
+    capsys.readouterr()
+    assert main(["compare", "least_squares", "ridge-1", "--rope", "0.01", "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert "unpaired" in out
+    assert "but are compared unpaired: the correlated t-test needs the runs paired" in out

@@ -547,3 +547,13 @@ def test_split_is_drawn_from_the_split_stream_and_checked() -> None:
     for n, share in ((1, 0.2), (10, 1.0), (10, 0.0), (True, 0.2)):
         with pytest.raises(UsageError, match=r"split needs|test set's share"):
             context().split(n, test=share)
+
+
+def test_split_sizes_are_recorded_for_the_run() -> None:
+    ctx = context()
+    ctx.split(10, test=0.3)
+    ctx.split(50, test=0.2)
+    assert ctx.splits == [(7, 3), (40, 10)]
+    with pytest.raises(UsageError):
+        ctx.split(1)
+    assert ctx.splits == [(7, 3), (40, 10)]  # a refused split records nothing

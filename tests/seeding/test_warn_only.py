@@ -76,4 +76,4 @@ def test_a_bad_mode_is_refused_in_one_line() -> None:
 def test_the_ops_are_stored_beside_the_unseeded_uses_and_read_back() -> None:
     ops = (NondeterministicOp("put_", 3, "train.py:9"),)
     text = encode_unseeded((), ops)
-    assert decode_unseeded(text, where="runs.unseeded") == ((), ops, None)
+    assert decode_unseeded(text, where="runs.unseeded") == ((), ops, None, ())

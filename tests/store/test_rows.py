@@ -230,7 +230,9 @@ def test_well_typed_rows_decode() -> None:
 def test_the_step_a_run_resumed_from_is_kept_beside_its_unseeded_uses() -> None:
     use = UnseededUse("os.urandom", "train.py:3", "seed it")
     text = rows.encode_unseeded((use,), (), resumed_from=12)
-    assert rows.decode_unseeded(text, where="runs.unseeded") == ((use,), (), 12)
+    assert rows.decode_unseeded(text, where="runs.unseeded") == ((use,), (), 12, ())
     plain = rows.encode_unseeded((use,))
-    assert rows.decode_unseeded(plain, where="runs.unseeded") == ((use,), (), None)
+    assert rows.decode_unseeded(plain, where="runs.unseeded") == ((use,), (), None, ())
+    split = rows.encode_unseeded((), (), None, [(80, 20)])
+    assert rows.decode_unseeded(split, where="runs.unseeded") == ((), (), None, ((80, 20),))
     assert rows.encode_unseeded((), (), None) is None

@@ -133,6 +133,8 @@ class RunContext:
         )
         #: The step of the checkpoint this run resumed from, or None.
         self.resumed_from: int | None = None
+        #: The sizes (n_train, n_test) of each split drawn by :meth:`split`.
+        self.splits: list[tuple[int, int]] = []
         self._own_generators = own_generators
         # Each named stream's generators in the order handed out, and the
         # states a restore holds for those not handed out yet.
@@ -170,7 +172,10 @@ class RunContext:
         attribute --sources init,split`` reports its share of the variance. It
         is ``ctx.rng("split").permutation(n)`` cut after the training part,
         so code that draws its own split from ``ctx.rng("split")`` is counted
-        the same way; each call draws a new split from the stream.
+        the same way; each call draws a new split from the stream. The run
+        records the split's sizes (``RunRecord.splits``): runs that each drew
+        one split of the same sizes share training data, and ``compare
+        --rope`` answers them with the correlated t-test, ``rho = n_test / n``.
 
         Args:
             n: The number of examples, at least 2.
@@ -196,6 +201,7 @@ class RunContext:
             )
         order = self.rng("split").permutation(n)
         cut = n - min(n - 1, max(1, round(n * float(test))))
+        self.splits.append((cut, n - cut))
         return np.sort(order[:cut]), np.sort(order[cut:])
 
     def checkpoint(self, state: Any, *, step: int) -> None:

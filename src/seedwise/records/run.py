@@ -203,6 +203,9 @@ class RunRecord:
             stored with the unseeded uses.
         predictions: Its per-example results, one record per named set
             (read back from the store by ``Store.run`` and ``Store.predictions``).
+        splits: The sizes ``(n_train, n_test)`` of each train/test split it
+            drew with ``ctx.split``, in order; stored with the unseeded uses,
+            so that ``compare --rope`` knows the runs share training data.
     """
 
     study: str
@@ -225,6 +228,7 @@ class RunRecord:
     nondeterministic_ops: tuple[NondeterministicOp, ...] = ()
     resumed_from: int | None = None
     predictions: tuple[PredictionRecord, ...] = ()
+    splits: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, RunStatus):
@@ -236,7 +240,7 @@ class RunRecord:
             object.__setattr__(self, "status", RunStatus(self.status))
         for name in (
             "steps", "fingerprints", "unseeded", "frameworks", "nondeterministic_ops",
-            "predictions",
+            "predictions", "splits",
         ):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, tuple):

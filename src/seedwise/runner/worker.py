@@ -313,6 +313,7 @@ def execute(task: RunTask, worker: str, cache: dict[str, Any]) -> RunRecord:
         frameworks=() if watch is None else watch.frameworks(),
         nondeterministic_ops=() if seeding is None else tuple(seeding.nondeterministic_ops),
         resumed_from=None if context is None else context.resumed_from,
+        splits=() if context is None else tuple(context.splits),
     )
 
 

@@ -131,6 +131,9 @@ def rope_compare(
     With ``rho``, the runs share cross-validation folds (or resampled
     splits) and the answer is the Bayesian correlated t-test
     (:mod:`seedwise.stats.correlated_t`), which needs the runs paired.
+    Without it, two samples whose every run drew one ``ctx.split`` of the
+    same sizes (``Sample.split``), paired by seed, take that test with
+    ``rho = n_test / (n_train + n_test)``.
 
     Args:
         a: The baseline: a sample (``study.sample(metric)``) or values.
@@ -148,7 +151,8 @@ def rope_compare(
         rho: The correlation of the runs' differences when the runs share
             training data, in ``[0, 1)``: ``1 / k`` for the folds of a k-fold
             cross-validation (repeated or not), ``n_test / (n_test +
-            n_train)`` for random train/test splits. None: independent runs.
+            n_train)`` for random train/test splits. None: from the samples'
+            ``ctx.split`` (see above), else independent runs.
         rho_source: Where ``rho`` came from, said in the answer (e.g.
             ``"--folds 10"``).
 
@@ -176,6 +180,8 @@ def rope_compare(
     n_a, n_b = int(two.x.shape[0]), int(two.y.shape[0])
     probabilities: tuple[float, float, float] | None = None
     reason = None
+    if correlation is None:
+        correlation, rho_source = _split_correlation(a, b, two, notes)
     if correlation is not None:
         return _correlated(two, rope, correlation, rho_source, notes)
     if two.paired:
@@ -219,6 +225,30 @@ def rope_compare(
         method=method, prior=prior, n_samples=n_samples, mc_error=0.5 / math.sqrt(n_samples),
         reason=reason, notes=tuple(notes),
     )  # fmt: skip
+
+
+def _split_correlation(
+    a: object, b: object, two: TwoSamples, notes: list[str]
+) -> tuple[float | None, str | None]:
+    """rho of paired runs that each drew one ``ctx.split`` of the same sizes, and its source.
+
+    Runs of the same seed drew the same split, so paired runs share their
+    folds; unpaired, there is no correlated model and a note says so.
+    """
+    splits = [item.split if isinstance(item, Sample) else None for item in (a, b)]
+    if splits[0] is None or splits[0] != splits[1]:
+        return None, None
+    train, test = splits[0]
+    if not two.paired:
+        notes.append(
+            f"the runs drew their train/test splits with ctx.split ({test} of {train + test} "
+            "examples to test) but are compared unpaired: the correlated t-test needs the runs "
+            "paired by seed, each pair on one split; the unpaired model takes each study's runs "
+            "as independent, which they are not (run both studies on the same seeds)"
+        )
+        return None, None
+    source = f"ctx.split, {test} of {train + test} examples to test in every run"
+    return test / (train + test), source
 
 
 def _correlated(

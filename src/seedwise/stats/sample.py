@@ -44,6 +44,10 @@ class Sample:
         environments: The distinct environments the finished runs ran in.
         notes: What the values' reader must know, said wherever they are used
             (a curve metric's censored runs, ``study.sample("steps_to(loss < 0.1)")``).
+        split: ``(n_train, n_test)`` when every finished run drew one
+            train/test split of these sizes with ``ctx.split``: the runs
+            share training data, and ``rope_compare`` takes the correlated
+            t-test with ``rho = n_test / (n_train + n_test)``; else None.
     """
 
     name: str
@@ -53,6 +57,7 @@ class Sample:
     n_failed: int = 0
     environments: tuple[Mapping[str, Any], ...] = field(default=())
     notes: tuple[str, ...] = ()
+    split: tuple[int, int] | None = None
 
 
 def check_samples(samples: Sequence[object]) -> list[Sample] | None:

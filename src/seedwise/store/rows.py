@@ -129,12 +129,15 @@ def decode_metrics(text: object, *, where: str) -> dict[str, float]:
 NONDETERMINISTIC_OP = "op without a deterministic kernel"
 #: The kind a run's resume from a checkpoint is stored under, among the unseeded uses.
 RESUMED = "resumed from a checkpoint"
+#: The kind a train/test split drawn with ``ctx.split`` is stored under, among the unseeded uses.
+SPLIT = "train/test split drawn with ctx.split"
 
 
 def encode_unseeded(
     uses: Sequence[UnseededUse],
     ops: Sequence[NondeterministicOp] = (),
     resumed_from: int | None = None,
+    splits: Sequence[tuple[int, int]] = (),
 ) -> str | None:
     """The ``runs.unseeded`` column: a JSON list of uses, or NULL when there are none.
 
@@ -142,9 +145,11 @@ def encode_unseeded(
     share the column: each is a use of kind :data:`NONDETERMINISTIC_OP` at its
     first line, with its ``op`` and ``count`` besides, so that a store made
     before them reads them as uses and needs no new column. A run resumed
-    from a checkpoint is one entry of kind :data:`RESUMED`, with its ``step``.
+    from a checkpoint is one entry of kind :data:`RESUMED`, with its ``step``;
+    each split drawn with ``ctx.split`` one of kind :data:`SPLIT`, with its
+    ``train`` and ``test`` sizes.
     """
-    if not uses and not ops and resumed_from is None:
+    if not uses and not ops and resumed_from is None and not splits:
         return None
     entries: list[dict[str, Any]] = [
         {"kind": u.kind, "location": u.location, "fix": u.fix} for u in uses
@@ -163,19 +168,25 @@ def encode_unseeded(
         entries.append(
             {"kind": RESUMED, "location": "", "fix": "", "step": resumed_from},
         )
+    entries += [
+        {"kind": SPLIT, "location": "", "fix": "", "train": train, "test": test}
+        for train, test in splits
+    ]
     return json.dumps(entries, ensure_ascii=False)
 
 
 def decode_unseeded(
     text: object, *, where: str
-) -> tuple[tuple[UnseededUse, ...], tuple[NondeterministicOp, ...], int | None]:
-    """Decode what :func:`encode_unseeded` wrote (NULL: none): the uses, the ops, the resume step.
+) -> tuple[
+    tuple[UnseededUse, ...], tuple[NondeterministicOp, ...], int | None, tuple[tuple[int, int], ...]
+]:
+    """Decode what :func:`encode_unseeded` wrote (NULL: none): uses, ops, resume step, splits.
 
     Raises:
         StoreRowError: The column is not a JSON list of uses.
     """
     if text is None:
-        return (), (), None
+        return (), (), None, ()
     data = decode_json(text, where=where)
     fields = ("kind", "location", "fix")
     if isinstance(data, list) and all(
@@ -187,12 +198,13 @@ def decode_unseeded(
             if _is_op(use)
         )
         resumed = [use["step"] for use in data if _is_resume(use)]
+        splits = tuple((use["train"], use["test"]) for use in data if _is_split(use))
         uses = tuple(
             UnseededUse(use["kind"], use["location"], use["fix"])
             for use in data
-            if not _is_op(use) and not _is_resume(use)
+            if not _is_op(use) and not _is_resume(use) and not _is_split(use)
         )
-        return uses, ops, resumed[0] if resumed else None
+        return uses, ops, resumed[0] if resumed else None, splits
     raise StoreRowError(
         f"A store row cannot be decoded: {where} is not a list of unseeded uses. "
         f"Received: {_short(text)}; expected a JSON list of objects with kind, location, fix"
@@ -202,6 +214,13 @@ def decode_unseeded(
 def _is_resume(use: dict[str, Any]) -> bool:
     step = use.get("step")
     return use["kind"] == RESUMED and isinstance(step, int) and not isinstance(step, bool)
+
+
+def _is_split(use: dict[str, Any]) -> bool:
+    sizes = (use.get("train"), use.get("test"))
+    return use["kind"] == SPLIT and all(
+        isinstance(size, int) and not isinstance(size, bool) for size in sizes
+    )
 
 
 def _is_op(use: dict[str, Any]) -> bool:
@@ -456,7 +475,7 @@ def run_to_row(run: RunRecord) -> tuple[Any, ...]:
         run.duration,
         run.worker,
         run.env_hash,
-        encode_unseeded(run.unseeded, run.nondeterministic_ops, run.resumed_from),
+        encode_unseeded(run.unseeded, run.nondeterministic_ops, run.resumed_from, run.splits),
     )
 
 
@@ -480,7 +499,7 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
     error, traceback, started, finished, duration, worker, env_hash = row[5:12]
     unseeded = row[12] if len(row) > 12 else None
     where = f"runs.{{}} of study {study!r} repeat {repeat!r}"
-    uses, ops, resumed_from = decode_unseeded(unseeded, where=where.format("unseeded"))
+    uses, ops, resumed_from, splits = decode_unseeded(unseeded, where=where.format("unseeded"))
     if status not in RUN_STATUSES:
         raise StoreRowError(
             f"A store row cannot be decoded: {where.format('status')} is unknown. "
@@ -502,6 +521,7 @@ def run_from_row(row: Sequence[Any]) -> RunRecord:
         unseeded=uses,
         nondeterministic_ops=ops,
         resumed_from=resumed_from,
+        splits=splits,
     )
 
 

@@ -319,6 +319,7 @@ class Study(Closing):
             n_failed=len(runs) - len(finished),
             environments=tuple(self.environments(finished)),
             notes=notes,
+            split=_one_split(finished),
         )
 
     def _logged(
@@ -576,3 +577,12 @@ class Study(Closing):
 
 def _finished(runs: Sequence[RunRecord]) -> list[RunRecord]:
     return [run for run in runs if run.status.is_finished]
+
+
+def _one_split(finished: Sequence[RunRecord]) -> tuple[int, int] | None:
+    """The sizes of the one ``ctx.split`` every finished run drew, when they all agree."""
+    sizes = {run.splits for run in finished}
+    if len(sizes) != 1:
+        return None
+    (found,) = sizes
+    return found[0] if len(found) == 1 else None
