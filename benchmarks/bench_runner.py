@@ -26,6 +26,12 @@ Measures, in one run:
    with the same thread settings as a worker), both after a warm-up; target
    at most 5%.
 
+``--clearing`` measures only what clearing Keras costs a worker before each
+run: the tutorial's network fitted ``--repeats`` times in one process with a
+worker's settings, the clearing timed after each fit, Keras' own
+``clear_session()`` (a full garbage collection each time) in one process and
+seedwise's (collected once, the import state frozen) in another.
+
 Keras runs on its default backend (TensorFlow) unless KERAS_BACKEND says
 otherwise. Prints the figures; paste them into docs/benchmarks.md.
 """
@@ -131,6 +137,43 @@ def default_rounds(args: argparse.Namespace, env: dict[str, str], folder: Path) 
     )
 
 
+CLEARING = """
+import json, statistics, time
+import numpy as np
+import keras
+from seedwise.runner.worker import _clear_framework_sessions
+sequence = np.arange(10, dtype=np.float32) / 10
+x, y = sequence[:-1], sequence[1:]
+clear = keras.backend.clear_session if {keras_own} else _clear_framework_sessions
+spent = []
+for _ in range({repeats}):
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(10), keras.layers.Dense(1)])
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    model.fit(x, y, epochs={epochs}, batch_size=len(x), verbose=0)
+    del model
+    start = time.perf_counter()
+    clear()
+    spent.append(time.perf_counter() - start)
+print(json.dumps(spent))
+"""
+
+
+def clearing(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """What clearing Keras before a run costs: Keras' own way against seedwise's."""
+    from seedwise.runner import StudySettings
+    from seedwise.runner.tasks import worker_environment
+
+    worker_env = dict(env, **worker_environment(StudySettings.for_study(0)))
+    for keras_own, label in ((True, "keras.backend.clear_session()"), (False, "seedwise's")):
+        code = CLEARING.format(keras_own=keras_own, repeats=args.repeats, epochs=args.epochs)
+        spent = json.loads(timed([sys.executable, "-c", code], worker_env)[1])
+        print(
+            f"{label}: first {spent[0]:.3f} s, median of the rest "
+            f"{statistics.median(spent[1:]):.3f} s (max {max(spent[1:]):.3f} s) over "
+            f"{len(spent) - 1} runs, load {os.getloadavg()[0]:.1f}"
+        )
+
+
 def per_run_gaps(stamps: list[float]) -> list[float]:
     return [later - earlier for earlier, later in itertools.pairwise(stamps)]
 
@@ -142,10 +185,14 @@ def main() -> None:
     parser.add_argument("--overhead-repeats", type=int, default=12)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--default-only", action="store_true")
+    parser.add_argument("--clearing", action="store_true")
     args = parser.parse_args()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     folder = Path(tempfile.mkdtemp(prefix="seedwise-bench-"))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if args.clearing:
+        clearing(args, env)
+        return
     default_rounds(args, env, folder)
     if args.default_only:
         return
@@ -200,6 +247,9 @@ def main() -> None:
     bare = statistics.median(per_run_gaps(json.loads(bare_out)))
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if args.clearing:
+        clearing(args, env)
+        return
     print(f"tutorial loop, {args.repeats} x {args.epochs} epochs, 1 process: {loop_s:7.1f} s")
     print(f"two half loops side by side (no seedwise):             {side_by_side_s:7.1f} s")
     print(f"seedwise run --workers 2:                                {two_s:7.1f} s")
