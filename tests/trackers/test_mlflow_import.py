@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -96,8 +97,12 @@ def test_an_experiments_runs_become_studies_with_their_histories_as_steps(
             assert run.metrics["acc"] == acc
             assert run.metrics["loss"] == losses[-1]
             steps = store.steps("svm@iris", run.repeat)
-            assert [(s.step, s.name, s.value) for s in steps] == [
+            assert [(s.step, s.name, s.value) for s in steps if s.name == "loss"] == [
                 (k, "loss", v) for k, v in enumerate(losses)
+            ]
+            # Each step's timestamp (1000 + k ms), as seconds from the earliest: --x time.
+            assert [(s.step, s.value) for s in steps if s.name == "time"] == [
+                (k, pytest.approx(k / 1000)) for k in range(len(losses))
             ]
         assert study.summary("acc")["acc"].n == 3
 
@@ -107,6 +112,12 @@ def test_an_experiments_runs_become_studies_with_their_histories_as_steps(
     )  # fmt: skip
     assert curves.returncode == 0, curves.stderr
     assert "svm@iris" in curves.stdout
+    by_time = run_python(
+        ["-m", "seedwise", "curves", "svm@iris", "--metric", "loss", "--x", "time", "--json",
+         "--store", str(tmp_path / "s.db")]
+    )  # fmt: skip
+    assert by_time.returncode == 0, by_time.stderr
+    assert json.loads(by_time.stdout)["grid"] == pytest.approx([k / 1000 for k in range(4)])
     rerun = run_python(
         ["-m", "seedwise", "rerun", "svm@iris", "0", "--store", str(tmp_path / "s.db")]
     )

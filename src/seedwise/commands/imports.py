@@ -3,18 +3,25 @@
 ``import csv|parquet FILE --study COLUMN --seed COLUMN`` reads one row per
 run; ``import mlflow --experiment NAME --study-from params.KEY --seed-from
 params.KEY`` reads an experiment's runs, with their metric histories as
-logged steps. Each source has a subcommand of its own, added here; what
-they read goes through ``seedwise.trackers.imports.store_imported``.
+logged steps; ``import tensorboard LOGDIR --study-from path.0 --seed-from
+hparams.seed`` reads event files, one run per run folder. Each source has
+a subcommand of its own, added here; what they read goes through
+``seedwise.trackers.imports.store_imported``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from seedwise._user_text import visible
 from seedwise.commands.options import add_output_options, path_text, store_path
+
+if TYPE_CHECKING:
+    from seedwise.trackers.imports import ImportResult
 
 __all__ = ["add_import_parser"]
 
@@ -23,7 +30,8 @@ def add_import_parser(commands: Any) -> None:
     """Add ``import`` and its sources to the subcommands."""
     parser = commands.add_parser(
         "import",
-        help="bring runs made elsewhere (CSV, Parquet, MLflow) in as read-only studies",
+        help="bring runs made elsewhere (CSV, Parquet, MLflow, TensorBoard) in as read-only "
+        "studies",
         description=(
             "Runs made elsewhere become read-only studies, flagged imported: summary, compare, "
             "rank, aggregate, curves and report work on them; run, rerun and check refuse "
@@ -41,16 +49,13 @@ def add_import_parser(commands: Any) -> None:
             metavar="COLUMN",
             help="the task column (data set, environment); studies become STUDY@TASK",
         )
-        table.add_argument(
-            "--metric",
-            nargs="+",
-            action="extend",
-            metavar="COLUMN",
-            help="the metric columns (default: every numeric column but the others)",
+        _add_metric_option(
+            table, "COLUMN", "the metric columns (default: every numeric column but the others)"
         )
         add_output_options(table, json_output=False)
         table.set_defaults(handler=import_table)
     add_mlflow_parser(sources)
+    add_tensorboard_parser(sources)
 
 
 def add_mlflow_parser(sources: Any) -> None:
@@ -65,16 +70,63 @@ def add_mlflow_parser(sources: Any) -> None:
         metavar="URI",
         help="MLflow's tracking URI (default: $MLFLOW_TRACKING_URI, else ./mlruns)",
     )
+    _add_from_options(
+        parser, field_name, "params.KEY", "params.KEY, tags.KEY or attributes.run_name"
+    )
+    add_output_options(parser, json_output=False)
+    parser.set_defaults(handler=import_source)
+
+
+def add_tensorboard_parser(sources: Any) -> None:
+    """``seedwise import tensorboard``."""
+    parser = sources.add_parser(
+        "tensorboard",
+        help="TensorBoard event files: one run per run folder, scalars as metrics and steps",
+        description=(
+            "Each run folder under LOGDIR (a folder of event files with scalars) is one run. "
+            "Every scalar tag logged at more than one step is a logged step (curves draw it), "
+            "with the events' wall time as the column 'time' (curves --x time); each tag's "
+            "value at its last step is a final metric."
+        ),
+    )
+    parser.add_argument("logdir", type=path_text, metavar="LOGDIR", help="the log folder")
+    _add_from_options(
+        parser,
+        run_field,
+        "WHERE",
+        "hparams.NAME, tag.NAME, path.N (a segment of the run folder's path under LOGDIR) "
+        "or path:REGEX (its first group)",
+    )
+    _add_metric_option(parser, "TAG", "the scalar tags to import (default: every one)")
+    add_output_options(parser, json_output=False)
+    parser.set_defaults(handler=import_source)
+
+
+def _add_from_options(parser: Any, parse: Callable[[str], Any], metavar: str, kinds: str) -> None:
+    """``--study-from`` and ``--seed-from`` (required) and ``--task-from``."""
     for what, required in (("study", True), ("seed", True), ("task", False)):
         parser.add_argument(
             f"--{what}-from",
-            type=field_name,
+            type=parse,
             required=required,
-            metavar="params.KEY",
-            help=f"the run's {what}: params.KEY, tags.KEY or attributes.run_name",
+            metavar=metavar,
+            help=f"the run's {what}: {kinds}",
         )
-    add_output_options(parser, json_output=False)
-    parser.set_defaults(handler=import_mlflow)
+
+
+def _add_metric_option(parser: Any, metavar: str, help_text: str) -> None:
+    parser.add_argument("--metric", nargs="+", action="extend", metavar=metavar, help=help_text)
+
+
+def run_field(text: str) -> Any:
+    """``--study-from`` and the others of ``import tensorboard``, checked while parsing."""
+    from seedwise.errors import UsageError
+    from seedwise.trackers.tensorboard_import import run_field as parse
+
+    try:
+        return parse(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def field_name(text: str) -> str:
@@ -109,13 +161,18 @@ def import_table(args: argparse.Namespace) -> int:
     return 0
 
 
-def import_mlflow(args: argparse.Namespace) -> int:
-    """``seedwise import mlflow --experiment NAME ...``."""
-    from seedwise.trackers.mlflow_import import import_experiment
+def import_source(args: argparse.Namespace) -> int:
+    """``seedwise import mlflow|tensorboard ... --study-from WHERE --seed-from WHERE``."""
+    importer: Callable[..., ImportResult]
+    if args.source == "mlflow":
+        from seedwise.trackers.mlflow_import import import_experiment
 
-    result = import_experiment(
-        args.experiment,
-        tracking_uri=args.tracking_uri,
+        importer = partial(import_experiment, args.experiment, tracking_uri=args.tracking_uri)
+    else:
+        from seedwise.trackers.tensorboard_import import import_logdir
+
+        importer = partial(import_logdir, args.logdir, metrics=args.metric)
+    result = importer(
         study_from=args.study_from,
         seed_from=args.seed_from,
         task_from=args.task_from,

@@ -41,15 +41,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TASK_MARK",
+    "TIME_COLUMN",
     "ImportResult",
     "ImportedRun",
     "import_frame",
     "read_table",
     "store_imported",
+    "wall_time_steps",
 ]
 
 #: Between a study's value and its task in the name of an imported study (``svm@iris``).
 TASK_MARK = "@"
+
+#: The logged column of an imported run's wall time at each step, for ``curves --x time``.
+TIME_COLUMN = "time"
 
 _INTEGER = re.compile(r"[+-]?\d+")
 
@@ -194,6 +199,20 @@ def store_imported(
         studies.append((record, [_record(name, run, seed) for run, seed in members]))
     with Store(default_store_path() if store is None else store) as opened:
         return ImportResult(tuple(opened.import_studies(studies)))
+
+
+def wall_time_steps(latest: Mapping[int, float], origin: float) -> list[StepRecord]:
+    """The column ``time`` of an imported run: seconds from ``origin`` at each step.
+
+    Args:
+        latest: Each step's wall time (of its latest value), in seconds.
+        origin: When the run started, in seconds.
+
+    Returns:
+        One step of ``time`` per step, in step order, as ``ctx.log(step,
+        time=...)`` would have logged it.
+    """
+    return [StepRecord(step, TIME_COLUMN, latest[step] - origin) for step in sorted(latest)]
 
 
 def _source_ids(members: Sequence[tuple[ImportedRun, int]]) -> dict[str, Any]:

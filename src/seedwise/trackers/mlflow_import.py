@@ -4,10 +4,11 @@ Each MLflow run is one run of a study: its study, seed and task are read
 from the fields named (``params.model``, ``tags.seed``,
 ``attributes.run_name``), its metrics are their final values, and a metric
 logged at more than one step is also a logged step of the run (its
-history), so ``seedwise curves`` draws it. A run that other runs name as
-their parent (``mlflow.parentRunId``: a summary, such as the study runs
-``seedwise export`` writes) is not a repeat and is left out, as are runs
-still running. FINISHED runs are ``ok``; FAILED and KILLED ones ``failed``.
+history), so ``seedwise curves`` draws it, with the column ``time``: the
+seconds since the run started at each step (``curves --x time``). A run
+that other runs name as their parent (``mlflow.parentRunId``: a summary,
+such as the study runs ``seedwise export`` writes) is not a repeat and is
+left out, as are runs still running. FINISHED runs are ``ok``; FAILED and KILLED ones ``failed``.
 
 Only the MLflow client reads here: nothing is written to the tracking
 store, and a store that does not exist yet is refused rather than made.
@@ -22,7 +23,13 @@ from urllib.parse import unquote, urlparse
 
 from seedwise.errors import TrackerError
 from seedwise.records import RunStatus, StepRecord
-from seedwise.trackers.imports import ImportedRun, ImportResult, store_imported
+from seedwise.trackers.imports import (
+    TIME_COLUMN,
+    ImportedRun,
+    ImportResult,
+    store_imported,
+    wall_time_steps,
+)
 from seedwise.trackers.mlflow import client_for, probe_server, unreachable
 
 if TYPE_CHECKING:
@@ -146,11 +153,20 @@ def _imported(
 ) -> ImportedRun:
     info = run.info
     steps: list[StepRecord] = []
+    times: dict[int, float] = {}  # each step's latest timestamp, in seconds
     for name in sorted(run.data.metrics):
         history = client.get_metric_history(info.run_id, name)
         if len(history) > 1:
             ordered = sorted(history, key=lambda m: (m.step, m.timestamp))
             steps += [StepRecord(int(m.step), name, float(m.value)) for m in ordered]
+            for m in ordered:
+                times[int(m.step)] = max(times.get(int(m.step), 0.0), m.timestamp / 1000)
+    if times and TIME_COLUMN not in run.data.metrics:
+        # Seconds since the run started, or since its first value if logged with an earlier time.
+        starts = [min(times.values())] + (
+            [] if info.start_time is None else [info.start_time / 1000]
+        )
+        steps += wall_time_steps(times, min(starts))
     config = {key: value for key, value in run.data.params.items() if f"params.{key}" != seed_from}
     for what in (study_from, task_from):
         if what is not None and not what.startswith("params."):
