@@ -235,6 +235,14 @@ def test_a_missing_or_empty_logdir_is_refused_in_one_line(
         store,
     )
     assert "The regular expression does not compile" in line
+    _write(tmp_path / "reserved" / "a", {"loss": [(0, 1.0)], "duration": [(0, 3.0)]},
+           hparams={"seed": 0})  # fmt: skip
+    line = _one_line_and_nothing_stored(
+        _import(tmp_path / "reserved", store, *seeds), capsys, store
+    )
+    assert "The scalar tag 'duration' has the name of a run's own column" in line
+    assert main(["import", "tensorboard", str(tmp_path / "reserved"), "--store", str(store),
+                 *seeds, "--metric", "loss"]) == 0  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import UsageError
 from seedwise.records import StepRecord
+from seedwise.records.run import is_reserved_metric
 from seedwise.trackers.imports import (
     TIME_COLUMN,
     ImportedRun,
@@ -204,6 +205,13 @@ def import_logdir(
                 f"expected one of {listed}"
             )
     kept = set(logged if metrics is None else metrics)
+    reserved = sorted(tag for tag in kept if is_reserved_metric(tag))
+    if reserved:
+        raise UsageError(
+            f"The scalar tag {reserved[0]!r} has the name of a run's own column. Received: "
+            f"tag {reserved[0]!r} under {shown!r}; expected --metric with the other tags (or "
+            f"--seed-from tag.{reserved[0]} where it is the seed)"
+        )
     imported = [_imported(run, study_from, seed_from, task_from, kept) for run in runs]
     resolved = str(root.resolve())
     return store_imported(
