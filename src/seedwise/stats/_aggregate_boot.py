@@ -75,20 +75,6 @@ class TaskScores:
 
         return np.add.reduceat(self.values, self.starts) / self.counts
 
-    def rescaled(self) -> TaskScores:
-        """The values spread about their task's mean by ``sqrt(n / (n - 1))`` (Rao-Wu).
-
-        Resampling n runs from n shrinks a mean's variance by ``(n - 1) / n``;
-        resampling the rescaled values does not. A task of one run keeps its value.
-        """
-        import numpy as np
-
-        n = self.counts.astype(np.float64)
-        factor = np.sqrt(n / np.maximum(n - 1.0, 1.0))
-        centre = np.repeat(self.task_means(), self.counts)
-        spread = np.repeat(factor, self.counts)
-        return TaskScores(centre + spread * (self.values - centre), self.counts)
-
 
 def _weighted_trimmed_mean(
     sorted_values: NDArray[np.float64], weights: NDArray[np.float64], total: int

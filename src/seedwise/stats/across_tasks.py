@@ -17,11 +17,14 @@ quantile at the Welch-Satterthwaite degrees of freedom of the stratified
 mean over the normal one, and takes the hull of that and the stratified
 bootstrap-t of the same resamples (the mean's standard error from each
 task's variance; the IQM's from the runs winsorized at the pooled
-quartiles). With ``task_bootstrap`` the tasks are resampled too, the runs
-Rao-Wu rescaled about their task's mean, with no bootstrap-t.
-The median of task means is also bounded by the median of each task's
-t-interval bounds (if every task's interval holds its mean, the medians
-of their ends hold the median), and its interval is the hull of the two.
+quartiles). The median of task means is also bounded by the median of each
+task's t-interval bounds (if every task's interval holds its mean, the
+medians of their ends hold the median), and its interval is the hull of
+the two. With ``task_bootstrap`` the truth is the population the tasks
+were drawn from: the tasks and their runs are resampled (rliable's
+``task_bootstrap=True``) and the percentile interval is widened by
+``sqrt(T / (T - 1)) t(T - 1) / z``. The run profile's band and the
+probability of improvement's interval are :mod:`seedwise.stats._task_bounds`'.
 docs/tasks.md gives the measured coverage.
 """
 
@@ -56,9 +59,12 @@ if TYPE_CHECKING:
     from seedwise.stats.ranking_posthoc import Posthoc
 
 __all__ = [
+    "IMPROVEMENT_METHOD",
     "INTERVAL_METHOD",
     "MEDIAN_METHOD",
     "NORMALIZATIONS",
+    "PROFILE_METHOD",
+    "TASK_BOOTSTRAP_METHOD",
     "Normalization",
     "aggregate",
     "interval_bounds",
@@ -74,6 +80,21 @@ INTERVAL_METHOD = (
 MEDIAN_METHOD = (
     "hull of the stratified percentile widened by sqrt(n/(n-1)) t(df)/z and the median of "
     "per-task t-interval bounds"
+)
+#: The four aggregates' intervals with ``task_bootstrap`` (the population of tasks).
+TASK_BOOTSTRAP_METHOD = (
+    "percentile of the bootstrap of tasks and their runs, widened by sqrt(T/(T-1)) t(T-1)/z"
+)
+#: The run profile's band (``seedwise.stats._task_bounds.profile_band``).
+PROFILE_METHOD = (
+    "pointwise Clopper-Pearson at the effective runs T^2/sum(1/n_t) (Hoeffding 1956), "
+    "each threshold on its own"
+)
+#: The probability of improvement's interval (``_task_bounds.improvement_bounds``).
+IMPROVEMENT_METHOD = (
+    "hull of the stratified percentile (runs of X and Y resampled apart) widened by "
+    "sqrt(n/(n-1)) t(df)/z and the Wilson interval at the effective runs "
+    "T^2/sum(1/min(n_t, m_t)) (Birnbaum-McCarty variance bound)"
 )
 
 
@@ -138,33 +159,39 @@ def interval_bounds(
 
     alpha = 1.0 - confidence
     estimate = point_estimates(scores, gamma)
-    if task_bootstrap:
-        boot = resampled_statistics(
-            scores.rescaled(), n_resamples, rng, task_bootstrap=True, gamma=gamma
-        )
-        rescale = 1.0
-    else:
-        centre, spread, t_values, boot = studentized(scores, n_resamples, rng, gamma)
-        rescale = _rescale_factor(scores)
-    low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=0)
     z = float(special.ndtri(1 - alpha / 2))
+    if task_bootstrap:
+        # The truth is the population of tasks: the tasks' resampling loses
+        # (T - 1) / T of the variance, and T task means pin it down to T - 1 df.
+        boot = resampled_statistics(scores, n_resamples, rng, task_bootstrap=True, gamma=gamma)
+        low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=0)
+        tasks = int(scores.counts.size)
+        scale = 1.0
+        if tasks > 1:
+            quantile = float(special.stdtrit(tasks - 1, 1 - alpha / 2))
+            scale = math.sqrt(tasks / (tasks - 1)) * quantile / z
+        low = estimate - scale * np.maximum(estimate - low, 0.0)
+        high = estimate + scale * np.maximum(high - estimate, 0.0)
+        return np.stack((low, high))
+    centre, spread, t_values, boot = studentized(scores, n_resamples, rng, gamma)
+    rescale = _rescale_factor(scores)
+    low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=0)
     df = np.array([welch_df(scores, share) for share in (1.0, 1.0, 0.5, 1.0)])
     widen = np.where(np.isfinite(df), special.stdtrit(np.minimum(df, 1e12), 1 - alpha / 2) / z, 1.0)
     widen = widen * rescale
     low = estimate - widen * np.maximum(estimate - low, 0.0)
     high = estimate + widen * np.maximum(high - estimate, 0.0)
-    if not task_bootstrap:
-        # The bootstrap-t (of the mean, the clipped mean behind the gap, the IQM)
-        # widens the hull where few tasks of unequal spread leave t(df)/z short.
-        t_low, t_high = np.quantile(t_values, [alpha / 2, 1 - alpha / 2], axis=0)
-        below = centre - t_high * spread
-        above = centre - t_low * spread
-        below[1], above[1] = gamma - above[1], gamma - below[1]
-        for index, column in enumerate((0, 3, 2)):
-            if np.isfinite(below[index]):
-                low[column] = min(low[column], float(below[index]))
-            if np.isfinite(above[index]):
-                high[column] = max(high[column], float(above[index]))
+    # The bootstrap-t (of the mean, the clipped mean behind the gap, the IQM)
+    # widens the hull where few tasks of unequal spread leave t(df)/z short.
+    t_low, t_high = np.quantile(t_values, [alpha / 2, 1 - alpha / 2], axis=0)
+    below = centre - t_high * spread
+    above = centre - t_low * spread
+    below[1], above[1] = gamma - above[1], gamma - below[1]
+    for index, column in enumerate((0, 3, 2)):
+        if np.isfinite(below[index]):
+            low[column] = min(low[column], float(below[index]))
+        if np.isfinite(above[index]):
+            high[column] = max(high[column], float(above[index]))
     means, stderr = task_stderr(scores)
     quantile = special.stdtrit(np.maximum(scores.counts - 1, 1), 1 - alpha / 2)
     reach = np.where(np.isfinite(stderr), quantile * stderr, 0.0)
@@ -175,8 +202,6 @@ def interval_bounds(
 
 Normalization = Literal["none", "min-max", "baseline"]
 NORMALIZATIONS: tuple[Normalization, ...] = ("none", "min-max", "baseline")
-IMPROVEMENT_METHOD = "stratified bootstrap percentile, runs of X and Y resampled apart (rliable's)"
-PROFILE_METHOD = "pointwise stratified bootstrap percentile band (rliable's)"
 
 
 def _scores_by_task(
@@ -344,7 +369,8 @@ def aggregate(
             ``{task: (low, high)}``, default each task's range over the runs) or
             ``"baseline"`` (over the reference algorithm's task mean).
         reference: The ranges, or the baseline algorithm's name.
-        task_bootstrap: Resample the tasks too (the tasks a sample of many).
+        task_bootstrap: Resample the tasks too (the tasks a sample of many); the
+            four aggregates only, the profiles and improvements hold the tasks fixed.
         confidence: The level of every interval.
         n_resamples: Bootstrap resamples (at least 1,000).
         thresholds: The run profile's thresholds; default 51 across the scores.
@@ -373,10 +399,10 @@ def aggregate(
         improvement,
         point_estimates,
         resampled_improvement,
-        resampled_profiles,
         run_profile,
     )
     from seedwise.stats._intervals import Interval
+    from seedwise.stats._task_bounds import improvement_bounds, profile_band
     from seedwise.stats.aggregate_results import (
         AggregateEstimate,
         Aggregates,
@@ -422,8 +448,8 @@ def aggregate(
         for name, runs in found.items()
     }
     level_method = {
-        "aggregate": INTERVAL_METHOD,
-        "median": MEDIAN_METHOD,
+        "aggregate": TASK_BOOTSTRAP_METHOD if task_bootstrap else INTERVAL_METHOD,
+        "median": TASK_BOOTSTRAP_METHOD if task_bootstrap else MEDIAN_METHOD,
         "improvement": IMPROVEMENT_METHOD,
         "profile": PROFILE_METHOD,
     }
@@ -439,7 +465,7 @@ def aggregate(
         )
         estimates = []
         for i, statistic in enumerate(STATISTICS):
-            method = MEDIAN_METHOD if statistic == "median" else INTERVAL_METHOD
+            method = level_method["median" if statistic == "median" else "aggregate"]
             interval = Interval(
                 float(bounds[0, i]), float(bounds[1, i]), confidence, method, int(data.values.size)
             )
@@ -465,16 +491,13 @@ def aggregate(
         if thresholds is None
         else to_array(thresholds, name="thresholds")
     )
-    profile_resamples = min(n_resamples, 10_000)
     profiles = []
-    tail = (1.0 - confidence) / 2
     for name, data in packed.items():
         oriented = TaskScores(sign * data.values, data.counts)
-        boot = resampled_profiles(
-            oriented, sign * grid, profile_resamples, generator(root, "profile", name)
-        )
-        low, high = np.quantile(boot, [tail, 1 - tail], axis=0)
-        profiles.append(RunProfile(name, grid, run_profile(oriented, sign * grid), low, high))
+        fraction = run_profile(oriented, sign * grid)
+        low, high = profile_band(fraction, data.counts, confidence)
+        profiles.append(RunProfile(name, grid, fraction, low, high))
+    improvement_resamples = min(n_resamples, 10_000)
     improvements = []
     names = list(packed)
     for x in names:
@@ -484,11 +507,12 @@ def aggregate(
             a = TaskScores(sign * packed[x].values, packed[x].counts)
             b = TaskScores(sign * packed[y].values, packed[y].counts)
             boot = resampled_improvement(
-                a, b, profile_resamples, generator(root, "improvement", x, y)
+                a, b, improvement_resamples, generator(root, "improvement", x, y)
             )
-            low, high = np.quantile(boot, [tail, 1 - tail])
-            interval = Interval(float(low), float(high), confidence, IMPROVEMENT_METHOD, len(tasks))
-            improvements.append(Improvement(x, y, improvement(a, b), interval))
+            value = improvement(a, b)
+            below, above = improvement_bounds(value, boot, a.counts, b.counts, confidence)
+            interval = Interval(below, above, confidence, IMPROVEMENT_METHOD, len(tasks))
+            improvements.append(Improvement(x, y, value, interval))
     ranking = None
     if len(names) >= 2:
         ranking = rank_over_tasks(

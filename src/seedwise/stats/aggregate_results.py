@@ -239,7 +239,8 @@ def aggregate_blocks(found: Aggregates) -> list[Block]:
         Paragraph(
             f"intervals: {found.n_resamples} resamples of {resampled}; mean, IQM, optimality "
             f"gap: {found.methods['aggregate']}; median: {found.methods['median']}; probability "
-            f"of improvement: {found.methods['improvement']}",
+            f"of improvement: {found.methods['improvement']}; run profiles: "
+            f"{found.methods['profile']}",
             "note",
         )
     )
