@@ -1,4 +1,4 @@
-"""A multi-process experiment: 2 gloo ranks on CPU, by torch.multiprocessing.spawn or torchrun."""
+"""A multi-process experiment: 2 gloo ranks on CPU, by mp.spawn, torchrun or accelerate launch."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from typing import Any
 import numpy as np
 
 WORLD = 2
+#: Mistakes a test plants (config ``mistake``): each rank seeded with its own seed
+#: (``seed + rank``), or rank 1's data stream seeded from the operating system's entropy.
+MISTAKES = ("seed_apart", "data_unseeded")
 
 
 def train(ctx: Any) -> dict[str, float]:
@@ -22,11 +25,9 @@ def train(ctx: Any) -> dict[str, float]:
 
     port = _free_port()
     data_seeds = [ctx.seed_for("data", rank=rank) for rank in range(WORLD)]
-    # config "unseeded": each rank seeds with seed + rank, as a mistaken script would.
-    mistaken = bool(ctx.config.get("unseeded"))
     mp.spawn(
         ddp_ranks.rank_main,
-        args=(WORLD, ctx.seed, data_seeds, str(ctx.workdir), port, mistaken),
+        args=(WORLD, ctx.seed, data_seeds, str(ctx.workdir), port, _mistake(ctx)),
         nprocs=WORLD,
         join=True,
     )
@@ -40,17 +41,49 @@ def train_torchrun(ctx: Any) -> dict[str, float]:
     ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` in its environment; the run's seed and
     the ranks' data seeds go on their command line.
     """
-    data_seeds = [ctx.seed_for("data", rank=rank) for rank in range(WORLD)]
     # --standalone: torchrun's own rendezvous on a port it finds free, so two runs at
     # once (a check's two processes) never race for one.
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    command += ["--nproc-per-node", str(WORLD), str(Path(__file__).with_name("ddp_ranks.py"))]
+    launcher = ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(WORLD)]
+    return _launch(ctx, launcher, "ddp_ranks.py", {})
+
+
+def train_accelerate(ctx: Any) -> dict[str, float]:
+    """The ranks of an Accelerate script, launched by ``accelerate launch``.
+
+    On CPU, ``--multi_gpu`` with ``ACCELERATE_USE_CPU=1`` is what starts 2
+    gloo ranks (through ``torch.distributed.run``): ``--cpu --num_processes 2``
+    starts one process unless mpirun is configured. ``--main_process_port 0``
+    lets the rendezvous take a free port, so a check's two runs never race for one.
+    """
+    launcher = ["-m", "accelerate.commands.accelerate_cli", "launch", "--multi_gpu"]
+    launcher += ["--num_processes", str(WORLD), "--num_machines", "1"]
+    launcher += ["--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0"]
+    return _launch(ctx, launcher, "accelerate_ranks.py", {"ACCELERATE_USE_CPU": "1"})
+
+
+def _launch(ctx: Any, launcher: list[str], script: str, env: dict[str, str]) -> dict[str, float]:
+    """Run ``python LAUNCHER SCRIPT SEED DATA_SEEDS OUT MISTAKE``; read what the ranks saved."""
+    data_seeds = [ctx.seed_for("data", rank=rank) for rank in range(WORLD)]
+    command = [sys.executable, *launcher, str(Path(__file__).with_name(script))]
     command += [str(ctx.seed), ",".join(map(str, data_seeds)), str(ctx.workdir)]
-    command += ["1" if ctx.config.get("unseeded") else "0"]
+    command += [_mistake(ctx) or "none"]
     root = str(Path(__file__).parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    subprocess.run(command, check=True, env=env, stdin=subprocess.DEVNULL)
+    path = os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])
+    subprocess.run(
+        command,
+        check=True,
+        env={**os.environ, **env, "PYTHONPATH": path},
+        stdin=subprocess.DEVNULL,
+    )
     return _collect_ranks(ctx)
+
+
+def _mistake(ctx: Any) -> str:
+    """The config's planted mistake: "" (none), or one of :data:`MISTAKES`."""
+    mistake = str(ctx.config.get("mistake", ""))
+    if mistake and mistake not in MISTAKES:
+        raise ValueError(f"mistake={mistake!r}; expected one of {', '.join(MISTAKES)}")
+    return mistake
 
 
 def _free_port() -> int:
@@ -60,12 +93,14 @@ def _free_port() -> int:
 
 
 def _collect_ranks(ctx: Any) -> dict[str, float]:
-    """Fingerprint what each rank saved (its initial parameters); return its first draw."""
+    """Fingerprint what each rank saved (initial parameters, first batch); return its first draw."""
     metrics: dict[str, float] = {}
     for rank in range(WORLD):
         saved = np.load(Path(ctx.workdir) / f"rank{rank}.npz")
         if "error" in saved.files:
             raise RuntimeError(str(saved["error"]))
-        ctx.fingerprint(f"rank{rank}/init", {k: saved[k] for k in saved.files if k != "draw"})
+        initial = {k: saved[k] for k in saved.files if k not in ("draw", "batch")}
+        ctx.fingerprint(f"rank{rank}/init", initial)
+        ctx.fingerprint(f"rank{rank}/batch", saved["batch"])
         metrics[f"draw{rank}"] = float(saved["draw"])
     return metrics
