@@ -291,6 +291,28 @@ def test_a_seed_a_float_cannot_hold_exactly_is_refused(
         assert width in line
 
 
+def test_hparams_in_subfolders_of_a_run_are_the_runs_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """torch's ``add_hparams``: hparams and their metrics in a subfolder named by the time."""
+    for seed in range(2):
+        run = tmp_path / "logs" / "mlp" / f"seed_{seed}"
+        _write(run, {"loss": [(0, 1.0), (1, 0.5 - 0.25 * seed)]})  # exact in 32 bits
+        _write(run / "1000.5", {"hp/acc": [(0, 0.75)]}, hparams={"seed": seed, "lr": 0.1})
+        _write(run / "1001.5", {"hp/best": [(0, 0.875)]}, hparams={"seed": seed, "wd": 0})
+    store = tmp_path / "s.db"
+    assert _import(tmp_path / "logs", store, "--study-from", "path.0",
+                   "--seed-from", "hparams.seed") == 0  # fmt: skip
+    assert "imported 1 study: 2 runs added" in capsys.readouterr().err
+    with open_store(store) as opened:
+        study = opened.study("mlp")
+        assert study.record.config == {"lr": 0.1, "wd": 0}
+        assert [(r.seed, r.metrics) for r in study.runs] == [
+            (0, {"loss": 0.5, "hp/acc": 0.75, "hp/best": 0.875}),
+            (1, {"loss": 0.25, "hp/acc": 0.75, "hp/best": 0.875}),
+        ]
+
+
 def test_tags_and_texts_name_the_seed_and_task(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,8 +19,8 @@ scalars plugin (``tf.summary.scalar`` in TensorFlow 2).
 
 ``torch.utils.tensorboard.SummaryWriter.add_hparams`` writes the hparams,
 and the metrics given to it, into a new subfolder of the writer's folder:
-a folder with hparams whose parent folder holds scalars and no hparams is
-taken as part of its parent's run, its scalars as final metrics.
+a folder with hparams whose parent folder holds scalars and no hparams of
+its own is taken as part of its parent's run, its scalars as final metrics.
 
 The files are read with tensorboard's own record reader (its pure-Python
 one, which checks each record's CRC) and protocol buffers, never through
@@ -249,11 +249,13 @@ def _read_logdir(root: Path, shown: str) -> list[_RunFolder]:
             f"{shown!r} holds no TensorBoard event file. Received: LOGDIR {shown!r}; expected "
             "a folder with event files (events.out.tfevents.*) in it or below it"
         )
-    for relative, run in list(folders.items()):
-        parent = folders.get(relative.rpartition("/")[0] if "/" in relative else ".")
+    own = {relative for relative, run in folders.items() if run.hparams}
+    for relative, run in sorted(folders.items()):
+        above = relative.rpartition("/")[0] if "/" in relative else "."
+        parent = folders.get(above)
         if parent is None or parent is run or not run.hparams:
             continue
-        if parent.scalars and not parent.hparams:
+        if parent.scalars and above not in own:  # add_hparams may be called more than once
             _merge_hparams(parent, run)
             del folders[relative]
     return list(folders.values())
