@@ -17,7 +17,7 @@ from seedwise.commands.options import (
     add_range_option,
     store_path,
 )
-from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, UsageError
+from seedwise.errors import EXIT_NEGATIVE, EXIT_OK, StoreError, UsageError
 from seedwise.runner.confirm import confirmed_best
 from seedwise.stats import (
     Comparison,
@@ -36,7 +36,7 @@ from seedwise.stats.hunting import Growth, best_seed_claim
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.stats.stochastic_order import StochasticOrder, almost_stochastic_order
 from seedwise.store import Store, grown_since_shown, open_store
-from seedwise.store.analysis import rank_sweep
+from seedwise.store.analysis import rank_sweep, sweep_tasks, tasks_of
 from seedwise.store.study import Study
 
 __all__ = ["add_stats_parsers"]
@@ -115,6 +115,7 @@ def compare_command(args: argparse.Namespace) -> int:
         growths = grown_since_shown(
             store, samples, [(pair.a, pair.b) for pair in result.pairs], metric
         )
+        tasks = list(dict.fromkeys(tasks_of(store, [sample.name for sample in samples])))
     by_name = {sample.name: sample for sample in samples}
     claims = [
         found
@@ -126,13 +127,20 @@ def compare_command(args: argparse.Namespace) -> int:
             "grew_after_shown": [growth.to_dict() for growth in growths],
             "best_seed_claims": [claim.to_dict() for claim in claims],
         }
-        print(to_json({**result.to_dict(), "seed_hunting": cautions}))
+        print(to_json({**result.to_dict(), "seed_hunting": cautions, "tasks": tasks}))
         return 0
     _print(result, args)
     if len(result.labels) >= PAIRS_TABLE_FROM and not args.details:
         print(visible(_next_steps(result, metric, args)))
     shown = [growth.line() for growth in growths]
     shown += [claim.line() for claim in claims] if args.details or len(result.pairs) == 1 else []
+    if len(tasks) > 1:
+        listed = ", ".join("(none)" if task is None else task for task in tasks)
+        shown.append(
+            f"the studies belong to {len(tasks)} tasks ({listed}): a pair of different tasks "
+            "compares the tasks, not the algorithms; compare within one task, or across "
+            "tasks: " + suggested_command("aggregate", *args.studies, store=store_path(args.store))
+        )
     _cautions(shown)
     return 0
 
@@ -293,25 +301,104 @@ def _next_steps(result: Comparison, metric: str, args: argparse.Namespace) -> st
 
 
 def rank_command(args: argparse.Namespace) -> int:
-    """Rank a sweep's cells, or studies run on the same seeds: the table, Friedman, the best."""
-    if len(args.studies) == 1:
-        with _open(args) as store:
-            result = rank_sweep(
-                store, args.studies[0], args.metric, goal=args.goal, seed=args.seed,
-                posthoc=args.posthoc,
-            )  # fmt: skip
-            result = replace(result, confirmed=confirmed_best(store, result))
-        return _print(result, args)
-    if len(set(args.studies)) != len(args.studies):
+    """Rank a sweep's cells, or studies run on the same seeds: the table, Friedman, the best.
+
+    Cells or studies of different tasks are ranked one task at a time (``--task``
+    picks one); the answer across tasks is ``seedwise aggregate``'s.
+    """
+    if len(args.studies) > 1 and len(set(args.studies)) != len(args.studies):
         raise UsageError(
             f"rank takes each study once. Received: {' '.join(args.studies)}; "
             "expected distinct study names"
         )
     with _open(args) as store:
-        _, samples = _samples([store.study(name) for name in args.studies], args.metric)
-        result = rank(*samples, goal=args.goal, seed=args.seed, posthoc=args.posthoc)
-        result = replace(result, confirmed=confirmed_best(store, result))
-    return _print(result, args)
+        if len(args.studies) == 1:
+            rankings, several = _rank_sweep_by_task(store, args)
+        else:
+            rankings, several = _rank_studies_by_task(store, args)
+        rankings = [
+            (task, replace(result, confirmed=confirmed_best(store, result)))
+            for task, result in rankings
+        ]
+    if not several and args.task is None:
+        return _print(rankings[0][1], args)
+    across = suggested_command(
+        "aggregate", *args.studies, *(["--metric", args.metric] if args.metric else []),
+        store=store_path(args.store),
+    )  # fmt: skip
+    if args.json:
+        tasks = [{"task": task, "ranking": result.to_dict()} for task, result in rankings]
+        print(to_json({"tasks": tasks, "across_tasks": across}))
+        return 0
+    for task, result in rankings:
+        print(visible(f"task {'(none)' if task is None else task}:"))
+        print(result.text())
+        print()
+    if args.task is None:
+        print(visible(f"ranked within each task; across tasks: {across}"))
+    return 0
+
+
+def _rank_sweep_by_task(
+    store: Store, args: argparse.Namespace
+) -> tuple[list[tuple[str | None, Ranking]], bool]:
+    """The sweep's ranking, one per task where its cells belong to several (then True)."""
+    name = args.studies[0]
+    options = {"goal": args.goal, "seed": args.seed, "posthoc": args.posthoc}
+    tasks: list[str | None]
+    try:
+        tasks = sweep_tasks(store, name) if args.task is None else [args.task]
+    except StoreError:
+        tasks = [None]  # not a sweep: rank_sweep says what it is
+    if len(tasks) == 1:
+        return [(tasks[0], rank_sweep(store, name, args.metric, task=args.task, **options))], False
+    rankings = []
+    for task in tasks:
+        try:
+            rankings.append((task, rank_sweep(store, name, args.metric, task=task, **options)))
+        except UsageError as error:
+            print(visible(f"task {task}: not ranked: {error}"))
+    if not rankings:
+        raise UsageError(
+            f"rank of sweep {name!r} found no task with two or more cells to rank. Received: "
+            f"tasks {', '.join(str(task) for task in tasks)}; expected two or more cells in a "
+            "task (across tasks: seedwise aggregate)"
+        )
+    return rankings, True
+
+
+def _rank_studies_by_task(
+    store: Store, args: argparse.Namespace
+) -> tuple[list[tuple[str | None, Ranking]], bool]:
+    """The studies' ranking, one per task where they belong to several (then True)."""
+    studies = [store.study(name) for name in args.studies]
+    tasks = tasks_of(store, [study.name for study in studies])
+    groups: dict[str | None, list[Study]] = {}
+    for study, task in zip(studies, tasks, strict=True):
+        groups.setdefault(task, []).append(study)
+    if args.task is not None:
+        if args.task not in groups:
+            raise UsageError(
+                f"no study given is of task {args.task!r}. Received: --task {args.task}; "
+                f"expected one of {', '.join(str(task) for task in groups)}"
+            )
+        groups = {args.task: groups[args.task]}
+    rankings = []
+    for task, members in groups.items():
+        if len(members) < 2:
+            print(visible(f"task {task}: not ranked: only {members[0].name} is of this task"))
+            continue
+        _, samples = _samples(members, args.metric)
+        rankings.append(
+            (task, rank(*samples, goal=args.goal, seed=args.seed, posthoc=args.posthoc))
+        )
+    if not rankings:
+        raise UsageError(
+            f"rank ranks studies of one task against each other. Received: {len(studies)} "
+            f"studies of {len(groups)} different tasks; expected two or more of one task "
+            "(across tasks: seedwise aggregate)"
+        )
+    return rankings, len(groups) > 1
 
 
 def plan_command(args: argparse.Namespace) -> int:
@@ -479,6 +566,11 @@ def add_stats_parsers(commands: Any) -> None:
         "studies", nargs="+", metavar="NAME", help="a sweep, or two or more studies"
     )
     ranking.add_argument("--metric", help="the metric (default: the first one returned)")
+    ranking.add_argument(
+        "--task",
+        help="rank only the cells or studies of this task (default: each task apart, where "
+        "they belong to several)",
+    )
     add_goal_option(ranking)
     ranking.add_argument(
         "--posthoc",

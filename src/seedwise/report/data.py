@@ -471,7 +471,17 @@ def _metric_part(
     )
     ranking: Ranking | None = None
     groups: tuple[tuple[str, ...], ...] = ()
-    if len(samples) >= RANKED_FROM:
+    tasks = list(dict.fromkeys(study.record.task for study, _ in having))
+    if len(tasks) > 1:
+        # Which dataset is easier is not a choice between algorithms: no ranking or
+        # comparison of studies of different tasks (the "Across tasks" part answers that).
+        shown = ", ".join("(none)" if task is None else task for task in tasks)
+        notes.append(
+            f"no ranking or comparison: the studies belong to {len(tasks)} tasks ({shown}); "
+            "see Across tasks, or seedwise rank SWEEP (each task apart) and seedwise compare "
+            "A B of one task"
+        )
+    elif len(samples) >= RANKED_FROM:
         # A sweep's cells carry their grid values: the ranking adds each key's marginal effect.
         labels = {} if sweep is None else {cell.study: cell.labels for cell in sweep.cells}
         grid = [labels[sample.name] for sample in samples] if labels else None
@@ -483,7 +493,7 @@ def _metric_part(
             groups = post_hoc_groups(ranking, samples) if _pairwise_groups(ranking) else ()
     comparison, note = None, None
     cautions: list[str] = []
-    if len(having) >= 2:
+    if len(having) >= 2 and len(tasks) <= 1:
         compared, baseline, note = _compared(samples, ranking, goal)
         comparison = compare(
             *compared,
@@ -494,7 +504,7 @@ def _metric_part(
             value_range=value_range,
         )
         cautions = _seed_hunting(reader, compared, comparison)
-    elif len(parts) >= 2:
+    elif len(parts) >= 2 and len(tasks) <= 1:
         notes.append(f"no comparison: fewer than two studies returned {name}")
     return MetricPart(
         name=name,

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from seedwise.stats import Comparison, Ranking, Sample, Summary
     from seedwise.store.records import SweepGrid
 
-__all__ = ["compare", "curves", "rank", "rank_sweep", "summarize"]
+__all__ = ["compare", "curves", "rank", "rank_sweep", "summarize", "sweep_tasks", "tasks_of"]
 
 
 def _sample(value: Study | Sample | ArrayLike, metric: str | None) -> Sample | ArrayLike:
@@ -134,7 +134,81 @@ def _needed(metric: str | None, name: object) -> str:
     return metric
 
 
-def rank_sweep(store: Store, name: str, metric: str | None = None, **options: Any) -> Ranking:
+def tasks_of(store: Store, names: list[str]) -> list[str | None]:
+    """The task of each study in ``names`` (None where it has none), in their order."""
+    return [store.study_record(name).task for name in names]
+
+
+def _distinct(tasks: list[str | None]) -> list[str | None]:
+    return list(dict.fromkeys(tasks))
+
+
+def sweep_tasks(store: Store, name: str) -> list[str | None]:
+    """The tasks the cells of sweep ``name`` belong to, each once, in the grid's order.
+
+    Raises:
+        StoreError: No such sweep.
+    """
+    return _distinct(tasks_of(store, list(store.sweep(name).studies)))
+
+
+def _cells_of_task(store: Store, grid: SweepGrid, name: str, task: str | None) -> SweepGrid:
+    """``grid`` cut to the cells of ``task``, without the keys that no longer vary.
+
+    Cells of different tasks are not ranked against each other: which
+    dataset is easier is not a choice between algorithms. With one task
+    (or none) the grid is kept whole.
+
+    Raises:
+        UsageError: The sweep holds several tasks and ``task`` is None, or
+            no cell is of ``task``.
+    """
+    tasks = tasks_of(store, list(grid.studies))
+    found = _distinct(tasks)
+    shown = ", ".join("(none)" if item is None else item for item in found)
+    if task is None:
+        if len(found) <= 1:
+            return grid
+        raise UsageError(
+            f"sweep {name!r} holds {len(found)} tasks ({shown}); cells of different tasks are "
+            f"not ranked against each other. Received: no task; expected task='NAME' to rank "
+            f"the cells of one (seedwise rank {name} --task NAME), or seedwise aggregate "
+            f"{name} --metric M across them"
+        )
+    if task not in found:
+        raise UsageError(
+            f"sweep {name!r} has no cell of task {task!r}. Received: task={task!r}; expected "
+            f"one of {shown}"
+        )
+    cells = tuple(cell for cell, of in zip(grid.cells, tasks, strict=True) if of == task)
+    varying = tuple(key for key in grid.keys if len({cell.labels[key] for cell in cells}) > 1)
+    fixed = {key: cells[0].labels[key] for key in grid.keys if key not in varying}
+    kept = tuple(
+        dataclasses.replace(cell, labels={key: cell.labels[key] for key in varying})
+        for cell in cells
+    )
+    missing = tuple(
+        {key: value for key, value in combination.items() if key in varying}
+        for combination in grid.missing
+        if all(combination.get(key) == value for key, value in fixed.items())
+    )
+    return dataclasses.replace(
+        grid,
+        keys=varying,
+        values={key: tuple(dict.fromkeys(cell.labels[key] for cell in kept)) for key in varying},
+        cells=kept,
+        missing=missing,
+    )
+
+
+def rank_sweep(
+    store: Store,
+    name: str,
+    metric: str | None = None,
+    *,
+    task: str | None = None,
+    **options: Any,
+) -> Ranking:
     """Rank every cell of the sweep ``name`` on ``metric``: ``rank`` of its cells' samples.
 
     The cells come in the grid's order (:meth:`Store.sweep`), with their
@@ -142,18 +216,23 @@ def rank_sweep(store: Store, name: str, metric: str | None = None, **options: An
     (``Ranking.marginals``). A cell with no finished run of ``metric`` is
     left out, and so is a study named as a cell but not made from its
     config; each is named in the ranking's warnings, as is every cell of the
-    grid that has no study.
+    grid that has no study. A sweep over several tasks (``--task-key``) is
+    ranked one task at a time: ``task`` names it, and the task's key, which
+    no longer varies, leaves the marginal effects.
 
     Args:
         store: The open store.
         name: The sweep's name (``SWEEP`` or ``SWEEP/``).
         metric: The metric; default the first cell's first metric.
+        task: The task whose cells are ranked (:func:`sweep_tasks` lists
+            them); needed where the sweep holds more than one.
         **options: :func:`seedwise.stats.rank`'s options.
 
     Raises:
         StoreError: No such sweep; the message lists the closest sweeps
             (and a study of that name is pointed to ``rank A B``).
-        UsageError: Fewer than two cells with runs of ``metric``, or bad options.
+        UsageError: Fewer than two cells with runs of ``metric``, several
+            tasks and no ``task``, or bad options.
         MissingMetricError: No cell has a finished run of ``metric``.
     """
     try:
@@ -166,6 +245,7 @@ def rank_sweep(store: Store, name: str, metric: str | None = None, **options: An
             f"Received: {name!r}; expected a sweep's name (see seedwise ls), or two or more "
             "studies: seedwise rank A B [C ...]"
         ) from error
+    grid = _cells_of_task(store, grid, name, task)
     studies = [Study(store, study) for study in grid.studies]
     runs = [study.runs for study in studies]
     if metric is None:
