@@ -47,3 +47,27 @@ def test_export_of_several_studies_as_a_file_is_refused(
     assert (
         "Received: 2 studies; expected one, or --to mlflow|tensorboard|wandb for several" in err[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--log-to-report"], "Received: --log-to-report with no --log-to"),
+        (["--log-to", "tensorboard=TMP/tb", "--log-to-report"], "with --log-to tensorboard"),
+        (["--log-to", "mlflow=sqlite:///no/such/folder/m.db"], "'no/such/folder' is not there"),
+    ],
+    ids=["report-alone", "report-tensorboard", "sqlite-folder"],
+)
+def test_a_tracker_that_cannot_be_used_is_refused_before_anything_is_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], expected: str
+) -> None:
+    pytest.importorskip("mlflow")
+    store = tmp_path / "s.db"
+    extra = [part.replace("TMP", str(tmp_path)) for part in extra]
+    argv = ["run", NOISY, *FAST, "--store", str(store), "--repeats", "2", *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert expected in err[0]
+    assert not store.exists()
+    assert not (tmp_path / "tb").exists()
