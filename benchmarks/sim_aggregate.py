@@ -30,6 +30,11 @@ prints both).
 
     PYTHONPATH=src python benchmarks/sim_aggregate.py --samples 400 --resamples 1000
     PYTHONPATH=src python benchmarks/sim_aggregate.py --only profiles improvement
+    PYTHONPATH=src python benchmarks/sim_aggregate.py --only profiles improvement --unequal
+
+``--unequal`` gives the tasks runs x 1, 2 and 3 in turn (3, 6, 9 runs at
+``--runs 3``), Y's cycle a task behind X's, for the profiles and the
+probability of improvement.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ from seedwise.stats._aggregate_boot import (
 from seedwise.stats._task_bounds import improvement_bounds, profile_band
 
 #: One cell of a table: (runs, tasks, samples, resamples) to each method's figures.
-Cell = Callable[[int, int, int, int], dict[str, np.ndarray]]
+Cell = Callable[..., dict[str, np.ndarray]]
 #: The profile's thresholds; the table shows five of them.
 THRESHOLDS = np.linspace(0.1, 0.9, 9)
 SHOWN = (0, 2, 4, 6, 8)
@@ -74,9 +79,17 @@ def _percentile(scores: TaskScores, resamples: int, rng: np.random.Generator) ->
     return np.quantile(boot, [0.025, 0.975], axis=0)
 
 
-def _draw(params: np.ndarray, runs: int, rng: np.random.Generator) -> TaskScores:
-    values = rng.beta(np.repeat(params[:, 0], runs), np.repeat(params[:, 1], runs))
-    return TaskScores(values, np.full(len(params), runs))
+def _draw(params: np.ndarray, runs: int, rng: np.random.Generator, unequal: int = 0) -> TaskScores:
+    """Beta runs on each task: ``runs`` each, or with ``unequal`` (1 or 2) runs x 1, 2, 3 in turn.
+
+    ``unequal=2`` starts the cycle one task later, so that two algorithms'
+    counts differ on a task.
+    """
+    counts = np.full(len(params), runs)
+    if unequal:
+        counts = runs * (1 + (np.arange(len(params)) + unequal - 1) % 3)
+    values = rng.beta(np.repeat(params[:, 0], counts), np.repeat(params[:, 1], counts))
+    return TaskScores(values, counts.astype(np.int64))
 
 
 def run(runs: int, tasks: int, samples: int, resamples: int) -> dict[str, np.ndarray]:
@@ -95,7 +108,9 @@ def run(runs: int, tasks: int, samples: int, resamples: int) -> dict[str, np.nda
     return {method: count / samples for method, count in held.items()}
 
 
-def run_profiles(runs: int, tasks: int, samples: int, resamples: int) -> dict[str, np.ndarray]:
+def run_profiles(
+    runs: int, tasks: int, samples: int, resamples: int, unequal: bool = False
+) -> dict[str, np.ndarray]:
     """Pointwise coverage at the shown thresholds, the lowest of all, and all at once."""
     from scipy import special
 
@@ -105,7 +120,7 @@ def run_profiles(runs: int, tasks: int, samples: int, resamples: int) -> dict[st
     held = {"rliable percentile": np.zeros(THRESHOLDS.size), "seedwise": np.zeros(THRESHOLDS.size)}
     whole = dict.fromkeys(held, 0.0)
     for _ in range(samples):
-        scores = _draw(params, runs, rng)
+        scores = _draw(params, runs, rng, int(unequal))
         boot = resampled_profiles(scores, THRESHOLDS, resamples, rng)
         bands = {
             "rliable percentile": np.quantile(boot, [0.025, 0.975], axis=0),
@@ -140,7 +155,9 @@ def _design(design: str, tasks: int, rng: np.random.Generator) -> tuple[np.ndarr
     return first, first * np.array([0.4, 2.5])
 
 
-def run_improvement(runs: int, tasks: int, samples: int, resamples: int) -> dict[str, np.ndarray]:
+def run_improvement(
+    runs: int, tasks: int, samples: int, resamples: int, unequal: bool = False
+) -> dict[str, np.ndarray]:
     """Coverage of P(X > Y)'s interval in each design, and the mean width in the first."""
     held = {"rliable percentile": np.zeros(4), "seedwise": np.zeros(4)}
     for column, design in enumerate(DESIGNS):
@@ -149,7 +166,8 @@ def run_improvement(runs: int, tasks: int, samples: int, resamples: int) -> dict
         pairs = zip(first, second, strict=True)
         truth = np.mean([_task_improvement(tuple(a), tuple(b)) for a, b in pairs])
         for _ in range(samples):
-            x, y = _draw(first, runs, rng), _draw(second, runs, rng)
+            x = _draw(first, runs, rng, int(unequal))
+            y = _draw(second, runs, rng, 2 * int(unequal))
             boot = resampled_improvement(x, y, resamples, rng)
             value = improvement(x, y)
             bounds = {
@@ -317,6 +335,17 @@ PARTS: dict[str, tuple[str, list[str], Cell, list[str] | None]] = {
 }
 
 
+def _cell(
+    cell: Callable[..., dict[str, np.ndarray]],
+    samples: int,
+    resamples: int,
+    options: dict[str, bool],
+    runs: int,
+    tasks: int,
+) -> dict[str, np.ndarray]:
+    return cell(runs, tasks, samples, resamples, **options)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=400)
@@ -324,8 +353,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, nargs="+", default=[3, 5, 10])
     parser.add_argument("--tasks", type=int, nargs="+", default=[5, 10, 20, 50])
     parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument(
+        "--unequal",
+        action="store_true",
+        help="profiles and improvement: tasks of runs x 1, 2, 3 in turn (Y's a task later)",
+    )
     parser.add_argument("--check-rliable", action="store_true")
     args = parser.parse_args()
+    if args.unequal and set(args.only) - {"profiles", "improvement"}:
+        parser.error("--unequal applies to --only profiles improvement")
     if args.check_rliable:
         check_rliable(args.resamples)
         return
@@ -343,7 +379,9 @@ def main() -> None:
             _table(
                 title,
                 columns,
-                lambda r, t, cell=cell: cell(r, t, samples, resamples),
+                functools.partial(
+                    _cell, cell, samples, resamples, {"unequal": True} if args.unequal else {}
+                ),
                 args.runs,
                 args.tasks,
                 formats,

@@ -235,10 +235,15 @@ def aggregate_blocks(found: Aggregates) -> list[Block]:
         )
     blocks += _ranking_blocks(found)
     resampled = "runs within each task" + (" and the tasks" if found.task_bootstrap else "")
+    aggregates = (
+        f"mean, median, IQM, optimality gap: {found.methods['aggregate']}"
+        if found.methods["aggregate"] == found.methods["median"]
+        else f"mean, IQM, optimality gap: {found.methods['aggregate']}; median: "
+        f"{found.methods['median']}"
+    )
     blocks.append(
         Paragraph(
-            f"intervals: {found.n_resamples} resamples of {resampled}; mean, IQM, optimality "
-            f"gap: {found.methods['aggregate']}; median: {found.methods['median']}; probability "
+            f"intervals: {found.n_resamples} resamples of {resampled}; {aggregates}; probability "
             f"of improvement: {found.methods['improvement']}; run profiles: "
             f"{found.methods['profile']}",
             "note",
