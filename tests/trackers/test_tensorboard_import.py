@@ -348,3 +348,19 @@ def test_importing_reads_no_tensorflow_nor_torch(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "False", "False"]
+
+
+def test_progress_is_told_after_each_event_file(tmp_path: Path) -> None:
+    from seedwise.trackers.tensorboard_import import import_logdir, run_field
+
+    _logdir(tmp_path / "logs")
+    files = sorted((tmp_path / "logs").rglob("*tfevents*"))
+    told: list[tuple[int, int]] = []
+    import_logdir(
+        tmp_path / "logs",
+        study_from=run_field("path.0"),
+        seed_from=run_field("hparams.seed"),
+        store=tmp_path / "s.db",
+        on_file=lambda done, total: told.append((done, total)),
+    )
+    assert told == [(done, len(files)) for done in range(1, len(files) + 1)]

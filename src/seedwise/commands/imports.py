@@ -163,20 +163,59 @@ def import_table(args: argparse.Namespace) -> int:
 
 def import_source(args: argparse.Namespace) -> int:
     """``seedwise import mlflow|tensorboard ... --study-from WHERE --seed-from WHERE``."""
-    importer: Callable[..., ImportResult]
+    result: ImportResult
     if args.source == "mlflow":
         from seedwise.trackers.mlflow_import import import_experiment
 
         importer = partial(import_experiment, args.experiment, tracking_uri=args.tracking_uri)
+        result = importer(
+            study_from=args.study_from,
+            seed_from=args.seed_from,
+            task_from=args.task_from,
+            store=store_path(args.store),
+        )
     else:
         from seedwise.trackers.tensorboard_import import import_logdir
 
-        importer = partial(import_logdir, args.logdir, metrics=args.metric)
-    result = importer(
-        study_from=args.study_from,
-        seed_from=args.seed_from,
-        task_from=args.task_from,
-        store=store_path(args.store),
-    )
+        with _FileProgress() as progress:
+            result = import_logdir(
+                args.logdir,
+                metrics=args.metric,
+                study_from=args.study_from,
+                seed_from=args.seed_from,
+                task_from=args.task_from,
+                store=store_path(args.store),
+                on_file=progress.update,
+            )
     print(visible(result.line()), file=sys.stderr)
     return 0
+
+
+class _FileProgress:
+    """A bar of event files read, on standard error while it is a terminal; gone when done."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        console = Console(stderr=True, highlight=False)
+        self._bar = Progress(
+            "reading event files",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self._task = self._bar.add_task("read", total=None)
+
+    def __enter__(self) -> _FileProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def update(self, done: int, total: int) -> None:
+        self._bar.update(self._task, completed=done, total=total)

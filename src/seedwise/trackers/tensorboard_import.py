@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -160,6 +160,7 @@ def import_logdir(
     task_from: RunField | None = None,
     metrics: Sequence[str] | None = None,
     store: str | os.PathLike[str] | None = None,
+    on_file: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import the runs under the TensorBoard log folder ``logdir`` as read-only studies.
 
@@ -170,6 +171,8 @@ def import_logdir(
         task_from: Where its task is, if anywhere.
         metrics: The scalar tags to import; None for every one.
         store: seedwise's store; None for the default.
+        on_file: Called with (files read, files in all) after each event
+            file, for a progress bar: reading is most of an import's time.
 
     Returns:
         What was written: each study, its runs added and replaced.
@@ -188,7 +191,7 @@ def import_logdir(
             "expected the folder given to tensorboard --logdir"
         )
     _require_tensorboard()
-    folders = _read_logdir(root, shown)
+    folders = _read_logdir(root, shown, on_file)
     runs = [run for run in folders if run.scalars or run.declared]
     if not runs:
         raise UsageError(
@@ -235,14 +238,21 @@ def _require_tensorboard() -> None:
         ) from None
 
 
-def _read_logdir(root: Path, shown: str) -> list[_RunFolder]:
+def _read_logdir(
+    root: Path, shown: str, on_file: Callable[[int, int], None] | None = None
+) -> list[_RunFolder]:
     """Every folder under ``root`` that holds event files, torch's hparams folders merged."""
     folders: dict[str, _RunFolder] = {}
-    for folder, names in _event_folders(root):
+    found = list(_event_folders(root))
+    total, done = sum(len(names) for _, names in found), 0
+    for folder, names in found:
         relative = folder.relative_to(root).as_posix()
         run = _RunFolder(relative)
         for name in names:
             _read_file(folder / name, run, shown)
+            done += 1
+            if on_file is not None:
+                on_file(done, total)
         folders[relative] = run
     if not folders:
         raise UsageError(
