@@ -219,3 +219,18 @@ def test_kill_9_of_a_sweep_loses_no_run_and_the_same_command_resumes_it_balanced
     )
     assert untouched.returncode == 0, untouched.stderr
     assert _sweep_runs(clean) == after
+
+
+def test_confirm_of_a_sweep_over_tasks_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "s.db"
+    args = [
+        "sweep", NOISY, "--store", str(store), *FAST, "--repeats", "2", "--grid", "lr=1,2",
+        "--grid", "data=a,b", "--task-key", "data", "--confirm", "2",
+    ]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--confirm 2 with --task-key data (2 tasks)" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not store.exists()

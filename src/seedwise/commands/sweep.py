@@ -59,6 +59,14 @@ def sweep_command(args: argparse.Namespace) -> int:
     grid = grid_from(args)
     keywords = study_spec_keywords(args)
     grid_cells(grid, keywords["config"])  # a bad grid is refused before any experiment is read
+    tasks = grid.get(args.task_key or "", [])
+    if args.confirm is not None and len(tasks) > 1:
+        raise UsageError(
+            f"--confirm reruns the best cell, which across tasks would be the easiest task's. "
+            f"Received: --confirm {args.confirm} with --task-key {args.task_key} "
+            f"({len(tasks)} tasks); expected --confirm with one task per sweep, or seedwise "
+            "aggregate across the tasks"
+        )
     name, specs = prepare_sweep(
         args.experiment, grid, name=args.name, task_key=args.task_key, **keywords
     )
