@@ -11,7 +11,7 @@ import pytest
 from seedwise.errors import UsageError
 from seedwise.experiment.context import RunContext
 from seedwise.experiment.ranks import process_rank, seed_rank
-from seedwise.records import RunStatus
+from seedwise.records import RunRecord, RunStatus
 from seedwise.store import Store
 from tests.conftest import PROGRAMS, run_python
 from tests.runner.conftest import study_run
@@ -19,6 +19,7 @@ from tests.runner.conftest import study_run
 DDP = f"{PROGRAMS / 'ddp.py'}:train"
 TORCHRUN = f"{PROGRAMS / 'ddp.py'}:train_torchrun"
 ACCELERATE = f"{PROGRAMS / 'ddp.py'}:train_accelerate"
+TRAINER = f"{PROGRAMS / 'ddp.py'}:train_trainer"
 EXPERIMENTS = {"spawn": DDP, "torchrun": TORCHRUN, "accelerate": ACCELERATE}
 LAUNCHERS = pytest.mark.parametrize("experiment", list(EXPERIMENTS.values()), ids=list(EXPERIMENTS))
 FRAMEWORKS = ("python", "numpy", "torch")
@@ -81,11 +82,8 @@ def test_two_gloo_ranks_start_from_equal_parameters_and_draw_their_own_data(
     tmp_path: Path, experiment: str
 ) -> None:
     _needs(experiment)
-    study = study_run(experiment, repeats=1, seed=4, store=tmp_path / "s.db", frameworks=FRAMEWORKS)
-    (run,) = study.runs
+    run, digests = _one_run(experiment, tmp_path / "s.db", seed=4)
     assert run.status == RunStatus.OK, run.error
-    with Store(tmp_path / "s.db") as store:
-        digests = {fp.name: fp.digest for fp in store.fingerprints(study.spec.name, 0)}
     for leaf in ("weight", "bias"):
         assert digests[f"rank0/init/{leaf}"] == digests[f"rank1/init/{leaf}"]
     assert run.metrics["draw0"] != run.metrics["draw1"]  # each rank its own data stream
@@ -147,12 +145,8 @@ def test_every_launcher_gives_the_same_ranks_the_same_seeds(tmp_path: Path) -> N
     _needs(ACCELERATE)
     runs = {}
     for name, experiment in EXPERIMENTS.items():
-        study = study_run(
-            experiment, repeats=1, seed=4, store=tmp_path / f"{name}.db", frameworks=FRAMEWORKS
-        )
-        with Store(tmp_path / f"{name}.db") as store:
-            digests = {fp.name: fp.digest for fp in store.fingerprints(study.spec.name, 0)}
-        runs[name] = (study.runs[0].metrics, digests)
+        run, digests = _one_run(experiment, tmp_path / f"{name}.db", seed=4)
+        runs[name] = (run.metrics, digests)
     assert runs["spawn"] == runs["torchrun"] == runs["accelerate"]
 
 
@@ -177,6 +171,32 @@ def test_seedwise_run_and_check_of_an_accelerate_script_catch_a_rank_seeded_othe
     checked = run_python(check)
     assert checked.returncode == 1, checked.stderr  # not reproducible
     assert "rank1/batch" in checked.stdout, checked.stdout
+
+
+@pytest.mark.slow
+def test_a_trainer_under_accelerate_launch_keeps_its_ranks_equal(tmp_path: Path) -> None:
+    # A Hugging Face Trainer script, 2 ranks by accelerate launch: the ranks prove their
+    # parameters equal after initialisation and after training (else the run fails).
+    _needs(ACCELERATE)
+    pytest.importorskip("transformers")
+    run, digests = _one_run(TRAINER, tmp_path / "s.db", seed=3)
+    assert run.status == RunStatus.OK, run.error
+    for part in ("init", "final"):
+        leaves = {name.split("/", 2)[2] for name in digests if name.startswith(f"rank0/{part}/")}
+        assert leaves, digests
+        for leaf in leaves:
+            assert digests[f"rank0/{part}/{leaf}"] == digests[f"rank1/{part}/{leaf}"]
+    embeddings = "bert.embeddings.word_embeddings.weight"
+    assert digests[f"rank0/init/{embeddings}"] != digests[f"rank0/final/{embeddings}"]
+    assert run.metrics["eval_loss0"] == run.metrics["eval_loss1"]
+
+
+def _one_run(experiment: str, store: Path, seed: int) -> tuple[RunRecord, dict[str, str]]:
+    """One run of ``experiment``, and its fingerprints' digests by name."""
+    study = study_run(experiment, repeats=1, seed=seed, store=store, frameworks=FRAMEWORKS)
+    with Store(store) as opened:
+        digests = {fp.name: fp.digest for fp in opened.fingerprints(study.spec.name, 0)}
+    return study.runs[0], digests
 
 
 def _needs(experiment: str) -> None:

@@ -15,6 +15,12 @@ WORLD = 2
 #: Mistakes a test plants (config ``mistake``): each rank seeded with its own seed
 #: (``seed + rank``), or rank 1's data stream seeded from the operating system's entropy.
 MISTAKES = ("seed_apart", "data_unseeded")
+#: ``accelerate launch`` of 2 gloo ranks on CPU (see ``train_accelerate``).
+ACCELERATE_LAUNCH = ["-m", "accelerate.commands.accelerate_cli", "launch", "--multi_gpu"]
+ACCELERATE_LAUNCH += ["--num_processes", str(WORLD), "--num_machines", "1"]
+ACCELERATE_LAUNCH += ["--mixed_precision", "no", "--dynamo_backend", "no"]
+ACCELERATE_LAUNCH += ["--main_process_port", "0"]
+ACCELERATE_ENV = {"ACCELERATE_USE_CPU": "1"}
 
 
 def train(ctx: Any) -> dict[str, float]:
@@ -44,7 +50,8 @@ def train_torchrun(ctx: Any) -> dict[str, float]:
     # --standalone: torchrun's own rendezvous on a port it finds free, so two runs at
     # once (a check's two processes) never race for one.
     launcher = ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(WORLD)]
-    return _launch(ctx, launcher, "ddp_ranks.py", {})
+    _start_ranks(ctx, launcher, "ddp_ranks.py", {})
+    return _collect_ranks(ctx)
 
 
 def train_accelerate(ctx: Any) -> dict[str, float]:
@@ -55,14 +62,31 @@ def train_accelerate(ctx: Any) -> dict[str, float]:
     starts one process unless mpirun is configured. ``--main_process_port 0``
     lets the rendezvous take a free port, so a check's two runs never race for one.
     """
-    launcher = ["-m", "accelerate.commands.accelerate_cli", "launch", "--multi_gpu"]
-    launcher += ["--num_processes", str(WORLD), "--num_machines", "1"]
-    launcher += ["--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0"]
-    return _launch(ctx, launcher, "accelerate_ranks.py", {"ACCELERATE_USE_CPU": "1"})
+    _start_ranks(ctx, ACCELERATE_LAUNCH, "accelerate_ranks.py", ACCELERATE_ENV)
+    return _collect_ranks(ctx)
 
 
-def _launch(ctx: Any, launcher: list[str], script: str, env: dict[str, str]) -> dict[str, float]:
-    """Run ``python LAUNCHER SCRIPT SEED DATA_SEEDS OUT MISTAKE``; read what the ranks saved."""
+def train_trainer(ctx: Any) -> dict[str, float]:
+    """A Hugging Face ``Trainer`` script's ranks, launched by ``accelerate launch``.
+
+    Fingerprints each rank's parameters after initialisation and after training;
+    returns each rank's evaluation loss.
+    """
+    _start_ranks(ctx, ACCELERATE_LAUNCH, "trainer_ranks.py", ACCELERATE_ENV)
+    metrics: dict[str, float] = {}
+    for rank in range(WORLD):
+        for part in ("init", "final"):
+            saved = np.load(Path(ctx.workdir) / f"{part}{rank}.npz")
+            ctx.fingerprint(f"rank{rank}/{part}", {k: saved[k] for k in saved.files})
+        result = np.load(Path(ctx.workdir) / f"rank{rank}.npz")
+        if int(result["world"]) != WORLD:
+            raise RuntimeError(f"rank {rank} saw a world of {int(result['world'])}, not {WORLD}")
+        metrics[f"eval_loss{rank}"] = float(result["eval_loss"])
+    return metrics
+
+
+def _start_ranks(ctx: Any, launcher: list[str], script: str, env: dict[str, str]) -> None:
+    """Run ``python LAUNCHER SCRIPT SEED DATA_SEEDS OUT MISTAKE`` to its end."""
     data_seeds = [ctx.seed_for("data", rank=rank) for rank in range(WORLD)]
     command = [sys.executable, *launcher, str(Path(__file__).with_name(script))]
     command += [str(ctx.seed), ",".join(map(str, data_seeds)), str(ctx.workdir)]
@@ -75,7 +99,6 @@ def _launch(ctx: Any, launcher: list[str], script: str, env: dict[str, str]) -> 
         env={**os.environ, **env, "PYTHONPATH": path},
         stdin=subprocess.DEVNULL,
     )
-    return _collect_ranks(ctx)
 
 
 def _mistake(ctx: Any) -> str:
