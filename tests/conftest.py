@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import subprocess
@@ -19,6 +20,18 @@ import rich.style  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+def skip_unless_installed(*names: str) -> None:
+    """Skip the calling test module unless every package in ``names`` is installed.
+
+    Unlike ``pytest.importorskip`` it imports nothing: collecting the suite
+    would otherwise import TensorFlow, torch and the rest in every test
+    process, for modules whose tests are mostly deselected (``-m "not slow"``).
+    """
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}", allow_module_level=True)
 
 
 def _rng_snapshot() -> dict[str, Any]:

@@ -8,8 +8,9 @@ import pytest
 
 from seedwise.check.resume import check_resume
 from seedwise.errors import UsageError
+from tests.conftest import skip_unless_installed
 
-pytest.importorskip("torch")
+skip_unless_installed("torch")
 
 TRAIN = f"{Path(__file__).with_name('resumable_torch.py')}:train"
 TORCH = ("python", "numpy", "torch")

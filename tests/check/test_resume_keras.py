@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from seedwise.check.resume import check_resume
+from tests.conftest import skip_unless_installed
 
-pytest.importorskip("keras")
+skip_unless_installed("keras")
 
 TRAIN = f"{Path(__file__).with_name('resumable_keras.py')}:train"
 KERAS = ("python", "numpy", "tensorflow", "keras")

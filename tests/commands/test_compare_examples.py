@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROGRAMS, run_python
+from tests.conftest import PROGRAMS, run_python, skip_unless_installed
 
-pytest.importorskip("sklearn")
+skip_unless_installed("sklearn")
 pytestmark = pytest.mark.slow
 
 PROGRAM = PROGRAMS / "sklearn_predictions.py"

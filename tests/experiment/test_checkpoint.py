@@ -108,6 +108,7 @@ while True:
 """
 
 
+@pytest.mark.slow  # kills three fresh writer processes mid-write
 def test_kill_9_while_writing_leaves_a_whole_checkpoint(tmp_path: Path) -> None:
     import os
     import signal

@@ -13,14 +13,15 @@ from types import SimpleNamespace
 
 import pytest
 
-pytest.importorskip("transformers")
-
 import seedwise
 from seedwise.check.resume import ResumeCheck, check_resume
 from seedwise.errors import UsageError
 from seedwise.experiment import RunContext
-from seedwise.integrations.huggingface import SeedwiseCallback
-from tests.conftest import PROGRAMS
+from tests.conftest import PROGRAMS, skip_unless_installed
+
+# The tests that use the integration import it: importing transformers takes seconds,
+# which collecting this module would otherwise cost every test process.
+skip_unless_installed("transformers")
 
 TRAIN = f"{PROGRAMS / 'hf_resume.py'}:train"
 TORCH = ("python", "numpy", "torch")
@@ -102,11 +103,15 @@ def test_each_repeat_trains_with_its_own_seed_and_logs_every_step(tmp_path: Path
 
 
 def test_the_callback_outside_a_run_needs_the_context() -> None:
+    from seedwise.integrations.huggingface import SeedwiseCallback
+
     with pytest.raises(UsageError, match=r"needs the run's context\. Received: ctx=None"):
         SeedwiseCallback()
 
 
 def test_a_checkpoint_saved_without_the_callback_is_refused(tmp_path: Path) -> None:
+    from seedwise.integrations.huggingface import SeedwiseCallback
+
     callback = SeedwiseCallback(RunContext(seed=1, repeat=0, config={}, workdir=tmp_path))
     (tmp_path / "checkpoint-3").mkdir()
     args, state = SimpleNamespace(output_dir=str(tmp_path)), SimpleNamespace(global_step=3)

@@ -257,8 +257,13 @@ def test_a_return_value_that_is_no_metric_fails_each_run_with_its_reason(tmp_pat
     ("override", "named"),
     [
         ("hydra.launcher.repeats=0", "repeats"),
-        ("hydra.launcher.seed_key=rng_seed", "hydra.launcher.seed_key=rng_seed"),
-        ("hydra.launcher.name=a/b", "name"),
+        # Each a fresh Hydra process: one stays in the fast suite.
+        pytest.param(
+            "hydra.launcher.seed_key=rng_seed",
+            "hydra.launcher.seed_key=rng_seed",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param("hydra.launcher.name=a/b", "name", marks=pytest.mark.slow),
     ],
 )
 def test_bad_launcher_options_are_one_line_exit_2_and_nothing_stored(

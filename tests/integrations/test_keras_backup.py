@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("keras")
-
 from seedwise.check.resume import check_resume
-from tests.conftest import PROGRAMS
+from tests.conftest import PROGRAMS, skip_unless_installed
+
+skip_unless_installed("keras")
 
 TRAIN = f"{PROGRAMS / 'keras_backup.py'}:train"
 KERAS = ("python", "numpy", "tensorflow", "keras")

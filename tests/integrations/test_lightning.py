@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-pytest.importorskip("lightning")
 
 import seedwise
 from seedwise.check.resume import check_resume
 from seedwise.errors import UsageError
 from seedwise.experiment import RunContext
-from seedwise.integrations.lightning import SeedwiseCallback
-from tests.conftest import PROGRAMS
+from tests.conftest import PROGRAMS, skip_unless_installed
+
+# The integration is imported by a fixture: importing lightning takes seconds,
+# which collecting this module would otherwise cost every test process.
+skip_unless_installed("lightning")
 
 TRAIN = f"{PROGRAMS / 'lightning_resume.py'}:train"
 TORCH = ("python", "numpy", "torch")
@@ -67,12 +69,23 @@ def test_each_epoch_is_logged_and_each_repeat_takes_its_own_seed(tmp_path: Path)
     assert first.metrics["loss"] != second.metrics["loss"]
 
 
-def test_the_callback_outside_a_run_needs_the_context() -> None:
+@pytest.fixture(scope="module")
+def callback() -> Any:
+    """The integration's callback class, imported before any test's check for leaks.
+
+    Importing lightning imports torch, which sets environment variables of its own.
+    """
+    from seedwise.integrations.lightning import SeedwiseCallback
+
+    return SeedwiseCallback
+
+
+def test_the_callback_outside_a_run_needs_the_context(callback: Any) -> None:
     with pytest.raises(UsageError, match=r"needs the run's context\. Received: ctx=None"):
-        SeedwiseCallback()
+        callback()
 
 
-def test_a_checkpoint_saved_without_the_callback_is_refused(tmp_path: Path) -> None:
-    callback = SeedwiseCallback(RunContext(seed=1, repeat=0, config={}, workdir=tmp_path))
+def test_a_checkpoint_saved_without_the_callback_is_refused(tmp_path: Path, callback: Any) -> None:
+    made = callback(RunContext(seed=1, repeat=0, config={}, workdir=tmp_path))
     with pytest.raises(UsageError, match="holds no seedwise states"):
-        callback.on_load_checkpoint(None, None, {"state_dict": {}})  # type: ignore[arg-type]
+        made.on_load_checkpoint(None, None, {"state_dict": {}})

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, skip_unless_installed
 from tests.runner.conftest import NOISY
 
-pytest.importorskip("distributed")
+skip_unless_installed("distributed")
 
 pytestmark = [
     pytest.mark.cluster,

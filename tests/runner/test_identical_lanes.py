@@ -10,10 +10,10 @@ import pytest
 from seedwise.cli import main
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.batched import batches_of, identical_lanes
-from tests.conftest import PROGRAMS
+from tests.conftest import PROGRAMS, skip_unless_installed
 from tests.runner.conftest import study_run
 
-pytest.importorskip("jax")
+skip_unless_installed("jax")
 
 KEYED = PROGRAMS / "keyed_draws.py"
 

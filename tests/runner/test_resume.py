@@ -8,8 +8,9 @@ import pytest
 
 import seedwise
 from seedwise.store import Store
+from tests.conftest import skip_unless_installed
 
-pytest.importorskip("torch")
+skip_unless_installed("torch")
 
 TRAIN = f"{Path(__file__).parents[1] / 'check' / 'resumable_torch.py'}:train"
 TORCH = ("python", "numpy", "torch")

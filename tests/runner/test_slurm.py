@@ -21,10 +21,10 @@ import pytest
 from seedwise.records import RunStatus
 from seedwise.runner.folders import repeat_folder
 from seedwise.runner.slurm import SlurmExecutorFactory, sbatch_message
-from tests.conftest import PROGRAMS, ROOT
+from tests.conftest import PROGRAMS, ROOT, skip_unless_installed
 from tests.runner.conftest import assert_refused, study_run
 
-pytest.importorskip("dask_jobqueue")
+skip_unless_installed("dask_jobqueue")
 
 JOB = f"{PROGRAMS / 'dask_probe.py'}:slurm_job"
 FAST = ("python", "numpy")

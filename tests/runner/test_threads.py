@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import seedwise
+from tests.conftest import skip_unless_installed
 
-pytest.importorskip("torch")
-pytest.importorskip("threadpoolctl")
+skip_unless_installed("torch", "threadpoolctl")
 
 LATE_IMPORTS = textwrap.dedent(
     """

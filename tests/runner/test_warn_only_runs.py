@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 import seedwise
+from tests.conftest import skip_unless_installed
 
-pytest.importorskip("torch")
+skip_unless_installed("torch")
 pytestmark = pytest.mark.slow
 
 EXPERIMENT = """

@@ -47,6 +47,7 @@ def test_a_forked_child_that_returns_never_speaks_for_the_worker(tmp_path: Path)
     ]
 
 
+@pytest.mark.slow  # a fresh command-line runner whose standard input stays open
 def test_a_run_reads_end_of_file_from_stdin_and_input_fails_with_its_message(
     tmp_path: Path,
 ) -> None:

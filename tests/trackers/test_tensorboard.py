@@ -13,9 +13,9 @@ import pytest
 from seedwise.cli import main
 from seedwise.records import RunStatus
 from seedwise.store import open_study
-from tests.conftest import run_python
+from tests.conftest import run_python, skip_unless_installed
 
-pytest.importorskip("tensorboard")
+skip_unless_installed("tensorboard")
 
 EXPERIMENT = textwrap.dedent(
     """

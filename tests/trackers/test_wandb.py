@@ -13,9 +13,9 @@ import pytest
 
 from seedwise.cli import main
 from seedwise.store import open_study
+from tests.conftest import skip_unless_installed
 
-pytest.importorskip("wandb")
-from wandb.proto import wandb_internal_pb2
+skip_unless_installed("wandb")
 
 EXPERIMENT = textwrap.dedent(
     """
@@ -37,6 +37,8 @@ _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 
 
 def _records(path: Path) -> Iterator[Any]:
+    from wandb.proto import wandb_internal_pb2
+
     data = path.read_bytes()
     ident, magic, _version = struct.unpack("<4sHB", data[:7])
     assert (ident, magic) == (b":W&B", 0xBEE1)
