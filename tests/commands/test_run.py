@@ -164,21 +164,19 @@ def test_bad_input_one_line_exit_2_store_unchanged(
     assert file_digest(store) == before
 
 
-def test_syntax_error_and_foreign_store_are_refused(tmp_path: Path) -> None:
+def test_syntax_error_and_foreign_store_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("def train(ctx):\n    return {\n")
-    completed = run_python(
-        ["-m", "seedwise", "run", f"{broken}:train", "--store", str(tmp_path / "s.db")]
-    )
-    assert completed.returncode == 2
-    assert "broken.py:2: '{' was never closed" in completed.stderr
+    assert main(["run", f"{broken}:train", "--store", str(tmp_path / "s.db")]) == 2
+    assert "broken.py:2: '{' was never closed" in capsys.readouterr().err
     assert not (tmp_path / "s.db").exists()
 
     foreign = tmp_path / "notes.txt"
     foreign.write_text("not a database\n" * 100)
-    completed = run_python(["-m", "seedwise", "run", NOISY, *FAST, "--store", str(foreign)])
-    assert completed.returncode == 2
-    assert "not a seedwise store" in completed.stderr
+    assert main(["run", NOISY, *FAST, "--store", str(foreign)]) == 2
+    assert "not a seedwise store" in capsys.readouterr().err
     assert foreign.read_text() == "not a database\n" * 100
 
 

@@ -166,7 +166,7 @@ def _apart(boxes: Sequence[Any], frame: Any) -> None:
         assert not first.overlaps(second), (first, second)
 
 
-@pytest.mark.parametrize("k", [5, 8, 20])
+@pytest.mark.parametrize("k", [5, pytest.param(8, marks=pytest.mark.slow), 20])
 def test_the_names_of_many_studies_never_overlap(
     k: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
