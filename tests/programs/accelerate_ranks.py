@@ -11,8 +11,14 @@ rank, which the ranks' proof must catch.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+import numpy as np
 
 from tests.programs.ddp_ranks import FRAMEWORKS, build_proven_model, first_batch, save_rank
+
+#: The items of the shuffled loader each rank takes its shard of.
+LOADER_ITEMS = 16
 
 
 def main(seed: int, data_seeds: list[int], out: str, mistake: str) -> None:
@@ -45,6 +51,16 @@ def main(seed: int, data_seeds: list[int], out: str, mistake: str) -> None:
         accelerator.backward(model(batch).sum())
         optimizer.step()
         save_rank(out, rank, initial, batch)
+        # A shuffled loader given this rank's own generator: Accelerate copies rank 0's
+        # generator state to every rank as each epoch starts, so the ranks take disjoint
+        # shards of one permutation.
+        items = torch.utils.data.TensorDataset(torch.arange(LOADER_ITEMS))
+        own = torch.Generator().manual_seed(data_seeds[rank])
+        loader = accelerator.prepare(
+            torch.utils.data.DataLoader(items, batch_size=4, shuffle=True, generator=own)
+        )
+        epoch = torch.cat([indices for (indices,) in loader]).cpu().numpy()
+        np.save(Path(out) / f"loader{rank}.npy", epoch)
     accelerator.wait_for_everyone()
     accelerator.end_training()
 

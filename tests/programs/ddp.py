@@ -63,7 +63,13 @@ def train_accelerate(ctx: Any) -> dict[str, float]:
     lets the rendezvous take a free port, so a check's two runs never race for one.
     """
     _start_ranks(ctx, ACCELERATE_LAUNCH, "accelerate_ranks.py", ACCELERATE_ENV)
-    return _collect_ranks(ctx)
+    metrics = _collect_ranks(ctx)
+    # Each rank's epoch of a prepared, shuffled loader: how many items the ranks drew in
+    # all, and how many distinct ones (equal when their shards are disjoint).
+    epochs = [np.load(Path(ctx.workdir) / f"loader{rank}.npy") for rank in range(WORLD)]
+    metrics["loader_drawn"] = float(sum(len(epoch) for epoch in epochs))
+    metrics["loader_distinct"] = float(len(set(np.concatenate(epochs).tolist())))
+    return metrics
 
 
 def train_trainer(ctx: Any) -> dict[str, float]:
