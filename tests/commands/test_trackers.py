@@ -71,3 +71,27 @@ def test_a_tracker_that_cannot_be_used_is_refused_before_anything_is_stored(
     assert expected in err[0]
     assert not store.exists()
     assert not (tmp_path / "tb").exists()
+
+
+def test_a_sweeps_name_stands_for_its_cells_and_a_study_of_that_name_for_itself(
+    tmp_path: Path,
+) -> None:
+    from seedwise.commands.trackers import studies_and_sweeps
+    from seedwise.store import open_store
+
+    store = tmp_path / "s.db"
+    options = [*FAST, "--store", str(store), "--repeats", "1", "--workers", "1"]
+    assert main(["sweep", NOISY, "--grid", "scale=1,2", "--name", "grid", *options]) == 0
+    with open_store(store) as reader:
+        assert studies_and_sweeps(reader, ["grid"]) == (
+            ["grid/scale=1", "grid/scale=2"],
+            {"grid": ["grid/scale=1", "grid/scale=2"]},
+        )
+        # A cell named by itself still goes under its sweep.
+        assert studies_and_sweeps(reader, ["grid/scale=2"]) == (
+            ["grid/scale=2"],
+            {"grid": ["grid/scale=2"]},
+        )
+    assert main(["run", NOISY, *options, "--name", "grid"]) == 0
+    with open_store(store) as reader:
+        assert studies_and_sweeps(reader, ["grid"]) == (["grid"], {})

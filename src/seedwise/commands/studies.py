@@ -405,7 +405,10 @@ def add_study_parsers(commands: Any) -> None:
         "export", help="a study's runs as csv, json or parquet, or studies to a tracker"
     )
     export.add_argument(
-        "study", nargs="+", help="the study's name, a unique prefix of it, or @last"
+        "study",
+        nargs="+",
+        help="the study's name, a unique prefix of it, or @last; with --to, also a sweep's "
+        "name: its cells, nested under one run of the sweep (MLflow)",
     )
     export.add_argument(
         "--to",

@@ -101,7 +101,7 @@ class LiveExport:
                 export.end_sweep(sweep_id)
 
         self.writer.submit(close)
-        return self._warnings(self.writer.close(), studies)
+        return self._ended(studies)
 
     def abandon(self, studies: Sequence[str]) -> list[str]:
         """The study stopped early: write the runs handed over so far, no summary; warnings.
@@ -109,8 +109,20 @@ class LiveExport:
         A second Ctrl-C meanwhile ends the process at once; a child run cut
         off then is written again whole by the next ``--log-to`` or export.
         """
-        self.writer.submit(lambda export: self._close_studies())
-        return self._warnings(self.writer.close(), studies)
+        return self._ended(studies)
+
+    def _ended(self, studies: Sequence[str]) -> list[str]:
+        """Wait for the writer's last call; close what it left open; the warnings."""
+        failures = self.writer.close()
+        self._close_studies()  # after a failure the writer dropped its calls, closing too
+        from seedwise.trackers._export import TRACKER_NAMES
+
+        again = studies[0] if len(studies) == 1 else "STUDY..."
+        return [
+            f"{TRACKER_NAMES[self.tracker]}: {visible(line)}; the runs are stored: seedwise "
+            f"export {again} --to {self.tracker} writes what is missing"
+            for line in failures[:1]
+        ]
 
     def _log_run(self, export: TrackerExport, record: RunRecord) -> None:
         handle = self._open.get(record.study)
@@ -122,16 +134,6 @@ class LiveExport:
         for handle in self._open.values():
             handle.close()
         self._open.clear()
-
-    def _warnings(self, failures: Sequence[str], studies: Sequence[str]) -> list[str]:
-        from seedwise.trackers._export import TRACKER_NAMES
-
-        again = studies[0] if len(studies) == 1 else "STUDY..."
-        return [
-            f"{TRACKER_NAMES[self.tracker]}: {visible(line)}; the runs are stored: seedwise "
-            f"export {again} --to {self.tracker} writes what is missing"
-            for line in failures[:1]
-        ]
 
     def _study(self, name: str) -> Study:
         from seedwise.store import open_study

@@ -2,11 +2,13 @@
 
 Everything is written from the process that runs the study (or exports it),
 never from its workers: the tracking store and the experiment are made once,
-before any worker starts, so that no two processes race to create them
-(MLflow's SQLite schema, or its file store's experiment, made by two workers
-at once, loses runs). Each run is tagged with seedwise's own id of what it
-holds (``seedwise.run_id``: ``STUDY#REPEAT``; the parent ``seedwise.study``),
-so a resume or a second export finds what it wrote and adds nothing twice.
+by that process, so that no two processes race to create them (MLflow's
+SQLite schema, or its file store's experiment, made by two workers at once,
+loses runs); before any worker starts where the runs' own code may log to
+the same store (:func:`prepare_export`). Each run is tagged with seedwise's
+own id of what it holds (``seedwise.run_id``: ``STUDY#REPEAT``; the parent
+``seedwise.study``), so a resume or a second export finds what it wrote and
+adds nothing twice; a child is whole once it has ended.
 
 ``mlflow`` is imported only here, on first use.
 """
