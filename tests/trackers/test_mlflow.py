@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
 import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -269,3 +274,36 @@ def test_a_child_run_cut_off_before_it_ended_is_written_again_whole(
     assert all("mse" in c.data.metrics for c in children)
     (study_run,) = [r for r in runs if r.info.run_id == parent]
     assert "seed" in study_run.data.params
+
+
+def test_ctrl_c_still_writes_the_runs_stored_before_it(server: str, tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text(
+        "import time\n\ndef train(ctx):\n    time.sleep(1)\n    return {'mse': ctx.seed % 7}\n"
+    )
+    store = tmp_path / "s.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seedwise", "run", f"{tmp_path / 'slow.py'}:train",
+         "--repeats", "30", "--workers", "1", "--framework", "python", "--name", "slow",
+         "--store", str(store), "--log-to", f"mlflow={server}", "--experiment-name", "e6"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    stored = 0
+    deadline = time.monotonic() + 240
+    while stored < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+        if store.exists():
+            with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as reader:
+                try:
+                    stored = reader.execute("SELECT count(*) FROM runs").fetchone()[0]
+                except sqlite3.OperationalError:  # the schema is being made
+                    continue
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=240)
+    assert process.returncode == 130, err
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as reader:
+        repeats = sorted(row[0] for row in reader.execute("SELECT repeat FROM runs"))
+    assert 2 <= len(repeats) < 30
+    runs = _runs(server, "e6")
+    children = [r for r in runs if r.data.tags.get("seedwise.kind") == "repeat"]
+    assert sorted(int(c.data.params["repeat"]) for c in children) == repeats
+    assert {c.info.status for c in children} == {"FINISHED"}
