@@ -91,10 +91,8 @@ def write_sweep(path: Path, grid: Mapping[str, Sequence[Any]], seeds: int = 8) -
     return names
 
 
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    """Three studies of 8 runs: a plain name, a script tag and rich markup; one failed run."""
-    path = tmp_path / "store" / "seedwise.db"
+def write_three_studies(path: Path) -> Path:
+    """Three studies of 8 runs at ``path``: a plain name, a script tag, rich markup; one failed."""
     path.parent.mkdir()
     with Store(path) as store:
         add_study(store, STUDIES[0], 0, runs=8)
@@ -114,3 +112,9 @@ def store_path(tmp_path: Path) -> Path:
             environment={**ENVIRONMENT, "packages": {"numpy": "2.2.0"}},
         )
     return path
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    """Three studies of 8 runs: a plain name, a script tag and rich markup; one failed run."""
+    return write_three_studies(tmp_path / "store" / "seedwise.db")

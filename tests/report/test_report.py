@@ -21,7 +21,15 @@ from seedwise.report.render_markdown import markdown_text
 from seedwise.stats import compare, summarize
 from seedwise.stats.comparison_results import verdict_line
 from seedwise.store import Store, open_store
-from tests.report.conftest import BRACKETS, ERROR, IMAGE, SCRIPT, STUDIES, add_study
+from tests.report.conftest import (
+    BRACKETS,
+    ERROR,
+    IMAGE,
+    SCRIPT,
+    STUDIES,
+    add_study,
+    write_three_studies,
+)
 
 RESAMPLES = 200
 ALLOWED_TAGS = {
@@ -81,8 +89,20 @@ def _report(store_path: Path, output: Path, **options: object) -> str:
     return output.read_text(encoding="utf-8")
 
 
-def test_the_html_report_has_every_part_in_order(store_path: Path, tmp_path: Path) -> None:
-    page = _parse(_report(store_path, tmp_path / "report.html"))
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The studies of ``store_path``, made once for the tests that only read them."""
+    return write_three_studies(tmp_path_factory.mktemp("shared") / "store" / "seedwise.db")
+
+
+@pytest.fixture(scope="module")
+def html_report(shared_store: Path) -> str:
+    """The HTML report of ``shared_store``, written once for the tests that only read it."""
+    return _report(shared_store, shared_store.parent.parent / "report.html")
+
+
+def test_the_html_report_has_every_part_in_order(html_report: str) -> None:
+    page = _parse(html_report)
     assert list(page.sections) == [
         "studies",
         "metric-1",
@@ -107,11 +127,10 @@ def test_the_html_report_has_every_part_in_order(store_path: Path, tmp_path: Pat
 
 
 def test_the_report_shows_the_numbers_of_summary_and_compare(
-    store_path: Path, tmp_path: Path
+    shared_store: Path, html_report: str
 ) -> None:
-    text = _report(store_path, tmp_path / "report.html")
-    page = _parse(text)
-    with open_store(store_path) as store:
+    page = _parse(html_report)
+    with open_store(shared_store) as store:
         studies = [store.study(name) for name in STUDIES]
         samples = [study.sample("mse") for study in studies]
         expected = compare(*samples, goal="min", n_resamples=RESAMPLES)
@@ -216,8 +235,8 @@ def test_differences_between_studies_are_highlighted(store_path: Path, tmp_path:
     assert "<tr><td>experiment</td>" in text
 
 
-def test_everything_from_the_store_is_escaped_in_html(store_path: Path, tmp_path: Path) -> None:
-    text = _report(store_path, tmp_path / "report.html")
+def test_everything_from_the_store_is_escaped_in_html(html_report: str) -> None:
+    text = html_report
     page = _parse(text)
     assert "<script" not in text.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
