@@ -12,13 +12,13 @@ from seedwise.cli import main
 from tests.runner.conftest import FAST, NOISY
 
 
-@pytest.fixture
-def store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = tmp_path / "s.db"
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two studies of 3 and 2 runs, run once: a backup only reads them."""
+    path = tmp_path_factory.mktemp("backup") / "s.db"
     argv = ["run", NOISY, *FAST, "--store", str(path), "--workers", "1"]
     assert main([*argv, "--repeats", "3", "--name", "one"]) == 0
     assert main([*argv, "--repeats", "2", "--name", "two"]) == 0
-    capsys.readouterr()
     return path
 
 

@@ -7,6 +7,7 @@ import csv
 import errno
 import io
 import json
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -22,13 +23,20 @@ from seedwise.store import Store
 from tests.runner.conftest import FAST, NOISY
 
 
-@pytest.fixture
-def store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = tmp_path / "s.db"
+@pytest.fixture(scope="module")
+def ran_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with one study of 2 runs, run once for the module."""
+    path = tmp_path_factory.mktemp("export") / "s.db"
     argv = ["run", NOISY, *FAST, "--store", str(path), "--repeats", "2", "--workers", "1"]
     assert main([*argv, "--name", "study/one"]) == 0
-    capsys.readouterr()
     return path
+
+
+@pytest.fixture
+def store(ran_study: Path, tmp_path: Path) -> Path:
+    """A copy of ``ran_study``'s folder for each test: the tests write files beside the store."""
+    folder = shutil.copytree(ran_study.parent, tmp_path / "store")
+    return folder / ran_study.name
 
 
 def fake_pyarrow(monkeypatch: pytest.MonkeyPatch, *, fails: bool) -> None:
