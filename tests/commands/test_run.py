@@ -208,14 +208,20 @@ def test_ls_show_export_and_only_repeat(tmp_path: Path) -> None:
     assert len(rows) == 3
     assert all(row.startswith(f"{result['study']},0,***,") for row in rows)
     assert "hunter2" not in csv_text
+    # In a folder of the test's own: the file is written where the command runs.
     parquet = run_python(
-        ["-m", "seedwise", "export", result["study"], "--format", "parquet"], env=env
+        ["-m", "seedwise", "export", result["study"], "--format", "parquet"],
+        env=env,
+        cwd=tmp_path,
     )
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         assert parquet.returncode == 2
         assert "needs pyarrow" in parquet.stderr
+    else:
+        assert parquet.returncode == 0, parquet.stderr
+        assert len(list(tmp_path.glob("*.parquet"))) == 1
     again = run_python(
         ["-m", "seedwise", "run", NOISY, *FAST, *config, "--repeats", "3", *ONLY_REPEAT_1],
         env=env,
