@@ -117,6 +117,8 @@ def test_compare_across_tasks_says_it_compares_the_tasks(
     code, out, _ = _run(["compare", iris, same, *store], capsys)
     assert code == 0
     assert "tasks" not in out
+    code, out, _ = _run(["compare", iris, same, *store, "--json"], capsys)
+    assert "tasks" not in json.loads(out)
 
 
 def test_the_report_of_a_sweep_over_tasks_ranks_nothing_across_them(store_path: Path) -> None:

@@ -127,7 +127,8 @@ def compare_command(args: argparse.Namespace) -> int:
             "grew_after_shown": [growth.to_dict() for growth in growths],
             "best_seed_claims": [claim.to_dict() for claim in claims],
         }
-        print(to_json({**result.to_dict(), "seed_hunting": cautions, "tasks": tasks}))
+        across = {"tasks": tasks} if len(tasks) > 1 else {}
+        print(to_json({**result.to_dict(), "seed_hunting": cautions, **across}))
         return 0
     _print(result, args)
     if len(result.labels) >= PAIRS_TABLE_FROM and not args.details:
