@@ -71,7 +71,7 @@ class HoldLoading(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name == "seedwise.demo":
             Path(os.environ["SEEDWISE_TEST_LOADING"]).write_text("loading")
-            time.sleep(3)
+            time.sleep(30)  # cut short by the signal; long enough for a loaded machine
         return None
 
 

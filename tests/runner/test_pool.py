@@ -207,7 +207,9 @@ with open({children!r}, "w") as handle:
     [
         ("", 0),
         ("raise RuntimeError('the caller fails after its studies')", 1),
-        ("os.kill(os.getpid(), signal.SIGINT)", -signal.SIGINT),
+        # The sleep gives the interpreter a moment to act on the signal before the
+        # script's end; the KeyboardInterrupt cuts it short.
+        ("os.kill(os.getpid(), signal.SIGINT); __import__('time').sleep(30)", -signal.SIGINT),
         (
             "seedwise.run({sleeps!r}, repeats=1, config={{'marker': {marker!r}, 'sleep': 60}}, "
             "**keywords)",
