@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -103,6 +104,16 @@ def restore_global_rng() -> Iterator[None]:
         module.set_state(state)
     os.environ.clear()
     os.environ.update(environment)
+
+
+def default_sigint() -> None:
+    """In a child about to start (``preexec_fn``): SIGINT's default action, whatever the parent's.
+
+    Python turns SIGINT into KeyboardInterrupt only where it starts with the
+    default action, and a suite started in the background (``cmd &``) hands
+    its children SIGINT ignored: a test that interrupts a child needs this.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_python(

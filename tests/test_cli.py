@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from seedwise.cli import main
-from tests.conftest import run_python
+from tests.conftest import default_sigint, run_python
 
 
 def test_seed_prints_the_report_as_json(
@@ -94,6 +94,7 @@ def test_a_signal_while_the_command_line_loads_is_one_line_and_exit_130(
     process = subprocess.Popen(
         [sys.executable, "-m", "seedwise", "ls", "--store", str(tmp_path / "s.db")],
         env=environment,
+        preexec_fn=default_sigint,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -18,7 +18,7 @@ import seedwise
 from seedwise.records import first_difference
 from seedwise.runner.pool import WARM_POOL
 from seedwise.store import open_store
-from tests.conftest import PROGRAMS, ROOT
+from tests.conftest import PROGRAMS, ROOT, default_sigint
 
 WARM = PROGRAMS / "warm.py"
 REMEMBERS = f"{WARM}:remembers"
@@ -237,6 +237,7 @@ def test_no_process_outlives_the_interpreter_that_ran_two_studies(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     if "sleeps" in ending:
         deadline = time.monotonic() + 60
