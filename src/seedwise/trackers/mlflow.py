@@ -10,7 +10,11 @@ own id of what it holds (``seedwise.run_id``: ``STUDY#REPEAT``; the parent
 ``seedwise.study``), so a resume or a second export finds what it wrote and
 adds nothing twice; a child is whole once it has ended.
 
-``mlflow`` is imported only here, on first use.
+A server (``http://...``) is written to over MLflow's REST API with the
+standard library (:mod:`seedwise.trackers.mlflow_rest`): MLflow is not
+imported at all. Any other tracking store (a SQLite file, a folder,
+Databricks) goes through MLflow's own client (:class:`ClientWriter`),
+``mlflow`` imported here, on first use.
 """
 
 from __future__ import annotations
@@ -19,24 +23,26 @@ import importlib.util
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord, RunStatus
 from seedwise.trackers._export import config_fields, env_hash, run_id, stored_runs
+from seedwise.trackers.mlflow_rest import FoundRun, MetricRow, RestWriter, speaks_rest
 
 if TYPE_CHECKING:
-    from mlflow.entities import Param
     from mlflow.tracking import MlflowClient
 
     from seedwise.store import Study
 
 __all__ = [
     "DEFAULT_EXPERIMENT",
+    "ClientWriter",
     "MlflowExport",
+    "Writer",
     "client_for",
     "open_export",
     "prepare_export",
@@ -45,6 +51,7 @@ __all__ = [
     "probe_server",
     "run_id",
     "unreachable",
+    "writer_for",
 ]
 
 #: The experiment seedwise writes to when neither ``--experiment`` nor
@@ -76,6 +83,103 @@ def client_for(tracking_uri: str | None) -> MlflowClient:
     return MlflowClient(tracking_uri=tracking_uri)
 
 
+class Writer(Protocol):
+    """The calls the export makes of a tracking store: a :class:`RestWriter` or a ClientWriter."""
+
+    def check(self) -> None: ...
+    def experiment_id(self, name: str) -> str | None: ...
+    def create_experiment(self, name: str) -> str: ...
+    def search(
+        self, experiment_id: str, filter_string: str, max_results: int
+    ) -> list[FoundRun]: ...
+    def create_run(
+        self, experiment_id: str, tags: Mapping[str, str], start_time: int | None = None
+    ) -> str: ...
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Iterable[MetricRow] = (),
+        params: Iterable[tuple[str, str]] = (),
+        tags: Iterable[tuple[str, str]] = (),
+    ) -> None: ...
+    def set_terminated(self, run_id: str, status: str, end_time: int | None = None) -> None: ...
+    def set_tag(self, run_id: str, key: str, value: str) -> None: ...
+    def delete_run(self, run_id: str) -> None: ...
+    def log_artifact(self, run_id: str, path: Path) -> bool: ...
+
+
+class ClientWriter:
+    """The export's calls through MLflow's own client (every store that is not a plain server)."""
+
+    def __init__(self, client: MlflowClient) -> None:
+        self.client = client
+
+    def check(self) -> None:
+        self.client.search_experiments(max_results=1)
+
+    def experiment_id(self, name: str) -> str | None:
+        found = self.client.get_experiment_by_name(name)
+        return None if found is None else str(found.experiment_id)
+
+    def create_experiment(self, name: str) -> str:
+        return str(self.client.create_experiment(name))
+
+    def search(self, experiment_id: str, filter_string: str, max_results: int) -> list[FoundRun]:
+        return [
+            FoundRun(str(r.info.run_id), str(r.info.status), dict(r.data.tags), dict(r.data.params))
+            for r in self.client.search_runs(
+                [experiment_id], filter_string=filter_string, max_results=max_results
+            )
+        ]
+
+    def create_run(
+        self, experiment_id: str, tags: Mapping[str, str], start_time: int | None = None
+    ) -> str:
+        run = self.client.create_run(experiment_id, start_time=start_time, tags=dict(tags))
+        return str(run.info.run_id)
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Iterable[MetricRow] = (),
+        params: Iterable[tuple[str, str]] = (),
+        tags: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        from mlflow.entities import Metric, Param, RunTag
+
+        self.client.log_batch(
+            run_id,
+            metrics=[Metric(*row) for row in metrics],
+            params=[Param(k, v) for k, v in params],
+            tags=[RunTag(k, v) for k, v in tags],
+        )
+
+    def set_terminated(self, run_id: str, status: str, end_time: int | None = None) -> None:
+        self.client.set_terminated(run_id, status, end_time=end_time)
+
+    def set_tag(self, run_id: str, key: str, value: str) -> None:
+        self.client.set_tag(run_id, key, value)
+
+    def delete_run(self, run_id: str) -> None:
+        self.client.delete_run(run_id)
+
+    def log_artifact(self, run_id: str, path: Path) -> bool:
+        self.client.log_artifact(run_id, str(path))
+        return True
+
+
+def writer_for(tracking_uri: str | None) -> Writer:
+    """How the export reaches ``tracking_uri``: over REST for a plain server, else MLflow's client.
+
+    Raises:
+        UsageError: The store needs MLflow's client and MLflow is not installed.
+    """
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or ""
+    if speaks_rest(uri):
+        return RestWriter(uri)
+    return ClientWriter(client_for(tracking_uri))
+
+
 def prepare_tracking_store(tracking_uri: str | None, experiment: str | None) -> str | None:
     """Make the tracking store's schema, and ``experiment`` if named, once; its id.
 
@@ -90,23 +194,28 @@ def prepare_tracking_store(tracking_uri: str | None, experiment: str | None) -> 
     Raises:
         TrackerError: The tracking URI cannot be reached, or MLflow refused.
     """
-    client = client_for(tracking_uri)
+    return _prepared(writer_for(tracking_uri), tracking_uri, experiment)
+
+
+def _prepared(writer: Writer, tracking_uri: str | None, experiment: str | None) -> str | None:
     probe_server(tracking_uri)
     try:
         if experiment is None:
-            client.search_experiments(max_results=1)
+            writer.check()
             return None
-        found = client.get_experiment_by_name(experiment)
+        found = writer.experiment_id(experiment)
         if found is not None:
-            return str(found.experiment_id)
+            return found
         try:
-            return str(client.create_experiment(experiment))
+            return writer.create_experiment(experiment)
         except Exception:
             # Another process made it between the two calls: take that one.
-            again = client.get_experiment_by_name(experiment)
+            again = writer.experiment_id(experiment)
             if again is None:
                 raise
-            return str(again.experiment_id)
+            return again
+    except TrackerError:
+        raise
     except Exception as caught:
         raise unreachable(tracking_uri, caught) from None
 
@@ -171,7 +280,7 @@ class MlflowExport:
 
     Args:
         tracking_uri: MLflow's tracking URI; None for MLflow's own default
-            (``MLFLOW_TRACKING_URI``, else ``./mlruns``).
+            (``MLFLOW_TRACKING_URI``, else ``./mlruns`` or ``sqlite:///mlflow.db``).
         experiment: The experiment; None for ``MLFLOW_EXPERIMENT_NAME``, else
             ``"seedwise"``.
 
@@ -182,8 +291,8 @@ class MlflowExport:
     def __init__(self, tracking_uri: str | None = None, experiment: str | None = None) -> None:
         self.tracking_uri = tracking_uri
         name = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME") or DEFAULT_EXPERIMENT
-        self.experiment_id = str(prepare_tracking_store(tracking_uri, name))
-        self.client = client_for(tracking_uri)
+        self.writer = writer_for(tracking_uri)
+        self.experiment_id = str(_prepared(self.writer, tracking_uri, name))
         self._parents: dict[str, _Parent] = {}
         self._sweep_runs: dict[str, str] = {}  # a cell's name -> its sweep's MLflow run
         self.written = 0
@@ -191,43 +300,43 @@ class MlflowExport:
 
     def nest(self, sweep: str, cells: Sequence[str]) -> str:
         """The MLflow run of ``sweep`` (found by its tag, else made); ``cells`` go under it."""
-        found = self.client.search_runs(
-            [self.experiment_id], filter_string="tags.`seedwise.kind` = 'sweep'", max_results=5000
+        found = self.writer.search(
+            self.experiment_id, "tags.`seedwise.kind` = 'sweep'", max_results=5000
         )
-        mine = [r for r in found if r.data.tags.get("seedwise.sweep") == sweep]
+        mine = [r for r in found if r.tags.get("seedwise.sweep") == sweep]
         if mine:
-            sweep_id = str(mine[0].info.run_id)
+            sweep_id = mine[0].run_id
         else:
             tags = {"mlflow.runName": sweep, "seedwise.kind": "sweep", "seedwise.sweep": sweep}
-            sweep_id = str(self.client.create_run(self.experiment_id, tags=tags).info.run_id)
+            sweep_id = self.writer.create_run(self.experiment_id, tags)
         self._sweep_runs.update(dict.fromkeys(cells, sweep_id))
         return sweep_id
 
     def end_sweep(self, sweep_id: str) -> None:
         """Mark a sweep's run finished, once its cells are written."""
-        self.client.set_terminated(sweep_id, "FINISHED")
+        self.writer.set_terminated(sweep_id, "FINISHED")
 
     def parent(self, study: Study) -> str:
         """The MLflow run of ``study``: found by its tag, else made, with its params."""
         name = study.name
         if name in self._parents:
             return self._parents[name].run_id
-        found = self.client.search_runs(
-            [self.experiment_id], filter_string="tags.`seedwise.kind` = 'study'", max_results=5000
+        found = self.writer.search(
+            self.experiment_id, "tags.`seedwise.kind` = 'study'", max_results=5000
         )
-        mine = [r for r in found if r.data.tags.get("seedwise.study") == name]
+        mine = [r for r in found if r.tags.get("seedwise.study") == name]
         record = study.record
         params = {"seed": record.seed, **config_fields(record.config)}
         sweep_parent = self._sweep_runs.get(name)
         if mine:
-            parent_id = mine[0].info.run_id
+            parent_id = mine[0].run_id
             # A run cut off after it was made and before its params were written gets them now.
-            missing = {k: v for k, v in params.items() if k not in mine[0].data.params}
+            missing = {k: v for k, v in params.items() if k not in mine[0].params}
             if missing:
                 self._log_params(parent_id, missing)
             # A cell exported before as a study of its own goes under its sweep's run.
-            if sweep_parent is not None and mine[0].data.tags.get("mlflow.parentRunId") is None:
-                self.client.set_tag(parent_id, "mlflow.parentRunId", sweep_parent)
+            if sweep_parent is not None and mine[0].tags.get("mlflow.parentRunId") is None:
+                self.writer.set_tag(parent_id, "mlflow.parentRunId", sweep_parent)
         else:
             tags = {
                 "mlflow.runName": name,
@@ -239,14 +348,14 @@ class MlflowExport:
             }
             if sweep_parent is not None:
                 tags["mlflow.parentRunId"] = sweep_parent
-            parent_id = self.client.create_run(self.experiment_id, tags=tags).info.run_id
+            parent_id = self.writer.create_run(self.experiment_id, tags)
             self._log_params(parent_id, params)
         children = (
             []
             if not mine
-            else self.client.search_runs(
-                [self.experiment_id],
-                filter_string=f"tags.`mlflow.parentRunId` = '{parent_id}'",
+            else self.writer.search(
+                self.experiment_id,
+                f"tags.`mlflow.parentRunId` = '{parent_id}'",
                 max_results=50000,
             )
         )
@@ -255,15 +364,15 @@ class MlflowExport:
             {
                 # A child is whole once it has ended (set_terminated is its last call); one
                 # cut off before (a killed process) has no status here, and is written again.
-                c.data.tags["seedwise.run_id"]: (
-                    c.info.run_id,
-                    c.data.tags.get("seedwise.status", "") if c.info.status in _ENDED else "",
+                c.tags["seedwise.run_id"]: (
+                    c.run_id,
+                    c.tags.get("seedwise.status", "") if c.status in _ENDED else "",
                 )
                 for c in children
-                if "seedwise.run_id" in c.data.tags
+                if "seedwise.run_id" in c.tags
             },
         )
-        return str(parent_id)
+        return parent_id
 
     def log_run(self, study: Study, record: RunRecord) -> bool:
         """Write one run as a child of its study's run, unless it is there already.
@@ -271,15 +380,13 @@ class MlflowExport:
         A child of the same run id with another status (a failed repeat
         since rerun) is replaced. Returns whether anything was written.
         """
-        from mlflow.entities import Metric
-
         if not self._missing(study, record):
             return False
         parent = self._parents[study.name]
         key = run_id(study.name, record.repeat)
         existing = parent.children.get(key)
         if existing is not None:
-            self.client.delete_run(existing[0])
+            self.writer.delete_run(existing[0])
         tags = {
             "mlflow.runName": f"{study.name}/{record.repeat}",
             "mlflow.parentRunId": parent.run_id,
@@ -296,28 +403,30 @@ class MlflowExport:
             tags["seedwise.environment"] = _text(json.dumps(record.environment, sort_keys=True))
         if record.error is not None:
             tags["seedwise.error"] = _text(record.error)
-        child = self.client.create_run(
+        child = self.writer.create_run(
             self.experiment_id,
+            tags,
             start_time=None if record.started is None else int(record.started * 1000),
-            tags=tags,
-        ).info.run_id
+        )
         params = {
             "seed": record.seed,
             "repeat": record.repeat,
             **config_fields(study.record.config),
         }
         stamp = int((record.finished or record.started or 0) * 1000)
-        metrics = [Metric(name, value, stamp, 0) for name, value in record.metrics.items()]
-        metrics += [Metric(s.name, s.value, stamp, s.step) for s in record.steps]
+        metrics: list[MetricRow] = [
+            (name, value, stamp, 0) for name, value in record.metrics.items()
+        ]
+        metrics += [(s.name, s.value, stamp, s.step) for s in record.steps]
         if len(params) <= _BATCH_PARAMS and len(metrics) <= _BATCH_METRICS:
             # A small run in one request (most runs), not two.
-            self.client.log_batch(child, metrics=metrics, params=_params(params))
+            self.writer.log_batch(child, metrics=metrics, params=_params(params))
         else:
             self._log_params(child, params)
             for start in range(0, len(metrics), _BATCH_METRICS):
-                self.client.log_batch(child, metrics=metrics[start : start + _BATCH_METRICS])
+                self.writer.log_batch(child, metrics=metrics[start : start + _BATCH_METRICS])
         end = None if record.finished is None else int(record.finished * 1000)
-        self.client.set_terminated(child, _STATUS.get(record.status, "FAILED"), end_time=end)
+        self.writer.set_terminated(child, _STATUS.get(record.status, "FAILED"), end_time=end)
         parent.children[key] = (child, record.status.value)
         self.written += 1
         return True
@@ -339,11 +448,9 @@ class MlflowExport:
 
     def finish(self, study: Study, *, report: bool = True) -> None:
         """The study's summary as metrics of its run, its report as an artifact; run ended."""
-        from mlflow.entities import Metric, RunTag
-
         parent_id = self.parent(study)
-        metrics: list[Metric] = []
-        tags: list[RunTag] = []
+        metrics: list[MetricRow] = []
+        tags: list[tuple[str, str]] = []
         finished = [r for r in study.runs if r.status.is_finished]
         if finished:
             for name, summary in study.summary().metrics.items():
@@ -356,34 +463,34 @@ class MlflowExport:
                     "std": summary.std,
                 }
                 metrics += [
-                    Metric(f"{name}.{part}", float(v), 0, 0)
+                    (f"{name}.{part}", float(v), 0, 0)
                     for part, v in values.items()
                     if v is not None
                 ]
-                tags.append(RunTag(f"seedwise.method.{name}", _text(summary.mean_ci.method)))
-        tags.append(RunTag("seedwise.runs", str(len(study.runs))))
-        self.client.log_batch(parent_id, metrics=metrics, tags=tags)
+                tags.append((f"seedwise.method.{name}", _text(summary.mean_ci.method)))
+        tags.append(("seedwise.runs", str(len(study.runs))))
+        self.writer.log_batch(parent_id, metrics=metrics, tags=tags)
         if report and finished:
             self._log_report(study, parent_id)
-        self.client.set_terminated(parent_id, "FINISHED")
+        self.writer.set_terminated(parent_id, "FINISHED")
 
     def _log_report(self, study: Study, parent_id: str) -> None:
         from seedwise.report import write_report
 
         with tempfile.TemporaryDirectory(prefix="seedwise-mlflow-") as folder:
             path = write_report([study], Path(folder) / "report.html")
-            self.client.log_artifact(parent_id, str(path))
+            if not self.writer.log_artifact(parent_id, path):
+                # Kept where only MLflow's client writes (a folder, a bucket the server names).
+                ClientWriter(client_for(self.tracking_uri)).log_artifact(parent_id, path)
 
     def _log_params(self, run: str, params: dict[str, Any]) -> None:
         items = _params(params)
         for start in range(0, len(items), _BATCH_PARAMS):
-            self.client.log_batch(run, params=items[start : start + _BATCH_PARAMS])
+            self.writer.log_batch(run, params=items[start : start + _BATCH_PARAMS])
 
 
-def _params(params: dict[str, Any]) -> list[Param]:
-    from mlflow.entities import Param
-
-    return [Param(key, _text(str(value), 6000)) for key, value in params.items()]
+def _params(params: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(key, _text(str(value), 6000)) for key, value in params.items()]
 
 
 def _text(value: str, limit: int = _TAG_CHARS) -> str:
@@ -398,15 +505,17 @@ def open_export(tracking_uri: str | None, experiment: str | None) -> MlflowExpor
 def prepare_export(tracking_uri: str | None, experiment: str | None) -> Callable[[], MlflowExport]:
     """What can be refused at once, refused now; what opens the export, for ``--log-to``.
 
-    MLflow not installed, a server that does not answer or a SQLite store
-    in a folder that is not there is refused here, before the study's store
-    is opened. The export itself (importing MLflow, seconds; opening the
-    tracking store, making the experiment) is then made on the export's
-    thread while the workers start: with ``--log-to`` the workers write
-    nothing to MLflow, so nothing races. Except where the runs' own code may
-    log to the same store (no URI given, or ``$MLFLOW_TRACKING_URI``'s: the
-    store ``mlflow.start_run()`` writes to): that one is made now, before
-    any worker starts (:func:`prepare_tracking_store`).
+    MLflow not installed (where its client is needed: any store but a
+    server), a server that does not answer or a SQLite store in a folder
+    that is not there is refused here, before the study's store is opened.
+    The export itself (for a store that is not a server, importing MLflow,
+    seconds; opening the tracking store, making the experiment) is then made
+    on the export's thread while the workers start: with ``--log-to`` the
+    workers write nothing to MLflow, so nothing races. Except where the
+    runs' own code may log to the same store (no URI given, or
+    ``$MLFLOW_TRACKING_URI``'s: the store ``mlflow.start_run()`` writes to):
+    that one is made now, before any worker starts
+    (:func:`prepare_tracking_store`).
 
     Raises:
         UsageError: MLflow is not installed.
@@ -415,7 +524,7 @@ def prepare_export(tracking_uri: str | None, experiment: str | None) -> Callable
     if tracking_uri is None or tracking_uri == os.environ.get("MLFLOW_TRACKING_URI"):
         export = MlflowExport(tracking_uri, experiment)
         return lambda: export
-    if importlib.util.find_spec("mlflow") is None:
+    if not speaks_rest(tracking_uri) and importlib.util.find_spec("mlflow") is None:
         client_for(tracking_uri)  # raises the one line that says to install it
     probe_server(tracking_uri)
     _check_sqlite_folder(tracking_uri)
