@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_python
+from tests.conftest import default_sigint, run_python
 from tests.trackers.conftest import free_port
 
 mlflow = pytest.importorskip("mlflow")
@@ -48,7 +48,16 @@ SELF_LOGGING = textwrap.dedent(
 
 
 def _seedwise(args: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
-    return run_python(["-m", "seedwise", *args, "--store", str(folder / "s.db")])
+    return run_python(["-m", "seedwise", *args, "--store", str(folder / "s.db")], cwd=folder)
+
+
+@pytest.fixture(params=["server", "sqlite"])
+def tracking(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A tracking URI: the real server (written over REST, on a thread of the study's
+    process) or a SQLite store (written by MLflow's client, in a process of its own)."""
+    if request.param == "server":
+        return str(request.getfixturevalue("server"))
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
 def _runs(uri: str, experiment: str) -> list[mlflow.entities.Run]:
@@ -59,8 +68,9 @@ def _runs(uri: str, experiment: str) -> list[mlflow.entities.Run]:
 
 
 def test_run_log_to_mlflow_writes_a_parent_and_one_child_per_repeat_once(
-    server: str, tmp_path: Path
+    tracking: str, tmp_path: Path
 ) -> None:
+    server = tracking
     (tmp_path / "exp.py").write_text(EXPERIMENT)
     run = [
         "run", f"{tmp_path / 'exp.py'}:train", "--repeats", "4", "--workers", "2",
@@ -178,7 +188,10 @@ def _grid_sweep(folder: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def test_a_sweeps_cells_are_nested_under_one_run_of_the_sweep(server: str, tmp_path: Path) -> None:
+def test_a_sweeps_cells_are_nested_under_one_run_of_the_sweep(
+    tracking: str, tmp_path: Path
+) -> None:
+    server = tracking
     sweep = _grid_sweep(tmp_path, "--log-to", f"mlflow={server}", "--experiment-name", "e3")
     for _ in range(2):  # the second is a resume: nothing added
         done = _seedwise(sweep, tmp_path)
@@ -276,7 +289,8 @@ def test_a_child_run_cut_off_before_it_ended_is_written_again_whole(
     assert "seed" in study_run.data.params
 
 
-def test_ctrl_c_still_writes_the_runs_stored_before_it(server: str, tmp_path: Path) -> None:
+def test_ctrl_c_still_writes_the_runs_stored_before_it(tracking: str, tmp_path: Path) -> None:
+    server = tracking
     (tmp_path / "slow.py").write_text(
         "import time\n\ndef train(ctx):\n    time.sleep(1)\n    return {'mse': ctx.seed % 7}\n"
     )
@@ -286,6 +300,7 @@ def test_ctrl_c_still_writes_the_runs_stored_before_it(server: str, tmp_path: Pa
          "--repeats", "30", "--workers", "1", "--framework", "python", "--name", "slow",
          "--store", str(store), "--log-to", f"mlflow={server}", "--experiment-name", "e6"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        cwd=tmp_path, preexec_fn=default_sigint,
     )  # fmt: skip
     stored = 0
     deadline = time.monotonic() + 240
@@ -307,3 +322,66 @@ def test_ctrl_c_still_writes_the_runs_stored_before_it(server: str, tmp_path: Pa
     children = [r for r in runs if r.data.tags.get("seedwise.kind") == "repeat"]
     assert sorted(int(c.data.params["repeat"]) for c in children) == repeats
     assert {c.info.status for c in children} == {"FINISHED"}
+
+
+def test_the_writer_process_ends_when_the_study_is_killed(tmp_path: Path) -> None:
+    # A study killed with SIGKILL cannot ask its writer to stop; the writer sees its
+    # input end, writes what it was sent, and ends: no process outlives the study.
+    (tmp_path / "slow.py").write_text(
+        "import time\n\ndef train(ctx):\n    time.sleep(1)\n    return {'mse': ctx.seed % 7}\n"
+    )
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    store = tmp_path / "s.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seedwise", "run", f"{tmp_path / 'slow.py'}:train",
+         "--repeats", "30", "--workers", "1", "--framework", "python", "--name", "slow",
+         "--store", str(store), "--log-to", f"mlflow={uri}", "--experiment-name", "e7"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    writers: list[int] = []
+    while not writers and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+        writers = _writer_processes(tmp_path)
+    assert writers, "no writer process started"
+    time.sleep(3)  # a run or two stored and handed over
+    process.kill()
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 120
+    while _writer_processes(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _writer_processes(tmp_path) == []
+
+
+def _writer_processes(folder: Path) -> list[int]:
+    """The pids of tracker writer processes working in ``folder`` (the study's folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+            cwd = (entry / "cwd").resolve()
+        except OSError:
+            continue
+        if b"seedwise.trackers.export_process" in command and cwd == folder.resolve():
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_store_mlflow_cannot_open_is_one_warning_and_the_runs_stay_stored(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    (tmp_path / "broken.db").write_text("not a database\n" * 100)
+    done = _seedwise(
+        ["run", f"{tmp_path / 'exp.py'}:train", "--repeats", "3", "--workers", "1",
+         "--framework", "numpy", "--name", "kept",
+         "--log-to", f"mlflow=sqlite:///{tmp_path / 'broken.db'}"],
+        tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("seedwise: warning: MLflow: ")
+    assert "seedwise export kept --to mlflow writes what is missing" in warnings[0]
+    with sqlite3.connect(f"file:{tmp_path / 's.db'}?mode=ro", uri=True) as reader:
+        assert reader.execute("SELECT count(*) FROM runs").fetchone()[0] == 3

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from seedwise._user_text import visible
@@ -25,8 +25,9 @@ from seedwise.records import RunRecord
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from seedwise.store import Store, Study
-    from seedwise.trackers._export import ExportThread, TrackerExport
+    from seedwise.store import Store
+    from seedwise.trackers._export import ExportThread
+    from seedwise.trackers.export_process import ExportProcess
 
 __all__ = [
     "LiveExport",
@@ -46,25 +47,22 @@ __all__ = [
 class LiveExport:
     """A study's runs written to a tracker as they are stored, its summary at the end.
 
-    Started before the study's workers; every call to the tracker is made
-    on one :class:`~seedwise.trackers._export.ExportThread`, off the study's
-    critical path: MLflow is imported and its run made while the workers
-    start, each run written while the next ones run.
+    Started before the study's workers, off the study's critical path: every
+    call to the tracker is made on one
+    :class:`~seedwise.trackers._export.ExportThread`, or, for MLflow's client
+    (every store but a server), in an
+    :class:`~seedwise.trackers.export_process.ExportProcess` of its own, so
+    that its imports and its SQL take no time from the study's process.
     """
 
-    writer: ExportThread
-    store: Path
+    writer: ExportThread | ExportProcess
     tracker: str
-    report: bool = False
-    # One read-only handle on each study while it runs, opened and used on the writer's thread.
-    _open: dict[str, Study] = field(default_factory=dict)
-    _sweep: list[str] = field(default_factory=list)
 
     @classmethod
     def start(
         cls, target: TrackerTarget, store: Path, experiment: str | None, *, report: bool = False
     ) -> LiveExport:
-        """Refuse now what can be refused at once; open the export on its thread.
+        """Refuse now what can be refused at once; open the export on its thread or process.
 
         Raises:
             TrackerError: The tracker cannot be reached or written to.
@@ -73,48 +71,46 @@ class LiveExport:
         from seedwise.trackers._export import ExportThread, prepare_export
 
         opener = prepare_export(target.tracker, target.where, experiment)
-        return cls(ExportThread(opener), store, target.tracker, report)
+        if target.tracker == "mlflow":
+            from seedwise.trackers.mlflow import writes_from_a_process
+
+            if writes_from_a_process(target.where):
+                from seedwise.trackers.export_process import ExportProcess
+
+                process = ExportProcess(target.tracker, target.where, experiment, store, report)
+                return cls(process, target.tracker)
+        return cls(ExportThread(opener, store, report), target.tracker)
 
     def wrap(self, on_record: Callable[[RunRecord], None] | None) -> Callable[[RunRecord], None]:
-        """``on_record`` that also hands each stored run to the tracker's thread."""
+        """``on_record`` that also hands each stored run to the tracker's writer."""
 
         def observe(record: RunRecord) -> None:
             if on_record is not None:
                 on_record(record)
-            self.writer.submit(lambda export: self._log_run(export, record))
+            self.writer.log_run(record)
 
         return observe
 
     def nest(self, sweep: str, cells: Sequence[str]) -> None:
         """Write ``cells`` under one run of the sweep ``sweep``."""
-        self.writer.submit(lambda export: self._sweep.append(export.nest(sweep, cells)))
+        self.writer.nest(sweep, cells)
 
     def finish(self, studies: Sequence[str]) -> list[str]:
         """Write what is missing, the summaries (and reports); the lines to warn with."""
-
-        def close(export: TrackerExport) -> None:
-            self._close_studies()
-            for study in studies:
-                with self._study(study) as handle:
-                    export.log_study(handle, report=self.report)
-            for sweep_id in self._sweep:
-                export.end_sweep(sweep_id)
-
-        self.writer.submit(close)
+        self.writer.finish(studies)
         return self._ended(studies)
 
     def abandon(self, studies: Sequence[str]) -> list[str]:
         """The study stopped early: write the runs handed over so far, no summary; warnings.
 
-        A second Ctrl-C meanwhile ends the process at once; a child run cut
+        A second Ctrl-C meanwhile ends the writing at once; a child run cut
         off then is written again whole by the next ``--log-to`` or export.
         """
         return self._ended(studies)
 
     def _ended(self, studies: Sequence[str]) -> list[str]:
-        """Wait for the writer's last call; close what it left open; the warnings."""
+        """Wait for the writer's last call; the warnings."""
         failures = self.writer.close()
-        self._close_studies()  # after a failure the writer dropped its calls, closing too
         from seedwise.trackers._export import TRACKER_NAMES
 
         again = studies[0] if len(studies) == 1 else "STUDY..."
@@ -123,22 +119,6 @@ class LiveExport:
             f"export {again} --to {self.tracker} writes what is missing"
             for line in failures[:1]
         ]
-
-    def _log_run(self, export: TrackerExport, record: RunRecord) -> None:
-        handle = self._open.get(record.study)
-        if handle is None:
-            handle = self._open[record.study] = self._study(record.study)
-        export.log_run(handle, record)
-
-    def _close_studies(self) -> None:
-        for handle in self._open.values():
-            handle.close()
-        self._open.clear()
-
-    def _study(self, name: str) -> Study:
-        from seedwise.store import open_study
-
-        return open_study(self.store, name)
 
 
 def start_live_export(args: argparse.Namespace) -> LiveExport | None:

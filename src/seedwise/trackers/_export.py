@@ -21,11 +21,14 @@ from seedwise._user_text import masked
 from seedwise.records import RunRecord
 
 if TYPE_CHECKING:
-    from seedwise.store import Study
+    from pathlib import Path
+
+    from seedwise.store import Store, Study
 
 __all__ = [
     "TRACKER_NAMES",
     "ExportThread",
+    "StudyWriter",
     "TrackerExport",
     "config_fields",
     "env_hash",
@@ -116,59 +119,149 @@ def export_studies(
     return export
 
 
-#: A call to a tracker's export, made on the export's own thread.
-ExportJob = Callable[["TrackerExport"], None]
+class StudyWriter:
+    """What ``--log-to`` writes while studies run, in order, to one export.
+
+    Made and used on one thread (an :class:`ExportThread`'s, or the main
+    thread of an export's own process): it opens the export, then each
+    study's read-only handle as its first run comes. The first call that
+    fails ends the writing: the rest are dropped and the failure is kept, in
+    one line, in :attr:`failures` (the runs are in the store; ``seedwise
+    export`` writes what is missing).
+
+    Args:
+        opener: Makes the export (imports the tracker's client).
+        store: The store the studies run in.
+        report: Also the HTML report of each study, where the tracker keeps one.
+    """
+
+    def __init__(self, opener: Callable[[], TrackerExport], store: Path, report: bool) -> None:
+        self.failures: list[str] = []
+        self._store = store
+        self._report = report
+        self._open: dict[str, Study] = {}
+        self._sweeps: list[str] = []
+        self._export: TrackerExport | None = None
+        self._reader: Store | None = None
+        self._attempt(lambda: setattr(self, "_export", opener()))
+
+    def log_run(self, record: RunRecord) -> None:
+        """Write one stored run."""
+        self._attempt(lambda export: export.log_run(self._study(record.study), record))
+
+    def log_stored_run(self, study: str, repeat: int) -> None:
+        """Write one run as the store holds it (steps and environment included)."""
+
+        def write(export: TrackerExport) -> None:
+            if self._reader is None:
+                from seedwise.store import open_store
+
+                self._reader = open_store(self._store)
+            record = self._reader.run(study, repeat)
+            if record is not None:
+                export.log_run(self._study(study), record)
+
+        self._attempt(write)
+
+    def nest(self, sweep: str, cells: Sequence[str]) -> None:
+        """Write ``cells`` under one entry of ``sweep``."""
+        self._attempt(lambda export: self._sweeps.append(export.nest(sweep, cells)))
+
+    def finish(self, studies: Sequence[str]) -> None:
+        """Write what is missing of ``studies``, their summaries (and reports), end the sweeps."""
+
+        def close(export: TrackerExport) -> None:
+            self.close()
+            for study in studies:
+                with self._open_study(study) as handle:
+                    export.log_study(handle, report=self._report)
+            for sweep_id in self._sweeps:
+                export.end_sweep(sweep_id)
+
+        self._attempt(close)
+
+    def close(self) -> None:
+        """Close the studies' handles."""
+        for handle in self._open.values():
+            handle.close()
+        self._open.clear()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _attempt(self, call: Callable[..., object]) -> None:
+        if self.failures:
+            return
+        try:
+            if self._export is None:
+                call()
+            else:
+                call(self._export)
+        except Exception as caught:  # a tracker's failure must not stop the study
+            self.failures.append(first_line(caught))
+
+    def _study(self, name: str) -> Study:
+        handle = self._open.get(name)
+        if handle is None:
+            handle = self._open[name] = self._open_study(name)
+        return handle
+
+    def _open_study(self, name: str) -> Study:
+        from seedwise.store import open_study
+
+        return open_study(self._store, name)
 
 
 class ExportThread:
-    """One thread that opens a tracker's export and makes every call to it, in order.
+    """One thread that makes every call of a :class:`StudyWriter`, in order, as they are submitted.
 
     ``--log-to`` writes from the process that runs the study, off its
     critical path: the tracker's client is imported and its store opened
-    while the workers start (MLflow's import alone takes seconds), and each
-    run is written while the next ones run. Only this thread touches the
-    export, so no two threads share a tracker's client or connection. The
-    first call that fails ends the writing: the rest are dropped and the
-    failure is kept, in one line, in :attr:`failures` (the runs are in the
-    store; ``seedwise export`` writes what is missing).
+    while the workers start, and each run is written while the next ones
+    run. Only this thread touches the export, so no two threads share a
+    tracker's client or connection.
 
     Args:
-        opener: Makes the export (imports the tracker's client); called first,
-            on the thread.
+        opener: Makes the export; called first, on the thread.
+        store: The store the studies run in.
+        report: Also each study's HTML report, where the tracker keeps one.
     """
 
-    def __init__(self, opener: Callable[[], TrackerExport]) -> None:
-        self.failures: list[str] = []
-        self._jobs: queue.SimpleQueue[ExportJob | None] = queue.SimpleQueue()
+    def __init__(self, opener: Callable[[], TrackerExport], store: Path, report: bool) -> None:
+        self._calls: queue.SimpleQueue[Callable[[StudyWriter], None] | None] = queue.SimpleQueue()
+        self._failures: list[str] = []
         # A daemon: a second Ctrl-C while the thread writes ends the process at once.
         self._thread = threading.Thread(
-            target=self._work, args=(opener,), name="seedwise-tracker", daemon=True
+            target=self._work, args=(opener, store, report), name="seedwise-tracker", daemon=True
         )
         self._thread.start()
 
-    def submit(self, job: ExportJob) -> None:
-        """Make ``job`` after every call submitted before it."""
-        self._jobs.put(job)
+    def log_run(self, record: RunRecord) -> None:
+        """Write one stored run, after every call submitted before it."""
+        self._calls.put(lambda writer: writer.log_run(record))
+
+    def nest(self, sweep: str, cells: Sequence[str]) -> None:
+        """Write ``cells`` under one entry of ``sweep``."""
+        self._calls.put(lambda writer: writer.nest(sweep, cells))
+
+    def finish(self, studies: Sequence[str]) -> None:
+        """Write what is missing of ``studies`` and their summaries."""
+        self._calls.put(lambda writer: writer.finish(studies))
 
     def close(self) -> list[str]:
         """Make every submitted call, then end the thread; the failures, one line each."""
-        self._jobs.put(None)
+        self._calls.put(None)
         self._thread.join()
-        return self.failures
+        return self._failures
 
-    def _work(self, opener: Callable[[], TrackerExport]) -> None:
-        export: TrackerExport | None = None
+    def _work(self, opener: Callable[[], TrackerExport], store: Path, report: bool) -> None:
+        writer = StudyWriter(opener, store, report)
         try:
-            export = opener()
-        except Exception as caught:
-            self.failures.append(first_line(caught))
-        while (job := self._jobs.get()) is not None:
-            if export is None or self.failures:
-                continue
-            try:
-                job(export)
-            except Exception as caught:  # a tracker's failure must not stop the study
-                self.failures.append(first_line(caught))
+            while (call := self._calls.get()) is not None:
+                call(writer)
+        finally:
+            writer.close()
+            self._failures.extend(writer.failures)
 
 
 def first_line(caught: BaseException) -> str:

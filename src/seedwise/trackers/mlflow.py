@@ -52,6 +52,7 @@ __all__ = [
     "run_id",
     "unreachable",
     "writer_for",
+    "writes_from_a_process",
 ]
 
 #: The experiment seedwise writes to when neither ``--experiment`` nor
@@ -500,6 +501,20 @@ def _text(value: str, limit: int = _TAG_CHARS) -> str:
 def open_export(tracking_uri: str | None, experiment: str | None) -> MlflowExport:
     """The export to ``tracking_uri``'s ``experiment`` (``seedwise.trackers.open_export``)."""
     return MlflowExport(tracking_uri, experiment)
+
+
+def writes_from_a_process(tracking_uri: str | None) -> bool:
+    """Whether ``--log-to`` writes to ``tracking_uri`` from a process of its own.
+
+    Where MLflow's client does the writing (any store but a server) and the
+    export is opened after the workers start (:func:`prepare_export`): its
+    imports and SQL then run beside the study, not on its interpreter.
+    """
+    return (
+        tracking_uri is not None
+        and tracking_uri != os.environ.get("MLFLOW_TRACKING_URI")
+        and not speaks_rest(tracking_uri)
+    )
 
 
 def prepare_export(tracking_uri: str | None, experiment: str | None) -> Callable[[], MlflowExport]:
