@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import seedwise
-from seedwise.runner.adaptive import WorkerCount, machine_cpu_times
+from seedwise.runner.adaptive import WorkerCount
 from tests.conftest import PROGRAMS
 
 
@@ -107,85 +107,6 @@ def test_a_start_at_the_cap_never_adapts() -> None:
         count.observe(float(sent), sent + 1.0)
     assert count.levels == []
     assert count.size == 4
-
-
-class _Machine:
-    """CPU times of a 2-core machine whose cores are idle ``share(level)`` of the time."""
-
-    def __init__(self, count: WorkerCount, share: Callable[[int], float]) -> None:
-        self.count = count
-        self.share = share
-        self.idle = 0.0
-        self.total = 0.0
-
-    def __call__(self) -> tuple[float, float]:
-        # Each look at the clock: 0.5 s of wall time on 2 cores at the current level.
-        self.total += 1.0
-        self.idle += self.share(self.count.size)
-        return self.idle, self.total
-
-
-def _with_machine(share: Callable[[int], float], start: int = 2) -> WorkerCount:
-    count = WorkerCount(start, 8)
-    machine = _Machine(count, share)
-    count._cpu_times = machine
-    return count
-
-
-def test_idle_cores_get_a_worker_at_the_first_cycle_until_they_are_full() -> None:
-    # The tutorial's Keras network on the idle 2-core machine: 34 %, 11 %, 3 % idle.
-    count = _with_machine(lambda level: {2: 0.34, 3: 0.11}.get(level, 0.03))
-    now = 0.0
-    for level in (2, 3, 4):
-        count.warm(level, now)
-        for _ in range(3):  # the span needed: 2 s of the cores' time
-            now += 1.0
-            count.observe(now - 1.0, now, remaining=20)
-            if count.size != level or count.settled:
-                break
-    assert [level for level, _ in count.levels] == [2, 3, 4]
-    assert count.settled
-    assert count.size == 4
-
-
-def test_full_cores_keep_one_worker_per_core_at_once() -> None:
-    count = _with_machine(lambda level: 0.01)
-    count.warm(2, 0.0)
-    for sent in (0.0, 1.0, 2.0):
-        count.observe(sent, sent + 1.0, remaining=100)
-    assert count.levels == [(2, 2.0)]
-    assert count.settled
-    assert count.size == 2
-
-
-def test_idle_cores_get_no_worker_that_the_runs_left_cannot_pay_for() -> None:
-    count = _with_machine(lambda level: 0.5)
-    count.started(60.0)
-    count.warm(2, 0.0)
-    for sent in (0.0, 1.0, 2.0):
-        count.observe(sent, sent + 7.0, remaining=4)
-    assert count.settled
-    assert count.size == 2
-
-
-def test_a_machine_that_does_not_say_leaves_the_throughput_rule() -> None:
-    count = WorkerCount(2, 8, cpu_times=lambda: None)
-    _drive(count, lambda level: max(1.0, level / 2))
-    assert [level for level, _ in count.levels] == [2, 3]
-    assert count.size == 2
-
-
-def test_the_machines_cpu_times_are_read_where_linux_keeps_them() -> None:
-    times = machine_cpu_times()
-    if not Path("/proc/stat").exists():
-        assert times is None
-        return
-    assert times is not None
-    idle, total = times
-    assert 0 <= idle <= total
-    later = machine_cpu_times()
-    assert later is not None
-    assert later[1] >= total
 
 
 @pytest.mark.slow

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from seedwise.experiment.code.identity import code_identity
 from seedwise.records import RunRecord, RunStatus
-from seedwise.runner.adaptive import MOST_PER_CORE, WorkerCount, machine_cpu_times
+from seedwise.runner.adaptive import MOST_PER_CORE, WorkerCount
 from seedwise.runner.pool import WarmKey, WarmPool
 from seedwise.runner.processes import (
     STOP_GRACE_S,
@@ -104,11 +104,7 @@ class LocalExecutor:
         self._expected = expected_runs
         self._finished = 0
         self.count = (
-            WorkerCount(
-                workers,
-                max(workers, MOST_PER_CORE * (os.cpu_count() or 1)),
-                cpu_times=machine_cpu_times,
-            )
+            WorkerCount(workers, max(workers, MOST_PER_CORE * (os.cpu_count() or 1)))
             if adaptive and runs_per_worker is None
             else None
         )
