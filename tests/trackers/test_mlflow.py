@@ -385,3 +385,38 @@ def test_a_store_mlflow_cannot_open_is_one_warning_and_the_runs_stay_stored(
     assert "seedwise export kept --to mlflow writes what is missing" in warnings[0]
     with sqlite3.connect(f"file:{tmp_path / 's.db'}?mode=ro", uri=True) as reader:
         assert reader.execute("SELECT count(*) FROM runs").fetchone()[0] == 3
+
+
+def test_the_study_never_waits_on_a_writer_that_has_not_read_yet(tmp_path: Path) -> None:
+    # 30,000 runs handed over while the writer cannot read (stopped): far more than a
+    # pipe holds. Each hand-over returns at once; the writer, let go, reads them all.
+    import threading
+
+    from seedwise.records import RunRecord, RunStatus
+    from seedwise.store import Store
+    from seedwise.trackers.export_process import ExportProcess
+
+    store = tmp_path / "s.db"
+    Store(store).close()
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    writer = ExportProcess("mlflow", uri, "e8", store, report=False)
+    pid = writer._process.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        record = RunRecord(study="absent", repeat=0, seed=1, status=RunStatus.OK)
+        done = threading.Event()
+
+        def hand_over() -> None:
+            for _ in range(30_000):
+                writer.log_run(record)
+            done.set()
+
+        threading.Thread(target=hand_over, daemon=True).start()
+        assert done.wait(timeout=120), "handing runs over waited on the writer"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    failures = writer.close()
+    assert writer._process.returncode == 0
+    # The study is not in the store: the writer says so once, and drops the rest.
+    assert len(failures) == 1
+    assert "absent" in failures[0]

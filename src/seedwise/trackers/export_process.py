@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -54,6 +56,11 @@ class ExportProcess:
             text=True,
             start_new_session=True,
         )
+        # The study never waits on the pipe: a thread feeds it from a queue of any length,
+        # while the writer is still importing its client or is slower than the runs.
+        self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._feeder = threading.Thread(target=self._feed, name="seedwise-tracker", daemon=True)
+        self._feeder.start()
         self._send(
             {
                 "tracker": tracker,
@@ -81,12 +88,11 @@ class ExportProcess:
 
         A second Ctrl-C meanwhile ends the writer at once.
         """
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None
+        stdout = self._process.stdout
         assert stdout is not None
         try:
-            with contextlib.suppress(OSError):  # the writer ended already
-                stdin.close()
+            self._lines.put(None)
+            self._feeder.join()
             answer = stdout.read()
             code = self._process.wait()
         except BaseException:
@@ -101,14 +107,20 @@ class ExportProcess:
         return self._failures
 
     def _send(self, message: dict[str, Any]) -> None:
+        self._lines.put(json.dumps(message) + "\n")
+
+    def _feed(self) -> None:
+        """Write each queued line to the writer's stdin; close it after the last."""
         stdin = self._process.stdin
         assert stdin is not None
-        try:
-            stdin.write(json.dumps(message) + "\n")
-            stdin.flush()
-        except OSError as caught:  # the writer ended: what it said comes out in close()
-            if not self._failures:
-                self._failures.append(f"the tracker's writer process stopped: {caught}")
+        while (line := self._lines.get()) is not None:
+            try:
+                stdin.write(line)
+                stdin.flush()
+            except OSError:  # the writer ended: what it said comes out in close()
+                break
+        with contextlib.suppress(OSError):
+            stdin.close()
 
 
 def main() -> None:
