@@ -143,7 +143,10 @@ class StudyWriter:
         self._sweeps: list[str] = []
         self._export: TrackerExport | None = None
         self._reader: Store | None = None
-        self._attempt(lambda: setattr(self, "_export", opener()))
+        try:
+            self._export = opener()
+        except Exception as caught:
+            self.failures.append(first_line(caught))
 
     def log_run(self, record: RunRecord) -> None:
         """Write one stored run."""
@@ -189,14 +192,11 @@ class StudyWriter:
             self._reader.close()
             self._reader = None
 
-    def _attempt(self, call: Callable[..., object]) -> None:
-        if self.failures:
+    def _attempt(self, call: Callable[[TrackerExport], object]) -> None:
+        if self._export is None or self.failures:
             return
         try:
-            if self._export is None:
-                call()
-            else:
-                call(self._export)
+            call(self._export)
         except Exception as caught:  # a tracker's failure must not stop the study
             self.failures.append(first_line(caught))
 

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord, RunStatus
@@ -84,33 +84,11 @@ def client_for(tracking_uri: str | None) -> MlflowClient:
     return MlflowClient(tracking_uri=tracking_uri)
 
 
-class Writer(Protocol):
-    """The calls the export makes of a tracking store: a :class:`RestWriter` or a ClientWriter."""
-
-    def check(self) -> None: ...
-    def experiment_id(self, name: str) -> str | None: ...
-    def create_experiment(self, name: str) -> str: ...
-    def search(
-        self, experiment_id: str, filter_string: str, max_results: int
-    ) -> list[FoundRun]: ...
-    def create_run(
-        self, experiment_id: str, tags: Mapping[str, str], start_time: int | None = None
-    ) -> str: ...
-    def log_batch(
-        self,
-        run_id: str,
-        metrics: Iterable[MetricRow] = (),
-        params: Iterable[tuple[str, str]] = (),
-        tags: Iterable[tuple[str, str]] = (),
-    ) -> None: ...
-    def set_terminated(self, run_id: str, status: str, end_time: int | None = None) -> None: ...
-    def set_tag(self, run_id: str, key: str, value: str) -> None: ...
-    def delete_run(self, run_id: str) -> None: ...
-    def log_artifact(self, run_id: str, path: Path) -> bool: ...
-
-
 class ClientWriter:
-    """The export's calls through MLflow's own client (every store that is not a plain server)."""
+    """The export's calls through MLflow's own client (every store that is not a plain server).
+
+    The same calls as :class:`~seedwise.trackers.mlflow_rest.RestWriter`, which documents them.
+    """
 
     def __init__(self, client: MlflowClient) -> None:
         self.client = client
@@ -167,6 +145,10 @@ class ClientWriter:
     def log_artifact(self, run_id: str, path: Path) -> bool:
         self.client.log_artifact(run_id, str(path))
         return True
+
+
+#: The calls the export makes of a tracking store; both writers take the same ones.
+Writer = RestWriter | ClientWriter
 
 
 def writer_for(tracking_uri: str | None) -> Writer:
@@ -510,11 +492,13 @@ def writes_from_a_process(tracking_uri: str | None) -> bool:
     export is opened after the workers start (:func:`prepare_export`): its
     imports and SQL then run beside the study, not on its interpreter.
     """
-    return (
-        tracking_uri is not None
-        and tracking_uri != os.environ.get("MLFLOW_TRACKING_URI")
-        and not speaks_rest(tracking_uri)
-    )
+    return not _runs_may_log_to(tracking_uri) and not speaks_rest(str(tracking_uri))
+
+
+def _runs_may_log_to(tracking_uri: str | None) -> bool:
+    """Whether a run's own ``mlflow.start_run()`` writes to ``tracking_uri``: MLflow's default
+    store or ``$MLFLOW_TRACKING_URI``'s, which must then be made before any worker starts."""
+    return tracking_uri is None or tracking_uri == os.environ.get("MLFLOW_TRACKING_URI")
 
 
 def prepare_export(tracking_uri: str | None, experiment: str | None) -> Callable[[], MlflowExport]:
@@ -536,7 +520,7 @@ def prepare_export(tracking_uri: str | None, experiment: str | None) -> Callable
         UsageError: MLflow is not installed.
         TrackerError: The tracking URI cannot be used.
     """
-    if tracking_uri is None or tracking_uri == os.environ.get("MLFLOW_TRACKING_URI"):
+    if tracking_uri is None or _runs_may_log_to(tracking_uri):
         export = MlflowExport(tracking_uri, experiment)
         return lambda: export
     if not speaks_rest(tracking_uri) and importlib.util.find_spec("mlflow") is None:
