@@ -15,7 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.programs.ddp_ranks import FRAMEWORKS, build_proven_model, first_batch, save_rank
+from tests.programs.ddp_ranks import (
+    FRAMEWORKS,
+    build_proven_model,
+    end_rank,
+    first_batch,
+    save_rank,
+)
 
 #: The items of the shuffled loader each rank takes its shard of.
 LOADER_ITEMS = 16
@@ -63,6 +69,7 @@ def main(seed: int, data_seeds: list[int], out: str, mistake: str) -> None:
         np.save(Path(out) / f"loader{rank}.npy", epoch)
     accelerator.wait_for_everyone()
     accelerator.end_training()
+    end_rank()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tests.programs.ddp_ranks import FRAMEWORKS
+from tests.programs.ddp_ranks import FRAMEWORKS, end_rank
 
 
 class Tokens(torch.utils.data.Dataset):
@@ -66,6 +66,9 @@ def main(seed: int, out: Path) -> None:
     _save(out / f"final{rank}.npz", trainer.model)
     evaluation = trainer.evaluate()
     np.savez(out / f"rank{rank}.npz", world=args.world_size, eval_loss=evaluation["eval_loss"])
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
+    end_rank()
 
 
 def _save(path: Path, model: torch.nn.Module) -> None:
