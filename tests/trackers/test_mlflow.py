@@ -124,6 +124,47 @@ def test_run_log_to_mlflow_writes_a_parent_and_one_child_per_repeat_once(
     assert len(_runs(server, "e1")) == 5
 
 
+FINAL_VALUE = textwrap.dedent(
+    """
+    def train(ctx):
+        for step in range(3):
+            ctx.log(step, loss=1.0 / (step + 1) + ctx.repeat)
+        # Repeat 0 returns its last logged loss; repeat 1 another value (its best, say).
+        return {"loss": 1.0 / 3 + ctx.repeat if ctx.repeat == 0 else -1.0, "acc": 0.5}
+    """
+)
+
+
+def test_a_returned_metric_with_logged_steps_is_mlflows_latest_value_and_adds_no_step_0(
+    server: str, tmp_path: Path
+) -> None:
+    (tmp_path / "exp.py").write_text(FINAL_VALUE)
+    run = [
+        "run", f"{tmp_path / 'exp.py'}:train", "--repeats", "2", "--workers", "1",
+        "--framework", "python", "--log-to", f"mlflow={server}", "--experiment-name", "final",
+    ]  # fmt: skip
+    done = _seedwise(run, tmp_path)
+    assert done.returncode == 0, done.stderr
+    client = MlflowClient(server)
+    children = {
+        int(r.data.params["repeat"]): r
+        for r in _runs(server, "final")
+        if r.data.tags.get("seedwise.kind") == "repeat"
+    }
+    logged = {k: [(step, 1.0 / (step + 1) + k) for step in range(3)] for k in (0, 1)}
+    history = {
+        k: sorted((m.step, m.value) for m in client.get_metric_history(child.info.run_id, "loss"))
+        for k, child in children.items()
+    }
+    assert children[0].data.metrics["loss"] == 1.0 / 3
+    assert history[0] == logged[0]  # the returned value is the last step's: nothing added
+    assert children[1].data.metrics["loss"] == -1.0  # what seedwise summarises, not 4/3
+    assert history[1] == sorted([*logged[1], (2, -1.0)])  # at the last step, not step 0
+    assert [
+        (m.step, m.value) for m in client.get_metric_history(children[1].info.run_id, "acc")
+    ] == [(0, 0.5)]
+
+
 def test_export_to_mlflow_writes_a_study_made_without_it(server: str, tmp_path: Path) -> None:
     (tmp_path / "exp.py").write_text(EXPERIMENT)
     made = _seedwise(
@@ -143,16 +184,19 @@ def test_export_to_mlflow_writes_a_study_made_without_it(server: str, tmp_path: 
 
 def test_an_experiment_that_logs_to_mlflow_itself_races_no_worker(tmp_path: Path) -> None:
     # Before the store was made ahead of the workers, 5 of 6 such runs failed on
-    # MLflow's schema creation ("table ... already exists").
+    # MLflow's schema creation ("table ... already exists"). $MLFLOW_EXPERIMENT_NAME
+    # has the experiment made ahead too: two workers' `mlflow.set_experiment` making it
+    # at once leave the loser's run in "Default" (MLflow 3.17; docs/trackers.md).
     (tmp_path / "own.py").write_text(SELF_LOGGING)
     uri = f"sqlite:///{tmp_path / 'own.db'}"
     done = run_python(
         ["-m", "seedwise", "run", str(tmp_path / "own.py"), "--repeats", "6", "--workers", "2",
          "--store", str(tmp_path / "s.db"), "--framework", "python", "--json"],
-        env={"MLFLOW_TRACKING_URI": uri},
+        env={"MLFLOW_TRACKING_URI": uri, "MLFLOW_EXPERIMENT_NAME": "own-experiment"},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert len(_runs(uri, "own-experiment")) == 6
+    assert _runs(uri, "Default") == []
 
 
 def test_an_unreachable_tracking_server_is_refused_in_one_line_and_nothing_stored(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -397,10 +398,7 @@ class MlflowExport:
             **config_fields(study.record.config),
         }
         stamp = int((record.finished or record.started or 0) * 1000)
-        metrics: list[MetricRow] = [
-            (name, value, stamp, 0) for name, value in record.metrics.items()
-        ]
-        metrics += [(s.name, s.value, stamp, s.step) for s in record.steps]
+        metrics = _metric_rows(record, stamp)
         if len(params) <= _BATCH_PARAMS and len(metrics) <= _BATCH_METRICS:
             # A small run in one request (most runs), not two.
             self.writer.log_batch(child, metrics=metrics, params=_params(params))
@@ -478,6 +476,33 @@ def _params(params: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _text(value: str, limit: int = _TAG_CHARS) -> str:
     return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def _metric_rows(record: RunRecord, stamp: int) -> list[MetricRow]:
+    """A run's logged steps and returned metrics as MLflow metrics, each returned value its latest.
+
+    MLflow shows a metric's value at its highest step (then its latest
+    time). A returned metric with no logged steps goes at step 0; one that
+    also has logged steps is the run's final value of that metric: left out
+    where its last step holds that value already, else put at its last step,
+    a millisecond later, so the table shows what seedwise summarises and the
+    curve gains no point at step 0.
+    """
+    rows: list[MetricRow] = [(s.name, s.value, stamp, s.step) for s in record.steps]
+    last: dict[str, tuple[int, float]] = {}
+    for step in record.steps:
+        if step.name not in last or step.step >= last[step.name][0]:
+            last[step.name] = (step.step, step.value)
+    for name, value in record.metrics.items():
+        if name not in last:
+            rows.append((name, value, stamp, 0))
+        elif not _same_value(last[name][1], value):
+            rows.append((name, value, stamp + 1, last[name][0]))
+    return rows
+
+
+def _same_value(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def open_export(tracking_uri: str | None, experiment: str | None) -> MlflowExport:
