@@ -67,7 +67,7 @@ def end_rank() -> NoReturn:
     Called after ``destroy_process_group``, with all the rank made saved. Gloo's
     worker threads can still hold tensors then; the interpreter's finalisation
     destroys them without the GIL and aborts ("terminate called without an
-    active exception", SIGABRT), in about 1 launch in 20 on a 2-core machine
+    active exception", SIGABRT), in 2 launches of 50 on a 2-core machine
     (torch 2.13; pytorch/pytorch#179291). A launcher reports that as the rank's failure.
     """
     sys.stdout.flush()
