@@ -464,3 +464,29 @@ def test_the_study_never_waits_on_a_writer_that_has_not_read_yet(tmp_path: Path)
     # The study is not in the store: the writer says so once, and drops the rest.
     assert len(failures) == 1
     assert "absent" in failures[0]
+
+
+def test_the_writer_process_writes_the_summary_it_is_handed(tmp_path: Path) -> None:
+    # The study's process makes the summary (the writer would import SciPy for it):
+    # the parent carries the one handed over, not one the writer made again.
+    import seedwise
+    from seedwise.stats import Summaries
+    from seedwise.trackers.export_process import ExportProcess
+
+    (tmp_path / "exp.py").write_text(EXPERIMENT)
+    done = _seedwise(
+        ["run", f"{tmp_path / 'exp.py'}:train", "--repeats", "3", "--workers", "1",
+         "--framework", "numpy", "--name", "handed"],
+        tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    writer = ExportProcess("mlflow", uri, "e9", tmp_path / "s.db", report=False)
+    handed = Summaries({"mse": seedwise.summarize([1.0, 2.0, 6.0])}, study="handed")
+    writer.finish(["handed"], {"handed": handed})
+    assert writer.close() == []
+    runs = _runs(uri, "e9")
+    (parent,) = [r for r in runs if r.data.tags.get("seedwise.kind") == "study"]
+    assert parent.data.metrics["mse.mean"] == 3.0
+    assert parent.data.metrics["mse.n"] == 3
+    assert len([r for r in runs if r.data.tags.get("seedwise.kind") == "repeat"]) == 3

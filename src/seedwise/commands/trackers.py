@@ -57,6 +57,7 @@ class LiveExport:
 
     writer: ExportThread | ExportProcess
     tracker: str
+    store: Path
 
     @classmethod
     def start(
@@ -78,8 +79,8 @@ class LiveExport:
                 from seedwise.trackers.export_process import ExportProcess
 
                 process = ExportProcess(target.tracker, target.where, experiment, store, report)
-                return cls(process, target.tracker)
-        return cls(ExportThread(opener, store, report), target.tracker)
+                return cls(process, target.tracker, store)
+        return cls(ExportThread(opener, store, report), target.tracker, store)
 
     def wrap(self, on_record: Callable[[RunRecord], None] | None) -> Callable[[RunRecord], None]:
         """``on_record`` that also hands each stored run to the tracker's writer."""
@@ -96,8 +97,21 @@ class LiveExport:
         self.writer.nest(sweep, cells)
 
     def finish(self, studies: Sequence[str]) -> list[str]:
-        """Write what is missing, the summaries (and reports); the lines to warn with."""
-        self.writer.finish(studies)
+        """Write what is missing, the summaries (and reports); the lines to warn with.
+
+        The summaries are made here, while the writer still writes the last
+        runs, rather than after them.
+        """
+        from seedwise.store import open_study
+        from seedwise.trackers._export import finished_summary
+
+        summaries = {}
+        for name in studies:
+            with open_study(self.store, name) as study:
+                made = finished_summary(study)
+            if made is not None:
+                summaries[name] = made
+        self.writer.finish(studies, summaries)
         return self._ended(studies)
 
     def abandon(self, studies: Sequence[str]) -> list[str]:

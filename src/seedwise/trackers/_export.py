@@ -23,6 +23,7 @@ from seedwise.records import RunRecord
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from seedwise.stats import Summaries
     from seedwise.store import Store, Study
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "config_fields",
     "env_hash",
     "export_studies",
+    "finished_summary",
     "first_line",
     "open_export",
     "prepare_export",
@@ -60,10 +62,14 @@ class TrackerExport(Protocol):
     def log_run(self, study: Study, record: RunRecord) -> bool:
         """Write one run, unless it is there already; whether anything was written."""
 
-    def log_study(self, study: Study, *, report: bool = True) -> str:
+    def log_study(
+        self, study: Study, *, report: bool = True, summary: Summaries | None = None
+    ) -> str:
         """Write every stored run of ``study`` that is missing, then its summary.
 
         ``report``: also its HTML report, where the tracker keeps one (MLflow).
+        ``summary``: the study's summary of its stored runs, where the caller
+        has it already (:func:`finished_summary`); else it is made here.
         """
 
 
@@ -170,14 +176,20 @@ class StudyWriter:
         """Write ``cells`` under one entry of ``sweep``."""
         self._attempt(lambda export: self._sweeps.append(export.nest(sweep, cells)))
 
-    def finish(self, studies: Sequence[str]) -> None:
-        """Write what is missing of ``studies``, their summaries (and reports), end the sweeps."""
+    def finish(
+        self, studies: Sequence[str], summaries: Mapping[str, Summaries] | None = None
+    ) -> None:
+        """Write what is missing of ``studies``, their summaries (and reports), end the sweeps.
+
+        ``summaries``: each study's summary, where the caller made it already.
+        """
 
         def close(export: TrackerExport) -> None:
             self.close()
             for study in studies:
                 with self._open_study(study) as handle:
-                    export.log_study(handle, report=self._report)
+                    summary = None if summaries is None else summaries.get(study)
+                    export.log_study(handle, report=self._report, summary=summary)
             for sweep_id in self._sweeps:
                 export.end_sweep(sweep_id)
 
@@ -244,9 +256,11 @@ class ExportThread:
         """Write ``cells`` under one entry of ``sweep``."""
         self._calls.put(lambda writer: writer.nest(sweep, cells))
 
-    def finish(self, studies: Sequence[str]) -> None:
-        """Write what is missing of ``studies`` and their summaries."""
-        self._calls.put(lambda writer: writer.finish(studies))
+    def finish(
+        self, studies: Sequence[str], summaries: Mapping[str, Summaries] | None = None
+    ) -> None:
+        """Write what is missing of ``studies`` and their summaries (given, or made there)."""
+        self._calls.put(lambda writer: writer.finish(studies, summaries))
 
     def close(self) -> list[str]:
         """Make every submitted call, then end the thread; the failures, one line each."""
@@ -268,6 +282,13 @@ def first_line(caught: BaseException) -> str:
     """What a tracker raised, in one line of at most 300 characters."""
     text = str(caught).strip()
     return text.splitlines()[0][:300] if text else type(caught).__name__
+
+
+def finished_summary(study: Study, given: Summaries | None = None) -> Summaries | None:
+    """``study``'s summary of its finished runs (``given``, or made now); None if none finished."""
+    if not any(run.status.is_finished for run in study.runs):
+        return None
+    return given if given is not None else study.summary()
 
 
 def run_id(study: str, repeat: int) -> str:

@@ -31,12 +31,19 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord, RunStatus
-from seedwise.trackers._export import config_fields, env_hash, run_id, stored_runs
+from seedwise.trackers._export import (
+    config_fields,
+    env_hash,
+    finished_summary,
+    run_id,
+    stored_runs,
+)
 from seedwise.trackers.mlflow_rest import FoundRun, MetricRow, RestWriter, speaks_rest
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
+    from seedwise.stats import Summaries
     from seedwise.store import Study
 
 __all__ = [
@@ -419,39 +426,46 @@ class MlflowExport:
         existing = self._parents[study.name].children.get(run_id(study.name, record.repeat))
         return existing is None or existing[1] != record.status.value
 
-    def log_study(self, study: Study, *, report: bool = True) -> str:
+    def log_study(
+        self, study: Study, *, report: bool = True, summary: Summaries | None = None
+    ) -> str:
         """Write every stored run of ``study`` missing there, then its summary and report."""
         parent_id = self.parent(study)
         for record in stored_runs(study, lambda brief: self._missing(study, brief)):
             self.log_run(study, record)
-        self.finish(study, report=report)
+        self.finish(study, report=report, summary=summary)
         return parent_id
 
-    def finish(self, study: Study, *, report: bool = True) -> None:
-        """The study's summary as metrics of its run, its report as an artifact; run ended."""
+    def finish(
+        self, study: Study, *, report: bool = True, summary: Summaries | None = None
+    ) -> None:
+        """The study's summary as metrics of its run, its report as an artifact; run ended.
+
+        ``summary``: the study's, where the caller has it already.
+        """
         parent_id = self.parent(study)
         metrics: list[MetricRow] = []
         tags: list[tuple[str, str]] = []
-        finished = [r for r in study.runs if r.status.is_finished]
-        if finished:
-            for name, summary in study.summary().metrics.items():
+        made = finished_summary(study, summary)
+        if made is not None:
+            for name, one in made.metrics.items():
                 values = {
-                    "n": summary.n,
-                    "mean": summary.mean,
-                    "mean_ci_low": summary.mean_ci.low,
-                    "mean_ci_high": summary.mean_ci.high,
-                    "median": summary.median,
-                    "std": summary.std,
+                    "n": one.n,
+                    "mean": one.mean,
+                    "mean_ci_low": one.mean_ci.low,
+                    "mean_ci_high": one.mean_ci.high,
+                    "median": one.median,
+                    "std": one.std,
                 }
                 metrics += [
                     (f"{name}.{part}", float(v), 0, 0)
                     for part, v in values.items()
                     if v is not None
                 ]
-                tags.append((f"seedwise.method.{name}", _text(summary.mean_ci.method)))
+                tags.append((f"seedwise.method.{name}", _text(one.mean_ci.method)))
         tags.append(("seedwise.runs", str(len(study.runs))))
         self.writer.log_batch(parent_id, metrics=metrics, tags=tags)
-        if report and finished:
+        if report and made is not None:
             self._log_report(study, parent_id)
         self.writer.set_terminated(parent_id, "FINISHED")
 

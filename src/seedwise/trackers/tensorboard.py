@@ -30,9 +30,17 @@ from typing import TYPE_CHECKING, Any
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord
 from seedwise.runner.spec import safe_name
-from seedwise.trackers._export import config_fields, env_hash, run_id, runs_digest, stored_runs
+from seedwise.trackers._export import (
+    config_fields,
+    env_hash,
+    finished_summary,
+    run_id,
+    runs_digest,
+    stored_runs,
+)
 
 if TYPE_CHECKING:
+    from seedwise.stats import Summaries
     from seedwise.store import Study
 
 __all__ = [
@@ -103,24 +111,29 @@ class TensorBoardExport:
         self.written += 1
         return True
 
-    def log_study(self, study: Study, *, report: bool = True) -> str:
+    def log_study(
+        self, study: Study, *, report: bool = True, summary: Summaries | None = None
+    ) -> str:
         """Write every stored run that is missing, then the study's summary.
 
         ``report`` is unused: the tracker keeps no report of a study.
         """
         for record in stored_runs(study):
             self.log_run(study, record)
-        self.finish(study)
+        self.finish(study, summary)
         return str(study_folder(self.root, study.name))
 
-    def finish(self, study: Study) -> None:
-        """The study's summary as text in its own folder, replacing an older one."""
+    def finish(self, study: Study, summary: Summaries | None = None) -> None:
+        """The study's summary (``summary``, or made now) as text in its own folder.
+
+        It replaces an older one.
+        """
         folder = study_folder(self.root, study.name)
         suffix = f"{_MARK}{_SUMMARY}.{runs_digest(study)}"
         if any(path.name.endswith(suffix) for path in _ours(folder)):
             return
         name = f"events.out.tfevents.{int(time.time()):010d}{suffix}"
-        _write_events(folder, name, _summary_events(study))
+        _write_events(folder, name, _summary_events(study, summary))
 
 
 def _require_tensorboard() -> None:
@@ -236,7 +249,7 @@ def _run_events(study: Study, record: RunRecord) -> Iterable[bytes]:
         yield _event(stamp, last, scalar.scalar_pb(tag, value))
 
 
-def _summary_events(study: Study) -> Iterable[bytes]:
+def _summary_events(study: Study, summary: Summaries | None) -> Iterable[bytes]:
     from tensorboard.plugins.text import summary_v2 as text
 
     from seedwise._document import markdown_lines
@@ -245,9 +258,9 @@ def _summary_events(study: Study) -> Iterable[bytes]:
     now = time.time()
     yield _event(now)
     finished = [run for run in study.runs if run.status.is_finished]
-    if finished:
-        summaries = list(study.summary().metrics.values())
-        body = "\n".join(markdown_lines(summary_blocks(summaries, details=True)))
+    made = finished_summary(study, summary)
+    if made is not None:
+        body = "\n".join(markdown_lines(summary_blocks(list(made.metrics.values()), details=True)))
     else:
         body = "No finished run."
     header = f"{len(finished)} of {len(study.runs)} runs finished.\n\n"

@@ -31,9 +31,17 @@ from typing import TYPE_CHECKING, Any
 
 from seedwise.errors import TrackerError, UsageError
 from seedwise.records import RunRecord, RunStatus
-from seedwise.trackers._export import config_fields, env_hash, run_id, runs_digest, stored_runs
+from seedwise.trackers._export import (
+    config_fields,
+    env_hash,
+    finished_summary,
+    run_id,
+    runs_digest,
+    stored_runs,
+)
 
 if TYPE_CHECKING:
+    from seedwise.stats import Summaries
     from seedwise.store import Study
 
 __all__ = ["DEFAULT_PROJECT", "WandbExport", "open_export", "wandb_run_id"]
@@ -197,7 +205,9 @@ class WandbExport:
         self.written += 1
         return True
 
-    def log_study(self, study: Study, *, report: bool = True) -> str:
+    def log_study(
+        self, study: Study, *, report: bool = True, summary: Summaries | None = None
+    ) -> str:
         """Write every stored run that is missing, then the study's summary.
 
         ``report`` is unused: the tracker keeps no report of a study.
@@ -205,7 +215,7 @@ class WandbExport:
         for record in stored_runs(study):
             self.log_run(study, record)
         try:
-            return self.finish(study)
+            return self.finish(study, summary)
         finally:
             self.close()
 
@@ -219,8 +229,10 @@ class WandbExport:
         if self._owns_service and self.wandb.run is None and "WANDB_SERVICE" in os.environ:
             self.wandb.teardown()
 
-    def finish(self, study: Study) -> str:
-        """The study's summary as the summary of one run of its group (``job_type="summary"``).
+    def finish(self, study: Study, summary: Summaries | None = None) -> str:
+        """The study's summary (``summary``, or made now) as one run of its group.
+
+        That run's ``job_type`` is ``"summary"``.
 
         Named by the runs it rests on, so the same runs write it once.
         """
@@ -229,17 +241,18 @@ class WandbExport:
             return run
         finished = [r for r in study.runs if r.status.is_finished]
         values: dict[str, Any] = {"runs": len(study.runs), "finished": len(finished)}
-        if finished:
-            for name, summary in study.summary().metrics.items():
+        made = finished_summary(study, summary)
+        if made is not None:
+            for name, one in made.metrics.items():
                 values.update(
                     {
-                        f"{name}.n": summary.n,
-                        f"{name}.mean": summary.mean,
-                        f"{name}.mean_ci_low": summary.mean_ci.low,
-                        f"{name}.mean_ci_high": summary.mean_ci.high,
-                        f"{name}.median": summary.median,
-                        f"{name}.std": summary.std,
-                        f"{name}.method": summary.mean_ci.method,
+                        f"{name}.n": one.n,
+                        f"{name}.mean": one.mean,
+                        f"{name}.mean_ci_low": one.mean_ci.low,
+                        f"{name}.mean_ci_high": one.mean_ci.high,
+                        f"{name}.median": one.median,
+                        f"{name}.std": one.std,
+                        f"{name}.method": one.mean_ci.method,
                     }
                 )
         handle = self._start(
