@@ -9,6 +9,7 @@ random) and draws from all three.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,3 +77,61 @@ def test_report_says_what_was_seeded_at_once_and_on_import() -> None:
     assert "torch.manual_seed(3)" in [a["action"] for a in torch_actions]
     assert after["draw"] == after["expected"]
     assert "seeded at once: python; on import: numpy, torch" in after["text"]
+
+
+PAUSED_IMPORTS = """
+import gc, json, sys
+sys.path.insert(0, sys.argv[1])
+from seedwise.seeding import pause_collector_during_imports
+seen = {}
+if sys.argv[2] == "pause":
+    pause_collector_during_imports()
+if sys.argv[3] == "off":
+    gc.disable()
+import outer_module
+seen["outer"], seen["inner"] = outer_module.COLLECTING, outer_module.INNER
+seen["after"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize(
+    ("pause", "before", "expected"),
+    [
+        ("pause", "on", {"outer": False, "inner": False, "after": True}),
+        ("pause", "off", {"outer": False, "inner": False, "after": False}),
+        ("none", "on", {"outer": True, "inner": True, "after": True}),
+    ],
+)
+def test_the_collector_is_off_during_each_outermost_import_and_back_as_it_was(
+    tmp_path: Path, pause: str, before: str, expected: dict[str, bool]
+) -> None:
+    (tmp_path / "inner_module.py").write_text("import gc\nCOLLECTING = gc.isenabled()\n")
+    (tmp_path / "outer_module.py").write_text(
+        "import gc\nCOLLECTING = gc.isenabled()\nimport inner_module\n"
+        "INNER = inner_module.COLLECTING\n"
+    )
+    done = run_python(["-c", PAUSED_IMPORTS, str(tmp_path), pause, before])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == expected
+
+
+def test_a_worker_imports_what_the_experiment_imports_with_the_collector_off(
+    tmp_path: Path,
+) -> None:
+    # The module the experiment imports (as it imports its framework) is imported with
+    # the collector off; the run itself runs with it on.
+    (tmp_path / "helper.py").write_text("import gc\nCOLLECTING = gc.isenabled()\n")
+    (tmp_path / "exp.py").write_text(
+        "import gc\n\n"
+        "def train(ctx):\n"
+        "    import helper\n"
+        "    return {'imported': float(helper.COLLECTING), 'running': float(gc.isenabled())}\n"
+    )
+    done = run_python(
+        ["-m", "seedwise", "run", "exp.py:train", "--repeats", "2", "--workers", "1",
+         "--framework", "python", "--store", str(tmp_path / "s.db"), "--json"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["metrics"] == {"imported": [0.0, 0.0], "running": [1.0, 1.0]}

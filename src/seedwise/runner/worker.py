@@ -52,7 +52,7 @@ from seedwise.experiment.watch.unseeded import UnseededWatch
 from seedwise.records import RunRecord, RunStatus
 from seedwise.runner.batched import batch_calls, share_batch_time
 from seedwise.runner.tasks import RunTask, StudySettings
-from seedwise.seeding import SEEDING_VARIABLES, seed_everything
+from seedwise.seeding import SEEDING_VARIABLES, pause_collector_during_imports, seed_everything
 
 __all__ = ["Lend", "detach_stdin", "execute", "execute_chain", "watch_parent", "worker_main"]
 
@@ -608,6 +608,7 @@ def worker_main(
     # an ignored SIGTERM would be inherited by the experiment's own processes, which
     # multiprocessing stops with SIGTERM (Pool.terminate).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pause_collector_during_imports()
     watch_parent(parent, main_thread_parent=main_thread_parent)
     detach_stdin()
     refusal = _log_refusal(log_path)

@@ -17,6 +17,7 @@ from types import ModuleType
 
 from seedwise.errors import UsageError
 from seedwise.seeding import (
+    _imports,
     _jax,
     _keras,
     _numpy,
@@ -41,6 +42,7 @@ __all__ = [
     "check_seed",
     "derive_seed",
     "jax_key",
+    "pause_collector_during_imports",
     "rng",
     "seed_everything",
     "seeded",
@@ -48,6 +50,7 @@ __all__ = [
 ]
 
 jax_key = _jax.jax_key
+pause_collector_during_imports = _imports.pause_collector_during_imports
 
 # Keras comes first: keras.utils.set_random_seed also seeds Python, NumPy,
 # TensorFlow and torch with its 32-bit seed, which the modules after it then
