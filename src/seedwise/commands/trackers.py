@@ -102,15 +102,12 @@ class LiveExport:
         The summaries are made here, while the writer still writes the last
         runs, rather than after them.
         """
-        from seedwise.store import open_study
+        from seedwise.store import open_store
         from seedwise.trackers._export import finished_summary
 
-        summaries = {}
-        for name in studies:
-            with open_study(self.store, name) as study:
-                made = finished_summary(study)
-            if made is not None:
-                summaries[name] = made
+        with open_store(self.store) as store:
+            made = {name: finished_summary(store.study(name)) for name in studies}
+        summaries = {name: summary for name, summary in made.items() if summary is not None}
         self.writer.finish(studies, summaries)
         return self._ended(studies)
 

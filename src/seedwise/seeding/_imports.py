@@ -179,8 +179,8 @@ def pause_collector_during_imports(pause: bool = True) -> None:
 
     Importing a framework makes hundreds of thousands of objects, and the
     collector's passes over them, made while they are still being made, are
-    a fifth of the import's CPU time (Keras on TensorFlow: 3.5 s of CPU with
-    it off, 4.5 s with it on). It is turned back on when the import
+    a fifth of the import's CPU time (Keras on TensorFlow: 3.3 to 3.6 s of
+    CPU with it off, 4.4 to 4.6 s with it on). It is turned back on when the import
     completes, where it was on before; what the import left as garbage is
     collected by its next pass. For a worker's process, where seedwise runs
     the imports of the code it was given; a user's own process is left as
