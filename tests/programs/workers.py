@@ -56,3 +56,25 @@ def spins(ctx: Any) -> dict[str, float]:
     # Backtracking of (a+)+ over 40 letters: far longer than any test waits.
     matched = re.match(r"(a+)+$", "a" * 40 + "b")
     return {"value": float(matched is not None)}
+
+
+def policies(ctx: Any) -> dict[str, float]:
+    """The scheduling policy of the run's thread, of a thread it starts, and of a child."""
+    import threading
+
+    seen: list[int] = []
+    thread = threading.Thread(target=lambda: seen.append(os.sched_getscheduler(0)))
+    thread.start()
+    thread.join()
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.sched_getscheduler(0))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {
+        "run": float(os.sched_getscheduler(0)),
+        "thread": float(seen[0]),
+        "child": float(child.stdout),
+        "index": float(ctx.repeat),
+    }

@@ -13,19 +13,32 @@ from seedwise.runner.adaptive import WorkerCount
 from tests.conftest import PROGRAMS
 
 
-def _drive(count: WorkerCount, cycle: Callable[[int], float], rounds: int = 40) -> list[int]:
-    """Feed ``count`` the cycles of warm workers whose run takes ``cycle(level)`` seconds."""
+def _drive(
+    count: WorkerCount,
+    cycle: Callable[[int], float],
+    rounds: int = 40,
+    busy: Callable[[int], float] | None = None,
+) -> list[int]:
+    """Feed ``count`` the cycles of warm workers whose run takes ``cycle(level)`` seconds.
+
+    With ``busy``, each worker uses ``busy(level)`` of a core's time, and the
+    count is told their CPU seconds.
+    """
     now = 0.0
     sizes = []
+
+    def cpu(level: int, at: float) -> dict[int, float | None] | None:
+        return None if busy is None else {pid: busy(level) * at for pid in range(level)}
+
     for _ in range(rounds):
         # The level's newest worker finishes its first run; then each worker one run per cycle.
         now += 1.0
-        count.warm(count.size, now)
         level = count.size
+        count.warm(level, now, cpu(level, now))
         for _ in range(max(3, level)):
             sent = now
             now += cycle(level) / level
-            count.observe(sent, sent + cycle(level))
+            count.observe(sent, sent + cycle(level), cpu=cpu(level, sent + cycle(level)))
             if count.size != level:
                 break
         sizes.append(count.size)
@@ -57,6 +70,40 @@ def test_the_count_goes_back_to_the_best_level_once_throughput_falls() -> None:
     _drive(count, lambda level: {2: 1.0, 3: 1.1, 4: 1.4}.get(level, 3.0))
     assert count.size == 3
     assert [level for level, _ in count.levels] == [2, 3, 4]
+
+
+def test_a_level_whose_workers_fill_the_cores_gets_no_further_worker() -> None:
+    count = WorkerCount(2, 8, cores=2)
+    # Throughput would rise, but two workers already keep both cores 85 % busy.
+    _drive(count, lambda level: 1.0, busy=lambda level: 0.85)
+    assert count.settled
+    assert count.size == 2
+    assert [level for level, _ in count.levels] == [2]
+
+
+def test_workers_that_leave_the_cores_idle_still_get_more_workers() -> None:
+    count = WorkerCount(2, 8, cores=2)
+    # Latency-bound: each worker keeps a core busy a third of the time; at 6 the cores fill.
+    _drive(count, lambda level: 1.0, busy=lambda level: 0.35)
+    assert count.settled
+    assert count.size == 5
+    assert [level for level, _ in count.levels] == [2, 3, 4, 5]
+
+
+def test_cpu_time_counts_only_for_the_same_workers_throughout() -> None:
+    count = WorkerCount(2, 8, cores=2)
+    count.warm(2, 0.0, {11: 0.0, 12: 0.0})
+    # A worker was replaced during the level: its CPU time says nothing of the level.
+    for sent in (1.0, 2.0, 3.0):
+        count.observe(sent, sent + 1.0, cpu={11: sent + 1.0, 13: sent + 1.0})
+    assert count.size == 3
+    assert not count.settled
+    # Not known for one worker: judged by throughput alone, too.
+    count = WorkerCount(2, 8, cores=2)
+    count.warm(2, 0.0, {11: 0.0, 12: None})
+    for sent in (1.0, 2.0, 3.0):
+        count.observe(sent, sent + 1.0, cpu={11: sent + 1.0, 12: None})
+    assert count.size == 3
 
 
 def test_runs_handed_out_before_the_level_was_reached_do_not_count() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import seedwise
+from seedwise.runner.processes import cpu_seconds
 from tests.conftest import PROGRAMS
 
 PROCESSES = PROGRAMS / "processes.py"
@@ -116,3 +119,28 @@ def test_processes_left_running_by_a_run_end_with_the_runner(tmp_path: Path) -> 
     assert _gone(_children(tmp_path, 0), within=1.0)
     # The worker's own exit waits for its children; shutdown's grace ends that.
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_cpu_seconds_counts_a_process_s_own_work_and_its_reaped_children_s() -> None:
+    before = cpu_seconds(os.getpid())
+    assert before is not None
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time\nt = time.process_time() + 0.3\nwhile time.process_time() < t: pass",
+        ],
+        check=True,
+    )
+    after = cpu_seconds(os.getpid())
+    assert after is not None
+    # Its own 0.3 s and its child's 0.3 s, at the clock's 0.01 s resolution.
+    assert after - before >= 0.55
+    assert cpu_seconds(None) is None
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert cpu_seconds(child.pid) is None

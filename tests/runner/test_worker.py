@@ -153,3 +153,21 @@ def test_a_run_s_moves_are_undone_but_the_variables_seeding_sets_are_kept(
     assert "SEEDWISE_TEST_ADDED" not in os.environ
     kept = {name: os.environ.pop(name) for name in SEEDING_VARIABLES}
     assert kept == dict.fromkeys(SEEDING_VARIABLES, "set by seeding")
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="needs Linux's SCHED_BATCH")
+def test_a_worker_and_all_it_starts_are_scheduled_as_batch_work(tmp_path: Path) -> None:
+    before = os.sched_getscheduler(0)
+    study = seedwise.run(
+        f"{WORKERS}:policies", repeats=2, workers=1, store=tmp_path / "s.db", frameworks=FAST
+    )
+    assert study.counts()["ok"] == 2
+    for run in study.runs:
+        assert run.metrics == {
+            "run": os.SCHED_BATCH,
+            "thread": os.SCHED_BATCH,
+            "child": os.SCHED_BATCH,
+            "index": run.repeat,
+        }
+    # The study's own process keeps the policy it had.
+    assert os.sched_getscheduler(0) == before

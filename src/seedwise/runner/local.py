@@ -41,6 +41,7 @@ from seedwise.runner.processes import (
     STOP_GRACE_S,
     WorkerProcess,
     alone_in_group,
+    cpu_seconds,
     describe_exit,
     end_group,
     kill_worker,
@@ -104,7 +105,9 @@ class LocalExecutor:
         self._expected = expected_runs
         self._finished = 0
         self.count = (
-            WorkerCount(workers, max(workers, MOST_PER_CORE * (os.cpu_count() or 1)))
+            WorkerCount(
+                workers, max(workers, MOST_PER_CORE * (os.cpu_count() or 1)), os.cpu_count()
+            )
             if adaptive and runs_per_worker is None
             else None
         )
@@ -282,11 +285,17 @@ class LocalExecutor:
             return
         self._finished += 1
         remaining = None if self._expected is None else max(0, self._expected - self._finished)
+        # The workers' CPU time tells the count when their runs fill the cores.
+        cpu = (
+            None
+            if self.count.settled
+            else {w.process.pid or 0: cpu_seconds(w.process.pid) for w in self._workers}
+        )
         if worker.runs > 1:
-            self.count.observe(worker.sent, now, remaining)
+            self.count.observe(worker.sent, now, remaining, cpu)
         elif not worker.lent:
             self.count.started(now - worker.sent)
-        self.count.warm(sum(1 for w in self._workers if w.runs), now)
+        self.count.warm(sum(1 for w in self._workers if w.runs), now, cpu)
         if len(self._workers) > self.count.size:
             self._release(worker)
 

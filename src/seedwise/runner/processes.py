@@ -39,6 +39,7 @@ __all__ = [
     "STOP_GRACE_S",
     "WorkerProcess",
     "alone_in_group",
+    "cpu_seconds",
     "describe_exit",
     "end_group",
     "kill_worker",
@@ -416,6 +417,28 @@ def alone_in_group(pid: int) -> bool:
         if len(fields) > 2 and int(fields[2]) == pid and fields[0] not in (b"Z", b"X"):
             return False
     return True
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """The CPU seconds process ``pid`` has used (its reaped children's included).
+
+    From Linux's ``/proc``; None elsewhere, or once the process is gone.
+    """
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    # Past the command's name, which may hold spaces: utime, stime, cutime, cstime
+    # are the 14th to 17th fields, counted in clock ticks.
+    fields = text.rsplit(b")", 1)[-1].split()
+    try:
+        ticks = sum(int(value) for value in fields[11:15])
+    except (ValueError, IndexError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def describe_exit(exitcode: int | None) -> str:

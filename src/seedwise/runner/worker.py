@@ -76,6 +76,30 @@ def _limit_threads(settings: StudySettings) -> None:
             pass
 
 
+def schedule_as_batch_work() -> None:
+    """Schedule this process, and every thread and process it starts, as batch work.
+
+    Linux's ``SCHED_BATCH`` policy (same priority, same share of the CPU) marks
+    work as not interactive: a thread it wakes does not preempt the thread
+    that woke it. Frameworks hand work between their threads many times a
+    step, and some of them end a hand-over only after the wake-up: at each
+    epoch's end Keras's thread wakes ``tf.data``'s tuning thread to stop it
+    and waits for it; woken at once on the same core, before the stop is
+    complete, the tuning thread sleeps out its 20 to 40 ms period while the
+    core idles (traced with ``strace``). Measured on the tutorial's
+    network (one thread, 100 epochs, pinned to one core): 6.5 s of wall time
+    for 3.0 s of CPU a fit, and 3.0 s for 2.9 s as batch work, with the same
+    weights bit for bit. Threads take their policy from the thread that
+    starts them, so this runs before the worker starts any. Elsewhere (no
+    such policy, or not allowed) the process keeps its policy.
+    """
+    batch = getattr(os, "SCHED_BATCH", None)
+    if batch is None:
+        return
+    with contextlib.suppress(OSError):
+        os.sched_setscheduler(0, batch, os.sched_param(0))
+
+
 _import_state_frozen = False
 
 
@@ -608,6 +632,7 @@ def worker_main(
     # an ignored SIGTERM would be inherited by the experiment's own processes, which
     # multiprocessing stops with SIGTERM (Pool.terminate).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    schedule_as_batch_work()
     pause_collector_during_imports()
     watch_parent(parent, main_thread_parent=main_thread_parent)
     detach_stdin()
