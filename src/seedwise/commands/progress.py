@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import math
+import threading
 from typing import Any
 
 from rich.console import Console
@@ -86,20 +88,31 @@ class SweepProgress(Closing):
             transient=False,
         )
         self._task = self._progress.add_task("runs", total=total, failed=0, metric="")
+        self._importing: threading.Thread | None = None
 
     def _metric_text(self) -> str:
-        if self.metric is None or not self.values:
+        # Off a terminal nothing is drawn: the interval is not computed either.
+        if not self.enabled or self.metric is None or not self.values:
             return ""
         # The bar is drawn outside the console's hook: the name is made visible here.
         return f"{visible(self.metric)} {running_mean(self.values)}"
 
     def __enter__(self) -> SweepProgress:
+        # The running mean's interval, and the summary printed after the bar, need SciPy:
+        # imported while the workers start, not between a worker's first record and the
+        # run it is handed next, nor after the last run.
+        self._importing = threading.Thread(
+            target=importlib.import_module, args=("scipy.stats",), name="seedwise-progress"
+        )
+        self._importing.start()
         self._progress.start()
         return self
 
     def close(self) -> None:
         """Take the bar off the terminal."""
         self._progress.stop()
+        if self._importing is not None:
+            self._importing.join()
 
     def start(self, finished: list[RunRecord]) -> None:
         """Show the runs that were finished before the sweep started."""
