@@ -77,6 +77,23 @@ def test_rank_of_an_incomplete_sweep_names_what_is_missing(
     assert "sgd: undecided, Shapiro-Wilk rejects normality of the differences" in out
 
 
+def test_rank_without_metric_takes_it_from_a_cell_that_returned_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        for index, cell in enumerate(grid_cells(GRID)):
+            # The first cell's runs all failed: it returned no metric at all.
+            failed = range(4) if index == 0 else ()
+            add_study(store, CELLS[index], index, runs=4, config=cell, failed=failed)
+    assert main(["rank", "grid", "--store", str(path), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with Store(path) as store:
+        first = store.study(CELLS[1]).metric_names()[0]
+    assert printed["metric"] == first
+    assert [cell["label"] for cell in printed["cells"]] == CELLS[:0:-1]
+
+
 def test_rank_json_is_the_library_ranking(
     store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -36,7 +36,7 @@ from seedwise.stats.hunting import Growth, best_seed_claim
 from seedwise.stats.ranking_posthoc import POSTHOC_TESTS
 from seedwise.stats.stochastic_order import StochasticOrder, almost_stochastic_order
 from seedwise.store import Store, grown_since_shown, open_store
-from seedwise.store.analysis import rank_sweep, sweep_tasks, tasks_of
+from seedwise.store.analysis import first_metric, rank_sweep, sweep_tasks, tasks_of
 from seedwise.store.study import Study
 
 __all__ = ["add_stats_parsers"]
@@ -47,11 +47,10 @@ def _open(args: argparse.Namespace) -> Store:
 
 
 def _samples(studies: list[Study], metric: str | None) -> tuple[str, list[Sample]]:
-    """The metric (default: the first study's first) and each study's sample, runs read once."""
+    """The metric (default: :func:`first_metric`) and each study's sample, runs read once."""
     runs = [study.runs for study in studies]
     if metric is None:
-        names = studies[0].metric_names(runs[0])
-        metric = names[0] if names else "value"
+        metric = first_metric(studies, runs)
     return metric, [study.sample(metric, found) for study, found in zip(studies, runs, strict=True)]
 
 

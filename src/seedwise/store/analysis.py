@@ -26,12 +26,36 @@ from seedwise.store.core import Store, open_store
 from seedwise.store.study import Study
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import ArrayLike
 
+    from seedwise.records import RunRecord
     from seedwise.stats import Comparison, Ranking, Sample, Summary
     from seedwise.store.records import SweepGrid
 
-__all__ = ["compare", "curves", "rank", "rank_sweep", "summarize", "sweep_tasks", "tasks_of"]
+__all__ = [
+    "compare",
+    "curves",
+    "first_metric",
+    "rank",
+    "rank_sweep",
+    "summarize",
+    "sweep_tasks",
+    "tasks_of",
+]
+
+
+def first_metric(studies: Sequence[Study], runs: Sequence[list[RunRecord]]) -> str:
+    """The first metric of the first study whose ``runs`` returned any (``"value"`` if none).
+
+    A study whose every run failed says nothing of the metrics the others share.
+    """
+    for study, found in zip(studies, runs, strict=True):
+        names = study.metric_names(found)
+        if names:
+            return names[0]
+    return "value"
 
 
 def _sample(value: Study | Sample | ArrayLike, metric: str | None) -> Sample | ArrayLike:
@@ -223,7 +247,7 @@ def rank_sweep(
     Args:
         store: The open store.
         name: The sweep's name (``SWEEP`` or ``SWEEP/``).
-        metric: The metric; default the first cell's first metric.
+        metric: The metric; default the first metric of the first cell that has one.
         task: The task whose cells are ranked (:func:`sweep_tasks` lists
             them); needed where the sweep holds more than one.
         **options: :func:`seedwise.stats.rank`'s options.
@@ -249,8 +273,7 @@ def rank_sweep(
     studies = [Study(store, study) for study in grid.studies]
     runs = [study.runs for study in studies]
     if metric is None:
-        found = studies[0].metric_names(runs[0])
-        metric = found[0] if found else "value"
+        metric = first_metric(studies, runs)
     samples: list[Sample] = []
     labels: list[dict[str, str]] = []
     left_out: list[str] = []
