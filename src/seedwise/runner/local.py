@@ -289,7 +289,9 @@ class LocalExecutor:
         cpu = (
             None
             if self.count.settled
-            else {w.process.pid or 0: cpu_seconds(w.process.pid) for w in self._workers}
+            else {
+                pid: cpu_seconds(pid) for w in self._workers if (pid := w.process.pid) is not None
+            }
         )
         if worker.runs > 1:
             self.count.observe(worker.sent, now, remaining, cpu)

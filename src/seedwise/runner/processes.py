@@ -419,13 +419,11 @@ def alone_in_group(pid: int) -> bool:
     return True
 
 
-def cpu_seconds(pid: int | None) -> float | None:
+def cpu_seconds(pid: int) -> float | None:
     """The CPU seconds process ``pid`` has used (its reaped children's included).
 
     From Linux's ``/proc``; None elsewhere, or once the process is gone.
     """
-    if pid is None:
-        return None
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             text = stat.read()
@@ -434,9 +432,11 @@ def cpu_seconds(pid: int | None) -> float | None:
     # Past the command's name, which may hold spaces: utime, stime, cutime, cstime
     # are the 14th to 17th fields, counted in clock ticks.
     fields = text.rsplit(b")", 1)[-1].split()
+    if len(fields) < 15:
+        return None
     try:
         ticks = sum(int(value) for value in fields[11:15])
-    except (ValueError, IndexError):
+    except ValueError:
         return None
     return ticks / os.sysconf("SC_CLK_TCK")
 
