@@ -148,6 +148,20 @@ def test_bad_input_is_one_line_and_exit_2(
     assert store_path.read_bytes() == before
 
 
+def test_rank_of_studies_names_one_whose_runs_all_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        for index, name in enumerate(NAMES):
+            add_study(store, name, index, runs=4, failed=range(4) if index == 1 else ())
+    assert main(["rank", *NAMES, "--store", str(path), "--metric", "mse"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert "(lr-mid: fewer than 2 finite values)" in captured.err
+
+
 def test_rank_takes_nemenyi_as_its_posthoc(
     store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

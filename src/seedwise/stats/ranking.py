@@ -151,9 +151,14 @@ def rank(
         table = table[finite]
     n = int(table.shape[0])
     if n < 2:
+        # Name the samples that cannot take part, such as a study whose runs all failed.
+        short = [
+            name for name, array in zip(names, arrays, strict=True) if np.isfinite(array).sum() < 2
+        ]
+        which = f" ({', '.join(short)}: fewer than 2 finite values)" if short else ""
         raise UsageError(
             f"rank needs two or more seeds that every sample has with a finite value. "
-            f"Received: {n}; expected runs of the samples on shared seeds"
+            f"Received: {n}{which}; expected runs of the samples on shared seeds"
         )
     sign = 1.0 if choice.goal == "min" else -1.0
     from scipy import stats
